@@ -1,0 +1,378 @@
+import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import type { Limits } from '../io/limits.js';
+import { decodeMutf8, mutf8End } from './mutf8.js';
+
+/**
+ * DEX parser (https://source.android.com/docs/core/runtime/dex-format), versions 035-041, read straight
+ * from the buffer. Strings are decoded on demand. `buildXrefs()` walks every code item once and records
+ * which method uses which strings, methods, fields and types: the index later detectors query
+ * ("which code loads this URL", "what else does the method holding this list call").
+ */
+
+const HEADER_SIZE = 0x70;
+const ENDIAN_CONSTANT = 0x12345678;
+const NO_INDEX = 0xffffffff;
+
+export interface ClassDef {
+  classIdx: number;
+  accessFlags: number;
+  superclassIdx: number;
+  sourceFileIdx: number;
+  classDataOff: number;
+  staticValuesOff: number;
+}
+
+export interface CodeBody {
+  methodIdx: number;
+  classDefIdx: number;
+  codeOff: number;
+  insnsSize: number;
+}
+
+/** Compressed sparse rows: edges of body `b` are `targets[start[b]..start[b+1])`. */
+export interface EdgeList {
+  start: Uint32Array;
+  targets: Uint32Array;
+  /** Code-unit offset of the instruction that made each edge (for evidence). */
+  pcs: Uint32Array;
+}
+
+export interface DexXrefs {
+  bodies: CodeBody[];
+  strings: EdgeList;
+  methods: EdgeList;
+  fields: EdgeList;
+  types: EdgeList;
+  /** Method bodies that could not be walked (bad offsets, truncated code). */
+  badBodies: number;
+}
+
+export class DexFile {
+  readonly version: string;
+  readonly stringCount: number;
+  readonly typeCount: number;
+  readonly protoCount: number;
+  readonly fieldCount: number;
+  readonly methodCount: number;
+  readonly classDefs: ClassDef[];
+  readonly warnings: string[] = [];
+  private readonly stringIdsOff: number;
+  private readonly typeIdsOff: number;
+  private readonly protoIdsOff: number;
+  private readonly fieldIdsOff: number;
+  private readonly methodIdsOff: number;
+  private readonly stringCache: Array<string | undefined>;
+  private xrefCache: DexXrefs | null = null;
+
+  constructor(
+    readonly buf: Buffer,
+    limits: Limits,
+  ) {
+    if (buf.length < HEADER_SIZE) throw new MalformedInputError('dex/truncated-header', `${buf.length} bytes is shorter than a DEX header`);
+    if (buf.toString('latin1', 0, 4) !== 'dex\n' || buf[7] !== 0) throw new MalformedInputError('dex/bad-magic', 'not a DEX file');
+    this.version = buf.toString('latin1', 4, 7);
+    if (!/^0(3[5-9]|4[01])$/.test(this.version)) this.warnings.push(`unknown DEX version ${JSON.stringify(this.version)}`);
+    const endian = buf.readUInt32LE(40);
+    if (endian !== ENDIAN_CONSTANT) throw new MalformedInputError('dex/bad-endian', `endian tag 0x${endian.toString(16)} is not supported`);
+    const fileSize = buf.readUInt32LE(32);
+    if (fileSize > buf.length) this.warnings.push(`header declares ${fileSize} bytes, ${buf.length} present (truncated)`);
+    const section = (countAt: number, offAt: number, stride: number, what: string): [number, number] => {
+      const count = buf.readUInt32LE(countAt);
+      const off = buf.readUInt32LE(offAt);
+      if (count > 0 && (off > buf.length || count * stride > buf.length - off)) {
+        throw new MalformedInputError('dex/bad-section', `${what}: ${count} items at ${off} run past the ${buf.length}-byte file`);
+      }
+      return [count, off];
+    };
+    [this.stringCount, this.stringIdsOff] = section(56, 60, 4, 'string_ids');
+    if (this.stringCount > limits.maxDexStrings) {
+      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit of ${limits.maxDexStrings}`);
+    }
+    [this.typeCount, this.typeIdsOff] = section(64, 68, 4, 'type_ids');
+    [this.protoCount, this.protoIdsOff] = section(72, 76, 12, 'proto_ids');
+    [this.fieldCount, this.fieldIdsOff] = section(80, 84, 8, 'field_ids');
+    [this.methodCount, this.methodIdsOff] = section(88, 92, 8, 'method_ids');
+    const [classCount, classOff] = section(96, 100, 32, 'class_defs');
+    this.stringCache = new Array(this.stringCount);
+    this.classDefs = new Array(classCount);
+    for (let i = 0; i < classCount; i++) {
+      const p = classOff + i * 32;
+      this.classDefs[i] = {
+        classIdx: buf.readUInt32LE(p),
+        accessFlags: buf.readUInt32LE(p + 4),
+        superclassIdx: buf.readUInt32LE(p + 8),
+        sourceFileIdx: buf.readUInt32LE(p + 16),
+        classDataOff: buf.readUInt32LE(p + 24),
+        staticValuesOff: buf.readUInt32LE(p + 28),
+      };
+    }
+  }
+
+  /** Byte range of string `i`'s MUTF-8 data, without decoding it. */
+  stringBytes(i: number): [number, number] | null {
+    if (i < 0 || i >= this.stringCount) return null;
+    const off = this.buf.readUInt32LE(this.stringIdsOff + i * 4);
+    if (off >= this.buf.length) return null;
+    let p = off;
+    // Skip the uleb128 UTF-16 length.
+    for (let k = 0; k < 5 && p < this.buf.length; k++) if ((this.buf[p++] & 0x80) === 0) break;
+    return [p, mutf8End(this.buf, p, this.buf.length)];
+  }
+
+  string(i: number): string | null {
+    if (i < 0 || i >= this.stringCount) return null;
+    const hit = this.stringCache[i];
+    if (hit !== undefined) return hit;
+    const r = this.stringBytes(i);
+    const s = r ? decodeMutf8(this.buf, r[0], r[1]) : null;
+    if (s !== null) this.stringCache[i] = s;
+    return s;
+  }
+
+  typeDescriptor(typeIdx: number): string | null {
+    if (typeIdx < 0 || typeIdx >= this.typeCount) return null;
+    return this.string(this.buf.readUInt32LE(this.typeIdsOff + typeIdx * 4));
+  }
+
+  /** `Lcom/example/Foo;` for class def `i`. */
+  classDescriptor(classDefIdx: number): string {
+    return this.typeDescriptor(this.classDefs[classDefIdx].classIdx) ?? `<bad type ${this.classDefs[classDefIdx].classIdx}>`;
+  }
+
+  methodRef(methodIdx: number): { classIdx: number; protoIdx: number; nameIdx: number } | null {
+    if (methodIdx < 0 || methodIdx >= this.methodCount) return null;
+    const p = this.methodIdsOff + methodIdx * 8;
+    return { classIdx: this.buf.readUInt16LE(p), protoIdx: this.buf.readUInt16LE(p + 2), nameIdx: this.buf.readUInt32LE(p + 4) };
+  }
+
+  fieldRef(fieldIdx: number): { classIdx: number; typeIdx: number; nameIdx: number } | null {
+    if (fieldIdx < 0 || fieldIdx >= this.fieldCount) return null;
+    const p = this.fieldIdsOff + fieldIdx * 8;
+    return { classIdx: this.buf.readUInt16LE(p), typeIdx: this.buf.readUInt16LE(p + 2), nameIdx: this.buf.readUInt32LE(p + 4) };
+  }
+
+  /** `Lcom/example/Foo;->bar(ILjava/lang/String;)V` */
+  methodSignature(methodIdx: number): string {
+    const m = this.methodRef(methodIdx);
+    if (!m) return `<bad method ${methodIdx}>`;
+    return `${this.typeDescriptor(m.classIdx) ?? '?'}->${this.string(m.nameIdx) ?? '?'}${this.protoDescriptor(m.protoIdx)}`;
+  }
+
+  /** Class and bare method name, for compact evidence. */
+  methodOwnerAndName(methodIdx: number): { className: string; method: string } {
+    const m = this.methodRef(methodIdx);
+    if (!m) return { className: '?', method: '?' };
+    return { className: this.typeDescriptor(m.classIdx) ?? '?', method: this.string(m.nameIdx) ?? '?' };
+  }
+
+  fieldSignature(fieldIdx: number): string {
+    const f = this.fieldRef(fieldIdx);
+    if (!f) return `<bad field ${fieldIdx}>`;
+    return `${this.typeDescriptor(f.classIdx) ?? '?'}->${this.string(f.nameIdx) ?? '?'}:${this.typeDescriptor(f.typeIdx) ?? '?'}`;
+  }
+
+  protoDescriptor(protoIdx: number): string {
+    if (protoIdx < 0 || protoIdx >= this.protoCount) return '(?)?';
+    const p = this.protoIdsOff + protoIdx * 12;
+    const ret = this.typeDescriptor(this.buf.readUInt32LE(p + 4)) ?? '?';
+    const paramsOff = this.buf.readUInt32LE(p + 8);
+    let params = '';
+    if (paramsOff !== 0 && paramsOff + 4 <= this.buf.length) {
+      const n = this.buf.readUInt32LE(paramsOff);
+      for (let i = 0; i < n && paramsOff + 4 + i * 2 + 2 <= this.buf.length; i++) {
+        params += this.typeDescriptor(this.buf.readUInt16LE(paramsOff + 4 + i * 2)) ?? '?';
+      }
+    }
+    return `(${params})${ret}`;
+  }
+
+  /** Every code body, found through class_data items, with the class that defines it. */
+  codeBodies(): CodeBody[] {
+    const out: CodeBody[] = [];
+    const buf = this.buf;
+    for (let c = 0; c < this.classDefs.length; c++) {
+      const off = this.classDefs[c].classDataOff;
+      if (off === 0) continue;
+      if (off >= buf.length) {
+        this.warnings.push(`class ${c}: class_data_off ${off} outside the file`);
+        continue;
+      }
+      try {
+        const r = new Uleb(buf, off);
+        const sf = r.next();
+        const inf = r.next();
+        const dm = r.next();
+        const vm = r.next();
+        if (sf + inf + dm + vm > buf.length) throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the file size');
+        for (let i = 0; i < sf + inf; i++) (r.next(), r.next());
+        for (const count of [dm, vm]) {
+          let methodIdx = 0;
+          for (let i = 0; i < count; i++) {
+            methodIdx += r.next();
+            r.next(); // access flags
+            const codeOff = r.next();
+            if (codeOff === 0) continue;
+            if (codeOff + 16 > buf.length) {
+              this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the file`);
+              continue;
+            }
+            const insnsSize = buf.readUInt32LE(codeOff + 12);
+            out.push({ methodIdx, classDefIdx: c, codeOff, insnsSize });
+          }
+        }
+      } catch (err) {
+        this.warnings.push(`class ${c}: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  xrefs(): DexXrefs {
+    if (!this.xrefCache) this.xrefCache = buildXrefs(this);
+    return this.xrefCache;
+  }
+}
+
+class Uleb {
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+  ) {}
+  next(): number {
+    let result = 0;
+    let shift = 0;
+    for (let k = 0; k < 5; k++) {
+      if (this.pos >= this.buf.length) throw new MalformedInputError('dex/truncated-uleb128', 'uleb128 runs past the file');
+      const b = this.buf[this.pos++];
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result >>> 0;
+      shift += 7;
+    }
+    throw new MalformedInputError('dex/bad-uleb128', 'uleb128 longer than 5 bytes');
+  }
+}
+
+/** Instruction width in code units by opcode (Dalvik bytecode formats); 0 marks `nop`, which may start a payload. */
+const WIDTH = new Uint8Array(256).fill(1);
+(() => {
+  const set = (from: number, to: number, w: number) => {
+    for (let o = from; o <= to; o++) WIDTH[o] = w;
+  };
+  set(0x02, 0x02, 2), set(0x03, 0x03, 3), set(0x05, 0x05, 2), set(0x06, 0x06, 3), set(0x08, 0x08, 2), set(0x09, 0x09, 3);
+  set(0x13, 0x13, 2), set(0x14, 0x14, 3), set(0x15, 0x16, 2), set(0x17, 0x17, 3), set(0x18, 0x18, 5), set(0x19, 0x19, 2);
+  set(0x1a, 0x1a, 2), set(0x1b, 0x1b, 3), set(0x1c, 0x1c, 2), set(0x1f, 0x20, 2), set(0x22, 0x23, 2), set(0x24, 0x26, 3);
+  set(0x29, 0x29, 2), set(0x2a, 0x2c, 3), set(0x2d, 0x3d, 2), set(0x44, 0x6d, 2), set(0x6e, 0x72, 3), set(0x74, 0x78, 3);
+  set(0x90, 0xaf, 2), set(0xd0, 0xe2, 2), set(0xfa, 0xfb, 4), set(0xfc, 0xfd, 3), set(0xfe, 0xff, 2);
+})();
+
+class Vec {
+  data = new Uint32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  finish(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+class EdgeBuilder {
+  start = new Vec();
+  targets = new Vec();
+  pcs = new Vec();
+  open(): void {
+    this.start.push(this.targets.length);
+  }
+  add(target: number, pc: number): void {
+    this.targets.push(target);
+    this.pcs.push(pc);
+  }
+  finish(): EdgeList {
+    this.start.push(this.targets.length);
+    return { start: this.start.finish(), targets: this.targets.finish(), pcs: this.pcs.finish() };
+  }
+}
+
+function buildXrefs(dex: DexFile): DexXrefs {
+  const buf = dex.buf;
+  const bodies = dex.codeBodies();
+  const strings = new EdgeBuilder();
+  const methods = new EdgeBuilder();
+  const fields = new EdgeBuilder();
+  const types = new EdgeBuilder();
+  let badBodies = 0;
+  for (const body of bodies) {
+    strings.open();
+    methods.open();
+    fields.open();
+    types.open();
+    const insns = body.codeOff + 16;
+    const units = body.insnsSize;
+    if (insns + units * 2 > buf.length) {
+      badBodies++;
+      continue;
+    }
+    let pc = 0;
+    while (pc < units) {
+      const p = insns + pc * 2;
+      const op = buf[p];
+      let width = WIDTH[op];
+      if (op === 0x00) {
+        width = payloadWidth(buf, p, units - pc);
+      } else if (pc + width <= units) {
+        switch (op) {
+          case 0x1a:
+            strings.add(buf.readUInt16LE(p + 2), pc);
+            break;
+          case 0x1b:
+            strings.add(buf.readUInt32LE(p + 2), pc);
+            break;
+          case 0x1c:
+          case 0x1f:
+          case 0x20:
+          case 0x22:
+          case 0x23:
+          case 0x24:
+          case 0x25:
+            types.add(buf.readUInt16LE(p + 2), pc);
+            break;
+          default:
+            if ((op >= 0x52 && op <= 0x6d)) fields.add(buf.readUInt16LE(p + 2), pc);
+            else if ((op >= 0x6e && op <= 0x72) || (op >= 0x74 && op <= 0x78) || op === 0xfa || op === 0xfb) methods.add(buf.readUInt16LE(p + 2), pc);
+        }
+      }
+      pc += width;
+    }
+  }
+  return { bodies, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
+}
+
+/** Width of a `nop` or of the switch/array payload pseudo-instruction that starts with it. */
+function payloadWidth(buf: Buffer, p: number, remaining: number): number {
+  const ident = buf[p + 1];
+  if (ident === 0 || remaining < 2) return 1;
+  const size = buf.readUInt16LE(p + 2);
+  let w: number;
+  if (ident === 0x01) w = size * 2 + 4; // packed-switch-payload
+  else if (ident === 0x02) w = size * 4 + 2; // sparse-switch-payload
+  else if (ident === 0x03) {
+    if (remaining < 4) return remaining;
+    const elementWidth = size;
+    const count = buf.readUInt32LE(p + 4);
+    w = 4 + Math.ceil((elementWidth * count) / 2); // fill-array-data-payload
+  } else return 1;
+  return Math.max(1, Math.min(w, remaining));
+}
+
+export { NO_INDEX };
+
+/** `Lcom/foo/Bar;` -> `com.foo.Bar` */
+export function descriptorToClassName(desc: string): string {
+  if (desc.startsWith('L') && desc.endsWith(';')) return desc.slice(1, -1).replace(/\//g, '.');
+  return desc;
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { dataPath } from '../data-path.js';
+import { normalizeTerm } from './normalize.js';
+
+/**
+ * The sensitive-term lexicon (data/lexicon/terms.txt) and a multi-pattern matcher over normalised text.
+ * Latin terms match on word boundaries; one-character CJK terms and Latin terms of three letters or fewer
+ * match only as a whole list entry, since as substrings they would hit ordinary words.
+ */
+
+export const LEXICON_VERSION = 1;
+
+export const POLITICAL_CATEGORIES = new Set([
+  'tibet',
+  'xinjiang',
+  'taiwan',
+  'hong-kong',
+  'tiananmen-1989',
+  'falun-gong',
+  'democracy-rights',
+  'party-leaders',
+  'dissidents',
+  'religion',
+  'circumvention',
+  'foreign-media',
+  'history-politics',
+]);
+
+export interface LexiconEntry {
+  term: string;
+  normalized: string;
+  category: string;
+  weak: boolean;
+  wholeEntryOnly: boolean;
+  latin: boolean;
+}
+
+export interface LexiconHit {
+  entry: LexiconEntry;
+  /** End offset (exclusive) in the normalised text. */
+  end: number;
+}
+
+interface Node {
+  next: Map<number, number>;
+  fail: number;
+  out: number[];
+}
+
+const WORD_CHAR = /[a-z0-9]/;
+
+export class Lexicon {
+  readonly entries: LexiconEntry[];
+  readonly categories: string[];
+  private readonly nodes: Node[] = [{ next: new Map(), fail: 0, out: [] }];
+
+  constructor(entries: LexiconEntry[]) {
+    this.entries = entries;
+    this.categories = [...new Set(entries.map((e) => e.category))];
+    entries.forEach((e, i) => this.insert(e.normalized, i));
+    this.link();
+  }
+
+  static parse(text: string): Lexicon {
+    const seen = new Set<string>();
+    const entries: LexiconEntry[] = [];
+    let category = '';
+    for (const rawLine of text.split('\n')) {
+      const line = rawLine.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      const section = /^\[([a-z0-9-]+)\]$/.exec(line);
+      if (section) {
+        category = section[1];
+        continue;
+      }
+      if (!category) throw new Error(`lexicon term before any [category]: ${line}`);
+      for (const raw of line.split('|')) {
+        let term = raw.trim();
+        if (!term) continue;
+        const weak = term.startsWith('~');
+        if (weak) term = term.slice(1);
+        const normalized = normalizeTerm(term);
+        if (!normalized || seen.has(normalized)) continue;
+        seen.add(normalized);
+        const latin = !/[^\x00-\x7f]/.test(normalized);
+        const cjkLength = Array.from(normalized).length;
+        entries.push({
+          term,
+          normalized,
+          category,
+          weak,
+          latin,
+          wholeEntryOnly: latin ? normalized.replace(/[^a-z]/g, '').length <= 3 : cjkLength === 1,
+        });
+      }
+    }
+    return new Lexicon(entries);
+  }
+
+  isPolitical(category: string): boolean {
+    return POLITICAL_CATEGORIES.has(category);
+  }
+
+  private insert(term: string, index: number): void {
+    let s = 0;
+    for (let i = 0; i < term.length; i++) {
+      const c = term.charCodeAt(i);
+      let t = this.nodes[s].next.get(c);
+      if (t === undefined) {
+        t = this.nodes.length;
+        this.nodes.push({ next: new Map(), fail: 0, out: [] });
+        this.nodes[s].next.set(c, t);
+      }
+      s = t;
+    }
+    this.nodes[s].out.push(index);
+  }
+
+  private link(): void {
+    const queue: number[] = [];
+    for (const t of this.nodes[0].next.values()) queue.push(t);
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi];
+      for (const [c, t] of this.nodes[s].next) {
+        let f = this.nodes[s].fail;
+        while (f !== 0 && !this.nodes[f].next.has(c)) f = this.nodes[f].fail;
+        const target = this.nodes[f].next.get(c);
+        this.nodes[t].fail = target !== undefined && target !== t ? target : 0;
+        this.nodes[t].out.push(...this.nodes[this.nodes[t].fail].out);
+        queue.push(t);
+      }
+    }
+  }
+
+  /** All hits in already-normalised text, honouring word boundaries and whole-entry-only terms. */
+  matchNormalized(text: string): LexiconHit[] {
+    const hits: LexiconHit[] = [];
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      while (s !== 0 && !this.nodes[s].next.has(c)) s = this.nodes[s].fail;
+      s = this.nodes[s].next.get(c) ?? 0;
+      for (const idx of this.nodes[s].out) {
+        const entry = this.entries[idx];
+        const end = i + 1;
+        const start = end - entry.normalized.length;
+        if (entry.wholeEntryOnly) {
+          if (start !== 0 || end !== text.length) continue;
+        } else if (entry.latin) {
+          if ((start > 0 && WORD_CHAR.test(text[start - 1])) || (end < text.length && WORD_CHAR.test(text[end]))) continue;
+        }
+        hits.push({ entry, end });
+      }
+    }
+    return hits;
+  }
+
+  match(text: string): LexiconHit[] {
+    return this.matchNormalized(normalizeTerm(text));
+  }
+}
+
+let defaultLexicon: Lexicon | null = null;
+
+/** The bundled lexicon, parsed once per process. */
+export function loadDefaultLexicon(): Lexicon {
+  if (!defaultLexicon) defaultLexicon = Lexicon.parse(readFileSync(dataPath('lexicon/terms.txt'), 'utf8'));
+  return defaultLexicon;
+}

@@ -1,0 +1,40 @@
+import { Converter } from 'opencc-js/t2cn';
+
+/**
+ * Folds the ways a censored term is disguised to one canonical form: full-width and compatibility forms
+ * (NFKC), case, Traditional to Simplified script (OpenCC t2s), and separators inserted between CJK
+ * characters ("六 四", "法.轮.功", "习_近_平", zero-width spaces).
+ */
+
+const toSimplified = Converter({ from: 't', to: 'cn' });
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+// Separators that obfuscators put between CJK characters: whitespace, punctuation, symbols, zero-width.
+const SEPARATOR = /[\s\p{P}\p{S}\u200b-\u200f\u2060\ufeff]/u;
+
+export function isCjk(ch: string): boolean {
+  return CJK.test(ch);
+}
+
+export function normalizeTerm(text: string): string {
+  const folded: string = String(toSimplified(text.normalize('NFKC').toLowerCase()));
+  if (!CJK.test(folded)) return folded.trim();
+  // Drop separator runs whose neighbours on both sides are CJK characters.
+  const chars = Array.from(folded);
+  let out = '';
+  let i = 0;
+  while (i < chars.length) {
+    const ch = chars[i];
+    if (SEPARATOR.test(ch) && out.length > 0 && CJK.test(out[out.length - 1])) {
+      let j = i;
+      while (j < chars.length && SEPARATOR.test(chars[j])) j++;
+      if (j < chars.length && CJK.test(chars[j])) {
+        i = j;
+        continue;
+      }
+    }
+    out += ch;
+    i++;
+  }
+  return out.trim();
+}

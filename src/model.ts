@@ -1,0 +1,150 @@
+/**
+ * The canonical data model: what a scan produces. Every renderer and the store work from these types,
+ * and `schema/report.schema.json` describes their JSON form.
+ */
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+export type Confidence = 'low' | 'medium' | 'high';
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file';
+
+export interface Artefact {
+  /** Stable within one report: a short hash of the logical path. */
+  id: string;
+  parentId: string | null;
+  kind: ArtefactKind;
+  /** Logical path; nested parts are joined with `!/`, e.g. `app.apk!/assets/words.txt`. */
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** Where a finding's evidence sits. `path` is always the logical artefact path. */
+export interface Location {
+  path: string;
+  entry?: string;
+  offset?: number;
+  className?: string;
+  method?: string;
+  line?: number;
+}
+
+export interface Finding {
+  detectorId: string;
+  detectorVersion: number;
+  messageId: string;
+  severity: Severity;
+  confidence: Confidence;
+  tags: string[];
+  message: string;
+  artefactId: string;
+  location: Location;
+  evidence: Record<string, unknown> & { excerpt?: string };
+  /** Stable hash of detector, artefact content and evidence identity: for dedupe, baselines and diffs. */
+  fingerprint: string;
+}
+
+export type DiagnosticLevel = 'warning' | 'error';
+
+/** Something that could not be read or was cut short by a limit; the scan goes on without it. */
+export interface Diagnostic {
+  level: DiagnosticLevel;
+  /** Machine-readable code, e.g. `zip/entry-outside-archive`, `dex/bad-offset`, `limit/inflated-bytes`. */
+  code: string;
+  message: string;
+  path: string;
+  artefactId?: string;
+}
+
+export interface Signer {
+  scheme: 'v1' | 'v2' | 'v3' | 'v3.1';
+  sha256: string;
+  sha1: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  validFrom: string;
+  validTo: string;
+}
+
+export interface TrackerHit {
+  id: string;
+  name: string;
+  source: 'builtin' | 'exodus';
+  categories: string[];
+  website?: string;
+  matchedClasses: string[];
+  /** How many classes matched in total; `matchedClasses` is capped for size. */
+  matchedClassCount: number;
+}
+
+export interface Component {
+  type: 'activity' | 'activity-alias' | 'service' | 'receiver' | 'provider';
+  name: string;
+  exported: boolean | null;
+  permission?: string;
+  intentFilters: IntentFilter[];
+}
+
+export interface IntentFilter {
+  actions: string[];
+  categories: string[];
+  data: Array<Record<string, string>>;
+}
+
+export interface PermissionUse {
+  name: string;
+  maxSdkVersion?: number;
+  /** `uses-permission`, `uses-permission-sdk-23` or `uses-permission-sdk-m`. */
+  element: string;
+  protectionLevel?: string;
+}
+
+export interface App {
+  artefactId: string;
+  path: string;
+  package: string | null;
+  versionCode: number | null;
+  versionName: string | null;
+  label: string | null;
+  minSdk: number | null;
+  targetSdk: number | null;
+  sharedUserId: string | null;
+  permissions: PermissionUse[];
+  declaredPermissions: Array<{ name: string; protectionLevel?: string }>;
+  components: Component[];
+  signers: Signer[];
+  signatureSchemes: string[];
+  trackers: TrackerHit[];
+  dexCount: number;
+  classCount: number;
+  methodCount: number;
+  stringCount: number;
+  nativeLibs: string[];
+}
+
+export interface ScanSummary {
+  artefacts: number;
+  apps: number;
+  findings: Record<Severity, number>;
+  diagnostics: number;
+  durationMs: number;
+}
+
+export interface Report {
+  schemaVersion: string;
+  tool: { name: 'candor'; version: string };
+  scan: { id: string; startedAt: string; finishedAt: string; inputs: string[]; options: Record<string, unknown> };
+  summary: ScanSummary;
+  artefacts: Artefact[];
+  apps: App[];
+  findings: Finding[];
+  diagnostics: Diagnostic[];
+}
+
+export const REPORT_SCHEMA_VERSION = '1.0.0';
