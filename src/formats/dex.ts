@@ -47,6 +47,11 @@ export interface DexXrefs {
   badBodies: number;
 }
 
+export interface ClassMembers {
+  fields: number[];
+  methods: Array<{ methodIdx: number; codeOff: number }>;
+}
+
 export class DexFile {
   readonly version: string;
   readonly stringCount: number;
@@ -63,6 +68,7 @@ export class DexFile {
   private readonly methodIdsOff: number;
   private readonly stringCache: Array<string | undefined>;
   private xrefCache: DexXrefs | null = null;
+  private membersCache: ClassMembers[] | null = null;
 
   constructor(
     readonly buf: Buffer,
@@ -186,11 +192,28 @@ export class DexFile {
     return `(${params})${ret}`;
   }
 
-  /** Every code body, found through class_data items, with the class that defines it. */
-  codeBodies(): CodeBody[] {
-    const out: CodeBody[] = [];
+  /** Types a class implements (its `interfaces_off` type_list). */
+  interfaces(classDefIdx: number): number[] {
+    const p = this.buf.readUInt32LE(this.classOffset(classDefIdx) + 12);
+    if (p === 0 || p + 4 > this.buf.length) return [];
+    const n = this.buf.readUInt32LE(p);
+    const out: number[] = [];
+    for (let i = 0; i < n && p + 4 + i * 2 + 2 <= this.buf.length && i < 65536; i++) out.push(this.buf.readUInt16LE(p + 4 + i * 2));
+    return out;
+  }
+
+  private classOffset(classDefIdx: number): number {
+    return this.buf.readUInt32LE(100) + classDefIdx * 32;
+  }
+
+  /** Fields and methods each class defines (from class_data items), computed once. */
+  members(): ClassMembers[] {
+    if (this.membersCache) return this.membersCache;
     const buf = this.buf;
+    const out: ClassMembers[] = [];
     for (let c = 0; c < this.classDefs.length; c++) {
+      const m: ClassMembers = { fields: [], methods: [] };
+      out.push(m);
       const off = this.classDefs[c].classDataOff;
       if (off === 0) continue;
       if (off >= buf.length) {
@@ -204,24 +227,42 @@ export class DexFile {
         const dm = r.next();
         const vm = r.next();
         if (sf + inf + dm + vm > buf.length) throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the file size');
-        for (let i = 0; i < sf + inf; i++) (r.next(), r.next());
+        for (const count of [sf, inf]) {
+          let fieldIdx = 0;
+          for (let i = 0; i < count; i++) {
+            fieldIdx += r.next();
+            r.next(); // access flags
+            m.fields.push(fieldIdx);
+          }
+        }
         for (const count of [dm, vm]) {
           let methodIdx = 0;
           for (let i = 0; i < count; i++) {
             methodIdx += r.next();
             r.next(); // access flags
-            const codeOff = r.next();
-            if (codeOff === 0) continue;
-            if (codeOff + 16 > buf.length) {
-              this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the file`);
-              continue;
-            }
-            const insnsSize = buf.readUInt32LE(codeOff + 12);
-            out.push({ methodIdx, classDefIdx: c, codeOff, insnsSize });
+            m.methods.push({ methodIdx, codeOff: r.next() });
           }
         }
       } catch (err) {
         this.warnings.push(`class ${c}: ${(err as Error).message}`);
+      }
+    }
+    this.membersCache = out;
+    return out;
+  }
+
+  /** Every code body, with the class that defines it. */
+  codeBodies(): CodeBody[] {
+    const out: CodeBody[] = [];
+    const members = this.members();
+    for (let c = 0; c < members.length; c++) {
+      for (const { methodIdx, codeOff } of members[c].methods) {
+        if (codeOff === 0) continue;
+        if (codeOff + 16 > this.buf.length) {
+          this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the file`);
+          continue;
+        }
+        out.push({ methodIdx, classDefIdx: c, codeOff, insnsSize: this.buf.readUInt32LE(codeOff + 12) });
       }
     }
     return out;

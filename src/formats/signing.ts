@@ -63,7 +63,7 @@ export function blockSigners(pairs: Map<number, Buffer>): Signer[] {
     const signers = lengthPrefixed(value, 0, value.length, 'signer sequence');
     for (const signer of sequence(signers, MAX_SIGNERS)) {
       const signedData = lengthPrefixed(signer.buf, signer.start, signer.end, 'signed data');
-      const seq = sequence(signedData, 3);
+      const seq = sequence(signedData, 2);
       // signed data = digests, certificates, ...; take the certificates sequence.
       const certs = seq[1];
       if (!certs) throw new MalformedInputError('apksig/no-certificates', `${scheme} signer has no certificates`);

@@ -47,7 +47,11 @@ interface Node {
   out: number[];
 }
 
-const WORD_CHAR = /[a-z0-9]/;
+// Characters that continue an identifier, a host or a path: a Latin term next to one is part of a longer name
+// (`com.google.android`, `tor_enabled`), not the term itself.
+const WORD_CHAR = /[a-z0-9._\/\-@:]/;
+/** Brand and service names are ordinary words in code; in these categories a Latin term must be a whole entry. */
+const WHOLE_ENTRY_LATIN_CATEGORIES = new Set(['foreign-media', 'circumvention', 'competitor-brands']);
 
 export class Lexicon {
   readonly entries: LexiconEntry[];
@@ -90,7 +94,7 @@ export class Lexicon {
           category,
           weak,
           latin,
-          wholeEntryOnly: latin ? normalized.replace(/[^a-z]/g, '').length <= 3 : cjkLength === 1,
+          wholeEntryOnly: latin ? normalized.replace(/[^a-z]/g, '').length <= 3 || WHOLE_ENTRY_LATIN_CATEGORIES.has(category) : cjkLength === 1,
         });
       }
     }

@@ -1,0 +1,193 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { DETECTORS } from '../detectors/index.js';
+import { SEVERITIES, severityRank, type Report, type Severity } from '../model.js';
+import { renderHtml } from '../report/html.js';
+import { renderJson } from '../report/json.js';
+import { renderTerminal } from '../report/terminal.js';
+import { maxSeverity, scan, type ProgressEvent } from '../scan/scan.js';
+import { Store } from '../store/sqlite.js';
+import { VERSION } from '../version.js';
+
+/** The command line: argv -> options -> library calls. The only code that prints or exits. */
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_ERROR = 2;
+
+type Format = 'terminal' | 'json' | 'html';
+const FORMATS: Format[] = ['terminal', 'json', 'html'];
+
+class UsageError extends Error {}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
+  return n;
+}
+
+function defaultDb(): string {
+  return process.env.CANDOR_DB ?? join(process.cwd(), '.candor', 'candor.sqlite');
+}
+
+function pickFormat(format: string | undefined, out: string | undefined): Format {
+  if (format) return format as Format;
+  const ext = out ? extname(out).toLowerCase() : '';
+  if (ext === '.json') return 'json';
+  if (ext === '.html' || ext === '.htm') return 'html';
+  return 'terminal';
+}
+
+function render(report: Report, format: Format, color: boolean): string {
+  if (format === 'json') return renderJson(report);
+  if (format === 'html') return renderHtml(report);
+  return renderTerminal(report, { color });
+}
+
+function emit(text: string, out: string | undefined): void {
+  if (out) writeFileSync(out, text);
+  else process.stdout.write(text);
+}
+
+function progressReporter(enabled: boolean): ((e: ProgressEvent) => void) | undefined {
+  if (!enabled) return undefined;
+  let bar: SingleBar | null = null;
+  return (e) => {
+    if (e.type === 'start') {
+      if (e.files < 2) return;
+      bar = new SingleBar({ format: 'scanning [{bar}] {value}/{total} files | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+      bar.start(e.files, 0, { mb: '0', file: '' });
+    } else if (bar) {
+      bar.update(e.done, { mb: (e.bytes / 1e6).toFixed(1), file: e.path.length > 48 ? `…${e.path.slice(-47)}` : e.path });
+      if (e.done === e.files) bar.stop();
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('candor')
+    .description('Audits Android apps for hidden censorship lists, covert telemetry and risky app distribution.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  scan completed, no finding at or above --fail-on
+  1  scan completed, findings at or above --fail-on
+  2  usage error or fatal error
+
+Examples:
+  candor scan app.apk
+  candor scan pulled-apks/ --out report.html --fail-on high
+  candor scan app.apk --format json --trackers exodus-trackers.json`,
+    );
+
+  program
+    .command('scan')
+    .description('Audit APKs, DEX files or folders of them, store the scan and write a report.')
+    .argument('<paths...>', 'APK, DEX, zip or folder (as pulled with adb pull)')
+    .addOption(new Option('-f, --format <format>', 'report format (default: from --out extension, else terminal)').choices(FORMATS))
+    .option('-o, --out <file>', 'write the report to this file instead of stdout')
+    .option('--db <path>', 'SQLite store (default: .candor/candor.sqlite, or $CANDOR_DB)')
+    .option('--no-db', 'do not store the scan')
+    .option('--no-cache', 'analyse every file again even when the store knows its content')
+    .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
+    .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
+    .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
+    .option('-q, --quiet', 'no progress bar and no store message')
+    .action(async (paths: string[], opts) => {
+      const format = pickFormat(opts.format, opts.out);
+      const dbPath: string | null = opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
+      const store = dbPath ? new Store(dbPath) : null;
+      try {
+        const report = await scan({
+          inputs: paths,
+          cwd: process.cwd(),
+          store,
+          trackersPath: opts.trackers ? resolve(opts.trackers) : null,
+          jobs: opts.jobs,
+          noCache: opts.cache === false,
+          onProgress: progressReporter(!opts.quiet && process.stderr.isTTY === true),
+        });
+        if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {
+          throw new UsageError(report.diagnostics.map((d) => `${d.path}: ${d.message}`).join('\n'));
+        }
+        emit(render(report, format, !opts.out && process.stdout.isTTY === true), opts.out);
+        if (!opts.quiet) {
+          if (opts.out) process.stderr.write(`Report written to ${opts.out}\n`);
+          if (dbPath) process.stderr.write(`Scan ${report.scan.id} stored in ${dbPath}\n`);
+        }
+        const worst = maxSeverity(report);
+        const failOn = opts.failOn as Severity | 'none';
+        process.exitCode = failOn !== 'none' && worst !== null && severityRank(worst) >= severityRank(failOn) ? EXIT_FINDINGS : EXIT_OK;
+      } finally {
+        store?.close();
+      }
+    });
+
+  program
+    .command('scans')
+    .description('List the scans kept in the store.')
+    .option('--db <path>', 'SQLite store')
+    .option('--json', 'print JSON')
+    .action((opts) => {
+      const store = new Store(resolve(opts.db ?? defaultDb()));
+      try {
+        const scans = store.listScans();
+        if (opts.json) process.stdout.write(JSON.stringify(scans, null, 2) + '\n');
+        else
+          for (const s of scans) {
+            const f = s.summary.findings;
+            process.stdout.write(`${s.id}  ${s.startedAt}  ${s.summary.apps} apps  ${f.critical + f.high} high+  ${s.inputs.join(' ')}\n`);
+          }
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description('Render a stored scan again, in any format.')
+    .argument('<scan>', 'scan id, unique id prefix, or "latest"')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS))
+    .option('-o, --out <file>', 'write to this file')
+    .option('--db <path>', 'SQLite store')
+    .action((id: string, opts) => {
+      const store = new Store(resolve(opts.db ?? defaultDb()));
+      try {
+        const report = store.loadReport(id);
+        if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
+        emit(render(report, pickFormat(opts.format, opts.out), !opts.out && process.stdout.isTTY === true), opts.out);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('detectors')
+    .description('List the detectors, with their ids and versions.')
+    .action(() => {
+      for (const d of DETECTORS) process.stdout.write(`${d.meta.id}@${d.meta.version}  [${d.meta.input}]  ${d.meta.description}\n`);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) return EXIT_ERROR;
+    process.stderr.write(`candor: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { dataPath } from '../../data-path.js';
+import type { Severity } from '../../model.js';
+import { severityRank } from '../../model.js';
+import { defineDetector, type Report } from '../define.js';
+
+/** Reports requested permissions that matter to an audit: install rights, identifiers, location, messages. */
+
+interface PermissionInfo {
+  protectionLevel: string;
+  severity: Severity;
+  tags: string[];
+  why?: string;
+}
+
+let table: Record<string, PermissionInfo> | null = null;
+export function permissionTable(): Record<string, PermissionInfo> {
+  if (!table) table = (JSON.parse(readFileSync(dataPath('permissions.json'), 'utf8')) as { permissions: Record<string, PermissionInfo> }).permissions;
+  return table;
+}
+
+export default defineDetector({
+  meta: {
+    id: 'app/permissions',
+    version: 1,
+    input: 'app',
+    description: 'Requested permissions that are dangerous, signature|privileged, or central to the mission (installing apps, identifiers, messages, location).',
+    severity: 'medium',
+    confidence: 'high',
+    tags: ['permissions'],
+    messages: {
+      permission: '{{package}} requests {{permission}} ({{level}}): {{why}}',
+    },
+  },
+  detect(app) {
+    const perms = permissionTable();
+    const seen = new Set<string>();
+    const out: Report[] = [];
+    for (const p of app.manifest?.permissions ?? []) {
+      if (seen.has(p.name)) continue;
+      seen.add(p.name);
+      const info = perms[p.name];
+      if (!info || severityRank(info.severity) < severityRank('low')) continue;
+      out.push({
+        messageId: 'permission',
+        data: { package: app.manifest?.package ?? app.artefact.path, permission: p.name, level: info.protectionLevel, why: info.why ?? `${info.protectionLevel} permission` },
+        artefactId: app.artefact.id,
+        location: { path: app.artefact.path, entry: 'AndroidManifest.xml' },
+        severity: info.severity,
+        tags: ['permissions', ...info.tags],
+        identity: p.name,
+        evidence: { permission: p.name, protectionLevel: info.protectionLevel, element: p.element, ...(p.maxSdkVersion !== undefined ? { maxSdkVersion: p.maxSdkVersion } : {}) },
+      });
+    }
+    return out;
+  },
+});

@@ -1,0 +1,52 @@
+import { definedClassNames, exodusClassNames } from '../../formats/dex-queries.js';
+import { defineDetector, type Report } from '../define.js';
+
+/**
+ * Tracker SDKs found by class names. Built-in signatures are package prefixes matched against the
+ * classes the app defines; Exodus signatures are regular expressions matched the way Exodus matches them.
+ */
+
+const MAX_MATCHED_CLASSES = 25;
+
+export default defineDetector({
+  meta: {
+    id: 'trackers/code-signature',
+    version: 1,
+    input: 'app',
+    description: 'Analytics, advertising, push and crash-reporting SDKs identified by the classes they ship.',
+    severity: 'low',
+    confidence: 'high',
+    tags: ['tracker'],
+    messages: { tracker: '{{name}} ({{categories}}) in {{package}}: {{count}} matching classes' },
+  },
+  detect(app, ctx) {
+    if (app.dexes.length === 0) return [];
+    const exodus = ctx.trackers.signatures.some((s) => s.source === 'exodus');
+    const names = new Set<string>();
+    for (const { dex } of app.dexes) {
+      for (const n of exodus ? exodusClassNames(dex) : definedClassNames(dex)) names.add(n);
+    }
+    const sorted = [...names].sort();
+    const out: Report[] = [];
+    for (const sig of ctx.trackers.signatures) {
+      const matched: string[] = [];
+      let count = 0;
+      for (const n of sorted) {
+        if (!sig.matchClass(n)) continue;
+        count++;
+        if (matched.length < MAX_MATCHED_CLASSES) matched.push(n.replace(/\//g, '.'));
+      }
+      if (count === 0) continue;
+      out.push({
+        messageId: 'tracker',
+        data: { name: sig.name, categories: sig.categories.join(', ') || 'uncategorised', package: app.manifest?.package ?? app.artefact.path, count },
+        artefactId: app.artefact.id,
+        location: { path: app.artefact.path, className: matched[0] },
+        tags: ['tracker', ...sig.categories.map((c) => c.replace(/\s+/g, '-'))],
+        identity: sig.id,
+        evidence: { trackerId: sig.id, name: sig.name, source: sig.source, categories: sig.categories, website: sig.website, matchedClasses: matched, matchedClassCount: count },
+      });
+    }
+    return out;
+  },
+});

@@ -1,0 +1,68 @@
+import type { DexFile } from './dex.js';
+
+/** Queries over a DEX and its cross-reference index that several detectors share. */
+
+export interface CodeRef {
+  className: string;
+  method: string;
+  pc: number;
+}
+
+/** For each wanted string index, the methods whose code loads it (const-string), capped per string. */
+export function stringUsers(dex: DexFile, wanted: Set<number>, capPerString = 20): Map<number, CodeRef[]> {
+  const out = new Map<number, CodeRef[]>();
+  if (wanted.size === 0) return out;
+  const x = dex.xrefs();
+  for (let b = 0; b < x.bodies.length; b++) {
+    for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
+      const s = x.strings.targets[e];
+      if (!wanted.has(s)) continue;
+      let list = out.get(s);
+      if (!list) out.set(s, (list = []));
+      if (list.length >= capPerString) continue;
+      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      list.push({ className, method, pc: x.strings.pcs[e] });
+    }
+  }
+  return out;
+}
+
+/**
+ * Class names as Exodus Privacy collects them: it runs `dexdump` and keeps, from each output line, the
+ * first slash-separated path after an upper-case run (`[A-Z]+((?:\w+\/)+\w+)`). Those lines name each
+ * class, its superclass and interfaces, and the first reference type of each field and method type.
+ */
+export function exodusClassNames(dex: DexFile): Set<string> {
+  const names = new Set<string>();
+  const add = (desc: string | null) => {
+    if (!desc) return;
+    const m = /[A-Z]+((?:\w+\/)+\w+)/.exec(desc);
+    if (m) names.add(m[1]);
+  };
+  const members = dex.members();
+  for (let c = 0; c < dex.classDefs.length; c++) {
+    const def = dex.classDefs[c];
+    add(dex.typeDescriptor(def.classIdx));
+    if (def.superclassIdx !== 0xffffffff) add(dex.typeDescriptor(def.superclassIdx));
+    for (const i of dex.interfaces(c)) add(dex.typeDescriptor(i));
+    for (const f of members[c].fields) {
+      const ref = dex.fieldRef(f);
+      if (ref) add(dex.typeDescriptor(ref.typeIdx));
+    }
+    for (const m of members[c].methods) {
+      const ref = dex.methodRef(m.methodIdx);
+      if (ref) add(dex.protoDescriptor(ref.protoIdx));
+    }
+  }
+  return names;
+}
+
+/** Slash-separated names of the classes a DEX defines (`com/foo/Bar$1`). */
+export function definedClassNames(dex: DexFile): string[] {
+  const out: string[] = [];
+  for (let c = 0; c < dex.classDefs.length; c++) {
+    const d = dex.classDescriptor(c);
+    out.push(d.startsWith('L') && d.endsWith(';') ? d.slice(1, -1) : d);
+  }
+  return out;
+}

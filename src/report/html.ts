@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { SEVERITIES, type Finding, type Report } from '../model.js';
+
+/**
+ * A standalone HTML report: one file, no scripts, no network. Every string from an artefact is escaped,
+ * and a Content-Security-Policy allows only the report's own stylesheet (by hash), so even an escaping
+ * mistake could not load or run anything.
+ */
+
+export function escapeHtml(s: unknown): string {
+  return String(s).replace(/[&<>"'`]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#1d2330;color:#fff;padding:18px 28px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#c9cfdb}
+main{padding:20px 28px;max-width:1280px}section{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:16px 20px;margin:0 0 18px}
+h2{font-size:16px;margin:0 0 12px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eceef2;vertical-align:top;word-break:break-word}
+th{font-weight:600;background:#fafbfc}.sev{display:inline-block;min-width:64px;text-align:center;border-radius:4px;padding:1px 6px;font-size:12px;font-weight:600;color:#fff}
+.critical{background:#7b1fa2}.high{background:#c62828}.medium{background:#ef6c00}.low{background:#0277bd}.info{background:#78909c}
+details{border-top:1px solid #eceef2;padding:6px 0}summary{cursor:pointer}pre{background:#f3f4f7;padding:10px;border-radius:6px;overflow:auto;max-height:420px;font-size:12px;white-space:pre-wrap}
+.terms{font-size:15px}.muted{color:#69707d}code{font-size:12px}
+`;
+
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+export function renderHtml(report: Report): string {
+  const s = report.summary;
+  const max = Math.max(1, ...SEVERITIES.map((k) => s.findings[k]));
+  // An SVG chart: its sizes are attributes, which the CSP allows, where inline style attributes are not.
+  const order = SEVERITIES.slice().reverse();
+  const fills: Record<string, string> = { critical: '#7b1fa2', high: '#c62828', medium: '#ef6c00', low: '#0277bd', info: '#78909c' };
+  const bars = `<svg width="${order.length * 80}" height="140" viewBox="0 0 ${order.length * 80} 140" role="img" aria-label="findings by severity">${order
+    .map((k, i) => {
+      const h = Math.round((s.findings[k] / max) * 90) + 2;
+      return `<rect x="${i * 80 + 18}" y="${112 - h}" width="44" height="${h}" rx="3" fill="${fills[k]}"/><text x="${i * 80 + 40}" y="${106 - h}" text-anchor="middle" font-size="12">${s.findings[k]}</text><text x="${i * 80 + 40}" y="130" text-anchor="middle" font-size="12">${k}</text>`;
+    })
+    .join('')}</svg>`;
+  const lists = report.findings.filter((f) => f.detectorId.startsWith('censorship/'));
+  const others = report.findings.filter((f) => !f.detectorId.startsWith('censorship/'));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Candor report ${escapeHtml(report.scan.id)}</title>
+<style>${STYLE}</style></head>
+<body>
+<header><h1>Candor audit report</h1><p>Scan ${escapeHtml(report.scan.id)} · ${escapeHtml(report.scan.startedAt)} · Candor ${escapeHtml(report.tool.version)} · inputs: ${report.scan.inputs.map(escapeHtml).join(', ')}</p></header>
+<main>
+<section><h2>Summary</h2>
+<p>${s.artefacts} artefacts, ${s.apps} apps, ${report.findings.length} findings, ${s.diagnostics} diagnostics.</p>
+${bars}</section>
+${lists.length ? `<section><h2>Keyword lists (${lists.length})</h2>${lists.map(renderList).join('')}</section>` : ''}
+<section><h2>Apps (${report.apps.length})</h2>${appsTable(report)}</section>
+<section><h2>Findings (${others.length})</h2>${others.length ? findingsTable(others) : '<p class="muted">None.</p>'}</section>
+<section><h2>Diagnostics (${report.diagnostics.length})</h2>${diagnosticsTable(report)}</section>
+<section><h2>Artefacts (${report.artefacts.length})</h2><details><summary>Show every artefact with its SHA-256</summary>
+<table><tr><th>Path</th><th>Kind</th><th>Size</th><th>SHA-256</th></tr>${report.artefacts
+    .map((a) => `<tr><td>${escapeHtml(a.path)}</td><td>${escapeHtml(a.kind)}</td><td>${a.size}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`)
+    .join('')}</table></details></section>
+</main></body></html>
+`;
+}
+
+function sev(f: { severity: string }): string {
+  return `<span class="sev ${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span>`;
+}
+
+function renderList(f: Finding): string {
+  const e = f.evidence as { termCount?: number; sensitiveCount?: number; categories?: Record<string, { count: number }>; sampleTerms?: string[]; encodings?: string[]; terms?: string[] };
+  const cats = Object.entries(e.categories ?? {})
+    .map(([k, v]) => `${escapeHtml(k)} (${v.count})`)
+    .join(', ');
+  return `<details open><summary>${sev(f)} ${escapeHtml(f.message)}</summary>
+<p>Location: <code>${escapeHtml(locationText(f))}</code> · decoding: ${escapeHtml((e.encodings ?? []).join(' → ') || 'plain')} · categories: ${cats}</p>
+<p class="terms">${(e.sampleTerms ?? []).map(escapeHtml).join(' · ')}</p>
+<details><summary>All ${e.terms?.length ?? 0} terms</summary><pre>${escapeHtml((e.terms ?? []).join('\n'))}</pre></details></details>`;
+}
+
+function locationText(f: Finding): string {
+  const l = f.location;
+  return [l.path, l.entry, l.className, l.method, l.offset !== undefined ? `@${l.offset}` : undefined].filter((x) => x !== undefined && x !== '').join(' ');
+}
+
+function appsTable(report: Report): string {
+  if (report.apps.length === 0) return '<p class="muted">No apps.</p>';
+  const rows = report.apps
+    .map(
+      (a) => `<tr><td>${escapeHtml(a.package ?? '(no manifest)')}<div class="muted">${escapeHtml(a.path)}</div></td><td>${escapeHtml(a.label ?? '')}</td><td>${escapeHtml(a.versionName ?? '')} (${escapeHtml(a.versionCode ?? '-')})</td>
+<td>${a.permissions.length}</td><td>${a.trackers.map((t) => escapeHtml(t.name)).join(', ') || '<span class="muted">none</span>'}</td>
+<td>${a.dexCount} / ${a.classCount}</td><td>${a.signers.map((s) => `${escapeHtml(s.scheme)} <code>${escapeHtml(s.sha256.slice(0, 16))}…</code> ${escapeHtml(s.subject)}`).join('<br>')}</td></tr>`,
+    )
+    .join('');
+  return `<table><tr><th>Package</th><th>Label</th><th>Version</th><th>Permissions</th><th>Trackers</th><th>DEX / classes</th><th>Signers</th></tr>${rows}</table>`;
+}
+
+function findingsTable(findings: Finding[]): string {
+  return findings
+    .map(
+      (f) => `<details><summary>${sev(f)} <code>${escapeHtml(f.detectorId)}</code> ${escapeHtml(f.message)}</summary>
+<p>Location: <code>${escapeHtml(locationText(f))}</code> · confidence ${escapeHtml(f.confidence)} · tags ${f.tags.map(escapeHtml).join(', ')} · fingerprint <code>${escapeHtml(f.fingerprint)}</code></p>
+<pre>${escapeHtml(JSON.stringify(f.evidence, null, 2))}</pre></details>`,
+    )
+    .join('');
+}
+
+function diagnosticsTable(report: Report): string {
+  if (report.diagnostics.length === 0) return '<p class="muted">Everything was read.</p>';
+  return `<table><tr><th>Level</th><th>Code</th><th>Path</th><th>Message</th></tr>${report.diagnostics
+    .map((d) => `<tr><td>${escapeHtml(d.level)}</td><td><code>${escapeHtml(d.code)}</code></td><td>${escapeHtml(d.path)}</td><td>${escapeHtml(d.message)}</td></tr>`)
+    .join('')}</table>`;
+}

@@ -1,0 +1,55 @@
+import { SEVERITIES, severityRank, type Finding, type Report, type Severity } from '../model.js';
+
+/** A short summary for a terminal: counts, apps, the most severe findings, the keyword lists. */
+
+const COLORS: Record<Severity, string> = { critical: '\x1b[1;35m', high: '\x1b[1;31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
+const RESET = '\x1b[0m';
+const MAX_FINDINGS = 25;
+
+/** Removes terminal control sequences an artefact could carry in a string. */
+function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, '?');
+}
+
+export function renderTerminal(report: Report, options: { color: boolean; minSeverity?: Severity } = { color: false }): string {
+  const c = (s: Severity, text: string) => (options.color ? `${COLORS[s]}${text}${RESET}` : text);
+  const lines: string[] = [];
+  const counts = SEVERITIES.slice()
+    .reverse()
+    .map((s) => c(s, `${report.summary.findings[s]} ${s}`))
+    .join(', ');
+  lines.push(`Candor ${report.tool.version} scan ${report.scan.id}`);
+  lines.push(`${report.summary.artefacts} artefacts, ${report.summary.apps} apps, ${report.summary.diagnostics} diagnostics, ${(report.summary.durationMs / 1000).toFixed(2)} s`);
+  lines.push(`Findings: ${counts}`);
+  if (report.apps.length > 0) {
+    lines.push('', 'Apps:');
+    for (const a of report.apps.slice(0, 50)) {
+      const trackers = a.trackers.length ? `; trackers: ${a.trackers.map((t) => t.name).join(', ')}` : '';
+      lines.push(`  ${clean(a.package ?? '(no manifest)')} ${clean(a.versionName ?? '')} (${a.versionCode ?? '-'}) ${clean(a.label ?? '')} — ${a.dexCount} dex, ${a.classCount} classes, ${a.permissions.length} permissions${clean(trackers)}`);
+    }
+    if (report.apps.length > 50) lines.push(`  … and ${report.apps.length - 50} more`);
+  }
+  const lists = report.findings.filter((f) => f.detectorId.startsWith('censorship/'));
+  if (lists.length > 0) {
+    lines.push('', 'Keyword lists:');
+    for (const f of lists.slice(0, 20)) {
+      const e = f.evidence as { sampleTerms?: string[]; encodings?: string[] };
+      lines.push(`  ${c(f.severity, f.severity.toUpperCase())} ${clean(f.message)}`);
+      if (e.sampleTerms?.length) lines.push(`      e.g. ${clean(e.sampleTerms.slice(0, 8).join(' | '))}${e.encodings?.length ? ` [${e.encodings.join(' → ')}]` : ''}`);
+    }
+  }
+  const min = options.minSeverity ?? 'low';
+  const top = report.findings.filter((f: Finding) => severityRank(f.severity) >= severityRank(min) && !f.detectorId.startsWith('censorship/'));
+  if (top.length > 0) {
+    lines.push('', `Findings (${min} and above):`);
+    for (const f of top.slice(0, MAX_FINDINGS)) lines.push(`  ${c(f.severity, f.severity.toUpperCase().padEnd(8))} ${f.detectorId.padEnd(26)} ${clean(f.message)}`);
+    if (top.length > MAX_FINDINGS) lines.push(`  … and ${top.length - MAX_FINDINGS} more (see the JSON or HTML report)`);
+  }
+  const errors = report.diagnostics.filter((d) => d.level === 'error');
+  if (errors.length > 0) {
+    lines.push('', `Could not read (${errors.length}):`);
+    for (const d of errors.slice(0, 10)) lines.push(`  ${clean(d.path)}: ${d.code} ${clean(d.message)}`);
+  }
+  return lines.join('\n') + '\n';
+}

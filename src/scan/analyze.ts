@@ -1,0 +1,365 @@
+import { createHash } from 'node:crypto';
+import { BufferSource, FileSource, type ByteSource } from '../io/byte-source.js';
+import { errorCode, errorMessage } from '../io/errors.js';
+import { sha256, shortHash } from '../io/hash.js';
+import type { Limits } from '../io/limits.js';
+import { InflateBudget, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
+import { parseResourceTable, type ResourceTable } from '../formats/arsc.js';
+import { isBinaryXml, parseBinaryXml } from '../formats/axml.js';
+import { DexFile } from '../formats/dex.js';
+import { elfStrings, isElf, parseElf, type ElfInfo } from '../formats/elf.js';
+import { readManifest, type Manifest } from '../formats/manifest.js';
+import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
+import { decodeText } from '../formats/text.js';
+import type { LexiconHit } from '../lexicon/lexicon.js';
+import type { App, Artefact, ArtefactKind, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
+import type { DetectorContext } from '../detectors/define.js';
+import { DETECTORS } from '../detectors/index.js';
+import { runDetectors } from '../detectors/runner.js';
+import type { ApkModel, TextBlob } from './apk-model.js';
+import { dexLongStringBlobs, dexMethodBlobs, nativeRunBlobs } from './derive-blobs.js';
+
+/**
+ * Analyses one input file completely: opens containers, parses every part, runs the detectors, and
+ * returns artefacts, apps, findings and diagnostics. Runs inside a worker thread; every failure of a
+ * part becomes a diagnostic and the rest of the file is still analysed.
+ */
+
+export interface FileResult {
+  sha256: string;
+  size: number;
+  artefacts: Artefact[];
+  apps: App[];
+  findings: Finding[];
+  diagnostics: Diagnostic[];
+}
+
+const DEX_ENTRY = /^classes\d*\.dex$/;
+const NATIVE_ENTRY = /^lib\/[^/]+\/[^/]+\.so$/;
+const V1_SIGNATURE = /^META-INF\/[^/]+\.(RSA|DSA|EC)$/i;
+const NESTED_ARCHIVE = /\.(apk|jar|zip)$/i;
+const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|bin|db|sqlite|realm|mov|3gp)$/i;
+
+export interface AnalyzeContext {
+  limits: Limits;
+  detectors: DetectorContext;
+}
+
+class Collector {
+  readonly artefacts: Artefact[] = [];
+  readonly apps: App[] = [];
+  readonly findings: Finding[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  readonly hashes = new Map<string, string>();
+  readonly lexiconCache = new Map<string, LexiconHit[]>();
+
+  artefact(kind: ArtefactKind, path: string, parentId: string | null, bytes: { sha256: string; size: number }): Artefact {
+    const a: Artefact = { id: shortHash(path), parentId, kind, path, sha256: bytes.sha256, size: bytes.size };
+    this.artefacts.push(a);
+    this.hashes.set(a.id, a.sha256);
+    return a;
+  }
+
+  diag(level: Diagnostic['level'], err: unknown, path: string, artefactId?: string): void {
+    this.diagnostics.push({ level, code: errorCode(err), message: errorMessage(err), path, ...(artefactId ? { artefactId } : {}) });
+  }
+}
+
+export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeContext): FileResult {
+  const out = new Collector();
+  let src: ByteSource;
+  try {
+    src = new FileSource(fsPath);
+  } catch (err) {
+    out.diagnostics.push({ level: 'error', code: 'io/unreadable', message: errorMessage(err), path: logicalPath });
+    return { sha256: '', size: 0, ...out };
+  }
+  try {
+    const digest = hashSource(src);
+    analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    return { sha256: digest, size: src.size, ...out };
+  } finally {
+    src.close();
+  }
+}
+
+function hashSource(src: ByteSource): string {
+  const h = createHash('sha256');
+  const chunk = 4 * 1024 * 1024;
+  for (let off = 0; off < src.size; off += chunk) h.update(src.read(off, Math.min(chunk, src.size - off)));
+  return h.digest('hex');
+}
+
+function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: string, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
+  const head = src.read(0, Math.min(8, src.size));
+  const startsWithDex = head.length >= 4 && head.toString('latin1', 0, 4) === 'dex\n';
+  let dir: ZipDirectory | null = null;
+  let zipError: unknown = null;
+  if (!startsWithDex || src.size > 0x70) {
+    try {
+      dir = readZipDirectory(src, ctx.limits);
+    } catch (err) {
+      zipError = err;
+    }
+  }
+  const isZipMagic = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
+  if (dir && dir.entries.length > 0) {
+    analyzeArchive(src, dir, path, parentId, digest, depth, budget, ctx, out, startsWithDex ? 'dex' : null);
+    return;
+  }
+  if (isZipMagic) {
+    const a = out.artefact('zip', path, parentId, { sha256: digest, size: src.size });
+    out.diag('error', zipError ?? new Error('empty archive'), path, a.id);
+    return;
+  }
+  const bytes = src.read(0, src.size);
+  if (startsWithDex) {
+    const a = out.artefact('dex', path, parentId, { sha256: digest, size: src.size });
+    const dex = openDex(bytes, path, a, ctx, out);
+    const model = emptyModel(a);
+    if (dex) model.dexes.push({ artefact: a, dex });
+    finishModel(model, ctx, out, true);
+    return;
+  }
+  if (isElf(bytes)) {
+    const a = out.artefact('native-lib', path, parentId, { sha256: digest, size: src.size });
+    const model = emptyModel(a);
+    model.nativeLibs.push(openElf(bytes, a, out));
+    finishModel(model, ctx, out, false);
+    return;
+  }
+  const decoded = bytes.length <= ctx.limits.maxTextBytes ? decodeText(bytes) : null;
+  if (decoded) {
+    const a = out.artefact('text', path, parentId, { sha256: digest, size: src.size });
+    const model = emptyModel(a);
+    model.texts.push(textBlob(a, decoded.encoding, decoded.text));
+    finishModel(model, ctx, out, false);
+    return;
+  }
+  const a = out.artefact('file', path, parentId, { sha256: digest, size: src.size });
+  out.diagnostics.push({ level: 'warning', code: 'input/unknown-format', message: 'not an APK, DEX, ELF, zip or text file', path, artefactId: a.id });
+}
+
+function emptyModel(artefact: Artefact): ApkModel {
+  return {
+    artefact,
+    hasManifest: false,
+    manifest: null,
+    resources: null,
+    signers: [],
+    signatureSchemes: [],
+    dexes: [],
+    nativeLibs: [],
+    texts: [],
+    zipAnomalies: [],
+    prependedMagic: null,
+  };
+}
+
+function textBlob(a: Artefact, encoding: string, text: string): TextBlob {
+  return { artefactId: a.id, location: { path: a.path }, encoding, encodings: [], origin: 'entry', text };
+}
+
+function analyzeArchive(
+  src: ByteSource,
+  dir: ZipDirectory,
+  path: string,
+  parentId: string | null,
+  digest: string,
+  depth: number,
+  budget: InflateBudget,
+  ctx: AnalyzeContext,
+  out: Collector,
+  prependedMagic: string | null,
+): void {
+  const hasManifest = dir.byName.has('AndroidManifest.xml');
+  const hasDex = [...dir.byName.keys()].some((n) => DEX_ENTRY.test(n));
+  const a = out.artefact(hasManifest || hasDex ? (parentId ? 'nested-apk' : 'apk') : 'zip', path, parentId, { sha256: digest, size: src.size });
+  const model = emptyModel(a);
+  model.hasManifest = hasManifest;
+  model.zipAnomalies = dir.anomalies;
+  model.prependedMagic = prependedMagic;
+  for (const an of dir.anomalies) {
+    out.diagnostics.push({ level: 'warning', code: an.code, message: an.message, path: an.entry ? `${path}!/${an.entry}` : path, artefactId: a.id });
+  }
+  const read = (e: ZipEntry): Buffer | null => {
+    try {
+      return readEntry(src, e, budget);
+    } catch (err) {
+      out.diag('error', err, `${path}!/${e.name}`, a.id);
+      return null;
+    }
+  };
+  const entries = [...dir.byName.values()];
+  const arscEntry = dir.byName.get('resources.arsc');
+  if (arscEntry) {
+    const bytes = read(arscEntry);
+    if (bytes) {
+      try {
+        model.resources = parseResourceTable(bytes);
+        for (const w of model.resources.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'arsc/warning', message: w, path: `${path}!/resources.arsc`, artefactId: a.id });
+      } catch (err) {
+        out.diag('error', err, `${path}!/resources.arsc`, a.id);
+      }
+    }
+  }
+  const manifestEntry = dir.byName.get('AndroidManifest.xml');
+  if (manifestEntry) model.manifest = openManifest(read(manifestEntry), model.resources, `${path}!/AndroidManifest.xml`, a.id, out);
+  readSignatures(src, dir, model, read, path, out);
+  for (const e of entries) {
+    if (e.name.endsWith('/')) continue;
+    const childPath = `${path}!/${e.name}`;
+    if (DEX_ENTRY.test(e.name)) {
+      const bytes = read(e);
+      if (!bytes) continue;
+      const child = out.artefact('dex', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      const dex = openDex(bytes, childPath, child, ctx, out);
+      if (dex) model.dexes.push({ artefact: child, dex });
+    } else if (NATIVE_ENTRY.test(e.name)) {
+      const bytes = read(e);
+      if (!bytes) continue;
+      const child = out.artefact('native-lib', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      model.nativeLibs.push(openElf(bytes, child, out));
+    } else if (NESTED_ARCHIVE.test(e.name)) {
+      if (depth + 1 > ctx.limits.maxNestingDepth) {
+        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.maxNestingDepth} levels not opened`, path: childPath, artefactId: a.id });
+        continue;
+      }
+      const bytes = read(e);
+      if (!bytes) continue;
+      try {
+        analyzeSource(new BufferSource(bytes), childPath, a.id, sha256(bytes), depth + 1, budget, ctx, out);
+      } catch (err) {
+        out.diag('error', err, childPath, a.id);
+      }
+    } else if (isTextCandidate(e, ctx.limits)) {
+      const bytes = read(e);
+      if (!bytes || isBinaryXml(bytes)) continue;
+      const decoded = decodeText(bytes);
+      if (!decoded) continue;
+      const child = out.artefact('text', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      model.texts.push(textBlob(child, decoded.encoding, decoded.text));
+    }
+  }
+  finishModel(model, ctx, out, hasManifest || model.dexes.length > 0);
+}
+
+function isTextCandidate(e: ZipEntry, limits: Limits): boolean {
+  if (e.uncompressedSize > limits.maxTextBytes || e.uncompressedSize === 0) return false;
+  if (e.name.startsWith('META-INF/') || BINARY_EXTENSIONS.test(e.name)) return false;
+  // Compiled resources are binary XML or images; only res/raw keeps files as the developer wrote them.
+  if (e.name.startsWith('res/') && !e.name.startsWith('res/raw/') && !e.name.startsWith('res/raw-')) return false;
+  return true;
+}
+
+function openManifest(bytes: Buffer | null, resources: ResourceTable | null, path: string, artefactId: string, out: Collector): Manifest | null {
+  if (!bytes) return null;
+  try {
+    const xml = parseBinaryXml(bytes);
+    for (const w of xml.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'axml/warning', message: w, path, artefactId });
+    if (!xml.root) throw new Error('manifest has no root element');
+    return readManifest(xml.root, resources);
+  } catch (err) {
+    out.diag('error', err, path, artefactId);
+    return null;
+  }
+}
+
+function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, read: (e: ZipEntry) => Buffer | null, path: string, out: Collector): void {
+  const signers: Signer[] = [];
+  const schemes = new Set<string>();
+  for (const e of dir.byName.values()) {
+    if (!V1_SIGNATURE.test(e.name)) continue;
+    const bytes = read(e);
+    if (!bytes) continue;
+    try {
+      signers.push(...v1Signers(bytes));
+      schemes.add('v1');
+    } catch (err) {
+      out.diag('warning', err, `${path}!/${e.name}`, model.artefact.id);
+    }
+  }
+  try {
+    const pairs = readSigningBlock(src, dir.centralDirectoryOffset);
+    for (const s of presentSchemes(pairs)) schemes.add(s);
+    if (pairs) signers.push(...blockSigners(pairs));
+  } catch (err) {
+    out.diag('warning', err, `${path} (APK Signing Block)`, model.artefact.id);
+  }
+  model.signers = signers;
+  model.signatureSchemes = [...schemes].sort();
+}
+
+function openDex(bytes: Buffer, path: string, a: Artefact, ctx: AnalyzeContext, out: Collector): DexFile | null {
+  try {
+    const dex = new DexFile(bytes, ctx.limits);
+    return dex;
+  } catch (err) {
+    out.diag('error', err, path, a.id);
+    return null;
+  }
+}
+
+function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLibs'][number] {
+  let elf: ElfInfo | null = null;
+  try {
+    elf = parseElf(bytes);
+  } catch (err) {
+    out.diag('warning', err, a.path, a.id);
+  }
+  return { artefact: a, elf, strings: elfStrings(bytes, elf) };
+}
+
+/** Derives list candidates, runs the detectors and records the app. */
+function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean): void {
+  const blobs: TextBlob[] = [...model.texts];
+  const lexicon = ctx.detectors.lexicon;
+  for (const { artefact, dex } of model.dexes) {
+    try {
+      blobs.push(...dexMethodBlobs(artefact, dex, lexicon, out.lexiconCache), ...dexLongStringBlobs(artefact, dex));
+      if (dex.xrefs().badBodies > 0) out.diagnostics.push({ level: 'warning', code: 'dex/bad-code', message: `${dex.xrefs().badBodies} method bodies lie outside the file`, path: artefact.path, artefactId: artefact.id });
+    } catch (err) {
+      out.diag('error', err, artefact.path, artefact.id);
+    }
+  }
+  for (const lib of model.nativeLibs) blobs.push(...nativeRunBlobs(lib.artefact, lib.strings, lexicon, out.lexiconCache));
+  const { findings, diagnostics } = runDetectors(DETECTORS, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
+  out.findings.push(...findings);
+  out.diagnostics.push(...diagnostics);
+  for (const { artefact, dex } of model.dexes) {
+    for (const w of dex.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'dex/warning', message: w, path: artefact.path, artefactId: artefact.id });
+  }
+  if (isApp) out.apps.push(toApp(model, findings));
+}
+
+function toApp(model: ApkModel, findings: Finding[]): App {
+  const m = model.manifest;
+  const trackers: TrackerHit[] = findings
+    .filter((f) => f.detectorId === 'trackers/code-signature' && f.artefactId === model.artefact.id)
+    .map((f) => {
+      const e = f.evidence as { trackerId: string; name: string; source: 'builtin' | 'exodus'; categories: string[]; website?: string; matchedClasses: string[]; matchedClassCount: number };
+      return { id: e.trackerId, name: e.name, source: e.source, categories: e.categories, ...(e.website ? { website: e.website } : {}), matchedClasses: e.matchedClasses, matchedClassCount: e.matchedClassCount };
+    });
+  return {
+    artefactId: model.artefact.id,
+    path: model.artefact.path,
+    package: m?.package ?? null,
+    versionCode: m?.versionCode ?? null,
+    versionName: m?.versionName ?? null,
+    label: m?.label ?? null,
+    minSdk: m?.minSdk ?? null,
+    targetSdk: m?.targetSdk ?? null,
+    sharedUserId: m?.sharedUserId ?? null,
+    permissions: m?.permissions ?? [],
+    declaredPermissions: m?.declaredPermissions ?? [],
+    components: m?.components ?? [],
+    signers: model.signers,
+    signatureSchemes: model.signatureSchemes,
+    trackers,
+    dexCount: model.dexes.length,
+    classCount: model.dexes.reduce((n, d) => n + d.dex.classDefs.length, 0),
+    methodCount: model.dexes.reduce((n, d) => n + d.dex.methodCount, 0),
+    stringCount: model.dexes.reduce((n, d) => n + d.dex.stringCount, 0),
+    nativeLibs: model.nativeLibs.map((l) => l.artefact.path.slice(l.artefact.path.lastIndexOf('!/') + 2)),
+  };
+}

@@ -1,0 +1,37 @@
+import type { ZipAnomaly } from '../containers/zip.js';
+import type { ResourceTable } from '../formats/arsc.js';
+import type { DexFile } from '../formats/dex.js';
+import type { ElfInfo, ExtractedString } from '../formats/elf.js';
+import type { Manifest } from '../formats/manifest.js';
+import type { Artefact, Location, Signer } from '../model.js';
+
+/** One app as the detectors see it: every part parsed, each tied to the artefact it came from. */
+export interface ApkModel {
+  artefact: Artefact;
+  /** False for a bare DEX or a zip without a manifest (e.g. a multidex fragment). */
+  hasManifest: boolean;
+  manifest: Manifest | null;
+  resources: ResourceTable | null;
+  signers: Signer[];
+  signatureSchemes: string[];
+  dexes: Array<{ artefact: Artefact; dex: DexFile }>;
+  nativeLibs: Array<{ artefact: Artefact; elf: ElfInfo | null; strings: ExtractedString[] }>;
+  texts: TextBlob[];
+  zipAnomalies: ZipAnomaly[];
+  /** Bytes before the first zip entry; non-zero with a DEX magic there is the Janus pattern. */
+  prependedMagic: string | null;
+}
+
+/** Text a keyword-list detector can read, with where it came from and how it was decoded. */
+export interface TextBlob {
+  artefactId: string;
+  location: Location;
+  /** Character encoding of the text as found (utf-8, utf-16le, gb18030...). */
+  encoding: string;
+  /** Decodings applied to reach the text, outermost first; [] when the text was stored plainly. */
+  encodings: string[];
+  origin: 'entry' | 'dex-method' | 'dex-string' | 'native-strings';
+  text: string;
+  /** Entries already known from the container (string constants of one method, adjacent native strings). */
+  entries?: string[];
+}

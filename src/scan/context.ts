@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { DETECTORS } from '../detectors/index.js';
+import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
+import { LEXICON_VERSION, loadDefaultLexicon } from '../lexicon/lexicon.js';
+import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
+import { VERSION } from '../version.js';
+import type { AnalyzeContext } from './analyze.js';
+
+/** What a worker needs to rebuild the analysis context: plain data, cloneable across threads. */
+export interface AnalyzeSettings {
+  limits: Limits;
+  trackersPath: string | null;
+}
+
+export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
+  return {
+    limits: settings.limits,
+    detectors: {
+      lexicon: loadDefaultLexicon(),
+      trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),
+    },
+  };
+}
+
+/**
+ * Identifies everything that shapes a file's result: Candor's version, each detector's version, the
+ * lexicon, the tracker list's content and the limits. A cached result is reused only under the same key.
+ */
+export function analyzerKey(settings: AnalyzeSettings): string {
+  const h = createHash('sha256');
+  h.update(`candor ${VERSION}\nlexicon ${LEXICON_VERSION}\n`);
+  for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
+  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits }));
+  if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
+  return h.digest('hex').slice(0, 32);
+}

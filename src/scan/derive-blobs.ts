@@ -1,0 +1,121 @@
+import type { DexFile } from '../formats/dex.js';
+import type { ExtractedString } from '../formats/elf.js';
+import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
+import type { Artefact } from '../model.js';
+import type { TextBlob } from './apk-model.js';
+
+/**
+ * Turns code and native libraries into list candidates. A keyword list compiled into an app is usually
+ * a String[] initialiser: its terms are the string constants of one method (often `<clinit>`). In a
+ * native library, a list is a run of NUL-separated strings laid out next to each other.
+ * Only candidates with several lexicon hits become blobs, so ordinary code costs one cached match per
+ * distinct string.
+ */
+
+const MIN_HITS = 3;
+const MIN_ENTRIES = 5;
+const MAX_ENTRY_CHARS = 200;
+/** Largest gap, in bytes, between two native strings that still belong to the same run. */
+const NATIVE_GAP = 16;
+
+export function dexMethodBlobs(artefact: Artefact, dex: DexFile, lexicon: Lexicon, cache: Map<string, LexiconHit[]>): TextBlob[] {
+  const x = dex.xrefs();
+  const hitByString = new Map<number, boolean>();
+  const hasHit = (idx: number): boolean => {
+    let h = hitByString.get(idx);
+    if (h === undefined) {
+      const s = dex.string(idx);
+      h = false;
+      if (s && s.length <= MAX_ENTRY_CHARS) {
+        let hits = cache.get(s);
+        if (!hits) {
+          hits = lexicon.match(s);
+          cache.set(s, hits);
+        }
+        h = hits.length > 0;
+      }
+      hitByString.set(idx, h);
+    }
+    return h;
+  };
+  const out: TextBlob[] = [];
+  for (let b = 0; b < x.bodies.length; b++) {
+    const start = x.strings.start[b];
+    const end = x.strings.start[b + 1];
+    if (end - start < MIN_ENTRIES) continue;
+    let hits = 0;
+    for (let e = start; e < end && hits < MIN_HITS; e++) if (hasHit(x.strings.targets[e])) hits++;
+    if (hits < MIN_HITS) continue;
+    const entries: string[] = [];
+    const seen = new Set<number>();
+    for (let e = start; e < end; e++) {
+      const idx = x.strings.targets[e];
+      if (seen.has(idx)) continue;
+      seen.add(idx);
+      const s = dex.string(idx);
+      if (s && s.length <= MAX_ENTRY_CHARS) entries.push(s);
+    }
+    const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+    out.push({
+      artefactId: artefact.id,
+      location: { path: artefact.path, className, method, offset: x.bodies[b].codeOff },
+      encoding: 'mutf-8',
+      encodings: [],
+      origin: 'dex-method',
+      text: entries.join('\n'),
+      entries,
+    });
+  }
+  return out;
+}
+
+/** Long DEX strings that may hold a whole list (a JSON array, a delimited line). */
+export function dexLongStringBlobs(artefact: Artefact, dex: DexFile, minChars = 64): TextBlob[] {
+  const out: TextBlob[] = [];
+  for (let i = 0; i < dex.stringCount; i++) {
+    const r = dex.stringBytes(i);
+    if (!r || r[1] - r[0] < minChars) continue;
+    const s = dex.string(i);
+    if (!s || !/[|,;\n、，]/.test(s)) continue;
+    out.push({ artefactId: artefact.id, location: { path: artefact.path, offset: r[0] }, encoding: 'mutf-8', encodings: [], origin: 'dex-string', text: s });
+  }
+  return out;
+}
+
+export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], lexicon: Lexicon, cache: Map<string, LexiconHit[]>): TextBlob[] {
+  const out: TextBlob[] = [];
+  let run: ExtractedString[] = [];
+  const flush = () => {
+    if (run.length >= MIN_ENTRIES) {
+      let hits = 0;
+      for (const s of run) {
+        let h = cache.get(s.text);
+        if (!h) {
+          h = s.text.length <= MAX_ENTRY_CHARS ? lexicon.match(s.text) : [];
+          cache.set(s.text, h);
+        }
+        if (h.length > 0) hits++;
+      }
+      if (hits >= MIN_HITS) {
+        const entries = run.map((s) => s.text);
+        out.push({
+          artefactId: artefact.id,
+          location: { path: artefact.path, offset: run[0].offset },
+          encoding: 'utf-8',
+          encodings: [],
+          origin: 'native-strings',
+          text: entries.join('\n'),
+          entries,
+        });
+      }
+    }
+    run = [];
+  };
+  for (const s of strings) {
+    const prev = run[run.length - 1];
+    if (prev && s.offset - (prev.offset + Buffer.byteLength(prev.text)) > NATIVE_GAP) flush();
+    run.push(s);
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,157 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type Report, type Severity } from '../model.js';
+import type { Store } from '../store/sqlite.js';
+import { VERSION } from '../version.js';
+import { analyzeFile, type FileResult } from './analyze.js';
+import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
+import { expandInputs, type InputFile } from './inputs.js';
+import { WorkerPool } from './pool.js';
+import { relocate } from './relocate.js';
+
+/**
+ * Orchestrates a scan: expands inputs, reuses stored results for files whose content was analysed
+ * before, analyses the rest on worker threads, and assembles the canonical report.
+ */
+
+export interface ScanOptions {
+  inputs: string[];
+  /** Working directory for relative inputs. */
+  cwd: string;
+  store?: Store | null;
+  trackersPath?: string | null;
+  /** Worker threads; 1 analyses in this thread. */
+  jobs?: number;
+  limits?: Partial<Limits>;
+  /** Re-analyse even when the store has a result for the same content. */
+  noCache?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Fixed clock and id for reproducible reports (tests); defaults to now and a random UUID. */
+  now?: () => Date;
+  scanId?: string;
+}
+
+export type ProgressEvent =
+  | { type: 'start'; files: number; bytes: number }
+  | { type: 'file'; done: number; files: number; bytes: number; path: string; cached: boolean };
+
+export async function scan(options: ScanOptions): Promise<Report> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const t0 = performance.now();
+  const settings: AnalyzeSettings = { limits: { ...DEFAULT_LIMITS, ...options.limits }, trackersPath: options.trackersPath ?? null };
+  const key = analyzerKey(settings);
+  const { files, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);
+  const totalBytes = files.reduce((n, f) => n + f.size, 0);
+  options.onProgress?.({ type: 'start', files: files.length, bytes: totalBytes });
+
+  const results: FileResult[] = new Array(files.length);
+  let done = 0;
+  let doneBytes = 0;
+  const finish = (i: number, result: FileResult, cached: boolean) => {
+    results[i] = result;
+    done++;
+    doneBytes += files[i].size;
+    options.onProgress?.({ type: 'file', done, files: files.length, bytes: doneBytes, path: files[i].logicalPath, cached });
+  };
+
+  const pending: number[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const cached = options.store && !options.noCache ? await lookup(options.store, key, files[i]) : null;
+    if (cached) finish(i, cached, true);
+    else pending.push(i);
+  }
+
+  const jobs = Math.max(1, Math.min(options.jobs ?? 2, pending.length));
+  const store = (i: number, r: FileResult) => {
+    if (options.store && r.sha256) options.store.cacheResult(key, files[i].logicalPath, r);
+    finish(i, r, false);
+  };
+  if (jobs === 1) {
+    const ctx = pending.length > 0 ? buildContext(settings) : null;
+    for (const i of pending) {
+      if (ctx) store(i, analyzeFile(files[i].fsPath, files[i].logicalPath, ctx));
+    }
+  } else {
+    const pool = new WorkerPool(jobs, settings);
+    try {
+      await Promise.all(
+        pending.map(async (i) => {
+          const outcome = await pool.run(files[i]);
+          store(i, 'result' in outcome ? outcome.result : crashed(files[i], outcome.error));
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+  }
+
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'candor', version: VERSION },
+    scan: {
+      id: options.scanId ?? randomUUID(),
+      startedAt: startedAt.toISOString(),
+      finishedAt: now().toISOString(),
+      inputs: options.inputs,
+      options: { trackers: options.trackersPath ?? 'builtin', jobs, analyzerKey: key },
+    },
+    summary: { artefacts: 0, apps: 0, findings: emptyCounts(), diagnostics: 0, durationMs: 0 },
+    artefacts: results.flatMap((r) => r.artefacts),
+    apps: results.flatMap((r) => r.apps),
+    findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
+    diagnostics: [...inputDiagnostics, ...results.flatMap((r) => r.diagnostics)],
+  };
+  report.summary = {
+    artefacts: report.artefacts.length,
+    apps: report.apps.length,
+    findings: countBySeverity(report.findings.map((f) => f.severity)),
+    diagnostics: report.diagnostics.length,
+    durationMs: Math.round(performance.now() - t0),
+  };
+  options.store?.saveReport(report);
+  return report;
+}
+
+async function lookup(store: Store, key: string, file: InputFile): Promise<FileResult | null> {
+  const digest = await hashFile(file.fsPath);
+  const hit = store.cachedResult(digest, key);
+  return hit ? relocate(hit.result, hit.rootPath, file.logicalPath) : null;
+}
+
+function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => h.update(c))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+function crashed(file: InputFile, error: string): FileResult {
+  const d: Diagnostic = { level: 'error', code: 'internal/worker-failed', message: error.split('\n')[0], path: file.logicalPath };
+  return { sha256: '', size: file.size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
+}
+
+function emptyCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+}
+
+function countBySeverity(list: Severity[]): Record<Severity, number> {
+  const c = emptyCounts();
+  for (const s of list) c[s]++;
+  return c;
+}
+
+function bySeverityThenPath(a: Report['findings'][number], b: Report['findings'][number]): number {
+  return severityRank(b.severity) - severityRank(a.severity) || a.location.path.localeCompare(b.location.path) || a.detectorId.localeCompare(b.detectorId) || a.fingerprint.localeCompare(b.fingerprint);
+}
+
+/** The highest severity among findings, or null when there are none. */
+export function maxSeverity(report: Report): Severity | null {
+  let max: Severity | null = null;
+  for (const f of report.findings) if (max === null || severityRank(f.severity) > severityRank(max)) max = f.severity;
+  return max;
+}

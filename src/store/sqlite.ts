@@ -1,0 +1,146 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Report, ScanSummary } from '../model.js';
+import type { FileResult } from '../scan/analyze.js';
+
+/**
+ * The embedded store: every scan, artefact, app, finding and diagnostic in one SQLite file, plus a cache
+ * of per-file results keyed by content hash and analyser version, so an unchanged file is not analysed
+ * twice. All SQL is parameterised; nothing from an artefact is ever spliced into a statement.
+ */
+
+const SCHEMA_VERSION = 1;
+
+const MIGRATIONS = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE scans (
+     id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+     inputs TEXT NOT NULL, options TEXT NOT NULL, summary TEXT NOT NULL, report TEXT NOT NULL);
+   CREATE TABLE file_results (
+     sha256 TEXT NOT NULL, analyzer_key TEXT NOT NULL, root_path TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
+     PRIMARY KEY (sha256, analyzer_key));
+   CREATE TABLE artefacts (
+     scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, id TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL,
+     path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (scan_id, id));
+   CREATE INDEX artefacts_sha256 ON artefacts(sha256);
+   CREATE TABLE apps (
+     scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, artefact_id TEXT NOT NULL, package TEXT,
+     version_code INTEGER, version_name TEXT, label TEXT, data TEXT NOT NULL, PRIMARY KEY (scan_id, artefact_id));
+   CREATE INDEX apps_package ON apps(package);
+   CREATE TABLE findings (
+     scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, fingerprint TEXT NOT NULL, detector_id TEXT NOT NULL,
+     detector_version INTEGER NOT NULL, message_id TEXT NOT NULL, severity TEXT NOT NULL, confidence TEXT NOT NULL,
+     tags TEXT NOT NULL, message TEXT NOT NULL, artefact_id TEXT NOT NULL, path TEXT NOT NULL, location TEXT NOT NULL,
+     evidence TEXT NOT NULL);
+   CREATE INDEX findings_scan ON findings(scan_id);
+   CREATE INDEX findings_detector ON findings(detector_id);
+   CREATE INDEX findings_fingerprint ON findings(fingerprint);
+   CREATE TABLE diagnostics (
+     scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, level TEXT NOT NULL, code TEXT NOT NULL,
+     message TEXT NOT NULL, path TEXT NOT NULL, artefact_id TEXT);
+   CREATE INDEX diagnostics_scan ON diagnostics(scan_id);`,
+];
+
+export interface StoredScan {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  inputs: string[];
+  summary: ScanSummary;
+}
+
+export class Store {
+  private readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const hasMeta = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
+    let version = 0;
+    if (hasMeta) {
+      const row = this.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
+      version = row ? Number(row.value) : 0;
+    }
+    if (version > SCHEMA_VERSION) throw new Error(`store ${this.path} has schema ${version}, newer than this Candor (${SCHEMA_VERSION})`);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(v + 1));
+      })();
+    }
+  }
+
+  cachedResult(sha256: string, analyzerKey: string): { rootPath: string; result: FileResult } | null {
+    const row = this.db.prepare('SELECT root_path, result FROM file_results WHERE sha256 = ? AND analyzer_key = ?').get(sha256, analyzerKey) as
+      | { root_path: string; result: string }
+      | undefined;
+    return row ? { rootPath: row.root_path, result: JSON.parse(row.result) as FileResult } : null;
+  }
+
+  cacheResult(analyzerKey: string, rootPath: string, result: FileResult): void {
+    if (!result.sha256) return;
+    this.db
+      .prepare('INSERT OR REPLACE INTO file_results(sha256, analyzer_key, root_path, result, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(result.sha256, analyzerKey, rootPath, JSON.stringify(result), new Date().toISOString());
+  }
+
+  saveReport(report: Report): void {
+    const s = report.scan;
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM scans WHERE id = ?').run(s.id);
+      this.db
+        .prepare('INSERT INTO scans(id, started_at, finished_at, inputs, options, summary, report) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(s.id, s.startedAt, s.finishedAt, JSON.stringify(s.inputs), JSON.stringify(s.options), JSON.stringify(report.summary), JSON.stringify(report));
+      const art = this.db.prepare('INSERT OR REPLACE INTO artefacts(scan_id, id, parent_id, kind, path, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const a of report.artefacts) art.run(s.id, a.id, a.parentId, a.kind, a.path, a.sha256, a.size);
+      const app = this.db.prepare('INSERT OR REPLACE INTO apps(scan_id, artefact_id, package, version_code, version_name, label, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const a of report.apps) app.run(s.id, a.artefactId, a.package, a.versionCode, a.versionName, a.label, JSON.stringify(a));
+      const f = this.db.prepare(
+        'INSERT INTO findings(scan_id, fingerprint, detector_id, detector_version, message_id, severity, confidence, tags, message, artefact_id, path, location, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const x of report.findings) {
+        f.run(s.id, x.fingerprint, x.detectorId, x.detectorVersion, x.messageId, x.severity, x.confidence, JSON.stringify(x.tags), x.message, x.artefactId, x.location.path, JSON.stringify(x.location), JSON.stringify(x.evidence));
+      }
+      const d = this.db.prepare('INSERT INTO diagnostics(scan_id, level, code, message, path, artefact_id) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const x of report.diagnostics) d.run(s.id, x.level, x.code, x.message, x.path, x.artefactId ?? null);
+    })();
+  }
+
+  listScans(limit = 50): StoredScan[] {
+    const rows = this.db.prepare('SELECT id, started_at, finished_at, inputs, summary FROM scans ORDER BY started_at DESC LIMIT ?').all(limit) as Array<{
+      id: string;
+      started_at: string;
+      finished_at: string;
+      inputs: string;
+      summary: string;
+    }>;
+    return rows.map((r) => ({ id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, inputs: JSON.parse(r.inputs), summary: JSON.parse(r.summary) }));
+  }
+
+  /** A stored report by id, by unique id prefix, or `latest`. */
+  loadReport(idOrPrefix: string): Report | null {
+    if (idOrPrefix === 'latest') {
+      const row = this.db.prepare('SELECT report FROM scans ORDER BY started_at DESC LIMIT 1').get() as { report: string } | undefined;
+      return row ? (JSON.parse(row.report) as Report) : null;
+    }
+    const rows = this.db.prepare("SELECT report FROM scans WHERE id = ? OR id LIKE ? || '%' LIMIT 2").all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as Array<{ report: string }>;
+    return rows.length === 1 ? (JSON.parse(rows[0].report) as Report) : null;
+  }
+
+  /** Row counts, for tests and `candor scans`. */
+  counts(scanId: string): Record<'artefacts' | 'apps' | 'findings' | 'diagnostics', number> {
+    const one = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(scanId) as { n: number }).n;
+    return { artefacts: one('artefacts'), apps: one('apps'), findings: one('findings'), diagnostics: one('diagnostics') };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

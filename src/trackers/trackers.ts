@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { dataPath } from '../data-path.js';
+import { MalformedInputError } from '../io/errors.js';
+
+/**
+ * Tracker signatures: Candor's built-in set (class-name prefixes) and Exodus Privacy's database
+ * (regular expressions). Exodus matches `re.search(code_signature, name)` against slash-separated class
+ * names taken from `dexdump` output (exodus-core static_analysis.py), so an Exodus pattern such as
+ * `com.facebook.ads.` matches `com/facebook/ads/Foo` through the regex wildcard; Candor does the same.
+ */
+
+export interface TrackerSignature {
+  id: string;
+  name: string;
+  source: 'builtin' | 'exodus';
+  categories: string[];
+  website?: string;
+  /** Matches a slash-separated class name (`com/foo/Bar$1`). */
+  matchClass(name: string): boolean;
+  /** Host suffixes or a regex source, for network attribution. */
+  hosts: string[];
+  networkPattern?: RegExp;
+}
+
+export interface TrackerSet {
+  signatures: TrackerSignature[];
+  source: string;
+}
+
+interface BuiltinFile {
+  version: number;
+  trackers: Array<{ id: string; name: string; categories: string[]; website?: string; code: string[]; hosts: string[] }>;
+}
+
+export function loadBuiltinTrackers(): TrackerSet {
+  const file = JSON.parse(readFileSync(dataPath('trackers/builtin.json'), 'utf8')) as BuiltinFile;
+  return {
+    source: `builtin v${file.version}`,
+    signatures: file.trackers.map((t) => {
+      const prefixes = t.code.map((p) => p.replace(/\./g, '/'));
+      return {
+        id: t.id,
+        name: t.name,
+        source: 'builtin' as const,
+        categories: t.categories,
+        website: t.website,
+        hosts: t.hosts,
+        matchClass: (name: string) => prefixes.some((p) => name.startsWith(p)),
+      };
+    }),
+  };
+}
+
+interface ExodusTracker {
+  id: number | string;
+  name: string;
+  code_signature?: string;
+  network_signature?: string;
+  website?: string;
+  categories?: string[];
+}
+
+/** Parses Exodus's `{"trackers": {...}}` API format (also accepted: a bare array of trackers). */
+export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (err) {
+    throw new MalformedInputError('trackers/bad-json', `${origin}: ${(err as Error).message}`);
+  }
+  const raw = (data as { trackers?: unknown })?.trackers ?? data;
+  const list: ExodusTracker[] = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.values(raw as object) : [];
+  if (list.length === 0) throw new MalformedInputError('trackers/empty', `${origin}: no trackers found`);
+  const signatures: TrackerSignature[] = [];
+  for (const t of list) {
+    if (!t || typeof t.name !== 'string') continue;
+    const code = typeof t.code_signature === 'string' ? t.code_signature : '';
+    // exodus-core ignores signatures of three characters or fewer.
+    let re: RegExp | null = null;
+    if (code.length > 3) {
+      try {
+        re = new RegExp(code);
+      } catch {
+        re = null;
+      }
+    }
+    let net: RegExp | undefined;
+    if (typeof t.network_signature === 'string' && t.network_signature.length > 3) {
+      try {
+        net = new RegExp(t.network_signature);
+      } catch {
+        net = undefined;
+      }
+    }
+    signatures.push({
+      id: `exodus-${t.id}`,
+      name: t.name,
+      source: 'exodus',
+      categories: (t.categories ?? []).map((c) => String(c).toLowerCase()),
+      website: t.website,
+      hosts: [],
+      networkPattern: net,
+      matchClass: re ? (name: string) => (re as RegExp).test(name) : () => false,
+    });
+  }
+  return { signatures, source: origin };
+}
+
+export function loadExodusTrackers(path: string): TrackerSet {
+  return parseExodusTrackers(readFileSync(path, 'utf8'), path);
+}
