@@ -104,10 +104,17 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
   if (totalEntries > limits.maxZipEntries) {
     throw new LimitExceededError('limit/zip-entries', `archive declares ${totalEntries} entries, limit is ${limits.maxZipEntries}`);
   }
-  // The central directory ends where the end records begin. A difference between where it really
-  // starts and the declared offset means bytes were prepended (or removed) after the archive was built.
-  const actualCdOffset = recordStart - cdSize;
-  if (actualCdOffset < 0) throw new MalformedInputError('zip/bad-cd-size', `central directory size ${cdSize} exceeds the archive`);
+  // Android's reader trusts the declared offset when a central directory header is there. Otherwise the
+  // directory is taken to end where the end records begin: a difference from the declared offset means
+  // bytes were prepended (or removed) after the archive was built.
+  let actualCdOffset = cdOffset;
+  const declaredValid = cdOffset + cdSize <= recordStart && (cdSize === 0 || (cdOffset + 4 <= src.size && src.read(cdOffset, 4).readUInt32LE(0) === SIG_CENTRAL));
+  if (!declaredValid) {
+    actualCdOffset = recordStart - cdSize;
+    if (actualCdOffset < 0) throw new MalformedInputError('zip/bad-cd-size', `central directory size ${cdSize} exceeds the archive`);
+  } else if (cdOffset + cdSize < recordStart) {
+    anomalies.push({ code: 'zip/gap-before-eocd', message: `${recordStart - cdOffset - cdSize} bytes lie between the central directory and its end record` });
+  }
   const shift = actualCdOffset - cdOffset;
   if (shift !== 0) {
     anomalies.push({

@@ -54,6 +54,9 @@ export function readManifest(root: XmlElement, resources: ResourceTable | null):
       declaredPermissions.push({ name, ...(protectionLevel ? { protectionLevel } : {}) });
     }
   }
+  const targetSdk = usesSdk ? int(usesSdk, 'targetSdkVersion') : null;
+  const minSdk = usesSdk ? int(usesSdk, 'minSdkVersion') : null;
+  addImpliedPermissions(permissions, targetSdk ?? minSdk ?? 1);
   const components: Component[] = [];
   for (const el of app?.children ?? []) {
     if (!COMPONENT_TYPES.has(el.name)) continue;
@@ -72,13 +75,36 @@ export function readManifest(root: XmlElement, resources: ResourceTable | null):
     versionCode: versionCodeAttr?.type === 'int' ? versionCodeAttr.value >>> 0 : int(root, 'versionCode'),
     versionName: str(root, 'versionName'),
     label: app ? str(app, 'label') : null,
-    minSdk: usesSdk ? int(usesSdk, 'minSdkVersion') : null,
-    targetSdk: usesSdk ? int(usesSdk, 'targetSdkVersion') : null,
+    minSdk,
+    targetSdk,
     sharedUserId: str(root, 'sharedUserId'),
     permissions,
     declaredPermissions,
     components,
   };
+}
+
+/**
+ * Permissions the platform grants an app without it asking, as aapt reports them: apps targeting
+ * API < 4 get WRITE_EXTERNAL_STORAGE and READ_PHONE_STATE; WRITE_EXTERNAL_STORAGE brings
+ * READ_EXTERNAL_STORAGE; READ/WRITE_CONTACTS bring READ/WRITE_CALL_LOG below API 16
+ * (PackageParser.NEW_PERMISSIONS and SPLIT_PERMISSIONS of the Android 4-9 era).
+ */
+function addImpliedPermissions(permissions: PermissionUse[], targetSdk: number): void {
+  const has = (name: string) => permissions.some((p) => p.name === name);
+  const imply = (name: string) => {
+    if (!has(name)) permissions.push({ name, element: 'implied' });
+  };
+  const P = 'android.permission.';
+  if (targetSdk < 4) {
+    imply(`${P}WRITE_EXTERNAL_STORAGE`);
+    imply(`${P}READ_PHONE_STATE`);
+  }
+  if (has(`${P}WRITE_EXTERNAL_STORAGE`)) imply(`${P}READ_EXTERNAL_STORAGE`);
+  if (targetSdk < 16) {
+    if (has(`${P}READ_CONTACTS`)) imply(`${P}READ_CALL_LOG`);
+    if (has(`${P}WRITE_CONTACTS`)) imply(`${P}WRITE_CALL_LOG`);
+  }
 }
 
 function readFilter(f: XmlElement, str: (el: XmlElement, name: string) => string | null): IntentFilter {
