@@ -36,16 +36,44 @@ export function children(buf: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-/** Certificates (raw DER) from a PKCS#7 ContentInfo holding SignedData (RFC 2315 section 9.1). */
+/**
+ * Signer certificates (raw DER) from a PKCS#7 ContentInfo holding SignedData (RFC 2315 section 9.1).
+ * The certificate bag may carry extra certificates (chains, decoys); only those named by a SignerInfo's
+ * issuerAndSerialNumber are signers, as Android's JAR verifier and apksigner decide.
+ */
 export function pkcs7Certificates(buf: Uint8Array): Uint8Array[] {
   const contentInfo = readTlv(buf, 0);
   const [, explicit] = children(buf, contentInfo);
   if (!explicit || explicit.tag !== 0xa0) throw new MalformedInputError('pkcs7/no-content', 'PKCS#7 has no signed content');
   const [signedData] = children(buf, explicit);
   if (!signedData) throw new MalformedInputError('pkcs7/no-content', 'PKCS#7 signed data is empty');
-  const certSet = children(buf, signedData).find((t) => t.tag === 0xa0);
+  const parts = children(buf, signedData);
+  const certSet = parts.find((t) => t.tag === 0xa0);
   if (!certSet) return [];
-  return children(buf, certSet)
-    .filter((t) => t.tag === 0x30)
-    .map((t) => buf.subarray(t.start, t.end));
+  const certs = children(buf, certSet).filter((t) => t.tag === 0x30);
+  const signerInfos = parts[parts.length - 1];
+  const wanted: Array<{ issuer: string; serial: string }> = [];
+  if (signerInfos && signerInfos.tag === 0x31) {
+    for (const si of children(buf, signerInfos)) {
+      const [, ias] = children(buf, si);
+      if (!ias || ias.tag !== 0x30) continue;
+      const [issuer, serial] = children(buf, ias);
+      if (issuer && serial) wanted.push({ issuer: hex(buf, issuer), serial: hex(buf, serial) });
+    }
+  }
+  const matches = certs.filter((c) => {
+    const [tbs] = children(buf, c);
+    if (!tbs) return false;
+    const fields = children(buf, tbs);
+    const offset = fields[0]?.tag === 0xa0 ? 1 : 0; // optional [0] version
+    const serial = fields[offset];
+    const issuer = fields[offset + 2];
+    return !!serial && !!issuer && wanted.some((w) => w.serial === hex(buf, serial) && w.issuer === hex(buf, issuer));
+  });
+  // Without a usable SignerInfo, fall back to the whole bag rather than report no signer at all.
+  return (matches.length > 0 ? matches : certs).map((t) => buf.subarray(t.start, t.end));
+}
+
+function hex(buf: Uint8Array, t: Tlv): string {
+  return Buffer.from(buf.subarray(t.start, t.end)).toString('hex');
 }

@@ -72,12 +72,15 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
     src = new FileSource(fsPath);
   } catch (err) {
     out.diagnostics.push({ level: 'error', code: 'io/unreadable', message: errorMessage(err), path: logicalPath });
-    return { sha256: '', size: 0, ...out };
+    return { sha256: '', size: 0, artefacts: [], apps: [], findings: [], diagnostics: out.diagnostics };
   }
   try {
     const digest = hashSource(src);
     analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
-    return { sha256: digest, size: src.size, ...out };
+    // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
+    const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
+    out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));
+    return { sha256: digest, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics };
   } finally {
     src.close();
   }
@@ -270,6 +273,11 @@ function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, rea
   const schemes = new Set<string>();
   for (const e of dir.byName.values()) {
     if (!V1_SIGNATURE.test(e.name)) continue;
+    // The JAR verifier only honours a signature block whose signature file (same base name, .SF) exists.
+    if (!dir.byName.has(e.name.replace(/\.[^.]+$/, '.SF'))) {
+      out.diagnostics.push({ level: 'warning', code: 'apksig/orphan-signature-block', message: 'signature block without a matching .SF file is ignored', path: `${path}!/${e.name}`, artefactId: model.artefact.id });
+      continue;
+    }
     const bytes = read(e);
     if (!bytes) continue;
     try {
