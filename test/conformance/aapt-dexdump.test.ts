@@ -18,6 +18,7 @@ interface Badging {
   package: string;
   versionCode: string;
   versionName: string;
+  label: string | null;
   permissions: Set<string>;
 }
 
@@ -28,7 +29,8 @@ function badging(apk: string): Badging | null {
   if (!pkg) return null;
   const permissions = new Set<string>();
   for (const m of r.stdout.matchAll(/^uses-permission(?:-sdk-23)?: name='([^']*)'/gm)) permissions.add(m[1]);
-  return { package: pkg[1], versionCode: pkg[2], versionName: pkg[3], permissions };
+  const label = /^application-label:'(.*)'$/m.exec(r.stdout);
+  return { package: pkg[1], versionCode: pkg[2], versionName: pkg[3], label: label ? label[1] : null, permissions };
 }
 
 function dexdumpHeader(dexPath: string): { classes: number; methods: number; strings: number } | null {
@@ -81,6 +83,7 @@ describe('parsers agree with aapt and dexdump', () => {
       if (ours.package !== ref.package || ours.versionCode !== ref.versionCode || ours.versionName !== ref.versionName) {
         mismatches.push(`${apk}: ${JSON.stringify(ours)} vs aapt ${JSON.stringify({ package: ref.package, versionCode: ref.versionCode, versionName: ref.versionName })}`);
       }
+      if (ref.label !== null && app.label !== ref.label) mismatches.push(`${apk}: label ${JSON.stringify(app.label)} vs aapt ${JSON.stringify(ref.label)}`);
       const perms = new Set(app.permissions.map((p) => p.name));
       const missing = [...ref.permissions].filter((p) => !perms.has(p));
       const extra = [...perms].filter((p) => !ref.permissions.has(p));

@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { InflateBudget, isUnsafeName, readEntry, readZipDirectory } from '../../src/containers/zip.js';
+import { BufferSource } from '../../src/io/byte-source.js';
+import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js';
+import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { corpusFile, pythonZip, run, tempDir } from '../helpers.js';
+
+function open(path: string) {
+  const src = new BufferSource(readFileSync(path));
+  return { src, dir: readZipDirectory(src, DEFAULT_LIMITS) };
+}
+
+/** A minimal zip writer for hostile archives no real tool would produce. */
+function handZip(entries: Array<{ name: string; data: Buffer; declaredSize?: number; deflate?: boolean }>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const body = e.deflate ? deflateRawSync(e.data) : e.data;
+    const name = Buffer.from(e.name);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(e.declaredSize ?? e.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
+    ch.writeUInt32LE(body.length, 20);
+    ch.writeUInt32LE(e.declaredSize ?? e.data.length, 24);
+    ch.writeUInt16LE(name.length, 28);
+    ch.writeUInt32LE(offset, 42);
+    locals.push(lh, name, body);
+    centrals.push(ch, name);
+    offset += 30 + name.length + body.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+describe('zip reader', () => {
+  it('lists the same entries as unzip on a real multidex APK', () => {
+    const apk = corpusFile('app-prod-debug.apk');
+    const names = run('unzip', ['-Z1', apk]).trim().split('\n').sort();
+    const { dir } = open(apk);
+    expect(dir.entries.map((e) => e.name).sort()).toEqual(names);
+    expect(dir.anomalies).toEqual([]);
+  });
+
+  it('inflates entries byte for byte like unzip', () => {
+    const apk = corpusFile('com.teleca.jamendo_35.apk');
+    const { src, dir } = open(apk);
+    for (const name of ['classes.dex', 'AndroidManifest.xml', 'resources.arsc']) {
+      const ours = readEntry(src, dir.byName.get(name) as never, new InflateBudget(DEFAULT_LIMITS));
+      const ref = execFileSync('unzip', ['-p', apk, name], { maxBuffer: 1 << 28 });
+      expect(ours.equals(ref)).toBe(true);
+    }
+  });
+
+  it('reads ZIP64 archives written by Python', () => {
+    const out = join(tempDir(), 'z64.zip');
+    run('python3', ['-c', `import zipfile\nz=zipfile.ZipFile('${out}','w',allowZip64=True)\nz.writestr(zipfile.ZipInfo('a.txt'), b'hello', compress_type=zipfile.ZIP_DEFLATED)\nw=z.open('big.bin','w',force_zip64=True)\nw.write(b'x'*1000)\nw.close()\nz.close()`]);
+    const { src, dir } = open(out);
+    expect(dir.entries.map((e) => e.name)).toEqual(['a.txt', 'big.bin']);
+    expect(readEntry(src, dir.byName.get('big.bin') as never, new InflateBudget(DEFAULT_LIMITS)).length).toBe(1000);
+  });
+
+  it('handles data descriptors (streamed entries) from zip -fd', () => {
+    const d = tempDir();
+    const out = join(d, 'dd.zip');
+    run('sh', ['-c', `cd ${d} && printf 'line one\\nline two\\n' | zip -q -fd ${out} -`]);
+    const { src, dir } = open(out);
+    expect(dir.entries).toHaveLength(1);
+    expect(readEntry(src, dir.entries[0], new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('line one\nline two\n');
+  });
+
+  it('detects the Janus layout: a DEX prepended to the archive', () => {
+    const { dir } = open(corpusFile('janus.apk'));
+    expect(dir.prependedBytes).toBeGreaterThan(0);
+    expect(dir.anomalies.map((a) => a.code)).toContain('zip/prepended-data');
+  });
+
+  it('reports duplicate entries and resolves them to the last one, as Android does', () => {
+    const buf = handZip([
+      { name: 'classes.dex', data: Buffer.from('first') },
+      { name: 'classes.dex', data: Buffer.from('second') },
+    ]);
+    const src = new BufferSource(buf);
+    const dir = readZipDirectory(src, DEFAULT_LIMITS);
+    expect(dir.anomalies.map((a) => a.code)).toContain('zip/duplicate-entry');
+    expect(readEntry(src, dir.byName.get('classes.dex') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('second');
+  });
+
+  it('flags entry names that escape the archive', () => {
+    const dir = readZipDirectory(new BufferSource(handZip([{ name: '../../etc/evil', data: Buffer.from('x') }])), DEFAULT_LIMITS);
+    expect(dir.anomalies.map((a) => a.code)).toContain('zip/unsafe-entry-name');
+    expect(isUnsafeName('assets/../../x')).toBe(true);
+    expect(isUnsafeName('/abs')).toBe(true);
+    expect(isUnsafeName('assets/a..b/c')).toBe(false);
+  });
+
+  it('stops a zip bomb by declared ratio and by real inflated size', () => {
+    const zeros = Buffer.alloc(20 * 1024 * 1024);
+    const declared = handZip([{ name: 'bomb', data: zeros, deflate: true }]);
+    const src = new BufferSource(declared);
+    const dir = readZipDirectory(src, DEFAULT_LIMITS);
+    expect(() => readEntry(src, dir.entries[0], new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
+    // The same bomb lying about its size (declares 10 bytes) is stopped by the inflater cap.
+    const lying = handZip([{ name: 'bomb', data: zeros, deflate: true, declaredSize: 10 }]);
+    const src2 = new BufferSource(lying);
+    const dir2 = readZipDirectory(src2, DEFAULT_LIMITS);
+    expect(() => readEntry(src2, dir2.entries[0], new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
+  });
+
+  it('stops an archive with too many entries before reading them', () => {
+    const many = handZip(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') })));
+    expect(() => readZipDirectory(new BufferSource(many), { ...DEFAULT_LIMITS, maxZipEntries: 10 })).toThrow(LimitExceededError);
+  });
+
+  it('shares one inflation budget across entries', () => {
+    const buf = handZip([
+      { name: 'a', data: Buffer.alloc(6000, 1), deflate: true },
+      { name: 'b', data: Buffer.alloc(6000, 2), deflate: true },
+    ]);
+    const src = new BufferSource(buf);
+    const dir = readZipDirectory(src, DEFAULT_LIMITS);
+    const budget = new InflateBudget({ ...DEFAULT_LIMITS, maxTotalInflatedBytes: 10_000 });
+    readEntry(src, dir.entries[0], budget);
+    expect(() => readEntry(src, dir.entries[1], budget)).toThrow(LimitExceededError);
+  });
+
+  it('rejects truncated archives with a typed error', () => {
+    const buf = readFileSync(corpusFile('urzip.apk'));
+    for (const cut of [0, 10, 100, buf.length / 2, buf.length - 30]) {
+      expect(() => readZipDirectory(new BufferSource(buf.subarray(0, Math.floor(cut))), DEFAULT_LIMITS)).toThrow(MalformedInputError);
+    }
+  });
+
+  it('reads an archive written by Python with stored and deflated entries', () => {
+    const out = join(tempDir(), 'py.zip');
+    pythonZip(out, [
+      { name: 'assets/a.txt', data: 'alpha' },
+      { name: 'assets/b.txt', data: 'beta', stored: true },
+    ]);
+    const { src, dir } = open(out);
+    expect(dir.entries.map((e) => [e.name, e.method])).toEqual([
+      ['assets/a.txt', 8],
+      ['assets/b.txt', 0],
+    ]);
+    expect(readEntry(src, dir.byName.get('assets/b.txt') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('beta');
+  });
+});
