@@ -85,3 +85,9 @@ z.close()
 `;
   run('python3', ['-c', script], { input: JSON.stringify({ out, base: base ?? null, entries }) });
 }
+
+/** Encodes text with Python's codecs (GB18030, Big5, UTF-16BE...): an encoder independent of Candor's decoders. */
+export function encodeWithPython(text: string, encoding: string): Buffer {
+  const hex = run('python3', ['-c', 'import sys; sys.stdout.write(sys.stdin.read().encode(sys.argv[1]).hex())', encoding], { input: text });
+  return Buffer.from(hex, 'hex');
+}

@@ -53,7 +53,11 @@ function finish(structure: ListStructure, raw: string[]): SplitList | null {
   return { structure, entries };
 }
 
-/** String values (and keys whose values are not strings) of a JSON document, depth-first. */
+/**
+ * The list inside a JSON document: the largest group of sibling strings (an array's string elements, an
+ * object's string values, or an object's keys when its values are flags or counts). A config response such
+ * as `{"status":0,"keywords":[...],"version":42}` yields its `keywords`, not its field names.
+ */
 function jsonStrings(text: string): string[] | null {
   let data: unknown;
   try {
@@ -61,20 +65,25 @@ function jsonStrings(text: string): string[] | null {
   } catch {
     return null;
   }
-  const out: string[] = [];
+  let best: string[] = [];
+  let visited = 0;
+  const consider = (group: string[]) => {
+    if (group.length > best.length) best = group.slice(0, MAX_ENTRIES);
+  };
   const walk = (v: unknown, depth: number): void => {
-    if (out.length >= MAX_ENTRIES || depth > 64) return;
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (typeof x !== 'string' && (typeof x !== 'object' || x === null)) out.push(k);
-        walk(x, depth + 1);
-      }
+    if (depth > 64 || ++visited > MAX_ENTRIES * 4) return;
+    if (Array.isArray(v)) {
+      consider(v.filter((x): x is string => typeof x === 'string'));
+      v.forEach((x) => walk(x, depth + 1));
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v);
+      consider(entries.filter(([, x]) => typeof x === 'string').map(([, x]) => x as string));
+      consider(entries.filter(([, x]) => typeof x === 'number' || typeof x === 'boolean' || x === null).map(([k]) => k));
+      entries.forEach(([, x]) => walk(x, depth + 1));
     }
   };
   walk(data, 0);
-  return out;
+  return best;
 }
 
 function xmlTexts(text: string): string[] {

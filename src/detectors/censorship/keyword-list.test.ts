@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeFile } from '../../scan/analyze.js';
+import { deriveApk } from '../../../test/fixtures/apk-builder.js';
+import { buildDex } from '../../../test/fixtures/dex-builder.js';
+import { COUNTRY_PICKER, DISGUISED_POLITICAL_TERMS, POLITICAL_TERMS, PROFANITY_TERMS, UI_STRINGS, VPN_BLOCKLIST } from '../../../test/fixtures/lists.js';
+import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
+import { analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
+
+const ID = 'censorship/keyword-list';
+
+function listFindings(path: string) {
+  const r = analyzeFile(path, 'fixture.apk', analyzeContext());
+  return r.findings.filter((f) => f.detectorId === ID);
+}
+
+function apkWith(entries: Record<string, Buffer | string>): string {
+  return deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'fixture.apk'), entries });
+}
+
+describe('positive', () => {
+  it('finds a MiAdBlacklistConfig-style JSON list in assets, with counts, categories and terms', () => {
+    const config = JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 42, cacheTime: 43200000 });
+    const [f, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
+    expect(rest).toEqual([]);
+    expect(f.severity).toBe('high');
+    expect(f.messageId).toBe('political');
+    expect(f.location.path).toBe('fixture.apk!/assets/MiAdBlacklistConfig');
+    const e = f.evidence as Record<string, never>;
+    // The list is the `keywords` array; the response's other fields are not entries.
+    expect(e.termCount).toBe(POLITICAL_TERMS.length);
+    expect(e.structure).toBe('json');
+    expect(e.sensitiveCount).toBeGreaterThanOrEqual(25);
+    expect(Object.keys(e.categories)).toEqual(expect.arrayContaining(['tibet', 'taiwan', 'tiananmen-1989', 'falun-gong', 'competitor-brands']));
+    expect(e.encodings).toEqual([]);
+    expect(e.terms).toEqual(expect.arrayContaining(['Free Tibet', '六四']));
+  });
+
+  it('finds a Traditional-script list with separators and full-width forms, one term per line', () => {
+    const [f] = listFindings(apkWith({ 'res/raw/words.txt': DISGUISED_POLITICAL_TERMS.join('\n') }));
+    expect(f?.severity).toBe('high');
+    expect((f.evidence as { sensitiveCount: number }).sensitiveCount).toBe(DISGUISED_POLITICAL_TERMS.length);
+  });
+
+  it('finds a list in UTF-16LE without a BOM and in GB18030', () => {
+    const utf16 = Buffer.from(POLITICAL_TERMS.join('\r\n'), 'utf16le');
+    const gbBytes = encodeWithPython(POLITICAL_TERMS.join('\n'), 'gb18030');
+    const found = listFindings(apkWith({ 'assets/a.dat': utf16, 'assets/b.dat': gbBytes }));
+    const byPath = Object.fromEntries(found.map((f) => [f.location.path, (f.evidence as { textEncoding: string }).textEncoding]));
+    expect(byPath).toEqual({ 'fixture.apk!/assets/a.dat': 'utf-16le', 'fixture.apk!/assets/b.dat': 'gb18030' });
+  });
+
+  it('finds a String[] initialiser in DEX code, naming the class and method', () => {
+    const dex = buildDex([
+      { descriptor: 'Lcom/vendor/filter/SensitiveWords;', methods: [{ name: '<clinit>', strings: POLITICAL_TERMS }] },
+      { descriptor: 'Lcom/vendor/ui/Main;', methods: [{ name: 'onCreate', strings: UI_STRINGS }] },
+    ]);
+    const found = listFindings(apkWith({ 'classes.dex': dex }));
+    expect(found).toHaveLength(1);
+    expect(found[0].location).toMatchObject({ path: 'fixture.apk!/classes.dex', className: 'Lcom/vendor/filter/SensitiveWords;', method: '<clinit>' });
+    expect((found[0].evidence as { origin: string }).origin).toBe('dex-method');
+  });
+
+  it('finds NUL-separated terms in a native library built by gcc', () => {
+    const so = buildNativeLib(POLITICAL_TERMS);
+    const [f] = listFindings(apkWith({ 'lib/x86_64/libwords.so': readFileSync(so) }));
+    expect(f?.severity).toBe('high');
+    expect(f.location.path).toBe('fixture.apk!/lib/x86_64/libwords.so');
+    expect(f.location.offset).toBeGreaterThan(0);
+  });
+
+  it('reports a profanity or porn filter as a low-severity content filter, not censorship', () => {
+    const [f] = listFindings(apkWith({ 'assets/filter.txt': PROFANITY_TERMS.join('\n') }));
+    expect(f).toMatchObject({ severity: 'low', messageId: 'content-filter' });
+    expect(f.tags).toContain('content-filter');
+    expect(f.tags).not.toContain('censorship');
+  });
+
+  it('reports a VPN blocklist as a list of services', () => {
+    const [f] = listFindings(apkWith({ 'assets/blacklist.json': JSON.stringify(VPN_BLOCKLIST) }));
+    expect(f?.messageId).toBe('services');
+  });
+});
+
+describe('negative', () => {
+  it('does not report UI strings that mention Tibet or Taiwan, or a country picker', () => {
+    const dex = buildDex([{ descriptor: 'Lcom/travel/Countries;', methods: [{ name: 'list', strings: COUNTRY_PICKER }] }]);
+    const found = listFindings(
+      apkWith({
+        'assets/strings.txt': UI_STRINGS.join('\n'),
+        'assets/countries.json': JSON.stringify(COUNTRY_PICKER),
+        'assets/about.html': `<html><body><p>${UI_STRINGS.join(' ')}</p></body></html>`,
+        'classes.dex': dex,
+      }),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('reports no keyword list in any benign corpus app', () => {
+    for (const apk of corpusApks()) {
+      const r = analyzeFile(apk, 'x', analyzeContext());
+      expect(r.findings.filter((f) => f.detectorId === ID && f.severity !== 'low'), apk).toEqual([]);
+    }
+  });
+});
+
