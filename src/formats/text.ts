@@ -45,6 +45,18 @@ function zeroPattern(buf: Uint8Array): { even: number; odd: number } {
   return { even: even / (n / 2 || 1), odd: odd / (n / 2 || 1) };
 }
 
+/** Share of characters that ordinary text is made of: ASCII, Latin, CJK, kana, hangul and their punctuation. */
+function plausibleShare(text: string): number {
+  const n = Math.min(text.length, SAMPLE);
+  if (n === 0) return 0;
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || (c >= 0xa0 && c < 0x250) || (c >= 0x3000 && c < 0xa000) || (c >= 0xac00 && c < 0xd7a4) || (c >= 0xff00 && c < 0xfff0) || (c >= 0x2000 && c < 0x2070) || (c >= 0x400 && c < 0x530)) ok++;
+  }
+  return ok / n;
+}
+
 // The most frequent Simplified-only and Traditional-only characters, to tell GB text from Big5 text.
 const SIMPLIFIED_MARKERS = new Set('这个们国来时说对会为发经过现后说与从动还进样么长开关门问间学没见'.split(''));
 const TRADITIONAL_MARKERS = new Set('這個們國來時說對會為發經過現後與從動還進樣麼長開關門問間學沒見'.split(''));
@@ -68,10 +80,18 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
     return t !== null && controlShare(t) < 0.01 ? { encoding: enc, bom: true, text: t } : null;
   }
   const zeros = zeroPattern(buf);
-  if (buf.length >= 4 && (zeros.odd > 0.3 || zeros.even > 0.3) && Math.abs(zeros.odd - zeros.even) > 0.2) {
-    const enc = zeros.odd > zeros.even ? 'utf-16le' : 'utf-16be';
-    const t = tryDecode(enc, buf.subarray(0, buf.length & ~1));
-    if (t !== null && controlShare(t) < 0.01) return { encoding: enc, bom: false, text: t };
+  // UTF-16 without a BOM: NUL bytes are the high halves of ASCII characters (and of CJK characters such
+  // as U+4E00). Both byte orders are tried and the one that reads as text wins.
+  if (buf.length >= 4 && buf.length % 2 === 0 && zeros.odd + zeros.even > 0) {
+    let best: DecodedText | null = null;
+    let bestShare = 0.9;
+    for (const enc of ['utf-16le', 'utf-16be'] as const) {
+      const t = tryDecode(enc, buf);
+      if (t === null || controlShare(t) >= 0.01) continue;
+      const share = plausibleShare(t);
+      if (share > bestShare) (best = { encoding: enc, bom: false, text: t }), (bestShare = share);
+    }
+    if (best) return best;
   }
   // Without a 16-bit pattern, a NUL byte means binary.
   if (buf.subarray(0, SAMPLE).includes(0)) return null;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BufferSource, FileSource, type ByteSource } from '../io/byte-source.js';
-import { errorCode, errorMessage } from '../io/errors.js';
+import { MalformedInputError, errorCode, errorMessage } from '../io/errors.js';
 import { sha256, shortHash } from '../io/hash.js';
 import type { Limits } from '../io/limits.js';
 import { InflateBudget, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
@@ -112,7 +112,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   if (isZipMagic) {
     const a = out.artefact('zip', path, parentId, { sha256: digest, size: src.size });
-    out.diag('error', zipError ?? new Error('empty archive'), path, a.id);
+    out.diag('error', zipError ?? new MalformedInputError('zip/empty', 'archive has no entries'), path, a.id);
     return;
   }
   const bytes = src.read(0, src.size);
@@ -260,7 +260,7 @@ function openManifest(bytes: Buffer | null, resources: ResourceTable | null, pat
   try {
     const xml = parseBinaryXml(bytes);
     for (const w of xml.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'axml/warning', message: w, path, artefactId });
-    if (!xml.root) throw new Error('manifest has no root element');
+    if (!xml.root) throw new MalformedInputError('axml/no-root', 'manifest has no root element');
     return readManifest(xml.root, resources);
   } catch (err) {
     out.diag('error', err, path, artefactId);
