@@ -27,10 +27,15 @@ export class WorkerPool {
   ) {}
 
   private spawn(): Worker {
-    const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
-    // Under tests and `tsx` the sources are TypeScript: load them through tsx in the worker too.
-    const execArgv = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const w = new Worker(url, { workerData: this.settings, execArgv, resourceLimits: { maxOldGenerationSizeMb: this.maxOldGenerationSizeMb } });
+    const options = { workerData: this.settings, resourceLimits: { maxOldGenerationSizeMb: this.maxOldGenerationSizeMb } };
+    let w: Worker;
+    if (import.meta.url.endsWith('.ts')) {
+      // Running from TypeScript sources (tests, tsx): register tsx inside the worker, then load the worker module.
+      const entry = new URL('./worker.ts', import.meta.url).href;
+      w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { ...options, eval: true });
+    } else {
+      w = new Worker(new URL('./worker.js', import.meta.url), options);
+    }
     w.unref();
     this.all.add(w);
     return w;
