@@ -72,6 +72,7 @@ export function buildProgram(): Command {
     .name('candor')
     .description('Audits Android apps for hidden censorship lists, covert telemetry and risky app distribution.')
     .version(VERSION)
+    .exitOverride()
     .showHelpAfterError()
     .addHelpText(
       'after',
@@ -179,7 +180,6 @@ Examples:
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;

@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, corpusFile, tempDir } from './helpers.js';
+
+/** tsx, resolved from the project so the CLI can run in any working directory. */
+const TSX = import.meta.resolve('tsx');
+
+/** The CLI as a user runs it: a real process, real files, exit codes a CI pipeline can gate on. */
+function candor(args: string[], cwd = ROOT) {
+  const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('candor CLI', () => {
+  it('prints help with the exit codes, for the program and each command', () => {
+    const top = candor(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Exit codes:/);
+    for (const cmd of ['scan', 'scans', 'report', 'detectors']) expect(candor([cmd, '--help']).code, cmd).toBe(0);
+    expect(candor(['scan', '--help']).stdout).toMatch(/--fail-on/);
+  });
+
+  it('writes JSON to stdout and exits 0 when nothing reaches --fail-on', () => {
+    const r = candor(['scan', corpusFile('com.teleca.jamendo_35.apk'), '--no-db', '--format', 'json', '--fail-on', 'high']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.apps[0]).toMatchObject({ package: 'com.teleca.jamendo', versionCode: 35 });
+  });
+
+  it('exits 1 when a finding reaches --fail-on', () => {
+    expect(candor(['scan', corpusFile('janus.apk'), '--no-db', '-q', '--fail-on', 'high']).code).toBe(1);
+    expect(candor(['scan', corpusFile('janus.apk'), '--no-db', '-q']).code).toBe(0);
+  });
+
+  it('exits 2 on usage errors and missing inputs', () => {
+    expect(candor(['scan', '/nonexistent/app.apk', '--no-db']).code).toBe(2);
+    expect(candor(['scan', corpusFile('urzip.apk'), '--format', 'pdf']).code).toBe(2);
+    expect(candor(['scan', corpusFile('urzip.apk'), '--jobs', '0']).code).toBe(2);
+    expect(candor(['frobnicate']).code).toBe(2);
+  });
+
+  it('writes an HTML report, stores the scan, lists it and renders it again', () => {
+    const dir = tempDir();
+    const db = join(dir, 'store.sqlite');
+    const out = join(dir, 'report.html');
+    const r = candor(['scan', corpusFile('souch.smsbypass_9.apk'), '--out', out, '--db', db]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`stored in ${db}`);
+    expect(readFileSync(out, 'utf8')).toMatch(/Content-Security-Policy/);
+    const scans = JSON.parse(candor(['scans', '--db', db, '--json']).stdout);
+    expect(scans).toHaveLength(1);
+    const again = JSON.parse(candor(['report', 'latest', '--db', db, '--format', 'json']).stdout);
+    expect(again.scan.id).toBe(scans[0].id);
+    expect(candor(['report', 'no-such-scan', '--db', db]).code).toBe(2);
+  });
+
+  it('keeps the default store in .candor/ under the working directory', () => {
+    const dir = tempDir();
+    const r = candor(['scan', corpusFile('urzip.apk'), '-q'], dir);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, '.candor', 'candor.sqlite'))).toBe(true);
+  });
+
+  it('lists the detectors', () => {
+    expect(candor(['detectors']).stdout).toMatch(/censorship\/keyword-list@1/);
+  });
+});
