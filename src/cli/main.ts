@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { DETECTORS } from '../detectors/index.js';
@@ -8,7 +8,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderTerminal } from '../report/terminal.js';
 import { maxSeverity, scan, type ProgressEvent } from '../scan/scan.js';
-import { Store } from '../store/sqlite.js';
+import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 
 /** The command line: argv -> options -> library calls. The only code that prints or exits. */
@@ -51,13 +51,20 @@ function emit(text: string, out: string | undefined): void {
   else process.stdout.write(text);
 }
 
-function progressReporter(enabled: boolean): ((e: ProgressEvent) => void) | undefined {
+/** Modules only some commands need are loaded on demand: a one-file scan should not pay for them. */
+async function openStore(path: string): Promise<Store> {
+  const { Store: StoreClass } = await import('../store/sqlite.js');
+  return new StoreClass(path);
+}
+
+async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) => void) | undefined> {
   if (!enabled) return undefined;
+  const { SingleBar: Bar } = await import('cli-progress');
   let bar: SingleBar | null = null;
   return (e) => {
     if (e.type === 'start') {
       if (e.files < 2) return;
-      bar = new SingleBar({ format: 'scanning [{bar}] {value}/{total} files | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+      bar = new Bar({ format: 'scanning [{bar}] {value}/{total} files | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
       bar.start(e.files, 0, { mb: '0', file: '' });
     } else if (bar) {
       bar.update(e.done, { mb: (e.bytes / 1e6).toFixed(1), file: e.path.length > 48 ? `…${e.path.slice(-47)}` : e.path });
@@ -104,7 +111,7 @@ Examples:
     .action(async (paths: string[], opts) => {
       const format = pickFormat(opts.format, opts.out);
       const dbPath: string | null = opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
-      const store = dbPath ? new Store(dbPath) : null;
+      const store = dbPath ? await openStore(dbPath) : null;
       try {
         const report = await scan({
           inputs: paths,
@@ -113,7 +120,7 @@ Examples:
           trackersPath: opts.trackers ? resolve(opts.trackers) : null,
           jobs: opts.jobs,
           noCache: opts.cache === false,
-          onProgress: progressReporter(!opts.quiet && process.stderr.isTTY === true),
+          onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
         if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {
           throw new UsageError(report.diagnostics.map((d) => `${d.path}: ${d.message}`).join('\n'));
@@ -136,8 +143,8 @@ Examples:
     .description('List the scans kept in the store.')
     .option('--db <path>', 'SQLite store')
     .option('--json', 'print JSON')
-    .action((opts) => {
-      const store = new Store(resolve(opts.db ?? defaultDb()));
+    .action(async (opts) => {
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
       try {
         const scans = store.listScans();
         if (opts.json) process.stdout.write(JSON.stringify(scans, null, 2) + '\n');
@@ -158,8 +165,8 @@ Examples:
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS))
     .option('-o, --out <file>', 'write to this file')
     .option('--db <path>', 'SQLite store')
-    .action((id: string, opts) => {
-      const store = new Store(resolve(opts.db ?? defaultDb()));
+    .action(async (id: string, opts) => {
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
       try {
         const report = store.loadReport(id);
         if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);

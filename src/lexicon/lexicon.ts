@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dataPath } from '../data-path.js';
-import { normalizeTerm } from './normalize.js';
+import { normalizeTerm, normalizeTerms } from './normalize.js';
 
 /**
  * The sensitive-term lexicon (data/lexicon/terms.txt) and a multi-pattern matcher over normalised text.
@@ -66,8 +66,7 @@ export class Lexicon {
   }
 
   static parse(text: string): Lexicon {
-    const seen = new Set<string>();
-    const entries: LexiconEntry[] = [];
+    const raw: Array<{ term: string; category: string; weak: boolean }> = [];
     let category = '';
     for (const rawLine of text.split('\n')) {
       const line = rawLine.trim();
@@ -78,26 +77,30 @@ export class Lexicon {
         continue;
       }
       if (!category) throw new Error(`lexicon term before any [category]: ${line}`);
-      for (const raw of line.split('|')) {
-        let term = raw.trim();
+      for (const part of line.split('|')) {
+        const term = part.trim();
         if (!term) continue;
         const weak = term.startsWith('~');
-        if (weak) term = term.slice(1);
-        const normalized = normalizeTerm(term);
-        if (!normalized || seen.has(normalized)) continue;
-        seen.add(normalized);
-        const latin = !/[^\x00-\x7f]/.test(normalized);
-        const cjkLength = Array.from(normalized).length;
-        entries.push({
-          term,
-          normalized,
-          category,
-          weak,
-          latin,
-          wholeEntryOnly: latin ? normalized.replace(/[^a-z]/g, '').length <= 3 || WHOLE_ENTRY_LATIN_CATEGORIES.has(category) : cjkLength === 1,
-        });
+        raw.push({ term: weak ? term.slice(1) : term, category, weak });
       }
     }
+    const normalized = normalizeTerms(raw.map((r) => r.term));
+    const seen = new Set<string>();
+    const entries: LexiconEntry[] = [];
+    raw.forEach(({ term, category: cat, weak }, i) => {
+      const n = normalized[i];
+      if (!n || seen.has(n)) return;
+      seen.add(n);
+      const latin = !/[^\x00-\x7f]/.test(n);
+      entries.push({
+        term,
+        normalized: n,
+        category: cat,
+        weak,
+        latin,
+        wholeEntryOnly: latin ? n.replace(/[^a-z]/g, '').length <= 3 || WHOLE_ENTRY_LATIN_CATEGORIES.has(cat) : Array.from(n).length === 1,
+      });
+    });
     return new Lexicon(entries);
   }
 

@@ -17,7 +17,21 @@ export function isCjk(ch: string): boolean {
 }
 
 export function normalizeTerm(text: string): string {
-  const folded: string = String(toSimplified(text.normalize('NFKC').toLowerCase()));
+  const lowered = text.normalize('NFKC').toLowerCase();
+  // ASCII needs no script folding: skip the converter for the most common strings in code.
+  if (/^[\x00-\x7f]*$/.test(lowered)) return lowered.trim();
+  return foldSeparators(String(toSimplified(lowered)));
+}
+
+/** Normalises many terms with one pass of the script converter (it is costly per call). */
+export function normalizeTerms(texts: string[]): string[] {
+  const lowered = texts.map((t) => t.normalize('NFKC').toLowerCase().replace(/\n/g, ' '));
+  const converted = String(toSimplified(lowered.join('\n'))).split('\n');
+  if (converted.length !== texts.length) return texts.map(normalizeTerm);
+  return converted.map((c) => (/^[\x00-\x7f]*$/.test(c) ? c.trim() : foldSeparators(c)));
+}
+
+function foldSeparators(folded: string): string {
   if (!CJK.test(folded)) return folded.trim();
   // Drop separator runs whose neighbours on both sides are CJK characters.
   const chars = Array.from(folded);

@@ -17,6 +17,8 @@ export interface TrackerSignature {
   website?: string;
   /** Matches a slash-separated class name (`com/foo/Bar$1`). */
   matchClass(name: string): boolean;
+  /** When the signature is a set of slash-separated class-name prefixes, those prefixes (fast path). */
+  prefixes?: string[];
   /** Host suffixes or a regex source, for network attribution. */
   hosts: string[];
   networkPattern?: RegExp;
@@ -45,6 +47,7 @@ export function loadBuiltinTrackers(): TrackerSet {
         categories: t.categories,
         website: t.website,
         hosts: t.hosts,
+        prefixes,
         matchClass: (name: string) => prefixes.some((p) => name.startsWith(p)),
       };
     }),

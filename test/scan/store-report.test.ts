@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import AjvModule from 'ajv';
 import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { POLITICAL_TERMS } from '../fixtures/lists.js';
 import { ROOT, corpusFile, tempDir } from '../helpers.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
 const validate = ajv.compile(schema);

@@ -31,10 +31,17 @@ export default defineDetector({
     for (const sig of ctx.trackers.signatures) {
       const matched: string[] = [];
       let count = 0;
-      for (const n of sorted) {
-        if (!sig.matchClass(n)) continue;
+      const visit = (n: string) => {
         count++;
         if (matched.length < MAX_MATCHED_CLASSES) matched.push(n.replace(/\//g, '.'));
+      };
+      if (sig.prefixes) {
+        // Prefix signatures: binary-search each prefix in the sorted names instead of testing every class.
+        const hits = new Set<string>();
+        for (const p of sig.prefixes) for (let i = lowerBound(sorted, p); i < sorted.length && sorted[i].startsWith(p); i++) hits.add(sorted[i]);
+        [...hits].sort().forEach(visit);
+      } else {
+        for (const n of sorted) if (sig.matchClass(n)) visit(n);
       }
       if (count === 0) continue;
       out.push({
@@ -50,3 +57,14 @@ export default defineDetector({
     return out;
   },
 });
+
+function lowerBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

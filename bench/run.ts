@@ -1,0 +1,150 @@
+/**
+ * Side-by-side benchmark: Candor against the tools a user would otherwise pick, on the same inputs, in
+ * one run. Prints a table and the ratios. Needs Debian's androguard, dexdump, aapt and GNU time
+ * (`apt-get install androguard dexdump aapt time`) and a built Candor (`npm run build`).
+ *
+ *   npm run bench            all inputs
+ *   npm run bench -- --quick the five largest only
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InflateBudget, readEntry, readZipDirectory } from '../src/containers/zip.js';
+import { BufferSource } from '../src/io/byte-source.js';
+import { DEFAULT_LIMITS } from '../src/io/limits.js';
+import { analyzeFile } from '../src/scan/analyze.js';
+import { buildContext } from '../src/scan/context.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'apk');
+const ANDROGUARD = '/usr/share/doc/androguard/examples';
+const WORK = join(ROOT, 'bench', '.work');
+const quick = process.argv.includes('--quick');
+
+interface Timed {
+  seconds: number;
+  maxRssMb: number;
+  ok: boolean;
+}
+
+/** Runs a command under GNU time; returns wall seconds and peak resident memory. */
+function timed(cmd: string, args: string[]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [secs, kb] = last.split(' ').map(Number);
+  return { seconds: secs, maxRssMb: kb / 1024, ok: r.status === 0 };
+}
+
+function best(n: number, f: () => Timed): Timed {
+  let b: Timed | null = null;
+  for (let i = 0; i < n; i++) {
+    const t = f();
+    if (!b || t.seconds < b.seconds) b = t;
+  }
+  return b as Timed;
+}
+
+function requireTools(): void {
+  const missing = ['/usr/bin/time', '/usr/bin/dexdump', '/usr/bin/aapt'].filter((p) => !existsSync(p));
+  if (spawnSync('/usr/bin/python3', ['-c', 'import androguard']).status !== 0) missing.push('androguard (python3)');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'run.js'))) missing.push('dist/ (run npm run build)');
+  if (missing.length) {
+    process.stderr.write(`bench: missing ${missing.join(', ')}\n`);
+    process.exit(2);
+  }
+}
+
+function inputs(): string[] {
+  const apks = readdirSync(CORPUS).filter((f) => f.endsWith('.apk')).map((f) => join(CORPUS, f));
+  for (const extra of ['tests/com.example.android.tvleanback.apk', 'android/abcore/app-prod-debug.apk', 'tests/a2dp.Vol_137.apk']) {
+    const p = join(ANDROGUARD, extra);
+    if (existsSync(p)) apks.push(p);
+  }
+  const sorted = [...new Set(apks)].sort((a, b) => statSync(b).size - statSync(a).size);
+  return quick ? sorted.slice(0, 5) : sorted;
+}
+
+function extractDexes(apk: string): { files: string[]; bytes: number } {
+  const src = new BufferSource(readFileSync(apk));
+  const dir = readZipDirectory(src, DEFAULT_LIMITS);
+  const out: string[] = [];
+  let bytes = 0;
+  for (const e of dir.byName.values()) {
+    if (!/^classes\d*\.dex$/.test(e.name)) continue;
+    const data = readEntry(src, e, new InflateBudget(DEFAULT_LIMITS));
+    const p = join(WORK, `${basename(apk)}.${e.name}`);
+    writeFileSync(p, data);
+    out.push(p);
+    bytes += data.length;
+  }
+  return { files: out, bytes };
+}
+
+const ANDROGUARD_SCRIPT = `
+import sys
+from androguard.core.bytecodes.apk import APK
+from androguard.core.bytecodes.dvm import DalvikVMFormat
+a = APK(sys.argv[1])
+n = 0
+for raw in a.get_all_dex():
+    d = DalvikVMFormat(raw)
+    n += len(list(d.get_strings())) + len(list(d.get_classes()))
+print(a.get_package(), n)
+`;
+
+function main(): void {
+  requireTools();
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
+  const cli = join(ROOT, 'dist', 'cli', 'run.js');
+  const ctx = buildContext({ limits: DEFAULT_LIMITS, trackersPath: null });
+  const rows: string[][] = [];
+  const totals = { candor: 0, candorWarm: 0, androguard: 0, dexdump: 0, aapt: 0 };
+  let worstMemoryRatio = 0;
+  for (const apk of inputs()) {
+    const { files, bytes } = extractDexes(apk);
+    const candor = best(3, () => timed(process.execPath, [cli, 'scan', apk, '--no-db', '--format', 'json', '--out', join(WORK, 'r.json'), '-q', '--jobs', '1']));
+    const t0 = performance.now();
+    analyzeFile(apk, basename(apk), ctx);
+    const warm = (performance.now() - t0) / 1000;
+    const androguard = best(1, () => timed('/usr/bin/python3', ['-c', ANDROGUARD_SCRIPT, apk]));
+    const dexdump = files.length ? best(3, () => timed('sh', ['-c', `for f in "$@"; do dexdump -d "$f" > /dev/null; done`, 'sh', ...files])) : null;
+    const aapt = best(3, () => timed('aapt', ['dump', 'badging', apk]));
+    totals.candor += candor.seconds;
+    totals.candorWarm += warm;
+    totals.androguard += androguard.seconds;
+    totals.dexdump += dexdump?.seconds ?? 0;
+    totals.aapt += aapt.seconds;
+    const memRatio = bytes > 0 ? candor.maxRssMb / (bytes / 1048576) : 0;
+    if (bytes > 1 << 20) worstMemoryRatio = Math.max(worstMemoryRatio, memRatio);
+    rows.push([
+      basename(apk).slice(0, 42),
+      (statSync(apk).size / 1048576).toFixed(1),
+      (bytes / 1048576).toFixed(1),
+      candor.seconds.toFixed(2),
+      warm.toFixed(3),
+      candor.maxRssMb.toFixed(0),
+      androguard.ok ? androguard.seconds.toFixed(2) : 'fail',
+      androguard.maxRssMb.toFixed(0),
+      dexdump ? dexdump.seconds.toFixed(2) : '-',
+      aapt.seconds.toFixed(2),
+    ]);
+  }
+  // A phone's worth of apps is scanned in one process: the start-up cost is paid once, both cores work.
+  const all = inputs();
+  const batch = best(2, () => timed(process.execPath, [cli, 'scan', ...all, '--no-db', '--format', 'json', '--out', join(WORK, 'batch.json'), '-q', '--jobs', '2']));
+  const header = ['input', 'APK MB', 'DEX MB', 'candor s', 'warm s', 'candor MB', 'androguard s', 'androguard MB', 'dexdump -d s', 'aapt s'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n\n`);
+  process.stdout.write(`Candor full scan (CLI process, cold) vs androguard load+list: ${(totals.androguard / totals.candor).toFixed(1)}x faster\n`);
+  process.stdout.write(`Candor full scan (in-process, warm) vs androguard load+list: ${(totals.androguard / totals.candorWarm).toFixed(1)}x faster\n`);
+  process.stdout.write(`Candor batch scan of all ${all.length} inputs in one process (2 workers): ${batch.seconds.toFixed(2)} s, ${batch.maxRssMb.toFixed(0)} MB peak, vs androguard ${(totals.androguard / batch.seconds).toFixed(1)}x faster, vs dexdump -d ${(totals.dexdump / batch.seconds).toFixed(2)}x\n`);
+  process.stdout.write(`Candor full scan (CLI process, cold) vs dexdump -d: ${(totals.dexdump / totals.candor).toFixed(2)}x (above 1 = Candor faster)\n`);
+  process.stdout.write(`Candor full scan (in-process, warm) vs dexdump -d: ${(totals.dexdump / totals.candorWarm).toFixed(2)}x\n`);
+  process.stdout.write(`aapt dump badging (manifest only) total ${totals.aapt.toFixed(2)} s vs Candor full scan ${totals.candor.toFixed(2)} s cold, ${totals.candorWarm.toFixed(2)} s warm\n`);
+  process.stdout.write(`Worst peak memory / uncompressed DEX size (APKs with >1 MB of DEX): ${worstMemoryRatio.toFixed(1)}x\n`);
+}
+
+main();
