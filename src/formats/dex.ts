@@ -37,8 +37,18 @@ export interface EdgeList {
   pcs: Uint32Array;
 }
 
+/** A `fill-array-data` payload: a static array initialiser (`new byte[]{...}`), located in the file. */
+export interface ArrayPayload {
+  body: number;
+  elementWidth: number;
+  count: number;
+  /** File offset of the first element. */
+  offset: number;
+}
+
 export interface DexXrefs {
   bodies: CodeBody[];
+  arrays: ArrayPayload[];
   strings: EdgeList;
   methods: EdgeList;
   fields: EdgeList;
@@ -346,8 +356,10 @@ function buildXrefs(dex: DexFile): DexXrefs {
   const methods = new EdgeBuilder();
   const fields = new EdgeBuilder();
   const types = new EdgeBuilder();
+  const arrays: ArrayPayload[] = [];
   let badBodies = 0;
-  for (const body of bodies) {
+  for (let bi = 0; bi < bodies.length; bi++) {
+    const body = bodies[bi];
     strings.open();
     methods.open();
     fields.open();
@@ -373,6 +385,17 @@ function buildXrefs(dex: DexFile): DexXrefs {
           case 0x1b:
             strings.add(buf.readUInt32LE(p + 2), pc);
             break;
+          case 0x26: {
+            // fill-array-data: payload at a signed code-unit offset from this instruction.
+            const target = pc + buf.readInt32LE(p + 2);
+            const q = insns + target * 2;
+            if (target >= 0 && target + 4 <= units && buf.readUInt16LE(q) === 0x0300) {
+              const elementWidth = buf.readUInt16LE(q + 2);
+              const count = buf.readUInt32LE(q + 4);
+              if (q + 8 + elementWidth * count <= insns + units * 2) arrays.push({ body: bi, elementWidth, count, offset: q + 8 });
+            }
+            break;
+          }
           case 0x1c:
           case 0x1f:
           case 0x20:
@@ -390,7 +413,7 @@ function buildXrefs(dex: DexFile): DexXrefs {
       pc += width;
     }
   }
-  return { bodies, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
+  return { bodies, arrays, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
 }
 
 /** Width of a `nop` or of the switch/array payload pseudo-instruction that starts with it. */

@@ -21,7 +21,7 @@ const CORE_POLITICAL = new Set([
 /** Political, but also the vocabulary of ordinary share menus and VPN apps: not enough alone. */
 const SERVICE_CATEGORIES = new Set(['foreign-media', 'circumvention', 'religion']);
 
-export type ListKind = 'political' | 'services' | 'content-filter';
+export type ListKind = 'political' | 'services' | 'content-filter' | 'unknown';
 
 export interface ListScore {
   termCount: number;
@@ -40,6 +40,14 @@ export interface ListScore {
 const MIN_SENSITIVE = 5;
 const MIN_SHARE = 0.3;
 const SAMPLE_SIZE = 20;
+const UNKNOWN_MIN_ENTRIES = 100;
+const UNKNOWN_MIN_CJK = 0.6;
+const UNKNOWN_MAX_MEDIAN = 8;
+
+function medianLength(entries: string[]): number {
+  const lengths = entries.map((e) => Array.from(e).length).sort((a, b) => a - b);
+  return lengths[Math.floor(lengths.length / 2)] ?? 0;
+}
 
 export function scoreEntries(entries: string[], lexicon: Lexicon, cache?: Map<string, LexiconHit[]>): ListScore {
   const perCategory = new Map<string, number>();
@@ -81,6 +89,10 @@ export function scoreEntries(entries: string[], lexicon: Lexicon, cache?: Map<st
     if (corePolitical >= 3 && corePolitical >= 0.2 * strong) kind = 'political';
     else if (service > other) kind = 'services';
     else kind = 'content-filter';
+  } else if (termCount >= UNKNOWN_MIN_ENTRIES && cjk / Math.max(1, termCount) >= UNKNOWN_MIN_CJK && strong >= 1 && sensitive >= 2 && medianLength(entries) <= UNKNOWN_MAX_MEDIAN) {
+    // Hundreds of short Chinese entries in list form, a few of them sensitive: a keyword list whose
+    // purpose the lexicon cannot tell (a country picker or a UI string table has no strong hit).
+    kind = 'unknown';
   }
   return {
     termCount,

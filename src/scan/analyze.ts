@@ -17,7 +17,8 @@ import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
-import { dexLongStringBlobs, dexMethodBlobs, nativeRunBlobs } from './derive-blobs.js';
+import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
+import { recoverHiddenText } from './hidden-text.js';
 
 /**
  * Analyses one input file completely: opens containers, parses every part, runs the detectors, and
@@ -154,6 +155,7 @@ function emptyModel(artefact: Artefact): ApkModel {
     dexes: [],
     nativeLibs: [],
     texts: [],
+    opaque: [],
     zipAnomalies: [],
     prependedMagic: null,
   };
@@ -239,9 +241,10 @@ function analyzeArchive(
       const bytes = read(e);
       if (!bytes || isBinaryXml(bytes)) continue;
       const decoded = decodeText(bytes);
-      if (!decoded) continue;
-      const child = out.artefact('text', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
-      model.texts.push(textBlob(child, decoded.encoding, decoded.text));
+      const child = out.artefact(decoded ? 'text' : 'file', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      if (decoded) model.texts.push(textBlob(child, decoded.encoding, decoded.text));
+      // Anything that is not plain readable text may hide a list under an encoding.
+      if (!decoded || looksEncoded(decoded.text)) model.opaque.push({ artefactId: child.id, location: { path: childPath }, origin: 'entry', bytes });
     }
   }
   finishModel(model, ctx, out, hasManifest || model.dexes.length > 0);
@@ -330,7 +333,14 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
       out.diag('error', err, artefact.path, artefact.id);
     }
   }
-  for (const lib of model.nativeLibs) blobs.push(...nativeRunBlobs(lib.artefact, lib.strings, lexicon, out.lexiconCache));
+  for (const lib of model.nativeLibs) {
+    blobs.push(...nativeRunBlobs(lib.artefact, lib.strings, lexicon, out.lexiconCache));
+    for (const s of lib.strings) {
+      if (s.text.length >= 24 && looksEncoded(s.text)) model.opaque.push({ artefactId: lib.artefact.id, location: { path: lib.artefact.path, offset: s.offset }, origin: 'native-strings', bytes: Buffer.from(s.text) });
+    }
+  }
+  for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
+  if (model.opaque.length > 0) blobs.push(...recoverHiddenText(model, ctx, out));
   const { findings, diagnostics } = runDetectors(DETECTORS, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
   out.findings.push(...findings);
   out.diagnostics.push(...diagnostics);

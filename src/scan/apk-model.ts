@@ -17,6 +17,8 @@ export interface ApkModel {
   dexes: Array<{ artefact: Artefact; dex: DexFile }>;
   nativeLibs: Array<{ artefact: Artefact; elf: ElfInfo | null; strings: ExtractedString[] }>;
   texts: TextBlob[];
+  /** Entries, DEX strings, byte arrays and native strings that may hide text under an encoding. */
+  opaque: OpaqueBlob[];
   zipAnomalies: ZipAnomaly[];
   /** Bytes before the first zip entry; non-zero with a DEX magic there is the Janus pattern. */
   prependedMagic: string | null;
@@ -30,8 +32,18 @@ export interface TextBlob {
   encoding: string;
   /** Decodings applied to reach the text, outermost first; [] when the text was stored plainly. */
   encodings: string[];
-  origin: 'entry' | 'dex-method' | 'dex-string' | 'native-strings';
+  origin: 'entry' | 'dex-method' | 'dex-string' | 'dex-array' | 'native-strings';
   text: string;
   /** Entries already known from the container (string constants of one method, adjacent native strings). */
   entries?: string[];
+  /** Where the key that decrypted this text came from, when one was used. */
+  keyOrigin?: string;
+}
+
+/** Bytes that are not readable text as stored: candidates for the decoding search. */
+export interface OpaqueBlob {
+  artefactId: string;
+  location: Location;
+  origin: TextBlob['origin'];
+  bytes: Uint8Array;
 }

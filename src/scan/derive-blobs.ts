@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import type { ExtractedString } from '../formats/elf.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
 import type { Artefact } from '../model.js';
-import type { TextBlob } from './apk-model.js';
+import type { OpaqueBlob, TextBlob } from './apk-model.js';
 
 /**
  * Turns code and native libraries into list candidates. A keyword list compiled into an app is usually
@@ -117,5 +117,40 @@ export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], l
     run.push(s);
   }
   flush();
+  return out;
+}
+
+/**
+ * Whether text is probably an encoding of something else: one long Base64 or hex token, several lines
+ * that are each Base64, or runs of percent- or unicode-escapes.
+ */
+export function looksEncoded(text: string): boolean {
+  const t = text.trim();
+  if (t.length < 16) return false;
+  const compact = t.replace(/\s+/g, '');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) && compact.length >= 16) return true;
+  if (/^[0-9a-fA-F]+$/.test(compact)) return true;
+  if ((t.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 6 || (t.match(/\\u[0-9a-fA-F]{4}/g)?.length ?? 0) >= 3) return true;
+  const lines = t.split(/\r?\n/).filter((l) => l.trim());
+  return lines.length >= 3 && lines.every((l) => /^[A-Za-z0-9+/_-]{4,}={0,2}$/.test(l.trim()));
+}
+
+const MIN_ARRAY_BYTES = 32;
+
+/** Long encoded-looking DEX strings and static byte-array initialisers: candidates for the decoding search. */
+export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
+  const out: OpaqueBlob[] = [];
+  for (let i = 0; i < dex.stringCount; i++) {
+    const r = dex.stringBytes(i);
+    if (!r || r[1] - r[0] < 24) continue;
+    const s = dex.string(i);
+    if (s && looksEncoded(s)) out.push({ artefactId: artefact.id, location: { path: artefact.path, offset: r[0] }, origin: 'dex-string', bytes: Buffer.from(s) });
+  }
+  const x = dex.xrefs();
+  for (const a of x.arrays) {
+    if (a.elementWidth !== 1 || a.count < MIN_ARRAY_BYTES) continue;
+    const { className, method } = dex.methodOwnerAndName(x.bodies[a.body].methodIdx);
+    out.push({ artefactId: artefact.id, location: { path: artefact.path, className, method, offset: a.offset }, origin: 'dex-array', bytes: dex.buf.subarray(a.offset, a.offset + a.count) });
+  }
   return out;
 }

@@ -20,6 +20,7 @@ export default defineDetector({
       political: 'Keyword list with {{sensitive}} of {{count}} terms politically sensitive ({{categories}}) in {{path}}',
       services: 'List of {{sensitive}} blocked services or sites among {{count}} terms ({{categories}}) in {{path}}',
       'content-filter': 'Content filter list: {{sensitive}} of {{count}} terms ({{categories}}) in {{path}}',
+      unknown: 'Keyword list of unknown purpose: {{count}} short, mostly Chinese entries ({{sensitive}} in the lexicon) in {{path}}',
     },
   },
   detect(blob, ctx) {
@@ -31,19 +32,21 @@ export default defineDetector({
     let severity: Severity = 'low';
     let tags = ['censorship', 'keyword-list'];
     if (score.kind === 'political') severity = 'high';
+    else if (score.kind === 'unknown') severity = 'medium';
     else if (score.kind === 'services') severity = score.cjkShare >= 0.3 ? 'medium' : 'low';
     else tags = ['content-filter', 'keyword-list'];
+    const decoded = blob.encodings.length > 0 ? ` (decoded: ${blob.encodings.join(' → ')})` : '';
     const where = [blob.location.path, blob.location.className, blob.location.method].filter(Boolean).join(' ');
     return [
       {
         messageId: score.kind,
-        data: { sensitive: score.sensitiveCount, count: score.termCount, categories: topCategories, path: where },
+        data: { sensitive: score.sensitiveCount, count: score.termCount, categories: topCategories || 'none', path: where + decoded },
         artefactId: blob.artefactId,
         location: blob.location,
         severity,
         confidence: score.strongCount >= 10 || score.sensitiveShare >= 0.6 ? 'high' : 'medium',
         tags,
-        identity: `${blob.origin}:${blob.location.className ?? ''}:${blob.location.method ?? ''}:${blob.location.offset ?? ''}`,
+        identity: `${blob.origin}:${blob.location.className ?? ''}:${blob.location.method ?? ''}:${blob.location.offset ?? ''}:${blob.encodings.join('>')}`,
         evidence: {
           kind: score.kind,
           termCount: score.termCount,
@@ -53,6 +56,7 @@ export default defineDetector({
           sampleTerms: score.sampleTerms,
           matchedLexiconTerms: score.matchedTerms,
           encodings: blob.encodings,
+          ...(blob.keyOrigin ? { keyOrigin: blob.keyOrigin } : {}),
           textEncoding: blob.encoding,
           structure: split.structure,
           origin: blob.origin,

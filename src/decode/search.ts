@@ -1,0 +1,254 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+import Bunzip from 'seek-bzip';
+import { decodeText } from '../formats/text.js';
+import { CIPHERS, decryptRaw, unpad, type CipherName } from './ciphers.js';
+import { LZ4_MAGIC, lz4FrameDecode } from './lz4.js';
+
+/**
+ * Searches a bounded graph of decodings for hidden text: encodings (Base64 in its variants, hex,
+ * percent- and unicode-escapes), compression (gzip, zlib, raw deflate, brotli, bzip2, zstd, LZ4 frames),
+ * obfuscation (single-byte XOR, byte add and rotate, repeating-key XOR) and encryption with keys the app
+ * carries (AES, DES, 3DES, Blowfish, RC4). Every path is bounded by depth, node count, bytes processed
+ * and cipher attempts, so a hostile blob cannot make the search slow; wrong keys are rejected by padding
+ * and plausibility checks, never reported.
+ */
+
+export interface KeyCandidate {
+  bytes: Uint8Array;
+  /** Where the key came from, for the report: `Lcom/x/Y;->m` or a resource path. */
+  origin: string;
+  /** Lower is closer to the code that decrypts: 0 same method as the Cipher use, 1 same class, 2 elsewhere. */
+  rank: number;
+}
+
+export interface DecodeContext {
+  keys: KeyCandidate[];
+  ivs: KeyCandidate[];
+  /** Ciphers named by transformation strings in the app (`AES/CBC/PKCS5Padding`), tried first. */
+  preferred: CipherName[];
+}
+
+export interface Recovered {
+  text: string;
+  textEncoding: string;
+  chain: string[];
+  keyOrigin?: string;
+}
+
+export interface SearchLimits {
+  maxDepth: number;
+  maxNodes: number;
+  maxBytes: number;
+  maxCipherAttempts: number;
+  maxOutput: number;
+}
+
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = { maxDepth: 5, maxNodes: 160, maxBytes: 48 * 1024 * 1024, maxCipherAttempts: 600, maxOutput: 16 * 1024 * 1024 };
+
+interface Node {
+  bytes: Uint8Array;
+  chain: string[];
+  keyOrigin?: string;
+}
+
+const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+const HEX = /^[0-9a-fA-F]+$/;
+
+/** Decryptions tried so far; pass one object to several searches to give them a common budget. */
+export interface CipherBudget {
+  cipher: number;
+}
+
+export function searchDecodings(
+  input: Uint8Array,
+  ctx: DecodeContext,
+  accept: (text: string) => boolean,
+  limits: SearchLimits = DEFAULT_SEARCH_LIMITS,
+  shared: CipherBudget = { cipher: 0 },
+): Recovered[] {
+  const found: Recovered[] = [];
+  const budget = { nodes: 0, bytes: 0 };
+  const seen = new Set<string>();
+  const stack: Node[] = [{ bytes: input, chain: [] }];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    if (++budget.nodes > limits.maxNodes || (budget.bytes += node.bytes.length) > limits.maxBytes) break;
+    const fp = fingerprint(node.bytes);
+    if (seen.has(fp)) continue;
+    seen.add(fp);
+    const decoded = node.bytes.length <= limits.maxOutput ? decodeText(node.bytes) : null;
+    if (decoded && node.chain.length > 0 && accept(decoded.text)) {
+      found.push({ text: decoded.text, textEncoding: decoded.encoding, chain: node.chain, ...(node.keyOrigin ? { keyOrigin: node.keyOrigin } : {}) });
+      continue;
+    }
+    if (node.chain.length >= limits.maxDepth) continue;
+    const next = decoded ? textSteps(decoded.text) : binarySteps(node.bytes, ctx, limits, shared);
+    // Depth-first, most promising last so it is popped first.
+    for (const n of next.reverse()) stack.push({ bytes: n.bytes, chain: [...node.chain, ...n.steps], keyOrigin: n.keyOrigin ?? node.keyOrigin });
+  }
+  return found;
+}
+
+interface Step {
+  bytes: Uint8Array;
+  steps: string[];
+  keyOrigin?: string;
+}
+
+function fingerprint(b: Uint8Array): string {
+  const n = b.length;
+  return `${n}:${Buffer.from(b.subarray(0, 32)).toString('base64')}:${Buffer.from(b.subarray(Math.max(0, n - 32))).toString('base64')}`;
+}
+
+function textSteps(text: string): Step[] {
+  const out: Step[] = [];
+  const compact = text.replace(/\s+/g, '');
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  // One Base64 value per line (MIUI's sensi_words.txt): decode each line on its own.
+  if (lines.length >= 3 && lines.every((l) => l.length >= 4 && (B64.test(l) || B64URL.test(l)))) {
+    const parts = lines.map((l) => Buffer.from(l, B64.test(l) ? 'base64' : 'base64url'));
+    const texts = parts.map((p) => decodeText(p));
+    if (texts.every((t) => t !== null)) {
+      const enc = (texts[0] as { encoding: string }).encoding;
+      out.push({ bytes: Buffer.from(texts.map((t) => (t as { text: string }).text.replace(/[\r\n]+$/, '')).join('\n')), steps: enc === 'utf-8' || enc === 'ascii' ? ['base64-lines'] : ['base64-lines', enc] });
+    }
+  }
+  if (compact.length >= 12 && compact.length % 4 !== 1) {
+    if (B64.test(compact)) out.push({ bytes: Buffer.from(compact, 'base64'), steps: ['base64'] });
+    else if (B64URL.test(compact)) out.push({ bytes: Buffer.from(compact, 'base64url'), steps: ['base64url'] });
+  }
+  if (compact.length >= 16 && compact.length % 2 === 0 && HEX.test(compact)) out.push({ bytes: Buffer.from(compact, 'hex'), steps: ['hex'] });
+  if ((text.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) out.push({ bytes: percentDecode(text), steps: ['percent'] });
+  if ((text.match(/\\u[0-9a-fA-F]{4}/g)?.length ?? 0) >= 3) {
+    out.push({ bytes: Buffer.from(text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))), steps: ['unicode-escape'] });
+  }
+  return out;
+}
+
+function percentDecode(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '%' && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (text[i] === '+') bytes.push(0x20);
+    else bytes.push(...Buffer.from(text[i]));
+  }
+  return Buffer.from(bytes);
+}
+
+function tryDecompress(name: string, f: () => Uint8Array): Step[] {
+  try {
+    const out = f();
+    return out.length > 0 ? [{ bytes: out, steps: [name] }] : [];
+  } catch {
+    return [];
+  }
+}
+
+function binarySteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, budget: { cipher: number }): Step[] {
+  const out: Step[] = [];
+  const max = { maxOutputLength: limits.maxOutput };
+  if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', () => gunzipSync(b, max)));
+  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0) out.push(...tryDecompress('zlib', () => inflateSync(b, max)));
+  else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) out.push(...tryDecompress('bzip2', () => boundedBzip(b, limits.maxOutput)));
+  else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) out.push(...tryDecompress('zstd', () => boundedZstd(b, limits.maxOutput)));
+  else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC) out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, limits.maxOutput)));
+  if (out.length > 0) return out;
+  if (b.length >= 8) {
+    out.push(...tryDecompress('deflate', () => inflateRawSync(b, max)));
+    out.push(...tryDecompress('brotli', () => brotliDecompressSync(b, max)));
+  }
+  out.push(...byteTransforms(b));
+  out.push(...cipherSteps(b, ctx, limits, budget));
+  return out;
+}
+
+function boundedBzip(b: Uint8Array, maxOutput: number): Uint8Array {
+  const out = Bunzip.decode(Buffer.from(b)) as Buffer;
+  if (out.length > maxOutput) throw new Error('bzip2 output over the limit');
+  return out;
+}
+
+function boundedZstd(b: Uint8Array, maxOutput: number): Uint8Array {
+  // fzstd allocates the declared content size; refuse frames that declare more than the limit.
+  const out = zstdDecompress(b);
+  if (out.length > maxOutput) throw new Error('zstd output over the limit');
+  return out;
+}
+
+/** Share of bytes that can belong to text (printable ASCII, whitespace, UTF-8 lead and continuation bytes). */
+function textiness(b: Uint8Array, transform: (x: number) => number, sample = 512): number {
+  const n = Math.min(b.length, sample);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const x = transform(b[i]);
+    if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09 || (x >= 0x80 && x < 0xf5)) ok++;
+  }
+  return ok / (n || 1);
+}
+
+/** Single-byte XOR (all 255 keys), byte add/subtract and bit rotation, ranked by how text-like the output is. */
+function byteTransforms(b: Uint8Array): Step[] {
+  if (b.length < 16) return [];
+  const candidates: Array<{ score: number; name: string; f: (x: number) => number }> = [];
+  for (let k = 1; k < 256; k++) {
+    candidates.push({ score: textiness(b, (x) => x ^ k), name: `xor-0x${k.toString(16).padStart(2, '0')}`, f: (x) => x ^ k });
+    candidates.push({ score: textiness(b, (x) => (x - k) & 0xff), name: `sub-0x${k.toString(16).padStart(2, '0')}`, f: (x) => (x - k) & 0xff });
+  }
+  for (let r = 1; r < 8; r++) candidates.push({ score: textiness(b, (x) => ((x << r) | (x >> (8 - r))) & 0xff), name: `rol-${r}`, f: (x) => ((x << r) | (x >> (8 - r))) & 0xff });
+  candidates.sort((a, b2) => b2.score - a.score);
+  const out: Step[] = [];
+  for (const c of candidates.slice(0, 3)) {
+    if (c.score < 0.97) break;
+    const bytes = new Uint8Array(b.length);
+    for (let i = 0; i < b.length; i++) bytes[i] = c.f(b[i]);
+    if (decodeText(bytes)) out.push({ bytes, steps: [c.name] });
+  }
+  return out;
+}
+
+/** Decryption with the app's own keys: closest keys and the ciphers the app names first. */
+function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, budget: { cipher: number }): Step[] {
+  if (ctx.keys.length === 0 || b.length < 8) return [];
+  const out: Step[] = [];
+  const order = [...CIPHERS].sort((x, y) => Number(ctx.preferred.includes(y.name)) - Number(ctx.preferred.includes(x.name)));
+  const keys = [...ctx.keys].sort((x, y) => x.rank - y.rank);
+  for (const key of keys) {
+    // Repeating-key XOR with the key bytes.
+    if (key.bytes.length >= 2 && key.bytes.length <= 64) {
+      const x = new Uint8Array(b.length);
+      for (let i = 0; i < b.length; i++) x[i] = b[i] ^ key.bytes[i % key.bytes.length];
+      if (decodeText(x)) out.push({ bytes: x, steps: ['xor-key'], keyOrigin: key.origin });
+    }
+    for (const spec of order) {
+      if (!spec.keyLengths.includes(key.bytes.length)) continue;
+      const ivs: Array<{ iv: Uint8Array | null; data: Uint8Array; origin?: string }> = [];
+      if (!spec.needsIv) ivs.push({ iv: null, data: b });
+      else {
+        const ivLen = spec.name.startsWith('aes') ? 16 : 8;
+        ivs.push({ iv: new Uint8Array(ivLen), data: b });
+        for (const iv of ctx.ivs) if (iv.bytes.length === ivLen) ivs.push({ iv: iv.bytes, data: b, origin: iv.origin });
+        if (key.bytes.length === ivLen) ivs.push({ iv: key.bytes, data: b, origin: 'key reused as IV' });
+        if (b.length > ivLen * 2) ivs.push({ iv: b.subarray(0, ivLen), data: b.subarray(ivLen), origin: 'IV prepended to the data' });
+      }
+      for (const { iv, data, origin } of ivs) {
+        if (++budget.cipher > limits.maxCipherAttempts) return out;
+        const raw = decryptRaw(spec.name, key.bytes, iv, data);
+        if (!raw) continue;
+        const plain = spec.padded ? unpad(raw, spec.blockSize) : raw;
+        if (!plain || plain.length === 0) continue;
+        if (decodeText(plain) || hasCompressionMagic(plain)) {
+          out.push({ bytes: plain, steps: [spec.name], keyOrigin: origin ? `${key.origin} (IV: ${origin})` : key.origin });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function hasCompressionMagic(b: Uint8Array): boolean {
+  return (b[0] === 0x1f && b[1] === 0x8b) || (b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) || (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68);
+}

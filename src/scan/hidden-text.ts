@@ -1,0 +1,61 @@
+import { dexKeyContext } from '../decode/keys.js';
+import { DEFAULT_SEARCH_LIMITS, searchDecodings, type CipherBudget } from '../decode/search.js';
+import { splitList } from '../lexicon/list-structure.js';
+import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
+import type { ApkModel, TextBlob } from './apk-model.js';
+import type { AnalyzeContext } from './analyze.js';
+
+/**
+ * Runs the decoding search over an app's opaque blobs, with the keys its code carries, and returns the
+ * hidden texts that turned out to be lists, each tagged with its decoding chain and key origin.
+ */
+
+/** Caps for one app: how many blobs are searched, and how many decryptions all searches may try. */
+const MAX_BLOBS = 400;
+const MAX_CIPHER_ATTEMPTS_PER_APP = 6000;
+
+export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
+  const keyCtx = dexKeyContext(model.dexes.map((d) => d.dex));
+  const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
+  const blobs: TextBlob[] = [];
+  const shared: CipherBudget = { cipher: 0 };
+  const limits = { ...DEFAULT_SEARCH_LIMITS, maxCipherAttempts: MAX_CIPHER_ATTEMPTS_PER_APP };
+  const candidates = model.opaque.slice(0, MAX_BLOBS);
+  if (model.opaque.length > MAX_BLOBS) {
+    out.diagnostics.push({ level: 'warning', code: 'limit/decode-blobs', message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched`, path: model.artefact.path });
+  }
+  for (const blob of candidates) {
+    const found = searchDecodings(blob.bytes, keyCtx, accept, limits, shared);
+    for (const r of found) {
+      blobs.push({
+        artefactId: blob.artefactId,
+        location: blob.location,
+        encoding: r.textEncoding,
+        encodings: r.chain,
+        origin: blob.origin,
+        text: r.text,
+        ...(r.keyOrigin ? { keyOrigin: r.keyOrigin } : {}),
+      });
+    }
+  }
+  return blobs;
+}
+
+/** A decoded text is worth reporting when it is a list with several lexicon hits, or a long CJK list. */
+function isListLike(text: string, lexicon: Lexicon, cache: Map<string, LexiconHit[]>): boolean {
+  const split = splitList(text);
+  if (!split) return false;
+  let hits = 0;
+  let cjk = 0;
+  for (const e of split.entries.slice(0, 5000)) {
+    let h = cache.get(e);
+    if (!h) {
+      h = lexicon.match(e);
+      cache.set(e, h);
+    }
+    if (h.length > 0) hits++;
+    if (/[\u3400-\u9fff]/.test(e)) cjk++;
+    if (hits >= 3) return true;
+  }
+  return split.entries.length >= 50 && cjk / split.entries.length >= 0.6;
+}
