@@ -87,3 +87,42 @@ export function dexKeyContext(dexes: DexFile[]): DecodeContext {
   const ivs = keys.filter((k) => k.bytes.length === 16 || k.bytes.length === 8);
   return { keys, ivs, preferred: [...preferred] };
 }
+
+/**
+ * Constants of the code that opens a given asset (the methods whose code loads its file name), as key
+ * candidates for that asset: an app that decrypts `words.dat` usually names the file and the key in the
+ * same method.
+ */
+export function keysNearName(dexes: DexFile[], fileName: string): KeyCandidate[] {
+  if (fileName.length < 3) return [];
+  const out: KeyCandidate[] = [];
+  const seen = new Set<string>();
+  for (const dex of dexes) {
+    const wanted = new Set<number>();
+    for (let i = 0; i < dex.stringCount; i++) {
+      const r = dex.stringBytes(i);
+      if (!r || r[1] - r[0] < fileName.length || r[1] - r[0] > 256) continue;
+      const s = dex.string(i);
+      if (s && (s === fileName || s.endsWith(`/${fileName}`))) wanted.add(i);
+    }
+    if (wanted.size === 0) continue;
+    const x = dex.xrefs();
+    for (let b = 0; b < x.bodies.length; b++) {
+      let uses = false;
+      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++) uses = wanted.has(x.strings.targets[e]);
+      if (!uses) continue;
+      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
+        const s = dex.string(x.strings.targets[e]);
+        if (!s || s.length < 2 || s.length > 88 || wanted.has(x.strings.targets[e])) continue;
+        for (const form of [Buffer.from(s, 'utf8'), ...keyForms(s).slice(1)]) {
+          const k = Buffer.from(form).toString('hex');
+          if (seen.has(k)) continue;
+          seen.add(k);
+          out.push({ bytes: form, origin: `${className}->${method}`, rank: 0 });
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -39,7 +39,9 @@ const DEX_ENTRY = /^classes\d*\.dex$/;
 const NATIVE_ENTRY = /^lib\/[^/]+\/[^/]+\.so$/;
 const V1_SIGNATURE = /^META-INF\/[^/]+\.(RSA|DSA|EC)$/i;
 const NESTED_ARCHIVE = /\.(apk|jar|zip)$/i;
-const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|bin|db|sqlite|realm|mov|3gp)$/i;
+// Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
+// .dat, .db) stay candidates, since encrypted and compressed lists are binary.
+const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
 
 export interface AnalyzeContext {
   limits: Limits;

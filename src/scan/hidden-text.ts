@@ -1,4 +1,4 @@
-import { dexKeyContext } from '../decode/keys.js';
+import { dexKeyContext, keysNearName } from '../decode/keys.js';
 import { DEFAULT_SEARCH_LIMITS, searchDecodings, type CipherBudget } from '../decode/search.js';
 import { splitList } from '../lexicon/list-structure.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
@@ -15,7 +15,8 @@ const MAX_BLOBS = 400;
 const MAX_CIPHER_ATTEMPTS_PER_APP = 6000;
 
 export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
-  const keyCtx = dexKeyContext(model.dexes.map((d) => d.dex));
+  const dexes = model.dexes.map((d) => d.dex);
+  const keyCtx = dexKeyContext(dexes);
   const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
   const blobs: TextBlob[] = [];
   const shared: CipherBudget = { cipher: 0 };
@@ -25,13 +26,17 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
     out.diagnostics.push({ level: 'warning', code: 'limit/decode-blobs', message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched`, path: model.artefact.path });
   }
   for (const blob of candidates) {
-    const found = searchDecodings(blob.bytes, keyCtx, accept, limits, shared);
+    // Keys from the code that opens this very file come first.
+    const near = blob.origin === 'entry' ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1)) : [];
+    const ctxForBlob = near.length ? { ...keyCtx, keys: [...near, ...keyCtx.keys], ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...keyCtx.ivs] } : keyCtx;
+    const found = searchDecodings(blob.bytes, ctxForBlob, accept, limits, shared);
     for (const r of found) {
       blobs.push({
         artefactId: blob.artefactId,
         location: blob.location,
         encoding: r.textEncoding,
-        encodings: r.chain,
+        // A text encoding other than UTF-8 is part of how the list was hidden (YY: Base64 of UTF-16).
+        encodings: /^utf-16|gb18030|big5/.test(r.textEncoding) ? [...r.chain, r.textEncoding] : r.chain,
         origin: blob.origin,
         text: r.text,
         ...(r.keyOrigin ? { keyOrigin: r.keyOrigin } : {}),
