@@ -1,6 +1,8 @@
 import type { Detector, DetectorInput } from './define.js';
 import permissions from './app/permissions.js';
 import keywordList from './censorship/keyword-list.js';
+import listRefresh from './censorship/list-refresh.js';
+import regionSwitch from './censorship/region-switch.js';
 import zipAnomalies from './integrity/zip-anomalies.js';
 import endpoints from './network/endpoints.js';
 import codeSignature from './trackers/code-signature.js';
@@ -9,6 +11,8 @@ import codeSignature from './trackers/code-signature.js';
 export const DETECTORS: ReadonlyArray<Detector<DetectorInput>> = [
   permissions as Detector<DetectorInput>,
   keywordList as Detector<DetectorInput>,
+  listRefresh as Detector<DetectorInput>,
+  regionSwitch as Detector<DetectorInput>,
   zipAnomalies as Detector<DetectorInput>,
   endpoints as Detector<DetectorInput>,
   codeSignature as Detector<DetectorInput>,

@@ -46,9 +46,16 @@ export interface ArrayPayload {
   offset: number;
 }
 
+/** A numeric literal loaded by code (const, const-wide...), kept when large enough to be an interval or a code. */
+export interface NumberLiteral {
+  body: number;
+  value: number;
+}
+
 export interface DexXrefs {
   bodies: CodeBody[];
   arrays: ArrayPayload[];
+  numbers: NumberLiteral[];
   strings: EdgeList;
   methods: EdgeList;
   fields: EdgeList;
@@ -357,6 +364,10 @@ function buildXrefs(dex: DexFile): DexXrefs {
   const fields = new EdgeBuilder();
   const types = new EdgeBuilder();
   const arrays: ArrayPayload[] = [];
+  const numbers: NumberLiteral[] = [];
+  const literal = (body: number, value: number) => {
+    if (value >= MIN_INDEXED_LITERAL) numbers.push({ body, value });
+  };
   let badBodies = 0;
   for (let bi = 0; bi < bodies.length; bi++) {
     const body = bodies[bi];
@@ -384,6 +395,20 @@ function buildXrefs(dex: DexFile): DexXrefs {
             break;
           case 0x1b:
             strings.add(buf.readUInt32LE(p + 2), pc);
+            break;
+          case 0x13:
+          case 0x16:
+            literal(bi, buf.readInt16LE(p + 2));
+            break;
+          case 0x14:
+          case 0x17:
+            literal(bi, buf.readInt32LE(p + 2));
+            break;
+          case 0x15:
+            literal(bi, buf.readInt16LE(p + 2) * 65536);
+            break;
+          case 0x18:
+            literal(bi, Number(buf.readBigInt64LE(p + 2)));
             break;
           case 0x26: {
             // fill-array-data: payload at a signed code-unit offset from this instruction.
@@ -413,8 +438,11 @@ function buildXrefs(dex: DexFile): DexXrefs {
       pc += width;
     }
   }
-  return { bodies, arrays, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
+  return { bodies, arrays, numbers, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
 }
+
+/** Literals below this are loop bounds, flags and sizes; intervals and country codes are larger. */
+const MIN_INDEXED_LITERAL = 600;
 
 /** Width of a `nop` or of the switch/array payload pseudo-instruction that starts with it. */
 function payloadWidth(buf: Buffer, p: number, remaining: number): number {

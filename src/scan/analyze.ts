@@ -16,6 +16,7 @@ import type { App, Artefact, ArtefactKind, Diagnostic, Finding, Signer, TrackerH
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
+import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
@@ -344,6 +345,7 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
   if (model.opaque.length > 0) blobs.push(...recoverHiddenText(model, ctx, out));
   const { findings, diagnostics } = runDetectors(DETECTORS, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
+  linkListFindings(findings);
   out.findings.push(...findings);
   out.diagnostics.push(...diagnostics);
   for (const { artefact, dex } of model.dexes) {

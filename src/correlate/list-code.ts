@@ -1,0 +1,62 @@
+import type { Lexicon } from '../lexicon/lexicon.js';
+import type { CodeFacts } from './code-facts.js';
+
+/**
+ * The code that handles a keyword list: methods that fetch one (list URLs, response keys), store it
+ * (file names), schedule its refresh (intervals, alarms, jobs, connectivity receivers) or hold its terms.
+ */
+
+export const LIST_URL = /https?:\/\/[^\s"']*\/(?:[\w-]*\/)*(?:filter|blacklist|black_list|blocklist|keyword|keywords|sensitive|sensi|badword|badwords|dirtyword|forbid|censor|banned|wordlist)[\w-]*(?:\/[\w-]*)*(?:[?#][^\s"']*)?$/i;
+export const KNOWN_LIST_HOSTS = /(?:^|\/\/)(?:globalapi\.ad\.xiaomi\.com|api\.ad\.xiaomi\.com)\/filter/i;
+export const LIST_KEYS = new Set(['keywords', 'keyword', 'blacklist', 'black_list', 'blackList', 'sensitive', 'sensitiveWords', 'sensitive_words', 'words', 'wordList', 'word_list', 'badwords', 'badWords', 'filterWords', 'filter_words', 'cacheTime', 'cache_time']);
+export const STORAGE_NAME = /^(?:MiAdBlacklistConfig|cbw\.dat|[\w./-]*(?:blacklist|blocklist|keyword|sensi|badword|dirtyword|filterword|forbid)[\w.-]*\.(?:dat|json|txt|db|cfg|bin|xml))$/i;
+const SCHEDULERS = [
+  'Landroid/app/AlarmManager;->setRepeating',
+  'Landroid/app/AlarmManager;->setInexactRepeating',
+  'Landroid/app/AlarmManager;->setExact',
+  'Landroid/app/AlarmManager;->set',
+  'Landroidx/work/PeriodicWorkRequest$Builder;-><init>',
+  'Landroid/app/job/JobInfo$Builder;->setPeriodic',
+  'Ljava/util/concurrent/ScheduledExecutorService;->scheduleAtFixedRate',
+  'Ljava/util/concurrent/ScheduledExecutorService;->scheduleWithFixedDelay',
+  'Ljava/util/Timer;->schedule',
+  'Ljava/util/Timer;->scheduleAtFixedRate',
+];
+const MATCHERS = ['Ljava/lang/String;->contains', 'Ljava/lang/String;->indexOf', 'Ljava/util/regex/Pattern;->compile', 'Ljava/lang/String;->matches', 'Ljava/lang/String;->toLowerCase'];
+export const CONNECTIVITY_CHANGE = 'android.net.conn.CONNECTIVITY_CHANGE';
+
+export interface ListCodeSignals {
+  urls: string[];
+  keys: string[];
+  storage: string[];
+  intervalsMs: number[];
+  schedulers: string[];
+  matchers: string[];
+  connectivity: boolean;
+  lexiconHits: number;
+}
+
+export function methodSignals(strings: string[], calls: string[], numbers: number[], lexicon: Lexicon | null): ListCodeSignals {
+  const sig: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
+  for (const s of strings) {
+    if (LIST_URL.test(s) || KNOWN_LIST_HOSTS.test(s)) sig.urls.push(s);
+    else if (LIST_KEYS.has(s)) sig.keys.push(s);
+    else if (STORAGE_NAME.test(s)) sig.storage.push(s);
+    else if (s === CONNECTIVITY_CHANGE) sig.connectivity = true;
+    else if (lexicon && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak)) sig.lexiconHits++;
+  }
+  for (const n of numbers) {
+    // Refresh intervals in milliseconds: whole minutes between ten minutes and a week (MIUI: 0x2932e00 = 12 h).
+    if (n >= 600_000 && n <= 604_800_000 && n % 60_000 === 0) sig.intervalsMs.push(n);
+  }
+  for (const c of calls) {
+    if (SCHEDULERS.includes(c)) sig.schedulers.push(c);
+    else if (MATCHERS.includes(c)) sig.matchers.push(c);
+  }
+  return sig;
+}
+
+export function formatInterval(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${ms / 60_000} min`;
+}
