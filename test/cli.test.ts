@@ -67,3 +67,21 @@ describe('candor CLI', () => {
     expect(candor(['detectors']).stdout).toMatch(/censorship\/keyword-list@1/);
   });
 });
+
+describe('candor lists export', () => {
+  it('writes every term of a recovered list as text, JSON and CSV', async () => {
+    const { deriveApk } = await import('./fixtures/apk-builder.js');
+    const { POLITICAL_TERMS } = await import('./fixtures/lists.js');
+    const dir = tempDir();
+    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'l.apk'), entries: { 'assets/words.dat': Buffer.from(POLITICAL_TERMS.join('\n')).toString('base64') } });
+    const db = join(dir, 's.sqlite');
+    expect(candor(['scan', apk, '--db', db, '-q', '--format', 'json']).code).toBe(0);
+    const txt = candor(['lists', 'export', 'latest', '--db', db]).stdout;
+    expect(txt).toMatch(/^# .*l\.apk!\/assets\/words\.dat \[base64\]/);
+    for (const t of POLITICAL_TERMS) expect(txt).toContain(`\n${t}\n`);
+    const json = JSON.parse(candor(['lists', 'export', 'latest', '--db', db, '--format', 'json']).stdout);
+    expect(json[0].terms).toEqual(POLITICAL_TERMS);
+    const csv = candor(['lists', 'export', 'latest', '--db', db, '--format', 'csv']).stdout.trim().split('\n');
+    expect(csv).toHaveLength(POLITICAL_TERMS.length + 1);
+  });
+});

@@ -7,6 +7,7 @@ import { SEVERITIES, severityRank, type Report, type Severity } from '../model.j
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderTerminal } from '../report/terminal.js';
+import { exportLists } from '../report/lists.js';
 import { maxSeverity, scan, type ProgressEvent } from '../scan/scan.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
@@ -171,6 +172,25 @@ Examples:
         const report = store.loadReport(id);
         if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
         emit(render(report, pickFormat(opts.format, opts.out), !opts.out && process.stdout.isTTY === true), opts.out);
+      } finally {
+        store.close();
+      }
+    });
+
+  const lists = program.command('lists').description('Work with the keyword lists found by scans.');
+  lists
+    .command('export')
+    .description('Write every term of every keyword list in a stored scan.')
+    .argument('<scan>', 'scan id, unique id prefix, or "latest"')
+    .addOption(new Option('-f, --format <format>', 'txt: one term per line with a header per list; json; csv: list,term').choices(['txt', 'json', 'csv']).default('txt'))
+    .option('-o, --out <file>', 'write to this file')
+    .option('--db <path>', 'SQLite store')
+    .action(async (id: string, opts) => {
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
+      try {
+        const report = store.loadReport(id);
+        if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
+        emit(exportLists(report, opts.format), opts.out);
       } finally {
         store.close();
       }

@@ -1,0 +1,55 @@
+import type { Finding, Report } from '../model.js';
+
+/** `candor lists export`: every term of every keyword list of a report, with where it was found and how it was hidden. */
+
+interface ListEvidence {
+  terms?: string[];
+  encodings?: string[];
+  kind?: string;
+  termCount?: number;
+}
+
+function listFindings(report: Report): Finding[] {
+  return report.findings.filter((f) => f.detectorId === 'censorship/keyword-list');
+}
+
+function where(f: Finding): string {
+  const l = f.location;
+  return [l.path, l.className, l.method].filter(Boolean).join(' ');
+}
+
+/** Neutralises a CSV cell: quotes, and a leading quote for values a spreadsheet would run as a formula. */
+function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): string {
+  const lists = listFindings(report);
+  if (format === 'json') {
+    return (
+      JSON.stringify(
+        lists.map((f) => {
+          const e = f.evidence as ListEvidence;
+          return { fingerprint: f.fingerprint, location: f.location, kind: e.kind, encodings: e.encodings ?? [], termCount: e.termCount, terms: e.terms ?? [] };
+        }),
+        null,
+        2,
+      ) + '\n'
+    );
+  }
+  if (format === 'csv') {
+    const rows = ['list,location,encodings,term'];
+    for (const f of lists) {
+      const e = f.evidence as ListEvidence;
+      for (const t of e.terms ?? []) rows.push([f.fingerprint, where(f), (e.encodings ?? []).join('>'), t].map(csvCell).join(','));
+    }
+    return rows.join('\n') + '\n';
+  }
+  return lists
+    .map((f) => {
+      const e = f.evidence as ListEvidence;
+      return `# ${where(f)} [${(e.encodings ?? []).join(' -> ') || 'plain'}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms\n${(e.terms ?? []).join('\n')}\n`;
+    })
+    .join('\n');
+}
