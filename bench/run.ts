@@ -99,6 +99,8 @@ function main(): void {
   mkdirSync(WORK, { recursive: true });
   const cli = join(ROOT, 'dist', 'cli', 'run.js');
   const ctx = buildContext({ limits: DEFAULT_LIMITS, trackersPath: null });
+  const ctxNoHidden = buildContext({ limits: DEFAULT_LIMITS, trackersPath: null, hiddenLists: false });
+  let warmNoHidden = 0;
   const rows: string[][] = [];
   const totals = { candor: 0, candorWarm: 0, androguard: 0, dexdump: 0, aapt: 0 };
   let worstMemoryRatio = 0;
@@ -108,6 +110,9 @@ function main(): void {
     const t0 = performance.now();
     analyzeFile(apk, basename(apk), ctx);
     const warm = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    analyzeFile(apk, basename(apk), ctxNoHidden);
+    warmNoHidden += (performance.now() - t1) / 1000;
     const androguard = best(1, () => timed('/usr/bin/python3', ['-c', ANDROGUARD_SCRIPT, apk]));
     const dexdump = files.length ? best(3, () => timed('sh', ['-c', `for f in "$@"; do dexdump -d "$f" > /dev/null; done`, 'sh', ...files])) : null;
     const aapt = best(3, () => timed('aapt', ['dump', 'badging', apk]));
@@ -144,6 +149,7 @@ function main(): void {
   process.stdout.write(`Candor full scan (CLI process, cold) vs dexdump -d: ${(totals.dexdump / totals.candor).toFixed(2)}x (above 1 = Candor faster)\n`);
   process.stdout.write(`Candor full scan (in-process, warm) vs dexdump -d: ${(totals.dexdump / totals.candorWarm).toFixed(2)}x\n`);
   process.stdout.write(`aapt dump badging (manifest only) total ${totals.aapt.toFixed(2)} s vs Candor full scan ${totals.candor.toFixed(2)} s cold, ${totals.candorWarm.toFixed(2)} s warm\n`);
+  process.stdout.write(`Hidden-list search cost (warm, all inputs): ${totals.candorWarm.toFixed(2)} s with it, ${warmNoHidden.toFixed(2)} s without: ${(totals.candorWarm / warmNoHidden).toFixed(2)}x\n`);
   process.stdout.write(`Worst peak memory / uncompressed DEX size (APKs with >1 MB of DEX): ${worstMemoryRatio.toFixed(1)}x\n`);
 }
 

@@ -105,6 +105,7 @@ Examples:
     .option('--db <path>', 'SQLite store (default: .candor/candor.sqlite, or $CANDOR_DB)')
     .option('--no-db', 'do not store the scan')
     .option('--no-cache', 'analyse every file again even when the store knows its content')
+    .option('--no-hidden-lists', 'skip the search for encoded, compressed and encrypted keyword lists')
     .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
     .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
@@ -121,6 +122,7 @@ Examples:
           trackersPath: opts.trackers ? resolve(opts.trackers) : null,
           jobs: opts.jobs,
           noCache: opts.cache === false,
+          hiddenLists: opts.hiddenLists !== false,
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
         if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {

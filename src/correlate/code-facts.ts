@@ -3,7 +3,8 @@ import type { DexFile } from '../formats/dex.js';
 /**
  * Per-method facts drawn from the DEX cross-reference index, shared by the detectors that reason about
  * code: the strings a method loads, the methods it calls (as `Lclass;->name`), the numbers it uses,
- * and which methods call which (one hop), across all DEX files of an app.
+ * and which methods call which (one hop), across all DEX files of an app. Strings stay indices into
+ * their DEX until asked for, and anything derived from a string is computed once per distinct string.
  */
 
 export interface MethodFacts {
@@ -11,17 +12,23 @@ export interface MethodFacts {
   body: number;
   className: string;
   method: string;
-  strings: string[];
+  /** String indices (into this method's DEX) loaded by const-string. */
+  stringIds: Uint32Array;
   calls: string[];
   numbers: number[];
-  /** Bodies (global ids) this method calls, when they are defined in the app. */
+  /** Methods (global ids) this method calls, when they are defined in the app. */
   callees: number[];
 }
 
 export interface CodeFacts {
+  dexes: DexFile[];
   methods: MethodFacts[];
   byClass: Map<string, number[]>;
   callers: Map<number, number[]>;
+  /** The decoded strings of a method. */
+  strings(m: MethodFacts): string[];
+  /** A per-distinct-string memo: `memo(name, m, f)` maps each string of `m` through `f`, once per string. */
+  memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[];
 }
 
 const MAX_STRING = 512;
@@ -29,8 +36,7 @@ const MAX_STRING = 512;
 export function codeFacts(dexes: DexFile[]): CodeFacts {
   const methods: MethodFacts[] = [];
   const byClass = new Map<string, number[]>();
-  const bySignature = new Map<string, number>();
-  const pendingCalls: Array<{ id: number; sigs: string[] }> = [];
+  const byName = new Map<string, number>();
   dexes.forEach((dex, dexIndex) => {
     const x = dex.xrefs();
     const numbersByBody = new Map<number, number[]>();
@@ -39,43 +45,76 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
       if (!l) numbersByBody.set(n.body, (l = []));
       l.push(n.value);
     }
+    const calleeNames = new Map<number, string>();
+    const nameOf = (methodIdx: number) => {
+      let s = calleeNames.get(methodIdx);
+      if (s === undefined) {
+        const c = dex.methodOwnerAndName(methodIdx);
+        calleeNames.set(methodIdx, (s = `${c.className}->${c.method}`));
+      }
+      return s;
+    };
     for (let b = 0; b < x.bodies.length; b++) {
       const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
-      const strings: string[] = [];
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
-        const r = dex.stringBytes(x.strings.targets[e]);
-        if (!r || r[1] - r[0] > MAX_STRING) continue;
-        const s = dex.string(x.strings.targets[e]);
-        if (s !== null) strings.push(s);
-      }
       const calls: string[] = [];
-      const sigs: string[] = [];
-      for (let e = x.methods.start[b]; e < x.methods.start[b + 1]; e++) {
-        const callee = dex.methodOwnerAndName(x.methods.targets[e]);
-        calls.push(`${callee.className}->${callee.method}`);
-        sigs.push(dex.methodSignature(x.methods.targets[e]));
-      }
+      for (let e = x.methods.start[b]; e < x.methods.start[b + 1]; e++) calls.push(nameOf(x.methods.targets[e]));
       const id = methods.length;
-      methods.push({ dexIndex, body: b, className, method, strings, calls, numbers: numbersByBody.get(b) ?? [], callees: [] });
+      methods.push({ dexIndex, body: b, className, method, stringIds: x.strings.targets.subarray(x.strings.start[b], x.strings.start[b + 1]), calls, numbers: numbersByBody.get(b) ?? [], callees: [] });
       let l = byClass.get(className);
       if (!l) byClass.set(className, (l = []));
       l.push(id);
-      bySignature.set(dex.methodSignature(x.bodies[b].methodIdx), id);
-      pendingCalls.push({ id, sigs });
+      // Callees are resolved by class and method name (overloads share a node): cheap, and enough for "calls".
+      if (!byName.has(`${className}->${method}`)) byName.set(`${className}->${method}`, id);
     }
   });
   const callers = new Map<number, number[]>();
-  for (const { id, sigs } of pendingCalls) {
-    for (const sig of sigs) {
-      const target = bySignature.get(sig);
+  methods.forEach((m, id) => {
+    for (const c of m.calls) {
+      const target = byName.get(c);
       if (target === undefined || target === id) continue;
-      methods[id].callees.push(target);
+      m.callees.push(target);
       let l = callers.get(target);
       if (!l) callers.set(target, (l = []));
       l.push(id);
     }
-  }
-  return { methods, byClass, callers };
+  });
+  const memos = new Map<string, Array<Map<number, unknown>>>();
+  const strings = (m: MethodFacts): string[] => {
+    const dex = dexes[m.dexIndex];
+    const out: string[] = [];
+    for (const i of m.stringIds) {
+      const r = dex.stringBytes(i);
+      if (!r || r[1] - r[0] > MAX_STRING) continue;
+      const s = dex.string(i);
+      if (s !== null) out.push(s);
+    }
+    return out;
+  };
+  return {
+    dexes,
+    methods,
+    byClass,
+    callers,
+    strings,
+    memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[] {
+      let perDex = memos.get(name);
+      if (!perDex) memos.set(name, (perDex = dexes.map(() => new Map())));
+      const cache = perDex[m.dexIndex] as Map<number, T>;
+      const dex = dexes[m.dexIndex];
+      const out: T[] = [];
+      for (const i of m.stringIds) {
+        let v = cache.get(i);
+        if (v === undefined) {
+          const r = dex.stringBytes(i);
+          const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(i) : null;
+          v = f(s ?? '');
+          cache.set(i, v);
+        }
+        out.push(v);
+      }
+      return out;
+    },
+  };
 }
 
 /** Methods related to a set: the same methods, others of their classes, and their direct callers and callees. */

@@ -1,5 +1,5 @@
 import type { Lexicon } from '../lexicon/lexicon.js';
-import type { CodeFacts } from './code-facts.js';
+import type { CodeFacts, MethodFacts } from './code-facts.js';
 
 /**
  * The code that handles a keyword list: methods that fetch one (list URLs, response keys), store it
@@ -36,20 +36,39 @@ export interface ListCodeSignals {
   lexiconHits: number;
 }
 
-export function methodSignals(strings: string[], calls: string[], numbers: number[], lexicon: Lexicon | null): ListCodeSignals {
+/** What one string says about list handling; computed once per distinct string. */
+export type StringRole = 'url' | 'key' | 'storage' | 'connectivity' | null;
+
+export function stringRole(s: string): StringRole {
+  if (s.length < 4) return null;
+  if (s.includes('://') && (LIST_URL.test(s) || KNOWN_LIST_HOSTS.test(s))) return 'url';
+  if (LIST_KEYS.has(s)) return 'key';
+  if (s === CONNECTIVITY_CHANGE) return 'connectivity';
+  if (STORAGE_NAME.test(s)) return 'storage';
+  return null;
+}
+
+export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon | null): ListCodeSignals {
   const sig: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
-  for (const s of strings) {
-    if (LIST_URL.test(s) || KNOWN_LIST_HOSTS.test(s)) sig.urls.push(s);
-    else if (LIST_KEYS.has(s)) sig.keys.push(s);
-    else if (STORAGE_NAME.test(s)) sig.storage.push(s);
-    else if (s === CONNECTIVITY_CHANGE) sig.connectivity = true;
-    else if (lexicon && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak)) sig.lexiconHits++;
+  const roles = facts.memo('list-role', m, stringRole);
+  let strings: string[] | null = null;
+  roles.forEach((role, i) => {
+    if (!role) return;
+    strings ??= facts.memo('text', m, (s) => s);
+    const s = strings[i];
+    if (role === 'url') sig.urls.push(s);
+    else if (role === 'key') sig.keys.push(s);
+    else if (role === 'storage') sig.storage.push(s);
+    else sig.connectivity = true;
+  });
+  if (lexicon) {
+    for (const hit of facts.memo('strong-lexicon-hit', m, (s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak))) if (hit) sig.lexiconHits++;
   }
-  for (const n of numbers) {
+  for (const n of m.numbers) {
     // Refresh intervals in milliseconds: whole minutes between ten minutes and a week (MIUI: 0x2932e00 = 12 h).
     if (n >= 600_000 && n <= 604_800_000 && n % 60_000 === 0) sig.intervalsMs.push(n);
   }
-  for (const c of calls) {
+  for (const c of m.calls) {
     if (SCHEDULERS.includes(c)) sig.schedulers.push(c);
     else if (MATCHERS.includes(c)) sig.matchers.push(c);
   }

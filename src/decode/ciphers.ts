@@ -52,7 +52,7 @@ export function decryptRaw(name: CipherName, key: Uint8Array, iv: Uint8Array | n
     if (name === 'rc4') return rc4(key, data);
     if (name === 'bf-ecb' || name === 'bf-cbc') {
       if (key.length < 4 || key.length > 56) return null;
-      const bf = new Blowfish(key, name === 'bf-cbc' ? Blowfish.MODE.CBC : Blowfish.MODE.ECB, Blowfish.PADDING.NULL);
+      const bf = blowfish(key, name === 'bf-cbc');
       if (iv) bf.setIv(iv);
       return bf.decode(data, Blowfish.TYPE.UINT8_ARRAY);
     }
@@ -97,4 +97,17 @@ export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
     out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
   }
   return out;
+}
+
+// Blowfish's key schedule costs 521 block encryptions: keep the last few keys' schedules.
+const bfCache = new Map<string, Blowfish>();
+function blowfish(key: Uint8Array, cbc: boolean): Blowfish {
+  const id = `${cbc ? 'c' : 'e'}:${Buffer.from(key).toString('hex')}`;
+  let bf = bfCache.get(id);
+  if (!bf) {
+    if (bfCache.size >= 64) bfCache.delete(bfCache.keys().next().value as string);
+    bf = new Blowfish(key, cbc ? Blowfish.MODE.CBC : Blowfish.MODE.ECB, Blowfish.PADDING.NULL);
+    bfCache.set(id, bf);
+  }
+  return bf;
 }

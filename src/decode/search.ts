@@ -52,6 +52,7 @@ interface Node {
   keyOrigin?: string;
 }
 
+const MIN_OBFUSCATED_BYTES = 48;
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 const HEX = /^[0-9a-fA-F]+$/;
@@ -63,7 +64,7 @@ export interface CipherBudget {
 
 export function searchDecodings(
   input: Uint8Array,
-  ctx: DecodeContext,
+  ctx: DecodeContext | (() => DecodeContext),
   accept: (text: string) => boolean,
   limits: SearchLimits = DEFAULT_SEARCH_LIMITS,
   shared: CipherBudget = { cipher: 0 },
@@ -104,7 +105,7 @@ function fingerprint(b: Uint8Array): string {
 
 function textSteps(text: string): Step[] {
   const out: Step[] = [];
-  const compact = text.replace(/\s+/g, '');
+  const compact = text.replace(/[\r\n]+/g, '').trim();
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   // One Base64 value per line (MIUI's sensi_words.txt): decode each line on its own.
   if (lines.length >= 3 && lines.every((l) => l.length >= 4 && (B64.test(l) || B64URL.test(l)))) {
@@ -148,7 +149,7 @@ function tryDecompress(name: string, f: () => Uint8Array): Step[] {
   }
 }
 
-function binarySteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, budget: { cipher: number }): Step[] {
+function binarySteps(b: Uint8Array, ctx: DecodeContext | (() => DecodeContext), limits: SearchLimits, budget: { cipher: number }): Step[] {
   const out: Step[] = [];
   const max = { maxOutputLength: limits.maxOutput };
   if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', () => gunzipSync(b, max)));
@@ -161,8 +162,11 @@ function binarySteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
     out.push(...tryDecompress('deflate', () => inflateRawSync(b, max)));
     out.push(...tryDecompress('brotli', () => brotliDecompressSync(b, max)));
   }
+  // Lists are longer than this; smaller binary blobs (hashes, ids, keys) are not worth transforming.
+  if (b.length < MIN_OBFUSCATED_BYTES) return out;
   out.push(...byteTransforms(b));
-  out.push(...cipherSteps(b, ctx, limits, budget));
+  // Key candidates are gathered only when some blob gets this far.
+  out.push(...cipherSteps(b, typeof ctx === 'function' ? ctx() : ctx, limits, budget));
   return out;
 }
 
@@ -180,7 +184,7 @@ function boundedZstd(b: Uint8Array, maxOutput: number): Uint8Array {
 }
 
 /** Share of bytes that can belong to text (printable ASCII, whitespace, UTF-8 lead and continuation bytes). */
-function textiness(b: Uint8Array, transform: (x: number) => number, sample = 512): number {
+function textiness(b: Uint8Array, transform: (x: number) => number, sample = 160): number {
   const n = Math.min(b.length, sample);
   let ok = 0;
   for (let i = 0; i < n; i++) {
@@ -201,7 +205,9 @@ function byteTransforms(b: Uint8Array): Step[] {
   for (let r = 1; r < 8; r++) candidates.push({ score: textiness(b, (x) => ((x << r) | (x >> (8 - r))) & 0xff), name: `rol-${r}`, f: (x) => ((x << r) | (x >> (8 - r))) & 0xff });
   candidates.sort((a, b2) => b2.score - a.score);
   const out: Step[] = [];
-  for (const c of candidates.slice(0, 3)) {
+  // Several keys keep ASCII and UTF-8 structure intact (they differ in case bits only): keep a few and
+  // let the list check pick the one whose terms read.
+  for (const c of candidates.slice(0, 8)) {
     if (c.score < 0.97) break;
     const bytes = new Uint8Array(b.length);
     for (let i = 0; i < b.length; i++) bytes[i] = c.f(b[i]);
@@ -215,7 +221,9 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
   if (ctx.keys.length === 0 || b.length < 8) return [];
   const out: Step[] = [];
   const order = [...CIPHERS].sort((x, y) => Number(ctx.preferred.includes(y.name)) - Number(ctx.preferred.includes(x.name)));
-  const keys = [...ctx.keys].sort((x, y) => x.rank - y.rank);
+  // Only keys from code near a crypto call or near the file are tried: brute force over every constant in an
+  // app would be slow and would invite false positives.
+  const keys = ctx.keys.filter((k) => k.rank <= 1).sort((x, y) => x.rank - y.rank);
   for (const key of keys) {
     // Repeating-key XOR with the key bytes.
     if (key.bytes.length >= 2 && key.bytes.length <= 64) {

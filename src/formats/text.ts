@@ -81,13 +81,15 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
   }
   const zeros = zeroPattern(buf);
   // UTF-16 without a BOM: NUL bytes are the high halves of ASCII characters (and of CJK characters such
-  // as U+4E00). Both byte orders are tried and the one that reads as text wins.
+  // as U+4E00). Both byte orders are tried, on a sample first, and the one that reads as text wins.
   if (buf.length >= 4 && buf.length % 2 === 0 && zeros.odd + zeros.even > 0) {
     let best: DecodedText | null = null;
     let bestShare = 0.9;
     for (const enc of ['utf-16le', 'utf-16be'] as const) {
-      const t = tryDecode(enc, buf);
-      if (t === null || controlShare(t) >= 0.01) continue;
+      const sample = tryDecode(enc, buf.subarray(0, Math.min(buf.length, SAMPLE) & ~1));
+      if (sample === null || controlShare(sample) >= 0.01 || plausibleShare(sample) <= bestShare) continue;
+      const t = buf.length <= SAMPLE ? sample : tryDecode(enc, buf);
+      if (t === null) continue;
       const share = plausibleShare(t);
       if (share > bestShare) (best = { encoding: enc, bom: false, text: t }), (bestShare = share);
     }
@@ -95,6 +97,13 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
   }
   // Without a 16-bit pattern, a NUL byte means binary.
   if (buf.subarray(0, SAMPLE).includes(0)) return null;
+  // Reject most binary data on a sample (cut back to a character boundary) before decoding everything.
+  if (buf.length > SAMPLE) {
+    let end = SAMPLE;
+    while (end > SAMPLE - 4 && (buf[end] & 0xc0) === 0x80) end--;
+    const head = tryDecode('utf-8', buf.subarray(0, end));
+    if (head !== null && controlShare(head) >= 0.01) return null;
+  }
   const utf8 = tryDecode('utf-8', buf);
   if (utf8 !== null) {
     if (controlShare(utf8) >= 0.01) return null;

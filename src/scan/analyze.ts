@@ -46,6 +46,8 @@ const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac
 
 export interface AnalyzeContext {
   limits: Limits;
+  /** Run the decoding search for hidden lists; absent means yes. */
+  hiddenLists?: boolean;
   detectors: DetectorContext;
 }
 
@@ -343,7 +345,7 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
     }
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
-  if (model.opaque.length > 0) blobs.push(...recoverHiddenText(model, ctx, out));
+  if (model.opaque.length > 0 && ctx.hiddenLists !== false) blobs.push(...recoverHiddenText(model, ctx, out));
   const { findings, diagnostics } = runDetectors(DETECTORS, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
   linkListFindings(findings);
   out.findings.push(...findings);

@@ -11,11 +11,14 @@ import type { AnalyzeContext } from './analyze.js';
 export interface AnalyzeSettings {
   limits: Limits;
   trackersPath: string | null;
+  /** Search encoded, compressed and encrypted blobs for hidden lists (on by default). */
+  hiddenLists?: boolean;
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
   return {
     limits: settings.limits,
+    hiddenLists: settings.hiddenLists !== false,
     detectors: {
       lexicon: loadDefaultLexicon(),
       trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),
@@ -31,7 +34,7 @@ export function analyzerKey(settings: AnalyzeSettings): string {
   const h = createHash('sha256');
   h.update(`candor ${VERSION}\nlexicon ${LEXICON_VERSION}\n`);
   for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
-  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits }));
+  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false }));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
   return h.digest('hex').slice(0, 32);
 }

@@ -127,23 +127,33 @@ export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], l
 export function looksEncoded(text: string): boolean {
   const t = text.trim();
   if (t.length < 16) return false;
-  const compact = t.replace(/\s+/g, '');
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) && compact.length >= 16) return true;
+  // Encoded data may be wrapped in lines, but never has spaces inside: sentences are not Base64.
+  const compact = t.replace(/[\r\n]+/g, '');
   if (/^[0-9a-fA-F]+$/.test(compact)) return true;
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) && mixedClasses(compact)) return true;
   if ((t.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 6 || (t.match(/\\u[0-9a-fA-F]{4}/g)?.length ?? 0) >= 3) return true;
   const lines = t.split(/\r?\n/).filter((l) => l.trim());
   return lines.length >= 3 && lines.every((l) => /^[A-Za-z0-9+/_-]{4,}={0,2}$/.test(l.trim()));
 }
 
-const MIN_ARRAY_BYTES = 32;
+/** Base64 of anything but trivial text mixes upper case, lower case and digits; identifiers rarely do all three. */
+function mixedClasses(s: string): boolean {
+  return /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9+/]/.test(s);
+}
+
+const MIN_ARRAY_BYTES = 48;
+/** A Base64 list of even a dozen terms is longer than this; shorter tokens are ids, hashes and keys. */
+const MIN_ENCODED_STRING = 64;
 
 /** Long encoded-looking DEX strings and static byte-array initialisers: candidates for the decoding search. */
 export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
   const out: OpaqueBlob[] = [];
   for (let i = 0; i < dex.stringCount; i++) {
     const r = dex.stringBytes(i);
-    if (!r || r[1] - r[0] < 24) continue;
+    if (!r || r[1] - r[0] < MIN_ENCODED_STRING) continue;
     const s = dex.string(i);
+    // Hex digests (SHA-1, SHA-256, SHA-512) are everywhere in code and never a list.
+    if (s && /^[0-9a-fA-F]{40,128}$/.test(s)) continue;
     if (s && looksEncoded(s)) out.push({ artefactId: artefact.id, location: { path: artefact.path, offset: r[0] }, origin: 'dex-string', bytes: Buffer.from(s) });
   }
   const x = dex.xrefs();

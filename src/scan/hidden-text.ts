@@ -16,7 +16,8 @@ const MAX_CIPHER_ATTEMPTS_PER_APP = 6000;
 
 export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
   const dexes = model.dexes.map((d) => d.dex);
-  const keyCtx = dexKeyContext(dexes);
+  let keyCtxCache: ReturnType<typeof dexKeyContext> | null = null;
+  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes));
   const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
   const blobs: TextBlob[] = [];
   const shared: CipherBudget = { cipher: 0 };
@@ -28,7 +29,12 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
   for (const blob of candidates) {
     // Keys from the code that opens this very file come first.
     const near = blob.origin === 'entry' ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1)) : [];
-    const ctxForBlob = near.length ? { ...keyCtx, keys: [...near, ...keyCtx.keys], ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...keyCtx.ivs] } : keyCtx;
+    const ctxForBlob = near.length
+      ? () => {
+          const base = keyCtx();
+          return { ...base, keys: [...near, ...base.keys], ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...base.ivs] };
+        }
+      : keyCtx;
     const found = searchDecodings(blob.bytes, ctxForBlob, accept, limits, shared);
     for (const r of found) {
       blobs.push({

@@ -26,6 +26,8 @@ export interface ScanOptions {
   limits?: Partial<Limits>;
   /** Re-analyse even when the store has a result for the same content. */
   noCache?: boolean;
+  /** Search encoded and encrypted blobs for hidden lists (default true). */
+  hiddenLists?: boolean;
   onProgress?: (event: ProgressEvent) => void;
   /** Fixed clock and id for reproducible reports (tests); defaults to now and a random UUID. */
   now?: () => Date;
@@ -40,7 +42,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const t0 = performance.now();
-  const settings: AnalyzeSettings = { limits: { ...DEFAULT_LIMITS, ...options.limits }, trackersPath: options.trackersPath ?? null };
+  const settings: AnalyzeSettings = { limits: { ...DEFAULT_LIMITS, ...options.limits }, trackersPath: options.trackersPath ?? null, hiddenLists: options.hiddenLists !== false };
   const key = analyzerKey(settings);
   const { files, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
@@ -95,7 +97,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
       startedAt: startedAt.toISOString(),
       finishedAt: now().toISOString(),
       inputs: options.inputs,
-      options: { trackers: options.trackersPath ?? 'builtin', jobs, analyzerKey: key },
+      options: { trackers: options.trackersPath ?? 'builtin', jobs, hiddenLists: settings.hiddenLists, analyzerKey: key },
     },
     summary: { artefacts: 0, apps: 0, findings: emptyCounts(), diagnostics: 0, durationMs: 0 },
     artefacts: results.flatMap((r) => r.artefacts),

@@ -1,5 +1,5 @@
 import { appCodeFacts } from '../../correlate/code-facts.js';
-import { CONNECTIVITY_CHANGE, formatInterval, methodSignals, type ListCodeSignals } from '../../correlate/list-code.js';
+import { CONNECTIVITY_CHANGE, formatInterval, methodSignals, stringRole, type ListCodeSignals } from '../../correlate/list-code.js';
 import { defineDetector, type Report } from '../define.js';
 
 /**
@@ -33,7 +33,7 @@ export default defineDetector({
       const methods = new Set<string>();
       for (const id of ids) {
         const m = facts.methods[id];
-        const s = methodSignals(m.strings, m.calls, m.numbers, null);
+        const s = methodSignals(facts, m, null);
         if (s.urls.length || s.keys.length || s.storage.length) methods.add(m.method);
         merged.urls.push(...s.urls);
         merged.keys.push(...s.keys);
@@ -52,7 +52,7 @@ export default defineDetector({
       const consumers = new Set<string>();
       for (const m of facts.methods) {
         if (m.className === className) continue;
-        if (m.strings.some((s) => storage.includes(s))) consumers.add(`${m.className}->${m.method}`);
+        if (facts.memo('list-role', m, stringRole).includes('storage') && facts.strings(m).some((s) => storage.includes(s))) consumers.add(`${m.className}->${m.method}`);
       }
       const intervals = [...new Set(merged.intervalsMs)].sort((a, b) => a - b);
       const urls = [...new Set(merged.urls)];

@@ -24,6 +24,15 @@ const EU_EEA = new Set(['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'F
 const MIN_EU_CODES = 5;
 const SERVER_FLAG = /^(?:[a-z]+_)?(?:filter|blacklist|keyword|sensitive|censor)[_]?(?:enable|enabled|switch|open|on|status|flag)$|^(?:enable|is|open)_?(?:filter|blacklist|keyword|sensitive)(?:_?switch)?$/i;
 
+type RegionRole = 'property' | 'eu' | 'country' | 'flag' | null;
+
+function regionRole(s: string): RegionRole {
+  if (s.length === 2 && /^[A-Za-z]{2}$/.test(s)) return EU_EEA.has(s.toUpperCase()) ? 'eu' : 'country';
+  if (REGION_PROPERTY.test(s)) return 'property';
+  if (SERVER_FLAG.test(s)) return 'flag';
+  return null;
+}
+
 interface RegionMethod {
   id: number;
   properties: string[];
@@ -52,13 +61,16 @@ export default defineDetector({
     const listMethods: number[] = [];
     const region: RegionMethod[] = [];
     facts.methods.forEach((m, id) => {
-      const s = methodSignals(m.strings, m.calls, m.numbers, ctx.lexicon);
+      const s = methodSignals(facts, m, ctx.lexicon);
       if (s.urls.length || s.storage.length || s.keys.length >= 2 || s.lexiconHits >= 3) listMethods.push(id);
-      const properties = m.strings.filter((x) => REGION_PROPERTY.test(x));
+      const roles = facts.memo('region-role', m, regionRole);
       const apis = m.calls.filter((c) => REGION_APIS.includes(c));
-      const euCodes = [...new Set(m.strings.filter((x) => x.length === 2 && EU_EEA.has(x.toUpperCase())).map((x) => x.toUpperCase()))];
-      const flags = m.strings.filter((x) => SERVER_FLAG.test(x));
-      if (properties.length || euCodes.length >= MIN_EU_CODES || flags.length || (apis.length && m.strings.some((x) => x.length === 2 && /^[A-Za-z]{2}$/.test(x)))) {
+      if (!roles.some((r) => r !== null) || (!apis.length && !roles.some((r) => r === 'property' || r === 'flag' || r === 'eu'))) return;
+      const strings = facts.memo('text', m, (x) => x);
+      const properties = strings.filter((_, i) => roles[i] === 'property');
+      const euCodes = [...new Set(strings.filter((_, i) => roles[i] === 'eu').map((x) => x.toUpperCase()))];
+      const flags = strings.filter((_, i) => roles[i] === 'flag');
+      if (properties.length || euCodes.length >= MIN_EU_CODES || flags.length || (apis.length && roles.some((r) => r === 'eu' || r === 'country'))) {
         region.push({ id, properties, apis, euCodes: euCodes.length >= MIN_EU_CODES ? euCodes : [], flags });
       }
     });
