@@ -3,6 +3,7 @@ import permissions from './app/permissions.js';
 import keywordList from './censorship/keyword-list.js';
 import listRefresh from './censorship/list-refresh.js';
 import regionSwitch from './censorship/region-switch.js';
+import installPaths from './distribution/install-paths.js';
 import zipAnomalies from './integrity/zip-anomalies.js';
 import endpoints from './network/endpoints.js';
 import codeSignature from './trackers/code-signature.js';
@@ -13,6 +14,7 @@ export const DETECTORS: ReadonlyArray<Detector<DetectorInput>> = [
   keywordList as Detector<DetectorInput>,
   listRefresh as Detector<DetectorInput>,
   regionSwitch as Detector<DetectorInput>,
+  installPaths as Detector<DetectorInput>,
   zipAnomalies as Detector<DetectorInput>,
   endpoints as Detector<DetectorInput>,
   codeSignature as Detector<DetectorInput>,
