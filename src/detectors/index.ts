@@ -4,6 +4,7 @@ import keywordList from './censorship/keyword-list.js';
 import listRefresh from './censorship/list-refresh.js';
 import regionSwitch from './censorship/region-switch.js';
 import installPaths from './distribution/install-paths.js';
+import packers from './integrity/packers.js';
 import zipAnomalies from './integrity/zip-anomalies.js';
 import endpoints from './network/endpoints.js';
 import codeSignature from './trackers/code-signature.js';
@@ -15,6 +16,7 @@ export const DETECTORS: ReadonlyArray<Detector<DetectorInput>> = [
   listRefresh as Detector<DetectorInput>,
   regionSwitch as Detector<DetectorInput>,
   installPaths as Detector<DetectorInput>,
+  packers as Detector<DetectorInput>,
   zipAnomalies as Detector<DetectorInput>,
   endpoints as Detector<DetectorInput>,
   codeSignature as Detector<DetectorInput>,
