@@ -21,6 +21,9 @@ export interface Artefact {
   /** Logical path; nested parts are joined with `!/`, e.g. `app.apk!/assets/words.txt`. */
   path: string;
   sha256: string;
+  /** MD5 and SHA-1 too, for files indicators name that way (APKs, DEX, native libraries). */
+  sha1?: string;
+  md5?: string;
   size: number;
 }
 

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { DETECTORS } from '../detectors/index.js';
+import { parseStixBundle, type IndicatorSet } from '../iocs/stix.js';
 import { SEVERITIES, severityRank, type Report, type Severity } from '../model.js';
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
@@ -27,6 +28,17 @@ function parseJobs(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
   return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Bundles named with --iocs plus those imported into the store. */
+function loadIndicatorSets(files: string[], store: Store | null): IndicatorSet[] {
+  const sets = files.map((f) => parseStixBundle(readFileSync(resolve(f), 'utf8'), f));
+  for (const b of store?.indicatorBundles() ?? []) if (!files.includes(b.source)) sets.push(parseStixBundle(b.bundle, b.source));
+  return sets;
 }
 
 function defaultDb(): string {
@@ -107,6 +119,7 @@ Examples:
     .option('--no-cache', 'analyse every file again even when the store knows its content')
     .option('--no-hidden-lists', 'skip the search for encoded, compressed and encrypted keyword lists')
     .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
+    .option('--iocs <file>', 'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)', collect, [] as string[])
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
     .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
     .option('-q, --quiet', 'no progress bar and no store message')
@@ -123,6 +136,7 @@ Examples:
           jobs: opts.jobs,
           noCache: opts.cache === false,
           hiddenLists: opts.hiddenLists !== false,
+          indicators: loadIndicatorSets(opts.iocs as string[], store),
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
         if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {
@@ -193,6 +207,38 @@ Examples:
         const report = store.loadReport(id);
         if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
         emit(exportLists(report, opts.format), opts.out);
+      } finally {
+        store.close();
+      }
+    });
+
+  const iocs = program.command('iocs').description('Keep STIX 2.1 indicator bundles in the store for every later scan.');
+  iocs
+    .command('import')
+    .description('Import a STIX 2.1 bundle (MVT-style indicators) into the store.')
+    .argument('<file>', 'STIX 2.1 bundle (JSON)')
+    .option('--db <path>', 'SQLite store')
+    .action(async (file: string, opts) => {
+      const json = readFileSync(resolve(file), 'utf8');
+      const set = parseStixBundle(json, resolve(file));
+      for (const d of set.diagnostics) process.stderr.write(`${d.level}: ${d.code} ${d.message}\n`);
+      if (set.indicators.length === 0) throw new UsageError(`${file}: no usable indicators`);
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
+      try {
+        store.importIndicators(resolve(file), json, set.indicators.length);
+        process.stdout.write(`Imported ${set.indicators.length} indicators from ${file}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  iocs
+    .command('list')
+    .description('List the indicator bundles kept in the store.')
+    .option('--db <path>', 'SQLite store')
+    .action(async (opts) => {
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
+      try {
+        for (const b of store.indicatorBundles()) process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
       } finally {
         store.close();
       }

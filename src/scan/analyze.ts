@@ -59,8 +59,8 @@ class Collector {
   readonly hashes = new Map<string, string>();
   readonly lexiconCache = new Map<string, LexiconHit[]>();
 
-  artefact(kind: ArtefactKind, path: string, parentId: string | null, bytes: { sha256: string; size: number }): Artefact {
-    const a: Artefact = { id: shortHash(path), parentId, kind, path, sha256: bytes.sha256, size: bytes.size };
+  artefact(kind: ArtefactKind, path: string, parentId: string | null, bytes: { sha256: string; size: number; sha1?: string; md5?: string }): Artefact {
+    const a: Artefact = { id: shortHash(path), parentId, kind, path, sha256: bytes.sha256, ...(bytes.sha1 ? { sha1: bytes.sha1, md5: bytes.md5 } : {}), size: bytes.size };
     this.artefacts.push(a);
     this.hashes.set(a.id, a.sha256);
     return a;
@@ -86,20 +86,35 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
     out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));
-    return { sha256: digest, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics };
+    return { sha256: digest.sha256, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics };
   } finally {
     src.close();
   }
 }
 
-function hashSource(src: ByteSource): string {
-  const h = createHash('sha256');
-  const chunk = 4 * 1024 * 1024;
-  for (let off = 0; off < src.size; off += chunk) h.update(src.read(off, Math.min(chunk, src.size - off)));
-  return h.digest('hex');
+interface Digests {
+  sha256: string;
+  sha1: string;
+  md5: string;
+  size: number;
 }
 
-function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: string, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
+function hashSource(src: ByteSource): Digests {
+  const hs = ['sha256', 'sha1', 'md5'].map((a) => createHash(a));
+  const chunk = 4 * 1024 * 1024;
+  for (let off = 0; off < src.size; off += chunk) {
+    const part = src.read(off, Math.min(chunk, src.size - off));
+    for (const h of hs) h.update(part);
+  }
+  const [s256, s1, m5] = hs.map((h) => h.digest('hex'));
+  return { sha256: s256, sha1: s1, md5: m5, size: src.size };
+}
+
+function digests(bytes: Buffer): Digests {
+  return { sha256: sha256(bytes), sha1: createHash('sha1').update(bytes).digest('hex'), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length };
+}
+
+function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: Digests, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
   const head = src.read(0, Math.min(8, src.size));
   const startsWithDex = head.length >= 4 && head.toString('latin1', 0, 4) === 'dex\n';
   let dir: ZipDirectory | null = null;
@@ -117,13 +132,13 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     return;
   }
   if (isZipMagic) {
-    const a = out.artefact('zip', path, parentId, { sha256: digest, size: src.size });
+    const a = out.artefact('zip', path, parentId, digest);
     out.diag('error', zipError ?? new MalformedInputError('zip/empty', 'archive has no entries'), path, a.id);
     return;
   }
   const bytes = src.read(0, src.size);
   if (startsWithDex) {
-    const a = out.artefact('dex', path, parentId, { sha256: digest, size: src.size });
+    const a = out.artefact('dex', path, parentId, digest);
     const dex = openDex(bytes, path, a, ctx, out);
     const model = emptyModel(a);
     if (dex) model.dexes.push({ artefact: a, dex });
@@ -131,7 +146,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     return;
   }
   if (isElf(bytes)) {
-    const a = out.artefact('native-lib', path, parentId, { sha256: digest, size: src.size });
+    const a = out.artefact('native-lib', path, parentId, digest);
     const model = emptyModel(a);
     model.nativeLibs.push(openElf(bytes, a, out));
     finishModel(model, ctx, out, false);
@@ -139,13 +154,13 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   const decoded = bytes.length <= ctx.limits.maxTextBytes ? decodeText(bytes) : null;
   if (decoded) {
-    const a = out.artefact('text', path, parentId, { sha256: digest, size: src.size });
+    const a = out.artefact('text', path, parentId, digest);
     const model = emptyModel(a);
     model.texts.push(textBlob(a, decoded.encoding, decoded.text));
     finishModel(model, ctx, out, false);
     return;
   }
-  const a = out.artefact('file', path, parentId, { sha256: digest, size: src.size });
+  const a = out.artefact('file', path, parentId, digest);
   out.diagnostics.push({ level: 'warning', code: 'input/unknown-format', message: 'not an APK, DEX, ELF, zip or text file', path, artefactId: a.id });
 }
 
@@ -175,7 +190,7 @@ function analyzeArchive(
   dir: ZipDirectory,
   path: string,
   parentId: string | null,
-  digest: string,
+  digest: Digests,
   depth: number,
   budget: InflateBudget,
   ctx: AnalyzeContext,
@@ -184,7 +199,7 @@ function analyzeArchive(
 ): void {
   const hasManifest = dir.byName.has('AndroidManifest.xml');
   const hasDex = [...dir.byName.keys()].some((n) => DEX_ENTRY.test(n));
-  const a = out.artefact(hasManifest || hasDex ? (parentId ? 'nested-apk' : 'apk') : 'zip', path, parentId, { sha256: digest, size: src.size });
+  const a = out.artefact(hasManifest || hasDex ? (parentId ? 'nested-apk' : 'apk') : 'zip', path, parentId, digest);
   const model = emptyModel(a);
   model.hasManifest = hasManifest;
   model.zipAnomalies = dir.anomalies;
@@ -222,13 +237,13 @@ function analyzeArchive(
     if (DEX_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('dex', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      const child = out.artefact('dex', childPath, a.id, digests(bytes));
       const dex = openDex(bytes, childPath, child, ctx, out);
       if (dex) model.dexes.push({ artefact: child, dex });
     } else if (NATIVE_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('native-lib', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      const child = out.artefact('native-lib', childPath, a.id, digests(bytes));
       model.nativeLibs.push(openElf(bytes, child, out));
     } else if (NESTED_ARCHIVE.test(e.name)) {
       if (depth + 1 > ctx.limits.maxNestingDepth) {
@@ -238,7 +253,7 @@ function analyzeArchive(
       const bytes = read(e);
       if (!bytes) continue;
       try {
-        analyzeSource(new BufferSource(bytes), childPath, a.id, sha256(bytes), depth + 1, budget, ctx, out);
+        analyzeSource(new BufferSource(bytes), childPath, a.id, digests(bytes), depth + 1, budget, ctx, out);
       } catch (err) {
         out.diag('error', err, childPath, a.id);
       }

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
+import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
 import { analyzeFile, type FileResult } from './analyze.js';
 import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
 import { expandInputs, type InputFile } from './inputs.js';
@@ -28,6 +29,8 @@ export interface ScanOptions {
   noCache?: boolean;
   /** Search encoded and encrypted blobs for hidden lists (default true). */
   hiddenLists?: boolean;
+  /** STIX 2.1 indicator sets to match against everything the scan saw. */
+  indicators?: IndicatorSet[];
   onProgress?: (event: ProgressEvent) => void;
   /** Fixed clock and id for reproducible reports (tests); defaults to now and a random UUID. */
   now?: () => Date;
@@ -103,8 +106,13 @@ export async function scan(options: ScanOptions): Promise<Report> {
     artefacts: results.flatMap((r) => r.artefacts),
     apps: results.flatMap((r) => r.apps),
     findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
-    diagnostics: [...inputDiagnostics, ...results.flatMap((r) => r.diagnostics)],
+    diagnostics: [...inputDiagnostics, ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
   };
+  if (options.indicators?.length) {
+    report.findings.push(...matchIndicators(report, options.indicators));
+    report.findings.sort(bySeverityThenPath);
+    report.scan.options.indicators = options.indicators.map((s) => ({ source: s.source, indicators: s.indicators.length }));
+  }
   report.summary = {
     artefacts: report.artefacts.length,
     apps: report.apps.length,

@@ -10,8 +10,6 @@ import type { FileResult } from '../scan/analyze.js';
  * twice. All SQL is parameterised; nothing from an artefact is ever spliced into a statement.
  */
 
-const SCHEMA_VERSION = 1;
-
 const MIGRATIONS = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE scans (
@@ -40,7 +38,12 @@ const MIGRATIONS = [
      scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, level TEXT NOT NULL, code TEXT NOT NULL,
      message TEXT NOT NULL, path TEXT NOT NULL, artefact_id TEXT);
    CREATE INDEX diagnostics_scan ON diagnostics(scan_id);`,
+  `CREATE TABLE indicator_sets (
+     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL, indicators INTEGER NOT NULL, imported_at TEXT NOT NULL);`,
 ];
+
+/** One migration per schema version; the store's version is the number applied. */
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface StoredScan {
   id: string;
@@ -132,6 +135,22 @@ export class Store {
     }
     const rows = this.db.prepare("SELECT report FROM scans WHERE id = ? OR id LIKE ? || '%' LIMIT 2").all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as Array<{ report: string }>;
     return rows.length === 1 ? (JSON.parse(rows[0].report) as Report) : null;
+  }
+
+  /** Keeps a STIX bundle for every later scan with this store; a bundle from the same source replaces the old one. */
+  importIndicators(source: string, bundle: string, count: number): void {
+    this.db
+      .prepare('INSERT INTO indicator_sets(source, bundle, indicators, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET bundle = excluded.bundle, indicators = excluded.indicators, imported_at = excluded.imported_at')
+      .run(source, bundle, count, new Date().toISOString());
+  }
+
+  indicatorBundles(): Array<{ source: string; bundle: string; indicators: number; importedAt: string }> {
+    return (this.db.prepare('SELECT source, bundle, indicators, imported_at FROM indicator_sets ORDER BY id').all() as Array<{ source: string; bundle: string; indicators: number; imported_at: string }>).map((r) => ({
+      source: r.source,
+      bundle: r.bundle,
+      indicators: r.indicators,
+      importedAt: r.imported_at,
+    }));
   }
 
   /** Row counts, for tests and `candor scans`. */
