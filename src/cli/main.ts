@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { DETECTORS } from '../detectors/index.js';
 import { parseStixBundle, type IndicatorSet } from '../iocs/stix.js';
+import { compileRules, readRuleSources } from '../yara/rules.js';
 import { SEVERITIES, severityRank, type Report, type Severity } from '../model.js';
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
@@ -119,6 +120,7 @@ Examples:
     .option('--no-cache', 'analyse every file again even when the store knows its content')
     .option('--no-hidden-lists', 'skip the search for encoded, compressed and encrypted keyword lists')
     .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
+    .option('--yara <path>', 'YARA rule file or folder (repeatable; rules added to the store are always used)', collect, [] as string[])
     .option('--iocs <file>', 'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)', collect, [] as string[])
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
     .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
@@ -137,6 +139,8 @@ Examples:
           noCache: opts.cache === false,
           hiddenLists: opts.hiddenLists !== false,
           indicators: loadIndicatorSets(opts.iocs as string[], store),
+          yara: (opts.yara as string[]).map((p) => resolve(p)),
+          yaraSources: (store?.ruleSources() ?? []).filter((r) => !(opts.yara as string[]).some((p) => r.path.startsWith(resolve(p)))),
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
         if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {
@@ -239,6 +243,39 @@ Examples:
       const store = await openStore(resolve(opts.db ?? defaultDb()));
       try {
         for (const b of store.indicatorBundles()) process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  const rules = program.command('rules').description('Keep YARA rules in the store for every later scan.');
+  rules
+    .command('add')
+    .description('Add YARA rule files or folders to the store (includes are resolved now).')
+    .argument('<paths...>', 'rule files or folders')
+    .option('--db <path>', 'SQLite store')
+    .action(async (paths: string[], opts) => {
+      const { sources, files } = readRuleSources(paths);
+      const compiled = compileRules(sources);
+      for (const f of [...files, ...compiled.files].filter((x) => x.status !== 'loaded')) process.stderr.write(`${f.status}: ${f.path}: ${f.reason}\n`);
+      const usable = sources.filter((s) => compiled.files.some((f) => f.path === s.path && f.status === 'loaded'));
+      if (usable.length === 0) throw new UsageError('no loadable YARA rule file');
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
+      try {
+        store.addRules(usable);
+        process.stdout.write(`Added ${usable.length} rule files\n`);
+      } finally {
+        store.close();
+      }
+    });
+  rules
+    .command('list')
+    .description('List the YARA rule files kept in the store.')
+    .option('--db <path>', 'SQLite store')
+    .action(async (opts) => {
+      const store = await openStore(resolve(opts.db ?? defaultDb()));
+      try {
+        for (const r of store.ruleSources()) process.stdout.write(`${r.path}\n`);
       } finally {
         store.close();
       }

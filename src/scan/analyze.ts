@@ -18,6 +18,7 @@ import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
+import { scanWithYara, type YaraRules } from '../yara/rules.js';
 import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
 
@@ -48,6 +49,8 @@ export interface AnalyzeContext {
   limits: Limits;
   /** Run the decoding search for hidden lists; absent means yes. */
   hiddenLists?: boolean;
+  /** Compiled YARA rules to run over every artefact. */
+  yara?: YaraRules;
   detectors: DetectorContext;
 }
 
@@ -64,6 +67,14 @@ class Collector {
     this.artefacts.push(a);
     this.hashes.set(a.id, a.sha256);
     return a;
+  }
+
+  /** Runs YARA over an artefact's bytes (or its file, for the top-level input) when rules are loaded. */
+  yaraScan(ctx: AnalyzeContext, artefact: Artefact, target: { bytes?: Buffer; file?: string }): void {
+    if (!ctx.yara?.compiled.length) return;
+    const { findings, errors } = scanWithYara(ctx.yara, target, artefact);
+    this.findings.push(...findings);
+    this.diagnostics.push(...errors);
   }
 
   diag(level: Diagnostic['level'], err: unknown, path: string, artefactId?: string): void {
@@ -83,6 +94,7 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
   try {
     const digest = hashSource(src);
     analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], { file: fsPath });
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
     out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));
@@ -238,12 +250,14 @@ function analyzeArchive(
       const bytes = read(e);
       if (!bytes) continue;
       const child = out.artefact('dex', childPath, a.id, digests(bytes));
+      out.yaraScan(ctx, child, { bytes });
       const dex = openDex(bytes, childPath, child, ctx, out);
       if (dex) model.dexes.push({ artefact: child, dex });
     } else if (NATIVE_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
       const child = out.artefact('native-lib', childPath, a.id, digests(bytes));
+      out.yaraScan(ctx, child, { bytes });
       model.nativeLibs.push(openElf(bytes, child, out));
     } else if (NESTED_ARCHIVE.test(e.name)) {
       if (depth + 1 > ctx.limits.maxNestingDepth) {
@@ -254,6 +268,8 @@ function analyzeArchive(
       if (!bytes) continue;
       try {
         analyzeSource(new BufferSource(bytes), childPath, a.id, digests(bytes), depth + 1, budget, ctx, out);
+        const nested = out.artefacts.find((x) => x.path === childPath);
+        if (nested) out.yaraScan(ctx, nested, { bytes });
       } catch (err) {
         out.diag('error', err, childPath, a.id);
       }
@@ -262,6 +278,7 @@ function analyzeArchive(
       if (!bytes || isBinaryXml(bytes)) continue;
       const decoded = decodeText(bytes);
       const child = out.artefact(decoded ? 'text' : 'file', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      out.yaraScan(ctx, child, { bytes });
       if (decoded) model.texts.push(textBlob(child, decoded.encoding, decoded.text));
       // Anything that is not plain readable text may hide a list under an encoding.
       if (!decoded || looksEncoded(decoded.text)) model.opaque.push({ artefactId: child.id, location: { path: childPath }, origin: 'entry', bytes });

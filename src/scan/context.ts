@@ -6,6 +6,7 @@ import { LEXICON_VERSION, loadDefaultLexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
 import { VERSION } from '../version.js';
 import type { AnalyzeContext } from './analyze.js';
+import { compileRules, type RuleSource } from '../yara/rules.js';
 
 /** What a worker needs to rebuild the analysis context: plain data, cloneable across threads. */
 export interface AnalyzeSettings {
@@ -13,12 +14,15 @@ export interface AnalyzeSettings {
   trackersPath: string | null;
   /** Search encoded, compressed and encrypted blobs for hidden lists (on by default). */
   hiddenLists?: boolean;
+  /** YARA rule sources (includes resolved), compiled in each worker. */
+  yaraSources?: RuleSource[];
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
   return {
     limits: settings.limits,
     hiddenLists: settings.hiddenLists !== false,
+    ...(settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
     detectors: {
       lexicon: loadDefaultLexicon(),
       trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),
@@ -36,5 +40,6 @@ export function analyzerKey(settings: AnalyzeSettings): string {
   for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
   h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false }));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
+  for (const r of settings.yaraSources ?? []) h.update(`yara ${r.path}\n${r.source}\n`);
   return h.digest('hex').slice(0, 32);
 }

@@ -5,6 +5,7 @@ import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type 
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
+import { compileRules, readRuleSources, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
 import { analyzeFile, type FileResult } from './analyze.js';
 import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
 import { expandInputs, type InputFile } from './inputs.js';
@@ -31,6 +32,9 @@ export interface ScanOptions {
   hiddenLists?: boolean;
   /** STIX 2.1 indicator sets to match against everything the scan saw. */
   indicators?: IndicatorSet[];
+  /** YARA rule files or folders, and rule sources kept in a store. */
+  yara?: string[];
+  yaraSources?: RuleSource[];
   onProgress?: (event: ProgressEvent) => void;
   /** Fixed clock and id for reproducible reports (tests); defaults to now and a random UUID. */
   now?: () => Date;
@@ -45,7 +49,18 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const now = options.now ?? (() => new Date());
   const startedAt = now();
   const t0 = performance.now();
-  const settings: AnalyzeSettings = { limits: { ...DEFAULT_LIMITS, ...options.limits }, trackersPath: options.trackersPath ?? null, hiddenLists: options.hiddenLists !== false };
+  // Rules are read and checked here once, so a bad rule file is one diagnostic, not one per worker.
+  const ruleRead = readRuleSources(options.yara ?? []);
+  const yaraSources = [...ruleRead.sources, ...(options.yaraSources ?? [])];
+  const ruleCheck = yaraSources.length ? compileRules(yaraSources) : { files: [], compiled: [] };
+  const usable = yaraSources.filter((s) => ruleCheck.files.some((f) => f.path === s.path && f.status === 'loaded'));
+  const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [] };
+  const settings: AnalyzeSettings = {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    trackersPath: options.trackersPath ?? null,
+    hiddenLists: options.hiddenLists !== false,
+    ...(usable.length ? { yaraSources: usable } : {}),
+  };
   const key = analyzerKey(settings);
   const { files, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);
   const totalBytes = files.reduce((n, f) => n + f.size, 0);
@@ -106,8 +121,9 @@ export async function scan(options: ScanOptions): Promise<Report> {
     artefacts: results.flatMap((r) => r.artefacts),
     apps: results.flatMap((r) => r.apps),
     findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
-    diagnostics: [...inputDiagnostics, ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
+    diagnostics: [...inputDiagnostics, ...yaraDiagnostics(yaraReport), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
   };
+  if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
   if (options.indicators?.length) {
     report.findings.push(...matchIndicators(report, options.indicators));
     report.findings.sort(bySeverityThenPath);

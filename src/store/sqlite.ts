@@ -40,6 +40,7 @@ const MIGRATIONS = [
    CREATE INDEX diagnostics_scan ON diagnostics(scan_id);`,
   `CREATE TABLE indicator_sets (
      id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL, indicators INTEGER NOT NULL, imported_at TEXT NOT NULL);`,
+  `CREATE TABLE yara_rules (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, added_at TEXT NOT NULL);`,
 ];
 
 /** One migration per schema version; the store's version is the number applied. */
@@ -151,6 +152,17 @@ export class Store {
       indicators: r.indicators,
       importedAt: r.imported_at,
     }));
+  }
+
+  /** Keeps YARA rule sources (includes resolved) for every later scan; the same path replaces its old text. */
+  addRules(sources: Array<{ path: string; source: string }>): void {
+    const stmt = this.db.prepare('INSERT INTO yara_rules(path, source, added_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET source = excluded.source, added_at = excluded.added_at');
+    const now = new Date().toISOString();
+    this.db.transaction(() => sources.forEach((s) => stmt.run(s.path, s.source, now)))();
+  }
+
+  ruleSources(): Array<{ path: string; source: string }> {
+    return this.db.prepare('SELECT path, source FROM yara_rules ORDER BY id').all() as Array<{ path: string; source: string }>;
   }
 
   /** Row counts, for tests and `candor scans`. */

@@ -1,0 +1,170 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { shortHash } from '../io/hash.js';
+import type { Diagnostic, Finding, Severity } from '../model.js';
+
+/**
+ * YARA rules through YARA-X (the native, prebuilt `@litko/yara-x-linux-x64-gnu`). Each rule file is
+ * compiled on its own, so one file that cannot load does not stop the others; `include` lines are
+ * resolved against the including file's folder (the binding does not resolve them itself). Files that
+ * need a module YARA-X lacks (`androguard`, `cuckoo`, `magic`...) are reported as skipped, with the module.
+ * No scan timeout is set: YARA-X's timeouts fire spuriously when scanners run in several worker threads at
+ * once (seen with this binding), so the bound is the size of what is scanned instead.
+ */
+
+interface YaraMatch {
+  ruleIdentifier: string;
+  namespace: string;
+  meta: Record<string, unknown>;
+  tags: string[];
+  matches: Array<{ offset: number; length: number; data: string; identifier: string }>;
+}
+
+interface CompiledRules {
+  scan(data: Buffer): YaraMatch[];
+  scanFile(path: string): YaraMatch[];
+  setMaxMatchesPerPattern(n: number): void;
+}
+
+interface YaraModule {
+  compile(source: string): CompiledRules;
+}
+
+export interface RuleFileStatus {
+  path: string;
+  status: 'loaded' | 'skipped' | 'error';
+  reason?: string;
+}
+
+export interface YaraRules {
+  files: RuleFileStatus[];
+  compiled: Array<{ path: string; rules: CompiledRules }>;
+}
+
+const MAX_INCLUDE_DEPTH = 8;
+
+let yaraModule: YaraModule | null = null;
+function yara(): YaraModule {
+  if (!yaraModule) yaraModule = createRequire(import.meta.url)('@litko/yara-x-linux-x64-gnu') as YaraModule;
+  return yaraModule;
+}
+
+function ruleFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string, depth: number) => {
+    if (depth > 16) return;
+    const st = statSync(p);
+    if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e), depth + 1);
+    else if (/\.(yar|yara)$/i.test(p) || depth === 0) out.push(p);
+  };
+  for (const p of paths) walk(resolve(p), 0);
+  return out;
+}
+
+/** Source with `include "x"` replaced by the included file's text, relative to the including file. */
+function inlineIncludes(path: string, depth = 0): string {
+  if (depth > MAX_INCLUDE_DEPTH) throw new Error(`includes nested deeper than ${MAX_INCLUDE_DEPTH}`);
+  return readFileSync(path, 'utf8').replace(/^[ \t]*include[ \t]+"([^"]+)"[ \t]*$/gm, (_, inc: string) => {
+    const target = resolve(dirname(path), inc);
+    if (!existsSync(target)) throw new Error(`include file not found: ${inc}`);
+    return inlineIncludes(target, depth + 1);
+  });
+}
+
+/** A rule file's text with its includes resolved, ready to compile anywhere (workers, the store). */
+export interface RuleSource {
+  path: string;
+  source: string;
+}
+
+/** Reads rule files and folders; files whose includes cannot be resolved come back as errors. */
+export function readRuleSources(paths: string[]): { sources: RuleSource[]; files: RuleFileStatus[] } {
+  const sources: RuleSource[] = [];
+  const files: RuleFileStatus[] = [];
+  for (const path of ruleFiles(paths)) {
+    try {
+      sources.push({ path, source: inlineIncludes(path) });
+    } catch (err) {
+      files.push({ path, status: 'error', reason: (err as Error).message });
+    }
+  }
+  return { sources, files };
+}
+
+export function compileRules(sources: RuleSource[]): YaraRules {
+  const files: RuleFileStatus[] = [];
+  const compiled: YaraRules['compiled'] = [];
+  for (const { path, source } of sources) {
+    try {
+      const rules = yara().compile(source);
+      rules.setMaxMatchesPerPattern(100);
+      compiled.push({ path, rules });
+      files.push({ path, status: 'loaded' });
+    } catch (err) {
+      const msg = (err as Error).message;
+      const module = /unknown module `([^`]+)`/.exec(msg)?.[1];
+      // YARA-X has its own dex module whose fields differ from YARA's: rules written for YARA's are skipped.
+      const dexField = /import\s+"dex"/.test(source) ? /unknown field or method `([^`]+)`/.exec(msg)?.[1] : undefined;
+      if (module) files.push({ path, status: 'skipped', reason: `needs YARA's "${module}" module, which YARA-X does not have` });
+      else if (dexField) files.push({ path, status: 'skipped', reason: `needs YARA's "dex" module: YARA-X's dex module has no "${dexField}"` });
+      else files.push({ path, status: 'error', reason: msg.split('\n').slice(0, 4).join(' ').trim() });
+    }
+  }
+  return { files, compiled };
+}
+
+export function loadYaraRules(paths: string[]): YaraRules {
+  const { sources, files } = readRuleSources(paths);
+  const rules = compileRules(sources);
+  return { files: [...files, ...rules.files], compiled: rules.compiled };
+}
+
+export function yaraDiagnostics(rules: YaraRules): Diagnostic[] {
+  return rules.files
+    .filter((f) => f.status !== 'loaded')
+    .map((f) => ({ level: 'warning' as const, code: f.status === 'skipped' ? 'yara/rule-skipped' : 'yara/rule-error', message: f.reason ?? '', path: f.path }));
+}
+
+export const YARA_DETECTOR = { id: 'yara/rule-match', version: 1 };
+const SEVERITIES = new Set(['info', 'low', 'medium', 'high', 'critical']);
+
+/** Scans one artefact's bytes (or file) with every loaded rule file. */
+export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string; sha256: string }): { findings: Finding[]; errors: Diagnostic[] } {
+  const findings: Finding[] = [];
+  const errors: Diagnostic[] = [];
+  for (const { path, rules: r } of rules.compiled) {
+    let results: YaraMatch[];
+    try {
+      results = target.file ? r.scanFile(target.file) : r.scan(target.bytes ?? Buffer.alloc(0));
+    } catch (err) {
+      errors.push({ level: 'warning', code: 'yara/scan-failed', message: `${path}: ${(err as Error).message}`, path: artefact.path, artefactId: artefact.id });
+      continue;
+    }
+    for (const m of results) {
+      const declared = String(m.meta?.severity ?? '').toLowerCase();
+      const matches = m.matches.slice(0, 20).map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
+      findings.push({
+        detectorId: YARA_DETECTOR.id,
+        detectorVersion: YARA_DETECTOR.version,
+        messageId: 'match',
+        severity: (SEVERITIES.has(declared) ? declared : 'medium') as Severity,
+        confidence: 'medium',
+        tags: ['yara', ...m.tags],
+        message: `YARA rule ${m.ruleIdentifier} (${path.slice(path.lastIndexOf('/') + 1)}) matched ${artefact.path}${matches[0] ? ` at offset ${matches[0].offset}` : ''}`,
+        artefactId: artefact.id,
+        location: { path: artefact.path, ...(matches[0] ? { offset: matches[0].offset } : {}) },
+        evidence: { rule: m.ruleIdentifier, namespace: m.namespace, ruleFile: path, tags: m.tags, meta: m.meta, matches, excerpt: matches.map((x) => `${x.identifier}=${x.data}`).join(' ').slice(0, 200) },
+        fingerprint: shortHash(`${YARA_DETECTOR.id}|${artefact.sha256}|${path}|${m.ruleIdentifier}`, 32),
+      });
+    }
+  }
+  return { findings, errors };
+}
+
+/** Matched bytes as text when printable, else as hex, capped: they come from an artefact. */
+function printable(data: string): string {
+  const s = data.slice(0, 64);
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(s) ? s : Buffer.from(s, 'latin1').toString('hex');
+}
