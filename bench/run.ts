@@ -150,6 +150,12 @@ function main(): void {
   process.stdout.write(`Candor full scan (in-process, warm) vs dexdump -d: ${(totals.dexdump / totals.candorWarm).toFixed(2)}x\n`);
   process.stdout.write(`aapt dump badging (manifest only) total ${totals.aapt.toFixed(2)} s vs Candor full scan ${totals.candor.toFixed(2)} s cold, ${totals.candorWarm.toFixed(2)} s warm\n`);
   process.stdout.write(`Hidden-list search cost (warm, all inputs): ${totals.candorWarm.toFixed(2)} s with it, ${warmNoHidden.toFixed(2)} s without: ${(totals.candorWarm / warmNoHidden).toFixed(2)}x\n`);
+  // Known-malware matching overhead: the corpus YARA rule sets and a 10,000-indicator STIX bundle.
+  const stixFile = join(WORK, 'indicators.json');
+  writeFileSync(stixFile, JSON.stringify({ type: 'bundle', id: 'bundle--bench', objects: Array.from({ length: 10_000 }, (_, i) => ({ type: 'indicator', spec_version: '2.1', id: `indicator--${i}`, pattern: i % 2 ? `[domain-name:value = 'c2-${i}.example.net']` : `[file:hashes.'SHA-256' = '${i.toString(16).padStart(64, '0')}']`, pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' })) }));
+  const plain = best(2, () => timed(process.execPath, [cli, 'scan', ...all, '--no-db', '--format', 'json', '--out', join(WORK, 'p.json'), '-q', '--jobs', '2']));
+  const withMalware = best(2, () => timed(process.execPath, [cli, 'scan', ...all, '--no-db', '--format', 'json', '--out', join(WORK, 'm.json'), '-q', '--jobs', '2', '--yara', join(ROOT, '..', 'shared', 'corpus', 'yara-rules'), '--iocs', stixFile]));
+  process.stdout.write(`Known-malware matching cost (corpus YARA rules + 10,000 STIX indicators): ${withMalware.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s: ${(withMalware.seconds / plain.seconds).toFixed(2)}x\n`);
   process.stdout.write(`Worst peak memory / uncompressed DEX size (APKs with >1 MB of DEX): ${worstMemoryRatio.toFixed(1)}x\n`);
 }
 
