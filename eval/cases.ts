@@ -84,6 +84,7 @@ export function buildEvalSet(base: string, dir: string): EvalCase[] {
   asset('bzip2', 'words.bz2', sh('bzip2', ['-9', '-c'], LIST), ['bzip2']);
   asset('zstd', 'words.zst', sh('zstd', ['-19', '-c', '-q'], LIST), ['zstd']);
   asset('lz4-frame', 'words.lz4', sh('lz4', ['-9', '-c', '-q'], LIST), ['lz4']);
+  asset('xz', 'words.xz', sh('xz', ['-9', '-c'], LIST), ['xz']);
   asset('base64-gzip', 'words.dat', sh('gzip', ['-c'], LIST).toString('base64'), ['base64', 'gzip']);
   asset('xor-single-byte', 'words.dat', Buffer.from(Buffer.from(LIST).map((b) => b ^ 0x5a)), ['xor-0x5a']);
   asset('byte-add', 'words.dat', Buffer.from(Buffer.from(LIST).map((b) => (b + 0x0d) & 0xff)), ['sub-0x0d']);

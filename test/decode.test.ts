@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decryptRaw, rc4, unpad } from '../src/decode/ciphers.js';
 import { lz4FrameDecode } from '../src/decode/lz4.js';
+import { lzmaAloneDecode, xzDecode } from '../src/decode/xz.js';
 import { DEFAULT_SEARCH_LIMITS, searchDecodings } from '../src/decode/search.js';
 import { LimitExceededError, MalformedInputError } from '../src/io/errors.js';
 import { run } from './helpers.js';
@@ -51,8 +52,17 @@ describe('decoders', () => {
     expect(budget.cipher).toBeLessThanOrEqual(DEFAULT_SEARCH_LIMITS.maxCipherAttempts + 1);
   });
 
-  it('caps decompression bombs', () => {
-    const bomb = Buffer.from(run('sh', ['-c', 'head -c 200000000 /dev/zero | gzip -9 | base64 -w0']), 'base64');
-    expect(searchDecodings(bomb, noKeys, anyList)).toEqual([]);
+  it('caps decompression bombs, including xz and lzma ones that the library itself would not stop', () => {
+    for (const cmd of ['gzip -9', 'xz -9', 'xz --format=lzma -9', 'bzip2 -9', 'zstd -19 -q']) {
+      const bomb = Buffer.from(run('sh', ['-c', `head -c 200000000 /dev/zero | ${cmd} | base64 -w0`]), 'base64');
+      expect(searchDecodings(bomb, noKeys, anyList), cmd).toEqual([]);
+    }
+    const bomb = Buffer.from(run('sh', ['-c', 'head -c 50000000 /dev/zero | xz -9 | base64 -w0']), 'base64');
+    expect(() => xzDecode(bomb, 1 << 20)).toThrow(LimitExceededError);
+    // xz's .lzma writer leaves the size undeclared: such a stream cannot be bounded, so it is refused.
+    const streamed = Buffer.from(run('sh', ['-c', 'head -c 1000 /dev/zero | xz --format=lzma | base64 -w0']), 'base64');
+    expect(() => lzmaAloneDecode(streamed, 1 << 20)).toThrow(LimitExceededError);
+    const xz = Buffer.from(run('sh', ['-c', "printf 'a\\nb\\nc\\n' | xz | base64 -w0"]), 'base64');
+    expect(Buffer.from(xzDecode(xz, 1 << 20)).toString()).toBe('a\nb\nc\n');
   });
 });

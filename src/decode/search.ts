@@ -4,10 +4,11 @@ import Bunzip from 'seek-bzip';
 import { decodeText } from '../formats/text.js';
 import { CIPHERS, decryptRaw, unpad, type CipherName } from './ciphers.js';
 import { LZ4_MAGIC, lz4FrameDecode } from './lz4.js';
+import { isLzmaAlone, isXz, lzmaAloneDecode, xzDecode } from './xz.js';
 
 /**
  * Searches a bounded graph of decodings for hidden text: encodings (Base64 in its variants, hex,
- * percent- and unicode-escapes), compression (gzip, zlib, raw deflate, brotli, bzip2, zstd, LZ4 frames),
+ * percent- and unicode-escapes), compression (gzip, zlib, raw deflate, brotli, bzip2, zstd, xz, lzma, LZ4 frames),
  * obfuscation (single-byte XOR, byte add and rotate, repeating-key XOR) and encryption with keys the app
  * carries (AES, DES, 3DES, Blowfish, RC4). Every path is bounded by depth, node count, bytes processed
  * and cipher attempts, so a hostile blob cannot make the search slow; wrong keys are rejected by padding
@@ -157,6 +158,8 @@ function binarySteps(b: Uint8Array, ctx: DecodeContext | (() => DecodeContext), 
   else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) out.push(...tryDecompress('bzip2', () => boundedBzip(b, limits.maxOutput)));
   else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) out.push(...tryDecompress('zstd', () => boundedZstd(b, limits.maxOutput)));
   else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC) out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, limits.maxOutput)));
+  else if (isXz(b)) out.push(...tryDecompress('xz', () => xzDecode(b, limits.maxOutput)));
+  else if (isLzmaAlone(b)) out.push(...tryDecompress('lzma', () => lzmaAloneDecode(b, limits.maxOutput)));
   if (out.length > 0) return out;
   if (b.length >= 8) {
     out.push(...tryDecompress('deflate', () => inflateRawSync(b, max)));

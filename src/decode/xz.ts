@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+
+/**
+ * xz and legacy .lzma decompression through `@napi-rs/lzma` (Rust, prebuilt in the npm package), behind a
+ * size check: the library has no output cap, so the size each format declares (the xz index; the
+ * .lzma header) is read first and anything undeclared or over the limit is refused.
+ */
+
+interface LzmaModule {
+  xz: { decompressSync(input: Uint8Array): Uint8Array };
+  lzma: { decompressSync(input: Uint8Array): Uint8Array };
+}
+
+let mod: LzmaModule | null = null;
+function lzma(): LzmaModule {
+  if (!mod) mod = createRequire(import.meta.url)('@napi-rs/lzma') as LzmaModule;
+  return mod;
+}
+
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+
+export function isXz(b: Uint8Array): boolean {
+  return b.length >= 32 && XZ_MAGIC.every((v, i) => b[i] === v);
+}
+
+/** Legacy LZMA-alone header: properties byte (lc/lp/pb < 225), dictionary size, 64-bit size. */
+export function isLzmaAlone(b: Uint8Array): boolean {
+  if (b.length < 14 || b[0] >= 225) return false;
+  const dict = b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24);
+  return b[0] === 0x5d && dict >>> 0 >= 4096 && (dict & (dict - 1)) === 0;
+}
+
+function readVli(b: Uint8Array, p: { i: number }, end: number): number {
+  let v = 0;
+  for (let k = 0; k < 9; k++) {
+    if (p.i >= end) throw new MalformedInputError('xz/bad-index', 'index runs past its end');
+    const byte = b[p.i++];
+    v += (byte & 0x7f) * 2 ** (7 * k);
+    if ((byte & 0x80) === 0) return v;
+  }
+  throw new MalformedInputError('xz/bad-index', 'variable-length integer too long');
+}
+
+/** Total uncompressed size from the index of the last stream (xz file format 1.0.4, section 4). */
+export function xzDeclaredSize(b: Uint8Array): number {
+  const footer = b.length - 12;
+  if (b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a) throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
+  const backward = (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
+  const indexStart = footer - backward;
+  if (indexStart < 12 || b[indexStart] !== 0) throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
+  const p = { i: indexStart + 1 };
+  const records = readVli(b, p, footer);
+  if (records > 1_000_000) throw new MalformedInputError('xz/bad-index', 'too many index records');
+  let total = 0;
+  for (let r = 0; r < records; r++) {
+    readVli(b, p, footer); // unpadded size
+    total += readVli(b, p, footer);
+  }
+  return total;
+}
+
+export function xzDecode(b: Uint8Array, maxOutput: number): Uint8Array {
+  const size = xzDeclaredSize(b);
+  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `xz declares ${size} bytes`);
+  return lzma().xz.decompressSync(b);
+}
+
+export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
+  const lo = (b[5] | (b[6] << 8) | (b[7] << 16) | (b[8] << 24)) >>> 0;
+  const hi = (b[9] | (b[10] << 8) | (b[11] << 16) | (b[12] << 24)) >>> 0;
+  if (hi === 0xffffffff && lo === 0xffffffff) throw new LimitExceededError('limit/decoded-bytes', '.lzma stream of undeclared size');
+  const size = hi * 2 ** 32 + lo;
+  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes`);
+  return lzma().lzma.decompressSync(b);
+}
