@@ -4,7 +4,7 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/scan/analyze.js';
 import { buildDex } from '../fixtures/dex-builder.js';
-import { analyzeContext, corpusApks, corpusFile, pythonZip, tempDir } from '../helpers.js';
+import { analyzeContext, androguardFiles, corpusApks, corpusFile, pythonZip, tempDir } from '../helpers.js';
 
 /**
  * Truncated, corrupt and hostile inputs must end as diagnostics with the rest of the scan intact: never
@@ -27,6 +27,15 @@ describe('bad input', () => {
       }
     }
     expect(diagnosed).toBeGreaterThan(50);
+  });
+
+  it('reads every APK and DEX of Debian\'s androguard examples (invalid, unusual and hostile ones included) without an internal error', () => {
+    const files = [...androguardFiles('.apk'), ...androguardFiles('.dex')];
+    expect(files.length).toBeGreaterThan(350);
+    for (const f of files) {
+      const r = analyzeFile(f, basename(f), analyzeContext());
+      for (const d of r.diagnostics) expect(d.code, `${f}: ${d.message}`).not.toMatch(/^internal\//);
+    }
   });
 
   it('flips bytes throughout a real APK without crashing', () => {

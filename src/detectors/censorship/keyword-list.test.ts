@@ -83,7 +83,26 @@ describe('positive', () => {
   });
 });
 
+/** Deterministic short Chinese "words" that are in no lexicon: stand-ins for a list's unknown terms. */
+function unknownTerms(n: number): string[] {
+  const chars = '春夏秋冬山水木火土金石田林森川河湖海云雨风雪花草竹松梅兰菊荷桃李杏梨';
+  return Array.from({ length: n }, (_, i) => chars[i % chars.length] + chars[(i * 7 + 3) % chars.length] + chars[(i * 13 + 5) % chars.length]);
+}
+
+describe('positive (lists of unknown purpose)', () => {
+  it('reports hundreds of short Chinese entries with a few sensitive ones as a list of unknown purpose', () => {
+    const terms = [...unknownTerms(180), '法轮功', '六四'];
+    const [f] = listFindings(apkWith({ 'assets/dict.txt': terms.join('\n') }));
+    expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
+    expect(f.evidence).toMatchObject({ kind: 'unknown', termCount: terms.length });
+  });
+});
+
 describe('negative', () => {
+  it('does not report a long Chinese list without any strong sensitive term (a place or word list)', () => {
+    expect(listFindings(apkWith({ 'assets/places.txt': [...unknownTerms(200), '台湾', '香港'].join('\n') }))).toEqual([]);
+  });
+
   it('does not report UI strings that mention Tibet or Taiwan, or a country picker', () => {
     const dex = buildDex([{ descriptor: 'Lcom/travel/Countries;', methods: [{ name: 'list', strings: COUNTRY_PICKER }] }]);
     const found = listFindings(
