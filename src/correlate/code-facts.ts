@@ -2,9 +2,9 @@ import type { DexFile } from '../formats/dex.js';
 
 /**
  * Per-method facts drawn from the DEX cross-reference index, shared by the detectors that reason about
- * code: the strings a method loads, the methods it calls (as `Lclass;->name`), the numbers it uses,
- * and which methods call which (one hop), across all DEX files of an app. Strings stay indices into
- * their DEX until asked for, and anything derived from a string is computed once per distinct string.
+ * code: the strings a method loads, the methods it calls, the numbers it uses, and which methods call
+ * which (one hop), across all DEX files of an app. Strings and callees stay indices into their DEX; what
+ * a detector derives from a string or a callee name is memoised once per distinct string or method.
  */
 
 export interface MethodFacts {
@@ -14,21 +14,24 @@ export interface MethodFacts {
   method: string;
   /** String indices (into this method's DEX) loaded by const-string. */
   stringIds: Uint32Array;
-  calls: string[];
+  /** Method indices (into this method's DEX) invoked. */
+  callIds: Uint32Array;
   numbers: number[];
-  /** Methods (global ids) this method calls, when they are defined in the app. */
-  callees: number[];
 }
 
 export interface CodeFacts {
   dexes: DexFile[];
   methods: MethodFacts[];
   byClass: Map<string, number[]>;
-  callers: Map<number, number[]>;
   /** The decoded strings of a method. */
   strings(m: MethodFacts): string[];
-  /** A per-distinct-string memo: `memo(name, m, f)` maps each string of `m` through `f`, once per string. */
+  /** Maps each string of `m` through `f`, computing `f` once per distinct string (per `name`). */
   memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[];
+  /** Maps each method `m` calls (as `Lclass;->name`) through `f`, once per distinct callee (per `name`). */
+  memoCalls<T>(name: string, m: MethodFacts, f: (callee: string) => T): T[];
+  /** Methods (global ids) a method calls that the app defines, and those that call it. */
+  callees(id: number): number[];
+  callers(id: number): number[];
 }
 
 const MAX_STRING = 512;
@@ -36,7 +39,6 @@ const MAX_STRING = 512;
 export function codeFacts(dexes: DexFile[]): CodeFacts {
   const methods: MethodFacts[] = [];
   const byClass = new Map<string, number[]>();
-  const byName = new Map<string, number>();
   dexes.forEach((dex, dexIndex) => {
     const x = dex.xrefs();
     const numbersByBody = new Map<number, number[]>();
@@ -45,75 +47,106 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
       if (!l) numbersByBody.set(n.body, (l = []));
       l.push(n.value);
     }
-    const calleeNames = new Map<number, string>();
-    const nameOf = (methodIdx: number) => {
-      let s = calleeNames.get(methodIdx);
-      if (s === undefined) {
-        const c = dex.methodOwnerAndName(methodIdx);
-        calleeNames.set(methodIdx, (s = `${c.className}->${c.method}`));
-      }
-      return s;
-    };
     for (let b = 0; b < x.bodies.length; b++) {
       const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
-      const calls: string[] = [];
-      for (let e = x.methods.start[b]; e < x.methods.start[b + 1]; e++) calls.push(nameOf(x.methods.targets[e]));
       const id = methods.length;
-      methods.push({ dexIndex, body: b, className, method, stringIds: x.strings.targets.subarray(x.strings.start[b], x.strings.start[b + 1]), calls, numbers: numbersByBody.get(b) ?? [], callees: [] });
+      methods.push({
+        dexIndex,
+        body: b,
+        className,
+        method,
+        stringIds: x.strings.targets.subarray(x.strings.start[b], x.strings.start[b + 1]),
+        callIds: x.methods.targets.subarray(x.methods.start[b], x.methods.start[b + 1]),
+        numbers: numbersByBody.get(b) ?? [],
+      });
       let l = byClass.get(className);
       if (!l) byClass.set(className, (l = []));
       l.push(id);
-      // Callees are resolved by class and method name (overloads share a node): cheap, and enough for "calls".
-      if (!byName.has(`${className}->${method}`)) byName.set(`${className}->${method}`, id);
     }
   });
-  const callers = new Map<number, number[]>();
-  methods.forEach((m, id) => {
-    for (const c of m.calls) {
-      const target = byName.get(c);
-      if (target === undefined || target === id) continue;
-      m.callees.push(target);
-      let l = callers.get(target);
-      if (!l) callers.set(target, (l = []));
-      l.push(id);
+  // Memo tables are plain arrays indexed by string or method index: far cheaper than Maps on this hot path.
+  const memos = new Map<string, unknown[][]>();
+  const table = (name: string, size: (d: DexFile) => number) => {
+    let perDex = memos.get(name);
+    if (!perDex) memos.set(name, (perDex = dexes.map((d) => new Array(size(d)))));
+    return perDex;
+  };
+  const nameTables = table('callee-name', (d) => d.methodCount) as string[][];
+  const calleeName = (dexIndex: number, methodIdx: number): string => {
+    const cache = nameTables[dexIndex];
+    let s = cache[methodIdx];
+    if (s === undefined) {
+      const c = dexes[dexIndex].methodOwnerAndName(methodIdx);
+      s = cache[methodIdx] = `${c.className}->${c.method}`;
     }
-  });
-  const memos = new Map<string, Array<Map<number, unknown>>>();
-  const strings = (m: MethodFacts): string[] => {
-    const dex = dexes[m.dexIndex];
-    const out: string[] = [];
-    for (const i of m.stringIds) {
-      const r = dex.stringBytes(i);
-      if (!r || r[1] - r[0] > MAX_STRING) continue;
-      const s = dex.string(i);
-      if (s !== null) out.push(s);
-    }
-    return out;
+    return s;
+  };
+  // The call graph is built on first use: only some detectors need it.
+  let graph: { callees: number[][]; callers: number[][] } | null = null;
+  const callGraph = () => {
+    if (graph) return graph;
+    // Callees are resolved by class and method name (overloads share a node): cheap, and enough for "calls".
+    const byName = new Map<string, number>();
+    methods.forEach((m, id) => {
+      const key = `${m.className}->${m.method}`;
+      if (!byName.has(key)) byName.set(key, id);
+    });
+    const callees: number[][] = methods.map(() => []);
+    const callers: number[][] = methods.map(() => []);
+    methods.forEach((m, id) => {
+      for (const idx of m.callIds) {
+        const target = byName.get(calleeName(m.dexIndex, idx));
+        if (target === undefined || target === id) continue;
+        callees[id].push(target);
+        callers[target].push(id);
+      }
+    });
+    return (graph = { callees, callers });
   };
   return {
     dexes,
     methods,
     byClass,
-    callers,
-    strings,
-    memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[] {
-      let perDex = memos.get(name);
-      if (!perDex) memos.set(name, (perDex = dexes.map(() => new Map())));
-      const cache = perDex[m.dexIndex] as Map<number, T>;
+    strings(m) {
       const dex = dexes[m.dexIndex];
-      const out: T[] = [];
+      const out: string[] = [];
       for (const i of m.stringIds) {
-        let v = cache.get(i);
-        if (v === undefined) {
-          const r = dex.stringBytes(i);
-          const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(i) : null;
-          v = f(s ?? '');
-          cache.set(i, v);
-        }
-        out.push(v);
+        const r = dex.stringBytes(i);
+        if (!r || r[1] - r[0] > MAX_STRING) continue;
+        const s = dex.string(i);
+        if (s !== null) out.push(s);
       }
       return out;
     },
+    memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[] {
+      const cache = table(name, (d) => d.stringCount)[m.dexIndex] as T[];
+      const dex = dexes[m.dexIndex];
+      const out: T[] = new Array(m.stringIds.length);
+      for (let k = 0; k < m.stringIds.length; k++) {
+        const i = m.stringIds[k];
+        let v = cache[i];
+        if (v === undefined) {
+          const r = dex.stringBytes(i);
+          const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(i) : null;
+          v = cache[i] = f(s ?? '');
+        }
+        out[k] = v;
+      }
+      return out;
+    },
+    memoCalls<T>(name: string, m: MethodFacts, f: (callee: string) => T): T[] {
+      const cache = table(`calls:${name}`, (d) => d.methodCount)[m.dexIndex] as T[];
+      const out: T[] = new Array(m.callIds.length);
+      for (let k = 0; k < m.callIds.length; k++) {
+        const idx = m.callIds[k];
+        let v = cache[idx];
+        if (v === undefined) v = cache[idx] = f(calleeName(m.dexIndex, idx));
+        out[k] = v;
+      }
+      return out;
+    },
+    callees: (id) => callGraph().callees[id],
+    callers: (id) => callGraph().callers[id],
   };
 }
 
@@ -123,8 +156,8 @@ export function neighbourhood(facts: CodeFacts, ids: Iterable<number>): Set<numb
   for (const id of ids) {
     out.add(id);
     for (const c of facts.byClass.get(facts.methods[id].className) ?? []) out.add(c);
-    for (const c of facts.methods[id].callees) out.add(c);
-    for (const c of facts.callers.get(id) ?? []) out.add(c);
+    for (const c of facts.callees(id)) out.add(c);
+    for (const c of facts.callers(id)) out.add(c);
   }
   return out;
 }

@@ -48,9 +48,39 @@ export function stringRole(s: string): StringRole {
   return null;
 }
 
+type CallRole = 'scheduler' | 'matcher' | null;
+
+function callRole(c: string): CallRole {
+  return SCHEDULERS.includes(c) ? 'scheduler' : MATCHERS.includes(c) ? 'matcher' : null;
+}
+
+const signalCache = new WeakMap<CodeFacts, Map<number, ListCodeSignals>>();
+const EMPTY: ListCodeSignals = Object.freeze({ urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 }) as ListCodeSignals;
+
+/** A method's list-handling signals; computed once per method (lexicon hits only when a lexicon is given). */
 export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon | null): ListCodeSignals {
+  let perApp = signalCache.get(facts);
+  if (!perApp) signalCache.set(facts, (perApp = new Map()));
+  const id = m.dexIndex * 0x10000000 + m.body;
+  let sig = perApp.get(id);
+  if (!sig) {
+    sig = computeSignals(facts, m);
+    perApp.set(id, sig);
+  }
+  if (lexicon && m.stringIds.length >= 3) {
+    let hits = 0;
+    for (const hit of facts.memo('strong-lexicon-hit', m, (s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak))) if (hit) hits++;
+    return hits ? { ...sig, lexiconHits: hits } : sig;
+  }
+  return sig;
+}
+
+function computeSignals(facts: CodeFacts, m: MethodFacts): ListCodeSignals {
+  const roles = m.stringIds.length ? facts.memo('list-role', m, stringRole) : [];
+  const calls = m.callIds.length ? facts.memoCalls('list-call-role', m, callRole) : [];
+  const hasInterval = m.numbers.some((n) => n >= 600_000 && n <= 604_800_000 && n % 60_000 === 0);
+  if (!roles.some((r) => r !== null) && !calls.some((r) => r !== null) && !hasInterval) return EMPTY;
   const sig: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
-  const roles = facts.memo('list-role', m, stringRole);
   let strings: string[] | null = null;
   roles.forEach((role, i) => {
     if (!role) return;
@@ -61,16 +91,16 @@ export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon
     else if (role === 'storage') sig.storage.push(s);
     else sig.connectivity = true;
   });
-  if (lexicon) {
-    for (const hit of facts.memo('strong-lexicon-hit', m, (s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak))) if (hit) sig.lexiconHits++;
-  }
   for (const n of m.numbers) {
     // Refresh intervals in milliseconds: whole minutes between ten minutes and a week (MIUI: 0x2932e00 = 12 h).
     if (n >= 600_000 && n <= 604_800_000 && n % 60_000 === 0) sig.intervalsMs.push(n);
   }
-  for (const c of m.calls) {
-    if (SCHEDULERS.includes(c)) sig.schedulers.push(c);
-    else if (MATCHERS.includes(c)) sig.matchers.push(c);
+  if (calls.some((r) => r !== null)) {
+    const names = facts.memoCalls('name', m, (c) => c);
+    calls.forEach((r, i) => {
+      if (r === 'scheduler') sig.schedulers.push(names[i]);
+      else if (r === 'matcher') sig.matchers.push(names[i]);
+    });
   }
   return sig;
 }

@@ -51,6 +51,8 @@ export interface AnalyzeContext {
   hiddenLists?: boolean;
   /** Compiled YARA rules to run over every artefact. */
   yara?: YaraRules;
+  /** Also compute MD5 and SHA-1 of files (indicators name files that way); SHA-256 is always computed. */
+  fileDigests?: boolean;
   detectors: DetectorContext;
 }
 
@@ -92,7 +94,7 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
     return { sha256: '', size: 0, artefacts: [], apps: [], findings: [], diagnostics: out.diagnostics };
   }
   try {
-    const digest = hashSource(src);
+    const digest = hashSource(src, ctx.fileDigests === true);
     analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
     if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], { file: fsPath });
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
@@ -106,23 +108,24 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
 
 interface Digests {
   sha256: string;
-  sha1: string;
-  md5: string;
+  sha1?: string;
+  md5?: string;
   size: number;
 }
 
-function hashSource(src: ByteSource): Digests {
-  const hs = ['sha256', 'sha1', 'md5'].map((a) => createHash(a));
+function hashSource(src: ByteSource, all: boolean): Digests {
+  const hs = (all ? ['sha256', 'sha1', 'md5'] : ['sha256']).map((a) => createHash(a));
   const chunk = 4 * 1024 * 1024;
   for (let off = 0; off < src.size; off += chunk) {
     const part = src.read(off, Math.min(chunk, src.size - off));
     for (const h of hs) h.update(part);
   }
   const [s256, s1, m5] = hs.map((h) => h.digest('hex'));
-  return { sha256: s256, sha1: s1, md5: m5, size: src.size };
+  return all ? { sha256: s256, sha1: s1, md5: m5, size: src.size } : { sha256: s256, size: src.size };
 }
 
-function digests(bytes: Buffer): Digests {
+function digests(bytes: Buffer, ctx: AnalyzeContext): Digests {
+  if (!ctx.fileDigests) return { sha256: sha256(bytes), size: bytes.length };
   return { sha256: sha256(bytes), sha1: createHash('sha1').update(bytes).digest('hex'), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length };
 }
 
@@ -249,14 +252,14 @@ function analyzeArchive(
     if (DEX_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('dex', childPath, a.id, digests(bytes));
+      const child = out.artefact('dex', childPath, a.id, digests(bytes, ctx));
       out.yaraScan(ctx, child, { bytes });
       const dex = openDex(bytes, childPath, child, ctx, out);
       if (dex) model.dexes.push({ artefact: child, dex });
     } else if (NATIVE_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('native-lib', childPath, a.id, digests(bytes));
+      const child = out.artefact('native-lib', childPath, a.id, digests(bytes, ctx));
       out.yaraScan(ctx, child, { bytes });
       model.nativeLibs.push(openElf(bytes, child, out));
     } else if (NESTED_ARCHIVE.test(e.name)) {
@@ -267,7 +270,7 @@ function analyzeArchive(
       const bytes = read(e);
       if (!bytes) continue;
       try {
-        analyzeSource(new BufferSource(bytes), childPath, a.id, digests(bytes), depth + 1, budget, ctx, out);
+        analyzeSource(new BufferSource(bytes), childPath, a.id, digests(bytes, ctx), depth + 1, budget, ctx, out);
         const nested = out.artefacts.find((x) => x.path === childPath);
         if (nested) out.yaraScan(ctx, nested, { bytes });
       } catch (err) {

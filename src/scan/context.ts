@@ -16,12 +16,15 @@ export interface AnalyzeSettings {
   hiddenLists?: boolean;
   /** YARA rule sources (includes resolved), compiled in each worker. */
   yaraSources?: RuleSource[];
+  /** Compute MD5 and SHA-1 of files too (when indicators may name them so). */
+  fileDigests?: boolean;
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
   return {
     limits: settings.limits,
     hiddenLists: settings.hiddenLists !== false,
+    fileDigests: settings.fileDigests === true,
     ...(settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
     detectors: {
       lexicon: loadDefaultLexicon(),
@@ -38,7 +41,7 @@ export function analyzerKey(settings: AnalyzeSettings): string {
   const h = createHash('sha256');
   h.update(`candor ${VERSION}\nlexicon ${LEXICON_VERSION}\n`);
   for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
-  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false }));
+  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false, fileDigests: settings.fileDigests === true }));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
   for (const r of settings.yaraSources ?? []) h.update(`yara ${r.path}\n${r.source}\n`);
   return h.digest('hex').slice(0, 32);

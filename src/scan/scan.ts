@@ -52,13 +52,14 @@ export async function scan(options: ScanOptions): Promise<Report> {
   // Rules are read and checked here once, so a bad rule file is one diagnostic, not one per worker.
   const ruleRead = readRuleSources(options.yara ?? []);
   const yaraSources = [...ruleRead.sources, ...(options.yaraSources ?? [])];
-  const ruleCheck = yaraSources.length ? compileRules(yaraSources) : { files: [], compiled: [] };
+  const ruleCheck = yaraSources.length ? compileRules(yaraSources) : { files: [], compiled: [], namespaces: new Map<string, string>() };
   const usable = yaraSources.filter((s) => ruleCheck.files.some((f) => f.path === s.path && f.status === 'loaded'));
-  const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [] };
+  const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [], namespaces: new Map<string, string>() };
   const settings: AnalyzeSettings = {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     trackersPath: options.trackersPath ?? null,
     hiddenLists: options.hiddenLists !== false,
+    fileDigests: (options.indicators?.length ?? 0) > 0,
     ...(usable.length ? { yaraSources: usable } : {}),
   };
   const key = analyzerKey(settings);

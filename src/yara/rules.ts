@@ -22,6 +22,7 @@ interface YaraMatch {
 }
 
 interface CompiledRules {
+  addRuleSource(source: string, namespace: string): void;
   scan(data: Buffer): YaraMatch[];
   scanFile(path: string): YaraMatch[];
   setMaxMatchesPerPattern(n: number): void;
@@ -39,7 +40,9 @@ export interface RuleFileStatus {
 
 export interface YaraRules {
   files: RuleFileStatus[];
+  /** All loadable files in one rule set, each in a namespace named after its file: one pass per artefact. */
   compiled: Array<{ path: string; rules: CompiledRules }>;
+  namespaces: Map<string, string>;
 }
 
 const MAX_INCLUDE_DEPTH = 8;
@@ -94,12 +97,13 @@ export function readRuleSources(paths: string[]): { sources: RuleSource[]; files
 
 export function compileRules(sources: RuleSource[]): YaraRules {
   const files: RuleFileStatus[] = [];
-  const compiled: YaraRules['compiled'] = [];
-  for (const { path, source } of sources) {
+  const usable: RuleSource[] = [];
+  // Each file is compiled alone first, so that one broken or unsupported file is reported and left out.
+  for (const src of sources) {
+    const { path, source } = src;
     try {
-      const rules = yara().compile(source);
-      rules.setMaxMatchesPerPattern(100);
-      compiled.push({ path, rules });
+      yara().compile(source);
+      usable.push(src);
       files.push({ path, status: 'loaded' });
     } catch (err) {
       const msg = (err as Error).message;
@@ -111,13 +115,22 @@ export function compileRules(sources: RuleSource[]): YaraRules {
       else files.push({ path, status: 'error', reason: msg.split('\n').slice(0, 4).join(' ').trim() });
     }
   }
-  return { files, compiled };
+  const namespaces = new Map<string, string>();
+  if (usable.length === 0) return { files, compiled: [], namespaces };
+  const combined = yara().compile('');
+  usable.forEach((src, i) => {
+    const ns = `f${i}`;
+    combined.addRuleSource(src.source, ns);
+    namespaces.set(ns, src.path);
+  });
+  combined.setMaxMatchesPerPattern(100);
+  return { files, compiled: [{ path: '(all rule files)', rules: combined }], namespaces };
 }
 
 export function loadYaraRules(paths: string[]): YaraRules {
   const { sources, files } = readRuleSources(paths);
   const rules = compileRules(sources);
-  return { files: [...files, ...rules.files], compiled: rules.compiled };
+  return { files: [...files, ...rules.files], compiled: rules.compiled, namespaces: rules.namespaces };
 }
 
 export function yaraDiagnostics(rules: YaraRules): Diagnostic[] {
@@ -133,15 +146,16 @@ const SEVERITIES = new Set(['info', 'low', 'medium', 'high', 'critical']);
 export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string; sha256: string }): { findings: Finding[]; errors: Diagnostic[] } {
   const findings: Finding[] = [];
   const errors: Diagnostic[] = [];
-  for (const { path, rules: r } of rules.compiled) {
+  for (const { rules: r } of rules.compiled) {
     let results: YaraMatch[];
     try {
       results = target.file ? r.scanFile(target.file) : r.scan(target.bytes ?? Buffer.alloc(0));
     } catch (err) {
-      errors.push({ level: 'warning', code: 'yara/scan-failed', message: `${path}: ${(err as Error).message}`, path: artefact.path, artefactId: artefact.id });
+      errors.push({ level: 'warning', code: 'yara/scan-failed', message: (err as Error).message, path: artefact.path, artefactId: artefact.id });
       continue;
     }
     for (const m of results) {
+      const path = rules.namespaces.get(m.namespace) ?? m.namespace;
       const declared = String(m.meta?.severity ?? '').toLowerCase();
       const matches = m.matches.slice(0, 20).map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
       findings.push({
@@ -154,7 +168,7 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
         message: `YARA rule ${m.ruleIdentifier} (${path.slice(path.lastIndexOf('/') + 1)}) matched ${artefact.path}${matches[0] ? ` at offset ${matches[0].offset}` : ''}`,
         artefactId: artefact.id,
         location: { path: artefact.path, ...(matches[0] ? { offset: matches[0].offset } : {}) },
-        evidence: { rule: m.ruleIdentifier, namespace: m.namespace, ruleFile: path, tags: m.tags, meta: m.meta, matches, excerpt: matches.map((x) => `${x.identifier}=${x.data}`).join(' ').slice(0, 200) },
+        evidence: { rule: m.ruleIdentifier, ruleFile: path, tags: m.tags, meta: m.meta, matches, excerpt: matches.map((x) => `${x.identifier}=${x.data}`).join(' ').slice(0, 200) },
         fingerprint: shortHash(`${YARA_DETECTOR.id}|${artefact.sha256}|${path}|${m.ruleIdentifier}`, 32),
       });
     }

@@ -63,8 +63,9 @@ export default defineDetector({
     facts.methods.forEach((m, id) => {
       const s = methodSignals(facts, m, ctx.lexicon);
       if (s.urls.length || s.storage.length || s.keys.length >= 2 || s.lexiconHits >= 3) listMethods.push(id);
+      if (!m.stringIds.length && !m.callIds.length) return;
       const roles = facts.memo('region-role', m, regionRole);
-      const apis = m.calls.filter((c) => REGION_APIS.includes(c));
+      const apis = m.callIds.length ? facts.memoCalls('name', m, (c) => c).filter((c) => REGION_APIS.includes(c)) : [];
       if (!roles.some((r) => r !== null) || (!apis.length && !roles.some((r) => r === 'property' || r === 'flag' || r === 'eu'))) return;
       const strings = facts.memo('text', m, (x) => x);
       const properties = strings.filter((_, i) => roles[i] === 'property');

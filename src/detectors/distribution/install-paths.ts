@@ -76,7 +76,7 @@ export default defineDetector({
     const facts = app.dexes.length ? appCodeFacts(app) : null;
     for (const m of facts?.methods ?? []) {
       const where = `${m.className}->${m.method}`;
-      const strings = facts?.memo('distribution-role', m, distributionRole) ?? [];
+      const strings = m.stringIds.length ? (facts?.memo('distribution-role', m, distributionRole) ?? []) : [];
       let texts: string[] | null = null;
       strings.forEach((role, i) => {
         if (!role) return;
@@ -90,7 +90,9 @@ export default defineDetector({
         else if (role === 'pm-install') installPaths.push({ kind: 'pm install shell command', where, value: s });
         else installPaths.push({ kind: INSTALL_STRINGS.get(s) as string, where, value: s });
       });
-      for (const c of m.calls) {
+      const relevant = m.callIds.length && facts ? facts.memoCalls('install-call', m, (c) => INSTALL_CALLS.has(c) || VERIFY_CALLS.includes(c)) : [];
+      const calls = facts && relevant.some(Boolean) ? facts.memoCalls('name', m, (c) => c) : [];
+      for (const c of calls) {
         const kind = INSTALL_CALLS.get(c);
         if (kind && (kind !== 'shell command' || installPaths.some((p) => p.where === where && p.kind.startsWith('pm install')))) installPaths.push({ kind, where });
         if (VERIFY_CALLS.includes(c)) verifies = true;

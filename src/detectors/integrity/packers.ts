@@ -87,12 +87,18 @@ export default defineDetector({
       const vm = new Set<string>();
       const debug = new Set<string>();
       for (const m of facts.methods) {
-        facts.memo('anti-vm', m, (s) => ANTI_VM.has(s)).forEach((hit, i) => {
-          if (hit) vm.add(facts.memo('text', m, (s) => s)[i]);
-        });
-        for (const c of m.calls) if (ANTI_DEBUG_CALLS.has(c)) debug.add(`${m.className}->${m.method}`);
-        if (facts.memo('tracer', m, (s) => s === 'TracerPid').some(Boolean)) debug.add(`${m.className}->${m.method} (TracerPid)`);
-        if (facts.memo('allatori', m, (s) => s === 'ALLATORIxDEMO').some(Boolean)) add('obfuscator', 'allatori', 'Allatori', app.artefact.path, { className: m.className });
+        if (m.stringIds.length) {
+          const roles = facts.memo('anti-analysis', m, (s) => (ANTI_VM.has(s) ? 'vm' : s === 'TracerPid' ? 'tracer' : s === 'ALLATORIxDEMO' ? 'allatori' : null));
+          if (roles.some((r) => r !== null)) {
+            const texts = facts.memo('text', m, (s) => s);
+            roles.forEach((r, i) => {
+              if (r === 'vm') vm.add(texts[i]);
+              else if (r === 'tracer') debug.add(`${m.className}->${m.method} (TracerPid)`);
+              else if (r === 'allatori') add('obfuscator', 'allatori', 'Allatori', app.artefact.path, { className: m.className });
+            });
+          }
+        }
+        if (m.callIds.length && facts.memoCalls('anti-debug', m, (c) => ANTI_DEBUG_CALLS.has(c)).some(Boolean)) debug.add(`${m.className}->${m.method}`);
       }
       if (vm.size >= 2) add('anti-vm', 'emulator-checks', 'emulator detection', app.artefact.path, { strings: [...vm] }, vm.size >= 3 ? 'high' : 'medium');
       if (debug.size) add('anti-debug', 'debugger-checks', 'debugger detection', app.artefact.path, { methods: [...debug].slice(0, 10) }, 'medium');
