@@ -71,6 +71,16 @@ async function openStore(path: string): Promise<Store> {
   return new StoreClass(path);
 }
 
+/** Opens the store named by --db (or the default), runs `f`, and always closes it. */
+async function withStore<T>(db: string | undefined, f: (store: Store) => T | Promise<T>): Promise<T> {
+  const store = await openStore(resolve(db ?? defaultDb()));
+  try {
+    return await f(store);
+  } finally {
+    store.close();
+  }
+}
+
 async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) => void) | undefined> {
   if (!enabled) return undefined;
   const { SingleBar: Bar } = await import('cli-progress');
@@ -165,8 +175,7 @@ Examples:
     .option('--db <path>', 'SQLite store')
     .option('--json', 'print JSON')
     .action(async (opts) => {
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         const scans = store.listScans();
         if (opts.json) process.stdout.write(JSON.stringify(scans, null, 2) + '\n');
         else
@@ -174,9 +183,7 @@ Examples:
             const f = s.summary.findings;
             process.stdout.write(`${s.id}  ${s.startedAt}  ${s.summary.apps} apps  ${f.critical + f.high} high+  ${s.inputs.join(' ')}\n`);
           }
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program
@@ -187,14 +194,11 @@ Examples:
     .option('-o, --out <file>', 'write to this file')
     .option('--db <path>', 'SQLite store')
     .action(async (id: string, opts) => {
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         const report = store.loadReport(id);
         if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
         emit(render(report, pickFormat(opts.format, opts.out), !opts.out && process.stdout.isTTY === true), opts.out);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   const lists = program.command('lists').description('Work with the keyword lists found by scans.');
@@ -206,14 +210,11 @@ Examples:
     .option('-o, --out <file>', 'write to this file')
     .option('--db <path>', 'SQLite store')
     .action(async (id: string, opts) => {
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         const report = store.loadReport(id);
         if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
         emit(exportLists(report, opts.format), opts.out);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   const iocs = program.command('iocs').description('Keep STIX 2.1 indicator bundles in the store for every later scan.');
@@ -227,25 +228,19 @@ Examples:
       const set = parseStixBundle(json, resolve(file));
       for (const d of set.diagnostics) process.stderr.write(`${d.level}: ${d.code} ${d.message}\n`);
       if (set.indicators.length === 0) throw new UsageError(`${file}: no usable indicators`);
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         store.importIndicators(resolve(file), json, set.indicators.length);
         process.stdout.write(`Imported ${set.indicators.length} indicators from ${file}\n`);
-      } finally {
-        store.close();
-      }
+      });
     });
   iocs
     .command('list')
     .description('List the indicator bundles kept in the store.')
     .option('--db <path>', 'SQLite store')
     .action(async (opts) => {
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         for (const b of store.indicatorBundles()) process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   const rules = program.command('rules').description('Keep YARA rules in the store for every later scan.');
@@ -260,25 +255,19 @@ Examples:
       for (const f of [...files, ...compiled.files].filter((x) => x.status !== 'loaded')) process.stderr.write(`${f.status}: ${f.path}: ${f.reason}\n`);
       const usable = sources.filter((s) => compiled.files.some((f) => f.path === s.path && f.status === 'loaded'));
       if (usable.length === 0) throw new UsageError('no loadable YARA rule file');
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         store.addRules(usable);
         process.stdout.write(`Added ${usable.length} rule files\n`);
-      } finally {
-        store.close();
-      }
+      });
     });
   rules
     .command('list')
     .description('List the YARA rule files kept in the store.')
     .option('--db <path>', 'SQLite store')
     .action(async (opts) => {
-      const store = await openStore(resolve(opts.db ?? defaultDb()));
-      try {
+      await withStore(opts.db, (store) => {
         for (const r of store.ruleSources()) process.stdout.write(`${r.path}\n`);
-      } finally {
-        store.close();
-      }
+      });
     });
 
   program

@@ -1,21 +1,10 @@
-import type { Component, IntentFilter, PermissionUse } from '../model.js';
+import type { App, Component, IntentFilter, PermissionUse } from '../model.js';
 import type { ResourceTable } from './arsc.js';
 import { resolveString } from './arsc.js';
 import { attr, attrString, type XmlElement } from './axml.js';
 
 /** The parts of AndroidManifest.xml an audit needs, with string references resolved through resources.arsc. */
-export interface Manifest {
-  package: string | null;
-  versionCode: number | null;
-  versionName: string | null;
-  label: string | null;
-  minSdk: number | null;
-  targetSdk: number | null;
-  sharedUserId: string | null;
-  permissions: PermissionUse[];
-  declaredPermissions: Array<{ name: string; protectionLevel?: string }>;
-  components: Component[];
-}
+export type Manifest = Pick<App, 'package' | 'versionCode' | 'versionName' | 'label' | 'minSdk' | 'targetSdk' | 'sharedUserId' | 'permissions' | 'declaredPermissions' | 'components'>;
 
 const COMPONENT_TYPES = new Set(['activity', 'activity-alias', 'service', 'receiver', 'provider']);
 const PERMISSION_ELEMENTS = new Set(['uses-permission', 'uses-permission-sdk-23', 'uses-permission-sdk-m']);

@@ -1,25 +1,14 @@
-import type { Lexicon, LexiconHit } from './lexicon.js';
+import { POLITICAL_CATEGORIES, type Lexicon, type LexiconHit } from './lexicon.js';
 
 /**
  * Scores list entries against the lexicon and decides whether they form a censorship list, a content
  * filter, a list of services (foreign media, VPNs), or nothing.
  */
 
-/** Categories whose presence makes a list political on its own. */
-const CORE_POLITICAL = new Set([
-  'tibet',
-  'xinjiang',
-  'taiwan',
-  'hong-kong',
-  'tiananmen-1989',
-  'falun-gong',
-  'democracy-rights',
-  'party-leaders',
-  'dissidents',
-  'history-politics',
-]);
 /** Political, but also the vocabulary of ordinary share menus and VPN apps: not enough alone. */
 const SERVICE_CATEGORIES = new Set(['foreign-media', 'circumvention', 'religion']);
+/** Categories whose presence makes a list political on its own. */
+const CORE_POLITICAL = new Set([...POLITICAL_CATEGORIES].filter((c) => !SERVICE_CATEGORIES.has(c)));
 
 export type ListKind = 'political' | 'services' | 'content-filter' | 'unknown';
 
