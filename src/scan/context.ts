@@ -6,7 +6,7 @@ import { LEXICON_VERSION, loadDefaultLexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
 import { VERSION } from '../version.js';
 import type { AnalyzeContext } from './analyze.js';
-import { compileRules, type RuleSource } from '../yara/rules.js';
+import { compileRules, deserializeRules, type RuleSource, type SerializedRules } from '../yara/rules.js';
 
 /** What a worker needs to rebuild the analysis context: plain data, cloneable across threads. */
 export interface AnalyzeSettings {
@@ -14,8 +14,10 @@ export interface AnalyzeSettings {
   trackersPath: string | null;
   /** Search encoded, compressed and encrypted blobs for hidden lists (on by default). */
   hiddenLists?: boolean;
-  /** YARA rule sources (includes resolved), compiled in each worker. */
+  /** YARA rule sources (includes resolved): identify the rules in the cache key. */
   yaraSources?: RuleSource[];
+  /** The same rules compiled once by the main thread, loaded as they are by each worker. */
+  yaraCompiled?: SerializedRules;
   /** Compute MD5 and SHA-1 of files too (when indicators may name them so). */
   fileDigests?: boolean;
 }
@@ -25,7 +27,7 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
     limits: settings.limits,
     hiddenLists: settings.hiddenLists !== false,
     fileDigests: settings.fileDigests === true,
-    ...(settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
+    ...(settings.yaraCompiled ? { yara: deserializeRules(settings.yaraCompiled) } : settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
     detectors: {
       lexicon: loadDefaultLexicon(),
       trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),

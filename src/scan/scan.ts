@@ -5,7 +5,7 @@ import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type 
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
-import { compileRules, readRuleSources, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
+import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
 import { analyzeFile, type FileResult } from './analyze.js';
 import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
 import { expandInputs, type InputFile } from './inputs.js';
@@ -54,13 +54,14 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const yaraSources = [...ruleRead.sources, ...(options.yaraSources ?? [])];
   const ruleCheck = yaraSources.length ? compileRules(yaraSources) : { files: [], compiled: [], namespaces: new Map<string, string>() };
   const usable = yaraSources.filter((s) => ruleCheck.files.some((f) => f.path === s.path && f.status === 'loaded'));
+  const yaraCompiled = serializeRules(ruleCheck);
   const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [], namespaces: new Map<string, string>() };
   const settings: AnalyzeSettings = {
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     trackersPath: options.trackersPath ?? null,
     hiddenLists: options.hiddenLists !== false,
     fileDigests: (options.indicators?.length ?? 0) > 0,
-    ...(usable.length ? { yaraSources: usable } : {}),
+    ...(usable.length && yaraCompiled ? { yaraSources: usable, yaraCompiled } : {}),
   };
   const key = analyzerKey(settings);
   const { files, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);

@@ -22,7 +22,7 @@ interface YaraMatch {
 }
 
 interface CompiledRules {
-  addRuleSource(source: string, namespace: string): void;
+  serialize(): Buffer;
   scan(data: Buffer): YaraMatch[];
   scanFile(path: string): YaraMatch[];
   setMaxMatchesPerPattern(n: number): void;
@@ -30,6 +30,7 @@ interface CompiledRules {
 
 interface YaraModule {
   compile(source: string): CompiledRules;
+  deserialize(data: Buffer): CompiledRules;
 }
 
 export interface RuleFileStatus {
@@ -40,8 +41,8 @@ export interface RuleFileStatus {
 
 export interface YaraRules {
   files: RuleFileStatus[];
-  /** All loadable files in one rule set, each in a namespace named after its file: one pass per artefact. */
   compiled: Array<{ path: string; rules: CompiledRules }>;
+  /** When several files share one compiled set: namespace to file. */
   namespaces: Map<string, string>;
 }
 
@@ -95,36 +96,61 @@ export function readRuleSources(paths: string[]): { sources: RuleSource[]; files
   return { sources, files };
 }
 
+/** Modules YARA-X provides; a file importing any other (androguard, cuckoo, magic) cannot compile. */
+const YARA_X_MODULES = new Set(['console', 'crx', 'dex', 'dotnet', 'elf', 'hash', 'lnk', 'macho', 'math', 'pe', 'string', 'time', 'vt']);
+
+function classifyFailure(path: string, source: string, msg: string): RuleFileStatus {
+  const module = /unknown module `([^`]+)`/.exec(msg)?.[1];
+  // YARA-X has its own dex module whose fields differ from YARA's: rules written for YARA's are skipped.
+  const dexField = /import\s+"dex"/.test(source) ? /unknown field or method `([^`]+)`/.exec(msg)?.[1] : undefined;
+  if (module) return { path, status: 'skipped', reason: `needs YARA's "${module}" module, which YARA-X does not have` };
+  if (dexField) return { path, status: 'skipped', reason: `needs YARA's "dex" module: YARA-X's dex module has no "${dexField}"` };
+  return { path, status: 'error', reason: msg.split('\n').slice(0, 4).join(' ').trim() };
+}
+
+/**
+ * Compiles each file on its own: a file that cannot compile is reported and left out without touching
+ * the others. (One combined set would scan each artefact once, but YARA-X's `addRuleSource` slows down
+ * superlinearly as a set grows, and one failed add makes the compiler unusable.)
+ */
 export function compileRules(sources: RuleSource[]): YaraRules {
   const files: RuleFileStatus[] = [];
-  const usable: RuleSource[] = [];
-  // Each file is compiled alone first, so that one broken or unsupported file is reported and left out.
-  for (const src of sources) {
-    const { path, source } = src;
+  const compiled: YaraRules['compiled'] = [];
+  for (const { path, source } of sources) {
+    const missing = [...source.matchAll(/^\s*import\s+"([^"]+)"/gm)].map((m) => m[1]).find((m) => !YARA_X_MODULES.has(m));
+    if (missing) {
+      files.push({ path, status: 'skipped', reason: `needs YARA's "${missing}" module, which YARA-X does not have` });
+      continue;
+    }
     try {
-      yara().compile(source);
-      usable.push(src);
+      const rules = yara().compile(source);
+      rules.setMaxMatchesPerPattern(100);
+      compiled.push({ path, rules });
       files.push({ path, status: 'loaded' });
     } catch (err) {
-      const msg = (err as Error).message;
-      const module = /unknown module `([^`]+)`/.exec(msg)?.[1];
-      // YARA-X has its own dex module whose fields differ from YARA's: rules written for YARA's are skipped.
-      const dexField = /import\s+"dex"/.test(source) ? /unknown field or method `([^`]+)`/.exec(msg)?.[1] : undefined;
-      if (module) files.push({ path, status: 'skipped', reason: `needs YARA's "${module}" module, which YARA-X does not have` });
-      else if (dexField) files.push({ path, status: 'skipped', reason: `needs YARA's "dex" module: YARA-X's dex module has no "${dexField}"` });
-      else files.push({ path, status: 'error', reason: msg.split('\n').slice(0, 4).join(' ').trim() });
+      files.push(classifyFailure(path, source, (err as Error).message));
     }
   }
-  const namespaces = new Map<string, string>();
-  if (usable.length === 0) return { files, compiled: [], namespaces };
-  const combined = yara().compile('');
-  usable.forEach((src, i) => {
-    const ns = `f${i}`;
-    combined.addRuleSource(src.source, ns);
-    namespaces.set(ns, src.path);
-  });
-  combined.setMaxMatchesPerPattern(100);
-  return { files, compiled: [{ path: '(all rule files)', rules: combined }], namespaces };
+  return { files, compiled, namespaces: new Map() };
+}
+
+/** Compiled rules in a form that crosses to worker threads: compiling once is far cheaper than per worker. */
+export type SerializedRules = Array<{ path: string; bytes: Uint8Array }>;
+
+export function serializeRules(rules: YaraRules): SerializedRules | null {
+  return rules.compiled.length ? rules.compiled.map((c) => ({ path: c.path, bytes: c.rules.serialize() })) : null;
+}
+
+export function deserializeRules(s: SerializedRules): YaraRules {
+  return {
+    files: [],
+    namespaces: new Map(),
+    compiled: s.map(({ path, bytes }) => {
+      const rules = yara().deserialize(Buffer.from(bytes));
+      rules.setMaxMatchesPerPattern(100);
+      return { path, rules };
+    }),
+  };
 }
 
 export function loadYaraRules(paths: string[]): YaraRules {
@@ -146,7 +172,7 @@ const SEVERITIES = new Set(['info', 'low', 'medium', 'high', 'critical']);
 export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string; sha256: string }): { findings: Finding[]; errors: Diagnostic[] } {
   const findings: Finding[] = [];
   const errors: Diagnostic[] = [];
-  for (const { rules: r } of rules.compiled) {
+  for (const { path: file, rules: r } of rules.compiled) {
     let results: YaraMatch[];
     try {
       results = target.file ? r.scanFile(target.file) : r.scan(target.bytes ?? Buffer.alloc(0));
@@ -155,7 +181,7 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
       continue;
     }
     for (const m of results) {
-      const path = rules.namespaces.get(m.namespace) ?? m.namespace;
+      const path = rules.namespaces.get(m.namespace) ?? file;
       const declared = String(m.meta?.severity ?? '').toLowerCase();
       const matches = m.matches.slice(0, 20).map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
       findings.push({
