@@ -1,0 +1,90 @@
+/**
+ * DNS messages (RFC 1035), read far enough to map answers back to names: questions, and A, AAAA and
+ * CNAME answers. Compression pointers are followed a bounded number of times, so a pointer loop ends
+ * the name instead of the program.
+ */
+
+export interface DnsMessage {
+  id: number;
+  response: boolean;
+  questions: string[];
+  answers: Array<{ name: string; type: 'A' | 'AAAA' | 'CNAME'; value: string }>;
+}
+
+const MAX_POINTERS = 16;
+
+export function parseDns(b: Buffer): DnsMessage | null {
+  if (b.length < 12) return null;
+  const qd = b.readUInt16BE(4);
+  const an = b.readUInt16BE(6);
+  if (qd > 64 || an > 512) return null;
+  const msg: DnsMessage = { id: b.readUInt16BE(0), response: (b[2] & 0x80) !== 0, questions: [], answers: [] };
+  let p = 12;
+  for (let i = 0; i < qd; i++) {
+    const n = readName(b, p);
+    if (!n) return msg.questions.length ? msg : null;
+    msg.questions.push(n.name);
+    p = n.next + 4;
+    if (p > b.length) return msg;
+  }
+  for (let i = 0; i < an; i++) {
+    const n = readName(b, p);
+    if (!n || n.next + 10 > b.length) return msg;
+    const type = b.readUInt16BE(n.next);
+    const rdlen = b.readUInt16BE(n.next + 8);
+    const rd = n.next + 10;
+    if (rd + rdlen > b.length) return msg;
+    if (type === 1 && rdlen === 4) msg.answers.push({ name: n.name, type: 'A', value: `${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` });
+    else if (type === 28 && rdlen === 16) {
+      const parts: string[] = [];
+      for (let k = 0; k < 16; k += 2) parts.push(b.readUInt16BE(rd + k).toString(16));
+      msg.answers.push({ name: n.name, type: 'AAAA', value: compressV6(parts) });
+    } else if (type === 5) {
+      const c = readName(b, rd);
+      if (c) msg.answers.push({ name: n.name, type: 'CNAME', value: c.name });
+    }
+    p = rd + rdlen;
+  }
+  return msg;
+}
+
+function compressV6(parts: string[]): string {
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (parts[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && parts[j] === '0') j++;
+    if (j - i > bestLen && j - i > 1) (best = i), (bestLen = j - i);
+    i = j;
+  }
+  return best < 0 ? parts.join(':') : `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLen).join(':')}`;
+}
+
+export function readName(b: Buffer, start: number): { name: string; next: number } | null {
+  const labels: string[] = [];
+  let p = start;
+  let next = -1;
+  let jumps = 0;
+  for (let guard = 0; guard < 128; guard++) {
+    if (p >= b.length) return null;
+    const len = b[p];
+    if (len === 0) {
+      if (next < 0) next = p + 1;
+      return { name: labels.join('.').toLowerCase(), next };
+    }
+    if ((len & 0xc0) === 0xc0) {
+      if (p + 1 >= b.length || ++jumps > MAX_POINTERS) return null;
+      if (next < 0) next = p + 2;
+      p = ((len & 0x3f) << 8) | b[p + 1];
+      continue;
+    }
+    if (len > 63 || p + 1 + len > b.length) return null;
+    labels.push(b.toString('latin1', p + 1, p + 1 + len));
+    p += 1 + len;
+  }
+  return null;
+}

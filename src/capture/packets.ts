@@ -1,0 +1,124 @@
+import { ipv6 } from './pcap.js';
+
+/**
+ * Link, network and transport decoding: Ethernet (with VLAN tags), Linux cooked capture v1 and v2, raw
+ * IPv4/IPv6, BSD loopback; IPv4 (header length and total length checked, fragments counted) and IPv6
+ * (extension headers skipped); TCP and UDP. Anything that does not add up is skipped and counted.
+ */
+
+export interface Segment {
+  src: string;
+  dst: string;
+  proto: 'tcp' | 'udp';
+  sport: number;
+  dport: number;
+  /** IP packet length, for byte counts. */
+  length: number;
+  payload: Buffer;
+  syn?: boolean;
+  ack?: boolean;
+  seq?: number;
+}
+
+export type DecodeFailure = 'link' | 'ip' | 'fragment' | 'transport' | 'other-protocol';
+
+const LINKTYPE_NULL = 0;
+const LINKTYPE_ETHERNET = 1;
+const LINKTYPE_RAW = 101;
+const LINKTYPE_LINUX_SLL = 113;
+const LINKTYPE_IPV4 = 228;
+const LINKTYPE_IPV6 = 229;
+const LINKTYPE_LINUX_SLL2 = 276;
+
+export function decodePacket(linkType: number, data: Buffer): Segment | DecodeFailure {
+  let p: number;
+  let ethertype: number | null = null;
+  switch (linkType) {
+    case LINKTYPE_ETHERNET: {
+      if (data.length < 14) return 'link';
+      ethertype = data.readUInt16BE(12);
+      p = 14;
+      // 802.1Q and 802.1ad tags.
+      while ((ethertype === 0x8100 || ethertype === 0x88a8) && p + 4 <= data.length) {
+        ethertype = data.readUInt16BE(p + 2);
+        p += 4;
+      }
+      break;
+    }
+    case LINKTYPE_LINUX_SLL:
+      if (data.length < 16) return 'link';
+      ethertype = data.readUInt16BE(14);
+      p = 16;
+      break;
+    case LINKTYPE_LINUX_SLL2:
+      if (data.length < 20) return 'link';
+      ethertype = data.readUInt16BE(0);
+      p = 20;
+      break;
+    case LINKTYPE_NULL:
+      if (data.length < 4) return 'link';
+      p = 4;
+      break;
+    case LINKTYPE_RAW:
+    case LINKTYPE_IPV4:
+    case LINKTYPE_IPV6:
+      p = 0;
+      break;
+    default:
+      return 'link';
+  }
+  if (ethertype !== null && ethertype !== 0x0800 && ethertype !== 0x86dd) return 'other-protocol';
+  if (p >= data.length) return 'ip';
+  const version = data[p] >> 4;
+  if (version === 4) return ipv4(data, p);
+  if (version === 6) return ipv6Packet(data, p);
+  return 'ip';
+}
+
+function ipv4(d: Buffer, p: number): Segment | DecodeFailure {
+  if (p + 20 > d.length) return 'ip';
+  const ihl = (d[p] & 0x0f) * 4;
+  const total = d.readUInt16BE(p + 2);
+  if (ihl < 20 || total < ihl || p + ihl > d.length) return 'ip';
+  const flagsFrag = d.readUInt16BE(p + 6);
+  if (flagsFrag & 0x2000 || (flagsFrag & 0x1fff) !== 0) return 'fragment';
+  const proto = d[p + 9];
+  const src = `${d[p + 12]}.${d[p + 13]}.${d[p + 14]}.${d[p + 15]}`;
+  const dst = `${d[p + 16]}.${d[p + 17]}.${d[p + 18]}.${d[p + 19]}`;
+  // Snap-length-cut packets keep what was captured; lengths come from the header.
+  const end = Math.min(d.length, p + total);
+  return transport(d, p + ihl, end, proto, src, dst, total);
+}
+
+function ipv6Packet(d: Buffer, p: number): Segment | DecodeFailure {
+  if (p + 40 > d.length) return 'ip';
+  const payloadLen = d.readUInt16BE(p + 4);
+  let next = d[p + 6];
+  const src = ipv6(d.subarray(p + 8, p + 24));
+  const dst = ipv6(d.subarray(p + 24, p + 40));
+  let q = p + 40;
+  const end = Math.min(d.length, p + 40 + payloadLen);
+  for (let hops = 0; hops < 8 && (next === 0 || next === 43 || next === 60 || next === 44); hops++) {
+    if (next === 44) return 'fragment';
+    if (q + 8 > end) return 'ip';
+    const hdrLen = (d[q + 1] + 1) * 8;
+    next = d[q];
+    q += hdrLen;
+  }
+  return transport(d, q, end, next, src, dst, 40 + payloadLen);
+}
+
+function transport(d: Buffer, p: number, end: number, proto: number, src: string, dst: string, length: number): Segment | DecodeFailure {
+  if (proto === 6) {
+    if (p + 20 > end) return 'transport';
+    const off = (d[p + 12] >> 4) * 4;
+    if (off < 20 || p + off > end) return 'transport';
+    const flags = d[p + 13];
+    return { src, dst, proto: 'tcp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + off, end), syn: (flags & 0x02) !== 0, ack: (flags & 0x10) !== 0, seq: d.readUInt32BE(p + 4) };
+  }
+  if (proto === 17) {
+    if (p + 8 > end) return 'transport';
+    return { src, dst, proto: 'udp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + 8, end) };
+  }
+  return 'other-protocol';
+}

@@ -1,0 +1,195 @@
+import type { ByteSource } from '../io/byte-source.js';
+import { MalformedInputError } from '../io/errors.js';
+
+/**
+ * Streaming readers for libpcap files (microsecond and nanosecond, either byte order) and pcapng
+ * (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-03.html): section headers, several
+ * interfaces with their link types and timestamp resolutions, enhanced, simple and obsolete packet
+ * blocks, and name-resolution blocks. Packets are read a block at a time; a damaged block ends the file
+ * with a diagnostic and everything before it is kept.
+ */
+
+export interface Packet {
+  frame: number;
+  /** Seconds since the epoch. */
+  ts: number;
+  linkType: number;
+  data: Buffer;
+  origLen: number;
+  iface: number;
+}
+
+export interface CaptureProblem {
+  code: string;
+  message: string;
+}
+
+const MAX_PACKET = 256 * 1024;
+
+export function captureFormat(head: Buffer): 'pcap' | 'pcapng' | null {
+  if (head.length < 4) return null;
+  const le = head.readUInt32LE(0);
+  if (le === 0xa1b2c3d4 || le === 0xd4c3b2a1 || le === 0xa1b23c4d || le === 0x4d3cb2a1) return 'pcap';
+  if (le === 0x0a0d0d0a) return 'pcapng';
+  return null;
+}
+
+export function* readCapture(src: ByteSource, problems: CaptureProblem[], names: Map<string, string>): Generator<Packet> {
+  const head = src.read(0, Math.min(src.size, 4));
+  const format = captureFormat(head);
+  if (format === 'pcap') yield* readPcap(src, problems);
+  else if (format === 'pcapng') yield* readPcapng(src, problems, names);
+  else throw new MalformedInputError('capture/bad-magic', 'not a pcap or pcapng file');
+}
+
+function* readPcap(src: ByteSource, problems: CaptureProblem[]): Generator<Packet> {
+  if (src.size < 24) throw new MalformedInputError('pcap/truncated-header', 'pcap header is truncated');
+  const h = src.read(0, 24);
+  const magicLe = h.readUInt32LE(0);
+  const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
+  const nano = magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1;
+  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const linkType = u32(h, 20) & 0x0fffffff;
+  let off = 24;
+  let frame = 0;
+  while (off < src.size) {
+    if (off + 16 > src.size) {
+      problems.push({ code: 'pcap/truncated-record', message: `record header at ${off} is cut short` });
+      return;
+    }
+    const r = src.read(off, 16);
+    const incl = u32(r, 8);
+    const orig = u32(r, 12);
+    if (incl > MAX_PACKET) {
+      problems.push({ code: 'pcap/bad-length', message: `record at ${off} claims ${incl} bytes` });
+      return;
+    }
+    if (off + 16 + incl > src.size) {
+      problems.push({ code: 'pcap/truncated-record', message: `record at ${off} is cut short` });
+      return;
+    }
+    frame++;
+    yield { frame, ts: u32(r, 0) + u32(r, 4) / (nano ? 1e9 : 1e6), linkType, data: src.read(off + 16, incl), origLen: orig, iface: 0 };
+    off += 16 + incl;
+  }
+}
+
+interface Iface {
+  linkType: number;
+  tsDivisor: number;
+}
+
+function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<string, string>): Generator<Packet> {
+  let off = 0;
+  let le = true;
+  let ifaces: Iface[] = [];
+  let frame = 0;
+  while (off + 12 <= src.size) {
+    const peek = src.read(off, 12);
+    const type = peek.readUInt32LE(0);
+    if (type === 0x0a0d0d0a) {
+      // Section header: its byte-order magic decides the endianness of this section.
+      const bom = peek.readUInt32LE(8);
+      if (bom === 0x1a2b3c4d) le = true;
+      else if (bom === 0x4d3c2b1a) le = false;
+      else {
+        problems.push({ code: 'pcapng/bad-byte-order', message: `section at ${off} has no valid byte-order magic` });
+        return;
+      }
+      ifaces = [];
+    }
+    const len = le ? peek.readUInt32LE(4) : peek.readUInt32BE(4);
+    if (len < 12 || len % 4 !== 0 || off + len > src.size || len > MAX_PACKET + 64 * 1024) {
+      problems.push({ code: off + len > src.size ? 'pcapng/truncated-block' : 'pcapng/bad-block-length', message: `block at ${off} claims ${len} bytes` });
+      return;
+    }
+    const block = src.read(off, len);
+    const u32 = (o: number) => (le ? block.readUInt32LE(o) : block.readUInt32BE(o));
+    const u16 = (o: number) => (le ? block.readUInt16LE(o) : block.readUInt16BE(o));
+    const btype = u32(0);
+    if (btype === 1 && len >= 20) {
+      ifaces.push({ linkType: u16(8), tsDivisor: ifaceResolution(block, 16, len - 4, le) });
+    } else if (btype === 6 && len >= 32) {
+      const ifId = u32(8);
+      const captured = u32(20);
+      const iface = ifaces[ifId];
+      if (!iface || 28 + captured > len - 4) {
+        problems.push({ code: 'pcapng/bad-packet', message: `packet block at ${off} names interface ${ifId} or overruns` });
+      } else {
+        frame++;
+        const ts = (u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor;
+        yield { frame, ts, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
+      }
+    } else if (btype === 3 && len >= 16 && ifaces[0]) {
+      frame++;
+      const orig = u32(8);
+      yield { frame, ts: 0, linkType: ifaces[0].linkType, data: block.subarray(12, Math.min(len - 4, 12 + orig)), origLen: orig, iface: 0 };
+    } else if (btype === 2 && len >= 32) {
+      const ifId = u16(8);
+      const captured = u32(20);
+      const iface = ifaces[ifId];
+      if (iface && 28 + captured <= len - 4) {
+        frame++;
+        yield { frame, ts: (u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
+      }
+    } else if (btype === 4) {
+      readNameRecords(block, len, le, names);
+    }
+    off += len;
+  }
+  if (off < src.size) problems.push({ code: 'pcapng/trailing-bytes', message: `${src.size - off} bytes after the last block` });
+}
+
+/** if_tsresol (option 9): 10^-n or 2^-n seconds per unit; microseconds by default. */
+function ifaceResolution(b: Buffer, start: number, end: number, le: boolean): number {
+  let p = start;
+  while (p + 4 <= end) {
+    const code = le ? b.readUInt16LE(p) : b.readUInt16BE(p);
+    const len = le ? b.readUInt16LE(p + 2) : b.readUInt16BE(p + 2);
+    if (code === 0) break;
+    if (code === 9 && len >= 1) {
+      const v = b[p + 4];
+      return v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
+    }
+    p += 4 + Math.ceil(len / 4) * 4;
+  }
+  return 1e6;
+}
+
+/** Name-resolution records: IPv4 (1) and IPv6 (2) addresses with their names. */
+function readNameRecords(b: Buffer, len: number, le: boolean, names: Map<string, string>): void {
+  let p = 8;
+  while (p + 4 <= len - 4) {
+    const type = le ? b.readUInt16LE(p) : b.readUInt16BE(p);
+    const rlen = le ? b.readUInt16LE(p + 2) : b.readUInt16BE(p + 2);
+    if (type === 0 || p + 4 + rlen > len - 4) return;
+    const body = b.subarray(p + 4, p + 4 + rlen);
+    const addrLen = type === 1 ? 4 : type === 2 ? 16 : 0;
+    if (addrLen && rlen > addrLen) {
+      const ip = addrLen === 4 ? [...body.subarray(0, 4)].join('.') : ipv6(body.subarray(0, 16));
+      const name = body.toString('latin1', addrLen).split('\0')[0];
+      if (name && names.size < 100_000) names.set(ip, name.toLowerCase());
+    }
+    p += 4 + Math.ceil(rlen / 4) * 4;
+  }
+}
+
+export function ipv6(b: Uint8Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((b[i] << 8) | b[i + 1]).toString(16));
+  // Compress the longest run of zero groups, as RFC 5952 asks.
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (parts[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && parts[j] === '0') j++;
+    if (j - i > bestLen && j - i > 1) (best = i), (bestLen = j - i);
+    i = j;
+  }
+  if (best < 0) return parts.join(':');
+  return `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLen).join(':')}`;
+}
