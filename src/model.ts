@@ -11,7 +11,7 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file';
+export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file' | 'capture';
 
 export interface Artefact {
   /** Stable within one report: a short hash of the logical path. */
@@ -131,6 +131,29 @@ export interface App {
   nativeLibs: string[];
 }
 
+/** A host the device talked to in a capture, with totals over every connection to it. */
+export interface Destination {
+  host: string;
+  ips: string[];
+  ports: number[];
+  protocols: string[];
+  /** ISO 3166 country of the first IP, when offline geolocation is available; null until then. */
+  country: string | null;
+  bytesUp: number;
+  bytesDown: number;
+  connections: number;
+  firstSeen: string;
+  lastSeen: string;
+  periodSeconds: number | null;
+  encryptedShare: number;
+  nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
+  /** Apps in the same scan whose code or resources name this host. */
+  apps: string[];
+  /** Capture artefact and first frames, for evidence. */
+  artefactId: string;
+  sampleFrames: number[];
+}
+
 export interface ScanSummary {
   artefacts: number;
   apps: number;
@@ -148,6 +171,8 @@ export interface Report {
   apps: App[];
   findings: Finding[];
   diagnostics: Diagnostic[];
+  /** Present when the scan read network captures. */
+  destinations?: Destination[];
 }
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';

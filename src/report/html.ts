@@ -52,6 +52,7 @@ export function renderHtml(report: Report): string {
 <p>${s.artefacts} artefacts, ${s.apps} apps, ${report.findings.length} findings, ${s.diagnostics} diagnostics.</p>
 ${bars}</section>
 ${lists.length ? `<section><h2>Keyword lists (${lists.length})</h2>${lists.map(renderList).join('')}</section>` : ''}
+${report.destinations?.length ? `<section><h2>Destinations (${report.destinations.length})</h2>${destinationsChart(report)}${destinationsTable(report)}</section>` : ''}
 <section><h2>Apps (${report.apps.length})</h2>${appsTable(report)}</section>
 <section><h2>Findings (${others.length})</h2>${others.length ? findingsTable(others) : '<p class="muted">None.</p>'}</section>
 <section><h2>Diagnostics (${report.diagnostics.length})</h2>${diagnosticsTable(report)}</section>
@@ -109,5 +110,28 @@ function diagnosticsTable(report: Report): string {
   if (report.diagnostics.length === 0) return '<p class="muted">Everything was read.</p>';
   return `<table><tr><th>Level</th><th>Code</th><th>Path</th><th>Message</th></tr>${report.diagnostics
     .map((d) => `<tr><td>${escapeHtml(d.level)}</td><td><code>${escapeHtml(d.code)}</code></td><td>${escapeHtml(d.path)}</td><td>${escapeHtml(d.message)}</td></tr>`)
+    .join('')}</table>`;
+}
+
+/** Bytes by destination as horizontal SVG bars (sizes as attributes, allowed by the CSP). */
+function destinationsChart(report: Report): string {
+  const top = (report.destinations ?? []).slice(0, 15);
+  const max = Math.max(1, ...top.map((d) => d.bytesUp + d.bytesDown));
+  const rows = top
+    .map((d, i) => {
+      const up = Math.round((d.bytesUp / max) * 600);
+      const down = Math.round((d.bytesDown / max) * 600);
+      return `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(d.host.slice(0, 40))}</text><rect x="300" y="${i * 22 + 4}" width="${up}" height="14" fill="#c62828"/><rect x="${300 + up}" y="${i * 22 + 4}" width="${down}" height="14" fill="#0277bd"/>`;
+    })
+    .join('');
+  return `<svg width="920" height="${top.length * 22 + 30}" role="img" aria-label="bytes by destination">${rows}<text x="300" y="${top.length * 22 + 24}" font-size="12" fill="#c62828">sent</text><text x="350" y="${top.length * 22 + 24}" font-size="12" fill="#0277bd">received</text></svg>`;
+}
+
+function destinationsTable(report: Report): string {
+  return `<table><tr><th>Host</th><th>IPs</th><th>Country</th><th>Sent</th><th>Received</th><th>Connections</th><th>Encrypted</th><th>Period</th><th>Apps</th></tr>${(report.destinations ?? [])
+    .map(
+      (d) =>
+        `<tr><td>${escapeHtml(d.host)}<div class="muted">${escapeHtml(d.protocols.join(', '))} · name from ${escapeHtml(d.nameSource)}</div></td><td>${d.ips.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(d.country ?? 'unknown')}</td><td>${d.bytesUp}</td><td>${d.bytesDown}</td><td>${d.connections}</td><td>${Math.round(d.encryptedShare * 100)}%</td><td>${d.periodSeconds ? `${d.periodSeconds} s` : ''}</td><td>${d.apps.map(escapeHtml).join(', ')}</td></tr>`,
+    )
     .join('')}</table>`;
 }

@@ -30,6 +30,14 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
     }
     if (report.apps.length > 50) lines.push(`  … and ${report.apps.length - 50} more`);
   }
+  if (report.destinations?.length) {
+    lines.push('', 'Destinations (captures):');
+    lines.push(`  ${'host'.padEnd(40)} ${'up'.padStart(9)} ${'down'.padStart(9)} conns  encrypted  period`);
+    for (const d of report.destinations.slice(0, 20)) {
+      lines.push(`  ${clean(d.host).slice(0, 40).padEnd(40)} ${String(d.bytesUp).padStart(9)} ${String(d.bytesDown).padStart(9)} ${String(d.connections).padStart(5)}  ${`${Math.round(d.encryptedShare * 100)}%`.padStart(9)}  ${d.periodSeconds ? `${d.periodSeconds}s` : '-'}`);
+    }
+    if (report.destinations.length > 20) lines.push(`  … and ${report.destinations.length - 20} more`);
+  }
   const lists = report.findings.filter((f) => f.detectorId.startsWith('censorship/'));
   if (lists.length > 0) {
     lines.push('', 'Keyword lists:');

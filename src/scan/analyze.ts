@@ -12,7 +12,9 @@ import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
 import type { LexiconHit } from '../lexicon/lexicon.js';
-import type { App, Artefact, ArtefactKind, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
+import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
+import { analyzeCapture } from '../capture/analyze-capture.js';
+import { captureFormat } from '../capture/pcap.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
@@ -35,6 +37,7 @@ export interface FileResult {
   apps: App[];
   findings: Finding[];
   diagnostics: Diagnostic[];
+  destinations?: Destination[];
 }
 
 const DEX_ENTRY = /^classes\d*\.dex$/;
@@ -62,6 +65,7 @@ class Collector {
   readonly findings: Finding[] = [];
   readonly diagnostics: Diagnostic[] = [];
   readonly hashes = new Map<string, string>();
+  readonly destinations: Destination[] = [];
   readonly lexiconCache = new Map<string, LexiconHit[]>();
 
   artefact(kind: ArtefactKind, path: string, parentId: string | null, bytes: { sha256: string; size: number; sha1?: string; md5?: string }): Artefact {
@@ -100,7 +104,7 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
     out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));
-    return { sha256: digest.sha256, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics };
+    return { sha256: digest.sha256, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics, ...(out.destinations.length ? { destinations: out.destinations } : {}) };
   } finally {
     src.close();
   }
@@ -131,6 +135,17 @@ function digests(bytes: Buffer, ctx: AnalyzeContext): Digests {
 
 function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: Digests, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
   const head = src.read(0, Math.min(8, src.size));
+  if (captureFormat(head)) {
+    const a = out.artefact('capture', path, parentId, digest);
+    try {
+      const cap = analyzeCapture(src);
+      for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
+      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: null, apps: [], artefactId: a.id })));
+    } catch (err) {
+      out.diag('error', err, path, a.id);
+    }
+    return;
+  }
   const startsWithDex = head.length >= 4 && head.toString('latin1', 0, 4) === 'dex\n';
   let dir: ZipDirectory | null = null;
   let zipError: unknown = null;

@@ -126,6 +126,8 @@ export async function scan(options: ScanOptions): Promise<Report> {
     diagnostics: [...inputDiagnostics, ...yaraDiagnostics(yaraReport), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
   };
   if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
+  const destinations = results.flatMap((r) => r.destinations ?? []);
+  if (destinations.length) report.destinations = linkDestinations(destinations, report);
   if (options.indicators?.length) {
     report.findings.push(...matchIndicators(report, options.indicators));
     report.findings.sort(bySeverityThenPath);
@@ -182,4 +184,20 @@ export function maxSeverity(report: Report): Severity | null {
   let max: Severity | null = null;
   for (const f of report.findings) if (max === null || severityRank(f.severity) > severityRank(max)) max = f.severity;
   return max;
+}
+
+/** Links each destination to the apps of the same scan whose code or resources name its host. */
+function linkDestinations(destinations: NonNullable<Report['destinations']>, report: Report): NonNullable<Report['destinations']> {
+  const appOf = new Map(report.apps.map((a) => [a.artefactId, a.package ?? a.path]));
+  const hostApps = new Map<string, Set<string>>();
+  for (const f of report.findings) {
+    if (f.detectorId !== 'network/endpoints') continue;
+    const host = (f.evidence as { host: string }).host;
+    const app = appOf.get(f.artefactId);
+    if (!app) continue;
+    let s = hostApps.get(host);
+    if (!s) hostApps.set(host, (s = new Set()));
+    s.add(app);
+  }
+  return destinations.map((d) => ({ ...d, apps: [...(hostApps.get(d.host) ?? [])] }));
 }

@@ -1,0 +1,205 @@
+import type { ByteSource } from '../io/byte-source.js';
+import { parseDns } from './dns.js';
+import { decodePacket, type DecodeFailure } from './packets.js';
+import { readCapture, type CaptureProblem } from './pcap.js';
+import { parseClientHello, parseHttpRequests } from './tls.js';
+
+/**
+ * Turns a capture into flows and destinations: per 5-tuple the bytes each way, timing, and the first
+ * bytes of each direction (enough for a TLS ClientHello or HTTP request headers); then names for each
+ * server from SNI, HTTP Host, DNS answers or name-resolution blocks; then per destination the totals,
+ * connection count, cadence and encrypted share. Memory is bounded per flow and in flow count.
+ */
+
+export interface Flow {
+  proto: 'tcp' | 'udp';
+  client: string;
+  clientPort: number;
+  server: string;
+  serverPort: number;
+  firstFrame: number;
+  firstSeen: number;
+  lastSeen: number;
+  bytesUp: number;
+  bytesDown: number;
+  packets: number;
+  sni?: string;
+  alpn?: string[];
+  ja3?: string;
+  http?: Array<{ method: string; host: string | null; path: string }>;
+  protocol: string;
+  encrypted: boolean;
+}
+
+export interface Destination {
+  host: string;
+  ips: string[];
+  ports: number[];
+  protocols: string[];
+  bytesUp: number;
+  bytesDown: number;
+  connections: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** Seconds between connections when they come at a steady rhythm (a beacon), else null. */
+  periodSeconds: number | null;
+  /** Share of bytes that travelled inside TLS or QUIC. */
+  encryptedShare: number;
+  nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
+  sampleFrames: number[];
+}
+
+export interface CaptureAnalysis {
+  packets: number;
+  flows: Flow[];
+  destinations: Destination[];
+  dnsQueries: string[];
+  problems: CaptureProblem[];
+  skipped: Record<DecodeFailure, number>;
+}
+
+const PREFIX_BYTES = 16 * 1024;
+/** DNS, multicast DNS and LLMNR share the DNS message format. */
+const DNS_PORTS = new Set([53, 5353, 5355]);
+const MAX_FLOWS = 200_000;
+
+interface FlowState extends Flow {
+  up: Buffer[];
+  upLen: number;
+  nextSeq?: number;
+}
+
+export function analyzeCapture(src: ByteSource): CaptureAnalysis {
+  const problems: CaptureProblem[] = [];
+  const names = new Map<string, string>();
+  const flows = new Map<string, FlowState>();
+  const ipToName = new Map<string, string>();
+  const dnsQueries = new Set<string>();
+  const skipped: Record<DecodeFailure, number> = { link: 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
+  let packets = 0;
+  for (const pkt of readCapture(src, problems, names)) {
+    packets++;
+    const seg = decodePacket(pkt.linkType, pkt.data);
+    if (typeof seg === 'string') {
+      skipped[seg]++;
+      continue;
+    }
+    if (seg.proto === 'udp' && (DNS_PORTS.has(seg.sport) || DNS_PORTS.has(seg.dport))) {
+      const msg = parseDns(seg.payload);
+      if (msg) {
+        if (!msg.response) msg.questions.forEach((q) => dnsQueries.add(q));
+        for (const a of msg.answers) if (a.type !== 'CNAME' && ipToName.size < 500_000) ipToName.set(a.value, msg.questions[0] ?? a.name);
+      }
+    }
+    const fwd = `${seg.proto} ${seg.src}:${seg.sport} ${seg.dst}:${seg.dport}`;
+    const rev = `${seg.proto} ${seg.dst}:${seg.dport} ${seg.src}:${seg.sport}`;
+    let flow = flows.get(fwd);
+    let upward = true;
+    if (!flow) {
+      flow = flows.get(rev);
+      upward = false;
+    }
+    if (!flow) {
+      if (flows.size >= MAX_FLOWS) continue;
+      // The side that speaks first (or sends the bare SYN) is the client.
+      const isReply = seg.proto === 'tcp' && seg.syn && seg.ack;
+      const [client, cport, server, sport] = isReply ? [seg.dst, seg.dport, seg.src, seg.sport] : [seg.src, seg.sport, seg.dst, seg.dport];
+      flow = { proto: seg.proto, client, clientPort: cport, server, serverPort: sport, firstFrame: pkt.frame, firstSeen: pkt.ts, lastSeen: pkt.ts, bytesUp: 0, bytesDown: 0, packets: 0, protocol: seg.proto, encrypted: false, up: [], upLen: 0 };
+      flows.set(`${seg.proto} ${client}:${cport} ${server}:${sport}`, flow);
+      upward = seg.src === client && seg.sport === cport;
+    }
+    flow.packets++;
+    flow.lastSeen = Math.max(flow.lastSeen, pkt.ts);
+    if (upward) {
+      flow.bytesUp += seg.length;
+      // Keep the client's first bytes in order (TCP by sequence number, duplicates dropped).
+      if (seg.payload.length && flow.upLen < PREFIX_BYTES) {
+        if (seg.proto === 'udp') {
+          if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
+        } else if (flow.nextSeq === undefined || seg.seq === flow.nextSeq) {
+          const part = seg.payload.subarray(0, PREFIX_BYTES - flow.upLen);
+          flow.up.push(Buffer.from(part));
+          flow.upLen += part.length;
+          flow.nextSeq = ((seg.seq ?? 0) + seg.payload.length) >>> 0;
+        }
+      }
+      if (seg.proto === 'tcp' && seg.syn && !seg.ack) flow.nextSeq = ((seg.seq ?? 0) + 1) >>> 0;
+    } else flow.bytesDown += seg.length;
+  }
+  const out: Flow[] = [];
+  for (const f of flows.values()) {
+    const prefix = Buffer.concat(f.up);
+    let hello = f.proto === 'tcp' ? parseClientHello(prefix) : null;
+    const http = f.proto === 'tcp' && !hello ? parseHttpRequests(prefix) : [];
+    // Through an HTTP proxy, the TLS handshake follows the CONNECT request in the same stream.
+    if (!hello && http[0]?.method === 'CONNECT') {
+      const end = prefix.indexOf('\r\n\r\n');
+      if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
+    }
+    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, ...flow } = f;
+    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: 'tls', encrypted: true, ...(http.length ? { http } : {}) });
+    else if (http.length) Object.assign(flow, { http, protocol: 'http' });
+    else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(flow, { protocol: 'quic', encrypted: true });
+    else if (DNS_PORTS.has(f.serverPort)) flow.protocol = 'dns';
+    else if (f.serverPort === 853) Object.assign(flow, { protocol: 'dot', encrypted: true });
+    out.push(flow);
+  }
+  out.sort((a, b) => a.firstFrame - b.firstFrame);
+  return { packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
+}
+
+function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<string, string>): Destination[] {
+  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number }>();
+  for (const f of flows) {
+    if (f.protocol === 'dns' && f.serverPort !== 53) continue;
+    const httpHost = f.http?.find((h) => h.host)?.host ?? undefined;
+    const [host, nameSource]: [string, Destination['nameSource']] = f.sni
+      ? [f.sni, 'sni']
+      : httpHost
+        ? [httpHost, 'http']
+        : ipToName.has(f.server)
+          ? [ipToName.get(f.server) as string, 'dns']
+          : names.has(f.server)
+            ? [names.get(f.server) as string, 'capture-names']
+            : [f.server, 'ip'];
+    let e = by.get(host);
+    if (!e) {
+      e = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, sampleFrames: [] }, starts: [], encrypted: 0 };
+      by.set(host, e);
+    }
+    const d = e.d;
+    if (!d.ips.includes(f.server)) d.ips.push(f.server);
+    if (!d.ports.includes(f.serverPort)) d.ports.push(f.serverPort);
+    if (!d.protocols.includes(f.protocol)) d.protocols.push(f.protocol);
+    d.bytesUp += f.bytesUp;
+    d.bytesDown += f.bytesDown;
+    d.connections++;
+    if (d.sampleFrames.length < 5) d.sampleFrames.push(f.firstFrame);
+    e.starts.push(f.firstSeen);
+    if (f.encrypted) e.encrypted += f.bytesUp + f.bytesDown;
+    const first = Math.min(...e.starts);
+    const last = Math.max(f.lastSeen, d.lastSeen ? Date.parse(d.lastSeen) / 1000 : 0);
+    d.firstSeen = new Date(first * 1000).toISOString();
+    d.lastSeen = new Date(last * 1000).toISOString();
+  }
+  const out: Destination[] = [];
+  for (const { d, starts, encrypted } of by.values()) {
+    d.encryptedShare = d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : 0;
+    d.periodSeconds = beaconPeriod(starts);
+    out.push(d);
+  }
+  return out.sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown));
+}
+
+/** A steady rhythm: at least four connections whose gaps vary by less than a fifth of their median. */
+export function beaconPeriod(starts: number[]): number | null {
+  if (starts.length < 4) return null;
+  const s = [...starts].sort((a, b) => a - b);
+  const gaps = s.slice(1).map((t, i) => t - s[i]).filter((g) => g > 0.5);
+  if (gaps.length < 3) return null;
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+  return sd / median < 0.2 ? Math.round(median * 10) / 10 : null;
+}

@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture } from '../src/capture/analyze-capture.js';
+import { beaconPeriod } from '../src/capture/analyze-capture.js';
+import { parseDns } from '../src/capture/dns.js';
+import { BufferSource, FileSource } from '../src/io/byte-source.js';
+import { scan } from '../src/scan/scan.js';
+import { CORPUS, requireTool, tempDir } from './helpers.js';
+
+const CAPTURES = join(CORPUS, 'network-captures');
+const captures = ['ndpi', 'pcapdroid'].flatMap((d) => readdirSync(join(CAPTURES, d)).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(CAPTURES, d, f)));
+
+function tshark(file: string, filter: string, field: string): Set<string> {
+  const r = spawnSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-e', field], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return new Set(r.stdout.split('\n').flatMap((l) => l.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean));
+}
+
+describe('captures', () => {
+  requireTool('tshark');
+
+  it(`finds the same DNS queries and TLS server names as tshark in ${captures.length} real captures`, () => {
+    const mismatches: string[] = [];
+    let names = 0;
+    for (const file of captures) {
+      const r = analyzeCapture(new FileSource(file));
+      const dns = tshark(file, 'udp && dns.flags.response == 0', 'dns.qry.name');
+      const ours = new Set(r.dnsQueries);
+      const sni = tshark(file, 'tcp && tls.handshake.type == 1', 'tls.handshake.extensions_server_name');
+      const ourSni = new Set(r.flows.map((f) => f.sni).filter((s): s is string => !!s));
+      const diff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
+      if (diff(dns, ours).length || diff(ours, dns).length) mismatches.push(`${file} dns: tshark-only ${diff(dns, ours).join(' ')} ours-only ${diff(ours, dns).join(' ')}`);
+      if (diff(sni, ourSni).length || diff(ourSni, sni).length) mismatches.push(`${file} sni: tshark-only ${diff(sni, ourSni).join(' ')} ours-only ${diff(ourSni, sni).join(' ')}`);
+      names += dns.size + sni.size;
+    }
+    expect(names).toBeGreaterThan(50);
+    expect(mismatches).toEqual([]);
+  });
+
+  it('counts the same packets as tshark and reports destinations with names, bytes and encryption', () => {
+    const file = join(CAPTURES, 'ndpi', 'android.pcap');
+    const r = analyzeCapture(new FileSource(file));
+    const count = Number(spawnSync('sh', ['-c', `tshark -r ${file} | wc -l`], { encoding: 'utf8' }).stdout.trim());
+    expect(r.packets).toBe(count);
+    const play = r.destinations.find((d) => d.host === 'play.googleapis.com');
+    expect(play).toMatchObject({ nameSource: 'sni', protocols: ['tls'], encryptedShare: 1 });
+    expect(play?.bytesUp).toBeGreaterThan(0);
+  });
+
+  it('reads truncated and corrupted captures up to the damage, with diagnostics', () => {
+    const buf = readFileSync(join(CAPTURES, 'ndpi', 'android.pcap'));
+    const full = analyzeCapture(new BufferSource(buf)).packets;
+    const cut = analyzeCapture(new BufferSource(buf.subarray(0, Math.floor(buf.length / 2))));
+    expect(cut.packets).toBeGreaterThan(0);
+    expect(cut.packets).toBeLessThan(full);
+    expect(cut.problems.map((p) => p.code)).toContain('pcap/truncated-record');
+    const lying = Buffer.from(buf);
+    lying.writeUInt32LE(0x7fffffff, 24 + 8); // first record's captured length
+    expect(analyzeCapture(new BufferSource(lying)).problems.map((p) => p.code)).toContain('pcap/bad-length');
+    const ng = readFileSync(join(CAPTURES, 'ndpi', 'doh.pcapng'));
+    const ngCut = analyzeCapture(new BufferSource(ng.subarray(0, ng.length - 100)));
+    expect(ngCut.problems.map((p) => p.code)).toContain('pcapng/truncated-block');
+    expect(() => analyzeCapture(new BufferSource(Buffer.from('not a capture at all')))).toThrow(/not a pcap/);
+  });
+
+  it('stops DNS compression pointer loops', () => {
+    const msg = Buffer.from('1234010000010000000000000000', 'hex');
+    const loop = Buffer.concat([msg.subarray(0, 12), Buffer.from([0xc0, 12, 0, 1, 0, 1])]);
+    expect(parseDns(loop)).toBeNull();
+  });
+
+  it('recognises a periodic beacon', () => {
+    expect(beaconPeriod([0, 60, 120.2, 180.1, 240])).toBe(60);
+    expect(beaconPeriod([0, 5, 90, 91, 300])).toBeNull();
+  });
+
+  it('adds destinations to the scan report, valid against the schema', async () => {
+    const report = await scan({ inputs: [join(CAPTURES, 'ndpi', 'xiaomi.pcap'), join(CAPTURES, 'ndpi', 'doh.pcapng')], cwd: '/', jobs: 1 });
+    expect(report.artefacts.map((a) => a.kind)).toEqual(['capture', 'capture']);
+    expect(report.destinations?.length).toBeGreaterThan(0);
+    for (const d of report.destinations ?? []) expect(d).toMatchObject({ country: null, apps: [] });
+    writeFileSync(join(tempDir(), 'r.json'), JSON.stringify(report));
+  });
+});
