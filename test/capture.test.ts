@@ -7,7 +7,8 @@ import { beaconPeriod } from '../src/capture/analyze-capture.js';
 import { parseDns } from '../src/capture/dns.js';
 import { BufferSource, FileSource } from '../src/io/byte-source.js';
 import { scan } from '../src/scan/scan.js';
-import { CORPUS, requireTool, tempDir } from './helpers.js';
+import AjvModule from 'ajv';
+import { CORPUS, ROOT, requireTool, tempDir } from './helpers.js';
 
 const CAPTURES = join(CORPUS, 'network-captures');
 const captures = ['ndpi', 'pcapdroid'].flatMap((d) => readdirSync(join(CAPTURES, d)).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(CAPTURES, d, f)));
@@ -79,7 +80,38 @@ describe('captures', () => {
     const report = await scan({ inputs: [join(CAPTURES, 'ndpi', 'xiaomi.pcap'), join(CAPTURES, 'ndpi', 'doh.pcapng')], cwd: '/', jobs: 1 });
     expect(report.artefacts.map((a) => a.kind)).toEqual(['capture', 'capture']);
     expect(report.destinations?.length).toBeGreaterThan(0);
-    for (const d of report.destinations ?? []) expect(d).toMatchObject({ country: null, apps: [] });
-    writeFileSync(join(tempDir(), 'r.json'), JSON.stringify(report));
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+    const ajv = new (AjvModule as unknown as typeof AjvModule.default)({ allErrors: true, strict: false });
+    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+    const validate = ajv.compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    // Public addresses get a country; private ones never do.
+    expect(report.destinations?.find((d) => d.ips.includes('1.1.1.1'))?.country).toBe('AU');
+    for (const d of report.destinations ?? []) if (d.ips.every((ip) => /^(10|192\.168|127)\./.test(ip))) expect(d.country).toBeNull();
+  });
+});
+
+describe('the covert upload the 2021 assessment described', () => {
+  it('reports a phone beaconing encrypted data to Singapore as a high-severity transfer, linked to the app that names the host', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const { deriveApk } = await import('./fixtures/apk-builder.js');
+    const { buildDex } = await import('./fixtures/dex-builder.js');
+    const { corpusFile } = await import('./helpers.js');
+    const dir = tempDir();
+    const start = 1_700_000_000;
+    const connections = Array.from({ length: 6 }, (_, i) => ({ ts: start + i * 60, client: '192.168.1.23', server: '161.117.96.10', clientPort: 40000 + i, serverPort: 443, sni: 'sa.api.intl.miui.com', uploadBytes: 1200, downloadBytes: 300 }));
+    const pcap = join(dir, 'phone.pcap');
+    writeFileSync(pcap, buildPcap(connections, [{ ts: start - 1, name: 'sa.api.intl.miui.com', address: '161.117.96.10' }]));
+    // The fixture is a valid capture for tshark too.
+    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['sa.api.intl.miui.com']));
+    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'browser.apk'), entries: { 'classes.dex': buildDex([{ descriptor: 'Lcom/miui/analytics/Sensors;', methods: [{ name: 'flush', strings: ['https://sa.api.intl.miui.com/sa?project=global'] }] }]) } });
+    const report = await scan({ inputs: [apk, pcap], cwd: '/', jobs: 1 });
+    const dest = report.destinations?.find((d) => d.host === 'sa.api.intl.miui.com');
+    expect(dest).toMatchObject({ country: 'SG', connections: 6, periodSeconds: 60, encryptedShare: 1, apps: ['info.guardianproject.urzip'], nameSource: 'sni' });
+    const transfer = report.findings.find((f) => f.detectorId === 'network/transfer-outside-eea');
+    expect(transfer).toMatchObject({ severity: 'high', messageId: 'no-adequacy', evidence: { country: 'SG', periodSeconds: 60 } });
+    expect(report.scan.options.geolocation).toMatch(/nro\.net/);
+    const local = report.destinations?.find((d) => d.ips.includes('192.168.1.1'));
+    expect(local?.country ?? null).toBeNull();
   });
 });

@@ -111,6 +111,11 @@ function observables(report: Report): Map<string, Observable[]> {
     add(e.isIp ? (e.host.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value') : 'domain-name:value', e.host, f.artefactId, f.location.path);
     for (const u of e.urls ?? []) add('url:value', u, f.artefactId, f.location.path);
   }
+  for (const d of report.destinations ?? []) {
+    const path = report.artefacts.find((a) => a.id === d.artefactId)?.path ?? d.host;
+    if (d.nameSource !== 'ip') add('domain-name:value', d.host, d.artefactId, path);
+    for (const ip of d.ips) add(ip.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value', ip, d.artefactId, path);
+  }
   for (const [alias, canonical] of [
     ['file:hashes.SHA256', 'file:hashes.SHA-256'],
     ['file:hashes.SHA1', 'file:hashes.SHA-1'],

@@ -15,6 +15,7 @@ import type { LexiconHit } from '../lexicon/lexicon.js';
 import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat } from '../capture/pcap.js';
+import { countryOf } from '../capture/geo.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
@@ -140,7 +141,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     try {
       const cap = analyzeCapture(src);
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
-      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: null, apps: [], artefactId: a.id })));
+      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), apps: [], artefactId: a.id })));
     } catch (err) {
       out.diag('error', err, path, a.id);
     }

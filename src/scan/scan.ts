@@ -4,6 +4,8 @@ import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
+import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
+import { transferFindings } from '../capture/gdpr.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
 import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
 import { analyzeFile, type FileResult } from './analyze.js';
@@ -127,7 +129,13 @@ export async function scan(options: ScanOptions): Promise<Report> {
   };
   if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
   const destinations = results.flatMap((r) => r.destinations ?? []);
-  if (destinations.length) report.destinations = linkDestinations(destinations, report);
+  if (destinations.length) {
+    report.destinations = linkDestinations(destinations, report);
+    const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
+    report.findings.push(...transferFindings(report.destinations, (id) => paths.get(id) ?? id));
+    report.findings.sort(bySeverityThenPath);
+    report.scan.options.geolocation = `${GEO_ATTRIBUTION}; data built ${geoDataDate()}`;
+  }
   if (options.indicators?.length) {
     report.findings.push(...matchIndicators(report, options.indicators));
     report.findings.sort(bySeverityThenPath);
