@@ -35,6 +35,8 @@ export interface Location {
   className?: string;
   method?: string;
   line?: number;
+  /** Capture frame number (1-based, as Wireshark counts). */
+  frame?: number;
 }
 
 export interface Finding {

@@ -115,3 +115,42 @@ describe('the covert upload the 2021 assessment described', () => {
     expect(local?.country ?? null).toBeNull();
   });
 });
+
+describe('identifier leaks', () => {
+  it('finds identifiers in URLs, headers and bodies, encoded or hashed, with flow, frame and field', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const { createHash } = await import('node:crypto');
+    const imei = '490154203237518';
+    const mac = '3c:5a:b4:01:02:03';
+    const androidId = '9774d56d682e549c';
+    const md5Imei = createHash('md5').update(imei).digest('hex').toUpperCase();
+    const sha256Mac = createHash('sha256').update(mac).digest('hex');
+    const body = `{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d","mail":"${encodeURIComponent('tester@example.org')}","d":"${Buffer.from(`androidid=${androidId}`).toString('base64')}","h":"${md5Imei}","m":"${sha256Mac}"}`;
+    const request = `POST /collect?imei=${imei}&mac=${encodeURIComponent(mac)} HTTP/1.1\r\nHost: tracker.example.cn\r\nX-Device: ${androidId}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const pcap = join(tempDir(), 'leak.pcap');
+    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '192.168.1.23', server: '203.116.0.1', clientPort: 41000, serverPort: 80, httpRequest: request }]));
+    const report = await scan({ inputs: [pcap], cwd: '/', jobs: 1, deviceIds: { imei, mac, androidId } });
+    const leaks = report.findings.filter((f) => f.detectorId === 'network/identifier-leak').map((f) => `${f.evidence.kind}|${f.evidence.field}|${f.evidence.form}`);
+    expect(leaks).toEqual(
+      expect.arrayContaining([
+        'imei|url|plain',
+        'mac-address|url|percent-decoded',
+        'advertising-id|body|plain',
+        'email|body|percent-decoded',
+        'android-id|body|base64',
+        'device-imei|url|plain',
+        'device-imei|body|md5-of-imei-upper',
+        'device-mac|body|sha256-of-mac',
+        'device-androidId|header X-Device|plain',
+      ]),
+    );
+    const imeiLeak = report.findings.find((f) => f.evidence.kind === 'imei');
+    expect(imeiLeak?.location).toMatchObject({ frame: 1 });
+    expect(imeiLeak?.severity).toBe('high');
+  });
+
+  it('does not take numbers that fail the check digit for IMEIs', async () => {
+    const { findLeaks } = await import('../src/capture/leaks.js');
+    expect(findLeaks('id=490154203237519&t=100000000000000', 'url').map((l) => l.kind)).toEqual([]);
+  });
+});

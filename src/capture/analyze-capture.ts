@@ -3,6 +3,7 @@ import { parseDns } from './dns.js';
 import { decodePacket, type DecodeFailure } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
 import { parseClientHello, parseHttpRequests } from './tls.js';
+import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**
  * Turns a capture into flows and destinations: per 5-tuple the bytes each way, timing, and the first
@@ -27,6 +28,8 @@ export interface Flow {
   alpn?: string[];
   ja3?: string;
   http?: Array<{ method: string; host: string | null; path: string }>;
+  /** Identifiers found in the plaintext the client sent. */
+  leaks?: Leak[];
   protocol: string;
   encrypted: boolean;
 }
@@ -69,7 +72,7 @@ interface FlowState extends Flow {
   nextSeq?: number;
 }
 
-export function analyzeCapture(src: ByteSource): CaptureAnalysis {
+export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): CaptureAnalysis {
   const problems: CaptureProblem[] = [];
   const names = new Map<string, string>();
   const flows = new Map<string, FlowState>();
@@ -138,7 +141,13 @@ export function analyzeCapture(src: ByteSource): CaptureAnalysis {
     }
     const { up: _up, upLen: _upLen, nextSeq: _nextSeq, ...flow } = f;
     if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: 'tls', encrypted: true, ...(http.length ? { http } : {}) });
-    else if (http.length) Object.assign(flow, { http, protocol: 'http' });
+    else if (http.length) {
+      // Each request of the stream, split at its start line, checked for identifiers.
+      const text = prefix.toString('latin1');
+      const starts = [...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g)].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
+      const leaks = starts.flatMap((st, i) => httpRequestLeaks(text.slice(st, starts[i + 1] ?? text.length), device));
+      Object.assign(flow, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}) });
+    }
     else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(flow, { protocol: 'quic', encrypted: true });
     else if (DNS_PORTS.has(f.serverPort)) flow.protocol = 'dns';
     else if (f.serverPort === 853) Object.assign(flow, { protocol: 'dot', encrypted: true });

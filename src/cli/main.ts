@@ -31,6 +31,16 @@ function parseJobs(v: string): number {
   return n;
 }
 
+function parseDeviceIds(v: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(',')) {
+    const i = pair.indexOf('=');
+    if (i <= 0 || i === pair.length - 1) throw new InvalidArgumentError(`expected name=value pairs, got ${JSON.stringify(pair)}`);
+    out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+  }
+  return out;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -130,6 +140,7 @@ Examples:
     .option('--no-cache', 'analyse every file again even when the store knows its content')
     .option('--no-hidden-lists', 'skip the search for encoded, compressed and encrypted keyword lists')
     .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
+    .option('--device-id <pairs>', 'the device\'s own identifiers to find in traffic, also hashed: imei=…,mac=…,androidId=…', parseDeviceIds)
     .option('--yara <path>', 'YARA rule file or folder (repeatable; rules added to the store are always used)', collect, [] as string[])
     .option('--iocs <file>', 'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)', collect, [] as string[])
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
@@ -150,6 +161,7 @@ Examples:
           hiddenLists: opts.hiddenLists !== false,
           indicators: loadIndicatorSets(opts.iocs as string[], store),
           yara: (opts.yara as string[]).map((p) => resolve(p)),
+          ...(opts.deviceId ? { deviceIds: opts.deviceId as Record<string, string> } : {}),
           yaraSources: (store?.ruleSources() ?? []).filter((r) => !(opts.yara as string[]).some((p) => r.path.startsWith(resolve(p)))),
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });

@@ -16,6 +16,7 @@ import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Sig
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
+import { leakFindings } from '../capture/leak-findings.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
@@ -57,6 +58,8 @@ export interface AnalyzeContext {
   yara?: YaraRules;
   /** Also compute MD5 and SHA-1 of files (indicators name files that way); SHA-256 is always computed. */
   fileDigests?: boolean;
+  /** The audited device's own identifiers, to find in traffic also as hashes. */
+  deviceIds?: Record<string, string>;
   detectors: DetectorContext;
 }
 
@@ -139,7 +142,8 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   if (captureFormat(head)) {
     const a = out.artefact('capture', path, parentId, digest);
     try {
-      const cap = analyzeCapture(src);
+      const cap = analyzeCapture(src, ctx.deviceIds ?? {});
+      out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), apps: [], artefactId: a.id })));
     } catch (err) {

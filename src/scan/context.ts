@@ -20,6 +20,8 @@ export interface AnalyzeSettings {
   yaraCompiled?: SerializedRules;
   /** Compute MD5 and SHA-1 of files too (when indicators may name them so). */
   fileDigests?: boolean;
+  /** The device's own identifiers (imei, mac, androidId...), searched in traffic also as hashes. */
+  deviceIds?: Record<string, string>;
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
@@ -27,6 +29,7 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
     limits: settings.limits,
     hiddenLists: settings.hiddenLists !== false,
     fileDigests: settings.fileDigests === true,
+    ...(settings.deviceIds ? { deviceIds: settings.deviceIds } : {}),
     ...(settings.yaraCompiled ? { yara: deserializeRules(settings.yaraCompiled) } : settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
     detectors: {
       lexicon: loadDefaultLexicon(),
@@ -43,7 +46,7 @@ export function analyzerKey(settings: AnalyzeSettings): string {
   const h = createHash('sha256');
   h.update(`candor ${VERSION}\nlexicon ${LEXICON_VERSION}\n`);
   for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
-  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false, fileDigests: settings.fileDigests === true }));
+  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false, fileDigests: settings.fileDigests === true, deviceIds: settings.deviceIds ?? {} }));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
   for (const r of settings.yaraSources ?? []) h.update(`yara ${r.path}\n${r.source}\n`);
   return h.digest('hex').slice(0, 32);

@@ -34,6 +34,8 @@ export interface ScanOptions {
   hiddenLists?: boolean;
   /** STIX 2.1 indicator sets to match against everything the scan saw. */
   indicators?: IndicatorSet[];
+  /** The audited device's identifiers (imei, mac, androidId...), looked for in traffic also as hashes. */
+  deviceIds?: Record<string, string>;
   /** YARA rule files or folders, and rule sources kept in a store. */
   yara?: string[];
   yaraSources?: RuleSource[];
@@ -63,6 +65,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     trackersPath: options.trackersPath ?? null,
     hiddenLists: options.hiddenLists !== false,
     fileDigests: (options.indicators?.length ?? 0) > 0,
+    ...(options.deviceIds && Object.keys(options.deviceIds).length ? { deviceIds: options.deviceIds } : {}),
     ...(usable.length && yaraCompiled ? { yaraSources: usable, yaraCompiled } : {}),
   };
   const key = analyzerKey(settings);
