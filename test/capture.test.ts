@@ -154,3 +154,43 @@ describe('identifier leaks', () => {
     expect(findLeaks('id=490154203237519&t=100000000000000', 'url').map((l) => l.kind)).toEqual([]);
   });
 });
+
+describe('HAR', () => {
+  it('reads real HAR files from browsers, mitmproxy and Charles: one destination per host', async () => {
+    const dir = join(CAPTURES, 'har');
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.har'))) {
+      const hosts = JSON.parse(spawnSync('python3', ['-c', 'import json,sys\nfrom urllib.parse import urlparse\nd=json.load(open(sys.argv[1]))\nprint(json.dumps(sorted({urlparse(e["request"]["url"]).hostname.lower() for e in d["log"]["entries"] if urlparse(e["request"]["url"]).hostname})))', join(dir, f)], { encoding: 'utf8' }).stdout);
+      const report = await scan({ inputs: [join(dir, f)], cwd: '/', jobs: 1 });
+      expect(report.artefacts.map((a) => a.kind), f).toEqual(['capture']);
+      expect((report.destinations ?? []).map((d) => d.host).sort(), f).toEqual(hosts);
+    }
+  });
+
+  it('finds a blocklist downloaded in clear and an identifier sent with it', async () => {
+    const { POLITICAL_TERMS } = await import('./fixtures/lists.js');
+    const har = {
+      log: {
+        version: '1.2',
+        entries: [
+          {
+            startedDateTime: '2026-01-01T00:00:00Z',
+            serverIPAddress: '161.117.96.10',
+            request: { method: 'GET', url: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x&imei=490154203237518', headers: [], headersSize: 200, bodySize: 0 },
+            response: { status: 200, headers: [], content: { mimeType: 'application/json', encoding: 'base64', text: Buffer.from(JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 9, cacheTime: 43200000 })).toString('base64') }, headersSize: 100, bodySize: 900 },
+          },
+        ],
+      },
+    };
+    const file = join(tempDir(), 'phone.har');
+    writeFileSync(file, JSON.stringify(har));
+    const report = await scan({ inputs: [file], cwd: '/', jobs: 1 });
+    const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
+    expect(list).toMatchObject({ severity: 'high', location: { entry: expect.stringContaining('/filter/text') } });
+    expect(list?.evidence.termCount).toBe(POLITICAL_TERMS.length);
+    expect(report.findings.find((f) => f.detectorId === 'network/identifier-leak')?.evidence).toMatchObject({ kind: 'imei', value: '490154203237518', scheme: 'http' });
+    expect(report.destinations?.[0]).toMatchObject({ host: 'globalapi.ad.xiaomi.com', country: 'SG' });
+    writeFileSync(file, '{"log": {"entries": 5}}');
+    const bad = await scan({ inputs: [file], cwd: '/', jobs: 1 });
+    expect(bad.diagnostics.map((d) => d.code)).toContain('har/no-entries');
+  });
+});

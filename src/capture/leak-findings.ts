@@ -1,6 +1,7 @@
 import { shortHash } from '../io/hash.js';
 import type { Artefact, Finding, Severity } from '../model.js';
 import type { Flow } from './analyze-capture.js';
+import type { Leak } from './leaks.js';
 
 /** Identifier leaks found in plaintext flows, as findings naming the flow, frame, field and form. */
 
@@ -29,4 +30,24 @@ export function leakFindings(flows: Flow[], capture: Artefact): Finding[] {
     }
   }
   return out;
+}
+
+/** Leaks in HAR requests; over HTTPS the recipient still learns them, but nobody on the path does. */
+export function harLeakFindings(leaks: Array<Leak & { host: string; entry: number; scheme: string }>, har: Artefact): Finding[] {
+  return leaks.map((l) => {
+    const clear = l.scheme === 'http' || l.scheme === 'ws';
+    return {
+      detectorId: LEAK_DETECTOR.id,
+      detectorVersion: LEAK_DETECTOR.version,
+      messageId: 'leak',
+      severity: clear ? (l.kind.startsWith('device-') ? 'high' : (SEVERITY[l.kind] ?? 'medium')) : 'low',
+      confidence: 'medium',
+      tags: ['privacy', 'identifier-leak', 'network', ...(clear ? ['cleartext'] : [])],
+      message: `${l.kind} sent ${clear ? 'in clear ' : ''}to ${l.host} in the ${l.field}${l.form === 'plain' ? '' : ` (${l.form})`}`,
+      artefactId: har.id,
+      location: { path: har.path, line: l.entry },
+      evidence: { kind: l.kind, value: l.value, field: l.field, form: l.form, host: l.host, scheme: l.scheme, entry: l.entry, excerpt: l.value },
+      fingerprint: shortHash(`${LEAK_DETECTOR.id}|${har.sha256}|${l.entry}|${l.kind}|${l.value}|${l.field}`, 32),
+    };
+  });
 }

@@ -1,4 +1,14 @@
 import { createHash } from 'node:crypto';
+import { parse } from 'tldts';
+
+/** An address whose domain has a real public suffix and a registrable name (cookie fields such as
+ * `clicks@0.scroll` look like addresses but are not). */
+function isEmail(m: string): boolean {
+  const [local, domain] = m.split('@');
+  if (!/[a-z]/i.test(local)) return false;
+  const p = parse(domain);
+  return p.isIcann === true && !!p.domain && !/^\d/.test(p.domain);
+}
 
 /**
  * Identifiers in plaintext traffic: IMEI/MEID (Luhn-checked), IMSI, ICCID (Luhn), Android ID, advertising
@@ -32,13 +42,14 @@ function luhn(digits: string): boolean {
 }
 
 const PATTERNS: Array<{ kind: string; re: RegExp; check?: (m: string) => boolean }> = [
-  { kind: 'imei', re: /(?<![0-9])(\d{15})(?![0-9])/g, check: (m) => luhn(m) && !/^0+$/.test(m) && !/^(\d)\1+$/.test(m) },
+  // A bare 15-digit number passes the Luhn check one time in ten: an IMEI needs a field that names it.
+  { kind: 'imei', re: /(?:imei|meid|device_?id|deviceid|did)["'=:\s]+(\d{15})(?![0-9])/gi, check: (m) => luhn(m) && !/^(\d)\1+$/.test(m) },
   { kind: 'iccid', re: /(?<![0-9])(89\d{17,18})(?![0-9])/g, check: luhn },
   { kind: 'imsi', re: /(?:imsi|subscriberid)["'=:\s]+(\d{14,15})(?![0-9])/gi },
   { kind: 'android-id', re: /(?:android_?id|androidid|aid)["'=:\s]+([0-9a-f]{16})(?![0-9a-f])/gi },
   { kind: 'advertising-id', re: /(?:gaid|adid|advertising_?id|idfa|oaid)["'=:\s]+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/gi },
   { kind: 'mac-address', re: /(?<![0-9a-f:])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?![0-9a-f:])/gi, check: (m) => !/^(00[:-]){5}00$/i.test(m) && !/^(ff[:-]){5}ff$/i.test(m) },
-  { kind: 'email', re: /([a-z0-9._%+-]{1,64}@[a-z0-9.-]+\.[a-z]{2,24})/gi },
+  { kind: 'email', re: /([a-z0-9._%+-]{1,64}@[a-z0-9.-]+\.[a-z]{2,24})(?![a-z0-9.-])/gi, check: isEmail },
   { kind: 'phone-number', re: /(?:phone|mobile|msisdn|tel)["'=:\s]+(\+?\d[\d -]{7,16}\d)/gi },
   { kind: 'gps', re: /(?:lat(?:itude)?)["'=:\s]+(-?\d{1,2}\.\d{3,})[\s\S]{0,40}?(?:lon|lng|longitude)["'=:\s]+(-?\d{1,3}\.\d{3,})/gi },
   { kind: 'serial-number', re: /(?:serial(?:no|_?number)?|sn)["'=:\s]+([A-Z0-9]{8,20})(?![A-Z0-9])/g },

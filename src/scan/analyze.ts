@@ -16,7 +16,8 @@ import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Sig
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
-import { leakFindings } from '../capture/leak-findings.js';
+import { harLeakFindings, leakFindings } from '../capture/leak-findings.js';
+import { analyzeHar, looksLikeHar } from '../capture/har.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
@@ -151,6 +152,13 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     }
     return;
   }
+  if (head[0] === 0x7b || head[0] === 0x20 || head[0] === 0x0a || head[0] === 0xef) {
+    const start = src.read(0, Math.min(src.size, 512)).toString('utf8');
+    if (looksLikeHar(start) && src.size <= ctx.limits.maxTextBytes * 8) {
+      analyzeHarFile(src, path, parentId, digest, ctx, out);
+      return;
+    }
+  }
   const startsWithDex = head.length >= 4 && head.toString('latin1', 0, 4) === 'dex\n';
   let dir: ZipDirectory | null = null;
   let zipError: unknown = null;
@@ -197,6 +205,23 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   const a = out.artefact('file', path, parentId, digest);
   out.diagnostics.push({ level: 'warning', code: 'input/unknown-format', message: 'not an APK, DEX, ELF, zip or text file', path, artefactId: a.id });
+}
+
+function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, digest: Digests, ctx: AnalyzeContext, out: Collector): void {
+  const a = out.artefact('capture', path, parentId, digest);
+  let har;
+  try {
+    har = analyzeHar(src.read(0, src.size).toString('utf8'), ctx.deviceIds ?? {});
+  } catch (err) {
+    out.diag('error', err, path, a.id);
+    return;
+  }
+  out.destinations.push(...har.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? ''), apps: [], artefactId: a.id })));
+  out.findings.push(...harLeakFindings(har.leaks, a));
+  // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
+  const model = emptyModel(a);
+  for (const r of har.responses) model.texts.push({ artefactId: a.id, location: { path, entry: r.url, line: r.entry }, encoding: 'utf-8', encodings: [], origin: 'entry', text: r.text });
+  finishModel(model, ctx, out, false, 'text-blob');
 }
 
 function emptyModel(artefact: Artefact): ApkModel {
@@ -382,7 +407,7 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
 }
 
 /** Derives list candidates, runs the detectors and records the app. */
-function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean): void {
+function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
   const blobs: TextBlob[] = [...model.texts];
   const lexicon = ctx.detectors.lexicon;
   for (const { artefact, dex } of model.dexes) {
@@ -401,7 +426,8 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
   if (model.opaque.length > 0 && ctx.hiddenLists !== false) blobs.push(...recoverHiddenText(model, ctx, out));
-  const { findings, diagnostics } = runDetectors(DETECTORS, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
+  const detectors = only ? DETECTORS.filter((d) => d.meta.input === only) : DETECTORS;
+  const { findings, diagnostics } = runDetectors(detectors, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
   linkListFindings(findings);
   out.findings.push(...findings);
   out.diagnostics.push(...diagnostics);

@@ -14,7 +14,7 @@ export interface InputFile {
   size: number;
 }
 
-const TEXT_NAMES = /\.(txt|json|xml|csv|dat|cfg|conf|ini|properties|lst|list|pcap|pcapng|cap)$/i;
+const TEXT_NAMES = /\.(txt|json|xml|csv|dat|cfg|conf|ini|properties|lst|list|pcap|pcapng|cap|har)$/i;
 const MAX_FILES = 1_000_000;
 
 export function expandInputs(paths: string[], cwd: string): { files: InputFile[]; diagnostics: Diagnostic[] } {
