@@ -1,17 +1,18 @@
 /**
  * Side-by-side benchmark: Candor against the tools a user would otherwise pick, on the same inputs, in
- * one run. Prints a table and the ratios. Needs Debian's androguard, dexdump, aapt and GNU time
- * (`apt-get install androguard dexdump aapt time`) and a built Candor (`npm run build`).
+ * one run. Prints a table and the ratios. Needs Debian's androguard, dexdump, aapt, tshark and GNU time
+ * (`apt-get install androguard dexdump aapt tshark time`) and a built Candor (`npm run build`).
  *
  *   npm run bench            all inputs
  *   npm run bench -- --quick the five largest only
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InflateBudget, readEntry, readZipDirectory } from '../src/containers/zip.js';
-import { BufferSource } from '../src/io/byte-source.js';
+import { BufferSource, FileSource } from '../src/io/byte-source.js';
+import { analyzeCapture } from '../src/capture/analyze-capture.js';
 import { DEFAULT_LIMITS } from '../src/io/limits.js';
 import { analyzeFile } from '../src/scan/analyze.js';
 import { buildContext } from '../src/scan/context.js';
@@ -159,4 +160,32 @@ function main(): void {
   process.stdout.write(`Worst peak memory / uncompressed DEX size (APKs with >1 MB of DEX): ${worstMemoryRatio.toFixed(1)}x\n`);
 }
 
+/** Captures: Candor's full analysis against tshark's field extraction, and throughput on a large capture. */
+function benchCaptures(cli: string): void {
+  const dir = join(ROOT, '..', 'shared', 'corpus', 'network-captures', 'ndpi');
+  const files = readdirSync(dir).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(dir, f));
+  const tshark = (f: string) => timed('tshark', ['-r', f, '-T', 'fields', '-e', 'ip.dst', '-e', 'tls.handshake.extensions_server_name', '-e', 'dns.qry.name']);
+  let candorTotal = 0;
+  let tsharkTotal = 0;
+  const t0 = performance.now();
+  for (const f of files) analyzeCapture(new FileSource(f));
+  candorTotal = (performance.now() - t0) / 1000;
+  for (const f of files) tsharkTotal += tshark(f).seconds;
+  process.stdout.write(`\nCaptures: ${files.length} nDPI captures, Candor full analysis (warm) ${candorTotal.toFixed(2)} s vs tshark field extraction ${tsharkTotal.toFixed(2)} s: ${(tsharkTotal / candorTotal).toFixed(1)}x faster\n`);
+  // A large capture: the records of real captures repeated to about 150 MB.
+  const big = join(WORK, 'big.pcap');
+  const src = readFileSync(join(dir, 'android.pcap'));
+  const body = src.subarray(24);
+  const copies = Math.ceil((150 * 1024 * 1024) / body.length);
+  const fd = openSync(big, 'w');
+  writeSync(fd, src.subarray(0, 24));
+  for (let i = 0; i < copies; i++) writeSync(fd, body);
+  closeSync(fd);
+  const size = statSync(big).size / 1048576;
+  const ours = timed(process.execPath, [cli, 'scan', big, '--no-db', '--format', 'json', '--out', join(WORK, 'big.json'), '-q', '--jobs', '1']);
+  const theirs = tshark(big);
+  process.stdout.write(`Large capture (${size.toFixed(0)} MB): Candor ${ours.seconds.toFixed(2)} s (${(size / ours.seconds).toFixed(0)} MB/s, ${ours.maxRssMb.toFixed(0)} MB peak) vs tshark ${theirs.seconds.toFixed(2)} s (${theirs.maxRssMb.toFixed(0)} MB peak): ${(theirs.seconds / ours.seconds).toFixed(1)}x\n`);
+}
+
 main();
+benchCaptures(join(ROOT, 'dist', 'cli', 'run.js'));

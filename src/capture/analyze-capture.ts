@@ -65,6 +65,8 @@ const PREFIX_BYTES = 16 * 1024;
 /** DNS, multicast DNS and LLMNR share the DNS message format. */
 const DNS_PORTS = new Set([53, 5353, 5355]);
 const MAX_FLOWS = 200_000;
+/** All flows' retained client bytes together: past this, new flows keep totals only. */
+const MAX_RETAINED = 64 * 1024 * 1024;
 
 interface FlowState extends Flow {
   up: Buffer[];
@@ -80,6 +82,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   const dnsQueries = new Set<string>();
   const skipped: Record<DecodeFailure, number> = { link: 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
   let packets = 0;
+  let retained = 0;
   for (const pkt of readCapture(src, problems, names)) {
     packets++;
     const seg = decodePacket(pkt.linkType, pkt.data);
@@ -116,7 +119,8 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     if (upward) {
       flow.bytesUp += seg.length;
       // Keep the client's first bytes in order (TCP by sequence number, duplicates dropped).
-      if (seg.payload.length && flow.upLen < PREFIX_BYTES) {
+      if (seg.payload.length && flow.upLen < PREFIX_BYTES && retained < MAX_RETAINED) {
+        const before = flow.upLen;
         if (seg.proto === 'udp') {
           if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
         } else if (flow.nextSeq === undefined || seg.seq === flow.nextSeq) {
@@ -125,6 +129,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
           flow.upLen += part.length;
           flow.nextSeq = ((seg.seq ?? 0) + seg.payload.length) >>> 0;
         }
+        retained += flow.upLen - before;
       }
       if (seg.proto === 'tcp' && seg.syn && !seg.ack) flow.nextSeq = ((seg.seq ?? 0) + 1) >>> 0;
     } else flow.bytesDown += seg.length;
