@@ -1,4 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
+import type { Destination as ModelDestination } from '../model.js';
 import { parseDns } from './dns.js';
 import { decodePacket, type DecodeFailure } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
@@ -34,23 +35,8 @@ export interface Flow {
   encrypted: boolean;
 }
 
-export interface Destination {
-  host: string;
-  ips: string[];
-  ports: number[];
-  protocols: string[];
-  bytesUp: number;
-  bytesDown: number;
-  connections: number;
-  firstSeen: string;
-  lastSeen: string;
-  /** Seconds between connections when they come at a steady rhythm (a beacon), else null. */
-  periodSeconds: number | null;
-  /** Share of bytes that travelled inside TLS or QUIC. */
-  encryptedShare: number;
-  nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
-  sampleFrames: number[];
-}
+/** A destination as one capture sees it; the scan adds the country, the apps and the artefact. */
+export type Destination = Omit<ModelDestination, 'country' | 'apps' | 'artefactId'>;
 
 export interface CaptureAnalysis {
   packets: number;

@@ -1,3 +1,5 @@
+import { ipv6 } from './pcap.js';
+
 /**
  * DNS messages (RFC 1035), read far enough to map answers back to names: questions, and A, AAAA and
  * CNAME answers. Compression pointers are followed a bounded number of times, so a pointer loop ends
@@ -35,33 +37,14 @@ export function parseDns(b: Buffer): DnsMessage | null {
     const rd = n.next + 10;
     if (rd + rdlen > b.length) return msg;
     if (type === 1 && rdlen === 4) msg.answers.push({ name: n.name, type: 'A', value: `${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` });
-    else if (type === 28 && rdlen === 16) {
-      const parts: string[] = [];
-      for (let k = 0; k < 16; k += 2) parts.push(b.readUInt16BE(rd + k).toString(16));
-      msg.answers.push({ name: n.name, type: 'AAAA', value: compressV6(parts) });
-    } else if (type === 5) {
+    else if (type === 28 && rdlen === 16) msg.answers.push({ name: n.name, type: 'AAAA', value: ipv6(b.subarray(rd, rd + 16)) });
+    else if (type === 5) {
       const c = readName(b, rd);
       if (c) msg.answers.push({ name: n.name, type: 'CNAME', value: c.name });
     }
     p = rd + rdlen;
   }
   return msg;
-}
-
-function compressV6(parts: string[]): string {
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (parts[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && parts[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) (best = i), (bestLen = j - i);
-    i = j;
-  }
-  return best < 0 ? parts.join(':') : `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLen).join(':')}`;
 }
 
 export function readName(b: Buffer, start: number): { name: string; next: number } | null {

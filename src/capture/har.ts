@@ -1,6 +1,5 @@
 import { MalformedInputError } from '../io/errors.js';
-import type { Destination } from '../model.js';
-import { beaconPeriod } from './analyze-capture.js';
+import { beaconPeriod, type Destination as CaptureDestination } from './analyze-capture.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**
@@ -19,7 +18,7 @@ interface HarEntry {
 
 export interface HarAnalysis {
   entries: number;
-  destinations: Array<Omit<Destination, 'country' | 'apps' | 'artefactId'>>;
+  destinations: CaptureDestination[];
   leaks: Array<Leak & { host: string; entry: number; scheme: string }>;
   responses: Array<{ entry: number; url: string; text: string }>;
 }
