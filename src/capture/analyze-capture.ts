@@ -93,8 +93,9 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     }
     if (!flow) {
       if (flows.size >= MAX_FLOWS) continue;
-      // The side that speaks first (or sends the bare SYN) is the client.
-      const isReply = seg.proto === 'tcp' && seg.syn && seg.ack;
+      // The side that speaks first (or sends the bare SYN) is the client; a first packet seen from a
+      // well-known port to an ephemeral one is a reply whose request was not captured.
+      const isReply = (seg.proto === 'tcp' && seg.syn && seg.ack) || (!(seg.proto === 'tcp' && seg.syn) && seg.sport < 1024 && seg.dport >= 1024);
       const [client, cport, server, sport] = isReply ? [seg.dst, seg.dport, seg.src, seg.sport] : [seg.src, seg.sport, seg.dst, seg.dport];
       flow = { proto: seg.proto, client, clientPort: cport, server, serverPort: sport, firstFrame: pkt.frame, firstSeen: pkt.ts, lastSeen: pkt.ts, bytesUp: 0, bytesDown: 0, packets: 0, protocol: seg.proto, encrypted: false, up: [], upLen: 0 };
       flows.set(`${seg.proto} ${client}:${cport} ${server}:${sport}`, flow);

@@ -36,8 +36,8 @@ export function renderHtml(report: Report): string {
       return `<rect x="${i * 80 + 18}" y="${112 - h}" width="44" height="${h}" rx="3" fill="${fills[k]}"/><text x="${i * 80 + 40}" y="${106 - h}" text-anchor="middle" font-size="12">${s.findings[k]}</text><text x="${i * 80 + 40}" y="130" text-anchor="middle" font-size="12">${k}</text>`;
     })
     .join('')}</svg>`;
-  const lists = report.findings.filter((f) => f.detectorId.startsWith('censorship/'));
-  const others = report.findings.filter((f) => !f.detectorId.startsWith('censorship/'));
+  const lists = report.findings.filter((f) => f.detectorId === 'censorship/keyword-list');
+  const others = report.findings.filter((f) => f.detectorId !== 'censorship/keyword-list');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src data:; base-uri 'none'; form-action 'none'">

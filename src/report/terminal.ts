@@ -38,7 +38,7 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
     }
     if (report.destinations.length > 20) lines.push(`  … and ${report.destinations.length - 20} more`);
   }
-  const lists = report.findings.filter((f) => f.detectorId.startsWith('censorship/'));
+  const lists = report.findings.filter((f) => f.detectorId === 'censorship/keyword-list');
   if (lists.length > 0) {
     lines.push('', 'Keyword lists:');
     for (const f of lists.slice(0, 20)) {
@@ -48,7 +48,7 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
     }
   }
   const min = options.minSeverity ?? 'low';
-  const top = report.findings.filter((f: Finding) => severityRank(f.severity) >= severityRank(min) && !f.detectorId.startsWith('censorship/'));
+  const top = report.findings.filter((f: Finding) => severityRank(f.severity) >= severityRank(min) && f.detectorId !== 'censorship/keyword-list');
   if (top.length > 0) {
     lines.push('', `Findings (${min} and above):`);
     for (const f of top.slice(0, MAX_FINDINGS)) lines.push(`  ${c(f.severity, f.severity.toUpperCase().padEnd(8))} ${f.detectorId.padEnd(26)} ${clean(f.message)}`);
