@@ -21,6 +21,14 @@ function tshark(file: string, filter: string, field: string): Set<string> {
 describe('captures', () => {
   requireTool('tshark');
 
+  it('decrypts QUIC v1, v2 and draft-29 Initial packets and reads their server names', () => {
+    const sni = (f: string) => [...new Set(analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', f))).flows.filter((x) => x.proto === 'udp' && x.sni).map((x) => x.sni))];
+    expect(sni('quic-29.pcap')).toEqual(['localhost']);
+    expect(sni('quic-v2.pcapng')).toEqual(['test']);
+    const flow = analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', 'quic-v2.pcapng'))).flows.find((x) => x.sni === 'test');
+    expect(flow).toMatchObject({ protocol: 'quic', encrypted: true });
+  });
+
   it(`finds the same DNS queries and TLS server names as tshark in ${captures.length} real captures`, () => {
     const mismatches: string[] = [];
     let names = 0;
@@ -28,7 +36,8 @@ describe('captures', () => {
       const r = analyzeCapture(new FileSource(file));
       const dns = tshark(file, 'udp && dns.flags.response == 0', 'dns.qry.name');
       const ours = new Set(r.dnsQueries);
-      const sni = tshark(file, 'tcp && tls.handshake.type == 1', 'tls.handshake.extensions_server_name');
+      // TLS over TCP and the TLS inside QUIC Initial packets, which Candor decrypts as tshark does.
+      const sni = tshark(file, '(tcp || quic) && tls.handshake.type == 1', 'tls.handshake.extensions_server_name');
       const ourSni = new Set(r.flows.map((f) => f.sni).filter((s): s is string => !!s));
       const diff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
       if (diff(dns, ours).length || diff(ours, dns).length) mismatches.push(`${file} dns: tshark-only ${diff(dns, ours).join(' ')} ours-only ${diff(ours, dns).join(' ')}`);

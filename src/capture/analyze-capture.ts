@@ -5,6 +5,7 @@ import { decodePacket, type DecodeFailure } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
 import { parseClientHello, parseHttpRequests } from './tls.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
+import { cryptoStream, quicInitialCrypto } from './quic.js';
 
 /**
  * Turns a capture into flows and destinations: per 5-tuple the bytes each way, timing, and the first
@@ -58,6 +59,8 @@ interface FlowState extends Flow {
   up: Buffer[];
   upLen: number;
   nextSeq?: number;
+  /** CRYPTO frames from the client's QUIC Initial packets, by offset. */
+  quic?: Array<[number, Buffer]>;
 }
 
 export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): CaptureAnalysis {
@@ -106,6 +109,11 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     if (upward) {
       flow.bytesUp += seg.length;
       // Keep the client's first bytes in order (TCP by sequence number, duplicates dropped).
+      // QUIC: decrypt the client's Initial packets while the ClientHello may still be incomplete.
+      if (seg.proto === 'udp' && seg.payload.length > 20 && (seg.payload[0] & 0x80) && (flow.quic?.length ?? 0) < 16) {
+        const init = quicInitialCrypto(seg.payload);
+        if (init) (flow.quic ??= []).push(...init.chunks);
+      }
       if (seg.payload.length && flow.upLen < PREFIX_BYTES && retained < MAX_RETAINED) {
         const before = flow.upLen;
         if (seg.proto === 'udp') {
@@ -124,15 +132,16 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   const out: Flow[] = [];
   for (const f of flows.values()) {
     const prefix = Buffer.concat(f.up);
-    let hello = f.proto === 'tcp' ? parseClientHello(prefix) : null;
+    const quicHello = f.quic?.length ? cryptoStream(f.quic) : null;
+    let hello = f.proto === 'tcp' ? parseClientHello(prefix) : quicHello ? parseClientHello(quicHello) : null;
     const http = f.proto === 'tcp' && !hello ? parseHttpRequests(prefix) : [];
     // Through an HTTP proxy, the TLS handshake follows the CONNECT request in the same stream.
     if (!hello && http[0]?.method === 'CONNECT') {
       const end = prefix.indexOf('\r\n\r\n');
       if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
     }
-    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, ...flow } = f;
-    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: 'tls', encrypted: true, ...(http.length ? { http } : {}) });
+    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ...flow } = f;
+    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
     else if (http.length) {
       // Each request of the stream, split at its start line, checked for identifiers.
       const text = prefix.toString('latin1');
