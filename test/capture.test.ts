@@ -74,6 +74,27 @@ describe('captures', () => {
     expect(() => analyzeCapture(new BufferSource(Buffer.from('not a capture at all')))).toThrow(/not a pcap/);
   });
 
+  it('reassembles fragmented datagrams and out-of-order TCP segments', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const pcap = join(tempDir(), 'reorder.pcap');
+    writeFileSync(
+      pcap,
+      buildPcap(
+        [
+          { ts: 1_700_000_010, client: '192.168.1.23', server: '203.116.0.1', clientPort: 42000, serverPort: 443, sni: 'reordered.example.sg', helloOutOfOrder: true },
+          { ts: 1_700_000_020, client: '192.168.1.23', server: '203.116.0.9', clientPort: 42001, serverPort: 8080, uploadBytes: 100 },
+        ],
+        [{ ts: 1_700_000_000, name: 'fragmented.example.org', address: '203.116.0.9', fragmented: true }],
+      ),
+    );
+    const r = analyzeCapture(new FileSource(pcap));
+    expect(r.flows.find((f) => f.serverPort === 443)?.sni).toBe('reordered.example.sg');
+    expect(r.skipped.fragment).toBe(0);
+    // The DNS answer arrived in two fragments, the second first; its name now labels the address.
+    expect(r.destinations.find((d) => d.ips.includes('203.116.0.9'))).toMatchObject({ host: 'fragmented.example.org', nameSource: 'dns' });
+    expect(tshark(pcap, 'dns.flags.response == 1', 'dns.qry.name')).toEqual(new Set(['fragmented.example.org']));
+  });
+
   it('stops DNS compression pointer loops', () => {
     const msg = Buffer.from('1234010000010000000000000000', 'hex');
     const loop = Buffer.concat([msg.subarray(0, 12), Buffer.from([0xc0, 12, 0, 1, 0, 1])]);

@@ -1,7 +1,7 @@
 import type { ByteSource } from '../io/byte-source.js';
 import type { Destination as ModelDestination } from '../model.js';
 import { parseDns } from './dns.js';
-import { decodePacket, type DecodeFailure } from './packets.js';
+import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
 import { parseClientHello, parseHttpRequests } from './tls.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
@@ -59,6 +59,8 @@ interface FlowState extends Flow {
   up: Buffer[];
   upLen: number;
   nextSeq?: number;
+  /** Client segments that arrived ahead of the next expected sequence number. */
+  ahead?: Array<{ seq: number; data: Buffer }>;
   /** CRYPTO frames from the client's QUIC Initial packets, by offset. */
   quic?: Array<[number, Buffer]>;
 }
@@ -72,9 +74,15 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   const skipped: Record<DecodeFailure, number> = { link: 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
   let packets = 0;
   let retained = 0;
+  const fragments = new FragmentReassembler();
   for (const pkt of readCapture(src, problems, names)) {
     packets++;
-    const seg = decodePacket(pkt.linkType, pkt.data);
+    const decoded = decodePacket(pkt.linkType, pkt.data);
+    let seg: Segment | DecodeFailure | null;
+    if (typeof decoded !== 'string' && 'key' in decoded) {
+      seg = fragments.add(decoded);
+      if (seg === null) continue;
+    } else seg = decoded;
     if (typeof seg === 'string') {
       skipped[seg]++;
       continue;
@@ -118,11 +126,8 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
         const before = flow.upLen;
         if (seg.proto === 'udp') {
           if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
-        } else if (flow.nextSeq === undefined || seg.seq === flow.nextSeq) {
-          const part = seg.payload.subarray(0, PREFIX_BYTES - flow.upLen);
-          flow.up.push(Buffer.from(part));
-          flow.upLen += part.length;
-          flow.nextSeq = ((seg.seq ?? 0) + seg.payload.length) >>> 0;
+        } else {
+          appendInOrder(flow, seg.seq ?? 0, seg.payload);
         }
         retained += flow.upLen - before;
       }
@@ -140,7 +145,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
       const end = prefix.indexOf('\r\n\r\n');
       if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
     }
-    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ...flow } = f;
+    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, ...flow } = f;
     if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
     else if (http.length) {
       // Each request of the stream, split at its start line, checked for identifiers.
@@ -155,6 +160,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     out.push(flow);
   }
   out.sort((a, b) => a.firstFrame - b.firstFrame);
+  if (fragments.dropped) problems.push({ code: 'capture/fragments-dropped', message: `${fragments.dropped} fragmented datagrams could not be reassembled within the limits` });
   return { packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
 }
 
@@ -212,4 +218,41 @@ export function beaconPeriod(starts: number[]): number | null {
   const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
   const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
   return sd / median < 0.2 ? Math.round(median * 10) / 10 : null;
+}
+
+const MAX_AHEAD = 32;
+
+/**
+ * Adds client bytes to a flow's prefix in sequence order: retransmitted bytes are skipped, overlapping
+ * segments contribute only their new tail, and segments that arrive early wait (a few at most) until the
+ * gap before them is filled.
+ */
+function appendInOrder(flow: FlowState, seq: number, data: Buffer): void {
+  if (flow.nextSeq === undefined) flow.nextSeq = seq;
+  const take = (s: number, d: Buffer): boolean => {
+    const next = flow.nextSeq as number;
+    const skip = (next - s) >>> 0;
+    if (skip > 0x7fffffff) return false; // starts after the gap: not yet
+    if (skip >= d.length) return true; // entirely old
+    const part = d.subarray(skip, skip + PREFIX_BYTES - flow.upLen);
+    flow.up.push(Buffer.from(part));
+    flow.upLen += part.length;
+    flow.nextSeq = (next + (d.length - skip)) >>> 0;
+    return true;
+  };
+  if (!take(seq, data)) {
+    if ((flow.ahead ??= []).length < MAX_AHEAD) flow.ahead.push({ seq, data: Buffer.from(data) });
+    return;
+  }
+  // Drain waiting segments that now fit.
+  for (let progress = true; progress && flow.ahead?.length && flow.upLen < PREFIX_BYTES; ) {
+    progress = false;
+    for (let i = 0; i < flow.ahead.length; i++) {
+      if (take(flow.ahead[i].seq, flow.ahead[i].data)) {
+        flow.ahead.splice(i, 1);
+        progress = true;
+        break;
+      }
+    }
+  }
 }

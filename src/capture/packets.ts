@@ -22,6 +22,17 @@ export interface Segment {
 
 export type DecodeFailure = 'link' | 'ip' | 'fragment' | 'transport' | 'other-protocol';
 
+/** One fragment of an IP datagram, for the reassembler. */
+export interface Fragment {
+  key: string;
+  src: string;
+  dst: string;
+  proto: number;
+  offset: number;
+  more: boolean;
+  data: Buffer;
+}
+
 const LINKTYPE_NULL = 0;
 const LINKTYPE_ETHERNET = 1;
 const LINKTYPE_RAW = 101;
@@ -30,7 +41,7 @@ const LINKTYPE_IPV4 = 228;
 const LINKTYPE_IPV6 = 229;
 const LINKTYPE_LINUX_SLL2 = 276;
 
-export function decodePacket(linkType: number, data: Buffer): Segment | DecodeFailure {
+export function decodePacket(linkType: number, data: Buffer): Segment | Fragment | DecodeFailure {
   let p: number;
   let ethertype: number | null = null;
   switch (linkType) {
@@ -75,22 +86,24 @@ export function decodePacket(linkType: number, data: Buffer): Segment | DecodeFa
   return 'ip';
 }
 
-function ipv4(d: Buffer, p: number): Segment | DecodeFailure {
+function ipv4(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   if (p + 20 > d.length) return 'ip';
   const ihl = (d[p] & 0x0f) * 4;
   const total = d.readUInt16BE(p + 2);
   if (ihl < 20 || total < ihl || p + ihl > d.length) return 'ip';
   const flagsFrag = d.readUInt16BE(p + 6);
-  if (flagsFrag & 0x2000 || (flagsFrag & 0x1fff) !== 0) return 'fragment';
   const proto = d[p + 9];
   const src = `${d[p + 12]}.${d[p + 13]}.${d[p + 14]}.${d[p + 15]}`;
   const dst = `${d[p + 16]}.${d[p + 17]}.${d[p + 18]}.${d[p + 19]}`;
   // Snap-length-cut packets keep what was captured; lengths come from the header.
   const end = Math.min(d.length, p + total);
+  if (flagsFrag & 0x2000 || (flagsFrag & 0x1fff) !== 0) {
+    return { key: `${src}>${dst}/${d.readUInt16BE(p + 4)}/${proto}`, src, dst, proto, offset: (flagsFrag & 0x1fff) * 8, more: (flagsFrag & 0x2000) !== 0, data: d.subarray(p + ihl, end) };
+  }
   return transport(d, p + ihl, end, proto, src, dst, total);
 }
 
-function ipv6Packet(d: Buffer, p: number): Segment | DecodeFailure {
+function ipv6Packet(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   if (p + 40 > d.length) return 'ip';
   const payloadLen = d.readUInt16BE(p + 4);
   let next = d[p + 6];
@@ -99,8 +112,11 @@ function ipv6Packet(d: Buffer, p: number): Segment | DecodeFailure {
   let q = p + 40;
   const end = Math.min(d.length, p + 40 + payloadLen);
   for (let hops = 0; hops < 8 && (next === 0 || next === 43 || next === 60 || next === 44); hops++) {
-    if (next === 44) return 'fragment';
     if (q + 8 > end) return 'ip';
+    if (next === 44) {
+      const off = d.readUInt16BE(q + 2);
+      return { key: `${src}>${dst}/${d.readUInt32BE(q + 4)}/${d[q]}`, src, dst, proto: d[q], offset: off & 0xfff8, more: (off & 1) === 1, data: d.subarray(q + 8, end) };
+    }
     const hdrLen = (d[q + 1] + 1) * 8;
     next = d[q];
     q += hdrLen;
@@ -108,7 +124,7 @@ function ipv6Packet(d: Buffer, p: number): Segment | DecodeFailure {
   return transport(d, q, end, next, src, dst, 40 + payloadLen);
 }
 
-function transport(d: Buffer, p: number, end: number, proto: number, src: string, dst: string, length: number): Segment | DecodeFailure {
+export function transport(d: Buffer, p: number, end: number, proto: number, src: string, dst: string, length: number): Segment | DecodeFailure {
   if (proto === 6) {
     if (p + 20 > end) return 'transport';
     const off = (d[p + 12] >> 4) * 4;
@@ -121,4 +137,50 @@ function transport(d: Buffer, p: number, end: number, proto: number, src: string
     return { src, dst, proto: 'udp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + 8, end) };
   }
   return 'other-protocol';
+}
+
+/**
+ * Reassembles fragmented IP datagrams (first copy of overlapping bytes wins), bounded in datagrams held,
+ * fragments per datagram and size, so a flood of fragments that never completes costs a fixed amount.
+ */
+export class FragmentReassembler {
+  private readonly pending = new Map<string, { parts: Array<{ offset: number; data: Buffer }>; total: number | null }>();
+  dropped = 0;
+
+  constructor(
+    private readonly maxDatagrams = 1024,
+    private readonly maxSize = 65_535,
+  ) {}
+
+  add(f: Fragment): Segment | DecodeFailure | null {
+    let e = this.pending.get(f.key);
+    if (!e) {
+      if (this.pending.size >= this.maxDatagrams) {
+        this.pending.delete(this.pending.keys().next().value as string);
+        this.dropped++;
+      }
+      e = { parts: [], total: null };
+      this.pending.set(f.key, e);
+    }
+    if (f.offset + f.data.length > this.maxSize || e.parts.length >= 64) {
+      this.pending.delete(f.key);
+      this.dropped++;
+      return null;
+    }
+    e.parts.push({ offset: f.offset, data: f.data });
+    if (!f.more) e.total = f.offset + f.data.length;
+    if (e.total === null) return null;
+    const buf = Buffer.alloc(e.total);
+    const have = new Uint8Array(e.total);
+    for (const part of e.parts) {
+      for (let i = 0; i < part.data.length && part.offset + i < e.total; i++) {
+        if (have[part.offset + i]) continue;
+        buf[part.offset + i] = part.data[i];
+        have[part.offset + i] = 1;
+      }
+    }
+    if (have.includes(0)) return null;
+    this.pending.delete(f.key);
+    return transport(buf, 0, buf.length, f.proto, f.src, f.dst, buf.length + 20);
+  }
 }
