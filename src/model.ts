@@ -149,7 +149,8 @@ export interface Destination {
   periodSeconds: number | null;
   encryptedShare: number;
   nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
-  /** Apps in the same scan whose code or resources name this host. */
+  /** Apps that made the connections (PCAPdroid captures) and apps of the same scan whose code or
+   * resources name this host. */
   apps: string[];
   /** Capture artefact and first frames, for evidence. */
   artefactId: string;

@@ -95,6 +95,16 @@ describe('captures', () => {
     expect(tshark(pcap, 'dns.flags.response == 1', 'dns.qry.name')).toEqual(new Set(['fragmented.example.org']));
   });
 
+  it('attributes connections to apps from PCAPdroid\'s per-packet trailer', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const pcap = join(tempDir(), 'pcapdroid.pcap');
+    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '10.215.173.1', server: '203.116.0.1', clientPort: 43000, serverPort: 443, sni: 'api.example.sg', uploadBytes: 500, pcapdroidApp: 'com.miui.analytics' }]));
+    const r = analyzeCapture(new FileSource(pcap));
+    expect(r.destinations.find((d) => d.host === 'api.example.sg')?.apps).toEqual(['com.miui.analytics (uid 10123)']);
+    // The trailer is outside the IP datagram: byte counts and the TLS parse are unaffected, as for tshark.
+    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['api.example.sg']));
+  });
+
   it('stops DNS compression pointer loops', () => {
     const msg = Buffer.from('1234010000010000000000000000', 'hex');
     const loop = Buffer.concat([msg.subarray(0, 12), Buffer.from([0xc0, 12, 0, 1, 0, 1])]);

@@ -32,12 +32,28 @@ export interface Flow {
   http?: Array<{ method: string; host: string | null; path: string }>;
   /** Identifiers found in the plaintext the client sent. */
   leaks?: Leak[];
+  /** The app that made the connection, from PCAPdroid's per-packet trailer (name, and UID). */
+  app?: string;
   protocol: string;
   encrypted: boolean;
 }
 
-/** A destination as one capture sees it; the scan adds the country, the apps and the artefact. */
-export type Destination = Omit<ModelDestination, 'country' | 'apps' | 'artefactId'>;
+/** A destination as one capture sees it; the scan adds the country and the artefact. `apps` holds the
+ * apps a PCAPdroid capture attributes the connections to; the scan adds the apps that name the host. */
+export type Destination = Omit<ModelDestination, 'country' | 'artefactId'>;
+
+const PCAPDROID_TRAILER_MAGIC = 0x01072021;
+const PCAPDROID_TRAILER_SIZE = 32;
+
+/** PCAPdroid appends {magic, uid, app name[20], fcs} to each Ethernet frame it writes. */
+function pcapdroidApp(linkType: number, data: Buffer): string | null {
+  if (linkType !== 1 || data.length < 14 + 20 + PCAPDROID_TRAILER_SIZE) return null;
+  const t = data.length - PCAPDROID_TRAILER_SIZE;
+  if (data.readUInt32BE(t) !== PCAPDROID_TRAILER_MAGIC) return null;
+  const uid = data.readInt32BE(t + 4);
+  const name = data.toString('utf8', t + 8, t + 28).replace(/\0.*$/s, '');
+  return name ? `${name} (uid ${uid})` : `uid ${uid}`;
+}
 
 export interface CaptureAnalysis {
   packets: number;
@@ -114,6 +130,10 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     }
     flow.packets++;
     flow.lastSeen = Math.max(flow.lastSeen, pkt.ts);
+    if (!flow.app) {
+      const app = pcapdroidApp(pkt.linkType, pkt.data);
+      if (app) flow.app = app;
+    }
     if (upward) {
       flow.bytesUp += seg.length;
       // Keep the client's first bytes in order (TCP by sequence number, duplicates dropped).
@@ -180,13 +200,14 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
             : [f.server, 'ip'];
     let e = by.get(host);
     if (!e) {
-      e = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, sampleFrames: [] }, starts: [], encrypted: 0 };
+      e = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, apps: [], sampleFrames: [] }, starts: [], encrypted: 0 };
       by.set(host, e);
     }
     const d = e.d;
     if (!d.ips.includes(f.server)) d.ips.push(f.server);
     if (!d.ports.includes(f.serverPort)) d.ports.push(f.serverPort);
     if (!d.protocols.includes(f.protocol)) d.protocols.push(f.protocol);
+    if (f.app && !d.apps.includes(f.app)) d.apps.push(f.app);
     d.bytesUp += f.bytesUp;
     d.bytesDown += f.bytesDown;
     d.connections++;

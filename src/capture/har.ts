@@ -55,7 +55,7 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     const ts = e.startedDateTime ? Date.parse(e.startedDateTime) / 1000 : NaN;
     let x = by.get(host);
     if (!x) {
-      x = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource: 'http', sampleFrames: [] }, starts: [], connections: new Set(), encrypted: 0 };
+      x = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource: 'http', apps: [], sampleFrames: [] }, starts: [], connections: new Set(), encrypted: 0 };
       by.set(host, x);
     }
     const d = x.d;

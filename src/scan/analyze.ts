@@ -146,7 +146,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
       const cap = analyzeCapture(src, ctx.deviceIds ?? {});
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
-      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), apps: [], artefactId: a.id })));
+      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id })));
     } catch (err) {
       out.diag('error', err, path, a.id);
     }
@@ -216,7 +216,7 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     out.diag('error', err, path, a.id);
     return;
   }
-  out.destinations.push(...har.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? ''), apps: [], artefactId: a.id })));
+  out.destinations.push(...har.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id })));
   out.findings.push(...harLeakFindings(har.leaks, a));
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
   const model = emptyModel(a);

@@ -197,7 +197,7 @@ export function maxSeverity(report: Report): Severity | null {
   return max;
 }
 
-/** Links each destination to the apps of the same scan whose code or resources name its host. */
+/** Adds to each destination the apps of the same scan whose code or resources name its host. */
 function linkDestinations(destinations: NonNullable<Report['destinations']>, report: Report): NonNullable<Report['destinations']> {
   const appOf = new Map(report.apps.map((a) => [a.artefactId, a.package ?? a.path]));
   const hostApps = new Map<string, Set<string>>();
@@ -210,5 +210,5 @@ function linkDestinations(destinations: NonNullable<Report['destinations']>, rep
     if (!s) hostApps.set(host, (s = new Set()));
     s.add(app);
   }
-  return destinations.map((d) => ({ ...d, apps: [...(hostApps.get(d.host) ?? [])] }));
+  return destinations.map((d) => ({ ...d, apps: [...new Set([...d.apps, ...(hostApps.get(d.host) ?? [])])] }));
 }
