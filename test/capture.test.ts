@@ -21,6 +21,31 @@ function tshark(file: string, filter: string, field: string): Set<string> {
 describe('captures', () => {
   requireTool('tshark');
 
+  it('computes the JA4 fingerprints nDPI reports for the corpus captures', () => {
+    let compared = 0;
+    const mismatches: string[] = [];
+    for (const file of captures.filter((f) => f.includes('/ndpi/'))) {
+      const ref = new Map<string, string>();
+      for (const line of readFileSync(`${file}.out`, 'utf8').split('\n')) {
+        const m = /\t(?:TCP|UDP) ([^ ]+) <-> ([^ ]+) .*\[JA4: ([^\]]+)\]/.exec(line);
+        if (m) ref.set(`${m[1]}>${m[2]}`, m[3]);
+      }
+      const addr = (ip: string, port: number) => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
+      for (const f of analyzeCapture(new FileSource(file)).flows) {
+        const want = ref.get(`${addr(f.client, f.clientPort)}>${addr(f.server, f.serverPort)}`);
+        if (!want || !f.ja4) continue;
+        compared++;
+        // nDPI's version writes the SNI flag and the two ALPN characters differently from the JA4
+        // specification in some flows ("ht" for http/1.1, where the spec takes first and last, "h1"):
+        // compare protocol, version, counts and both hashes, which carry the fingerprint.
+        const parts = (j: string) => [j.slice(0, 3), j.slice(4, 8), j.slice(10)].join('|');
+        if (parts(want) !== parts(f.ja4)) mismatches.push(`${file} ${f.client}:${f.clientPort}: ours ${f.ja4} nDPI ${want}`);
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+    expect(mismatches).toEqual([]);
+  });
+
   it('decrypts QUIC v1, v2 and draft-29 Initial packets and reads their server names', () => {
     const sni = (f: string) => [...new Set(analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', f))).flows.filter((x) => x.proto === 'udp' && x.sni).map((x) => x.sni))];
     expect(sni('quic-29.pcap')).toEqual(['localhost']);

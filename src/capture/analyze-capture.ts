@@ -3,7 +3,7 @@ import type { Destination as ModelDestination } from '../model.js';
 import { parseDns } from './dns.js';
 import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
-import { parseClientHello, parseHttpRequests } from './tls.js';
+import { ja4, parseClientHello, parseHttpRequests } from './tls.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 import { cryptoStream, quicInitialCrypto } from './quic.js';
 
@@ -29,6 +29,7 @@ export interface Flow {
   sni?: string;
   alpn?: string[];
   ja3?: string;
+  ja4?: string;
   http?: Array<{ method: string; host: string | null; path: string }>;
   /** Identifiers found in the plaintext the client sent. */
   leaks?: Leak[];
@@ -166,7 +167,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
       if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
     }
     const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, ...flow } = f;
-    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
+    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
     else if (http.length) {
       // Each request of the stream, split at its start line, checked for identifiers.
       const text = prefix.toString('latin1');

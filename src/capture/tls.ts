@@ -12,6 +12,10 @@ export interface ClientHello {
   versions: string[];
   ja3: string;
   ja3Hash: string;
+  /** JA4 (FoxIO) for TLS over TCP; the QUIC form is made by `ja4` with 'q'. */
+  ja4: string;
+  /** What JA4 is computed from, so the QUIC form can be derived. */
+  ja4Parts: { version: number; ciphers: number[]; extensions: number[]; sigAlgs: number[]; alpn: string | null; sni: boolean };
 }
 
 const isGrease = (v: number) => (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
@@ -43,6 +47,8 @@ export function parseClientHello(b: Buffer): ClientHello | null {
   p += 1 + b[p];
   const exts: number[] = [];
   const groups: number[] = [];
+  const sigAlgs: number[] = [];
+  let maxVersion = 0;
   const formats: number[] = [];
   const alpn: string[] = [];
   const versions: string[] = [];
@@ -77,14 +83,25 @@ export function parseClientHello(b: Buffer): ClientHello | null {
       } else if (type === 43 && len >= 1) {
         for (let i = 1; i + 1 <= b[d] && i + 1 < len; i += 2) {
           const v = b.readUInt16BE(d + i);
-          if (!isGrease(v)) versions.push(tlsVersion(v));
+          if (!isGrease(v)) {
+            versions.push(tlsVersion(v));
+            maxVersion = Math.max(maxVersion, v);
+          }
+        }
+      } else if (type === 13 && len >= 2) {
+        const n = b.readUInt16BE(d);
+        for (let i = 2; i + 1 < len && i < n + 2; i += 2) {
+          const a = b.readUInt16BE(d + i);
+          if (!isGrease(a)) sigAlgs.push(a);
         }
       }
       p = d + len;
     }
   }
   const ja3 = [version, ciphers.join('-'), exts.join('-'), groups.join('-'), formats.join('-')].join(',');
-  return { sni, alpn, versions: versions.length ? versions : [tlsVersion(version)], ja3, ja3Hash: createHash('md5').update(ja3).digest('hex') };
+  // JA4 marks the SNI extension's presence ('d'), whatever it holds.
+  const ja4Parts = { version: maxVersion || version, ciphers, extensions: exts, sigAlgs, alpn: alpn[0] ?? null, sni: exts.includes(0) };
+  return { sni, alpn, versions: versions.length ? versions : [tlsVersion(version)], ja3, ja3Hash: createHash('md5').update(ja3).digest('hex'), ja4: ja4('t', ja4Parts), ja4Parts };
 }
 
 function tlsVersion(v: number): string {
@@ -102,4 +119,30 @@ export function parseHttpRequests(b: Buffer, max = 50): Array<{ method: string; 
     if (out.length >= max) break;
   }
   return out;
+}
+
+const JA4_VERSIONS: Record<number, string> = { 0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3' };
+const hex4 = (v: number) => v.toString(16).padStart(4, '0');
+const sha12 = (s: string) => (s ? createHash('sha256').update(s).digest('hex').slice(0, 12) : '000000000000');
+
+/**
+ * JA4 (https://github.com/FoxIO-LLC/ja4, technical details): protocol, highest TLS version, SNI or IP,
+ * cipher and extension counts, first and last characters of the first ALPN value; then truncated
+ * SHA-256 of the sorted ciphers, and of the sorted extensions (without SNI and ALPN) with the signature
+ * algorithms in their original order.
+ */
+export function ja4(protocol: 't' | 'q', p: ClientHello['ja4Parts']): string {
+  const count = (n: number) => String(Math.min(n, 99)).padStart(2, '0');
+  let alpn = '00';
+  if (p.alpn) {
+    const first = p.alpn[0];
+    const last = p.alpn[p.alpn.length - 1];
+    const alnum = (c: string) => /[A-Za-z0-9]/.test(c);
+    alpn = alnum(first) && alnum(last) ? `${first}${last}` : `${Buffer.from(first).toString('hex')[0]}${Buffer.from(last).toString('hex').slice(-1)}`;
+  }
+  const a = `${protocol}${JA4_VERSIONS[p.version] ?? '00'}${p.sni ? 'd' : 'i'}${count(p.ciphers.length)}${count(p.extensions.length)}${alpn}`;
+  const b = sha12([...p.ciphers].sort((x, y) => x - y).map(hex4).join(','));
+  const exts = p.extensions.filter((e) => e !== 0x0000 && e !== 0x0010).sort((x, y) => x - y).map(hex4).join(',');
+  const c = sha12(p.sigAlgs.length ? `${exts}_${p.sigAlgs.map(hex4).join(',')}` : exts);
+  return `${a}_${b}_${c}`;
 }
