@@ -130,6 +130,22 @@ describe('captures', () => {
     expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['api.example.sg']));
   });
 
+  it('finds a blocklist in a plaintext HTTP response, chunked and gzip-encoded', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const { POLITICAL_TERMS } = await import('./fixtures/lists.js');
+    const { gzipSync } = await import('node:zlib');
+    const body = gzipSync(JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 5, cacheTime: 43200000 }));
+    const chunked = Buffer.concat([Buffer.from(`${(100).toString(16)}\r\n`), body.subarray(0, 100), Buffer.from(`\r\n${(body.length - 100).toString(16)}\r\n`), body.subarray(100), Buffer.from('\r\n0\r\n\r\n')]);
+    const response = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked]);
+    const pcap = join(tempDir(), 'list.pcap');
+    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '192.168.1.23', server: '161.117.96.10', clientPort: 44000, serverPort: 80, httpRequest: 'GET /filter/text?appKey=x HTTP/1.1\r\nHost: globalapi.ad.xiaomi.com\r\n\r\n', httpResponse: response }]));
+    const report = await scan({ inputs: [pcap], cwd: '/', jobs: 1 });
+    const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
+    expect(list).toMatchObject({ severity: 'high', location: { entry: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x', frame: 1 }, evidence: { encodings: ['gzip'], termCount: POLITICAL_TERMS.length } });
+    // tshark decodes the same response.
+    expect(tshark(pcap, 'http.response', 'http.response.code')).toEqual(new Set(['200']));
+  });
+
   it('stops DNS compression pointer loops', () => {
     const msg = Buffer.from('1234010000010000000000000000', 'hex');
     const loop = Buffer.concat([msg.subarray(0, 12), Buffer.from([0xc0, 12, 0, 1, 0, 1])]);

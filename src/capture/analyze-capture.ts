@@ -4,6 +4,7 @@ import { parseDns } from './dns.js';
 import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from './packets.js';
 import { readCapture, type CaptureProblem } from './pcap.js';
 import { ja4, parseClientHello, parseHttpRequests } from './tls.js';
+import { parseHttpResponses } from './http.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 import { cryptoStream, quicInitialCrypto } from './quic.js';
 
@@ -56,7 +57,18 @@ function pcapdroidApp(linkType: number, data: Buffer): string | null {
   return name ? `${name} (uid ${uid})` : `uid ${uid}`;
 }
 
+export interface HttpBody {
+  frame: number;
+  host: string;
+  path: string;
+  contentType: string;
+  text: string;
+  encodings: string[];
+}
+
 export interface CaptureAnalysis {
+  /** Decoded bodies of plaintext HTTP responses, for the keyword-list detectors. */
+  responses: HttpBody[];
   packets: number;
   flows: Flow[];
   destinations: Destination[];
@@ -80,6 +92,11 @@ interface FlowState extends Flow {
   ahead?: Array<{ seq: number; data: Buffer }>;
   /** CRYPTO frames from the client's QUIC Initial packets, by offset. */
   quic?: Array<[number, Buffer]>;
+  /** For plaintext HTTP flows: the server's first bytes, in order (responses are checked for lists). */
+  down?: FlowState['up'];
+  downLen?: number;
+  downSeq?: number;
+  downAhead?: Array<{ seq: number; data: Buffer }>;
 }
 
 export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): CaptureAnalysis {
@@ -153,9 +170,18 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
         retained += flow.upLen - before;
       }
       if (seg.proto === 'tcp' && seg.syn && !seg.ack) flow.nextSeq = ((seg.seq ?? 0) + 1) >>> 0;
-    } else flow.bytesDown += seg.length;
+    } else {
+      flow.bytesDown += seg.length;
+      // Keep the server's bytes only where the client spoke plaintext HTTP: lists can arrive that way.
+      if (seg.proto === 'tcp' && seg.payload.length && retained < MAX_RETAINED && isHttpStart(flow.up[0])) {
+        const before = flow.downLen ?? 0;
+        appendInOrder(flow, seg.seq ?? 0, seg.payload, 'down');
+        retained += (flow.downLen ?? 0) - before;
+      }
+    }
   }
   const out: Flow[] = [];
+  const responses: HttpBody[] = [];
   for (const f of flows.values()) {
     const prefix = Buffer.concat(f.up);
     const quicHello = f.quic?.length ? cryptoStream(f.quic) : null;
@@ -166,7 +192,13 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
       const end = prefix.indexOf('\r\n\r\n');
       if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
     }
-    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, ...flow } = f;
+    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, down: _down, downLen: _downLen, downSeq: _downSeq, downAhead: _downAhead, ...flow } = f;
+    if (f.down?.length) {
+      const host = http.find((h) => h.host)?.host ?? f.server;
+      for (const r of parseHttpResponses(Buffer.concat(f.down))) {
+        if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
+      }
+    }
     if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
     else if (http.length) {
       // Each request of the stream, split at its start line, checked for identifiers.
@@ -182,7 +214,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   }
   out.sort((a, b) => a.firstFrame - b.firstFrame);
   if (fragments.dropped) problems.push({ code: 'capture/fragments-dropped', message: `${fragments.dropped} fragmented datagrams could not be reassembled within the limits` });
-  return { packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
+  return { responses, packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
 }
 
 function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<string, string>): Destination[] {
@@ -249,32 +281,43 @@ const MAX_AHEAD = 32;
  * segments contribute only their new tail, and segments that arrive early wait (a few at most) until the
  * gap before them is filled.
  */
-function appendInOrder(flow: FlowState, seq: number, data: Buffer): void {
-  if (flow.nextSeq === undefined) flow.nextSeq = seq;
+function appendInOrder(flow: FlowState, seq: number, data: Buffer, dir: 'up' | 'down' = 'up'): void {
+  const limit = dir === 'up' ? PREFIX_BYTES : RESPONSE_BYTES;
+  const st = dir === 'up'
+    ? { get next() { return flow.nextSeq; }, set next(v) { flow.nextSeq = v; }, get len() { return flow.upLen; }, set len(v) { flow.upLen = v; }, parts: flow.up, get ahead() { return (flow.ahead ??= []); } }
+    : { get next() { return flow.downSeq; }, set next(v) { flow.downSeq = v; }, get len() { return flow.downLen ?? 0; }, set len(v) { flow.downLen = v; }, parts: (flow.down ??= []), get ahead() { return (flow.downAhead ??= []); } };
+  if (st.next === undefined) st.next = seq;
   const take = (s: number, d: Buffer): boolean => {
-    const next = flow.nextSeq as number;
+    const next = st.next as number;
     const skip = (next - s) >>> 0;
     if (skip > 0x7fffffff) return false; // starts after the gap: not yet
     if (skip >= d.length) return true; // entirely old
-    const part = d.subarray(skip, skip + PREFIX_BYTES - flow.upLen);
-    flow.up.push(Buffer.from(part));
-    flow.upLen += part.length;
-    flow.nextSeq = (next + (d.length - skip)) >>> 0;
+    const part = d.subarray(skip, skip + Math.max(0, limit - st.len));
+    st.parts.push(Buffer.from(part));
+    st.len += part.length;
+    st.next = (next + (d.length - skip)) >>> 0;
     return true;
   };
+  if (st.len >= limit) return;
   if (!take(seq, data)) {
-    if ((flow.ahead ??= []).length < MAX_AHEAD) flow.ahead.push({ seq, data: Buffer.from(data) });
+    if (st.ahead.length < MAX_AHEAD) st.ahead.push({ seq, data: Buffer.from(data) });
     return;
   }
   // Drain waiting segments that now fit.
-  for (let progress = true; progress && flow.ahead?.length && flow.upLen < PREFIX_BYTES; ) {
+  for (let progress = true; progress && st.ahead.length && st.len < limit; ) {
     progress = false;
-    for (let i = 0; i < flow.ahead.length; i++) {
-      if (take(flow.ahead[i].seq, flow.ahead[i].data)) {
-        flow.ahead.splice(i, 1);
+    for (let i = 0; i < st.ahead.length; i++) {
+      if (take(st.ahead[i].seq, st.ahead[i].data)) {
+        st.ahead.splice(i, 1);
         progress = true;
         break;
       }
     }
   }
+}
+
+const RESPONSE_BYTES = 1024 * 1024;
+
+function isHttpStart(first: Buffer | undefined): boolean {
+  return !!first && /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) /.test(first.toString('latin1', 0, 8));
 }

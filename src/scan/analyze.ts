@@ -147,6 +147,12 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id })));
+      // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
+      const model = emptyModel(a);
+      for (const r of cap.responses) {
+        model.texts.push({ artefactId: a.id, location: { path, entry: `http://${r.host}${r.path}`, frame: r.frame }, encoding: 'utf-8', encodings: r.encodings, origin: 'entry', text: r.text });
+      }
+      if (model.texts.length) finishModel(model, ctx, out, false, 'text-blob');
     } catch (err) {
       out.diag('error', err, path, a.id);
     }
