@@ -152,6 +152,8 @@ export interface Destination {
   /** Apps that made the connections (PCAPdroid captures) and apps of the same scan whose code or
    * resources name this host. */
   apps: string[];
+  /** Tracker and telemetry services whose host signatures match (built-in hosts, Exodus network signatures). */
+  trackers?: string[];
   /** Capture artefact and first frames, for evidence. */
   artefactId: string;
   sampleFrames: number[];

@@ -8,7 +8,7 @@ import { parseDns } from '../src/capture/dns.js';
 import { BufferSource, FileSource } from '../src/io/byte-source.js';
 import { scan } from '../src/scan/scan.js';
 import AjvModule from 'ajv';
-import { CORPUS, ROOT, requireTool, tempDir } from './helpers.js';
+import { CORPUS, EXODUS_JSON, ROOT, requireTool, tempDir } from './helpers.js';
 
 const CAPTURES = join(CORPUS, 'network-captures');
 const captures = ['ndpi', 'pcapdroid'].flatMap((d) => readdirSync(join(CAPTURES, d)).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(CAPTURES, d, f)));
@@ -245,6 +245,16 @@ describe('HAR', () => {
       expect(report.artefacts.map((a) => a.kind), f).toEqual(['capture']);
       expect((report.destinations ?? []).map((d) => d.host).sort(), f).toEqual(hosts);
     }
+  });
+
+  it('attributes destinations to trackers by host, with the built-in set and with Exodus network signatures', async () => {
+    const pcapReport = await scan({ inputs: [join(CAPTURES, 'ndpi', 'android.pcap')], cwd: '/', jobs: 1 });
+    expect(pcapReport.destinations?.find((d) => d.host === 'app-measurement.com')?.trackers).toEqual(['Google Firebase Analytics']);
+    const har = await scan({ inputs: [join(CAPTURES, 'har', 'pagexray-www.nytimes.com.har')], cwd: '/', jobs: 1, trackersPath: EXODUS_JSON });
+    const by = Object.fromEntries((har.destinations ?? []).map((d) => [d.host, d.trackers ?? []]));
+    expect(by['www.google-analytics.com']).toContain('Google Analytics');
+    expect(by['beacon.krxd.net']).toContain('Audience Studio (Krux)');
+    expect(by['static01.nyt.com']).toEqual([]);
   });
 
   it('finds a blocklist downloaded in clear and an identifier sent with it', async () => {

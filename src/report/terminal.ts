@@ -32,9 +32,9 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
   }
   if (report.destinations?.length) {
     lines.push('', 'Destinations (captures):');
-    lines.push(`  ${'host'.padEnd(40)} ${'up'.padStart(9)} ${'down'.padStart(9)} conns  encrypted  period`);
+    lines.push(`  ${'host'.padEnd(40)} ${'up'.padStart(9)} ${'down'.padStart(9)} conns  encrypted  period country`);
     for (const d of report.destinations.slice(0, 20)) {
-      lines.push(`  ${clean(d.host).slice(0, 40).padEnd(40)} ${String(d.bytesUp).padStart(9)} ${String(d.bytesDown).padStart(9)} ${String(d.connections).padStart(5)}  ${`${Math.round(d.encryptedShare * 100)}%`.padStart(9)}  ${d.periodSeconds ? `${d.periodSeconds}s` : '-'}`);
+      lines.push(`  ${clean(d.host).slice(0, 40).padEnd(40)} ${String(d.bytesUp).padStart(9)} ${String(d.bytesDown).padStart(9)} ${String(d.connections).padStart(5)}  ${`${Math.round(d.encryptedShare * 100)}%`.padStart(9)}  ${(d.periodSeconds ? `${d.periodSeconds}s` : '-').padEnd(6)} ${d.country ?? ''}${d.trackers?.length ? ` [${clean(d.trackers.join(', '))}]` : ''}`);
     }
     if (report.destinations.length > 20) lines.push(`  … and ${report.destinations.length - 20} more`);
   }

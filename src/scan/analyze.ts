@@ -18,6 +18,7 @@ import { captureFormat } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
 import { harLeakFindings, leakFindings } from '../capture/leak-findings.js';
 import { analyzeHar, looksLikeHar } from '../capture/har.js';
+import { trackersForHost } from '../trackers/trackers.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
@@ -146,7 +147,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
       const cap = analyzeCapture(src, ctx.deviceIds ?? {});
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
-      out.destinations.push(...cap.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id })));
+      out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
       // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
       const model = emptyModel(a);
       for (const r of cap.responses) {
@@ -222,12 +223,17 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     out.diag('error', err, path, a.id);
     return;
   }
-  out.destinations.push(...har.destinations.map((d) => ({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id })));
+  out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
   out.findings.push(...harLeakFindings(har.leaks, a));
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
   const model = emptyModel(a);
   for (const r of har.responses) model.texts.push({ artefactId: a.id, location: { path, entry: r.url, line: r.entry }, encoding: 'utf-8', encodings: [], origin: 'entry', text: r.text });
   finishModel(model, ctx, out, false, 'text-blob');
+}
+
+function withTrackers(d: Destination, ctx: AnalyzeContext): Destination {
+  const trackers = d.nameSource === 'ip' ? [] : trackersForHost(ctx.detectors.trackers, d.host);
+  return trackers.length ? { ...d, trackers } : d;
 }
 
 function emptyModel(artefact: Artefact): ApkModel {

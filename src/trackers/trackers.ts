@@ -112,3 +112,13 @@ export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet
 export function loadExodusTrackers(path: string): TrackerSet {
   return parseExodusTrackers(readFileSync(path, 'utf8'), path);
 }
+
+/** Names of the trackers whose host signatures match a host: built-in host suffixes, Exodus network regexes. */
+export function trackersForHost(set: TrackerSet, host: string): string[] {
+  const h = host.toLowerCase();
+  const out: string[] = [];
+  for (const sig of set.signatures) {
+    if (sig.hosts.some((x) => h === x || h.endsWith(`.${x}`)) || (sig.networkPattern && sig.networkPattern.test(h))) out.push(sig.name);
+  }
+  return out;
+}
