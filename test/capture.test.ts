@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../src/capture/analyze-capture.js';
 import { beaconPeriod } from '../src/capture/analyze-capture.js';
@@ -118,6 +119,66 @@ describe('captures', () => {
     // The DNS answer arrived in two fragments, the second first; its name now labels the address.
     expect(r.destinations.find((d) => d.ips.includes('203.116.0.9'))).toMatchObject({ host: 'fragmented.example.org', nameSource: 'dns' });
     expect(tshark(pcap, 'dns.flags.response == 1', 'dns.qry.name')).toEqual(new Set(['fragmented.example.org']));
+  });
+
+  it('decodes monitor-mode Wi-Fi captures (radiotap and bare 802.11) as tshark does, and reports WPA-protected frames', () => {
+    // A real Ethernet capture re-framed as 802.11 data frames, the way a monitor-mode capture of the phone
+    // would carry the same packets: alternating plain and QoS data, some with the Order bit (HT control),
+    // some through a WDS link (four addresses), radiotap headers with TSFT and an FCS, and every tenth
+    // frame marked Protected, as WPA traffic is.
+    const file = join(CAPTURES, 'ndpi', 'android.pcap');
+    const src = readFileSync(file);
+    expect(src.readUInt32LE(20)).toBe(1); // Ethernet
+    const radiotapHeader = Buffer.alloc(20);
+    radiotapHeader.writeUInt16LE(20, 2);
+    radiotapHeader.writeUInt32LE(0b11, 4); // TSFT, Flags
+    radiotapHeader[16] = 0x10; // Flags: frame includes FCS
+    const frames: { radiotap: Buffer[]; bare: Buffer[] } = { radiotap: [], bare: [] };
+    let protectedFrames = 0;
+    let n = 0;
+    for (let off = 24; off + 16 <= src.length; n++) {
+      const incl = src.readUInt32LE(off + 8);
+      const pkt = src.subarray(off + 16, off + 16 + incl);
+      const head = src.subarray(off, off + 16);
+      off += 16 + incl;
+      const qos = n % 2 === 1;
+      const wds = n % 3 === 0;
+      const order = qos && n % 5 === 1;
+      const prot = n % 10 === 7;
+      if (prot) protectedFrames++;
+      const mac = Buffer.alloc(24 + (wds ? 6 : 0) + (qos ? 2 : 0) + (order ? 4 : 0));
+      mac[0] = qos ? 0x88 : 0x08;
+      mac[1] = (wds ? 0x03 : 0x01) | (prot ? 0x40 : 0) | (order ? 0x80 : 0);
+      pkt.copy(mac, 4, 0, 6); // addr1: receiver
+      pkt.copy(mac, 10, 6, 12); // addr2: transmitter
+      pkt.copy(mac, 16, 0, 6);
+      const llc = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, pkt[12], pkt[13]]);
+      const body = Buffer.concat([mac, llc, pkt.subarray(14)]);
+      const fcs = Buffer.alloc(4);
+      fcs.writeUInt32LE(zlibCrc32(body));
+      for (const [kind, bytes] of [['radiotap', Buffer.concat([radiotapHeader, body, fcs])], ['bare', body]] as const) {
+        const rec = Buffer.from(head);
+        rec.writeUInt32LE(bytes.length, 8);
+        rec.writeUInt32LE(bytes.length, 12);
+        frames[kind].push(rec, bytes);
+      }
+    }
+    for (const [kind, linkType] of [['radiotap', 127], ['bare', 105]] as const) {
+      const header = Buffer.from(src.subarray(0, 24));
+      header.writeUInt32LE(linkType, 20);
+      const wifi = join(tempDir(), `${kind}.pcap`);
+      writeFileSync(wifi, Buffer.concat([header, ...frames[kind]]));
+      const r = analyzeCapture(new FileSource(wifi));
+      expect(r.packets).toBe(n);
+      expect(r.skipped['encrypted-link']).toBe(protectedFrames);
+      expect(r.skipped.link).toBe(0);
+      expect(r.problems.map((p) => p.code)).toContain('capture/encrypted-wifi');
+      // tshark reads the same frames; the protected ones it cannot decrypt either.
+      expect(new Set(r.dnsQueries)).toEqual(tshark(wifi, 'udp && dns.flags.response == 0', 'dns.qry.name'));
+      const sni = new Set(r.flows.map((f) => f.sni).filter(Boolean));
+      expect(sni).toEqual(tshark(wifi, 'tcp && tls.handshake.type == 1', 'tls.handshake.extensions_server_name'));
+      expect(sni.size + r.dnsQueries.length).toBeGreaterThan(5);
+    }
   });
 
   it('attributes connections to apps from PCAPdroid\'s per-packet trailer', async () => {

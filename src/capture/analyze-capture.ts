@@ -105,7 +105,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   const flows = new Map<string, FlowState>();
   const ipToName = new Map<string, string>();
   const dnsQueries = new Set<string>();
-  const skipped: Record<DecodeFailure, number> = { link: 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
+  const skipped: Record<DecodeFailure, number> = { link: 0, 'encrypted-link': 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
   let packets = 0;
   let retained = 0;
   const fragments = new FragmentReassembler();
@@ -214,6 +214,13 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   }
   out.sort((a, b) => a.firstFrame - b.firstFrame);
   if (fragments.dropped) problems.push({ code: 'capture/fragments-dropped', message: `${fragments.dropped} fragmented datagrams could not be reassembled within the limits` });
+  // Packets a reader of the report would otherwise assume were analysed.
+  if (skipped['encrypted-link']) {
+    problems.push({ code: 'capture/encrypted-wifi', message: `${skipped['encrypted-link']} of ${packets} packets are WPA-protected 802.11 frames and were not analysed; decrypt the capture with the network key (e.g. Wireshark's "Export Specified Packets" after adding the key) and scan it again` });
+  }
+  if (skipped.link) {
+    problems.push({ code: 'capture/unsupported-link', message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed` });
+  }
   return { responses, packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
 }
 

@@ -2,7 +2,8 @@ import { ipv6 } from './pcap.js';
 
 /**
  * Link, network and transport decoding: Ethernet (with VLAN tags), Linux cooked capture v1 and v2, raw
- * IPv4/IPv6, BSD loopback; IPv4 (header length and total length checked, fragments counted) and IPv6
+ * IPv4/IPv6, BSD loopback, IEEE 802.11 data frames (bare or behind radiotap, as monitor-mode Wi-Fi captures
+ * of a phone are written); IPv4 (header length and total length checked, fragments counted) and IPv6
  * (extension headers skipped); TCP and UDP. Anything that does not add up is skipped and counted.
  */
 
@@ -20,7 +21,11 @@ export interface Segment {
   seq?: number;
 }
 
-export type DecodeFailure = 'link' | 'ip' | 'fragment' | 'transport' | 'other-protocol';
+/**
+ * Why a packet was not decoded. `encrypted-link` is an 802.11 frame with the Protected bit set: its
+ * payload is WPA-encrypted and needs the network's key (Wireshark can decrypt and re-export it).
+ */
+export type DecodeFailure = 'link' | 'encrypted-link' | 'ip' | 'fragment' | 'transport' | 'other-protocol';
 
 /** One fragment of an IP datagram, for the reassembler. */
 export interface Fragment {
@@ -40,6 +45,8 @@ const LINKTYPE_LINUX_SLL = 113;
 const LINKTYPE_IPV4 = 228;
 const LINKTYPE_IPV6 = 229;
 const LINKTYPE_LINUX_SLL2 = 276;
+const LINKTYPE_IEEE802_11 = 105;
+const LINKTYPE_IEEE802_11_RADIOTAP = 127;
 
 export function decodePacket(linkType: number, data: Buffer): Segment | Fragment | DecodeFailure {
   let p: number;
@@ -75,6 +82,19 @@ export function decodePacket(linkType: number, data: Buffer): Segment | Fragment
     case LINKTYPE_IPV6:
       p = 0;
       break;
+    case LINKTYPE_IEEE802_11_RADIOTAP:
+    case LINKTYPE_IEEE802_11: {
+      const wifi = linkType === LINKTYPE_IEEE802_11 ? { start: 0, fcs: false } : radiotap(data);
+      if (!wifi) return 'link';
+      const frame = ieee80211(data, wifi.start);
+      if (typeof frame === 'string') return frame;
+      ethertype = frame.ethertype;
+      p = frame.payload;
+      // A trailing frame check sequence is outside the IP packet; IP lengths already bound it, but a
+      // snap-length-cut frame must not read the FCS as payload.
+      if (wifi.fcs && data.length >= p + 4) data = data.subarray(0, data.length - 4);
+      break;
+    }
     default:
       return 'link';
   }
@@ -84,6 +104,61 @@ export function decodePacket(linkType: number, data: Buffer): Segment | Fragment
   if (version === 4) return ipv4(data, p);
   if (version === 6) return ipv6Packet(data, p);
   return 'ip';
+}
+
+/**
+ * Radiotap header (radiotap.org): version 0, little-endian length at 2, a chain of "present" words (bit 31
+ * extends it). Only the Flags field matters here, for its "frame includes FCS" bit; it follows TSFT
+ * (8 bytes, 8-aligned) when that is present. Alignment is from the start of the header.
+ */
+function radiotap(d: Buffer): { start: number; fcs: boolean } | null {
+  if (d.length < 8 || d[0] !== 0) return null;
+  const len = d.readUInt16LE(2);
+  if (len < 8 || len > d.length) return null;
+  let off = 4;
+  const present = d.readUInt32LE(4);
+  // Skip extended present words (and, in vendor namespaces, their own chains): each has bit 31 set to continue.
+  while (d.readUInt32LE(off) & 0x8000_0000) {
+    off += 4;
+    if (off + 4 > len) return null;
+  }
+  off += 4;
+  let fcs = false;
+  if (present & 0x2) {
+    if (present & 0x1) off = ((off + 7) & ~7) + 8;
+    if (off < len) fcs = (d[off] & 0x10) !== 0;
+  }
+  return { start: len, fcs };
+}
+
+/**
+ * An 802.11 MAC header followed by LLC/SNAP. Only data frames carry IP: the header is 24 bytes, plus the
+ * fourth address when both To-DS and From-DS are set (mesh/WDS), the QoS control field for QoS subtypes,
+ * and the HT control field when a QoS frame has the Order bit. Null-data subtypes carry nothing.
+ */
+function ieee80211(d: Buffer, p: number): { ethertype: number; payload: number } | DecodeFailure {
+  if (p + 24 > d.length) return 'link';
+  const fc0 = d[p];
+  const flags = d[p + 1];
+  const type = (fc0 >> 2) & 0x3;
+  const subtype = fc0 >> 4;
+  if ((fc0 & 0x3) !== 0) return 'link'; // protocol version other than 0
+  if (type !== 2) return 'other-protocol'; // management and control frames
+  if (subtype & 0x4) return 'other-protocol'; // null data, CF-Ack/Poll without data
+  if (flags & 0x40) return 'encrypted-link';
+  let h = 24;
+  if ((flags & 0x3) === 0x3) h += 6;
+  const qos = (subtype & 0x8) !== 0;
+  if (qos) {
+    // An A-MSDU carries several subframes, each with its own header; not decoded.
+    if (p + h + 2 > d.length || d[p + h] & 0x80) return 'other-protocol';
+    h += 2;
+    if (flags & 0x80) h += 4;
+  }
+  const llc = p + h;
+  if (llc + 8 > d.length) return 'link';
+  if (d[llc] !== 0xaa || d[llc + 1] !== 0xaa || d[llc + 2] !== 0x03) return 'other-protocol';
+  return { ethertype: d.readUInt16BE(llc + 6), payload: llc + 8 };
 }
 
 function ipv4(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
