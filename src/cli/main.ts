@@ -91,6 +91,13 @@ async function withStore<T>(db: string | undefined, f: (store: Store) => T | Pro
   }
 }
 
+/** The stored scan named by id, id prefix or "latest"; a usage error (exit 2) when none or several match. */
+function storedReport(store: Store, id: string): Report {
+  const report = store.loadReport(id);
+  if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
+  return report;
+}
+
 async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) => void) | undefined> {
   if (!enabled) return undefined;
   const { SingleBar: Bar } = await import('cli-progress');
@@ -207,8 +214,7 @@ Examples:
     .option('--db <path>', 'SQLite store')
     .action(async (id: string, opts) => {
       await withStore(opts.db, (store) => {
-        const report = store.loadReport(id);
-        if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
+        const report = storedReport(store, id);
         emit(render(report, pickFormat(opts.format, opts.out), !opts.out && process.stdout.isTTY === true), opts.out);
       });
     });
@@ -223,8 +229,7 @@ Examples:
     .option('--db <path>', 'SQLite store')
     .action(async (id: string, opts) => {
       await withStore(opts.db, (store) => {
-        const report = store.loadReport(id);
-        if (!report) throw new UsageError(`no single stored scan matches ${JSON.stringify(id)}`);
+        const report = storedReport(store, id);
         emit(exportLists(report, opts.format), opts.out);
       });
     });
