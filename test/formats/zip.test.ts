@@ -1,52 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InflateBudget, isUnsafeName, readEntry, readZipDirectory } from '../../src/containers/zip.js';
 import { BufferSource } from '../../src/io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { handZip } from '../fixtures/hand-zip.js';
 import { corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 
 function open(path: string) {
   const src = new BufferSource(readFileSync(path));
   return { src, dir: readZipDirectory(src, DEFAULT_LIMITS) };
-}
-
-/** A minimal zip writer for hostile archives no real tool would produce. */
-function handZip(entries: Array<{ name: string; data: Buffer; declaredSize?: number; deflate?: boolean }>): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const body = e.deflate ? deflateRawSync(e.data) : e.data;
-    const name = Buffer.from(e.name);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    lh.writeUInt32LE(body.length, 18);
-    lh.writeUInt32LE(e.declaredSize ?? e.data.length, 22);
-    lh.writeUInt16LE(name.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    ch.writeUInt32LE(body.length, 20);
-    ch.writeUInt32LE(e.declaredSize ?? e.data.length, 24);
-    ch.writeUInt16LE(name.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    locals.push(lh, name, body);
-    centrals.push(ch, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
 }
 
 describe('zip reader', () => {

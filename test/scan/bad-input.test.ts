@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../src/scan/analyze.js';
 import { buildDex } from '../fixtures/dex-builder.js';
+import { handZip } from '../fixtures/hand-zip.js';
 import { analyzeContext, androguardFiles, corpusApks, corpusFile, pythonZip, tempDir } from '../helpers.js';
 
 /**
@@ -79,28 +79,8 @@ describe('bad input', () => {
 
   it('reports an entry name with ../ and never uses it as a path', () => {
     const out = join(dir, 'traversal.apk');
-    const name = Buffer.from('../../../../tmp/candor-escape.txt');
-    const data = deflateRawSync(Buffer.from('六四\n法轮功\n达赖喇嘛\n藏独\n台独\n'));
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(8, 8);
-    lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(40, 22);
-    lh.writeUInt16LE(name.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt16LE(8, 10);
-    ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(40, 24);
-    ch.writeUInt16LE(name.length, 28);
-    const cd = Buffer.concat([ch, name]);
-    const eocd = Buffer.alloc(22);
-    eocd.writeUInt32LE(0x06054b50, 0);
-    eocd.writeUInt16LE(1, 8);
-    eocd.writeUInt16LE(1, 10);
-    eocd.writeUInt32LE(cd.length, 12);
-    eocd.writeUInt32LE(30 + name.length + data.length, 16);
-    writeFileSync(out, Buffer.concat([lh, name, data, cd, eocd]));
+    // Declared size 40 for a 44-byte text: the header lies as well.
+    writeFileSync(out, handZip([{ name: '../../../../tmp/candor-escape.txt', data: Buffer.from('六四\n法轮功\n达赖喇嘛\n藏独\n台独\n'), deflate: true, declaredSize: 40 }]));
     const r = analyzeFile(out, 'traversal.apk', analyzeContext());
     expect(r.diagnostics.map((d) => d.code)).toContain('zip/unsafe-entry-name');
     expect(r.findings.some((f) => f.detectorId === 'integrity/zip-anomalies' && f.messageId === 'unsafe-name')).toBe(true);
