@@ -179,6 +179,28 @@ describe('captures', () => {
       expect(sni).toEqual(tshark(wifi, 'tcp && tls.handshake.type == 1', 'tls.handshake.extensions_server_name'));
       expect(sni.size + r.dnsQueries.length).toBeGreaterThan(5);
     }
+    // Truncated and lying headers end as counted link failures with a diagnostic, never a throw.
+    const radiotapTooLong = Buffer.from(radiotapHeader);
+    radiotapTooLong.writeUInt16LE(400, 2);
+    const endlessPresent = Buffer.alloc(16, 0xff);
+    endlessPresent[0] = 0;
+    endlessPresent.writeUInt16LE(16, 2);
+    const bad = [radiotapTooLong, endlessPresent, Buffer.concat([radiotapHeader, Buffer.from([0x88, 0x01, 0, 0])]), Buffer.from([0x08, 0x01, 0, 0, 0, 0])];
+    const records = bad.flatMap((b, i) => {
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32LE(1_700_000_000 + i, 0);
+      rec.writeUInt32LE(b.length, 8);
+      rec.writeUInt32LE(b.length, 12);
+      return [rec, b];
+    });
+    const header = Buffer.from(src.subarray(0, 24));
+    header.writeUInt32LE(127, 20);
+    const broken = join(tempDir(), 'broken-radiotap.pcap');
+    writeFileSync(broken, Buffer.concat([header, ...records]));
+    const r = analyzeCapture(new FileSource(broken));
+    expect(r.packets).toBe(bad.length);
+    expect(r.skipped.link).toBe(bad.length);
+    expect(r.problems.map((p) => p.code)).toEqual(['capture/unsupported-link']);
   });
 
   it('attributes connections to apps from PCAPdroid\'s per-packet trailer', async () => {
