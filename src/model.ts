@@ -11,7 +11,7 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file' | 'capture';
+export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file' | 'capture' | 'firmware';
 
 export interface Artefact {
   /** Stable within one report: a short hash of the logical path. */
@@ -178,6 +178,79 @@ export interface Report {
   diagnostics: Diagnostic[];
   /** Present when the scan read network captures. */
   destinations?: Destination[];
+  /** Present when the scan read firmware images or extracted firmware folders. */
+  firmware?: FirmwareSummary[];
+}
+
+/** One partition (or top-level folder) of a firmware and what was found in it. */
+export interface FirmwarePartition {
+  path: string;
+  name: string;
+  layers: string[];
+  size: number;
+  fileSystem: 'ext4' | 'erofs' | null;
+  files: number;
+  apks: number;
+}
+
+/** The device described by the firmware's property files. */
+export interface DeviceProfile {
+  brand: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  device: string | null;
+  name: string | null;
+  fingerprint: string | null;
+  firmwareVersion: string | null;
+  androidVersion: string | null;
+  sdk: string | null;
+  securityPatch: string | null;
+  buildType: string | null;
+  buildTags: string | null;
+  buildDate: string | null;
+  skin: string | null;
+  /** Region, locale and carrier properties, by name. */
+  region: Record<string, string>;
+  /** Which file and key each field came from. */
+  sources: Record<string, string>;
+}
+
+/** A pre-installed app as the firmware installs it. */
+export interface PreinstalledApp {
+  artefactId: string;
+  path: string;
+  partition: string;
+  pathInPartition: string;
+  package: string | null;
+  versionName: string | null;
+  versionCode: number | null;
+  /** Under a priv-app folder: eligible for privileged permissions. */
+  privileged: boolean;
+  sharedUserId: string | null;
+  signerSha256: string | null;
+  /** Signed with the same certificate as framework-res.apk (the platform key). */
+  platformSigned: boolean;
+  /** Requested permissions the firmware grants without asking: privileged allow-lists, default grants,
+   * signature permissions of platform-signed apps. */
+  grantedPermissions: string[];
+  /** Can install other apps without the user (INSTALL_PACKAGES granted). */
+  canInstallPackages: boolean;
+  /** Package is part of AOSP (android, com.android.*). */
+  aosp: boolean;
+}
+
+export interface FirmwareSummary {
+  artefactId: string;
+  path: string;
+  /** Container layers seen: zip, payload, sparse, super, ext4, erofs, boot, vbmeta, block-ota, tar, folder. */
+  layers: string[];
+  partitions: FirmwarePartition[];
+  profile: DeviceProfile;
+  /** Every property from every property file (later files do not override earlier ones). */
+  properties: Record<string, string>;
+  boot: Array<{ path: string; kind: string; headerVersion: number; cmdline: string; bootconfig?: string; osVersion: string | null; patchLevel: string | null; ramdiskFormat: string | null }>;
+  vbmeta: Array<{ path: string; algorithm: string; flags: number; hashtreeDisabled: boolean; verificationDisabled: boolean; rollbackIndex: string; partitions: Array<{ partition: string; kind: string }>; publicKeySha256: string | null }>;
+  apps: PreinstalledApp[];
 }
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';

@@ -103,6 +103,11 @@ async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) =
   const { SingleBar: Bar } = await import('cli-progress');
   let bar: SingleBar | null = null;
   return (e) => {
+    if (e.type === 'firmware') {
+      if (e.phase === 'walk') process.stderr.write(`reading firmware ${e.path}…\n`);
+      else process.stderr.write(`${e.path}: ${e.partitions} partition(s), ${e.apps} app(s) to audit\n`);
+      return;
+    }
     if (e.type === 'start') {
       if (e.files < 2) return;
       bar = new Bar({ format: 'scanning [{bar}] {value}/{total} files | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });

@@ -95,18 +95,27 @@ class Collector {
 }
 
 export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeContext): FileResult {
-  const out = new Collector();
   let src: ByteSource;
   try {
     src = new FileSource(fsPath);
   } catch (err) {
-    out.diagnostics.push({ level: 'error', code: 'io/unreadable', message: errorMessage(err), path: logicalPath });
-    return { sha256: '', size: 0, artefacts: [], apps: [], findings: [], diagnostics: out.diagnostics };
+    const d: Diagnostic = { level: 'error', code: 'io/unreadable', message: errorMessage(err), path: logicalPath };
+    return { sha256: '', size: 0, artefacts: [], apps: [], findings: [], diagnostics: [d] };
   }
+  return analyzeOpened(src, logicalPath, ctx, { file: fsPath });
+}
+
+/** Analyses bytes already in memory: a file read out of a firmware image. */
+export function analyzeBytes(bytes: Buffer, logicalPath: string, ctx: AnalyzeContext): FileResult {
+  return analyzeOpened(new BufferSource(bytes), logicalPath, ctx, { bytes });
+}
+
+function analyzeOpened(src: ByteSource, logicalPath: string, ctx: AnalyzeContext, yaraTarget: { bytes?: Buffer; file?: string }): FileResult {
+  const out = new Collector();
   try {
     const digest = hashSource(src, ctx.fileDigests === true);
     analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
-    if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], { file: fsPath });
+    if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], yaraTarget);
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
     out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));

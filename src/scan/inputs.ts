@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Diagnostic } from '../model.js';
+import { isFirmwareFile, isFirmwareFolder } from '../firmware/detect.js';
 
 /**
  * Expands the paths given on the command line into the files to analyse. A folder (an `adb pull` of
@@ -17,8 +18,17 @@ export interface InputFile {
 const TEXT_NAMES = /\.(txt|json|xml|csv|dat|cfg|conf|ini|properties|lst|list|pcap|pcapng|cap|har)$/i;
 const MAX_FILES = 1_000_000;
 
-export function expandInputs(paths: string[], cwd: string): { files: InputFile[]; diagnostics: Diagnostic[] } {
+/** A firmware image or extracted firmware folder: walked by the firmware reader, not analysed as one file. */
+export interface FirmwareInput {
+  kind: 'file' | 'folder';
+  fsPath: string;
+  logicalPath: string;
+  size: number;
+}
+
+export function expandInputs(paths: string[], cwd: string): { files: InputFile[]; firmwares: FirmwareInput[]; diagnostics: Diagnostic[] } {
   const files: InputFile[] = [];
+  const firmwares: FirmwareInput[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
@@ -31,8 +41,13 @@ export function expandInputs(paths: string[], cwd: string): { files: InputFile[]
       continue;
     }
     if (st.isFile()) {
-      if (!seen.has(abs)) files.push({ fsPath: abs, logicalPath: logical(p), size: st.size });
+      if (!seen.has(abs)) {
+        if (isFirmwareFile(abs)) firmwares.push({ kind: 'file', fsPath: abs, logicalPath: logical(p), size: st.size });
+        else files.push({ fsPath: abs, logicalPath: logical(p), size: st.size });
+      }
       seen.add(abs);
+    } else if (st.isDirectory() && isFirmwareFolder(abs)) {
+      firmwares.push({ kind: 'folder', fsPath: abs, logicalPath: logical(p).replace(/\/+$/, ''), size: 0 });
     } else if (st.isDirectory()) {
       walk(abs, (file, size) => {
         if (seen.has(file) || files.length >= MAX_FILES) return;
@@ -45,7 +60,7 @@ export function expandInputs(paths: string[], cwd: string): { files: InputFile[]
     }
   }
   files.sort((a, b) => a.logicalPath.localeCompare(b.logicalPath));
-  return { files, diagnostics };
+  return { files, firmwares, diagnostics };
 }
 
 function logical(p: string): string {

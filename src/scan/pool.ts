@@ -10,6 +10,8 @@ import type { AnalyzeSettings } from './context.js';
 export interface PoolJob {
   fsPath: string;
   logicalPath: string;
+  /** In-memory content (a file from a firmware image); moved, not copied, to the worker. */
+  bytes?: Buffer;
 }
 
 type Outcome = { result: FileResult } | { error: string };
@@ -81,7 +83,13 @@ export class WorkerPool {
       w.on('message', onMessage);
       w.on('error', onDeath);
       w.on('exit', onDeath);
-      w.postMessage({ id, ...job });
+      if (job.bytes) {
+        // Hand the bytes over without a copy when the buffer owns its memory outright.
+        const b = job.bytes;
+        const owned = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
+        const bytes = owned ? new Uint8Array(b.buffer) : new Uint8Array(b);
+        w.postMessage({ id, fsPath: '', logicalPath: job.logicalPath, bytes }, [bytes.buffer as ArrayBuffer]);
+      } else w.postMessage({ id, fsPath: job.fsPath, logicalPath: job.logicalPath });
     });
   }
 

@@ -1,16 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Diagnostic, type Report, type Severity } from '../model.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Diagnostic, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
 import { transferFindings } from '../capture/gdpr.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
 import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
-import { analyzeFile, type FileResult } from './analyze.js';
+import { analyzeBytes, analyzeFile, type FileResult } from './analyze.js';
+import { FileSource } from '../io/byte-source.js';
+import { errorCode, errorMessage } from '../io/errors.js';
+import { sha256, shortHash } from '../io/hash.js';
+import { emptyGrants } from '../firmware/privapp.js';
+import { walkFirmware, type FirmwareFile, type FirmwareWalk } from '../firmware/walk.js';
+import { buildFirmwareSummary, firmwareFindings } from '../firmware/inventory.js';
 import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
-import { expandInputs, type InputFile } from './inputs.js';
+import { expandInputs, type FirmwareInput, type InputFile } from './inputs.js';
 import { WorkerPool } from './pool.js';
 import { relocate } from './relocate.js';
 
@@ -46,6 +52,7 @@ export interface ScanOptions {
 }
 
 export type ProgressEvent =
+  | { type: 'firmware'; path: string; phase: 'walk' | 'walked'; partitions?: number; apps?: number }
   | { type: 'start'; files: number; bytes: number }
   | { type: 'file'; done: number; files: number; bytes: number; path: string; cached: boolean };
 
@@ -69,50 +76,95 @@ export async function scan(options: ScanOptions): Promise<Report> {
     ...(usable.length && yaraCompiled ? { yaraSources: usable, yaraCompiled } : {}),
   };
   const key = analyzerKey(settings);
-  const { files, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);
-  const totalBytes = files.reduce((n, f) => n + f.size, 0);
-  options.onProgress?.({ type: 'start', files: files.length, bytes: totalBytes });
+  const { files, firmwares: firmwareInputs, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);
+  // Firmware is walked first (metadata only); its apps and list-like files join the queue of jobs.
+  const firmwares: OpenedFirmware[] = [];
+  for (const input of firmwareInputs) {
+    options.onProgress?.({ type: 'firmware', path: input.logicalPath, phase: 'walk' });
+    firmwares.push(await openFirmware(input, settings.limits));
+    const fw = firmwares[firmwares.length - 1];
+    options.onProgress?.({ type: 'firmware', path: input.logicalPath, phase: 'walked', partitions: fw.walk.partitions.length, apps: fw.walk.files.filter((f) => f.kind === 'apk').length });
+  }
+  const jobs: Job[] = [...files.map((file): Job => ({ kind: 'file', file, size: file.size, logicalPath: file.logicalPath }))];
+  firmwares.forEach((fw, index) => {
+    for (const f of fw.walk.files) jobs.push({ kind: 'firmware', firmware: index, file: f, size: f.size, logicalPath: f.logicalPath });
+  });
+  const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
+  options.onProgress?.({ type: 'start', files: jobs.length, bytes: totalBytes });
 
-  const results: FileResult[] = new Array(files.length);
+  const results: FileResult[] = new Array(jobs.length);
   let done = 0;
   let doneBytes = 0;
   const finish = (i: number, result: FileResult, cached: boolean) => {
     results[i] = result;
     done++;
-    doneBytes += files[i].size;
-    options.onProgress?.({ type: 'file', done, files: files.length, bytes: doneBytes, path: files[i].logicalPath, cached });
+    doneBytes += jobs[i].size;
+    options.onProgress?.({ type: 'file', done, files: jobs.length, bytes: doneBytes, path: jobs[i].logicalPath, cached });
   };
-
-  const pending: number[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const cached = options.store && !options.noCache ? await lookup(options.store, key, files[i]) : null;
-    if (cached) finish(i, cached, true);
-    else pending.push(i);
-  }
-
-  const jobs = Math.max(1, Math.min(options.jobs ?? 2, pending.length));
-  const store = (i: number, r: FileResult) => {
-    if (options.store && r.sha256) options.store.cacheResult(key, files[i].logicalPath, r);
+  const remember = (i: number, r: FileResult) => {
+    // Stored as each result arrives, so an interrupted scan resumes without redoing finished files.
+    if (options.store && r.sha256) options.store.cacheResult(key, jobs[i].logicalPath, r);
     finish(i, r, false);
   };
-  if (jobs === 1) {
-    const ctx = pending.length > 0 ? buildContext(settings) : null;
-    for (const i of pending) {
-      if (ctx) store(i, analyzeFile(files[i].fsPath, files[i].logicalPath, ctx));
+  const useCache = !!options.store && !options.noCache;
+
+  const pending: number[] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
+    if (job.kind === 'file' && useCache) {
+      const cached = await lookup(options.store as Store, key, job.file);
+      if (cached) {
+        finish(i, cached, true);
+        continue;
+      }
     }
-  } else {
-    const pool = new WorkerPool(jobs, settings);
-    try {
-      await Promise.all(
-        pending.map(async (i) => {
-          const outcome = await pool.run(files[i]);
-          store(i, 'result' in outcome ? outcome.result : crashed(files[i], outcome.error));
-        }),
-      );
-    } finally {
-      await pool.close();
-    }
+    pending.push(i);
   }
+
+  const workerCount = Math.max(1, Math.min(options.jobs ?? 2, pending.length));
+  const pool = workerCount > 1 ? new WorkerPool(workerCount, settings) : null;
+  const ctx = pool === null && pending.length > 0 ? buildContext(settings) : null;
+  try {
+    // One more job in flight than workers, so a firmware file is being read while the workers analyse.
+    await runLimited(pending, workerCount + (pool ? 1 : 0), async (i) => {
+      const job = jobs[i];
+      if (job.kind === 'file') {
+        if (pool) {
+          const outcome = await pool.run(job.file);
+          remember(i, 'result' in outcome ? outcome.result : crashed(job.logicalPath, job.size, outcome.error));
+        } else if (ctx) remember(i, analyzeFile(job.file.fsPath, job.logicalPath, ctx));
+        return;
+      }
+      let bytes: Buffer;
+      try {
+        bytes = job.file.read();
+      } catch (err) {
+        finish(i, unreadable(job.logicalPath, job.size, err), false);
+        return;
+      }
+      if (useCache) {
+        const hit = (options.store as Store).cachedResult(sha256(bytes), key);
+        if (hit) {
+          finish(i, relocate(hit.result, hit.rootPath, job.logicalPath), true);
+          return;
+        }
+      }
+      if (pool) {
+        const outcome = await pool.run({ fsPath: '', logicalPath: job.logicalPath, bytes });
+        remember(i, 'result' in outcome ? outcome.result : crashed(job.logicalPath, job.size, outcome.error));
+      } else if (ctx) remember(i, analyzeBytes(bytes, job.logicalPath, ctx));
+      // Let progress events and worker messages through between synchronous reads.
+      await new Promise((r) => setImmediate(r));
+    });
+  } finally {
+    await pool?.close();
+    for (const fw of firmwares) fw.close();
+  }
+  // Files read out of a firmware hang under the firmware's artefact.
+  jobs.forEach((job, i) => {
+    if (job.kind === 'firmware' && results[i]?.artefacts[0]) results[i].artefacts[0].parentId = firmwares[job.firmware].artefact.id;
+  });
+  const jobsUsed = workerCount;
 
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -122,13 +174,13 @@ export async function scan(options: ScanOptions): Promise<Report> {
       startedAt: startedAt.toISOString(),
       finishedAt: now().toISOString(),
       inputs: options.inputs,
-      options: { trackers: options.trackersPath ?? 'builtin', jobs, hiddenLists: settings.hiddenLists, analyzerKey: key },
+      options: { trackers: options.trackersPath ?? 'builtin', jobs: jobsUsed, hiddenLists: settings.hiddenLists, analyzerKey: key },
     },
     summary: { artefacts: 0, apps: 0, findings: emptyCounts(), diagnostics: 0, durationMs: 0 },
-    artefacts: results.flatMap((r) => r.artefacts),
+    artefacts: [...firmwares.map((f) => f.artefact), ...results.flatMap((r) => r.artefacts)],
     apps: results.flatMap((r) => r.apps),
     findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
-    diagnostics: [...inputDiagnostics, ...yaraDiagnostics(yaraReport), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
+    diagnostics: [...inputDiagnostics, ...firmwares.flatMap((f) => f.walk.problems.map((p) => ({ ...p, artefactId: f.artefact.id }))), ...yaraDiagnostics(yaraReport), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
   };
   if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
   const destinations = results.flatMap((r) => r.destinations ?? []);
@@ -138,6 +190,12 @@ export async function scan(options: ScanOptions): Promise<Report> {
     report.findings.push(...transferFindings(report.destinations, (id) => paths.get(id) ?? id));
     report.findings.sort(bySeverityThenPath);
     report.scan.options.geolocation = `${GEO_ATTRIBUTION}; data built ${geoDataDate()}`;
+  }
+  if (firmwares.length) {
+    const appsByPath = new Map(report.apps.map((a) => [a.path, a]));
+    report.firmware = firmwares.map((f) => buildFirmwareSummary(f.walk, f.artefact, appsByPath));
+    for (const [i, fw] of report.firmware.entries()) report.findings.push(...firmwareFindings(fw, firmwares[i].artefact.sha256, report.findings, report.destinations ?? []));
+    report.findings.sort(bySeverityThenPath);
   }
   if (options.indicators?.length) {
     report.findings.push(...matchIndicators(report, options.indicators));
@@ -153,6 +211,52 @@ export async function scan(options: ScanOptions): Promise<Report> {
   };
   options.store?.saveReport(report);
   return report;
+}
+
+interface OpenedFirmware {
+  artefact: Artefact;
+  walk: FirmwareWalk;
+  close(): void;
+}
+
+type Job = { logicalPath: string; size: number } & ({ kind: 'file'; file: InputFile } | { kind: 'firmware'; firmware: number; file: FirmwareFile });
+
+async function openFirmware(input: FirmwareInput, limits: Limits): Promise<OpenedFirmware> {
+  const grants = emptyGrants();
+  if (input.kind === 'folder') {
+    const walk = walkFirmware({ kind: 'folder', dir: input.fsPath }, input.logicalPath, limits, grants);
+    // A folder has no bytes of its own: identify it by the listing of what was walked.
+    const listing = walk.files.map((f) => `${f.logicalPath}\t${f.size}`).join('\n');
+    const artefact: Artefact = { id: shortHash(input.logicalPath), parentId: null, kind: 'firmware', path: input.logicalPath, sha256: sha256(Buffer.from(listing)), size: walk.files.reduce((n, f) => n + f.size, 0) };
+    return { artefact, walk, close: () => walk.sources.forEach((s) => s.close()) };
+  }
+  const digest = await hashFile(input.fsPath);
+  const src = new FileSource(input.fsPath);
+  const walk = walkFirmware({ kind: 'source', source: src }, input.logicalPath, limits, grants);
+  const artefact: Artefact = { id: shortHash(input.logicalPath), parentId: null, kind: 'firmware', path: input.logicalPath, sha256: digest, size: input.size };
+  return {
+    artefact,
+    walk,
+    close: () => {
+      walk.sources.forEach((s) => s.close());
+      src.close();
+    },
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` running at once. */
+async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+function unreadable(path: string, size: number, err: unknown): FileResult {
+  const d: Diagnostic = { level: 'error', code: errorCode(err), message: errorMessage(err), path };
+  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
 }
 
 async function lookup(store: Store, key: string, file: InputFile): Promise<FileResult | null> {
@@ -171,9 +275,9 @@ function hashFile(path: string): Promise<string> {
   });
 }
 
-function crashed(file: InputFile, error: string): FileResult {
-  const d: Diagnostic = { level: 'error', code: 'internal/worker-failed', message: error.split('\n')[0], path: file.logicalPath };
-  return { sha256: '', size: file.size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
+function crashed(path: string, size: number, error: string): FileResult {
+  const d: Diagnostic = { level: 'error', code: 'internal/worker-failed', message: error.split('\n')[0], path };
+  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
 }
 
 function emptyCounts(): Record<Severity, number> {

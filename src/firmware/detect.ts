@@ -1,0 +1,52 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileSource } from '../io/byte-source.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
+import { readZipDirectory } from '../containers/zip.js';
+import { isBootImage } from './bootimg.js';
+import { isErofs } from './erofs.js';
+import { isExt4 } from './ext4.js';
+import { isPayload } from './payload.js';
+import { isSparse } from './sparse.js';
+import { isSuper } from './super.js';
+import { isTar } from './tar.js';
+
+/**
+ * Decides whether an input is a firmware (image, OTA package, factory zip or tarball, extracted tree)
+ * rather than an app, a capture or a loose file. Zips are firmware when they carry images, a payload,
+ * a block OTA or a system tree, and are not themselves APKs.
+ */
+
+const FIRMWARE_ZIP_ENTRY = /^(payload\.bin|[^/]+\.img|[^/]+\.transfer\.list|[^/]+\.new\.dat(\.br)?|META-INF\/com\/google\/android\/update-binary|(system|vendor|product)\/.+|image-[^/]+\.zip|[^/]+\/image-[^/]+\.zip|[^/]+\/[^/]+\.img)$/;
+
+export function isFirmwareFile(path: string): boolean {
+  let src: FileSource | null = null;
+  try {
+    src = new FileSource(path);
+    if (src.size < 512) return false;
+    const head = src.read(0, 16);
+    if (isSparse(head) || isPayload(head) || isBootImage(head) || head.toString('latin1', 0, 4) === 'AVB0') return true;
+    if (isExt4(src) || isErofs(src) || isSuper(src) || isTar(src)) return true;
+    if (head.readUInt32LE(0) === 0x04034b50) {
+      const dir = readZipDirectory(src, DEFAULT_LIMITS);
+      if (dir.byName.has('AndroidManifest.xml')) return false;
+      return dir.entries.some((e) => FIRMWARE_ZIP_ENTRY.test(e.name));
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    src?.close();
+  }
+}
+
+/** An extracted firmware: a build.prop or priv-app near the top, or partition images in the folder. */
+export function isFirmwareFolder(dir: string): boolean {
+  const candidates = ['build.prop', 'system/build.prop', 'system/system/build.prop', 'priv-app', 'system/priv-app', 'system/system/priv-app', 'vendor/build.prop'];
+  if (candidates.some((c) => existsSync(join(dir, c)))) return true;
+  try {
+    return readdirSync(dir).some((n) => /\.(img)$/i.test(n) && statSync(join(dir, n)).isFile() && isFirmwareFile(join(dir, n)));
+  } catch {
+    return false;
+  }
+}
