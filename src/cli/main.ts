@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { DETECTORS } from '../detectors/index.js';
 import { parseStixBundle, type IndicatorSet } from '../iocs/stix.js';
@@ -10,6 +10,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderTerminal } from '../report/terminal.js';
 import { exportLists } from '../report/lists.js';
+import { diffScans, renderDiffText } from '../report/diff.js';
 import { maxSeverity, scan, type ProgressEvent } from '../scan/scan.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
@@ -123,7 +124,7 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('candor')
-    .description('Audits Android apps for hidden censorship lists, covert telemetry and risky app distribution.')
+    .description('Audits Android apps, firmware and traffic for hidden censorship lists, covert telemetry and risky app distribution.')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError()
@@ -143,8 +144,8 @@ Examples:
 
   program
     .command('scan')
-    .description('Audit APKs, DEX files or folders of them, store the scan and write a report.')
-    .argument('<paths...>', 'APK, DEX, zip or folder (as pulled with adb pull)')
+    .description('Audit APKs, firmware images, OTA packages and network captures, store the scan and write a report.')
+    .argument('<paths...>', 'APK, DEX, OTA or factory zip, payload.bin, super/system/vendor image (ext4, EROFS, sparse), boot or vbmeta image, pcap/pcapng/HAR capture, or a folder (adb pull, extracted firmware)')
     .addOption(new Option('-f, --format <format>', 'report format (default: from --out extension, else terminal)').choices(FORMATS))
     .option('-o, --out <file>', 'write the report to this file instead of stdout')
     .option('--db <path>', 'SQLite store (default: .candor/candor.sqlite, or $CANDOR_DB)')
@@ -222,6 +223,31 @@ Examples:
         const report = storedReport(store, id);
         emit(render(report, pickFormat(opts.format, opts.out), !opts.out && process.stdout.isTTY === true), opts.out);
       });
+    });
+
+  program
+    .command('diff')
+    .description('What changed between two scans: apps, keyword lists (terms added and removed), trackers, hosts, permissions, region properties.')
+    .argument('<scanA>', 'older scan: id, unique id prefix, "latest", or a JSON report file')
+    .argument('<scanB>', 'newer scan: id, unique id prefix, "latest", or a JSON report file')
+    .addOption(new Option('-f, --format <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('-o, --out <file>', 'write to this file')
+    .option('--db <path>', 'SQLite store')
+    .option('--fail-on-growth', 'exit with 1 when a keyword list appeared or grew')
+    .action(async (idA: string, idB: string, opts) => {
+      const load = (store: Store | null, id: string): Report => {
+        if (existsSync(id) && statSync(id).isFile()) return JSON.parse(readFileSync(id, 'utf8')) as Report;
+        if (!store) throw new UsageError(`${id} is not a report file`);
+        return storedReport(store, id);
+      };
+      const needsStore = [idA, idB].some((id) => !(existsSync(id) && statSync(id).isFile()));
+      const run = (store: Store | null) => {
+        const d = diffScans(load(store, idA), load(store, idB));
+        emit(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderDiffText(d), opts.out);
+        if (opts.failOnGrowth && (d.lists.appeared.length > 0 || d.lists.changed.some((l) => l.to > l.from))) process.exitCode = EXIT_FINDINGS;
+      };
+      if (needsStore) await withStore(opts.db, (store) => run(store));
+      else run(null);
     });
 
   const lists = program.command('lists').description('Work with the keyword lists found by scans.');
