@@ -36,6 +36,8 @@ export interface PayloadPartition {
   unsupported: string[];
   /** The partition as an image, when every operation is a full one. */
   image: MappedSource | null;
+  /** Why the partition could not be assembled (an operation outside the payload...). */
+  problem?: string;
 }
 
 export interface Payload {
@@ -70,29 +72,36 @@ export function openPayload(src: ByteSource): Payload {
     const unsupported = [...new Set(ops.map((o) => o.num(1)).filter((t) => !FULL_OPS.has(t)).map((t) => OP_NAMES[t] ?? `type ${t}`))];
     let size = info ? info.num(1) : 0;
     const pieces: Piece[] = [];
+    let problem: string | undefined;
     if (unsupported.length === 0) {
-      ops.forEach((op, i) => {
-        const type = op.num(1);
-        const dataOffset = op.num(2);
-        const dataLength = op.num(3);
-        const extents = op.msgs(6).map((e) => ({ start: e.num(1) * blockSize, length: e.num(2) * blockSize }));
-        const span = extents.reduce((n, e) => Math.max(n, e.start + e.length), 0);
-        if (!info) size = Math.max(size, span);
-        if (type === 6 || type === 7) return; // ZERO and DISCARD leave zeros
-        if (dataStart + dataOffset + dataLength > src.size) throw new MalformedInputError('payload/data-outside', `${name} operation ${i} reads data past the end of the payload`);
-        const produce = () => decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`);
-        let inOutput = 0;
-        for (const e of extents) {
-          if (type === 0) pieces.push({ at: e.start, length: e.length, kind: 'source', source: src, offset: dataStart + dataOffset + inOutput });
-          else pieces.push({ at: e.start, length: e.length, kind: 'lazy', key: `${name}/${i}`, offset: inOutput, produce });
-          inOutput += e.length;
-        }
-        if (type === 0 && inOutput > dataLength) throw new MalformedInputError('payload/short-operation', `${name} operation ${i} writes ${inOutput} bytes from ${dataLength}`);
-      });
+      try {
+        ops.forEach((op, i) => {
+          const type = op.num(1);
+          const dataOffset = op.num(2);
+          const dataLength = op.num(3);
+          const extents = op.msgs(6).map((e) => ({ start: e.num(1) * blockSize, length: e.num(2) * blockSize }));
+          const span = extents.reduce((n, e) => Math.max(n, e.start + e.length), 0);
+          if (!info) size = Math.max(size, span);
+          if (type === 6 || type === 7) return; // ZERO and DISCARD leave zeros
+          if (dataStart + dataOffset + dataLength > src.size) throw new MalformedInputError('payload/data-outside', `${name} operation ${i} reads data past the end of the payload`);
+          const produce = () => decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`);
+          let inOutput = 0;
+          for (const e of extents) {
+            if (type === 0) pieces.push({ at: e.start, length: e.length, kind: 'source', source: src, offset: dataStart + dataOffset + inOutput });
+            else pieces.push({ at: e.start, length: e.length, kind: 'lazy', key: `${name}/${i}`, offset: inOutput, produce });
+            inOutput += e.length;
+          }
+          if (type === 0 && inOutput > dataLength) throw new MalformedInputError('payload/short-operation', `${name} operation ${i} writes ${inOutput} bytes from ${dataLength}`);
+        });
+        if (pieces.some((x) => x.at + x.length > size)) throw new MalformedInputError('payload/extent-outside', `an operation of ${name} writes past the partition's ${size} bytes`);
+      } catch (err) {
+        // One bad partition does not hide the others.
+        if (!(err instanceof MalformedInputError)) throw err;
+        problem = err.message;
+      }
     }
-    const tooLarge = pieces.some((x) => x.at + x.length > size);
-    if (tooLarge) throw new MalformedInputError('payload/extent-outside', `an operation of ${name} writes past the partition's ${size} bytes`);
-    partitions.push({ name, size, operations: ops.length, unsupported, image: unsupported.length ? null : new MappedSource(size, pieces) });
+    const image = unsupported.length || problem ? null : new MappedSource(size, pieces);
+    partitions.push({ name, size, operations: ops.length, unsupported, image, ...(problem ? { problem } : {}) });
   }
   return { version, blockSize, minorVersion: manifest.num(12), full: partitions.every((p) => p.unsupported.length === 0), partitions };
 }

@@ -195,6 +195,10 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
     w.layers.add('payload');
     for (const p of payload.partitions) {
       const sub = `${path}!/${p.name}`;
+      if (p.problem) {
+        w.problems.push({ level: 'error', code: 'payload/bad-partition', message: `partition ${p.name}: ${p.problem}`, path: sub });
+        continue;
+      }
       if (!p.image) {
         w.problems.push({ level: 'warning', code: 'payload/incremental', message: `partition ${p.name} is built from the previous firmware (${p.unsupported.join(', ')}); only full OTAs can be read`, path: sub });
         w.partitions.push({ path: sub, name: p.name, layers: [...layers, 'payload'], size: p.size, fileSystem: null, files: 0, apks: 0 });
