@@ -42,6 +42,12 @@ interface ListEvidence {
   encodings?: string[];
 }
 
+/** Apps by package, leaving out APKs nested inside other APKs (their own detectors already cover them). */
+function topLevelApps(r: Report): Map<string, App> {
+  const nested = new Set(r.artefacts.filter((x) => x.kind === 'nested-apk').map((x) => x.id));
+  return new Map(r.apps.filter((x) => !nested.has(x.artefactId)).map((x) => [appKey(x), x]));
+}
+
 function appKey(a: App): string {
   return a.package ?? a.path.split(/!\/|\//).pop() ?? a.path;
 }
@@ -105,8 +111,8 @@ function identity(f: Finding, r: Report): string {
 }
 
 export function diffScans(a: Report, b: Report): ScanDiff {
-  const appsA = new Map(a.apps.filter((x) => !x.path.slice(x.path.indexOf('!/') + 2).includes('!/')).map((x) => [appKey(x), x]));
-  const appsB = new Map(b.apps.filter((x) => !x.path.slice(x.path.indexOf('!/') + 2).includes('!/')).map((x) => [appKey(x), x]));
+  const appsA = topLevelApps(a);
+  const appsB = topLevelApps(b);
   const d: ScanDiff = {
     a: { id: a.scan.id, inputs: a.scan.inputs, startedAt: a.scan.startedAt },
     b: { id: b.scan.id, inputs: b.scan.inputs, startedAt: b.scan.startedAt },

@@ -33,8 +33,10 @@ export class WorkerPool {
     let w: Worker;
     if (import.meta.url.endsWith('.ts')) {
       // Running from TypeScript sources (tests, tsx): register tsx inside the worker, then load the worker module.
+      // tsx is resolved from here, not from the process's working directory (which may be anywhere).
       const entry = new URL('./worker.ts', import.meta.url).href;
-      w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { ...options, eval: true });
+      const tsx = import.meta.resolve('tsx/esm/api');
+      w = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { ...options, eval: true });
     } else {
       w = new Worker(new URL('./worker.js', import.meta.url), options);
     }

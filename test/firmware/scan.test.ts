@@ -1,0 +1,243 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scan, type ProgressEvent } from '../../src/scan/scan.js';
+import { Store } from '../../src/store/sqlite.js';
+import { diffScans, renderDiffText } from '../../src/report/diff.js';
+import type { Report } from '../../src/model.js';
+import { CORPUS, ROOT, corpusFile, pythonZip, tempDir } from '../helpers.js';
+import { buildDex } from '../fixtures/dex-builder.js';
+import { POLITICAL_TERMS } from '../fixtures/lists.js';
+import { bootImage, buildApp, img2simg, mkfsErofs, mkfsExt4, payloadBin, platformFrameworkRes, superImage, writeTree, type TreeFile } from '../fixtures/firmware-builder.js';
+
+/**
+ * Whole-phone audits end to end: a firmware built from real APKs (aapt + apksigner), real file systems
+ * (mkfs.erofs, mkfs.ext4) and the container formats of an A/B OTA and a factory image, scanned like a
+ * user would, then compared with a later version by `candor diff`.
+ */
+
+const TSX = import.meta.resolve('tsx');
+const VBMETA_DISABLED = join(CORPUS, 'firmware', 'lineageos-sdm845-vbmeta.img');
+
+interface Built {
+  dir: string;
+  otaZip: string;
+  factoryZip: string;
+  v2Folder: string;
+}
+
+function systemTree(version: 1 | 2): Record<string, TreeFile> {
+  const store = buildApp({ pkg: 'com.vendor.appstore', versionName: '7.0', permissions: ['android.permission.INSTALL_PACKAGES', 'android.permission.INTERNET'], platformKey: true });
+  const terms = version === 1 ? POLITICAL_TERMS.slice(0, 20) : [...POLITICAL_TERMS, '新疆再教育营', '李文亮'];
+  const browser = buildApp({
+    pkg: 'com.vendor.browser',
+    versionCode: version,
+    versionName: `${version}.0`,
+    permissions: ['android.permission.INTERNET', 'android.permission.READ_PHONE_STATE'],
+    assets: { 'ad_blacklist.txt': terms.join('\n') },
+    dex: buildDex([
+      { descriptor: 'Lcom/vendor/browser/Telemetry;', methods: [{ name: 'upload', strings: ['https://stat.browser-vendor.cn/v1/report', 'ad_blacklist.txt'] }] },
+      { descriptor: 'Lcom/adjust/sdk/Adjust;', methods: [{ name: 'onCreate', strings: ['adjust'] }] },
+    ]),
+  });
+  const tree: Record<string, TreeFile> = {
+    'system/build.prop': [
+      'ro.product.system.brand=Xiaomi',
+      'ro.product.system.manufacturer=Xiaomi',
+      'ro.product.system.model=M2007J3SG',
+      'ro.product.system.device=apollo',
+      `ro.system.build.fingerprint=Xiaomi/apollo_global/apollo:12/SKQ1.211006.001/V13.0.${version}.0:user/release-keys`,
+      `ro.build.display.id=V13.0.${version}.0.SJDMIXM`,
+      'ro.build.version.release=12',
+      'ro.build.version.sdk=31',
+      `ro.build.version.security_patch=2022-0${version}-01`,
+      'ro.build.type=user',
+      'ro.build.tags=release-keys',
+      `ro.miui.region=${version === 1 ? 'SG' : 'CN'}`,
+      'ro.product.mod_device=apollo_global',
+      'ro.miui.ui.version.name=V130',
+      'ro.debuggable=1',
+    ].join('\n'),
+    'system/framework/framework-res.apk': { copy: platformFrameworkRes() },
+    'system/priv-app/VendorStore/VendorStore.apk': { copy: store },
+    'system/app/Browser/Browser.apk': { copy: browser },
+    'system/app/Jamendo/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
+    'system/etc/permissions/privapp-permissions-vendor.xml': '<permissions><privapp-permissions package="com.vendor.appstore"><permission name="android.permission.INSTALL_PACKAGES"/></privapp-permissions></permissions>',
+  };
+  if (version === 2) tree['system/app/Notes/Notes.apk'] = { copy: corpusFile('org.dyndns.fules.ck_20.apk') };
+  return tree;
+}
+
+function build(): Built {
+  const dir = tempDir('candor-fw-');
+  const sysTree = writeTree(join(dir, 'system-tree'), systemTree(1));
+  const vendorTree = writeTree(join(dir, 'vendor-tree'), { 'build.prop': 'ro.product.vendor.brand=Xiaomi\nro.vendor.build.security_patch=2022-01-01\nro.boot.hwc=GLOBAL\n' });
+  const system = readFileSync(mkfsErofs(sysTree, join(dir, 'system.img'), ['-zlz4hc']));
+  const vendor = readFileSync(mkfsExt4(vendorTree, join(dir, 'vendor.img'), ['-L', 'vendor'], '8M'));
+  const boot = bootImage({ version: 2, cmdline: 'console=ttyMSM0,115200n8 androidboot.hardware=qcom androidboot.selinux=permissive' });
+  const vbmeta = readFileSync(VBMETA_DISABLED);
+
+  // A/B OTA: payload.bin stored in a zip, as update_engine expects.
+  writeFileSync(join(dir, 'payload.bin'), payloadBin([
+    { name: 'system', image: system, encodings: ['xz', 'zstd', 'bz', 'replace'] },
+    { name: 'vendor', image: vendor, encodings: ['zstd'] },
+    { name: 'boot', image: boot },
+    { name: 'vbmeta', image: vbmeta },
+  ]));
+  const otaZip = join(dir, 'apollo-ota.zip');
+  pythonZip(otaZip, [
+    { name: 'payload.bin', file: join(dir, 'payload.bin'), stored: true },
+    { name: 'META-INF/com/android/metadata', data: 'ota-type=AB\npre-device=apollo\n' },
+  ]);
+
+  // Factory image: outer zip > image-*.zip > sparse super.img (system_a, vendor_a, empty system_b), boot, vbmeta.
+  writeFileSync(join(dir, 'super.raw'), superImage([{ name: 'system_a', image: system }, { name: 'vendor_a', image: vendor }, { name: 'system_b', image: null }]));
+  img2simg(join(dir, 'super.raw'), join(dir, 'super.img'));
+  writeFileSync(join(dir, 'boot.img'), boot);
+  const inner = join(dir, 'image-apollo.zip');
+  pythonZip(inner, [
+    { name: 'super.img', file: join(dir, 'super.img') },
+    { name: 'boot.img', file: join(dir, 'boot.img') },
+    { name: 'vbmeta.img', file: VBMETA_DISABLED },
+  ]);
+  const factoryZip = join(dir, 'apollo-factory.zip');
+  pythonZip(factoryZip, [{ name: 'apollo-factory/image-apollo.zip', file: inner, stored: true }, { name: 'apollo-factory/flash-all.sh', data: 'fastboot update image-apollo.zip\n' }]);
+
+  // Version 2, already extracted to a folder: the list grew, an app was added, the region changed.
+  const v2Folder = writeTree(join(dir, 'apollo-v2'), systemTree(2));
+  writeTree(v2Folder, { 'vendor/build.prop': 'ro.product.vendor.brand=Xiaomi\nro.boot.hwc=CN\n' });
+  return { dir, otaZip, factoryZip, v2Folder };
+}
+
+let built: Built;
+let ota: Report;
+beforeAll(async () => {
+  built = build();
+  ota = await scan({ inputs: [built.otaZip], cwd: built.dir, jobs: 2, now: () => new Date('2026-11-29T00:00:00Z') });
+}, 240_000);
+
+describe('a firmware scan', () => {
+  it('reads the OTA package through zip, payload.bin, EROFS and ext4 and audits every pre-installed app', () => {
+    const fw = ota.firmware?.[0];
+    expect(fw).toBeDefined();
+    expect(fw!.layers).toEqual(expect.arrayContaining(['zip', 'payload', 'erofs', 'ext4', 'boot', 'vbmeta']));
+    expect(fw!.partitions.map((p) => `${p.name}:${p.fileSystem}`).sort()).toEqual(['system:erofs', 'vendor:ext4']);
+    const packages = fw!.apps.map((a) => a.package).sort();
+    expect(packages).toEqual(['android', 'com.teleca.jamendo', 'com.vendor.appstore', 'com.vendor.browser']);
+    // Every app went through the APK detectors: permissions, trackers, lists.
+    expect(ota.apps.find((a) => a.package === 'com.vendor.browser')?.trackers.map((t) => t.name)).toContain('Adjust');
+    expect(ota.artefacts.find((a) => a.kind === 'firmware')?.path).toBe(built.otaZip);
+    expect(ota.diagnostics.filter((d) => d.level === 'error')).toEqual([]);
+  });
+
+  it('builds the device profile from every partition\'s build.prop', () => {
+    const p = ota.firmware![0].profile;
+    expect(p.brand).toBe('Xiaomi');
+    expect(p.model).toBe('M2007J3SG');
+    expect(p.device).toBe('apollo');
+    expect(p.androidVersion).toBe('12');
+    expect(p.securityPatch).toBe('2022-01-01');
+    expect(p.skin).toBe('MIUI V130');
+    expect(p.region).toMatchObject({ 'ro.miui.region': 'SG', 'ro.product.mod_device': 'apollo_global', 'ro.boot.hwc': 'GLOBAL' });
+  });
+
+  it('lists each pre-installed app with partition, privilege, platform signature and firmware grants', () => {
+    const store = ota.firmware![0].apps.find((a) => a.package === 'com.vendor.appstore')!;
+    expect(store.partition).toBe('system');
+    expect(store.pathInPartition).toBe('/system/priv-app/VendorStore/VendorStore.apk');
+    expect(store.privileged).toBe(true);
+    expect(store.platformSigned).toBe(true);
+    expect(store.grantedPermissions).toContain('android.permission.INSTALL_PACKAGES');
+    expect(store.canInstallPackages).toBe(true);
+    expect(store.aosp).toBe(false);
+    const browser = ota.firmware![0].apps.find((a) => a.package === 'com.vendor.browser')!;
+    expect(browser.privileged).toBe(false);
+    expect(browser.platformSigned).toBe(false);
+    expect(browser.canInstallPackages).toBe(false);
+    expect(ota.firmware![0].apps.find((a) => a.package === 'android')?.platformSigned).toBe(true);
+  });
+
+  it('reports the firmware-level findings', () => {
+    const byId = (id: string) => ota.findings.filter((f) => f.detectorId === id);
+    expect(byId('firmware/silent-installer').map((f) => (f.evidence as { package: string }).package)).toEqual(['com.vendor.appstore']);
+    const lists = byId('firmware/system-keyword-list');
+    expect(lists.map((f) => (f.evidence as { package: string }).package)).toEqual(['com.vendor.browser']);
+    expect(lists[0].severity).toBe('high');
+    const related = (lists[0].evidence as { related: string[] }).related;
+    expect(ota.findings.filter((f) => related.includes(f.fingerprint)).some((f) => f.detectorId === 'censorship/keyword-list')).toBe(true);
+    const endpoint = byId('firmware/non-adequate-endpoint');
+    expect(endpoint.map((f) => (f.evidence as { host: string; country: string }).country)).toContain('CN');
+    expect(byId('firmware/verified-boot-disabled')[0]?.evidence).toMatchObject({ flags: 3, verificationDisabled: true });
+    expect(byId('firmware/selinux-permissive')).toHaveLength(1);
+    expect((byId('firmware/weak-build')[0]?.evidence as { reasons: string[] }).reasons).toContain('ro.debuggable=1');
+    expect(byId('firmware/preinstalled-tracker').map((f) => (f.evidence as { name: string }).name)).toContain('Adjust');
+  });
+
+  it('finds the same apps and findings in the factory image (nested zip, sparse super.img, A/B slots)', async () => {
+    const factory = await scan({ inputs: [built.factoryZip], cwd: built.dir, jobs: 1 });
+    const fw = factory.firmware![0];
+    expect(fw.layers).toEqual(expect.arrayContaining(['zip', 'sparse', 'super', 'erofs', 'ext4', 'boot', 'vbmeta']));
+    expect(fw.apps.map((a) => a.package).sort()).toEqual(ota.firmware![0].apps.map((a) => a.package).sort());
+    const ids = (r: Report) => [...new Set(r.findings.filter((f) => f.detectorId.startsWith('firmware/')).map((f) => f.detectorId))].sort();
+    expect(ids(factory)).toEqual(ids(ota));
+    expect(fw.partitions.map((p) => p.path.split('!/').pop())).toEqual(expect.arrayContaining(['system_a', 'vendor_a']));
+  });
+
+  it('resumes from the store: a second scan reuses every app analysed before (by SHA-256)', async () => {
+    const store = new Store(join(tempDir('candor-store-'), 'c.sqlite'));
+    try {
+      const first: ProgressEvent[] = [];
+      await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => first.push(e) });
+      const second: ProgressEvent[] = [];
+      const again = await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => second.push(e) });
+      const apkEvents = (events: ProgressEvent[]) => events.filter((e): e is Extract<ProgressEvent, { type: 'file' }> => e.type === 'file' && e.path.endsWith('.apk'));
+      expect(apkEvents(first).every((e) => !e.cached)).toBe(true);
+      expect(apkEvents(second)).toHaveLength(4);
+      expect(apkEvents(second).every((e) => e.cached)).toBe(true);
+      expect(first.some((e) => e.type === 'firmware' && e.phase === 'walked' && e.apps === 4)).toBe(true);
+      expect(again.firmware![0].apps).toHaveLength(4);
+      expect(again.findings.filter((f) => f.detectorId === 'firmware/silent-installer')).toHaveLength(1);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('candor diff between two firmware versions', () => {
+  it('shows the list that grew (terms added), the new app and the region switch', async () => {
+    const v2 = await scan({ inputs: [built.v2Folder], cwd: built.dir, jobs: 2 });
+    expect(v2.firmware?.[0].layers).toContain('folder');
+    const d = diffScans(ota, v2);
+    const grown = d.lists.changed.find((l) => l.app === 'com.vendor.browser');
+    expect(grown).toBeDefined();
+    expect(grown!.to).toBeGreaterThan(grown!.from);
+    expect(grown!.termsAdded).toEqual(expect.arrayContaining(['新疆再教育营', '李文亮']));
+    expect(grown!.termsRemoved).toEqual([]);
+    expect(d.apps.added.map((a) => a.package)).toEqual(['org.dyndns.fules.ck']);
+    expect(d.apps.changed.find((a) => a.package === 'com.vendor.browser')).toMatchObject({ from: '1.0', to: '2.0' });
+    expect(d.regionProperties.changed).toEqual(expect.arrayContaining([{ key: 'ro.miui.region', from: 'SG', to: 'CN' }, { key: 'ro.boot.hwc', from: 'GLOBAL', to: 'CN' }]));
+    expect(d.profile.find((p) => p.field === 'securityPatch')).toEqual({ field: 'securityPatch', from: '2022-01-01', to: '2022-02-01' });
+    const text = renderDiffText(d);
+    expect(text).toMatch(/KEYWORD LISTS\n {2}~ \d+ → \d+ terms \(\+\d+ −0\): com\.vendor\.browser/);
+    expect(text).toContain('+ 李文亮');
+  });
+
+  it('works from the command line on stored scans and on JSON reports, and gates CI on list growth', () => {
+    const dir = tempDir('candor-diff-cli-');
+    const db = join(dir, 'c.sqlite');
+    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const s1 = cli(['scan', built.otaZip, '--db', db, '-q', '--format', 'json', '--out', join(dir, 'a.json')]);
+    expect(s1.status, s1.stderr).toBe(0);
+    const s2 = cli(['scan', built.v2Folder, '--db', db, '-q', '--format', 'json', '--out', join(dir, 'b.json')]);
+    expect(s2.status, s2.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')) as Report;
+    const b = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')) as Report;
+    const byId = cli(['diff', a.scan.id, b.scan.id, '--db', db]);
+    expect(byId.status, byId.stderr).toBe(0);
+    expect(byId.stdout).toContain('com.vendor.browser');
+    const byFile = cli(['diff', join(dir, 'a.json'), join(dir, 'b.json'), '--format', 'json', '--fail-on-growth']);
+    expect(byFile.status).toBe(1);
+    expect(JSON.parse(byFile.stdout).apps.added[0].package).toBe('org.dyndns.fules.ck');
+  });
+});
