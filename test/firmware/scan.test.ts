@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import AjvModule from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scan, type ProgressEvent } from '../../src/scan/scan.js';
 import { Store } from '../../src/store/sqlite.js';
@@ -129,6 +130,10 @@ describe('a firmware scan', () => {
     expect(ota.apps.find((a) => a.package === 'com.vendor.browser')?.trackers.map((t) => t.name)).toContain('Adjust');
     expect(ota.artefacts.find((a) => a.kind === 'firmware')?.path).toBe(built.otaZip);
     expect(ota.diagnostics.filter((d) => d.level === 'error')).toEqual([]);
+    const ajv = new (AjvModule as unknown as typeof AjvModule.default)({ allErrors: true, strict: false });
+    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+    const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8')));
+    expect(validate(ota), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   });
 
   it('builds the device profile from every partition\'s build.prop', () => {
