@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SEVERITIES, type Finding, type Report } from '../model.js';
+import { SEVERITIES, type FirmwareSummary, type Finding, type Report } from '../model.js';
 
 /**
  * A standalone HTML report: one file, no scripts, no network. Every string from an artefact is escaped,
@@ -52,6 +52,7 @@ export function renderHtml(report: Report): string {
 <p>${s.artefacts} artefacts, ${s.apps} apps, ${report.findings.length} findings, ${s.diagnostics} diagnostics.</p>
 ${bars}</section>
 ${lists.length ? `<section><h2>Keyword lists (${lists.length})</h2>${lists.map(renderList).join('')}</section>` : ''}
+${(report.firmware ?? []).map(firmwareSection).join('')}
 ${report.destinations?.length ? `<section><h2>Destinations (${report.destinations.length})</h2>${destinationsChart(report)}${destinationsTable(report)}</section>` : ''}
 <section><h2>Apps (${report.apps.length})</h2>${appsTable(report)}</section>
 <section><h2>Findings (${others.length})</h2>${others.length ? findingsTable(others) : '<p class="muted">None.</p>'}</section>
@@ -114,6 +115,27 @@ function diagnosticsTable(report: Report): string {
 }
 
 /** Bytes by destination as horizontal SVG bars (sizes as attributes, allowed by the CSP). */
+function firmwareSection(fw: FirmwareSummary): string {
+  const p = fw.profile;
+  const field = (label: string, v: string | null) => (v ? `<tr><th>${label}</th><td>${escapeHtml(v)}</td></tr>` : '');
+  const profile = `<table>${field('Brand', p.brand)}${field('Model', p.model)}${field('Device', p.device)}${field('Firmware', p.firmwareVersion)}${field('Fingerprint', p.fingerprint)}${field('Android', p.androidVersion)}${field('Security patch', p.securityPatch)}${field('Build', [p.buildType, p.buildTags].filter(Boolean).join(' / ') || null)}${field('Skin', p.skin)}</table>`;
+  const region = Object.entries(p.region);
+  const regionTable = region.length ? `<h3>Region, locale and carrier properties</h3><table><tr><th>Property</th><th>Value</th></tr>${region.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>` : '';
+  // One bar per partition: its share of the pre-installed apps, so vendor-heavy partitions stand out.
+  const maxApks = Math.max(1, ...fw.partitions.map((x) => x.apks));
+  const chart = `<svg width="720" height="${fw.partitions.length * 22 + 8}" role="img" aria-label="apps by partition">${fw.partitions
+    .map((x, i) => `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(x.name)} (${escapeHtml(x.fileSystem ?? 'folder')})</text><rect x="200" y="${i * 22 + 4}" width="${Math.round((x.apks / maxApks) * 480)}" height="14" fill="#0277bd"/><text x="${205 + Math.round((x.apks / maxApks) * 480)}" y="${i * 22 + 15}" font-size="12">${x.apks} apps</text>`)
+    .join('')}</svg>`;
+  const apps = `<table><tr><th>Package</th><th>Version</th><th>Partition / path</th><th>Privileged</th><th>Platform key</th><th>Installs apps</th><th>Granted by firmware</th></tr>${fw.apps
+    .map(
+      (a) =>
+        `<tr><td>${escapeHtml(a.package ?? '')}${a.sharedUserId ? `<div class="muted">${escapeHtml(a.sharedUserId)}</div>` : ''}</td><td>${escapeHtml(a.versionName ?? '')}</td><td>${escapeHtml(a.partition)}<div class="muted">${escapeHtml(a.pathInPartition)}</div></td><td>${a.privileged ? 'yes' : ''}</td><td>${a.platformSigned ? 'yes' : ''}</td><td>${a.canInstallPackages ? '<strong>yes</strong>' : ''}</td><td>${a.grantedPermissions.map((g) => escapeHtml(g.replace('android.permission.', ''))).join(', ')}</td></tr>`,
+    )
+    .join('')}</table>`;
+  const boot = fw.boot.length || fw.vbmeta.length ? `<h3>Boot and verified boot</h3><table><tr><th>Image</th><th>Details</th></tr>${fw.boot.map((b) => `<tr><td>${escapeHtml(b.path)}</td><td>${escapeHtml(b.kind)} header v${b.headerVersion}; cmdline: <code>${escapeHtml(b.cmdline)}</code></td></tr>`).join('')}${fw.vbmeta.map((v) => `<tr><td>${escapeHtml(v.path)}</td><td>vbmeta ${escapeHtml(v.algorithm)}, flags ${v.flags}${v.verificationDisabled ? ' — <strong>verification disabled</strong>' : ''}${v.hashtreeDisabled ? ' — <strong>dm-verity disabled</strong>' : ''}</td></tr>`).join('')}</table>` : '';
+  return `<section><h2>Firmware: ${escapeHtml(fw.path)}</h2><p class="muted">${escapeHtml(fw.layers.join(' · '))}</p>${profile}${regionTable}<h3>Pre-installed apps (${fw.apps.length})</h3>${chart}${apps}${boot}</section>`;
+}
+
 function destinationsChart(report: Report): string {
   const top = (report.destinations ?? []).slice(0, 15);
   const max = Math.max(1, ...top.map((d) => d.bytesUp + d.bytesDown));

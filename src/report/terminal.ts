@@ -30,6 +30,23 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
     }
     if (report.apps.length > 50) lines.push(`  … and ${report.apps.length - 50} more`);
   }
+  for (const fw of report.firmware ?? []) {
+    const p = fw.profile;
+    lines.push('', `Firmware ${clean(fw.path)} [${fw.layers.join(', ')}]`);
+    const device = [p.brand, p.model, p.device ? `(${p.device})` : null].filter(Boolean).join(' ');
+    lines.push(`  ${clean(device || 'unknown device')} · Android ${clean(p.androidVersion ?? '?')} · patch ${clean(p.securityPatch ?? '?')} · ${clean(p.buildType ?? '?')}/${clean(p.buildTags ?? '?')}${p.skin ? ` · ${clean(p.skin)}` : ''}`);
+    if (p.firmwareVersion) lines.push(`  firmware ${clean(p.firmwareVersion)}`);
+    const region = Object.entries(p.region).slice(0, 12);
+    if (region.length) lines.push(`  region: ${clean(region.map(([k, v]) => `${k}=${v}`).join(', '))}`);
+    lines.push(`  partitions: ${fw.partitions.map((x) => `${clean(x.name)} (${x.fileSystem ?? 'folder'}, ${x.apks} apks)`).join(', ')}`);
+    const flagged = fw.apps.filter((a) => a.canInstallPackages || a.platformSigned || a.privileged);
+    lines.push(`  ${fw.apps.length} pre-installed apps, ${fw.apps.filter((a) => a.privileged).length} privileged, ${fw.apps.filter((a) => a.platformSigned).length} platform-signed, ${fw.apps.filter((a) => a.canInstallPackages).length} can install apps`);
+    for (const a of flagged.slice(0, 30)) {
+      const marks = [a.privileged ? 'priv' : '', a.platformSigned ? 'platform' : '', a.canInstallPackages ? 'INSTALLER' : '', a.sharedUserId ? clean(a.sharedUserId) : ''].filter(Boolean).join(' ');
+      lines.push(`    ${clean(a.package ?? a.pathInPartition)} ${clean(a.versionName ?? '')} [${a.partition}] ${marks}`);
+    }
+    for (const v of fw.vbmeta) if (v.verificationDisabled || v.hashtreeDisabled) lines.push(`  vbmeta ${clean(v.path.split('!/').pop() ?? v.path)}: flags ${v.flags} (verification ${v.verificationDisabled ? 'DISABLED' : 'on'}, dm-verity ${v.hashtreeDisabled ? 'DISABLED' : 'on'})`);
+  }
   if (report.destinations?.length) {
     lines.push('', 'Destinations (captures):');
     lines.push(`  ${'host'.padEnd(40)} ${'up'.padStart(9)} ${'down'.padStart(9)} conns  encrypted  period country`);

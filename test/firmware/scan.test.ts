@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { scan, type ProgressEvent } from '../../src/scan/scan.js';
 import { Store } from '../../src/store/sqlite.js';
 import { diffScans, renderDiffText } from '../../src/report/diff.js';
+import { renderHtml } from '../../src/report/html.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import type { Report } from '../../src/model.js';
 import { CORPUS, ROOT, corpusFile, pythonZip, tempDir } from '../helpers.js';
 import { buildDex } from '../fixtures/dex-builder.js';
@@ -206,6 +208,36 @@ describe('a firmware scan', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('firmware in the reports', () => {
+  it('shows the device, the inventory and verified boot in the terminal and HTML reports', () => {
+    const text = renderTerminal(ota, { color: false });
+    expect(text).toMatch(/Firmware .*apollo-ota\.zip/);
+    expect(text).toContain('Xiaomi M2007J3SG (apollo) · Android 12 · patch 2022-01-01');
+    expect(text).toMatch(/com\.vendor\.appstore 7\.0 \[system\] priv platform INSTALLER/);
+    expect(text).toContain('verification DISABLED');
+    const html = renderHtml(ota);
+    expect(html).toContain('<h2>Firmware: ');
+    expect(html).toContain('M2007J3SG');
+    expect(html).toContain('verification disabled');
+    expect(html).toContain('aria-label="apps by partition"');
+  });
+
+  it('escapes hostile property values and file names from a firmware', async () => {
+    const dir = tempDir('candor-fw-hostile-');
+    writeTree(join(dir, 'fw'), {
+      'system/build.prop': 'ro.product.system.model=<script>alert(1)</script>\nro.miui.region=<img src=x onerror=alert(2)>\n',
+      'system/app/<b>x</b>/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
+    });
+    const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1 });
+    expect(r.firmware?.[0].profile.model).toBe('<script>alert(1)</script>');
+    const html = renderHtml(r);
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<b>x</b>');
+    expect(html).toContain('&lt;script&gt;alert(1)');
   });
 });
 
