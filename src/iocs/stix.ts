@@ -116,6 +116,8 @@ function observables(report: Report): Map<string, Observable[]> {
     if (d.nameSource !== 'ip') add('domain-name:value', d.host, d.artefactId, path);
     for (const ip of d.ips) add(ip.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value', ip, d.artefactId, path);
   }
+  // Properties from the firmware's build.prop files (MVT's android-property indicators name them).
+  for (const fw of report.firmware ?? []) for (const name of Object.keys(fw.properties)) add('android-property:name', name, fw.artefactId, fw.path);
   for (const [alias, canonical] of [
     ['file:hashes.SHA256', 'file:hashes.SHA-256'],
     ['file:hashes.SHA1', 'file:hashes.SHA-1'],

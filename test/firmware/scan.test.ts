@@ -7,6 +7,7 @@ import { scan, type ProgressEvent } from '../../src/scan/scan.js';
 import { Store } from '../../src/store/sqlite.js';
 import { diffScans, renderDiffText } from '../../src/report/diff.js';
 import { renderHtml } from '../../src/report/html.js';
+import { parseStixBundle } from '../../src/iocs/stix.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { Report } from '../../src/model.js';
 import { CORPUS, ROOT, corpusFile, pythonZip, tempDir } from '../helpers.js';
@@ -238,6 +239,24 @@ describe('firmware in the reports', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<b>x</b>');
     expect(html).toMatch(/(&#60;|&lt;)script(&#62;|&gt;)alert\(1\)/);
+  });
+});
+
+describe('indicators on firmware', () => {
+  it('matches STIX android-property:name indicators against the firmware\'s properties', async () => {
+    const stix = JSON.stringify({
+      type: 'bundle',
+      id: 'bundle--fw',
+      objects: [
+        { type: 'indicator', spec_version: '2.1', id: 'indicator--prop', name: 'stalkerware property', pattern: "[android-property:name = 'persist.sys.monitor.upload']", pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' },
+        { type: 'indicator', spec_version: '2.1', id: 'indicator--absent', name: 'absent property', pattern: "[android-property:name = 'ro.not.there']", pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' },
+      ],
+    });
+    const dir = tempDir('candor-fw-ioc-');
+    writeTree(join(dir, 'fw'), { 'system/build.prop': 'ro.product.system.brand=X\npersist.sys.monitor.upload=1\n', 'system/app/J/J.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') } });
+    const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1, indicators: [parseStixBundle(stix, 'fw.stix2')] });
+    const hits = r.findings.filter((f) => f.detectorId === 'iocs/stix-indicator');
+    expect(hits.map((f) => (f.evidence as { indicator: string }).indicator)).toEqual(['stalkerware property']);
   });
 });
 
