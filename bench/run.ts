@@ -3,8 +3,9 @@
  * one run. Prints a table and the ratios. Needs Debian's androguard, dexdump, aapt, tshark and GNU time
  * (`apt-get install androguard dexdump aapt tshark time`) and a built Candor (`npm run build`).
  *
- *   npm run bench            all inputs
- *   npm run bench -- --quick the five largest only
+ *   npm run bench                      all inputs
+ *   npm run bench -- --quick           the five largest APKs only
+ *   npm run bench -- --only=firmware   one section: apps, captures or firmware
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -187,5 +188,71 @@ function benchCaptures(cli: string): void {
   process.stdout.write(`Large capture (${size.toFixed(0)} MB): Candor ${ours.seconds.toFixed(2)} s (${(size / ours.seconds).toFixed(0)} MB/s, ${ours.maxRssMb.toFixed(0)} MB peak) vs tshark ${theirs.seconds.toFixed(2)} s (${theirs.maxRssMb.toFixed(0)} MB peak): ${(theirs.seconds / ours.seconds).toFixed(1)}x\n`);
 }
 
-main();
-benchCaptures(join(ROOT, 'dist', 'cli', 'run.js'));
+/**
+ * Firmware: a system image of real APKs (Debian's androguard samples and the corpus) plus incompressible
+ * filler to pass 1 GB, as EROFS (LZ4) and ext4. Candor's full audit against the extraction alone
+ * (fsck.erofs --extract, debugfs rdump), and peak memory on a small and a large image with the same apps.
+ */
+function benchFirmware(cli: string): void {
+  for (const tool of ['mkfs.erofs', 'fsck.erofs', 'mkfs.ext4', 'debugfs']) {
+    if (spawnSync('which', [tool]).status !== 0) {
+      process.stdout.write(`\nFirmware: skipped (${tool} missing: apt-get install erofs-utils e2fsprogs)\n`);
+      return;
+    }
+  }
+  const apks = [...readdirSync(CORPUS).filter((f) => f.endsWith('.apk')).map((f) => join(CORPUS, f)), ...listApks(ANDROGUARD)];
+  const build = (fillerMb: number) => {
+    const tree = join(WORK, `fw-tree-${fillerMb}`);
+    apks.forEach((apk, i) => {
+      const dir = join(tree, 'system', i % 5 === 0 ? 'priv-app' : 'app', `App${i}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `App${i}.apk`), readFileSync(apk));
+    });
+    writeFileSync(join(tree, 'system', 'build.prop'), 'ro.product.system.brand=Bench\nro.build.version.release=14\n');
+    mkdirSync(join(tree, 'system', 'media'), { recursive: true });
+    const chunk = Buffer.alloc(64 << 20);
+    for (let i = 0; i < fillerMb / 64; i++) {
+      for (let k = 0; k < chunk.length; k += 4) chunk.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, k);
+      writeFileSync(join(tree, 'system', 'media', `bootanimation-${i}.bin`), chunk);
+    }
+    const erofs = join(WORK, `system-${fillerMb}.erofs`);
+    spawnSync('mkfs.erofs', ['--quiet', '-zlz4', erofs, tree]);
+    const ext4 = join(WORK, `system-${fillerMb}.ext4`);
+    spawnSync('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-d', tree, ext4, `${fillerMb + 512}M`]);
+    rmSync(tree, { recursive: true, force: true });
+    return { erofs, ext4 };
+  };
+  const audit = (img: string) => timed(process.execPath, [cli, 'scan', img, '--no-db', '--format', 'json', '--out', join(WORK, 'fw.json'), '-q', '--jobs', '2']);
+  const small = build(128);
+  const large = build(1024);
+  const out = join(WORK, 'extract');
+  const fsck = timed('sh', ['-c', `rm -rf ${out} && fsck.erofs --extract=${out} --no-preserve ${large.erofs} && rm -rf ${out}`]);
+  const rdump = timed('sh', ['-c', `rm -rf ${out} && mkdir ${out} && debugfs -R "rdump / ${out}" ${large.ext4} 2>/dev/null && rm -rf ${out}`]);
+  const erofsAudit = audit(large.erofs);
+  const ext4Audit = audit(large.ext4);
+  const smallAudit = audit(small.erofs);
+  const report = JSON.parse(readFileSync(join(WORK, 'fw.json'), 'utf8')) as { apps: unknown[] };
+  const gb = (f: string) => (statSync(f).size / 2 ** 30).toFixed(2);
+  process.stdout.write(`\nFirmware: ${apks.length} real APKs (${report.apps.length} apps audited) in a ${gb(large.erofs)} GB EROFS (LZ4) image and a ${gb(large.ext4)} GB ext4 image\n`);
+  process.stdout.write(`  EROFS: Candor full audit ${erofsAudit.seconds.toFixed(1)} s (${erofsAudit.maxRssMb.toFixed(0)} MB peak) vs fsck.erofs --extract alone ${fsck.seconds.toFixed(1)} s: ${(erofsAudit.seconds / fsck.seconds).toFixed(2)}x the extraction (target <= 2x)\n`);
+  process.stdout.write(`  ext4:  Candor full audit ${ext4Audit.seconds.toFixed(1)} s (${ext4Audit.maxRssMb.toFixed(0)} MB peak) vs debugfs rdump alone ${rdump.seconds.toFixed(1)} s: ${(ext4Audit.seconds / rdump.seconds).toFixed(2)}x the extraction\n`);
+  process.stdout.write(`  Peak memory, same apps: ${smallAudit.maxRssMb.toFixed(0)} MB on a ${gb(small.erofs)} GB image, ${erofsAudit.maxRssMb.toFixed(0)} MB on a ${gb(large.erofs)} GB image\n`);
+}
+
+function listApks(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listApks(p));
+    else if (e.name.endsWith('.apk')) out.push(p);
+  }
+  return out.sort();
+}
+
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+if (!only || only === 'apps') main();
+if (!only || only === 'captures') benchCaptures(join(ROOT, 'dist', 'cli', 'run.js'));
+if (!only || only === 'firmware') {
+  mkdirSync(WORK, { recursive: true });
+  benchFirmware(join(ROOT, 'dist', 'cli', 'run.js'));
+}
