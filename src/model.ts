@@ -242,7 +242,7 @@ export interface PreinstalledApp {
 export interface FirmwareSummary {
   artefactId: string;
   path: string;
-  /** Container layers seen: zip, payload, sparse, super, ext4, erofs, boot, vbmeta, block-ota, tar, folder. */
+  /** Container layers seen: zip, tar, gzip, payload, block-ota, sparse, super, ext4, erofs, boot, vbmeta, folder. */
   layers: string[];
   partitions: FirmwarePartition[];
   profile: DeviceProfile;

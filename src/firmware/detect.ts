@@ -27,6 +27,7 @@ export function isFirmwareFile(path: string): boolean {
     const head = src.read(0, 16);
     if (isSparse(head) || isPayload(head) || isBootImage(head) || head.toString('latin1', 0, 4) === 'AVB0') return true;
     if (isExt4(src) || isErofs(src) || isSuper(src) || isTar(src)) return true;
+    if (head[0] === 0x1f && head[1] === 0x8b && /\.(tgz|tar\.gz)$/i.test(path)) return true;
     if (head.readUInt32LE(0) === 0x04034b50) {
       const dir = readZipDirectory(src, DEFAULT_LIMITS);
       if (dir.byName.has('AndroidManifest.xml')) return false;

@@ -1,11 +1,11 @@
-import { MalformedInputError } from '../io/errors.js';
+import { LimitExceededError, MalformedInputError } from '../io/errors.js';
 
 /**
  * Raw LZ4 block decoding (lz4_Block_format.md) into a buffer of known size, as EROFS stores its
  * clusters: no frame, and the decoder stops when the output is full (EROFS decodes a cluster's prefix
  * when a file ends inside it). Returns the number of bytes written.
  */
-export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart = 0, outEnd = out.length): number {
+export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart = 0, outEnd = out.length, windowStart = outStart): number {
   let p = start;
   let o = outStart;
   while (p < end && o < outEnd) {
@@ -28,7 +28,7 @@ export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out:
     if (p + 2 > end) throw new MalformedInputError('lz4/truncated', 'match offset runs past the block');
     const offset = src[p] | (src[p + 1] << 8);
     p += 2;
-    if (offset === 0 || offset > o - outStart) throw new MalformedInputError('lz4/bad-offset', 'match offset outside the output');
+    if (offset === 0 || offset > o - windowStart) throw new MalformedInputError('lz4/bad-offset', 'match offset outside the output');
     let len = (token & 15) + 4;
     if ((token & 15) === 15) {
       let b: number;
@@ -48,4 +48,51 @@ export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out:
     }
   }
   return o - outStart;
+}
+
+/**
+ * An LZ4 frame (lz4_Frame_format.md: what the `lz4` tool writes, and how Samsung ships `*.img.lz4`)
+ * decoded into one buffer. Linked blocks may refer back into earlier blocks, so the whole output is the
+ * match window. Checksums are not verified; `maxOutput` bounds the result.
+ */
+export function lz4FrameDecodeToBuffer(input: Buffer, maxOutput: number): Buffer {
+  if (input.length < 7 || input.readUInt32LE(0) !== 0x184d2204) throw new MalformedInputError('lz4/bad-magic', 'not an LZ4 frame');
+  const flg = input[4];
+  if (flg >> 6 !== 1) throw new MalformedInputError('lz4/version', 'unsupported LZ4 frame version');
+  const blockChecksum = (flg & 0x10) !== 0;
+  const hasSize = (flg & 0x08) !== 0;
+  const blockMax = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20][(input[5] >> 4) & 7];
+  if (!blockMax) throw new MalformedInputError('lz4/bad-block-size', 'bad block maximum size');
+  let p = 6;
+  let declared = -1;
+  if (hasSize) {
+    declared = Number(input.readBigUInt64LE(6));
+    p += 8;
+  }
+  if (flg & 0x01) p += 4;
+  p += 1; // header checksum
+  if (declared > maxOutput) throw new LimitExceededError('limit/expanded-bytes', `LZ4 frame declares ${declared} bytes`);
+  let out = Buffer.allocUnsafe(declared >= 0 ? declared : Math.min(maxOutput, Math.max(blockMax, input.length * 3)));
+  let o = 0;
+  while (p + 4 <= input.length) {
+    const word = input.readUInt32LE(p);
+    p += 4;
+    if (word === 0) break;
+    const size = word & 0x7fffffff;
+    if (p + size > input.length) throw new MalformedInputError('lz4/truncated', 'LZ4 block runs past the input');
+    if (o + blockMax > out.length) {
+      if (o + size > maxOutput) throw new LimitExceededError('limit/expanded-bytes', `LZ4 output exceeds ${maxOutput} bytes`);
+      const grown = Buffer.allocUnsafe(Math.min(maxOutput, Math.max(out.length * 2, o + blockMax)));
+      out.copy(grown, 0, 0, o);
+      out = grown;
+    }
+    if (word & 0x80000000) {
+      input.copy(out, o, p, p + size);
+      o += size;
+    } else {
+      o += lz4BlockDecode(input, p, p + size, out, o, Math.min(out.length, o + blockMax), 0);
+    }
+    p += size + (blockChecksum ? 4 : 0);
+  }
+  return out.subarray(0, o);
 }

@@ -12,6 +12,7 @@ import { Ext4, isExt4 } from './ext4.js';
 import type { FileSystem, FsEntry } from './filesystem.js';
 import { FolderFs } from './folder.js';
 import { SliceSource } from './mapped-source.js';
+import { lz4FrameDecodeToBuffer } from './lz4-block.js';
 import { isPayload, openPayload } from './payload.js';
 import { isPermissionXml, readPermissionXml, type PermissionGrants } from './privapp.js';
 import { isSparse, openSparse } from './sparse.js';
@@ -94,6 +95,11 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       const head = img.read(0, Math.min(img.size, 16));
       if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return visitZip(img, path, layers);
       if (isPayload(head)) return visitPayload(img, path, layers);
+      if (head[0] === 0x1f && head[1] === 0x8b) {
+        // A gzipped tarball (factory images as .tgz): no random access into gzip, so it is expanded.
+        w.layers.add('gzip');
+        return visitImage(new BufferSource(expand(img, 'gz', path)), path, name.replace(/\.(tgz|gz)$/i, ''), [...layers, 'gzip']);
+      }
       if (isSparse(head)) {
         const { image, warnings } = openSparse(img);
         w.layers.add('sparse');
@@ -329,9 +335,9 @@ function expand(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string): Buffer
   try {
     if (how === 'br') return brotliDecompressSync(input, { maxOutputLength: MAX_EXPANDED });
     if (how === 'gz') return gunzipSync(input, { maxOutputLength: MAX_EXPANDED });
-    throw new MalformedInputError('firmware/unsupported-compression', `${path}: LZ4-compressed images are not expanded yet`);
+    return lz4FrameDecodeToBuffer(input, MAX_EXPANDED);
   } catch (err) {
-    if (err instanceof MalformedInputError) throw err;
+    if (err instanceof MalformedInputError || err instanceof LimitExceededError) throw err;
     throw new MalformedInputError('firmware/bad-compression', `${path}: ${(err as Error).message}`);
   }
 }

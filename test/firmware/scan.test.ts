@@ -10,7 +10,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { parseStixBundle } from '../../src/iocs/stix.js';
 import { renderTerminal } from '../../src/report/terminal.js';
 import type { Report } from '../../src/model.js';
-import { CORPUS, ROOT, corpusFile, pythonZip, tempDir } from '../helpers.js';
+import { CORPUS, ROOT, corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { POLITICAL_TERMS } from '../fixtures/lists.js';
 import { bootImage, buildApp, img2simg, mkfsErofs, mkfsExt4, payloadBin, platformFrameworkRes, superImage, writeTree, type TreeFile } from '../fixtures/firmware-builder.js';
@@ -190,6 +190,23 @@ describe('a firmware scan', () => {
     const ids = (r: Report) => [...new Set(r.findings.filter((f) => f.detectorId.startsWith('firmware/')).map((f) => f.detectorId))].sort();
     expect(ids(factory)).toEqual(ids(ota));
     expect(fw.partitions.map((p) => p.path.split('!/').pop())).toEqual(expect.arrayContaining(['system_a', 'vendor_a']));
+  });
+
+  it('reads vendor tarballs: a Samsung-style .tar.md5 of LZ4-compressed sparse images, and a .tgz of images', async () => {
+    const dir = tempDir('candor-fw-tar-');
+    img2simg(join(built.dir, 'system.img'), join(dir, 'system.img'));
+    run('lz4', ['-q', '-f', join(dir, 'system.img'), join(dir, 'system.img.lz4')]);
+    run('lz4', ['-q', '-f', join(built.dir, 'boot.img'), join(dir, 'boot.img.lz4')]);
+    run('tar', ['--format=ustar', '-C', dir, '-cf', join(dir, 'AP_APOLLO.tar.md5'), 'system.img.lz4', 'boot.img.lz4']);
+    writeFileSync(join(dir, 'AP_APOLLO.tar.md5'), Buffer.concat([readFileSync(join(dir, 'AP_APOLLO.tar.md5')), Buffer.from('d41d8cd98f00b204e9800998ecf8427e  AP_APOLLO.tar\n')]));
+    const samsung = await scan({ inputs: [join(dir, 'AP_APOLLO.tar.md5')], cwd: '/', jobs: 2 });
+    expect(samsung.firmware?.[0].layers).toEqual(expect.arrayContaining(['tar', 'sparse', 'erofs', 'boot']));
+    expect(samsung.firmware?.[0].apps.map((a) => a.package).sort()).toEqual(['android', 'com.teleca.jamendo', 'com.vendor.appstore', 'com.vendor.browser']);
+    expect(samsung.findings.some((f) => f.detectorId === 'firmware/selinux-permissive')).toBe(true);
+    run('tar', ['-C', built.dir, '-czf', join(dir, 'apollo_global_images.tgz'), 'system.img', 'vendor.img']);
+    const xiaomi = await scan({ inputs: [join(dir, 'apollo_global_images.tgz')], cwd: '/', jobs: 2 });
+    expect(xiaomi.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual(['system', 'vendor']);
+    expect(xiaomi.firmware?.[0].profile.region['ro.boot.hwc']).toBe('GLOBAL');
   });
 
   it('resumes from the store: a second scan reuses every app analysed before (by SHA-256)', async () => {
