@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,35 @@ describe('captures', () => {
     expect(play?.bytesUp).toBeGreaterThan(0);
   });
 
+  it('recovers the records of pcapfix\'s damaged samples as pcapfix does (checked with tshark on its repair)', () => {
+    requireTool('pcapfix');
+    const examples = '/usr/share/doc/pcapfix/examples';
+    const dir = tempDir('candor-pcapfix-');
+    for (const [name, code] of [['test_damaged.pcap', 'pcap/resynced'], ['test_without_pcap_header.pcap', 'pcap/missing-header']]) {
+      const damaged = join(dir, name);
+      writeFileSync(damaged, readFileSync(join(examples, name)));
+      spawnSync('pcapfix', ['-o', join(dir, `fixed-${name}`), damaged]);
+      const ours = analyzeCapture(new FileSource(damaged));
+      expect(ours.problems.map((p) => p.code), name).toContain(code);
+      const count = Number(spawnSync('sh', ['-c', `tshark -r ${join(dir, `fixed-${name}`)} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
+      expect(ours.packets, name).toBe(count);
+      const ips = new Set(spawnSync('tshark', ['-r', join(dir, `fixed-${name}`), '-T', 'fields', '-e', 'ip.dst'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean));
+      const ourIps = new Set(ours.flows.flatMap((f) => [f.server, f.client]));
+      for (const ip of ips) expect(ourIps.has(ip), `${name} ${ip}`).toBe(true);
+    }
+  });
+
+  it('agrees with tshark on Debian pathspider\'s real.pcap (62,781 packets)', () => {
+    const file = '/usr/lib/python3/dist-packages/pathspider/tests/data/real.pcap';
+    if (!existsSync(file)) throw new Error(`${file} missing: .ci/run installs Debian's pathspider`);
+    const r = analyzeCapture(new FileSource(file));
+    expect(r.packets).toBe(62781);
+    const dns = tshark(file, 'udp && dns.flags.response == 0', 'dns.qry.name');
+    expect(new Set(r.dnsQueries)).toEqual(dns);
+    const sni = tshark(file, '(tcp || quic) && tls.handshake.type == 1', 'tls.handshake.extensions_server_name');
+    expect(new Set(r.flows.map((f) => f.sni).filter((s): s is string => !!s))).toEqual(sni);
+  });
+
   it('reads truncated and corrupted captures up to the damage, with diagnostics', () => {
     const buf = readFileSync(join(CAPTURES, 'ndpi', 'android.pcap'));
     const full = analyzeCapture(new BufferSource(buf)).packets;
@@ -93,7 +122,15 @@ describe('captures', () => {
     expect(cut.problems.map((p) => p.code)).toContain('pcap/truncated-record');
     const lying = Buffer.from(buf);
     lying.writeUInt32LE(0x7fffffff, 24 + 8); // first record's captured length
-    expect(analyzeCapture(new BufferSource(lying)).problems.map((p) => p.code)).toContain('pcap/bad-length');
+    // The damaged record is skipped and reading resumes at the next believable record header.
+    const resumed = analyzeCapture(new BufferSource(lying));
+    expect(resumed.problems.map((p) => p.code)).toContain('pcap/resynced');
+    expect(resumed.packets).toBe(full - 1);
+    const bogus = Buffer.alloc(16);
+    bogus.writeUInt32LE(0x7fffffff, 8);
+    const tail = analyzeCapture(new BufferSource(Buffer.concat([buf, bogus, Buffer.alloc(100)])));
+    expect(tail.problems.map((p) => p.code)).toContain('pcap/bad-length');
+    expect(tail.packets).toBe(full);
     const ng = readFileSync(join(CAPTURES, 'ndpi', 'doh.pcapng'));
     const ngCut = analyzeCapture(new BufferSource(ng.subarray(0, ng.length - 100)));
     expect(ngCut.problems.map((p) => p.code)).toContain('pcapng/truncated-block');

@@ -5,8 +5,10 @@ import { MalformedInputError } from '../io/errors.js';
  * Streaming readers for libpcap files (microsecond and nanosecond, either byte order) and pcapng
  * (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-03.html): section headers, several
  * interfaces with their link types and timestamp resolutions, enhanced, simple and obsolete packet
- * blocks, and name-resolution blocks. Packets are read a block at a time; a damaged block ends the file
- * with a diagnostic and everything before it is kept.
+ * blocks, and name-resolution blocks. Packets are read a block at a time. In pcap files a damaged record
+ * is skipped: reading resumes at the next offset where two consecutive records are believable, and a
+ * file whose header was lost is read from its first believable record (what pcapfix repairs). In pcapng
+ * a damaged block ends the file with a diagnostic and everything before it is kept.
  */
 
 export interface Packet {
@@ -39,19 +41,85 @@ export function* readCapture(src: ByteSource, problems: CaptureProblem[], names:
   const format = captureFormat(head);
   if (format === 'pcap') yield* readPcap(src, problems);
   else if (format === 'pcapng') yield* readPcapng(src, problems, names);
-  else throw new MalformedInputError('capture/bad-magic', 'not a pcap or pcapng file');
+  else {
+    const start = headerlessStart(src);
+    if (start === null) throw new MalformedInputError('capture/bad-magic', 'not a pcap or pcapng file');
+    problems.push({ code: 'pcap/missing-header', message: `no pcap file header: records from byte ${start} read as little-endian, microseconds, Ethernet` });
+    yield* readPcap(src, problems, { le: true, nano: false, linkType: 1, snaplen: 0, start });
+  }
 }
 
-function* readPcap(src: ByteSource, problems: CaptureProblem[]): Generator<Packet> {
-  if (src.size < 24) throw new MalformedInputError('pcap/truncated-header', 'pcap header is truncated');
-  const h = src.read(0, 24);
-  const magicLe = h.readUInt32LE(0);
-  const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
-  const nano = magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1;
-  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const linkType = u32(h, 20) & 0x0fffffff;
-  let off = 24;
+interface PcapFormat {
+  le: boolean;
+  nano: boolean;
+  linkType: number;
+  /** 0 when unknown. */
+  snaplen: number;
+  start: number;
+}
+
+/**
+ * Where pcap records start in a file whose header is lost or zeroed (pcapfix's "missing header" case):
+ * the first offset in the first 64 KiB where two consecutive little-endian records are believable.
+ */
+export function headerlessStart(src: ByteSource): number | null {
+  const f: PcapFormat = { le: true, nano: false, linkType: 1, snaplen: 0, start: 0 };
+  return resync(src, 0, f, null, 64 * 1024);
+}
+
+function recordLength(src: ByteSource, off: number, f: PcapFormat): number {
+  const r = src.read(off + 8, 4);
+  return f.le ? r.readUInt32LE(0) : r.readUInt32BE(0);
+}
+
+/** The record's timestamp when a record header at `off` is believable, else null. */
+function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: number | null, header?: Buffer): number | null {
+  if (off + 16 > src.size) return null;
+  const r = header ?? src.read(off, 16);
+  const u32 = (o: number) => (f.le ? r.readUInt32LE(o) : r.readUInt32BE(o));
+  const sec = u32(0);
+  const frac = u32(4);
+  const incl = u32(8);
+  const orig = u32(12);
+  if (frac >= (f.nano ? 1e9 : 1e6)) return null;
+  if (incl === 0 || incl > MAX_PACKET || (f.snaplen > 0 && incl > f.snaplen) || orig < incl || orig > 16 * 1024 * 1024) return null;
+  if (off + 16 + incl > src.size) return null;
+  // A zeroed time is damage pcapfix keeps the record through; any other time must be near the previous
+  // record's (damaged bytes rarely look like a nearby time) or, for the first, between 1980 and 2100.
+  if (sec === 0) return prevTs ?? 0;
+  if (prevTs !== null && prevTs !== 0 && Math.abs(sec - prevTs) > 86_400) return null;
+  if ((prevTs === null || prevTs === 0) && (sec < 315_532_800 || sec > 4_102_444_800)) return null;
+  return sec;
+}
+
+/** After a damaged record, the next offset where two consecutive records are believable (pcapfix's resync). */
+function resync(src: ByteSource, from: number, f: PcapFormat, prevTs: number | null, window = 64 * 1024 * 1024): number | null {
+  const limit = Math.min(src.size - 16, from + window);
+  for (let off = from; off <= limit; off++) {
+    const ts = plausibleRecord(src, off, f, prevTs);
+    if (ts === null) continue;
+    const next = off + 16 + recordLength(src, off, f);
+    if (next === src.size || plausibleRecord(src, next, f, ts) !== null) return off;
+  }
+  return null;
+}
+
+function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapFormat): Generator<Packet> {
+  let f: PcapFormat;
+  if (given) f = given;
+  else {
+    if (src.size < 24) throw new MalformedInputError('pcap/truncated-header', 'pcap header is truncated');
+    const h = src.read(0, 24);
+    const magicLe = h.readUInt32LE(0);
+    const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
+    const u32h = (o: number) => (le ? h.readUInt32LE(o) : h.readUInt32BE(o));
+    f = { le, nano: magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1, linkType: u32h(20) & 0x0fffffff, snaplen: u32h(16), start: 24 };
+  }
+  const u32 = (b: Buffer, o: number) => (f.le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  let off = f.start;
   let frame = 0;
+  let prevTs: number | null = null;
+  const noSnaplen = { ...f, snaplen: 0 };
   while (off < src.size) {
     if (off + 16 > src.size) {
       problems.push({ code: 'pcap/truncated-record', message: `record header at ${off} is cut short` });
@@ -60,16 +128,24 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[]): Generator<Packe
     const r = src.read(off, 16);
     const incl = u32(r, 8);
     const orig = u32(r, 12);
-    if (incl > MAX_PACKET) {
-      problems.push({ code: 'pcap/bad-length', message: `record at ${off} claims ${incl} bytes` });
-      return;
+    // The snap length is not enforced: writers exceed their own (tcpdump -s 0 files say 262144, others 0).
+    const ts = plausibleRecord(src, off, noSnaplen, prevTs, r);
+    if (ts === null) {
+      // A damaged record: find where believable records resume, as pcapfix does, and say how much was lost.
+      const next = resync(src, off + 1, f, prevTs);
+      const why = incl > MAX_PACKET ? `claims ${incl} bytes` : off + 16 + incl > src.size ? 'is cut short' : 'has an impossible header';
+      if (next === null) {
+        const code = incl > MAX_PACKET ? 'pcap/bad-length' : off + 16 + incl > src.size ? 'pcap/truncated-record' : 'pcap/bad-record';
+        problems.push({ code, message: `record at ${off} ${why}; no readable record follows` });
+        return;
+      }
+      problems.push({ code: 'pcap/resynced', message: `record at ${off} ${why}; skipped ${next - off} bytes to the next readable record` });
+      off = next;
+      continue;
     }
-    if (off + 16 + incl > src.size) {
-      problems.push({ code: 'pcap/truncated-record', message: `record at ${off} is cut short` });
-      return;
-    }
+    prevTs = ts;
     frame++;
-    yield { frame, ts: u32(r, 0) + u32(r, 4) / (nano ? 1e9 : 1e6), linkType, data: src.read(off + 16, incl), origLen: orig, iface: 0 };
+    yield { frame, ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6), linkType: f.linkType, data: src.read(off + 16, incl), origLen: orig, iface: 0 };
     off += 16 + incl;
   }
 }

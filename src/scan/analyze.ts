@@ -14,7 +14,7 @@ import { decodeText } from '../formats/text.js';
 import type { LexiconHit } from '../lexicon/lexicon.js';
 import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
 import { analyzeCapture } from '../capture/analyze-capture.js';
-import { captureFormat } from '../capture/pcap.js';
+import { captureFormat, headerlessStart } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
 import { harLeakFindings, leakFindings } from '../capture/leak-findings.js';
 import { analyzeHar, looksLikeHar } from '../capture/har.js';
@@ -150,7 +150,8 @@ function digests(bytes: Buffer, ctx: AnalyzeContext): Digests {
 
 function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: Digests, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
   const head = src.read(0, Math.min(8, src.size));
-  if (captureFormat(head)) {
+  // A .pcap whose header was lost (a capture cut from a crashed device) is still read, as pcapfix would.
+  if (captureFormat(head) || (/\.(pcap|cap)$/i.test(path) && headerlessStart(src) !== null)) {
     const a = out.artefact('capture', path, parentId, digest);
     try {
       const cap = analyzeCapture(src, ctx.deviceIds ?? {});
