@@ -166,6 +166,16 @@ function benchCaptures(cli: string): void {
   const dir = join(ROOT, '..', 'shared', 'corpus', 'network-captures', 'ndpi');
   const files = readdirSync(dir).filter((f) => /\.(pcap|pcapng)$/.test(f)).map((f) => join(dir, f));
   const tshark = (f: string) => timed('tshark', ['-r', f, '-T', 'fields', '-e', 'ip.dst', '-e', 'tls.handshake.extensions_server_name', '-e', 'dns.qry.name']);
+  // Debian's pathspider ships a real 62,781-packet capture: the issue's second reference input.
+  const real = '/usr/lib/python3/dist-packages/pathspider/tests/data/real.pcap';
+  if (existsSync(real)) {
+    const t = performance.now();
+    analyzeCapture(new FileSource(real));
+    const ours = (performance.now() - t) / 1000;
+    const cold = timed(process.execPath, [cli, 'scan', real, '--no-db', '--format', 'json', '--out', join(WORK, 'real.json'), '-q', '--jobs', '1']);
+    const theirs = tshark(real);
+    process.stdout.write(`\npathspider real.pcap (62,781 packets): Candor ${ours.toFixed(2)} s warm, ${cold.seconds.toFixed(2)} s as a CLI scan, vs tshark field extraction ${theirs.seconds.toFixed(2)} s: ${(theirs.seconds / ours).toFixed(1)}x warm, ${(theirs.seconds / cold.seconds).toFixed(1)}x cold\n`);
+  } else process.stdout.write('\npathspider real.pcap: skipped (apt-get install pathspider)\n');
   let candorTotal = 0;
   let tsharkTotal = 0;
   const t0 = performance.now();

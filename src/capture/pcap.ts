@@ -95,11 +95,21 @@ function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: nu
 /** After a damaged record, the next offset where two consecutive records are believable (pcapfix's resync). */
 function resync(src: ByteSource, from: number, f: PcapFormat, prevTs: number | null, window = 64 * 1024 * 1024): number | null {
   const limit = Math.min(src.size - 16, from + window);
-  for (let off = from; off <= limit; off++) {
-    const ts = plausibleRecord(src, off, f, prevTs);
-    if (ts === null) continue;
-    const next = off + 16 + recordLength(src, off, f);
-    if (next === src.size || plausibleRecord(src, next, f, ts) !== null) return off;
+  const CHUNK = 1 << 20;
+  for (let base = from; base <= limit; base += CHUNK) {
+    // Read a chunk at a time; most offsets fail on the length fields without another read.
+    const buf = src.read(base, Math.min(CHUNK + 15, src.size - base));
+    const last = Math.min(limit, base + CHUNK - 1);
+    for (let off = base; off <= last; off++) {
+      const i = off - base;
+      if (i + 16 > buf.length) break;
+      const incl = f.le ? buf.readUInt32LE(i + 8) : buf.readUInt32BE(i + 8);
+      if (incl === 0 || incl > MAX_PACKET) continue;
+      const ts = plausibleRecord(src, off, f, prevTs, buf.subarray(i, i + 16));
+      if (ts === null) continue;
+      const next = off + 16 + incl;
+      if (next === src.size || plausibleRecord(src, next, f, ts) !== null) return off;
+    }
   }
   return null;
 }
@@ -119,7 +129,6 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
   let off = f.start;
   let frame = 0;
   let prevTs: number | null = null;
-  const noSnaplen = { ...f, snaplen: 0 };
   while (off < src.size) {
     if (off + 16 > src.size) {
       problems.push({ code: 'pcap/truncated-record', message: `record header at ${off} is cut short` });
@@ -128,14 +137,14 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
     const r = src.read(off, 16);
     const incl = u32(r, 8);
     const orig = u32(r, 12);
-    // The snap length is not enforced: writers exceed their own (tcpdump -s 0 files say 262144, others 0).
-    const ts = plausibleRecord(src, off, noSnaplen, prevTs, r);
-    if (ts === null) {
+    // Only a record that cannot be read is damage. Odd but readable headers (time jumps in stitched
+    // captures, original lengths below captured ones, lengths over the snap length) are read as tshark does.
+    if (incl > MAX_PACKET || off + 16 + incl > src.size) {
       // A damaged record: find where believable records resume, as pcapfix does, and say how much was lost.
       const next = resync(src, off + 1, f, prevTs);
-      const why = incl > MAX_PACKET ? `claims ${incl} bytes` : off + 16 + incl > src.size ? 'is cut short' : 'has an impossible header';
+      const why = incl > MAX_PACKET ? `claims ${incl} bytes` : 'is cut short';
       if (next === null) {
-        const code = incl > MAX_PACKET ? 'pcap/bad-length' : off + 16 + incl > src.size ? 'pcap/truncated-record' : 'pcap/bad-record';
+        const code = incl > MAX_PACKET ? 'pcap/bad-length' : 'pcap/truncated-record';
         problems.push({ code, message: `record at ${off} ${why}; no readable record follows` });
         return;
       }
@@ -143,7 +152,8 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
       off = next;
       continue;
     }
-    prevTs = ts;
+    const sec = u32(r, 0);
+    if (sec !== 0) prevTs = sec;
     frame++;
     yield { frame, ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6), linkType: f.linkType, data: src.read(off + 16, incl), origLen: orig, iface: 0 };
     off += 16 + incl;
