@@ -128,12 +128,10 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
         for (const a of msg.answers) if (a.type !== 'CNAME' && ipToName.size < 500_000) ipToName.set(a.value, msg.questions[0] ?? a.name);
       }
     }
-    const fwd = `${seg.proto} ${seg.src}:${seg.sport} ${seg.dst}:${seg.dport}`;
-    const rev = `${seg.proto} ${seg.dst}:${seg.dport} ${seg.src}:${seg.sport}`;
-    let flow = flows.get(fwd);
+    let flow = flows.get(`${seg.proto} ${seg.src}:${seg.sport} ${seg.dst}:${seg.dport}`);
     let upward = true;
     if (!flow) {
-      flow = flows.get(rev);
+      flow = flows.get(`${seg.proto} ${seg.dst}:${seg.dport} ${seg.src}:${seg.sport}`);
       upward = false;
     }
     if (!flow) {
@@ -225,7 +223,8 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
 }
 
 function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<string, string>): Destination[] {
-  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number }>();
+  // Sets and running min/max: a capture can hold thousands of connections to one host.
+  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number; first: number; last: number; ips: Set<string>; ports: Set<number>; protocols: Set<string>; apps: Set<string> }>();
   for (const f of flows) {
     if (f.protocol === 'dns' && f.serverPort !== 53) continue;
     const httpHost = f.http?.find((h) => h.host)?.host ?? undefined;
@@ -240,27 +239,32 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
             : [f.server, 'ip'];
     let e = by.get(host);
     if (!e) {
-      e = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, apps: [], sampleFrames: [] }, starts: [], encrypted: 0 };
+      const d: Destination = { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, apps: [], sampleFrames: [] };
+      e = { d, starts: [], encrypted: 0, first: Infinity, last: -Infinity, ips: new Set(), ports: new Set(), protocols: new Set(), apps: new Set() };
       by.set(host, e);
     }
     const d = e.d;
-    if (!d.ips.includes(f.server)) d.ips.push(f.server);
-    if (!d.ports.includes(f.serverPort)) d.ports.push(f.serverPort);
-    if (!d.protocols.includes(f.protocol)) d.protocols.push(f.protocol);
-    if (f.app && !d.apps.includes(f.app)) d.apps.push(f.app);
+    e.ips.add(f.server);
+    e.ports.add(f.serverPort);
+    e.protocols.add(f.protocol);
+    if (f.app) e.apps.add(f.app);
     d.bytesUp += f.bytesUp;
     d.bytesDown += f.bytesDown;
     d.connections++;
     if (d.sampleFrames.length < 5) d.sampleFrames.push(f.firstFrame);
     e.starts.push(f.firstSeen);
     if (f.encrypted) e.encrypted += f.bytesUp + f.bytesDown;
-    const first = Math.min(...e.starts);
-    const last = Math.max(f.lastSeen, d.lastSeen ? Date.parse(d.lastSeen) / 1000 : 0);
-    d.firstSeen = new Date(first * 1000).toISOString();
-    d.lastSeen = new Date(last * 1000).toISOString();
+    e.first = Math.min(e.first, f.firstSeen);
+    e.last = Math.max(e.last, f.lastSeen);
   }
   const out: Destination[] = [];
-  for (const { d, starts, encrypted } of by.values()) {
+  for (const { d, starts, encrypted, first, last, ips, ports, protocols, apps } of by.values()) {
+    d.ips = [...ips];
+    d.ports = [...ports];
+    d.protocols = [...protocols];
+    d.apps = [...apps];
+    d.firstSeen = new Date(first * 1000).toISOString();
+    d.lastSeen = new Date(last * 1000).toISOString();
     d.encryptedShare = d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : 0;
     d.periodSeconds = beaconPeriod(starts);
     out.push(d);

@@ -126,6 +126,17 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
     f = { le, nano: magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1, linkType: u32h(20) & 0x0fffffff, snaplen: u32h(16), start: 24 };
   }
   const u32 = (b: Buffer, o: number) => (f.le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  // Records are sliced out of 4 MiB chunks: one read per chunk instead of two per packet. Each refill
+  // allocates a new chunk, so packets already handed out stay valid (consumers copy what they keep).
+  let chunk: Buffer = Buffer.alloc(0);
+  let chunkAt = 0;
+  const bytes = (at: number, len: number): Buffer => {
+    if (at < chunkAt || at + len > chunkAt + chunk.length) {
+      chunkAt = at;
+      chunk = src.read(at, Math.min(src.size - at, Math.max(len, 4 * 1024 * 1024)));
+    }
+    return chunk.subarray(at - chunkAt, at - chunkAt + len);
+  };
   let off = f.start;
   let frame = 0;
   let prevTs: number | null = null;
@@ -134,7 +145,7 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
       problems.push({ code: 'pcap/truncated-record', message: `record header at ${off} is cut short` });
       return;
     }
-    const r = src.read(off, 16);
+    const r = bytes(off, 16);
     const incl = u32(r, 8);
     const orig = u32(r, 12);
     // Only a record that cannot be read is damage. Odd but readable headers (time jumps in stitched
@@ -155,7 +166,7 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
     const sec = u32(r, 0);
     if (sec !== 0) prevTs = sec;
     frame++;
-    yield { frame, ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6), linkType: f.linkType, data: src.read(off + 16, incl), origLen: orig, iface: 0 };
+    yield { frame, ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6), linkType: f.linkType, data: bytes(off + 16, incl), origLen: orig, iface: 0 };
     off += 16 + incl;
   }
 }
