@@ -257,6 +257,60 @@ describe('captures', () => {
     expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['api.example.sg']));
   });
 
+  it('attributes connections to apps from PCAPdroid\'s pcapng UID-mapping blocks and packet comments', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const pcap = buildPcap([{ ts: 1_700_000_000, client: '10.215.173.1', server: '203.116.0.1', clientPort: 43000, serverPort: 443, sni: 'api.example.sg', uploadBytes: 500 }]);
+    // Rewrite as PCAPdroid writes pcapng: SHB, IDB, a custom block (PEN 62652) mapping the UID, and
+    // enhanced packet blocks whose comment option is "u-<uid>".
+    const block = (type: number, body: Buffer) => {
+      const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+      const b = Buffer.alloc(12 + padded.length);
+      b.writeUInt32LE(type, 0);
+      b.writeUInt32LE(b.length, 4);
+      padded.copy(b, 8);
+      b.writeUInt32LE(b.length, b.length - 4);
+      return b;
+    };
+    const shb = block(0x0a0d0d0a, Buffer.from([0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    const idbBody = Buffer.alloc(8);
+    idbBody.writeUInt16LE(pcap.readUInt32LE(20), 0);
+    idbBody.writeUInt32LE(65535, 4);
+    const pkg = Buffer.from('com.miui.analytics');
+    const app = Buffer.from('Analytics');
+    const custom = Buffer.alloc(14);
+    custom.writeUInt32LE(62652, 0);
+    custom.writeUInt16LE(1, 4);
+    custom[6] = 1;
+    custom.writeInt32LE(10123, 8);
+    custom[12] = pkg.length;
+    custom[13] = app.length;
+    const parts = [shb, block(1, idbBody), block(0xbad, Buffer.concat([custom, pkg, app]))];
+    for (let off = 24; off + 16 <= pcap.length; ) {
+      const incl = pcap.readUInt32LE(off + 8);
+      const usec = BigInt(pcap.readUInt32LE(off)) * 1_000_000n + BigInt(pcap.readUInt32LE(off + 4));
+      const head = Buffer.alloc(20);
+      head.writeUInt32LE(0, 0);
+      head.writeUInt32LE(Number(usec >> 32n), 4);
+      head.writeUInt32LE(Number(usec & 0xffffffffn), 8);
+      head.writeUInt32LE(incl, 12);
+      head.writeUInt32LE(pcap.readUInt32LE(off + 12), 16);
+      const data = pcap.subarray(off + 16, off + 16 + incl);
+      const comment = Buffer.from('u-10123');
+      const opt = Buffer.alloc(4 + 8 + 4);
+      opt.writeUInt16LE(1, 0);
+      opt.writeUInt16LE(comment.length, 2);
+      comment.copy(opt, 4);
+      parts.push(block(6, Buffer.concat([head, data, Buffer.alloc((4 - (incl % 4)) % 4), opt])));
+      off += 16 + incl;
+    }
+    const file = join(tempDir(), 'pcapdroid.pcapng');
+    writeFileSync(file, Buffer.concat(parts));
+    expect(tshark(file, 'tls.handshake.type == 1', 'frame.comment')).toEqual(new Set(['u-10123']));
+    const r = analyzeCapture(new FileSource(file));
+    expect(r.destinations.find((d) => d.host === 'api.example.sg')?.apps).toEqual(['Analytics (com.miui.analytics, uid 10123)']);
+    expect(r.problems).toEqual([]);
+  });
+
   it('finds a blocklist in a plaintext HTTP response, chunked and gzip-encoded', async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { POLITICAL_TERMS } = await import('./fixtures/lists.js');

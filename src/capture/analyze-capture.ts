@@ -147,7 +147,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     flow.packets++;
     flow.lastSeen = Math.max(flow.lastSeen, pkt.ts);
     if (!flow.app) {
-      const app = pcapdroidApp(pkt.linkType, pkt.data);
+      const app = pkt.app ?? pcapdroidApp(pkt.linkType, pkt.data);
       if (app) flow.app = app;
     }
     if (upward) {

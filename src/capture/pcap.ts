@@ -19,6 +19,8 @@ export interface Packet {
   data: Buffer;
   origLen: number;
   iface: number;
+  /** The app that sent or received the packet, when the capture says (PCAPdroid's pcapng). */
+  app?: string;
 }
 
 export interface CaptureProblem {
@@ -181,6 +183,8 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
   let le = true;
   let ifaces: Iface[] = [];
   let frame = 0;
+  // PCAPdroid's pcapng: custom blocks map UIDs to apps, each packet's comment names its UID.
+  const uids = new Map<number, string>();
   while (off + 12 <= src.size) {
     const peek = src.read(off, 12);
     const type = peek.readUInt32LE(0);
@@ -215,7 +219,8 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
       } else {
         frame++;
         const ts = (u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor;
-        yield { frame, ts, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
+        const app = pcapdroidUid(block, 28 + ((captured + 3) & ~3), len - 4, le, uids);
+        yield { frame, ts, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId, ...(app ? { app } : {}) };
       }
     } else if (btype === 3 && len >= 16 && ifaces[0]) {
       frame++;
@@ -231,10 +236,47 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
       }
     } else if (btype === 4) {
       readNameRecords(block, len, le, names);
+    } else if ((btype === 0xbad || btype === 0x40000bad) && len >= 24 && u32(8) === PCAPDROID_PEN) {
+      readPcapdroidBlock(block, le, uids);
     }
     off += len;
   }
   if (off < src.size) problems.push({ code: 'pcapng/trailing-bytes', message: `${src.size - off} bytes after the last block` });
+}
+
+/** PCAPdroid's private enterprise number, which its pcapng custom blocks carry. */
+const PCAPDROID_PEN = 62652;
+
+/**
+ * PCAPdroid UID-mapping custom block (version 1, type 1): after the PEN, u16 version, u8 type, a pad
+ * byte, then u32 uid, u8 package-name length, u8 app-name length and both names.
+ */
+function readPcapdroidBlock(block: Buffer, le: boolean, uids: Map<number, string>): void {
+  const version = le ? block.readUInt16LE(12) : block.readUInt16BE(12);
+  if (version !== 1 || block[14] !== 1 || block.length < 26) return;
+  const uid = le ? block.readInt32LE(16) : block.readInt32BE(16);
+  const pkgLen = block[20];
+  const appLen = block[21];
+  if (22 + pkgLen + appLen > block.length - 4) return;
+  const pkg = block.toString('utf8', 22, 22 + pkgLen);
+  const app = block.toString('utf8', 22 + pkgLen, 22 + pkgLen + appLen);
+  if (uids.size < 100_000) uids.set(uid, `${app || pkg}${pkg && app ? ` (${pkg}, uid ${uid})` : ` (uid ${uid})`}`);
+}
+
+/** The app of a packet whose options carry PCAPdroid's "u-<uid>" comment. */
+function pcapdroidUid(block: Buffer, start: number, end: number, le: boolean, uids: Map<number, string>): string | undefined {
+  let p = start;
+  while (p + 4 <= end) {
+    const code = le ? block.readUInt16LE(p) : block.readUInt16BE(p);
+    const len = le ? block.readUInt16LE(p + 2) : block.readUInt16BE(p + 2);
+    if (code === 0) break;
+    if (code === 1 && p + 4 + len <= end) {
+      const m = /^u-(-?\d+)$/.exec(block.toString('utf8', p + 4, p + 4 + len));
+      if (m) return uids.get(Number(m[1])) ?? `uid ${m[1]}`;
+    }
+    p += 4 + ((len + 3) & ~3);
+  }
+  return undefined;
 }
 
 /** if_tsresol (option 9): 10^-n or 2^-n seconds per unit; microseconds by default. */
