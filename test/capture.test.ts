@@ -311,6 +311,26 @@ describe('captures', () => {
     expect(r.problems).toEqual([]);
   });
 
+  it('releases the bytes of finished connections, so a long capture is analysed to its end', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    // 7,000 closed HTTP uploads of 10 KB each: more than the 64 MiB Candor retains at once.
+    const body = 'x'.repeat(10_000);
+    // All within two minutes, so only the FIN exchange (not idleness) can release a connection's bytes.
+    const conns = Array.from({ length: 7000 }, (_, i) => ({
+      ts: 1_700_000_000 + i * 0.01,
+      client: '192.168.1.23',
+      server: `203.0.${(i >> 8) & 255}.${i & 255}`,
+      clientPort: 20000 + (i % 40000),
+      serverPort: 80,
+      httpRequest: `POST /upload?n=${i}${i === 6999 ? '&imei=490154203237518' : ''} HTTP/1.1\r\nHost: t${i}.example.com\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      close: true,
+    }));
+    const r = analyzeCapture(new BufferSource(buildPcap(conns)));
+    expect(r.flows).toHaveLength(7000);
+    expect(r.flows.filter((f) => f.http?.length).length).toBe(7000);
+    expect(r.flows.at(-1)?.leaks?.map((l) => l.kind)).toContain('imei');
+  });
+
   it('finds a blocklist in a plaintext HTTP response, chunked and gzip-encoded', async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { POLITICAL_TERMS } = await import('./fixtures/lists.js');

@@ -81,6 +81,8 @@ const PREFIX_BYTES = 16 * 1024;
 /** DNS, multicast DNS and LLMNR share the DNS message format. */
 const DNS_PORTS = new Set([53, 5353, 5355]);
 const MAX_FLOWS = 200_000;
+/** A flow silent this long (capture time) is settled: its retained bytes are parsed and released. */
+const IDLE_SECONDS = 120;
 /** All flows' retained client bytes together: past this, new flows keep totals only. */
 const MAX_RETAINED = 64 * 1024 * 1024;
 
@@ -97,6 +99,10 @@ interface FlowState extends Flow {
   downLen?: number;
   downSeq?: number;
   downAhead?: Array<{ seq: number; data: Buffer }>;
+  /** Directions that sent FIN or RST (bit 1 client, bit 2 server). */
+  closed?: number;
+  /** The retained bytes were parsed and released; later payload is not kept. */
+  settled?: boolean;
 }
 
 export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): CaptureAnalysis {
@@ -109,6 +115,48 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   let packets = 0;
   let retained = 0;
   const fragments = new FragmentReassembler();
+  const responses: HttpBody[] = [];
+
+  /**
+   * Parses what a flow retained (TLS or QUIC ClientHello, HTTP requests and responses, identifiers) into
+   * its summary and releases the bytes, so a long capture holds bytes only for the flows still open.
+   */
+  function settle(f: FlowState): void {
+    const prefix = Buffer.concat(f.up);
+    const quicHello = f.quic?.length ? cryptoStream(f.quic) : null;
+    let hello = f.proto === 'tcp' ? parseClientHello(prefix) : quicHello ? parseClientHello(quicHello) : null;
+    const http = f.proto === 'tcp' && !hello ? parseHttpRequests(prefix) : [];
+    // Through an HTTP proxy, the TLS handshake follows the CONNECT request in the same stream.
+    if (!hello && http[0]?.method === 'CONNECT') {
+      const end = prefix.indexOf('\r\n\r\n');
+      if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
+    }
+    if (f.down?.length) {
+      const host = http.find((h) => h.host)?.host ?? f.server;
+      for (const r of parseHttpResponses(Buffer.concat(f.down))) {
+        if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
+      }
+    }
+    if (hello) Object.assign(f, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
+    else if (http.length) {
+      // Each request of the stream, split at its start line, checked for identifiers.
+      const text = prefix.toString('latin1');
+      const starts = [...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g)].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
+      const leaks = starts.flatMap((st, i) => httpRequestLeaks(text.slice(st, starts[i + 1] ?? text.length), device));
+      Object.assign(f, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}) });
+    } else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(f, { protocol: 'quic', encrypted: true });
+    else if (DNS_PORTS.has(f.serverPort)) f.protocol = 'dns';
+    else if (f.serverPort === 853) Object.assign(f, { protocol: 'dot', encrypted: true });
+    retained -= f.upLen + (f.downLen ?? 0);
+    f.up = [];
+    f.upLen = 0;
+    f.quic = undefined;
+    f.ahead = undefined;
+    f.down = undefined;
+    f.downLen = 0;
+    f.downAhead = undefined;
+    f.settled = true;
+  }
   for (const pkt of readCapture(src, problems, names)) {
     packets++;
     const decoded = decodePacket(pkt.linkType, pkt.data);
@@ -146,6 +194,8 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     }
     flow.packets++;
     flow.lastSeen = Math.max(flow.lastSeen, pkt.ts);
+    // Every few thousand packets, flows idle for two minutes of capture time are settled.
+    if (packets % 4096 === 0) for (const g of flows.values()) if (!g.settled && pkt.ts - g.lastSeen > IDLE_SECONDS) settle(g);
     if (!flow.app) {
       const app = pkt.app ?? pcapdroidApp(pkt.linkType, pkt.data);
       if (app) flow.app = app;
@@ -158,7 +208,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
         const init = quicInitialCrypto(seg.payload);
         if (init) (flow.quic ??= []).push(...init.chunks);
       }
-      if (seg.payload.length && flow.upLen < PREFIX_BYTES && retained < MAX_RETAINED) {
+      if (seg.payload.length && !flow.settled && flow.upLen < PREFIX_BYTES && retained < MAX_RETAINED) {
         const before = flow.upLen;
         if (seg.proto === 'udp') {
           if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
@@ -171,43 +221,22 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     } else {
       flow.bytesDown += seg.length;
       // Keep the server's bytes only where the client spoke plaintext HTTP: lists can arrive that way.
-      if (seg.proto === 'tcp' && seg.payload.length && retained < MAX_RETAINED && isHttpStart(flow.up[0])) {
+      if (seg.proto === 'tcp' && seg.payload.length && !flow.settled && retained < MAX_RETAINED && isHttpStart(flow.up[0])) {
         const before = flow.downLen ?? 0;
         appendInOrder(flow, seg.seq ?? 0, seg.payload, 'down');
         retained += (flow.downLen ?? 0) - before;
       }
     }
+    // Both sides said FIN (or one said RST): the connection is over, its bytes can be parsed and released.
+    if (seg.proto === 'tcp' && (seg.fin || seg.rst)) {
+      flow.closed = seg.rst ? 3 : (flow.closed ?? 0) | (upward ? 1 : 2);
+      if (flow.closed === 3 && !flow.settled) settle(flow);
+    }
   }
   const out: Flow[] = [];
-  const responses: HttpBody[] = [];
   for (const f of flows.values()) {
-    const prefix = Buffer.concat(f.up);
-    const quicHello = f.quic?.length ? cryptoStream(f.quic) : null;
-    let hello = f.proto === 'tcp' ? parseClientHello(prefix) : quicHello ? parseClientHello(quicHello) : null;
-    const http = f.proto === 'tcp' && !hello ? parseHttpRequests(prefix) : [];
-    // Through an HTTP proxy, the TLS handshake follows the CONNECT request in the same stream.
-    if (!hello && http[0]?.method === 'CONNECT') {
-      const end = prefix.indexOf('\r\n\r\n');
-      if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
-    }
-    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, down: _down, downLen: _downLen, downSeq: _downSeq, downAhead: _downAhead, ...flow } = f;
-    if (f.down?.length) {
-      const host = http.find((h) => h.host)?.host ?? f.server;
-      for (const r of parseHttpResponses(Buffer.concat(f.down))) {
-        if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
-      }
-    }
-    if (hello) Object.assign(flow, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
-    else if (http.length) {
-      // Each request of the stream, split at its start line, checked for identifiers.
-      const text = prefix.toString('latin1');
-      const starts = [...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g)].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
-      const leaks = starts.flatMap((st, i) => httpRequestLeaks(text.slice(st, starts[i + 1] ?? text.length), device));
-      Object.assign(flow, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}) });
-    }
-    else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(flow, { protocol: 'quic', encrypted: true });
-    else if (DNS_PORTS.has(f.serverPort)) flow.protocol = 'dns';
-    else if (f.serverPort === 853) Object.assign(flow, { protocol: 'dot', encrypted: true });
+    if (!f.settled) settle(f);
+    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, down: _down, downLen: _downLen, downSeq: _downSeq, downAhead: _downAhead, closed: _closed, settled: _settled, ...flow } = f;
     out.push(flow);
   }
   out.sort((a, b) => a.firstFrame - b.firstFrame);

@@ -18,6 +18,10 @@ export interface Segment {
   payload: Buffer;
   syn?: boolean;
   ack?: boolean;
+  /** FIN: the sender has no more data. */
+  fin?: boolean;
+  /** RST: the connection is aborted. */
+  rst?: boolean;
   seq?: number;
 }
 
@@ -205,7 +209,7 @@ export function transport(d: Buffer, p: number, end: number, proto: number, src:
     const off = (d[p + 12] >> 4) * 4;
     if (off < 20 || p + off > end) return 'transport';
     const flags = d[p + 13];
-    return { src, dst, proto: 'tcp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + off, end), syn: (flags & 0x02) !== 0, ack: (flags & 0x10) !== 0, seq: d.readUInt32BE(p + 4) };
+    return { src, dst, proto: 'tcp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + off, end), syn: (flags & 0x02) !== 0, ack: (flags & 0x10) !== 0, fin: (flags & 0x01) !== 0, rst: (flags & 0x04) !== 0, seq: d.readUInt32BE(p + 4) };
   }
   if (proto === 17) {
     if (p + 8 > end) return 'transport';
