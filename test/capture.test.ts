@@ -74,6 +74,47 @@ describe('captures', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('agrees with nDPI\'s .out files flow by flow: every flow, its packets, its bytes and its TLS/QUIC server name', () => {
+    const dir = join(CAPTURES, 'ndpi');
+    let flows = 0;
+    let named = 0;
+    const mismatches: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => /\.(pcap|pcapng)$/.test(f) && existsSync(join(dir, `${f}.out`)))) {
+      const r = analyzeCapture(new FileSource(join(dir, file)));
+      const pair = (a: string, b: string) => [a, b].sort().join(' ');
+      const ours = new Map(r.flows.map((x) => [`${x.proto} ${pair(`${x.client}:${x.clientPort}`, `${x.server}:${x.serverPort}`)}`, x]));
+      const linkBytes = new Set<number>();
+      for (const line of readFileSync(join(dir, `${file}.out`), 'utf8').split('\n')) {
+        const m = /^\s+\d+\s+(TCP|UDP) (\S+) <-> (\S+) .*?\[(\d+) pkts\/(\d+) bytes <-> (\d+) pkts\/(\d+) bytes\]/.exec(line);
+        if (!m) continue;
+        flows++;
+        const endpoint = (e: string) => e.replace(/^\[(.*)\]:(\d+)$/, '$1:$2');
+        const key = `${m[1].toLowerCase()} ${pair(endpoint(m[2]), endpoint(m[3]))}`;
+        const flow = ours.get(key);
+        if (!flow) {
+          mismatches.push(`${file}: no flow ${key}`);
+          continue;
+        }
+        const packets = Number(m[4]) + Number(m[6]);
+        if (flow.packets !== packets) mismatches.push(`${file} ${key}: ${flow.packets} packets, nDPI ${packets}`);
+        // nDPI counts link-layer frames, Candor IP packets: the difference is each frame's link header,
+        // padding and trailer — at least nothing, at most 64 bytes a packet; exactly 14 on plain Ethernet.
+        const extra = Number(m[5]) + Number(m[7]) - (flow.bytesUp + flow.bytesDown);
+        if (extra < 0 || extra > packets * 64) mismatches.push(`${file} ${key}: ${flow.bytesUp + flow.bytesDown} bytes, nDPI ${Number(m[5]) + Number(m[7])} for ${packets} packets`);
+        if (extra % packets === 0) linkBytes.add(extra / packets);
+        const sni = /\[Hostname\/SNI: ([^\]]+)\]/.exec(line)?.[1];
+        if (sni && flow.sni) {
+          named++;
+          if (sni !== flow.sni) mismatches.push(`${file} ${key}: SNI ${flow.sni}, nDPI ${sni}`);
+        }
+      }
+      if (file === 'android.pcap' && [...linkBytes].join() !== '14') mismatches.push(`android.pcap: link header sizes ${[...linkBytes].join(', ')}`);
+    }
+    expect(flows).toBeGreaterThan(150);
+    expect(named).toBeGreaterThan(40);
+    expect(mismatches).toEqual([]);
+  });
+
   it('counts the same packets as tshark in every corpus capture, without diagnostics', () => {
     for (const file of captures) {
       const r = analyzeCapture(new FileSource(file));
