@@ -69,11 +69,6 @@ export function headerlessStart(src: ByteSource): number | null {
   return resync(src, 0, f, null, 64 * 1024);
 }
 
-function recordLength(src: ByteSource, off: number, f: PcapFormat): number {
-  const r = src.read(off + 8, 4);
-  return f.le ? r.readUInt32LE(0) : r.readUInt32BE(0);
-}
-
 /** The record's timestamp when a record header at `off` is believable, else null. */
 function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: number | null, header?: Buffer): number | null {
   if (off + 16 > src.size) return null;

@@ -25,8 +25,7 @@ const ADVISE_BIG_PCLUSTER_2 = 0x4;
 const ADVISE_INLINE_PCLUSTER = 0x8;
 const ADVISE_INTERLACED_PCLUSTER = 0x10;
 const ADVISE_FRAGMENT_PCLUSTER = 0x20;
-const TYPE_PLAIN = 0;
-const TYPE_HEAD1 = 1;
+const TYPE_PLAIN = 0; // HEAD1 = 1: LZ4 (or the first algorithm) cluster head
 const TYPE_NONHEAD = 2;
 const TYPE_HEAD2 = 3;
 const D0_CBLKCNT = 1 << 11;

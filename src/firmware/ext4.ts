@@ -12,7 +12,6 @@ import { MAX_FS_DEPTH, MAX_FS_ENTRIES, type EntryType, type FileSystem, type FsE
 
 const EXT4_MAGIC = 0xef53;
 const INCOMPAT_64BIT = 0x80;
-const INCOMPAT_INLINE_DATA = 0x8000;
 const EXTENTS_FL = 0x80000;
 const INLINE_DATA_FL = 0x10000000;
 const EXTENT_MAGIC = 0xf30a;

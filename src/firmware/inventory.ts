@@ -96,7 +96,7 @@ export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, app
 
 const DETECTOR_VERSION = 1;
 
-function finding(id: string, fw: FirmwareSummary, artefactSha: string, severity: Severity, message: string, artefactId: string, path: string, evidence: Record<string, unknown>, identity: string, tags: string[]): Finding {
+function finding(id: string, artefactSha: string, severity: Severity, message: string, artefactId: string, path: string, evidence: Record<string, unknown>, identity: string, tags: string[]): Finding {
   return {
     detectorId: id,
     detectorVersion: DETECTOR_VERSION,
@@ -137,12 +137,12 @@ export function firmwareFindings(fw: FirmwareSummary, firmwareSha: string, findi
     if (a.canInstallPackages) {
       const how = a.grantedPermissions.includes(INSTALL) ? (a.platformSigned ? 'platform-signed' : 'privileged allow-list') : `shared uid ${a.sharedUserId} with the platform key`;
       const related = own.filter((f) => f.detectorId === 'distribution/install-paths').map((f) => f.fingerprint);
-      out.push(finding('firmware/silent-installer', fw, firmwareSha, 'high', `${label} in ${a.partition} can install apps without asking the user (INSTALL_PACKAGES granted: ${how})`, a.artefactId, a.path, { package: a.package, partition: a.partition, path: a.pathInPartition, grantedBy: how, privileged: a.privileged, platformSigned: a.platformSigned, related, excerpt: `${label}: ${INSTALL}` }, `${a.package}|install`, ['installer', 'distribution']));
+      out.push(finding('firmware/silent-installer', firmwareSha, 'high', `${label} in ${a.partition} can install apps without asking the user (INSTALL_PACKAGES granted: ${how})`, a.artefactId, a.path, { package: a.package, partition: a.partition, path: a.pathInPartition, grantedBy: how, privileged: a.privileged, platformSigned: a.platformSigned, related, excerpt: `${label}: ${INSTALL}` }, `${a.package}|install`, ['installer', 'distribution']));
     }
     const lists = own.filter((f) => f.detectorId.startsWith('censorship/') && f.severity !== 'info');
     if (lists.length) {
       const terms = lists.reduce((n, f) => n + (Number((f.evidence as { termCount?: number }).termCount) || 0), 0);
-      out.push(finding('firmware/system-keyword-list', fw, firmwareSha, 'high', `pre-installed ${label} (${a.partition}) carries ${lists.length} censorship finding(s)${terms ? ` covering ${terms} listed terms` : ''}`, a.artefactId, a.path, { package: a.package, partition: a.partition, path: a.pathInPartition, related: lists.map((f) => f.fingerprint), detectors: [...new Set(lists.map((f) => f.detectorId))], excerpt: lists[0].message.slice(0, 200) }, `${a.package}|lists`, ['censorship']));
+      out.push(finding('firmware/system-keyword-list', firmwareSha, 'high', `pre-installed ${label} (${a.partition}) carries ${lists.length} censorship finding(s)${terms ? ` covering ${terms} listed terms` : ''}`, a.artefactId, a.path, { package: a.package, partition: a.partition, path: a.pathInPartition, related: lists.map((f) => f.fingerprint), detectors: [...new Set(lists.map((f) => f.detectorId))], excerpt: lists[0].message.slice(0, 200) }, `${a.package}|lists`, ['censorship']));
     }
     if (!a.aosp) {
       for (const f of own.filter((x) => x.detectorId === 'network/endpoints')) {
@@ -151,7 +151,7 @@ export function firmwareFindings(fw: FirmwareSummary, firmwareSha: string, findi
         if (!placed) continue;
         const verdict = outsideAdequacy(placed.country);
         if (!verdict) continue;
-        out.push(finding('firmware/non-adequate-endpoint', fw, firmwareSha, placed.how === 'country-code top-level domain' ? 'low' : 'medium', `non-AOSP system app ${label} names ${e.host}, located in ${placed.country} (${placed.how}), ${verdict}`, a.artefactId, f.location.path, { package: a.package, host: e.host, country: placed.country, how: placed.how, adequacy: verdict, related: [f.fingerprint], excerpt: `${e.host} → ${placed.country}` }, `${a.package}|${e.host}`, ['gdpr', 'network']));
+        out.push(finding('firmware/non-adequate-endpoint', firmwareSha, placed.how === 'country-code top-level domain' ? 'low' : 'medium', `non-AOSP system app ${label} names ${e.host}, located in ${placed.country} (${placed.how}), ${verdict}`, a.artefactId, f.location.path, { package: a.package, host: e.host, country: placed.country, how: placed.how, adequacy: verdict, related: [f.fingerprint], excerpt: `${e.host} → ${placed.country}` }, `${a.package}|${e.host}`, ['gdpr', 'network']));
       }
     }
   }
@@ -170,13 +170,13 @@ export function firmwareFindings(fw: FirmwareSummary, firmwareSha: string, findi
   }
   for (const [id, t] of trackers) {
     const names = t.apps.map((a) => a.package ?? a.pathInPartition);
-    out.push(finding('firmware/preinstalled-tracker', fw, firmwareSha, 'medium', `${t.name} is pre-installed in ${names.length} system app(s): ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''}`, fw.artefactId, fw.path, { tracker: id, name: t.name, apps: names, excerpt: `${t.name}: ${names.length} apps` }, `tracker|${id}`, ['tracker']));
+    out.push(finding('firmware/preinstalled-tracker', firmwareSha, 'medium', `${t.name} is pre-installed in ${names.length} system app(s): ${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''}`, fw.artefactId, fw.path, { tracker: id, name: t.name, apps: names, excerpt: `${t.name}: ${names.length} apps` }, `tracker|${id}`, ['tracker']));
   }
 
   for (const v of fw.vbmeta) {
     if (v.verificationDisabled || v.hashtreeDisabled) {
       const what = [v.verificationDisabled ? 'verification' : '', v.hashtreeDisabled ? 'dm-verity hashtree' : ''].filter(Boolean).join(' and ');
-      out.push(finding('firmware/verified-boot-disabled', fw, firmwareSha, 'high', `${v.path.split('!/').pop()} disables Android Verified Boot ${what} (flags ${v.flags}): modified system partitions would still boot`, fw.artefactId, v.path, { flags: v.flags, verificationDisabled: v.verificationDisabled, hashtreeDisabled: v.hashtreeDisabled, partitions: v.partitions.map((p) => p.partition), excerpt: `vbmeta flags=${v.flags}` }, `vbmeta|${v.path}`, ['integrity', 'boot']));
+      out.push(finding('firmware/verified-boot-disabled', firmwareSha, 'high', `${v.path.split('!/').pop()} disables Android Verified Boot ${what} (flags ${v.flags}): modified system partitions would still boot`, fw.artefactId, v.path, { flags: v.flags, verificationDisabled: v.verificationDisabled, hashtreeDisabled: v.hashtreeDisabled, partitions: v.partitions.map((p) => p.partition), excerpt: `vbmeta flags=${v.flags}` }, `vbmeta|${v.path}`, ['integrity', 'boot']));
     }
   }
   const permissive: Array<{ where: string; text: string }> = [];
@@ -184,7 +184,7 @@ export function firmwareFindings(fw: FirmwareSummary, firmwareSha: string, findi
     for (const text of [b.cmdline, b.bootconfig ?? '']) if (/androidboot\.selinux\s*=\s*"?permissive/.test(text)) permissive.push({ where: b.path, text: /androidboot\.selinux\s*=\s*"?permissive"?/.exec(text)?.[0] ?? '' });
   }
   if (fw.properties['ro.boot.selinux'] === 'permissive') permissive.push({ where: 'ro.boot.selinux', text: 'ro.boot.selinux=permissive' });
-  for (const p of permissive) out.push(finding('firmware/selinux-permissive', fw, firmwareSha, 'high', `SELinux is set to permissive (${p.text}) in ${p.where.split('!/').pop()}: its policy is logged, not enforced`, fw.artefactId, p.where.includes('!/') ? p.where : fw.path, { where: p.where, excerpt: p.text }, `selinux|${p.where}`, ['integrity', 'selinux']));
+  for (const p of permissive) out.push(finding('firmware/selinux-permissive', firmwareSha, 'high', `SELinux is set to permissive (${p.text}) in ${p.where.split('!/').pop()}: its policy is logged, not enforced`, fw.artefactId, p.where.includes('!/') ? p.where : fw.path, { where: p.where, excerpt: p.text }, `selinux|${p.where}`, ['integrity', 'selinux']));
   const weak: string[] = [];
   const type = fw.profile.buildType;
   if (type === 'userdebug' || type === 'eng') weak.push(`build type ${type}`);
@@ -192,7 +192,7 @@ export function firmwareFindings(fw: FirmwareSummary, firmwareSha: string, findi
   if (fw.properties['ro.secure'] === '0') weak.push('ro.secure=0');
   if (fw.properties['ro.adb.secure'] === '0') weak.push('ro.adb.secure=0');
   if ((fw.profile.buildTags ?? '').includes('test-keys')) weak.push('signed with test-keys (public AOSP keys)');
-  if (weak.length) out.push(finding('firmware/weak-build', fw, firmwareSha, 'medium', `the firmware is a development build: ${weak.join(', ')}`, fw.artefactId, fw.path, { reasons: weak, buildType: type, buildTags: fw.profile.buildTags, excerpt: weak.join('; ') }, 'weak-build', ['integrity']));
+  if (weak.length) out.push(finding('firmware/weak-build', firmwareSha, 'medium', `the firmware is a development build: ${weak.join(', ')}`, fw.artefactId, fw.path, { reasons: weak, buildType: type, buildTags: fw.profile.buildTags, excerpt: weak.join('; ') }, 'weak-build', ['integrity']));
   return out;
 }
 
