@@ -436,6 +436,11 @@ describe('the covert upload the 2021 assessment described', () => {
     expect(report.scan.options.geolocation).toMatch(/nro\.net/);
     const local = report.destinations?.find((d) => d.ips.includes('192.168.1.1'));
     expect(local?.country ?? null).toBeNull();
+    // The app's hard-coded endpoint says it was seen in the capture, where and how often.
+    const endpoint = report.findings.find((f) => f.detectorId === 'network/endpoints' && (f.evidence as { host: string }).host === 'sa.api.intl.miui.com');
+    expect(endpoint?.evidence.seenInCapture).toEqual([{ capture: pcap, host: 'sa.api.intl.miui.com', connections: 6, frames: dest?.sampleFrames, country: 'SG' }]);
+    const unseen = report.findings.filter((f) => f.detectorId === 'network/endpoints' && (f.evidence as { host: string }).host !== 'sa.api.intl.miui.com');
+    for (const f of unseen) expect(f.evidence.seenInCapture).toBe(false);
   });
 });
 

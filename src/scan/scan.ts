@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Diagnostic, type Report, type Severity } from '../model.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Diagnostic, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
@@ -186,6 +186,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const destinations = results.flatMap((r) => r.destinations ?? []);
   if (destinations.length) {
     report.destinations = linkDestinations(destinations, report);
+    markEndpointsSeen(report);
     const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
     report.findings.push(...transferFindings(report.destinations, (id) => paths.get(id) ?? id));
     report.findings.sort(bySeverityThenPath);
@@ -299,6 +300,29 @@ export function maxSeverity(report: Report): Severity | null {
   let max: Severity | null = null;
   for (const f of report.findings) if (max === null || severityRank(f.severity) > severityRank(max)) max = f.severity;
   return max;
+}
+
+/**
+ * Tells, for each hard-coded endpoint of the scan's apps, whether the captures of the same scan show the
+ * device talking to it (by host name, or by address for IP literals), with the capture and first frames.
+ */
+function markEndpointsSeen(report: Report): void {
+  const byHost = new Map<string, Destination[]>();
+  for (const d of report.destinations ?? []) {
+    for (const key of [d.host, ...d.ips]) {
+      const l = byHost.get(key);
+      if (l) l.push(d);
+      else byHost.set(key, [d]);
+    }
+  }
+  const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
+  for (const f of report.findings) {
+    if (f.detectorId !== 'network/endpoints') continue;
+    const seen = byHost.get((f.evidence as { host: string }).host) ?? [];
+    f.evidence.seenInCapture = seen.length
+      ? seen.map((d) => ({ capture: paths.get(d.artefactId) ?? d.artefactId, host: d.host, connections: d.connections, frames: d.sampleFrames, country: d.country }))
+      : false;
+  }
 }
 
 /** Adds to each destination the apps of the same scan whose code or resources name its host. */
