@@ -259,6 +259,20 @@ describe('firmware in the reports', () => {
   });
 });
 
+describe('firmware and traffic in one scan', () => {
+  it('places a system app\'s hard-coded host by the capture, and names the app on the destination', async () => {
+    const { buildPcap } = await import('../fixtures/pcap-builder.js');
+    const pcap = join(tempDir('candor-fw-pcap-'), 'phone.pcap');
+    const start = 1_700_000_000;
+    writeFileSync(pcap, buildPcap(Array.from({ length: 5 }, (_, i) => ({ ts: start + i * 300, client: '192.168.1.23', server: '161.117.96.10', clientPort: 41000 + i, serverPort: 443, sni: 'stat.browser-vendor.cn', uploadBytes: 900 }))));
+    const r = await scan({ inputs: [built.otaZip, pcap], cwd: '/', jobs: 2 });
+    const placed = r.findings.find((f) => f.detectorId === 'firmware/non-adequate-endpoint' && (f.evidence as { host: string }).host === 'stat.browser-vendor.cn');
+    expect(placed?.evidence).toMatchObject({ country: 'SG', how: 'seen in a capture of this scan', package: 'com.vendor.browser' });
+    expect(placed?.severity).toBe('medium');
+    expect(r.destinations?.find((d) => d.host === 'stat.browser-vendor.cn')?.apps).toContain('com.vendor.browser');
+  });
+});
+
 describe('indicators on firmware', () => {
   it('matches STIX android-property:name indicators against the firmware\'s properties', async () => {
     const stix = JSON.stringify({
