@@ -103,6 +103,7 @@ async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) =
   if (!enabled) return undefined;
   const { SingleBar: Bar } = await import('cli-progress');
   let bar: SingleBar | null = null;
+  let apps = 0;
   return (e) => {
     if (e.type === 'firmware') {
       if (e.phase === 'walk') process.stderr.write(`reading firmware ${e.path}…\n`);
@@ -111,10 +112,13 @@ async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) =
     }
     if (e.type === 'start') {
       if (e.files < 2) return;
-      bar = new Bar({ format: 'scanning [{bar}] {value}/{total} files | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
-      bar.start(e.files, 0, { mb: '0', file: '' });
+      bar = new Bar({ format: 'scanning [{bar}] {value}/{total} files | {apps} apps | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+      bar.start(e.files, 0, { mb: '0', file: '', apps: 0 });
+      apps = 0;
     } else if (bar) {
-      bar.update(e.done, { mb: (e.bytes / 1e6).toFixed(1), file: e.path.length > 48 ? `…${e.path.slice(-47)}` : e.path });
+      if (/\.apk$/i.test(e.path)) apps++;
+      // The partition shows in the path of files read out of a firmware (…!/system!/system/app/X.apk).
+      bar.update(e.done, { mb: (e.bytes / 1e6).toFixed(1), apps, file: e.path.length > 56 ? `…${e.path.slice(-55)}` : e.path });
       if (e.done === e.files) bar.stop();
     }
   };
