@@ -73,6 +73,8 @@ export interface FirmwareWalk {
 }
 
 const APK = /\.apk$/i;
+/** Partitions that hold no Android file system: firmware of other processors, device trees, splash screens. */
+const RAW_PARTITION = /^(bootloader|radio|modem|dtbo|dtb|dsp|xbl|xbl_config|abl|tz|hyp|keymaster|cmnlib|cmnlib64|devcfg|aop|qupfw|uefisecapp|imagefv|logo|splash|pvmfw|bluetooth|featenabler|multiimgoem|shrm|cpucp|storsec|engineering_cdt|uefi|tzsw|ldfw|gsa|pbl|bl1|bl2|bl31|abl_.*|radio-.*|bootloader-.*)(\.(img|bin|mbn|elf))?$/i;
 const LIST_LIKE = /\.(txt|json|conf|cfg|csv|lst|list|ini|properties|xml|dat)$/i;
 const MAX_LIST_FILE = 1024 * 1024;
 const MAX_TEXT_FILES = 20_000;
@@ -120,6 +122,11 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       if (isExt4(img)) return visitFs(new Ext4(img), img, path, name, [...layers, 'ext4']);
       if (isErofs(img)) return visitFs(new Erofs(img), img, path, name, [...layers, 'erofs']);
       if (isTar(img)) return visitTar(img, path, layers);
+      if (RAW_PARTITION.test(name)) {
+        // Bootloader, modem, device-tree and similar blobs: listed, not opened, not a problem.
+        w.partitions.push({ path, name: name.replace(/\.(img|bin|mbn|elf)$/i, ''), layers, size: img.size, fileSystem: null, files: 0, apks: 0 });
+        return;
+      }
       w.problems.push({ level: 'warning', code: 'firmware/unknown-image', message: `${name}: not a file system, boot, vbmeta, sparse, super or OTA image`, path });
     } catch (err) {
       problem(err, path);

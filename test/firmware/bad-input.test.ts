@@ -185,6 +185,21 @@ describe('firmware bad input', () => {
     expect(packages(r)).toEqual(['com.teleca.jamendo']);
   });
 
+  it('bootloader, radio and device-tree images are listed quietly; an unknown image is a warning', async () => {
+    const dir = tempDir('candor-bad-');
+    const noise = Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 2654435761) >>> 24));
+    writeFileSync(join(dir, 'noise.bin'), noise);
+    pythonZip(join(dir, 'factory.zip'), [
+      { name: 'bootloader-apollo-1.0.img', file: join(dir, 'noise.bin') },
+      { name: 'radio-apollo-2.0.img', file: join(dir, 'noise.bin') },
+      { name: 'dtbo.img', file: join(dir, 'noise.bin') },
+      { name: 'mystery.img', file: join(dir, 'noise.bin') },
+    ]);
+    const r = await scanOne(join(dir, 'factory.zip'));
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path.split('!/').pop()}`)).toEqual(['firmware/unknown-image mystery.img']);
+    expect(r.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual(['bootloader-apollo-1.0', 'dtbo', 'radio-apollo-2.0']);
+  });
+
   it('a truncated EROFS image reports the files it cannot read and audits the rest', async () => {
     const dir = tempDir('candor-bad-');
     const img = readFileSync(mkfsErofs(tree(), join(dir, 'system.img'), ['-zlz4hc']));
