@@ -147,7 +147,10 @@ export interface Destination {
   firstSeen: string;
   lastSeen: string;
   periodSeconds: number | null;
+  /** Share of the bytes that could not be read: TLS, QUIC, DoT, or plain HTTP with opaque bodies. */
   encryptedShare: number;
+  /** Which kinds made up `encryptedShare`: tls, quic, dot, opaque-http-body, opaque-http-body-base64. */
+  encryption?: string[];
   nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
   /** Apps that made the connections (PCAPdroid captures) and apps of the same scan whose code or
    * resources name this host. */

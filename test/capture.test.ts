@@ -372,6 +372,33 @@ describe('captures', () => {
     expect(r.flows.at(-1)?.leaks?.map((l) => l.kind)).toContain('imei');
   });
 
+  it('counts opaque bodies over plain HTTP as unreadable, and says which kind', async () => {
+    const { buildPcap } = await import('./fixtures/pcap-builder.js');
+    const { randomBytes } = await import('node:crypto');
+    const post = (host: string, body: Buffer) => Buffer.concat([Buffer.from(`POST /v1/report HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const cipher = randomBytes(1024);
+    const json = Buffer.from(JSON.stringify({ event: 'app_open', ts: 1700000000, screen: 'home', items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item ${i}` })) }));
+    const pcap = buildPcap([
+      { ts: 1_700_000_000, client: '192.168.1.23', server: '161.117.96.10', clientPort: 45000, serverPort: 80, httpRequest: post('raw.example.sg', cipher) },
+      { ts: 1_700_000_001, client: '192.168.1.23', server: '161.117.96.11', clientPort: 45001, serverPort: 80, httpRequest: post('b64.example.sg', Buffer.from(cipher.toString('base64'))) },
+      { ts: 1_700_000_002, client: '192.168.1.23', server: '161.117.96.12', clientPort: 45002, serverPort: 80, httpRequest: post('plain.example.sg', json) },
+    ]);
+    const r = analyzeCapture(new BufferSource(pcap));
+    const d = (h: string) => r.destinations.find((x) => x.host === h);
+    expect(d('raw.example.sg')).toMatchObject({ encryptedShare: 1, encryption: ['opaque-http-body'] });
+    expect(d('b64.example.sg')).toMatchObject({ encryptedShare: 1, encryption: ['opaque-http-body-base64'] });
+    expect(d('plain.example.sg')?.encryptedShare).toBe(0);
+    expect(d('plain.example.sg')?.encryption).toBeUndefined();
+    // In a HAR from an intercepting proxy the TLS is gone, but an app's own encryption still shows.
+    const { analyzeHar } = await import('../src/capture/har.js');
+    const har = analyzeHar(JSON.stringify({ log: { version: '1.2', entries: [
+      { startedDateTime: '2026-01-01T00:00:00Z', request: { method: 'POST', url: 'https://sa.api.intl.miui.com/sa', headers: [], headersSize: 100, bodySize: 1368, postData: { mimeType: 'text/plain', text: cipher.toString('base64') } }, response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } } },
+      { startedDateTime: '2026-01-01T00:00:01Z', request: { method: 'POST', url: 'https://api.example.com/event', headers: [], headersSize: 100, bodySize: json.length, postData: { mimeType: 'application/json', text: json.toString() } }, response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } } },
+    ] } }), {});
+    expect(har.destinations.find((x) => x.host === 'sa.api.intl.miui.com')?.encryption).toEqual(['opaque-http-body-base64', 'tls']);
+    expect(har.destinations.find((x) => x.host === 'api.example.com')?.encryption).toEqual(['tls']);
+  });
+
   it('finds a blocklist in a plaintext HTTP response, chunked and gzip-encoded', async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { POLITICAL_TERMS } = await import('./fixtures/lists.js');

@@ -38,6 +38,8 @@ export interface Flow {
   app?: string;
   protocol: string;
   encrypted: boolean;
+  /** Plain HTTP whose request bodies are opaque (high-entropy bytes, raw or Base64): likely encrypted. */
+  opaque?: 'http-body' | 'http-body-base64';
 }
 
 /** A destination as one capture sees it; the scan adds the country and the artefact. `apps` holds the
@@ -142,8 +144,10 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
       // Each request of the stream, split at its start line, checked for identifiers.
       const text = prefix.toString('latin1');
       const starts = [...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g)].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
-      const leaks = starts.flatMap((st, i) => httpRequestLeaks(text.slice(st, starts[i + 1] ?? text.length), device));
-      Object.assign(f, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}) });
+      const requests = starts.map((st, i) => text.slice(st, starts[i + 1] ?? text.length));
+      const leaks = requests.flatMap((r) => httpRequestLeaks(r, device));
+      const opaque = requests.map(opaqueBody).find((o) => o !== null) ?? null;
+      Object.assign(f, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}), ...(opaque ? { opaque } : {}) });
     } else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(f, { protocol: 'quic', encrypted: true });
     else if (DNS_PORTS.has(f.serverPort)) f.protocol = 'dns';
     else if (f.serverPort === 853) Object.assign(f, { protocol: 'dot', encrypted: true });
@@ -253,7 +257,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
 
 function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<string, string>): Destination[] {
   // Sets and running min/max: a capture can hold thousands of connections to one host.
-  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number; first: number; last: number; ips: Set<string>; ports: Set<number>; protocols: Set<string>; apps: Set<string> }>();
+  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number; first: number; last: number; ips: Set<string>; ports: Set<number>; protocols: Set<string>; apps: Set<string>; encryption: Set<string> }>();
   for (const f of flows) {
     if (f.protocol === 'dns' && f.serverPort !== 53) continue;
     const httpHost = f.http?.find((h) => h.host)?.host ?? undefined;
@@ -269,7 +273,7 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
     let e = by.get(host);
     if (!e) {
       const d: Destination = { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, apps: [], sampleFrames: [] };
-      e = { d, starts: [], encrypted: 0, first: Infinity, last: -Infinity, ips: new Set(), ports: new Set(), protocols: new Set(), apps: new Set() };
+      e = { d, starts: [], encrypted: 0, first: Infinity, last: -Infinity, ips: new Set(), ports: new Set(), protocols: new Set(), apps: new Set(), encryption: new Set() };
       by.set(host, e);
     }
     const d = e.d;
@@ -282,12 +286,15 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
     d.connections++;
     if (d.sampleFrames.length < 5) d.sampleFrames.push(f.firstFrame);
     e.starts.push(f.firstSeen);
-    if (f.encrypted) e.encrypted += f.bytesUp + f.bytesDown;
+    if (f.encrypted || f.opaque) e.encrypted += f.bytesUp + f.bytesDown;
+    if (f.encrypted) e.encryption.add(f.protocol);
+    if (f.opaque) e.encryption.add(`opaque-${f.opaque}`);
     e.first = Math.min(e.first, f.firstSeen);
     e.last = Math.max(e.last, f.lastSeen);
   }
   const out: Destination[] = [];
-  for (const { d, starts, encrypted, first, last, ips, ports, protocols, apps } of by.values()) {
+  for (const { d, starts, encrypted, first, last, ips, ports, protocols, apps, encryption } of by.values()) {
+    if (encryption.size) d.encryption = [...encryption].sort();
     d.ips = [...ips];
     d.ports = [...ports];
     d.protocols = [...protocols];
@@ -299,6 +306,35 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
     out.push(d);
   }
   return out.sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown));
+}
+
+/**
+ * Whether an HTTP request's body looks encrypted: at least 64 bytes whose byte entropy is near the
+ * maximum for their length, either raw or after Base64 decoding (how SDKs often post ciphertext).
+ * JSON, form fields and text stay well below.
+ */
+export function opaqueBody(request: string): 'http-body' | 'http-body-base64' | null {
+  const at = request.indexOf('\r\n\r\n');
+  if (at < 0) return null;
+  const body = Buffer.from(request.slice(at + 4), 'latin1');
+  if (body.length < 64) return null;
+  if (highEntropy(body)) return 'http-body';
+  const text = body.toString('latin1').trim();
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    const decoded = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (decoded.length >= 48 && highEntropy(decoded)) return 'http-body-base64';
+  }
+  return null;
+}
+
+function highEntropy(b: Buffer): boolean {
+  const counts = new Uint32Array(256);
+  for (const x of b) counts[x]++;
+  let h = 0;
+  for (const c of counts) if (c) h -= (c / b.length) * Math.log2(c / b.length);
+  // Short samples cannot reach 8 bits: compare with what uniform random bytes of this length give.
+  const ceiling = Math.min(8, Math.log2(b.length));
+  return h >= ceiling * 0.85 && h >= 5.5;
 }
 
 /** A steady rhythm: at least four connections whose gaps vary by less than a fifth of their median. */

@@ -38,7 +38,8 @@ export function transferFindings(destinations: Destination[], pathOf: (artefactI
     let severity: Severity = 'low';
     if (d.bytesUp > 0 && d.encryptedShare >= 0.9 && d.periodSeconds !== null) severity = adequacy ? 'medium' : 'high';
     else if (d.bytesUp >= 10_000) severity = adequacy ? 'low' : 'medium';
-    const readable = d.encryptedShare < 0.5 ? 'readable in the capture' : 'encrypted';
+    const opaque = d.encryption?.some((e) => e.startsWith('opaque-')) ?? false;
+    const readable = d.encryptedShare < 0.5 ? 'readable in the capture' : opaque ? 'sent as opaque (likely encrypted) bodies over plain HTTP' : 'encrypted';
     out.push({
       detectorId: TRANSFER_DETECTOR.id,
       detectorVersion: TRANSFER_DETECTOR.version,
@@ -49,7 +50,7 @@ export function transferFindings(destinations: Destination[], pathOf: (artefactI
       message: `${d.host} (${d.country}) received ${d.bytesUp} bytes over ${d.connections} connections${d.periodSeconds ? `, every ${d.periodSeconds} s` : ''}, ${readable}; ${adequacy ? `adequacy decision covers only ${adequacy.scope}` : 'no EU adequacy decision'}`,
       artefactId: d.artefactId,
       location: { path: pathOf(d.artefactId) },
-      evidence: { host: d.host, ips: d.ips, country: d.country, adequacy: adequacy ?? null, bytesUp: d.bytesUp, bytesDown: d.bytesDown, connections: d.connections, periodSeconds: d.periodSeconds, encryptedShare: d.encryptedShare, frames: d.sampleFrames, gdprDataAsOf: g.asOf, excerpt: `${d.host} → ${d.country}` },
+      evidence: { host: d.host, ips: d.ips, country: d.country, adequacy: adequacy ?? null, bytesUp: d.bytesUp, bytesDown: d.bytesDown, connections: d.connections, periodSeconds: d.periodSeconds, encryptedShare: d.encryptedShare, encryption: d.encryption ?? [], frames: d.sampleFrames, gdprDataAsOf: g.asOf, excerpt: `${d.host} → ${d.country}` },
       fingerprint: shortHash(`${TRANSFER_DETECTOR.id}|${d.host}|${d.country}|${d.ips.join(',')}`, 32),
     });
   }

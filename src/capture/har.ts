@@ -1,5 +1,5 @@
 import { MalformedInputError } from '../io/errors.js';
-import { beaconPeriod, type Destination as CaptureDestination } from './analyze-capture.js';
+import { beaconPeriod, opaqueBody, type Destination as CaptureDestination } from './analyze-capture.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**
@@ -39,7 +39,7 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
   }
   const entries = data?.log?.entries;
   if (!Array.isArray(entries)) throw new MalformedInputError('har/no-entries', 'not a HAR file: no log.entries');
-  const by = new Map<string, { d: HarAnalysis['destinations'][number]; starts: number[]; connections: Set<string>; encrypted: number }>();
+  const by = new Map<string, { d: HarAnalysis['destinations'][number]; starts: number[]; connections: Set<string>; encrypted: number; encryption: Set<string> }>();
   const leaks: HarAnalysis['leaks'] = [];
   const responses: HarAnalysis['responses'] = [];
   entries.slice(0, MAX_ENTRIES).forEach((e, i) => {
@@ -55,7 +55,7 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     const ts = e.startedDateTime ? Date.parse(e.startedDateTime) / 1000 : NaN;
     let x = by.get(host);
     if (!x) {
-      x = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource: 'http', apps: [], sampleFrames: [] }, starts: [], connections: new Set(), encrypted: 0 };
+      x = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource: 'http', apps: [], sampleFrames: [] }, starts: [], connections: new Set(), encrypted: 0, encryption: new Set() };
       by.set(host, x);
     }
     const d = x.d;
@@ -66,22 +66,27 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     if (!d.protocols.includes(proto)) d.protocols.push(proto);
     d.bytesUp += up;
     d.bytesDown += down;
-    if (proto === 'https' || proto === 'wss') x.encrypted += up + down;
+    if (proto === 'https' || proto === 'wss') x.encryption.add('tls');
     x.connections.add(e.connection ?? `entry-${i}`);
     if (Number.isFinite(ts)) x.starts.push(ts);
     if (d.sampleFrames.length < 5) d.sampleFrames.push(i + 1);
     const raw = `${e.request?.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1\r\n${(e.request?.headers ?? []).map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\n${(e.request?.postData?.text ?? '').slice(0, MAX_BODY)}`;
     for (const l of httpRequestLeaks(raw, device)) leaks.push({ ...l, host, entry: i + 1, scheme: proto });
+    // An opaque body inside a decrypted HTTPS exchange is encryption by the app itself: say so.
+    const opaque = opaqueBody(raw);
+    if (opaque) x.encryption.add(`opaque-${opaque}`);
+    if (proto === 'https' || proto === 'wss' || opaque) x.encrypted += up + down;
     const content = e.response?.content;
     if (content?.text) {
       const text = content.encoding === 'base64' ? Buffer.from(content.text.slice(0, MAX_BODY * 2), 'base64').toString('utf8') : content.text.slice(0, MAX_BODY);
       responses.push({ entry: i + 1, url: url.toString(), text });
     }
   });
-  const destinations = [...by.values()].map(({ d, starts, connections, encrypted }) => {
+  const destinations = [...by.values()].map(({ d, starts, connections, encrypted, encryption }) => {
     const sorted = starts.sort((a, b) => a - b);
     return {
       ...d,
+      ...(encryption.size ? { encryption: [...encryption].sort() } : {}),
       connections: connections.size,
       firstSeen: sorted.length ? new Date(sorted[0] * 1000).toISOString() : '',
       lastSeen: sorted.length ? new Date(sorted[sorted.length - 1] * 1000).toISOString() : '',

@@ -153,7 +153,7 @@ function destinationsTable(report: Report): string {
   return `<table><tr><th>Host</th><th>IPs</th><th>Country</th><th>Sent</th><th>Received</th><th>Connections</th><th>Encrypted</th><th>Period</th><th>Apps / trackers</th></tr>${(report.destinations ?? [])
     .map(
       (d) =>
-        `<tr><td>${escapeHtml(d.host)}<div class="muted">${escapeHtml(d.protocols.join(', '))} · name from ${escapeHtml(d.nameSource)}</div></td><td>${d.ips.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(d.country ?? 'unknown')}</td><td>${d.bytesUp}</td><td>${d.bytesDown}</td><td>${d.connections}</td><td>${Math.round(d.encryptedShare * 100)}%</td><td>${d.periodSeconds ? `${d.periodSeconds} s` : ''}</td><td>${d.apps.map(escapeHtml).join(', ')}${d.trackers?.length ? `<div class="muted">${d.trackers.map(escapeHtml).join(', ')}</div>` : ''}</td></tr>`,
+        `<tr><td>${escapeHtml(d.host)}<div class="muted">${escapeHtml(d.protocols.join(', '))} · name from ${escapeHtml(d.nameSource)}</div></td><td>${d.ips.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(d.country ?? 'unknown')}</td><td>${d.bytesUp}</td><td>${d.bytesDown}</td><td>${d.connections}</td><td>${Math.round(d.encryptedShare * 100)}%${d.encryption?.length ? `<div class="muted">${d.encryption.map(escapeHtml).join(', ')}</div>` : ''}</td><td>${d.periodSeconds ? `${d.periodSeconds} s` : ''}</td><td>${d.apps.map(escapeHtml).join(', ')}${d.trackers?.length ? `<div class="muted">${d.trackers.map(escapeHtml).join(', ')}</div>` : ''}</td></tr>`,
     )
     .join('')}</table>`;
 }
