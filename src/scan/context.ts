@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DETECTORS } from '../detectors/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { LEXICON_VERSION, loadDefaultLexicon } from '../lexicon/lexicon.js';
+import { LEXICON_VERSION, loadDefaultLexicon, type Lexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
 import { VERSION } from '../version.js';
 import type { AnalyzeContext } from './analyze.js';
@@ -25,6 +25,8 @@ export interface AnalyzeSettings {
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
+  // The lexicon takes ~50 ms to build: a scan of captures alone may never need it.
+  let lexicon: Lexicon | null = null;
   return {
     limits: settings.limits,
     hiddenLists: settings.hiddenLists !== false,
@@ -32,7 +34,9 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
     ...(settings.deviceIds ? { deviceIds: settings.deviceIds } : {}),
     ...(settings.yaraCompiled ? { yara: deserializeRules(settings.yaraCompiled) } : settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
     detectors: {
-      lexicon: loadDefaultLexicon(),
+      get lexicon(): Lexicon {
+        return (lexicon ??= loadDefaultLexicon());
+      },
       trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),
     },
   };
