@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { MAX_FS_DEPTH, MAX_FS_ENTRIES, type EntryType, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
 import { lz4BlockDecode } from './lz4-block.js';
 
 /**
@@ -229,47 +229,23 @@ export class Erofs implements FileSystem {
   }
 
   walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
-    const seen = new Set<number>();
-    let count = 0;
-    const recurse = (nid: number, dirPath: string, depth: number) => {
-      if (depth > MAX_FS_DEPTH) return problem({ code: 'fs/too-deep', message: `directories nest deeper than ${MAX_FS_DEPTH}`, path: dirPath });
-      if (seen.has(nid)) return problem({ code: 'fs/directory-cycle', message: `directory node ${nid} appears twice in the tree`, path: dirPath });
-      seen.add(nid);
-      let entries: Array<{ nid: number; name: string }>;
-      try {
-        entries = this.dirEntries(this.inode(nid), dirPath);
-      } catch (err) {
-        return problem({ code: (err as { code?: string }).code ?? 'erofs/bad-directory', message: (err as Error).message, path: dirPath });
-      }
-      for (const e of entries) {
-        if (e.name === '.' || e.name === '..') continue;
-        if (++count > MAX_FS_ENTRIES) return problem({ code: 'limit/fs-entries', message: `more than ${MAX_FS_ENTRIES} entries`, path: dirPath });
-        const path = `${dirPath === '/' ? '' : dirPath}/${e.name}`;
-        let ino: Inode;
-        try {
-          ino = this.inode(e.nid);
-        } catch (err) {
-          problem({ code: 'erofs/bad-inode', message: (err as Error).message, path });
-          continue;
-        }
-        const type = typeOf(ino.mode);
-        const entry: FsEntry = { path, type, size: ino.size, mode: ino.mode, node: e.nid };
-        if (type === 'symlink') {
-          try {
-            entry.target = this.content(ino, path, 4096).toString('utf8');
-          } catch (err) {
-            problem({ code: 'erofs/bad-symlink', message: (err as Error).message, path });
-          }
-        }
-        visit(entry);
-        if (type === 'dir') recurse(e.nid, path, depth + 1);
-      }
-    };
-    recurse(this.rootNid, '/', 0);
+    walkTree<Inode>(
+      {
+        kind: 'erofs',
+        root: this.rootNid,
+        node: (nid) => this.inode(nid),
+        mode: (n) => n.mode,
+        size: (n) => n.size,
+        children: (dir, path) => this.dirEntries(dir, path).map((e) => ({ id: e.nid, name: e.name })),
+        linkTarget: (n, path) => this.content(n, path, 4096).toString('utf8'),
+      },
+      visit,
+      problem,
+    );
   }
 
   private dirEntries(dir: Inode, path: string): Array<{ nid: number; name: string }> {
-    if (typeOf(dir.mode) !== 'dir') throw new MalformedInputError('erofs/not-a-directory', `${path} is not a directory`);
+    if (typeOfMode(dir.mode) !== 'dir') throw new MalformedInputError('erofs/not-a-directory', `${path} is not a directory`);
     const data = this.content(dir, path, 256 * 1024 * 1024);
     const out: Array<{ nid: number; name: string }> = [];
     for (let off = 0; off < data.length; off += this.blockSize) {
@@ -420,17 +396,4 @@ function readBits(buf: Buffer, bit: number, width: number): number {
 
 function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;
-}
-
-function typeOf(mode: number): EntryType {
-  switch (mode & 0xf000) {
-    case 0x8000:
-      return 'file';
-    case 0x4000:
-      return 'dir';
-    case 0xa000:
-      return 'symlink';
-    default:
-      return 'other';
-  }
 }

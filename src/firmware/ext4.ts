@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { MAX_FS_DEPTH, MAX_FS_ENTRIES, type EntryType, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
 
 /**
  * ext4 reader (the layout in the kernel's Documentation/filesystems/ext4): superblock, 32- and 64-bit
@@ -16,7 +16,6 @@ const EXTENTS_FL = 0x80000;
 const INLINE_DATA_FL = 0x10000000;
 const EXTENT_MAGIC = 0xf30a;
 const MAX_EXTENT_DEPTH = 5;
-const S_IFMT = 0xf000;
 
 export function isExt4(src: ByteSource): boolean {
   if (src.size < 2048) return false;
@@ -201,43 +200,19 @@ export class Ext4 implements FileSystem {
   }
 
   walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
-    const seenDirs = new Set<number>();
-    let count = 0;
-    const recurse = (ino: number, dirPath: string, depth: number) => {
-      if (depth > MAX_FS_DEPTH) return problem({ code: 'fs/too-deep', message: `directories nest deeper than ${MAX_FS_DEPTH}`, path: dirPath });
-      if (seenDirs.has(ino)) return problem({ code: 'fs/directory-cycle', message: `directory inode ${ino} appears twice in the tree`, path: dirPath });
-      seenDirs.add(ino);
-      let entries: Array<{ ino: number; name: string }>;
-      try {
-        entries = this.dirEntries(this.readInode(ino), dirPath);
-      } catch (err) {
-        return problem({ code: (err as { code?: string }).code ?? 'ext4/bad-directory', message: (err as Error).message, path: dirPath });
-      }
-      for (const { ino: child, name } of entries) {
-        if (name === '.' || name === '..') continue;
-        if (++count > MAX_FS_ENTRIES) return problem({ code: 'limit/fs-entries', message: `more than ${MAX_FS_ENTRIES} entries`, path: dirPath });
-        const path = `${dirPath === '/' ? '' : dirPath}/${name}`;
-        let inode: Inode;
-        try {
-          inode = this.readInode(child);
-        } catch (err) {
-          problem({ code: 'ext4/bad-inode', message: (err as Error).message, path });
-          continue;
-        }
-        const type = typeOf(inode.mode);
-        const entry: FsEntry = { path, type, size: inode.size, mode: inode.mode, node: child };
-        if (type === 'symlink') {
-          try {
-            entry.target = this.symlinkTarget(inode, path);
-          } catch (err) {
-            problem({ code: 'ext4/bad-symlink', message: (err as Error).message, path });
-          }
-        }
-        visit(entry);
-        if (type === 'dir') recurse(child, path, depth + 1);
-      }
-    };
-    recurse(2, '/', 0);
+    walkTree<Inode>(
+      {
+        kind: 'ext4',
+        root: 2,
+        node: (ino) => this.readInode(ino),
+        mode: (n) => n.mode,
+        size: (n) => n.size,
+        children: (dir, path) => this.dirEntries(dir, path).map((e) => ({ id: e.ino, name: e.name })),
+        linkTarget: (n, path) => this.symlinkTarget(n, path),
+      },
+      visit,
+      problem,
+    );
   }
 
   private symlinkTarget(inode: Inode, path: string): string {
@@ -247,7 +222,7 @@ export class Ext4 implements FileSystem {
   }
 
   private dirEntries(dir: Inode, path: string): Array<{ ino: number; name: string }> {
-    if (typeOf(dir.mode) !== 'dir') throw new MalformedInputError('ext4/not-a-directory', `${path} is not a directory`);
+    if (typeOfMode(dir.mode) !== 'dir') throw new MalformedInputError('ext4/not-a-directory', `${path} is not a directory`);
     if (dir.size > 256 * 1024 * 1024) throw new LimitExceededError('limit/directory-bytes', `directory ${path} claims ${dir.size} bytes`);
     const out: Array<{ ino: number; name: string }> = [];
     if (dir.flags & INLINE_DATA_FL) {
@@ -272,18 +247,5 @@ function parseDirBlock(b: Buffer, out: Array<{ ino: number; name: string }>): vo
     if (recLen < 8 || p + recLen > b.length) break; // a corrupt entry ends this block, not the walk
     if (ino !== 0 && nameLen > 0 && 8 + nameLen <= recLen) out.push({ ino, name: b.toString('utf8', p + 8, p + 8 + nameLen) });
     p += recLen;
-  }
-}
-
-function typeOf(mode: number): EntryType {
-  switch (mode & S_IFMT) {
-    case 0x8000:
-      return 'file';
-    case 0x4000:
-      return 'dir';
-    case 0xa000:
-      return 'symlink';
-    default:
-      return 'other';
   }
 }

@@ -20,6 +20,7 @@ import { isSuper, openSuper } from './super.js';
 import { isTar, readTar } from './tar.js';
 import { findVbmeta, parseVbmeta, type Vbmeta } from './vbmeta.js';
 import { sha256 } from '../io/hash.js';
+import type { FirmwarePartition } from '../model.js';
 
 /**
  * Walks a firmware image without extracting it: identifies each layer by its magic (zip, tar, sparse,
@@ -29,17 +30,8 @@ import { sha256 } from '../io/hash.js';
  * for them, so memory stays bounded by the largest single app, not by the image.
  */
 
-export interface PartitionInfo {
-  /** Logical path of the partition image (`firmware.zip!/payload.bin!/system`). */
-  path: string;
-  name: string;
-  /** Layers that led here, outermost first: zip, payload, sparse, super, ext4... */
-  layers: string[];
-  size: number;
-  fileSystem: 'ext4' | 'erofs' | null;
-  files: number;
-  apks: number;
-}
+/** A partition (or top-level folder) found by the walk; the report's own type. */
+export type PartitionInfo = FirmwarePartition;
 
 /** A file inside the firmware that the scan will analyse. */
 export interface FirmwareFile {
