@@ -74,3 +74,31 @@ export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
   if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes`);
   return lzma().lzma.decompressSync(b);
 }
+
+/**
+ * MicroLZMA (what EROFS and the kernel use): a raw LZMA1 stream whose first byte, always zero in LZMA1,
+ * carries the inverted properties byte instead. Decoded by rebuilding a .lzma header around it with the
+ * size the container declares (the decoder then stops there) and a dictionary that covers the output.
+ */
+export function microLzmaDecode(stream: Uint8Array, outSize: number, maxOutput: number): Uint8Array {
+  if (outSize > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `MicroLZMA output of ${outSize} bytes`);
+  if (stream.length < 5) throw new MalformedInputError('lzma/truncated', 'MicroLZMA stream too short');
+  const props = ~stream[0] & 0xff;
+  if (props >= 225) throw new MalformedInputError('lzma/bad-properties', `MicroLZMA properties byte ${props}`);
+  let dict = 4096;
+  while (dict < outSize && dict < 1 << 30) dict *= 2;
+  const header = new Uint8Array(13);
+  header[0] = props;
+  new DataView(header.buffer).setUint32(1, dict, true);
+  new DataView(header.buffer).setUint32(5, outSize >>> 0, true);
+  new DataView(header.buffer).setUint32(9, Math.floor(outSize / 2 ** 32), true);
+  const full = new Uint8Array(13 + stream.length);
+  full.set(header, 0);
+  full[13] = 0;
+  full.set(stream.subarray(1), 14);
+  try {
+    return lzma().lzma.decompressSync(full);
+  } catch (err) {
+    throw new MalformedInputError('lzma/bad-stream', `MicroLZMA: ${(err as Error).message}`);
+  }
+}

@@ -2,13 +2,14 @@ import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
 import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
 import { lz4BlockDecode } from './lz4-block.js';
+import { microLzmaDecode } from '../decode/xz.js';
 
 /**
  * EROFS reader (the kernel's Documentation/filesystems/erofs and `erofs_fs.h`): compact (32-byte) and
  * extended (64-byte) inodes; flat, flat-inline and chunk-based layouts; compressed files with legacy
- * (8-byte) and compacted (2- and 4-byte) cluster indexes, big physical clusters, interlaced plain
- * clusters and LZ4 with or without zero padding. LZMA and other algorithms, tail-packed and fragment
- * clusters are reported as unsupported for the file rather than guessed at.
+ * (8-byte) and compacted (2- and 4-byte) cluster indexes, big and tail-packed physical clusters,
+ * interlaced plain clusters, LZ4 with or without zero padding, and MicroLZMA. Deflate and other
+ * algorithms and packed fragments are reported as unsupported for the file rather than guessed at.
  */
 
 const EROFS_MAGIC = 0xe0f5e1e2;
@@ -213,11 +214,18 @@ export class Erofs implements FileSystem {
         continue;
       }
       const algorithm = index.type === TYPE_HEAD2 ? algorithms >> 4 : algorithms & 15;
-      if (algorithm !== 0) {
+      if (algorithm !== 0 && algorithm !== 1) {
         throw new MalformedInputError('erofs/unsupported-algorithm', `${path} is compressed with ${ALGORITHM_NAMES[algorithm] ?? `algorithm ${algorithm}`}, which this reader does not decode`);
       }
       let from = 0;
-      if (this.incompat & INCOMPAT_ZERO_PADDING) while (from < input.length && input[from] === 0) from++;
+      // Compressed data is aligned to the end of its cluster (always for LZMA): skip the leading zeros.
+      if (this.incompat & INCOMPAT_ZERO_PADDING || algorithm === 1) while (from < input.length && input[from] === 0) from++;
+      if (algorithm === 1) {
+        const decoded = microLzmaDecode(input.subarray(from), end - start, end - start);
+        if (decoded.length !== end - start) throw new MalformedInputError('erofs/short-cluster', `${path}: an LZMA cluster decoded to ${decoded.length} bytes, its extent needs ${end - start}`);
+        out.set(decoded, start);
+        continue;
+      }
       const n = lz4BlockDecode(input, from, input.length, out, start, end);
       if (n !== end - start) throw new MalformedInputError('erofs/short-cluster', `${path}: a cluster decoded to ${n} bytes, its extent needs ${end - start}`);
     }
