@@ -123,8 +123,9 @@ function firmwareSection(fw: FirmwareSummary): string {
   const regionTable = region.length ? `<h3>Region, locale and carrier properties</h3><table><tr><th>Property</th><th>Value</th></tr>${region.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>` : '';
   // One bar per partition: its share of the pre-installed apps, so vendor-heavy partitions stand out.
   const maxApks = Math.max(1, ...fw.partitions.map((x) => x.apks));
-  const chart = `<svg width="720" height="${fw.partitions.length * 22 + 8}" role="img" aria-label="apps by partition">${fw.partitions
-    .map((x, i) => `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(x.name)} (${escapeHtml(x.fileSystem ?? 'folder')})</text><rect x="200" y="${i * 22 + 4}" width="${Math.round((x.apks / maxApks) * 480)}" height="14" fill="#0277bd"/><text x="${205 + Math.round((x.apks / maxApks) * 480)}" y="${i * 22 + 15}" font-size="12">${x.apks} apps</text>`)
+  // The bar scale leaves room after the longest bar for its label.
+  const chart = `<svg width="760" height="${fw.partitions.length * 22 + 8}" role="img" aria-label="apps by partition">${fw.partitions
+    .map((x, i) => `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(x.name)} (${escapeHtml(x.fileSystem ?? 'folder')})</text><rect x="200" y="${i * 22 + 4}" width="${Math.round((x.apks / maxApks) * 440)}" height="14" fill="#0277bd"/><text x="${206 + Math.round((x.apks / maxApks) * 440)}" y="${i * 22 + 15}" font-size="12">${x.apks} ${x.apks === 1 ? 'app' : 'apps'}</text>`)
     .join('')}</svg>`;
   const apps = `<table><tr><th>Package</th><th>Version</th><th>Partition / path</th><th>Privileged</th><th>Platform key</th><th>Installs apps</th><th>Granted by firmware</th></tr>${fw.apps
     .map(
