@@ -82,6 +82,16 @@ function expectSameFiles(ours: Map<string, Buffer | string>, reference: Map<stri
   }
 }
 
+/** Opens an image with a reader and compares everything it lists with the reference listing. */
+function expectImageMatches(img: string, open: (src: FileSource) => FileSystem, reference: Map<string, Buffer | string>): void {
+  const src = new FileSource(img);
+  try {
+    expectSameFiles(readAll(open(src)), reference);
+  } finally {
+    src.close();
+  }
+}
+
 describe('ext4 reader agrees with debugfs rdump', () => {
   const tree = sampleTree();
   const variants: Array<[string, string[], string, boolean?]> = [
@@ -95,12 +105,7 @@ describe('ext4 reader agrees with debugfs rdump', () => {
     const dir = tempDir('candor-ext4-');
     const img = mkfsExt4(tree, join(dir, 'fs.img'), ['-O', 'inline_data'], '64M');
     expect(run('debugfs', ['-R', 'stat /small.txt', img])).toContain('Size of inline data');
-    const src = new FileSource(img);
-    try {
-      expectSameFiles(readAll(new Ext4(src)), readFolder(tree));
-    } finally {
-      src.close();
-    }
+    expectImageMatches(img, (src) => new Ext4(src), readFolder(tree));
   });
   for (const [name, args, size, index] of variants) {
     it(name, () => {
@@ -113,12 +118,7 @@ describe('ext4 reader agrees with debugfs rdump', () => {
       }
       mkdirSync(join(dir, 'ref'));
       run('debugfs', ['-R', `rdump / ${join(dir, 'ref')}`, img]);
-      const src = new FileSource(img);
-      try {
-        expectSameFiles(readAll(new Ext4(src)), readFolder(join(dir, 'ref')));
-      } finally {
-        src.close();
-      }
+      expectImageMatches(img, (src) => new Ext4(src), readFolder(join(dir, 'ref')));
     });
   }
 });
@@ -140,12 +140,7 @@ describe('EROFS reader agrees with fsck.erofs --extract', () => {
       const dir = tempDir('candor-erofs-');
       const img = mkfsErofs(tree, join(dir, 'fs.img'), args);
       run('fsck.erofs', [`--extract=${join(dir, 'ref')}`, '--no-preserve', img]);
-      const src = new FileSource(img);
-      try {
-        expectSameFiles(readAll(new Erofs(src)), readFolder(join(dir, 'ref')));
-      } finally {
-        src.close();
-      }
+      expectImageMatches(img, (src) => new Erofs(src), readFolder(join(dir, 'ref')));
     });
   }
 });
@@ -170,12 +165,7 @@ describe('EROFS LZMA clusters agree with fsck.erofs built with LZMA', () => {
       const img = join(dir, 'fs.img');
       run(mkfs, ['--quiet', '-T0', ...args, img, tree]);
       run(fsck, [`--extract=${join(dir, 'ref')}`, '--no-preserve', img]);
-      const src = new FileSource(img);
-      try {
-        expectSameFiles(readAll(new Erofs(src)), readFolder(join(dir, 'ref')));
-      } finally {
-        src.close();
-      }
+      expectImageMatches(img, (src) => new Erofs(src), readFolder(join(dir, 'ref')));
     });
   }
 });
