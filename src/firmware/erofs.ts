@@ -1,7 +1,7 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
 import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
-import { lz4BlockDecode } from './lz4-block.js';
+import { lz4BlockDecode } from '../decode/lz4.js';
 import { microLzmaDecode } from '../decode/xz.js';
 
 /**

@@ -12,7 +12,7 @@ import { Ext4, isExt4 } from './ext4.js';
 import type { FileSystem, FsEntry } from './filesystem.js';
 import { FolderFs } from './folder.js';
 import { SliceSource } from './mapped-source.js';
-import { lz4FrameDecodeToBuffer } from './lz4-block.js';
+import { lz4FrameDecode } from '../decode/lz4.js';
 import { isPayload, openPayload } from './payload.js';
 import { isPermissionXml, readPermissionXml, type PermissionGrants } from './privapp.js';
 import { isSparse, openSparse } from './sparse.js';
@@ -334,7 +334,7 @@ function expand(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string): Buffer
   try {
     if (how === 'br') return brotliDecompressSync(input, { maxOutputLength: MAX_EXPANDED });
     if (how === 'gz') return gunzipSync(input, { maxOutputLength: MAX_EXPANDED });
-    return lz4FrameDecodeToBuffer(input, MAX_EXPANDED);
+    return lz4FrameDecode(input, MAX_EXPANDED, 'limit/expanded-bytes');
   } catch (err) {
     if (err instanceof MalformedInputError || err instanceof LimitExceededError) throw err;
     throw new MalformedInputError('firmware/bad-compression', `${path}: ${(err as Error).message}`);
