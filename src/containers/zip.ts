@@ -244,14 +244,18 @@ export class InflateBudget {
   constructor(readonly limits: Limits) {}
 }
 
-export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudget): Buffer {
-  const { limits } = budget;
+/** Where an entry's data starts: after its local header, whose name and extra lengths may differ from the directory's. */
+export function entryDataStart(src: ByteSource, entry: ZipEntry): number {
   const lh = src.read(entry.localHeaderOffset, 30);
   if (lh.readUInt32LE(0) !== SIG_LOCAL) {
     throw new MalformedInputError('zip/bad-local-header', `no local header at ${entry.localHeaderOffset} for ${entry.name}`);
   }
-  const dataStart = entry.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
-  const raw = src.read(dataStart, entry.compressedSize);
+  return entry.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+}
+
+export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudget): Buffer {
+  const { limits } = budget;
+  const raw = src.read(entryDataStart(src, entry), entry.compressedSize);
   if (entry.method === 0) {
     charge(budget, raw.length, entry.name);
     return raw;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BufferSource, FileSource, type ByteSource } from '../io/byte-source.js';
 import { errorCode, errorMessage, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import type { Limits } from '../io/limits.js';
-import { InflateBudget, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
+import { InflateBudget, entryDataStart, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
 import { blockOtaImage, parseTransferList } from './block-ota.js';
 import { isBootImage, parseBootImage, type BootImage } from './bootimg.js';
 import { isPropFile, parseProps, type Props } from './buildprop.js';
@@ -322,10 +322,7 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
 }
 
 function storedSlice(img: ByteSource, e: ZipEntry): ByteSource {
-  const lh = img.read(e.localHeaderOffset, 30);
-  if (lh.readUInt32LE(0) !== 0x04034b50) throw new MalformedInputError('zip/bad-local-header', `no local header for ${e.name}`);
-  const start = e.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
-  return new SliceSource(img, start, e.compressedSize);
+  return new SliceSource(img, entryDataStart(img, e), e.compressedSize);
 }
 
 function expand(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string): Buffer {
