@@ -25,16 +25,33 @@ export function gdprData(): GdprData {
 
 export const TRANSFER_DETECTOR = { id: 'network/transfer-outside-eea', version: 1 };
 
+type Adequacy = GdprData['adequacy'][number];
+
+/**
+ * Whether data sent to a country leaves the GDPR's protection: null inside the EU/EEA or under a full
+ * adequacy decision; otherwise the partial decision that applies (US, Canada, Japan cover only some
+ * recipients: say so rather than clear them), or none.
+ */
+export function transferRestriction(country: string): { adequacy: Adequacy | null } | null {
+  const g = gdprData();
+  if (g.eu.includes(country) || g.eea.includes(country)) return null;
+  const adequacy = g.adequacy.find((a) => a.country === country) ?? null;
+  if (adequacy && adequacy.scope === 'full') return null;
+  return { adequacy };
+}
+
+/** How a restriction reads in a finding's message. */
+export function restrictionText(r: { adequacy: Adequacy | null }): string {
+  return r.adequacy ? `adequacy decision covers only ${r.adequacy.scope}` : 'no EU adequacy decision';
+}
+
 export function transferFindings(destinations: Destination[], pathOf: (artefactId: string) => string): Finding[] {
   const g = gdprData();
-  const inside = new Set([...g.eu, ...g.eea]);
-  const adequate = new Map(g.adequacy.map((a) => [a.country, a]));
   const out: Finding[] = [];
   for (const d of destinations) {
-    if (!d.country || inside.has(d.country)) continue;
-    const adequacy = adequate.get(d.country);
-    // Partial decisions (US, Canada, Japan) cover only some recipients: say so rather than clear them.
-    if (adequacy && adequacy.scope === 'full') continue;
+    const restriction = d.country ? transferRestriction(d.country) : null;
+    if (!restriction) continue;
+    const { adequacy } = restriction;
     let severity: Severity = 'low';
     if (d.bytesUp > 0 && d.encryptedShare >= 0.9 && d.periodSeconds !== null) severity = adequacy ? 'medium' : 'high';
     else if (d.bytesUp >= 10_000) severity = adequacy ? 'low' : 'medium';
@@ -47,7 +64,7 @@ export function transferFindings(destinations: Destination[], pathOf: (artefactI
       severity,
       confidence: d.nameSource === 'ip' ? 'medium' : 'high',
       tags: ['gdpr', 'data-transfer', 'network'],
-      message: `${d.host} (${d.country}) received ${d.bytesUp} bytes over ${d.connections} connections${d.periodSeconds ? `, every ${d.periodSeconds} s` : ''}, ${readable}; ${adequacy ? `adequacy decision covers only ${adequacy.scope}` : 'no EU adequacy decision'}`,
+      message: `${d.host} (${d.country}) received ${d.bytesUp} bytes over ${d.connections} connections${d.periodSeconds ? `, every ${d.periodSeconds} s` : ''}, ${readable}; ${restrictionText(restriction)}`,
       artefactId: d.artefactId,
       location: { path: pathOf(d.artefactId) },
       evidence: { host: d.host, ips: d.ips, country: d.country, adequacy: adequacy ?? null, bytesUp: d.bytesUp, bytesDown: d.bytesDown, connections: d.connections, periodSeconds: d.periodSeconds, encryptedShare: d.encryptedShare, encryption: d.encryption ?? [], frames: d.sampleFrames, gdprDataAsOf: g.asOf, excerpt: `${d.host} → ${d.country}` },

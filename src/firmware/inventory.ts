@@ -3,7 +3,7 @@ import { dataPath } from '../data-path.js';
 import { shortHash } from '../io/hash.js';
 import type { App, Artefact, Destination, FirmwareSummary, Finding, PreinstalledApp, Severity } from '../model.js';
 import { countryOf } from '../capture/geo.js';
-import { gdprData } from '../capture/gdpr.js';
+import { restrictionText, transferRestriction } from '../capture/gdpr.js';
 import { deviceProfile } from './buildprop.js';
 import type { FirmwareWalk } from './walk.js';
 
@@ -211,9 +211,6 @@ function countryForHost(host: string, isIp: boolean, destinations: Destination[]
 }
 
 function outsideAdequacy(country: string): string | null {
-  const g = gdprData();
-  if (g.eu.includes(country) || g.eea.includes(country)) return null;
-  const a = g.adequacy.find((x) => x.country === country);
-  if (a && a.scope === 'full') return null;
-  return a ? `adequacy decision covers only ${a.scope}` : 'no EU adequacy decision';
+  const r = transferRestriction(country);
+  return r ? restrictionText(r) : null;
 }
