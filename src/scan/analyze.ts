@@ -99,10 +99,14 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
   try {
     src = new FileSource(fsPath);
   } catch (err) {
-    const d: Diagnostic = { level: 'error', code: 'io/unreadable', message: errorMessage(err), path: logicalPath };
-    return { sha256: '', size: 0, artefacts: [], apps: [], findings: [], diagnostics: [d] };
+    return failedResult(logicalPath, 0, 'io/unreadable', errorMessage(err));
   }
   return analyzeOpened(src, logicalPath, ctx, { file: fsPath });
+}
+
+/** The result of a file that could not be analysed at all: one error diagnostic. */
+export function failedResult(path: string, size: number, code: string, message: string): FileResult {
+  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [{ level: 'error', code, message, path }] };
 }
 
 /** Analyses bytes already in memory: a file read out of a firmware image. */

@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Diagnostic, type Report, type Severity } from '../model.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
 import { transferFindings } from '../capture/gdpr.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
 import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
-import { analyzeBytes, analyzeFile, type FileResult } from './analyze.js';
+import { analyzeBytes, analyzeFile, failedResult, type FileResult } from './analyze.js';
 import { FileSource } from '../io/byte-source.js';
 import { errorCode, errorMessage } from '../io/errors.js';
 import { sha256, shortHash } from '../io/hash.js';
@@ -139,7 +139,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
       try {
         bytes = job.file.read();
       } catch (err) {
-        finish(i, unreadable(job.logicalPath, job.size, err), false);
+        finish(i, failedResult(job.logicalPath, job.size, errorCode(err), errorMessage(err)), false);
         return;
       }
       if (useCache) {
@@ -255,11 +255,6 @@ async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
   );
 }
 
-function unreadable(path: string, size: number, err: unknown): FileResult {
-  const d: Diagnostic = { level: 'error', code: errorCode(err), message: errorMessage(err), path };
-  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
-}
-
 async function lookup(store: Store, key: string, file: InputFile): Promise<FileResult | null> {
   const digest = await hashFile(file.fsPath);
   const hit = store.cachedResult(digest, key);
@@ -277,8 +272,7 @@ function hashFile(path: string): Promise<string> {
 }
 
 function crashed(path: string, size: number, error: string): FileResult {
-  const d: Diagnostic = { level: 'error', code: 'internal/worker-failed', message: error.split('\n')[0], path };
-  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [d] };
+  return failedResult(path, size, 'internal/worker-failed', error.split('\n')[0]);
 }
 
 function emptyCounts(): Record<Severity, number> {
