@@ -1,5 +1,5 @@
 import type { Lexicon, LexiconEntry, LexiconHit } from './lexicon.js';
-import { isSpecific, specificGroups, type CategoryGroup, type ListModel } from './list-model.js';
+import { isSpecific, RunCounter, specificGroups, type CategoryGroup, type ListModel } from './list-model.js';
 import { normalizeTerms } from './normalize.js';
 import { log10BinomialTail } from './significance.js';
 
@@ -30,10 +30,12 @@ export interface ClassifyOptions {
   ignoreTerms?: ReadonlySet<string>;
   /** Decoded from a cipher or encoding: hiding text is itself a reason to look at it. */
   hidden?: boolean;
+  /** Literal spellings of entries written as regular expressions (list-structure.ts), by entry. */
+  forms?: ReadonlyMap<string, string[]>;
 }
 
 export interface GroupEvidence {
-  /** Distinct entries with a specific hit of this group. */
+  /** Distinct entries with a specific hit of this group, adjacent ones sharing a first character counted once. */
   entries: number;
   /** Distinct specific lexicon terms of this group. */
   distinctTerms: number;
@@ -81,6 +83,7 @@ const MIN_POLITICAL_TERMS = 2;
 const SAMPLE_SIZE = 20;
 const MAX_MATCHED = 200;
 
+const NO_GROUPS: ReadonlySet<never> = new Set();
 const GROUPS: CategoryGroup[] = ['political', 'services', 'filter', 'brands', 'any'];
 
 export function classifyList(
@@ -97,29 +100,35 @@ export function classifyList(
     if (n && !byNormal.has(n)) byNormal.set(n, written[i]!);
   });
   const n = byNormal.size;
-  const groupEntries = zero();
-  const groupTerms = new Map<CategoryGroup, Set<string>>(GROUPS.map((g) => [g, new Set<string>()]));
+    const groupTerms = new Map<CategoryGroup, Set<string>>(GROUPS.map((g) => [g, new Set<string>()]));
   const perCategory = new Map<string, number>();
   const samples: string[] = [];
   const matched = new Set<string>();
   let sensitive = 0;
   let cjk = 0;
-  for (const [norm, original] of byNormal) {
-    if (/[\u3400-\u9fff]/.test(norm)) cjk++;
+  const hitsOf = (norm: string): LexiconHit[] => {
     let hits = cache?.get(norm);
     if (!hits) {
       hits = lexicon.matchNormalized(norm);
       cache?.set(norm, hits);
     }
-    const entries: LexiconEntry[] = hits.map((h) => h.entry).filter((e) => !options.ignoreTerms?.has(e.normalized));
-    if (entries.length === 0) continue;
+    return hits;
+  };
+  const runs = new RunCounter();
+  for (const [norm, original] of byNormal) {
+    if (/[\u3400-\u9fff]/.test(norm)) cjk++;
+    const spellings = options.forms?.get(original);
+    const hits = spellings ? normalizeTerms(spellings).flatMap(hitsOf) : hitsOf(norm);
+    const entries: LexiconEntry[] = distinctEntries(hits).filter((e) => !options.ignoreTerms?.has(e.normalized));
+    if (entries.length === 0) {
+      runs.add(norm, NO_GROUPS);
+      continue;
+    }
     sensitive++;
     for (const c of new Set(entries.map((e) => e.category))) perCategory.set(c, (perCategory.get(c) ?? 0) + 1);
     for (const e of entries) if (matched.size < MAX_MATCHED) matched.add(e.term);
     if (samples.length < SAMPLE_SIZE) samples.push(original);
-    const groups = specificGroups(entries, model);
-    for (const g of groups) groupEntries[g]++;
-    if (groups.size > 0) groupEntries.any++;
+    runs.add(norm, specificGroups(entries, model));
     for (const e of entries) {
       if (!isSpecific(e, model)) continue;
       const g = specificGroups([e], model);
@@ -128,7 +137,7 @@ export function classifyList(
     }
   }
   const content = {} as Record<CategoryGroup, GroupEvidence>;
-  for (const g of GROUPS) content[g] = groupEvidence(groupEntries[g], groupTerms.get(g)!.size, n, model.background[g]);
+  for (const g of GROUPS) content[g] = groupEvidence(runs.counts[g], groupTerms.get(g)!.size, n, model.background[g]);
   const names = options.names ?? [];
   const use = options.use ?? null;
   const hidden = options.hidden === true;
@@ -204,9 +213,10 @@ function groupEvidence(entries: number, distinctTerms: number, n: number, backgr
   };
 }
 
-function zero(): Record<CategoryGroup, number> {
-  return { political: 0, services: 0, filter: 0, brands: 0, any: 0 };
+function distinctEntries(hits: LexiconHit[]): LexiconEntry[] {
+  return [...new Set(hits.map((h) => h.entry))];
 }
+
 
 function distinct(xs: string[]): string[] {
   return [...new Set(xs)];

@@ -44,12 +44,14 @@ export default defineDetector({
     const names = listNameSignals(blob.location);
     const hidden = blob.encodings.length > 0;
     const ignoreTerms = ownBrandTerms(blob.appPackage);
-    let verdict = classifyList(split.entries, ctx.lexicon, model, { names, hidden, ignoreTerms });
+    const forms = 'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
+    const base = { names, hidden, ignoreTerms, ...(forms ? { forms } : {}) };
+    let verdict = classifyList(split.entries, ctx.lexicon, model, base);
     // The code around a list is looked at only for candidates with some content or a telling name: it is
     // the costlier signal, and it can only confirm a list or raise a verdict of unknown purpose.
     if (blob.use && (verdict.sensitiveCount > 0 || names.length > 0)) {
       const use = blob.use();
-      if (use) verdict = classifyList(split.entries, ctx.lexicon, model, { names, hidden, ignoreTerms, use });
+      if (use) verdict = classifyList(split.entries, ctx.lexicon, model, { ...base, use });
     }
     if (!verdict.kind) return [];
     const { severity, tags } = rate(verdict.kind, verdict);
@@ -87,6 +89,7 @@ export default defineDetector({
           ...(blob.keyOrigin ? { keyOrigin: blob.keyOrigin } : {}),
           textEncoding: blob.encoding,
           structure: split.structure,
+          ...('column' in split && split.column ? { column: split.column } : {}),
           origin: blob.origin,
           cjkShare: verdict.cjkShare,
           medianLength: verdict.medianLength,
