@@ -192,11 +192,14 @@ function decide(
     return { kind, carriedBy: ['content', ...carriedBy] };
   }
   if (significant(c.brands, listLevel, MIN_DISTINCT_TERMS)) return { kind: 'brands', carriedBy: ['content', ...carriedBy] };
-  // Below the content threshold a list is reported only when something else says it is one: code that
-  // filters text with it, a name that says so, or the effort of hiding it; and only with some sensitive terms
-  // that the background does not explain.
-  const someContent = c.any.ratio >= 2 && (c.any.distinctTerms >= 2 || c.any.log10p <= -2);
-  if (n >= 5 && (s.use?.filters || ((s.names.length > 0 || s.hidden) && someContent))) {
+  // Below the content threshold a list is reported only when something else says it is one (code that
+  // filters text with it, a name that says so, or the effort of hiding it) and it holds some sensitive
+  // terms the background does not explain.
+  // Brand names alone are no content here: device-quirk tables of codecs and models are full of them.
+  const someContent = [c.political, c.services, c.filter].some(
+    (g) => g.ratio >= 2 && (g.distinctTerms >= 2 || g.log10p <= -2),
+  );
+  if (n >= 5 && someContent && (s.use?.filters || s.names.length > 0 || s.hidden)) {
     return { kind: 'unknown', carriedBy };
   }
   return { kind: null, carriedBy };

@@ -12,7 +12,7 @@ import type { ApkModel, TextBlob } from './apk-model.js';
 
 const OPERATIONS: ReadonlyArray<[RegExp, string, boolean]> = [
   [/^Ljava\/lang\/String;->(contains|indexOf|lastIndexOf)$/, 'contains', true],
-  [/^Ljava\/lang\/String;->(matches|replaceAll|replaceFirst|split)$/, 'regex', true],
+  [/^Ljava\/lang\/String;->(matches|replaceAll|replaceFirst)$/, 'regex', true],
   [/^Ljava\/util\/regex\/(Pattern|Matcher);->(compile|matcher|find|matches|replaceAll)$/, 'regex', true],
   [/^Ljava\/lang\/String;->replace$/, 'replace', true],
   [/^Ljava\/lang\/(StringBuilder|StringBuffer);->(replace|setCharAt)$/, 'replace', true],
