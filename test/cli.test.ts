@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, corpusFile, tempDir } from './helpers.js';
+import { CORPUS, ROOT, corpusFile, tempDir } from './helpers.js';
 
 /** tsx, resolved from the project so the CLI can run in any working directory. */
 const TSX = import.meta.resolve('tsx');
@@ -83,5 +83,30 @@ describe('candor lists export', () => {
     expect(json[0].terms).toEqual(POLITICAL_TERMS);
     const csv = candor(['lists', 'export', 'latest', '--db', db, '--format', 'csv']).stdout.trim().split('\n');
     expect(csv).toHaveLength(POLITICAL_TERMS.length + 1);
+  });
+
+  it('names the imported published list that a list of a scanned app overlaps', async () => {
+    const { deriveApk } = await import('./fixtures/apk-builder.js');
+    // Two real published lists of different projects that share about a third of their entries.
+    const lists = join(CORPUS, 'censorship-lists', 'open-source');
+    const scanned = readFileSync(join(lists, '637848.txt'), 'utf8').split('\n').slice(2).join('\n');
+    const dir = tempDir();
+    const imported = join(dir, 'published.txt');
+    writeFileSync(imported, readFileSync(join(lists, '83034.txt'), 'utf8').split('\n').slice(2).join('\n'));
+    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'g.apk'), entries: { 'assets/words.txt': scanned } });
+    const db = join(dir, 's.sqlite');
+    const listFinding = () => {
+      const report = JSON.parse(candor(['scan', apk, '--db', db, '-q', '--format', 'json', '--no-cache']).stdout);
+      return report.findings.find((f: { detectorId: string }) => f.detectorId === 'censorship/keyword-list');
+    };
+    expect(listFinding().evidence.importedLists).toBeUndefined();
+    const imp = candor(['lexicon', 'import', imported, '--name', 'published', '--db', db]);
+    expect(imp.code).toBe(0);
+    expect(candor(['lexicon', 'list', '--db', db]).stdout).toMatch(/\tpublished\t/);
+    const match = listFinding().evidence.importedLists[0];
+    expect(match).toMatchObject({ name: 'published' });
+    expect(match.shared).toBeGreaterThan(100);
+    expect(match.shareOfList).toBeGreaterThan(0.3);
+    expect(candor(['lexicon', 'import', join(dir, 'missing.txt'), '--db', db]).code).toBe(2);
   });
 });

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { DETECTORS } from '../detectors/index.js';
+import { parseImportedList } from '../lexicon/imported-lists.js';
 import { parseStixBundle, type IndicatorSet } from '../iocs/stix.js';
 import { compileRules, readRuleSources } from '../yara/rules.js';
 import { SEVERITIES, severityRank, type Report, type Severity } from '../model.js';
@@ -180,6 +181,7 @@ Examples:
           yara: (opts.yara as string[]).map((p) => resolve(p)),
           ...(opts.deviceId ? { deviceIds: opts.deviceId as Record<string, string> } : {}),
           yaraSources: (store?.ruleSources() ?? []).filter((r) => !(opts.yara as string[]).some((p) => r.path.startsWith(resolve(p)))),
+          importedLists: store?.importedLists() ?? [],
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
         if (report.artefacts.length === 0 && report.diagnostics.some((d) => d.code.startsWith('input/'))) {
@@ -292,6 +294,32 @@ Examples:
     .action(async (opts) => {
       await withStore(opts.db, (store) => {
         for (const b of store.indicatorBundles()) process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
+      });
+    });
+
+  const lexicon = program.command('lexicon').description('Keep published blocklists in the store, matched against every later scan.');
+  lexicon
+    .command('import')
+    .description('Import a published keyword list (lines, JSON, CSV or XML) to name the lists it overlaps.')
+    .argument('<file>', 'list file')
+    .option('--name <name>', 'name to report it by (default: the file name)')
+    .option('--db <path>', 'SQLite store')
+    .action(async (file: string, opts) => {
+      const terms = parseImportedList(readFileSync(resolve(file), 'utf8'));
+      if (terms.length < 3) throw new UsageError(`${file}: not a list (fewer than 3 entries)`);
+      const name = typeof opts.name === 'string' ? opts.name : basename(file);
+      await withStore(opts.db, (store) => {
+        store.importList({ name, source: resolve(file), terms });
+        process.stdout.write(`Imported ${terms.length} terms as ${name}\n`);
+      });
+    });
+  lexicon
+    .command('list')
+    .description('List the imported keyword lists.')
+    .option('--db <path>', 'SQLite store')
+    .action(async (opts) => {
+      await withStore(opts.db, (store) => {
+        for (const l of store.importedLists()) process.stdout.write(`${l.terms.length}\t${l.importedAt}\t${l.name}\t${l.source}\n`);
       });
     });
 

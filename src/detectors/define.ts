@@ -1,5 +1,6 @@
 import type { Confidence, Location, Severity } from '../model.js';
 import type { Lexicon } from '../lexicon/lexicon.js';
+import type { ImportedListIndex } from '../lexicon/imported-lists.js';
 import type { ListModel } from '../lexicon/list-model.js';
 import type { TrackerSet } from '../trackers/trackers.js';
 import type { ApkModel, TextBlob } from '../scan/apk-model.js';
@@ -33,6 +34,8 @@ export interface DetectorContext {
   trackers: TrackerSet;
   /** Benign background of the lexicon; the bundled one when absent (the evaluation fits one per fold). */
   listModel?: ListModel;
+  /** Published lists the user imported into the store (`candor lexicon import`). */
+  importedLists?: ImportedListIndex;
 }
 
 export interface Report {

@@ -1,3 +1,4 @@
+import type { ImportedListIndex, ImportedListMatch } from './imported-lists.js';
 import type { Lexicon, LexiconEntry, LexiconHit } from './lexicon.js';
 import { isSpecific, RunCounter, specificGroups, type CategoryGroup, type ListModel } from './list-model.js';
 import { normalizeTerms } from './normalize.js';
@@ -32,6 +33,8 @@ export interface ClassifyOptions {
   hidden?: boolean;
   /** Literal spellings of entries written as regular expressions (list-structure.ts), by entry. */
   forms?: ReadonlyMap<string, string[]>;
+  /** Published lists the user imported into the store: overlap with one is evidence of a blocklist. */
+  imported?: ImportedListIndex;
 }
 
 export interface GroupEvidence {
@@ -68,6 +71,7 @@ export interface ListVerdict {
     names: string[];
     use: UseSignal | null;
     hidden: boolean;
+    imported: ImportedListMatch[];
   };
   /** Which signals carried the verdict, strongest first. */
   carriedBy: string[];
@@ -78,6 +82,8 @@ const LIST_LOG10P = -6;
 const CORROBORATED_LIST_LOG10P = -4;
 const POLITICAL_IN_LIST_LOG10P = -3;
 const MIN_RATIO = 5;
+/** Share of a candidate's entries found in an imported list that makes the overlap a signal. */
+const IMPORTED_SHARE = 0.3;
 const MIN_DISTINCT_TERMS = 3;
 const MIN_POLITICAL_TERMS = 2;
 const SAMPLE_SIZE = 20;
@@ -141,7 +147,8 @@ export function classifyList(
   const names = options.names ?? [];
   const use = options.use ?? null;
   const hidden = options.hidden === true;
-  const { kind, carriedBy } = decide(content, n, { names, use, hidden });
+  const imported = options.imported?.match(byNormal.keys()) ?? [];
+  const { kind, carriedBy } = decide(content, n, { names, use, hidden, imported });
   const categories: ListVerdict['categories'] = {};
   for (const [c, k] of [...perCategory].sort((a, b) => b[1] - a[1])) {
     categories[c] = { count: k, share: round(k / Math.max(1, sensitive)) };
@@ -158,7 +165,7 @@ export function classifyList(
     matchedTerms: [...matched],
     cjkShare: round(n === 0 ? 0 : cjk / n),
     medianLength: medianLength([...byNormal.keys()]),
-    signals: { content, names, use, hidden },
+    signals: { content, names, use, hidden, imported },
     carriedBy,
   };
 }
@@ -166,19 +173,21 @@ export function classifyList(
 function decide(
   c: Record<CategoryGroup, GroupEvidence>,
   n: number,
-  s: { names: string[]; use: UseSignal | null; hidden: boolean },
+  s: { names: string[]; use: UseSignal | null; hidden: boolean; imported: ImportedListMatch[] },
 ): { kind: ListKind | null; carriedBy: string[] } {
   const significant = (g: GroupEvidence, log10p: number, minTerms: number) =>
     g.distinctTerms >= minTerms && g.log10p <= log10p && g.ratio >= MIN_RATIO;
   // A name that says "sensitive words", code that filters text with the entries, or the effort of hiding
   // them is independent evidence: with it, less content suffices.
-  const corroborated = s.names.length > 0 || s.use?.filters === true || s.hidden;
+  const knownOverlap = s.imported.some((m) => m.shareOfList >= IMPORTED_SHARE);
+  const corroborated = s.names.length > 0 || s.use?.filters === true || s.hidden || knownOverlap;
   const listLevel = corroborated ? CORROBORATED_LIST_LOG10P : LIST_LOG10P;
   const sensitiveList = significant(c.any, listLevel, MIN_DISTINCT_TERMS);
   const carriedBy: string[] = [];
   if (s.use?.filters) carriedBy.push('use');
   if (s.names.length > 0) carriedBy.push('names');
   if (s.hidden) carriedBy.push('hidden');
+  if (knownOverlap) carriedBy.push('imported-list');
   // A blocklist that also blocks a few unambiguous political terms censors political speech; a pure list of
   // political terms needs no other category to show it.
   const political =
@@ -202,6 +211,8 @@ function decide(
   if (n >= 5 && someContent && (s.use?.filters || s.names.length > 0 || s.hidden)) {
     return { kind: 'unknown', carriedBy };
   }
+  // Much of it is a published blocklist the user imported: a list, whatever the lexicon knows of it.
+  if (n >= 5 && knownOverlap) return { kind: 'unknown', carriedBy };
   return { kind: null, carriedBy };
 }
 

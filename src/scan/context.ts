@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DETECTORS } from '../detectors/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
+import { ImportedListIndex, type ImportedList } from '../lexicon/imported-lists.js';
 import { LEXICON_VERSION, loadDefaultLexicon, type Lexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
 import { VERSION } from '../version.js';
@@ -22,6 +23,8 @@ export interface AnalyzeSettings {
   fileDigests?: boolean;
   /** The device's own identifiers (imei, mac, androidId...), searched in traffic also as hashes. */
   deviceIds?: Record<string, string>;
+  /** Published blocklists the user imported into the store, matched against every list candidate. */
+  importedLists?: ImportedList[];
 }
 
 export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
@@ -38,6 +41,7 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
         return (lexicon ??= loadDefaultLexicon());
       },
       trackers: settings.trackersPath ? loadExodusTrackers(settings.trackersPath) : loadBuiltinTrackers(),
+      ...(settings.importedLists?.length ? { importedLists: new ImportedListIndex(settings.importedLists) } : {}),
     },
   };
 }
@@ -53,5 +57,6 @@ export function analyzerKey(settings: AnalyzeSettings): string {
   h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false, fileDigests: settings.fileDigests === true, deviceIds: settings.deviceIds ?? {} }));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
   for (const r of settings.yaraSources ?? []) h.update(`yara ${r.path}\n${r.source}\n`);
+  for (const l of settings.importedLists ?? []) h.update(`list ${l.name}\n${l.terms.join('\n')}\n`);
   return h.digest('hex').slice(0, 32);
 }

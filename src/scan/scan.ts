@@ -15,6 +15,7 @@ import { sha256, shortHash } from '../io/hash.js';
 import { emptyGrants } from '../firmware/privapp.js';
 import { walkFirmware, type FirmwareFile, type FirmwareWalk } from '../firmware/walk.js';
 import { buildFirmwareSummary, firmwareFindings } from '../firmware/inventory.js';
+import type { ImportedList } from '../lexicon/imported-lists.js';
 import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
 import { expandInputs, type FirmwareInput, type InputFile } from './inputs.js';
 import { WorkerPool } from './pool.js';
@@ -45,6 +46,8 @@ export interface ScanOptions {
   /** YARA rule files or folders, and rule sources kept in a store. */
   yara?: string[];
   yaraSources?: RuleSource[];
+  /** Published blocklists to match every list candidate against (the store's, from `candor lexicon import`). */
+  importedLists?: ImportedList[];
   onProgress?: (event: ProgressEvent) => void;
   /** Fixed clock and id for reproducible reports (tests); defaults to now and a random UUID. */
   now?: () => Date;
@@ -74,6 +77,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     fileDigests: (options.indicators?.length ?? 0) > 0,
     ...(options.deviceIds && Object.keys(options.deviceIds).length ? { deviceIds: options.deviceIds } : {}),
     ...(usable.length && yaraCompiled ? { yaraSources: usable, yaraCompiled } : {}),
+    ...(options.importedLists?.length ? { importedLists: options.importedLists } : {}),
   };
   const key = analyzerKey(settings);
   const { files, firmwares: firmwareInputs, diagnostics: inputDiagnostics } = expandInputs(options.inputs, options.cwd);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { ImportedList } from '../lexicon/imported-lists.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Report, ScanSummary } from '../model.js';
@@ -41,6 +42,8 @@ const MIGRATIONS = [
   `CREATE TABLE indicator_sets (
      id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL, indicators INTEGER NOT NULL, imported_at TEXT NOT NULL);`,
   `CREATE TABLE yara_rules (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, added_at TEXT NOT NULL);`,
+  `CREATE TABLE imported_lists (
+     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, source TEXT NOT NULL, terms TEXT NOT NULL, imported_at TEXT NOT NULL);`,
 ];
 
 /** One migration per schema version; the store's version is the number applied. */
@@ -163,6 +166,26 @@ export class Store {
 
   ruleSources(): Array<{ path: string; source: string }> {
     return this.db.prepare('SELECT path, source FROM yara_rules ORDER BY id').all() as Array<{ path: string; source: string }>;
+  }
+
+  /** Keeps a published blocklist for every later scan; the same name replaces its old terms. */
+  importList(list: ImportedList): void {
+    this.db
+      .prepare(
+        'INSERT INTO imported_lists(name, source, terms, imported_at) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT(name) DO UPDATE SET source = excluded.source, terms = excluded.terms, imported_at = excluded.imported_at',
+      )
+      .run(list.name, list.source, JSON.stringify(list.terms), new Date().toISOString());
+  }
+
+  importedLists(): Array<ImportedList & { importedAt: string }> {
+    const rows = this.db.prepare('SELECT name, source, terms, imported_at FROM imported_lists ORDER BY id').all() as Array<{
+      name: string;
+      source: string;
+      terms: string;
+      imported_at: string;
+    }>;
+    return rows.map((r) => ({ name: r.name, source: r.source, terms: JSON.parse(r.terms) as string[], importedAt: r.imported_at }));
   }
 
   /** Row counts, for tests and `candor scans`. */

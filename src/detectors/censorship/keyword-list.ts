@@ -45,7 +45,13 @@ export default defineDetector({
     const hidden = blob.encodings.length > 0;
     const ignoreTerms = ownBrandTerms(blob.appPackage);
     const forms = 'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
-    const base = { names, hidden, ignoreTerms, ...(forms ? { forms } : {}) };
+    const base = {
+      names,
+      hidden,
+      ignoreTerms,
+      ...(forms ? { forms } : {}),
+      ...(ctx.importedLists ? { imported: ctx.importedLists } : {}),
+    };
     let verdict = classifyList(split.entries, ctx.lexicon, model, base);
     // The code around a list is looked at only for candidates with some content or a telling name: it is
     // the costlier signal, and it can only confirm a list or raise a verdict of unknown purpose.
@@ -96,6 +102,7 @@ export default defineDetector({
           signals: verdict.signals,
           carriedBy: verdict.carriedBy,
           ...(verdict.signals.use ? { applyingCode: verdict.signals.use.methods } : {}),
+          ...(verdict.signals.imported.length > 0 ? { importedLists: verdict.signals.imported } : {}),
           terms: split.entries.slice(0, MAX_TERMS_IN_EVIDENCE),
           excerpt: verdict.sampleTerms.slice(0, 5).join(' | '),
         },
