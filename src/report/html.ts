@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, type FirmwareSummary, type Finding, type Report } from '../model.js';
+import { listSignalsText } from './list-signals.js';
 
 /**
  * A standalone HTML report: one file, no scripts, no network. Every string from an artefact is escaped,
@@ -74,8 +75,10 @@ function renderList(f: Finding): string {
   const cats = Object.entries(e.categories ?? {})
     .map(([k, v]) => `${escapeHtml(k)} (${v.count})`)
     .join(', ');
+  const why = listSignalsText(f);
   return `<details open><summary>${sev(f)} ${escapeHtml(f.message)}</summary>
 <p>Location: <code>${escapeHtml(locationText(f))}</code> · decoding: ${escapeHtml((e.encodings ?? []).join(' → ') || 'plain')} · categories: ${cats}</p>
+${why ? `<p>Why: ${escapeHtml(why)}</p>` : ''}
 <p class="terms">${(e.sampleTerms ?? []).map(escapeHtml).join(' · ')}</p>
 <details><summary>All ${e.terms?.length ?? 0} terms</summary><pre>${escapeHtml((e.terms ?? []).join('\n'))}</pre></details></details>`;
 }

@@ -1,4 +1,5 @@
 import { SEVERITIES, severityRank, type Finding, type Report, type Severity } from '../model.js';
+import { listSignalsText } from './list-signals.js';
 
 /** A short summary for a terminal: counts, apps, the most severe findings, the keyword lists. */
 
@@ -62,6 +63,8 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
       const e = f.evidence as { sampleTerms?: string[]; encodings?: string[] };
       lines.push(`  ${c(f.severity, f.severity.toUpperCase())} ${clean(f.message)}`);
       if (e.sampleTerms?.length) lines.push(`      e.g. ${clean(e.sampleTerms.slice(0, 8).join(' | '))}${e.encodings?.length ? ` [${e.encodings.join(' → ')}]` : ''}`);
+      const why = listSignalsText(f);
+      if (why) lines.push(`      why: ${clean(why)}`);
     }
   }
   const min = options.minSeverity ?? 'low';
