@@ -13,8 +13,8 @@ import { CORPUS_APK_DIR, WORK } from './corpus.js';
  * APKs that carry resources start from a base that Debian's aapt2 compiled and linked.
  */
 
-/** Bump when the way APKs are built changes, so cached APKs are rebuilt. */
-const BUILDER_VERSION = 1;
+/** Bump when the way APKs are built changes (build.ts, positives.ts, chains.ts), so cached APKs are rebuilt. */
+const BUILDER_VERSION = 2;
 
 export const BASE_APK = join(CORPUS_APK_DIR, 'urzip.apk');
 
@@ -48,10 +48,18 @@ export function tempWorkDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** The path of the built APK for this spec, building it only when it is not cached yet. */
-export function cachedApk(spec: ApkSpec): { apk: string; built: boolean } {
-  const out = join(cacheDir(), `${specKey(spec)}.apk`);
+/**
+ * The path of the built APK for this spec, building it only when it is not cached yet. A recipe (a name
+ * for how the APK is made from its inputs, and the inputs' content) keys the cache without running the
+ * tools that make the entries: `make` runs only on a miss. Without a recipe the built entries are the key.
+ */
+export function cachedApk(spec: ApkSpec | (() => ApkSpec), recipe?: { name: string; input: Buffer | string }): { apk: string; built: boolean } {
+  const key = recipe
+    ? createHash('sha256').update(`builder ${BUILDER_VERSION}\nrecipe ${recipe.name}\n`).update(recipe.input).digest('hex').slice(0, 32)
+    : specKey(spec as ApkSpec);
+  const out = join(cacheDir(), `${key}.apk`);
   if (existsSync(out)) return { apk: out, built: false };
+  if (typeof spec === 'function') spec = spec();
   mkdirSync(cacheDir(), { recursive: true });
   const partial = `${out}.partial`;
   let base = spec.base ?? BASE_APK;

@@ -70,6 +70,14 @@ function classDescriptor(jadxPath: string): string {
   return `L${parts.join('/')};`;
 }
 
+/** The format row of a game file's rebuilt container, without building it; null when there is none. */
+export function rebuiltGameFormat(list: RealList): string | null {
+  if (list.apkPath.startsWith('jadx/')) return 'dex (String constants of <clinit>)';
+  if (list.apkPath.startsWith('apktool/res/')) return 'resources.arsc (aapt2 string-array)';
+  const fmt = formatOf(list.apkPath);
+  return { '.so': '.so (ELF, gcc)', '.lua': '.lua (source table)', '.luac': '.luac (luac5.1 bytecode)', '.json': '.json (array)' }[fmt] ?? null;
+}
+
 /** The rebuilt container of a game file, when a real tool can make it; null otherwise. */
 export function rebuiltGameSpec(list: RealList): { format: string; spec: ApkSpec } | null {
   const entries = listEntries(list.text);
@@ -109,25 +117,25 @@ export function chainSubset(lists: RealList[], chain: string, n = LISTS_PER_CHAI
 
 export function buildPositives(lists: RealList[], opts: { perChain?: number; onBuilt?: () => void } = {}): PositiveCase[] {
   const cases: PositiveCase[] = [];
-  const add = (list: RealList, format: string, chain: string, spec: ApkSpec) => {
-    const { apk, built } = cachedApk(spec);
+  const add = (list: RealList, format: string, chain: string, spec: () => ApkSpec) => {
+    const { apk, built } = cachedApk(spec, { name: `positive ${format} ${chain} ${list.apkPath}`, input: readFileSync(list.path) });
     if (built) opts.onBuilt?.();
     cases.push({ id: `${list.file} [${format}; ${chain}]`, list: list.file, group: list.group, format, chain, apk });
   };
   for (const list of lists) {
     if (list.source === 'game') {
       const asShipped = !list.apkPath.startsWith('jadx/') && !list.apkPath.startsWith('apktool/');
-      if (asShipped) add(list, `${formatOf(list.apkPath)} (as extracted)`, 'plain', { entries: { [list.apkPath]: readFileSync(list.path) } });
-      const rebuilt = rebuiltGameSpec(list);
-      if (rebuilt) add(list, rebuilt.format, 'plain', rebuilt.spec);
+      if (asShipped) add(list, `${formatOf(list.apkPath)} (as extracted)`, 'plain', () => ({ entries: { [list.apkPath]: readFileSync(list.path) } }));
+      const format = rebuiltGameFormat(list);
+      if (format) add(list, format, 'plain', () => (rebuiltGameSpec(list) as { spec: ApkSpec }).spec);
     } else {
-      add(list, '.txt (open-source, plain asset)', 'plain', { entries: { [list.apkPath]: list.text } });
+      add(list, '.txt (open-source, plain asset)', 'plain', () => ({ entries: { [list.apkPath]: list.text } }));
     }
   }
   for (const chain of CHAINS) {
     const label = chainLabel(chain);
     for (const list of chainSubset(lists, label, opts.perChain)) {
-      add(list, '.txt (open-source, encoded)', label, chain.build(list.text, listEntries(list.text)));
+      add(list, '.txt (open-source, encoded)', label, () => chain.build(list.text, listEntries(list.text)));
     }
   }
   return cases;
