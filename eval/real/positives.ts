@@ -70,35 +70,46 @@ function classDescriptor(jadxPath: string): string {
   return `L${parts.join('/')};`;
 }
 
+const REBUILT_FORMATS: Record<string, string> = {
+  jadx: 'dex (String constants of <clinit>)',
+  apktool: 'resources.arsc (aapt2 string-array)',
+  '.so': '.so (ELF, gcc)',
+  '.lua': '.lua (source table)',
+  '.luac': '.luac (luac5.1 bytecode)',
+  '.json': '.json (array)',
+};
+
+const rebuiltKind = (path: string) => (path.startsWith('jadx/') ? 'jadx' : path.startsWith('apktool/res/') ? 'apktool' : formatOf(path));
+
 /** The format row of a game file's rebuilt container, without building it; null when there is none. */
 export function rebuiltGameFormat(list: RealList): string | null {
-  if (list.apkPath.startsWith('jadx/')) return 'dex (String constants of <clinit>)';
-  if (list.apkPath.startsWith('apktool/res/')) return 'resources.arsc (aapt2 string-array)';
-  const fmt = formatOf(list.apkPath);
-  return { '.so': '.so (ELF, gcc)', '.lua': '.lua (source table)', '.luac': '.luac (luac5.1 bytecode)', '.json': '.json (array)' }[fmt] ?? null;
+  return REBUILT_FORMATS[rebuiltKind(list.apkPath)] ?? null;
 }
 
 /** The rebuilt container of a game file, when a real tool can make it; null otherwise. */
 export function rebuiltGameSpec(list: RealList): { format: string; spec: ApkSpec } | null {
   const entries = listEntries(list.text);
   const path = list.apkPath;
-  if (path.startsWith('jadx/')) {
-    const dex = buildDex([{ descriptor: classDescriptor(path), methods: [{ name: '<clinit>', strings: entries }] }]);
-    return { format: 'dex (String constants of <clinit>)', spec: { entries: { 'classes.dex': dex } } };
+  const kind = rebuiltKind(path);
+  const format = REBUILT_FORMATS[kind];
+  if (!format) return null;
+  const at = (data: Buffer | string): ApkSpec => ({ entries: { [path]: data } });
+  switch (kind) {
+    case 'jadx':
+      return { format, spec: { entries: { 'classes.dex': buildDex([{ descriptor: classDescriptor(path), methods: [{ name: '<clinit>', strings: entries }] }]) } } };
+    case 'apktool': {
+      const values = { [path.split('/')[2]]: valuesXml({ filter_words: entries }, { app_name: 'Game' }) };
+      return { format, spec: { entries: {}, resources: { packageName: list.origin, values } } };
+    }
+    case '.so':
+      return { format, spec: at(readFileSync(buildNativeLib(entries))) };
+    case '.lua':
+      return { format, spec: at(luaSource(entries)) };
+    case '.luac':
+      return { format, spec: at(compileLua(luaSource(entries))) };
+    default:
+      return { format, spec: at(JSON.stringify(entries)) };
   }
-  if (path.startsWith('apktool/res/')) {
-    const folder = path.split('/')[2];
-    return {
-      format: 'resources.arsc (aapt2 string-array)',
-      spec: { entries: {}, resources: { packageName: list.origin, values: { [folder]: valuesXml({ filter_words: entries }, { app_name: 'Game' }) } } },
-    };
-  }
-  const fmt = formatOf(path);
-  if (fmt === '.so') return { format: '.so (ELF, gcc)', spec: { entries: { [path]: readFileSync(buildNativeLib(entries)) } } };
-  if (fmt === '.lua') return { format: '.lua (source table)', spec: { entries: { [path]: luaSource(entries) } } };
-  if (fmt === '.luac') return { format: '.luac (luac5.1 bytecode)', spec: { entries: { [path]: compileLua(luaSource(entries)) } } };
-  if (fmt === '.json') return { format: '.json (array)', spec: { entries: { [path]: JSON.stringify(entries) } } };
-  return null;
 }
 
 /** Open-source lists for a chain: LISTS_PER_CHAIN lists chosen by hash, at most one per group. */
