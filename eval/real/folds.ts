@@ -1,19 +1,26 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loadDefaultLexicon, type Lexicon } from '../../src/lexicon/lexicon.js';
 import type { AnalyzeContext } from '../../src/scan/analyze.js';
 import { ROOT, stableHash } from './corpus.js';
 
 /**
- * k-fold for anything Candor learns from data. A fit function takes benign entry lists (one string[] per
- * file) and returns a parameter object that the analysis context carries as `listModel`. There are as many
+ * k-fold for anything Candor learns from data. A fit function takes named benign sources (one per negative
+ * source, its files' entries together) and returns a parameter object that the detector context carries
+ * as `listModel` (src/detectors/define.ts). There are as many
  * folds as negative sources: fold i holds out negative source i (leave-one-source-out) and the publisher
  * groups hashed to i; its model is fitted on the other sources' lists only, and scores the held-out source
  * and groups. Positive lists never enter a fit (the fit takes benign lists only), so a positive group is
  * always scored by a model that has not seen it. Controls are scored by a model fitted on every source.
  */
 
-export type FitFunction = (benignEntryLists: string[][]) => unknown;
+export interface BenignTraining {
+  name: string;
+  entries: string[];
+}
+
+export type FitFunction = (benign: BenignTraining[]) => unknown;
 
 export interface ModelHook {
   /** What is fitted, for the report. */
@@ -23,18 +30,29 @@ export interface ModelHook {
 
 export const LIST_MODEL_MODULE = join(ROOT, 'src', 'lexicon', 'list-model.ts');
 
-/** The classifier's fit function when src/lexicon/list-model.ts exports `fitListModel`; null otherwise. */
+type LeadFit = (sources: BenignTraining[], lexicon: Lexicon) => unknown;
+
+/**
+ * The classifier's fit function when src/lexicon/list-model.ts exports `fitListModel(sources, lexicon)`
+ * (fitted against Candor's default lexicon); null otherwise. Loaded dynamically so the harness runs
+ * whether or not the classifier has a model.
+ */
 export async function loadListModelHook(): Promise<ModelHook | null> {
   if (!existsSync(LIST_MODEL_MODULE)) return null;
-  const mod = (await import(pathToFileURL(LIST_MODEL_MODULE).href)) as { fitListModel?: FitFunction };
-  if (typeof mod.fitListModel !== 'function') return null;
-  return { description: 'fitListModel of src/lexicon/list-model.ts', fit: mod.fitListModel };
+  const mod = (await import(pathToFileURL(LIST_MODEL_MODULE).href)) as { fitListModel?: LeadFit };
+  const fit = mod.fitListModel;
+  if (typeof fit !== 'function') return null;
+  return {
+    description: 'the list model of src/lexicon/list-model.ts (common terms and background rates per category group)',
+    fit: (benign) => fit(benign, loadDefaultLexicon()),
+  };
 }
 
-/** The context with a fitted model, where the analysis reads it (context and detector context). */
+/** The context with a fitted model where the detectors read it (`ctx.detectors.listModel`; also on the context). */
 export function withListModel(ctx: AnalyzeContext, model: unknown): AnalyzeContext {
-  const detectors = Object.create(ctx.detectors) as AnalyzeContext['detectors'] & { listModel?: unknown };
-  detectors.listModel = model;
+  // The model is whatever the fit returned: the harness does not look inside it.
+  const detectors = Object.create(ctx.detectors) as AnalyzeContext['detectors'];
+  detectors.listModel = model as AnalyzeContext['detectors']['listModel'];
   return Object.assign({}, ctx, { listModel: model, detectors });
 }
 
@@ -56,7 +74,7 @@ export function planFolds(negativeSources: string[]): FoldPlan {
   };
 }
 
-/** The training lists of fold f: every negative source's lists except the one held out by f. */
-export function trainingLists(plan: FoldPlan, fold: number, listsBySource: Map<string, string[][]>): string[][] {
-  return [...listsBySource].filter(([s]) => plan.foldOfSource(s) !== fold).flatMap(([, lists]) => lists);
+/** The training sources of fold f: every negative source except the one held out by f. */
+export function trainingSources(plan: FoldPlan, fold: number | 'all', listsBySource: Map<string, string[][]>): BenignTraining[] {
+  return [...listsBySource].filter(([s]) => fold === 'all' || plan.foldOfSource(s) !== fold).map(([name, lists]) => ({ name, entries: lists.flat() }));
 }

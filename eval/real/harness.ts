@@ -3,7 +3,7 @@ import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { analyzeFile, type AnalyzeContext } from '../../src/scan/analyze.js';
 import { buildContext } from '../../src/scan/context.js';
 import { LISTS_DIR, loadRealLists, type RealList } from './corpus.js';
-import { planFolds, trainingLists, withListModel, type ModelHook } from './folds.js';
+import { planFolds, trainingSources, withListModel, type ModelHook } from './folds.js';
 import { labelList, type ListLabel } from './labels.js';
 import { buildNegative, controlApks, negativeSources } from './negatives.js';
 import { buildPositives, LISTS_PER_CHAIN, type PositiveCase } from './positives.js';
@@ -83,8 +83,7 @@ export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalR
     if (!opts.model) return base;
     let ctx = contexts.get(fold);
     if (!ctx) {
-      const train = fold === 'all' ? [...listsBySource.values()].flat() : trainingLists(plan, fold, listsBySource);
-      ctx = withListModel(base, opts.model.fit(train));
+      ctx = withListModel(base, opts.model.fit(trainingSources(plan, fold, listsBySource)));
       contexts.set(fold, ctx);
     }
     return ctx;
@@ -112,8 +111,8 @@ export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalR
     }
   }
   const fitted = opts.model
-    ? `${opts.model.description}: fitted ${plan.k} times, fold i on the benign lists of every negative source but source i (${plan.sources.join(', ')}); publisher groups hashed into the ${plan.k} folds; no positive list is used in any fit`
-    : 'no fitted parameters (src/lexicon/list-model.ts has no fitListModel yet): every list is scored with the fixed lexicon and thresholds';
+    ? `${opts.model.description}: fitted ${plan.k} times, fold i on every negative source but source i (${plan.sources.join(', ')}), publisher groups hashed into the ${plan.k} folds; once more on all sources for the controls; no positive list enters any fit, and the shipped data/lexicon/list-model.json is not used`
+    : 'no fitted parameters (src/lexicon/list-model.ts has no fitListModel): every list is scored with the fixed lexicon and thresholds';
   return {
     labels,
     positives: positiveScores,
