@@ -1,6 +1,6 @@
 import type { ImportedListIndex, ImportedListMatch } from './imported-lists.js';
 import type { Lexicon, LexiconEntry, LexiconHit } from './lexicon.js';
-import { isSpecific, RunCounter, specificGroups, type CategoryGroup, type ListModel } from './list-model.js';
+import { EvidenceCounter, isSpecific, type CategoryGroup, type ListModel } from './list-model.js';
 import { normalizeTerms } from './normalize.js';
 import { log10BinomialTail } from './significance.js';
 
@@ -89,7 +89,6 @@ const MIN_POLITICAL_TERMS = 2;
 const SAMPLE_SIZE = 20;
 const MAX_MATCHED = 200;
 
-const NO_GROUPS: ReadonlySet<never> = new Set();
 const GROUPS: CategoryGroup[] = ['political', 'services', 'filter', 'brands', 'any'];
 
 export function classifyList(
@@ -106,7 +105,6 @@ export function classifyList(
     if (n && !byNormal.has(n)) byNormal.set(n, written[i]!);
   });
   const n = byNormal.size;
-    const groupTerms = new Map<CategoryGroup, Set<string>>(GROUPS.map((g) => [g, new Set<string>()]));
   const perCategory = new Map<string, number>();
   const samples: string[] = [];
   const matched = new Set<string>();
@@ -120,30 +118,24 @@ export function classifyList(
     }
     return hits;
   };
-  const runs = new RunCounter();
+  const counter = new EvidenceCounter();
   for (const [norm, original] of byNormal) {
     if (/[\u3400-\u9fff]/.test(norm)) cjk++;
     const spellings = options.forms?.get(original);
     const hits = spellings ? normalizeTerms(spellings).flatMap(hitsOf) : hitsOf(norm);
     const entries: LexiconEntry[] = distinctEntries(hits).filter((e) => !options.ignoreTerms?.has(e.normalized));
     if (entries.length === 0) {
-      runs.add(norm, NO_GROUPS);
+      counter.add(norm, []);
       continue;
     }
     sensitive++;
     for (const c of new Set(entries.map((e) => e.category))) perCategory.set(c, (perCategory.get(c) ?? 0) + 1);
     for (const e of entries) if (matched.size < MAX_MATCHED) matched.add(e.term);
     if (samples.length < SAMPLE_SIZE) samples.push(original);
-    runs.add(norm, specificGroups(entries, model));
-    for (const e of entries) {
-      if (!isSpecific(e, model)) continue;
-      const g = specificGroups([e], model);
-      for (const x of g) groupTerms.get(x)!.add(e.normalized);
-      groupTerms.get('any')!.add(e.normalized);
-    }
+    counter.add(norm, entries.filter((e) => isSpecific(e, model)));
   }
   const content = {} as Record<CategoryGroup, GroupEvidence>;
-  for (const g of GROUPS) content[g] = groupEvidence(runs.counts[g], groupTerms.get(g)!.size, n, model.background[g]);
+  for (const g of GROUPS) content[g] = groupEvidence(counter.evidence(g), counter.distinctTerms(g), n, model.background[g]);
   const names = options.names ?? [];
   const use = options.use ?? null;
   const hidden = options.hidden === true;

@@ -63,30 +63,26 @@ export function isSpecific(entry: LexiconEntry, model: ListModel): boolean {
 }
 
 export function fitListModel(sources: BenignSource[], lexicon: Lexicon): ListModel {
-  const perTerm = new Map<string, number>();
   const normalizedSources = sources.map((s) => ({ name: s.name, entries: distinctNormalized(s.entries) }));
-  let total = 0;
-  for (const s of normalizedSources) {
-    total += s.entries.length;
-    for (const e of s.entries) {
-      const seen = new Set<string>();
-      for (const h of lexicon.matchNormalized(e)) {
-        if (seen.has(h.entry.normalized)) continue;
-        seen.add(h.entry.normalized);
-        perTerm.set(h.entry.normalized, (perTerm.get(h.entry.normalized) ?? 0) + 1);
-      }
-    }
-  }
+  // Commonness is counted over the union of the sources: every IME dictionary lists 达赖 and 达赖喇嘛, and
+  // five dictionaries saying so are not five ordinary words.
+  const union = new Set<string>();
+  for (const s of normalizedSources) for (const e of s.entries) union.add(e);
+  const perTerm = new Map<string, number>();
+  for (const e of union) for (const term of embeddingTerms(lexicon, e)) perTerm.set(term, (perTerm.get(term) ?? 0) + 1);
+  const total = union.size;
   const threshold = Math.max(COMMON_MIN_ENTRIES, COMMON_RATE * total);
   const commonTerms = new Map([...perTerm].filter(([, n]) => n >= threshold).sort((a, b) => b[1] - a[1]));
   const partial: ListModel = { commonTerms, background: zeroRates(), fittedOn: [] };
   const background = zeroRates();
   for (const s of normalizedSources) {
     if (s.entries.length < MIN_SOURCE_ENTRIES) continue;
-    const counts = new RunCounter();
-    for (const e of s.entries) counts.add(e, specificGroups(lexicon.matchNormalized(e).map((h) => h.entry), partial));
-    for (const g of Object.keys(counts.counts) as CategoryGroup[]) {
-      background[g] = Math.max(background[g], counts.counts[g] / s.entries.length);
+    const counts = new EvidenceCounter();
+    for (const e of s.entries) {
+      counts.add(e, lexicon.matchNormalized(e).map((h) => h.entry).filter((x) => isSpecific(x, partial)));
+    }
+    for (const g of Object.keys(background) as CategoryGroup[]) {
+      background[g] = Math.max(background[g], counts.evidence(g) / s.entries.length);
     }
   }
   for (const g of Object.keys(background) as CategoryGroup[]) background[g] = Math.max(MIN_BACKGROUND, background[g]);
@@ -97,38 +93,76 @@ export function fitListModel(sources: BenignSource[], lexicon: Lexicon): ListMod
   };
 }
 
-/** The category groups of an entry's specific hits. */
-export function specificGroups(hits: LexiconEntry[], model: ListModel): Set<Exclude<CategoryGroup, 'any'>> {
-  const out = new Set<Exclude<CategoryGroup, 'any'>>();
-  for (const e of hits) if (isSpecific(e, model)) out.add(categoryGroup(e.category));
-  return out;
-}
-
 /**
- * Counts entries with specific hits per group, in list order, counting a hit once per run: a hit whose
- * entry starts with the same character as the group's previous hit, a few entries before, continues that
- * run. A sorted dictionary's family of compounds (中共中央政治局, 中共中央纪委, 中南海…) is one word, not a
- * dozen pieces of evidence. The classifier and the fit count the same way.
+ * Counts the evidence of specific hits per group, in list order, the same way in the fit and in the
+ * classifier. Two rules keep one word from counting as many:
+ * - a hit whose entry starts with the same character as the group's previous hit, a few entries before,
+ *   continues that run: a sorted dictionary's family of compounds (中共中央政治局, 中共中央纪委, 中南海…) is one
+ *   word, not a dozen pieces of evidence;
+ * - one lexicon term carries at most MAX_ENTRIES_PER_TERM entries: 2,900 county names of which 30 are
+ *   "…高新技术产业开发区" hold one term, not thirty.
  */
-export class RunCounter {
-  readonly counts: Record<CategoryGroup, number> = zeroRates();
+export class EvidenceCounter {
+  private readonly runs: Record<CategoryGroup, number> = zeroRates();
+  private readonly terms = new Map<CategoryGroup, Set<string>>();
   private readonly last = new Map<CategoryGroup, { head: string; index: number }>();
   private index = 0;
 
-  add(normalizedEntry: string, groups: ReadonlySet<Exclude<CategoryGroup, 'any'>>): void {
+  /** `specific` are the entry's specific lexicon hits (see isSpecific); none for an entry without. */
+  add(normalizedEntry: string, specific: readonly LexiconEntry[]): void {
     const head = normalizedEntry[0] ?? '';
-    const all: CategoryGroup[] = groups.size > 0 ? [...groups, 'any'] : [];
-    for (const g of all) {
+    const groups = new Set<CategoryGroup>();
+    for (const e of specific) {
+      const g = categoryGroup(e.category);
+      groups.add(g);
+      this.termSet(g).add(e.normalized);
+      this.termSet('any').add(e.normalized);
+    }
+    if (groups.size > 0) groups.add('any');
+    for (const g of groups) {
       const prev = this.last.get(g);
-      if (!(prev && prev.head === head && this.index - prev.index <= RUN_WINDOW)) this.counts[g]++;
+      if (!(prev && prev.head === head && this.index - prev.index <= RUN_WINDOW)) this.runs[g]++;
       this.last.set(g, { head, index: this.index });
     }
     this.index++;
   }
+
+  distinctTerms(g: CategoryGroup): number {
+    return this.terms.get(g)?.size ?? 0;
+  }
+
+  /** The entries that count as evidence for a group. */
+  evidence(g: CategoryGroup): number {
+    return Math.min(this.runs[g], this.distinctTerms(g) * MAX_ENTRIES_PER_TERM);
+  }
+
+  private termSet(g: CategoryGroup): Set<string> {
+    let t = this.terms.get(g);
+    if (!t) this.terms.set(g, (t = new Set()));
+    return t;
+  }
 }
+
+const MAX_ENTRIES_PER_TERM = 3;
 
 /** How far apart, in entries, two hits of a run may lie: the non-hits of a dictionary's section between them. */
 const RUN_WINDOW = 64;
+
+/**
+ * The lexicon terms an ordinary word contains as a building block: not the entry itself (a dictionary that
+ * lists "达赖" says it is a word, not that it is common), and not a term inside a longer term the same entry
+ * matches ("达赖" in "达赖喇嘛" is the longer term's evidence, whose own count decides).
+ */
+function embeddingTerms(lexicon: Lexicon, entry: string): Set<string> {
+  const hits = lexicon.matchNormalized(entry).map((h) => ({ term: h.entry.normalized, start: h.end - h.entry.normalized.length, end: h.end }));
+  const out = new Set<string>();
+  for (const h of hits) {
+    if (h.term === entry) continue;
+    const covered = hits.some((o) => o !== h && o.term.length > h.term.length && o.start <= h.start && o.end >= h.end);
+    if (!covered) out.add(h.term);
+  }
+  return out;
+}
 
 function zeroRates(): Record<CategoryGroup, number> {
   return { political: 0, services: 0, filter: 0, brands: 0, any: 0 };
