@@ -186,27 +186,60 @@ function boundedZstd(b: Uint8Array, maxOutput: number): Uint8Array {
   return out;
 }
 
-/** Share of bytes that can belong to text (printable ASCII, whitespace, UTF-8 lead and continuation bytes). */
-function textiness(b: Uint8Array, transform: (x: number) => number, sample = 160): number {
+/**
+ * Share of bytes that form text: printable ASCII and whitespace, or whole UTF-8 sequences (a lead byte
+ * followed by the right number of continuation bytes). Byte ranges alone cannot rank XOR keys for
+ * Chinese text: dozens of keys keep every byte of UTF-8 CJK in 0x80–0xF4, but only one keeps the
+ * sequences whole.
+ */
+function textiness(b: Uint8Array, transform: (x: number) => number, sample = 240): number {
   const n = Math.min(b.length, sample);
   let ok = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const x = transform(b[i]);
-    if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09 || (x >= 0x80 && x < 0xf5)) ok++;
+    if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09) {
+      ok++;
+      i++;
+      continue;
+    }
+    const extra = x >= 0xc2 && x <= 0xdf ? 1 : x >= 0xe0 && x <= 0xef ? 2 : x >= 0xf0 && x <= 0xf4 ? 3 : -1;
+    let whole = extra > 0 && i + extra < b.length;
+    for (let j = 1; whole && j <= extra; j++) {
+      const c = transform(b[i + j]);
+      if (c < 0x80 || c > 0xbf) whole = false;
+    }
+    if (whole) {
+      ok += extra + 1;
+      i += extra + 1;
+    } else {
+      i++;
+    }
   }
-  return ok / (n || 1);
+  return Math.min(1, ok / (n || 1));
 }
 
 /** Single-byte XOR (all 255 keys), byte add/subtract and bit rotation, ranked by how text-like the output is. */
 function byteTransforms(b: Uint8Array): Step[] {
   if (b.length < 16) return [];
-  const candidates: Array<{ score: number; name: string; f: (x: number) => number }> = [];
+  // Score a slice from the start and one from the middle: lists often begin with ASCII (domains, numbers)
+  // that many keys keep printable, and only their CJK part tells the keys apart.
+  const mid = b.length > 960 ? b.subarray(b.length >> 1) : b.subarray(0, 0);
+  const score = (f: (x: number) => number) => (textiness(b, f) + (mid.length ? textiness(mid, f) : textiness(b, f))) / 2;
+  // Among keys that keep text text, the one that restores line breaks restores the list.
+  const breaks = (f: (x: number) => number) => {
+    let k = 0;
+    for (let i = 0; i < Math.min(b.length, 4096); i++) if (f(b[i]) === 0x0a) k++;
+    return k;
+  };
+  const candidates: Array<{ score: number; breaks: number; name: string; f: (x: number) => number }> = [];
+  const add = (name: string, f: (x: number) => number) => candidates.push({ score: score(f), breaks: breaks(f), name, f });
   for (let k = 1; k < 256; k++) {
-    candidates.push({ score: textiness(b, (x) => x ^ k), name: `xor-0x${k.toString(16).padStart(2, '0')}`, f: (x) => x ^ k });
-    candidates.push({ score: textiness(b, (x) => (x - k) & 0xff), name: `sub-0x${k.toString(16).padStart(2, '0')}`, f: (x) => (x - k) & 0xff });
+    add(`xor-0x${k.toString(16).padStart(2, '0')}`, (x) => x ^ k);
+    add(`sub-0x${k.toString(16).padStart(2, '0')}`, (x) => (x - k) & 0xff);
   }
-  for (let r = 1; r < 8; r++) candidates.push({ score: textiness(b, (x) => ((x << r) | (x >> (8 - r))) & 0xff), name: `rol-${r}`, f: (x) => ((x << r) | (x >> (8 - r))) & 0xff });
-  candidates.sort((a, b2) => b2.score - a.score);
+  for (let r = 1; r < 8; r++) add(`rol-${r}`, (x) => ((x << r) | (x >> (8 - r))) & 0xff);
+  candidates.sort((a, b2) => b2.score - a.score || b2.breaks - a.breaks);
   const out: Step[] = [];
   // Several keys keep ASCII and UTF-8 structure intact (they differ in case bits only): keep a few and
   // let the list check pick the one whose terms read.
