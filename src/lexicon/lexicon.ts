@@ -8,8 +8,6 @@ import { normalizeTerm, normalizeTerms } from './normalize.js';
  * match only as a whole list entry, since as substrings they would hit ordinary words.
  */
 
-export const LEXICON_VERSION = 1;
-
 export const POLITICAL_CATEGORIES = new Set([
   'tibet',
   'xinjiang',
