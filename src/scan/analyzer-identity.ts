@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataRoot, packageRoot } from '../data-path.js';
+import { nativeAvailable } from '../io/native.js';
 
 /**
  * What decides a file's result besides its bytes and the scan's options: the code that analysed it, the
@@ -16,6 +17,12 @@ export interface AnalyzerIdentity {
   data: string;
   /** sha256 of package.json's version and pinned dependency versions. */
   packages: string;
+  /**
+   * Optional native capabilities that loaded: without LZMA some blobs stay undecoded, and those results
+   * must not outlive the install of the missing package. (YARA needs no entry: rules that cannot run are
+   * left out of the settings, which are keyed already.)
+   */
+  natives: string[];
 }
 
 /** Written into dist/ by `npm run build`, so an installed Candor need not hash its own code at each scan. */
@@ -111,6 +118,7 @@ export function analyzerIdentity(): AnalyzerIdentity {
     code: codeHash(ownCodeRoot()),
     data: hashTree(dataRoot()).sha256,
     packages: packagesHash(join(packageRoot(), 'package.json')),
+    natives: nativeAvailable('lzma') ? ['lzma'] : [],
   };
   return current;
 }

@@ -125,6 +125,7 @@ describe('analyzerKey', () => {
       analyzerKey(SETTINGS, { ...identity, code: 'other' }),
       analyzerKey(SETTINGS, { ...identity, data: 'other' }),
       analyzerKey(SETTINGS, { ...identity, packages: 'other' }),
+      analyzerKey(SETTINGS, { ...identity, natives: [] }),
       analyzerKey({ ...SETTINGS, limits: { ...DEFAULT_LIMITS, maxNestingDepth: DEFAULT_LIMITS.maxNestingDepth + 1 } }, identity),
       analyzerKey({ ...SETTINGS, hiddenLists: false }, identity),
       analyzerKey({ ...SETTINGS, fileDigests: true }, identity),
