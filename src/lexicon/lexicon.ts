@@ -47,7 +47,7 @@ interface Node {
 
 // Characters that continue an identifier, a host or a path: a Latin term next to one is part of a longer name
 // (`com.google.android`, `tor_enabled`), not the term itself.
-const WORD_CHAR = /[a-z0-9._\/\-@:]/;
+const WORD_CHAR = /[a-z0-9._/\-@:]/;
 /** Brand and service names are ordinary words in code; in these categories a Latin term must be a whole entry. */
 const WHOLE_ENTRY_LATIN_CATEGORIES = new Set(['foreign-media', 'circumvention', 'competitor-brands']);
 
@@ -89,6 +89,7 @@ export class Lexicon {
       const n = normalized[i];
       if (!n || seen.has(n)) return;
       seen.add(n);
+      // eslint-disable-next-line no-control-regex
       const latin = !/[^\x00-\x7f]/.test(n);
       entries.push({
         term,

@@ -208,6 +208,5 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
 /** Matched bytes as text when printable, else as hex, capped: they come from an artefact. */
 function printable(data: string): string {
   const s = data.slice(0, 64);
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : Buffer.from(s, 'latin1').toString('hex');
 }
