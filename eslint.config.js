@@ -27,6 +27,8 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'warn',
       '@typescript-eslint/no-unused-expressions': 'warn',
       '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
+      // An async signature is an API promise callers rely on, even while the body does not await yet.
+      '@typescript-eslint/require-await': 'warn',
     },
   },
   {
