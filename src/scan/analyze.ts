@@ -25,7 +25,7 @@ import { runDetectors } from '../detectors/runner.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
-import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
+import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs, resourceBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
 import { assetBlobs, type AssetRead } from './asset-blobs.js';
 
@@ -492,6 +492,7 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
 /** Derives list candidates, runs the detectors and records the app. */
 function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
   const blobs: TextBlob[] = [...model.texts];
+  if (model.resources) blobs.push(...resourceBlobs(model.artefact, model.resources));
   const lexicon = ctx.detectors.lexicon;
   for (const { artefact, dex } of model.dexes) {
     try {

@@ -1,3 +1,4 @@
+import type { ResourceTable } from '../formats/arsc.js';
 import type { DexFile } from '../formats/dex.js';
 import type { ExtractedString } from '../formats/elf.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
@@ -161,6 +162,50 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
     if (a.elementWidth !== 1 || a.count < MIN_ARRAY_BYTES) continue;
     const { className, method } = dex.methodOwnerAndName(x.bodies[a.body].methodIdx);
     out.push({ artefactId: artefact.id, location: { path: artefact.path, className, method, offset: a.offset }, origin: 'dex-array', bytes: dex.buf.subarray(a.offset, a.offset + a.count) });
+  }
+  return out;
+}
+
+/** Long string resources that hold a whole list (one string of delimited words) rather than UI text. */
+const MIN_LIST_RESOURCE = 64;
+
+/**
+ * String arrays of resources.arsc in every configuration (an app may ship its filter only for zh-rCN),
+ * and long delimited string resources. Identical item lists of several configurations are one blob.
+ */
+export function resourceBlobs(artefact: Artefact, table: ResourceTable): TextBlob[] {
+  const out: TextBlob[] = [];
+  const path = `${artefact.path}!/resources.arsc`;
+  const seen = new Set<string>();
+  const pool = table.strings;
+  if (!pool) return out;
+  const add = (resId: number, locale: string, entries: string[] | null, text: string) => {
+    const key = `${resId}:${text}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const id = `0x${resId.toString(16).padStart(8, '0')}`;
+    out.push({
+      artefactId: artefact.id,
+      location: { path, entry: `${id}${locale ? ` (${locale})` : ''}`, offset: resId },
+      encoding: 'utf-8',
+      encodings: ['arsc'],
+      origin: 'entry',
+      text,
+      ...(entries ? { entries } : {}),
+    });
+  };
+  for (const [resId, configs] of table.bags) {
+    for (const c of configs) {
+      const entries = c.strings.map((i) => pool.tryGet(i)).filter((s): s is string => s !== null && s.length > 0);
+      if (entries.length >= MIN_ENTRIES) add(resId, c.locale, entries, entries.join('\n'));
+    }
+  }
+  for (const [resId, values] of table.values) {
+    for (const v of values) {
+      if (v.dataType !== 0x03) continue;
+      const s = pool.tryGet(v.data);
+      if (s && s.length >= MIN_LIST_RESOURCE && /[|,;\n、，]/.test(s)) add(resId, v.locale, null, s);
+    }
   }
   return out;
 }
