@@ -7,7 +7,7 @@ import { InflateBudget, readEntry, readZipDirectory, type ZipDirectory, type Zip
 import { parseResourceTable, type ResourceTable } from '../formats/arsc.js';
 import { isBinaryXml, parseBinaryXml } from '../formats/axml.js';
 import { DexFile } from '../formats/dex.js';
-import { elfStrings, isElf, parseElf, type ElfInfo } from '../formats/elf.js';
+import { elfListStrings, elfPointerStrings, elfStrings, isElf, parseElf, type ElfInfo } from '../formats/elf.js';
 import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
@@ -25,7 +25,7 @@ import { runDetectors } from '../detectors/runner.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
-import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs, resourceBlobs } from './derive-blobs.js';
+import { clusterBlob, dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs, resourceBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
 import { assetBlobs, type AssetRead } from './asset-blobs.js';
 
@@ -343,9 +343,12 @@ function analyzeArchive(
     } else if (NATIVE_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('native-lib', childPath, a.id, digests(bytes, ctx));
+      // A list saved under lib/ with a .so name (a game's resource, not code) is read as the text it is.
+      const asText = isElf(bytes) ? null : decodeText(bytes);
+      const child = out.artefact(asText ? 'text' : 'native-lib', childPath, a.id, digests(bytes, ctx));
       out.yaraScan(ctx, child, { bytes });
-      model.nativeLibs.push(openElf(bytes, child, out));
+      if (asText) model.texts.push(textBlob(child, asText.encoding, asText.text));
+      else model.nativeLibs.push(openElf(bytes, child, out));
     } else if (splitGroups.get(e.name.replace(SPLIT_PIECE, '$1'))?.includes(e)) {
       continue; // read below, joined with its sibling pieces
     } else if (NESTED_ARCHIVE.test(e.name) || (/\.zip$/i.test(e.name) && holdsApp(read, e, ctx.limits))) {
@@ -486,14 +489,16 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
   } catch (err) {
     out.diag('warning', err, a.path, a.id);
   }
-  return { artefact: a, elf, strings: elfStrings(bytes, elf) };
+  // Pointer tables first: where one holds a list, it has the list's own order and its tail-merged entries.
+  return { artefact: a, elf, strings: elfStrings(bytes, elf), ...(elf ? { listStrings: [...elfPointerStrings(bytes, elf), ...elfListStrings(bytes, elf)] } : {}) };
 }
 
 /** Derives list candidates, runs the detectors and records the app. */
 function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
-  const blobs: TextBlob[] = [...model.texts];
-  if (model.resources) blobs.push(...resourceBlobs(model.artefact, model.resources));
   const lexicon = ctx.detectors.lexicon;
+  // A .NET heap holds every literal of the program: only the stretches that look like lists are candidates.
+  const blobs: TextBlob[] = model.texts.flatMap((t) => (/^dotnet-/.test(t.encodings.at(-1) ?? '') ? clusterBlob(t, lexicon, out.lexiconCache) : [t]));
+  if (model.resources) blobs.push(...resourceBlobs(model.artefact, model.resources));
   for (const { artefact, dex } of model.dexes) {
     try {
       blobs.push(...dexMethodBlobs(artefact, dex, lexicon, out.lexiconCache), ...dexLongStringBlobs(artefact, dex));
@@ -503,7 +508,7 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
     }
   }
   for (const lib of model.nativeLibs) {
-    blobs.push(...nativeRunBlobs(lib.artefact, lib.strings, lexicon, out.lexiconCache));
+    blobs.push(...nativeRunBlobs(lib.artefact, lib.listStrings ?? lib.strings, lexicon, out.lexiconCache));
     for (const s of lib.strings) {
       if (s.text.length >= 24 && looksEncoded(s.text)) model.opaque.push({ artefactId: lib.artefact.id, location: { path: lib.artefact.path, offset: s.offset }, origin: 'native-strings', bytes: Buffer.from(s.text) });
     }

@@ -15,7 +15,13 @@ export interface ApkModel {
   signers: Signer[];
   signatureSchemes: string[];
   dexes: Array<{ artefact: Artefact; dex: DexFile }>;
-  nativeLibs: Array<{ artefact: Artefact; elf: ElfInfo | null; strings: ExtractedString[] }>;
+  nativeLibs: Array<{
+    artefact: Artefact;
+    elf: ElfInfo | null;
+    strings: ExtractedString[];
+    /** NUL-terminated string-table entries down to one character, UTF-8 or GBK: what a keyword table holds. */
+    listStrings?: ExtractedString[];
+  }>;
   texts: TextBlob[];
   /** Entries, DEX strings, byte arrays and native strings that may hide text under an encoding. */
   opaque: OpaqueBlob[];
