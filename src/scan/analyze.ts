@@ -514,7 +514,11 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
     }
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
-  if (model.opaque.length > 0 && ctx.hiddenLists !== false) blobs.push(...recoverHiddenText(model, ctx, out));
+  if (model.opaque.length > 0 && ctx.hiddenLists !== false) {
+    const recovered = recoverHiddenText(model, ctx, out);
+    model.recoveredPaths = [...new Set(recovered.map((b) => b.location.path))];
+    blobs.push(...recovered);
+  }
   const detectors = only ? DETECTORS.filter((d) => d.meta.input === only) : DETECTORS;
   const { findings, diagnostics } = runDetectors(detectors, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
   linkListFindings(findings);

@@ -25,6 +25,8 @@ export interface ApkModel {
   texts: TextBlob[];
   /** Entries, DEX strings, byte arrays and native strings that may hide text under an encoding. */
   opaque: OpaqueBlob[];
+  /** Paths of opaque blobs the decoding search turned into text (set before the detectors run). */
+  recoveredPaths?: string[];
   zipAnomalies: ZipAnomaly[];
   /** Bytes before the first zip entry; non-zero with a DEX magic there is the Janus pattern. */
   prependedMagic: string | null;
