@@ -21,6 +21,8 @@ export interface Limits {
   maxAssetStrings: number;
   /** Maximum bytes one asset reader decompresses or reads out of one file (Unity blocks, zip-in-asset entries). */
   maxAssetOutputBytes: number;
+  /** PBKDF2 iterations all key derivations of one app may spend (keys derived the way the app's code does). */
+  maxKeyDerivationIterations: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -33,4 +35,5 @@ export const DEFAULT_LIMITS: Limits = {
   maxDexStrings: 4_000_000,
   maxAssetStrings: 200_000,
   maxAssetOutputBytes: 64 * 1024 * 1024,
+  maxKeyDerivationIterations: 2_000_000,
 };
