@@ -35,7 +35,10 @@ export interface AssetRead {
 /** Groups smaller than this are not lists (a Lua function with two strings, a two-row table). */
 const MIN_GROUP = 3;
 const ZIP_MAGIC = 0x04034b50;
-const LUA_SOURCE = /\b(local|return|function)\b|=\s*\{/;
+/** Lua source without a .lua name: a chunk that starts by building or returning a table. */
+const LUA_SOURCE = /^\s*(local\s+[\w.]+\s*=\s*\{|return\s*\{|[\w.]+\s*=\s*\{)/;
+/** Markup whose texts are prose, not configuration values. */
+const HTML = /\.(x?html?|svg)$/i;
 /** Unity data without a magic number: split pieces, hash-named files of assets/bin/Data, `.assets`. */
 export const UNITY_NAME = /(^|\/)assets\/bin\/Data\/|\.assets(\.split\d+)?$|\.(assetbundle|unity3d|bundle|ab)$/i;
 
@@ -122,7 +125,7 @@ function unityBlobs(bytes: Buffer, step: string, target: AssetTarget, limits: Li
 
 /** Lua source and XML configs: groups of literals or values; other text stays with the caller. */
 function sourceBlobs(text: string, name: string, max: number, read: AssetRead, push: Push): void {
-  if (/\.lua$/i.test(name) || LUA_SOURCE.test(text.slice(0, 4096))) {
+  if (/\.luac?$/i.test(name) || LUA_SOURCE.test(text.replace(/^\uFEFF/, '').slice(0, 4096))) {
     const { groups } = luaSourceStrings(text, max);
     const big = groups.filter((g) => g.length >= MIN_GROUP || (g.length === 1 && g[0].length >= 64 && g[0].includes('\n')));
     // Plain lines saved as .lua have no literals; a real Lua table of strings does.
@@ -132,7 +135,7 @@ function sourceBlobs(text: string, name: string, max: number, read: AssetRead, p
     }
     return;
   }
-  if (looksLikeXml(text)) {
+  if (looksLikeXml(text) && !HTML.test(name) && !/<html[\s>]/i.test(text.slice(0, 4096))) {
     const { groups } = xmlValueGroups(text, max);
     const big = groups.filter((g) => g.values.length >= MIN_GROUP);
     if (big.length) {
