@@ -128,8 +128,11 @@ function sourceBlobs(text: string, name: string, max: number, read: AssetRead, p
   if (/\.luac?$/i.test(name) || LUA_SOURCE.test(text.replace(/^\uFEFF/, '').slice(0, 4096))) {
     const { groups } = luaSourceStrings(text, max);
     const big = groups.filter((g) => g.length >= MIN_GROUP || (g.length === 1 && g[0].length >= 64 && g[0].includes('\n')));
-    // Plain lines saved as .lua have no literals; a real Lua table of strings does.
-    if (big.length && big.some((g) => g.length >= MIN_GROUP)) {
+    // Plain lines saved as .lua have few literals (a stray quote); in a real Lua table of strings the
+    // literals are a large part of the text (even `["词"] = true,` is one fifth literal).
+    const literalChars = groups.reduce((n, g) => n + g.reduce((m, x) => m + x.length, 0), 0);
+    const textChars = text.replace(/\s+/g, '').length;
+    if (big.some((g) => g.length >= MIN_GROUP) && literalChars >= 0.15 * textChars) {
       read.handled = true;
       big.forEach((g, i) => (g.length === 1 ? push('lua-source', { entry: `long string ${i}` }, null, g[0]) : push('lua-source', { entry: `table ${i}` }, g)));
     }
