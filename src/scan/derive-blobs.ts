@@ -224,6 +224,17 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
   return out;
 }
 
+/**
+ * A string that is a list rather than a sentence: at least MIN_LIST_SEPARATORS of one separator, where a
+ * comma or semicolon counts only without a following space (prose puts one after it).
+ */
+function delimitedList(s: string): boolean {
+  for (const sep of [/\n/g, /\|/g, /、/g, /，/g, /,(?! )/g, /;(?! )/g, /；/g]) if ((s.match(sep)?.length ?? 0) >= MIN_LIST_SEPARATORS) return true;
+  return false;
+}
+
+const MIN_LIST_SEPARATORS = 8;
+
 /** Long string resources that hold a whole list (one string of delimited words) rather than UI text. */
 const MIN_LIST_RESOURCE = 64;
 
@@ -262,7 +273,7 @@ export function resourceBlobs(artefact: Artefact, table: ResourceTable): TextBlo
     for (const v of values) {
       if (v.dataType !== 0x03) continue;
       const s = pool.tryGet(v.data);
-      if (s && s.length >= MIN_LIST_RESOURCE && /[|,;\n、，]/.test(s)) add(resId, v.locale, null, s);
+      if (s && s.length >= MIN_LIST_RESOURCE && delimitedList(s)) add(resId, v.locale, null, s);
     }
   }
   return out;
