@@ -29,7 +29,7 @@ function luaTable(lines: string[]): string {
 function luacListing(luac: string, file: string): string[][] {
   const out: string[][] = [];
   let current: string[] | null = null;
-  for (const line of run(luac, ['-l', '-l', file]).split('\n')) {
+  for (const line of run(luac, ['-l', '-l', '-o', `${file}.relisted`, file]).split('\n')) {
     if (/^constants \(\d+\) for /.test(line)) {
       current = [];
       out.push(current);
