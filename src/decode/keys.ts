@@ -1,3 +1,4 @@
+import { createHash, pbkdf2Sync } from 'node:crypto';
 import type { DexFile } from '../formats/dex.js';
 import type { CipherName } from './ciphers.js';
 import type { DecodeContext, KeyCandidate } from './search.js';
@@ -33,7 +34,14 @@ function keyForms(s: string): Uint8Array[] {
   return out.filter((b) => b.length >= 4 && b.length <= 64);
 }
 
-export function dexKeyContext(dexes: DexFile[]): DecodeContext {
+export interface DerivationOptions {
+  /** The app's package name: apps hash it into a key (MD5, SHA-1, SHA-256, truncated). */
+  packageName?: string | null;
+  /** PBKDF2 iterations all derivations may spend (limits.maxKeyDerivationIterations). */
+  maxIterations?: number;
+}
+
+export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}): DecodeContext {
   const keys: KeyCandidate[] = [];
   const seen = new Set<string>();
   const preferred = new Set<CipherName>();
@@ -85,7 +93,111 @@ export function dexKeyContext(dexes: DexFile[]): DecodeContext {
   }
   // IVs are key-sized constants too; the search tries each candidate of the right length as an IV.
   const ivs = keys.filter((k) => k.bytes.length === 16 || k.bytes.length === 8);
+  // Derived keys come after the constants they derive from; they are never IVs.
+  const bases: DigestBase[] = [];
+  if (derive.packageName) bases.push({ text: derive.packageName, origin: 'package name' });
+  for (const k of keys) if (k.rank === 0 && bases.length < MAX_DIGEST_BASES) pushTextBase(bases, k);
+  const derived = [...digestKeys(bases), ...pbkdf2Keys(dexes, derive.maxIterations ?? 0)];
+  for (const d of derived) {
+    const hex = Buffer.from(d.bytes).toString('hex');
+    if (!seen.has(hex)) {
+      seen.add(hex);
+      keys.push(d);
+    }
+  }
   return { keys, ivs, preferred: [...preferred] };
+}
+
+export interface DigestBase {
+  text: string;
+  origin: string;
+}
+
+const MAX_DIGEST_BASES = 12;
+const MAX_DERIVED = 96;
+
+function pushTextBase(bases: DigestBase[], k: KeyCandidate): void {
+  const text = Buffer.from(k.bytes).toString('utf8');
+  if (/^[\x20-\x7e]{4,88}$/.test(text) && !bases.some((b) => b.text === text)) bases.push({ text, origin: `"${text}" in ${k.origin}` });
+}
+
+/**
+ * Keys apps compute from a string: MD5, SHA-1 or SHA-256 of the package name or of a constant, used raw
+ * (truncated to 16, 24 or 32 bytes) or as the first 16 or 32 characters of the lower-case hex digest.
+ */
+export function digestKeys(bases: DigestBase[]): KeyCandidate[] {
+  const out: KeyCandidate[] = [];
+  for (const b of bases.slice(0, MAX_DIGEST_BASES)) {
+    for (const alg of ['md5', 'sha1', 'sha256'] as const) {
+      const d = createHash(alg).update(b.text, 'utf8').digest();
+      const name = alg === 'md5' ? 'MD5' : alg === 'sha1' ? 'SHA-1' : 'SHA-256';
+      const forms: Array<[Uint8Array, string]> = [[d.subarray(0, 16), `${name}(${b.origin})[0:16]`]];
+      if (d.length >= 24) forms.push([d.subarray(0, 24), `${name}(${b.origin})[0:24]`]);
+      if (d.length >= 32) forms.push([d.subarray(0, 32), `${name}(${b.origin})`]);
+      const hex = d.toString('hex');
+      forms.push([Buffer.from(hex.slice(0, 16)), `hex ${name}(${b.origin})[0:16]`]);
+      forms.push([Buffer.from(hex.slice(0, 32)), `hex ${name}(${b.origin})[0:32]`]);
+      for (const [bytes, origin] of forms) if (out.length < MAX_DERIVED) out.push({ bytes, origin, rank: 0 });
+    }
+  }
+  return out;
+}
+
+const PBE_TYPES = new Set(['Ljavax/crypto/spec/PBEKeySpec;', 'Ljavax/crypto/SecretKeyFactory;']);
+const PBKDF2_NAME = /^PBKDF2WithHmac(SHA1|SHA224|SHA256|SHA384|SHA512)$/i;
+const MAX_PBKDF2 = 24;
+const DEFAULT_ITERATIONS = [1000, 10000, 65536];
+
+/**
+ * PBKDF2 keys from the constants of the methods that build a `PBEKeySpec`: each string as the password,
+ * each other string or byte array of the method as the salt, each large integer literal of the method as
+ * the iteration count (common counts when there is none); 32 bytes derived, whose 16- and 24-byte prefixes
+ * are the shorter keys (PBKDF2's first block is the same whatever length is asked for).
+ */
+export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidate[] {
+  const out: KeyCandidate[] = [];
+  let spent = 0;
+  let derivations = 0;
+  for (const dex of dexes) {
+    const x = dex.xrefs();
+    const pbeTypes = new Set<number>();
+    for (let t = 0; t < dex.typeCount; t++) if (PBE_TYPES.has(dex.typeDescriptor(t) ?? '')) pbeTypes.add(t);
+    if (!pbeTypes.size) continue;
+    for (let b = 0; b < x.bodies.length; b++) {
+      let pbe = false;
+      for (let e = x.types.start[b]; e < x.types.start[b + 1] && !pbe; e++) pbe = pbeTypes.has(x.types.targets[e]);
+      for (let e = x.methods.start[b]; e < x.methods.start[b + 1] && !pbe; e++) pbe = pbeTypes.has(dex.methodRef(x.methods.targets[e])?.classIdx ?? -1);
+      if (!pbe) continue;
+      let digest = 'sha1';
+      const strings: string[] = [];
+      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
+        const s = dex.string(x.strings.targets[e]);
+        if (!s) continue;
+        const m = PBKDF2_NAME.exec(s);
+        if (m) digest = m[1].toLowerCase();
+        else if (s.length >= 1 && s.length <= 128 && !TRANSFORMATION.test(s) && !strings.includes(s)) strings.push(s);
+      }
+      const salts: Uint8Array[] = strings.map((s) => Buffer.from(s, 'utf8'));
+      for (const a of x.arrays) if (a.body === b && a.elementWidth === 1 && a.count >= 4 && a.count <= 64) salts.push(dex.buf.subarray(a.offset, a.offset + a.count));
+      const counts = x.numbers.filter((n) => n.body === b && n.value >= 600 && n.value <= 1_000_000).map((n) => n.value);
+      const iterations = counts.length ? [...new Set(counts)] : DEFAULT_ITERATIONS;
+      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      for (const password of strings) {
+        for (const salt of salts) {
+          if (Buffer.from(password).equals(Buffer.from(salt)) && salts.length > 1) continue;
+          for (const it of iterations) {
+            if (derivations >= MAX_PBKDF2 || spent + it > maxIterations) return out;
+            spent += it;
+            derivations++;
+            const key = pbkdf2Sync(password, salt, it, 32, digest);
+            const origin = `PBKDF2-${digest.toUpperCase()}("${password}", salt ${Buffer.from(salt).toString('hex').slice(0, 32)}, ${it}) in ${className}->${method}`;
+            out.push({ bytes: key.subarray(0, 16), origin, rank: 0 }, { bytes: key.subarray(0, 24), origin, rank: 0 }, { bytes: key, origin, rank: 0 });
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**

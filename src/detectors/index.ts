@@ -2,6 +2,7 @@ import type { Detector, DetectorInput } from './define.js';
 import permissions from './app/permissions.js';
 import keywordList from './censorship/keyword-list.js';
 import listRefresh from './censorship/list-refresh.js';
+import opaqueListAsset from './censorship/opaque-list-asset.js';
 import regionSwitch from './censorship/region-switch.js';
 import installPaths from './distribution/install-paths.js';
 import packers from './integrity/packers.js';
@@ -14,6 +15,7 @@ export const DETECTORS: ReadonlyArray<Detector<DetectorInput>> = [
   permissions as Detector<DetectorInput>,
   keywordList as Detector<DetectorInput>,
   listRefresh as Detector<DetectorInput>,
+  opaqueListAsset as Detector<DetectorInput>,
   regionSwitch as Detector<DetectorInput>,
   installPaths as Detector<DetectorInput>,
   packers as Detector<DetectorInput>,

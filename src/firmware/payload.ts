@@ -1,7 +1,7 @@
 import { decompress as zstdDecompress } from 'fzstd';
 import Bunzip from 'seek-bzip';
 import type { ByteSource } from '../io/byte-source.js';
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { CandorError, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import { xzDecode } from '../decode/xz.js';
 import { MappedSource, type Piece } from './mapped-source.js';
 import { Msg } from './protobuf.js';
@@ -119,7 +119,7 @@ function decodeOperation(type: number, data: Buffer, what: string): Buffer {
         throw new MalformedInputError('payload/bad-operation', `${what}: operation type ${type} carries no data`);
     }
   } catch (err) {
-    if (err instanceof MalformedInputError || err instanceof LimitExceededError) throw err;
+    if (err instanceof CandorError) throw err;
     throw new MalformedInputError('payload/bad-data', `${what}: ${(err as Error).message}`);
   }
 }

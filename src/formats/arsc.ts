@@ -28,6 +28,8 @@ export interface ResourceTable {
   packages: Array<{ id: number; name: string }>;
   /** Values by resource id, one per configuration that defines it. */
   values: Map<number, Value[]>;
+  /** String items of bags (string-array, plurals, array) by resource id, one per configuration. */
+  bags: Map<number, Array<{ locale: string; strings: number[] }>>;
   warnings: string[];
 }
 
@@ -37,7 +39,7 @@ export function parseResourceTable(buf: Buffer): ResourceTable {
   }
   const warnings: string[] = [];
   const end = Math.min(buf.readUInt32LE(4), buf.length);
-  const table: ResourceTable = { strings: null, packages: [], values: new Map(), warnings };
+  const table: ResourceTable = { strings: null, packages: [], values: new Map(), bags: new Map(), warnings };
   let p = buf.readUInt16LE(2);
   while (p + 8 <= end) {
     const type = buf.readUInt16LE(p);
@@ -101,7 +103,8 @@ function readType(buf: Buffer, at: number, size: number, packageId: number, tabl
       dataType = entryFlags >> 8;
       data = buf.readUInt32LE(e + 4);
     } else if (entryFlags & ENTRY_FLAG_COMPLEX) {
-      return; // bags (styles, arrays, plurals) are not needed to resolve strings
+      readBag(buf, e, end, ((packageId & 0xff) << 24) | (typeId << 16) | (entryIndex & 0xffff), locale, table);
+      return;
     } else {
       const v = e + entrySize;
       if (v + 8 > end) return;
@@ -134,6 +137,28 @@ function readType(buf: Buffer, at: number, size: number, packageId: number, tabl
     }
     visit(i, off);
   }
+}
+
+/** A bag's string items (ResTable_map_entry, then `count` ResTable_map name/value pairs): a string-array's entries. */
+function readBag(buf: Buffer, e: number, end: number, resId: number, locale: string, table: ResourceTable): void {
+  if (e + 16 > end) return;
+  const headerSize = buf.readUInt16LE(e);
+  const count = buf.readUInt32LE(e + 12);
+  const first = e + headerSize;
+  if (headerSize < 16 || first + count * 12 > end) {
+    table.warnings.push(`bag 0x${(resId >>> 0).toString(16)} claims ${count} items that do not fit`);
+    return;
+  }
+  const strings: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = first + i * 12;
+    if (buf[m + 7] === 0x03) strings.push(buf.readUInt32LE(m + 8));
+  }
+  if (strings.length === 0) return;
+  const key = resId >>> 0;
+  let list = table.bags.get(key);
+  if (!list) table.bags.set(key, (list = []));
+  list.push({ locale, strings });
 }
 
 /** ResTable_config: imsi (4 bytes) then language[2], country[2]; packed 3-letter codes are left as-is. */

@@ -17,6 +17,12 @@ export interface Limits {
   maxTextBytes: number;
   /** Maximum strings in one DEX string pool. */
   maxDexStrings: number;
+  /** Maximum strings one asset reader (Lua, Unity, .NET, SQLite, XML, zip in assets) returns from one file. */
+  maxAssetStrings: number;
+  /** Maximum bytes one asset reader decompresses or reads out of one file (Unity blocks, zip-in-asset entries). */
+  maxAssetOutputBytes: number;
+  /** PBKDF2 iterations all key derivations of one app may spend (keys derived the way the app's code does). */
+  maxKeyDerivationIterations: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,4 +33,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxNestingDepth: 3,
   maxTextBytes: 32 * 1024 * 1024,
   maxDexStrings: 4_000_000,
+  maxAssetStrings: 200_000,
+  maxAssetOutputBytes: 64 * 1024 * 1024,
+  maxKeyDerivationIterations: 2_000_000,
 };

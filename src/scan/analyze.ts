@@ -7,7 +7,7 @@ import { InflateBudget, readEntry, readZipDirectory, type ZipDirectory, type Zip
 import { parseResourceTable, type ResourceTable } from '../formats/arsc.js';
 import { isBinaryXml, parseBinaryXml } from '../formats/axml.js';
 import { DexFile } from '../formats/dex.js';
-import { elfStrings, isElf, parseElf, type ElfInfo } from '../formats/elf.js';
+import { elfListStrings, elfPointerStrings, elfStrings, isElf, parseElf, type ElfInfo } from '../formats/elf.js';
 import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
@@ -27,8 +27,9 @@ import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
 import { listUseSignal } from './list-use.js';
 import type { UseSignal } from '../lexicon/classify.js';
-import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
+import { clusterBlob, dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs, resourceBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
+import { assetBlobs, type AssetRead } from './asset-blobs.js';
 
 /**
  * Analyses one input file completely: opens containers, parses every part, runs the detectors, and
@@ -49,7 +50,9 @@ export interface FileResult {
 const DEX_ENTRY = /^classes\d*\.dex$/;
 const NATIVE_ENTRY = /^lib\/[^/]+\/[^/]+\.so$/;
 const V1_SIGNATURE = /^META-INF\/[^/]+\.(RSA|DSA|EC)$/i;
-const NESTED_ARCHIVE = /\.(apk|jar|zip)$/i;
+const NESTED_ARCHIVE = /\.(apk|jar)$/i;
+/** Pieces Unity splits a large serialized file into; the game joins them in order at run time. */
+const SPLIT_PIECE = /^(.+\.assets)\.split(\d+)$/;
 // Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
 // .dat, .db) stay candidates, since encrypted and compressed lists are binary.
 const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
@@ -319,6 +322,16 @@ function analyzeArchive(
   const manifestEntry = dir.byName.get('AndroidManifest.xml');
   if (manifestEntry) model.manifest = openManifest(read(manifestEntry), model.resources, `${path}!/AndroidManifest.xml`, a.id, out);
   readSignatures(src, dir, model, read, path, out);
+  const splitGroups = new Map<string, ZipEntry[]>();
+  for (const e of entries) {
+    const m = SPLIT_PIECE.exec(e.name);
+    if (!m) continue;
+    const g = splitGroups.get(m[1]) ?? [];
+    g.push(e);
+    splitGroups.set(m[1], g);
+  }
+  // A single piece is read on its own (its strings are scanned); only several pieces are joined.
+  for (const [base, g] of splitGroups) if (g.length < 2) splitGroups.delete(base);
   for (const e of entries) {
     if (e.name.endsWith('/')) continue;
     const childPath = `${path}!/${e.name}`;
@@ -332,10 +345,15 @@ function analyzeArchive(
     } else if (NATIVE_ENTRY.test(e.name)) {
       const bytes = read(e);
       if (!bytes) continue;
-      const child = out.artefact('native-lib', childPath, a.id, digests(bytes, ctx));
+      // A list saved under lib/ with a .so name (a game's resource, not code) is read as the text it is.
+      const asText = isElf(bytes) ? null : decodeText(bytes);
+      const child = out.artefact(asText ? 'text' : 'native-lib', childPath, a.id, digests(bytes, ctx));
       out.yaraScan(ctx, child, { bytes });
-      model.nativeLibs.push(openElf(bytes, child, out));
-    } else if (NESTED_ARCHIVE.test(e.name)) {
+      if (asText) model.texts.push(textBlob(child, asText.encoding, asText.text));
+      else model.nativeLibs.push(openElf(bytes, child, out));
+    } else if (splitGroups.get(e.name.replace(SPLIT_PIECE, '$1'))?.includes(e)) {
+      continue; // read below, joined with its sibling pieces
+    } else if (NESTED_ARCHIVE.test(e.name) || (/\.zip$/i.test(e.name) && holdsApp(read, e, ctx.limits))) {
       if (depth + 1 > ctx.limits.maxNestingDepth) {
         out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.maxNestingDepth} levels not opened`, path: childPath, artefactId: a.id });
         continue;
@@ -355,12 +373,54 @@ function analyzeArchive(
       const decoded = decodeText(bytes);
       const child = out.artefact(decoded ? 'text' : 'file', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
       out.yaraScan(ctx, child, { bytes });
+      const formats = assetBlobs({ artefactId: child.id, path: childPath, chain: [] }, bytes, ctx.limits, depth);
+      takeAssetRead(formats, model, out, a.id);
+      if (formats.handled) continue;
       if (decoded) model.texts.push(textBlob(child, decoded.encoding, decoded.text));
       // Anything that is not plain readable text may hide a list under an encoding.
       if (!decoded || looksEncoded(decoded.text)) model.opaque.push({ artefactId: child.id, location: { path: childPath }, origin: 'entry', bytes });
     }
   }
+  for (const [base, pieces] of splitGroups) joinSplitPieces(base, pieces, read, path, a, model, ctx, out, depth);
   finishModel(model, ctx, out, hasManifest || model.dexes.length > 0);
+}
+
+function takeAssetRead(r: AssetRead, model: ApkModel, out: Collector, artefactId: string): void {
+  model.texts.push(...r.blobs);
+  for (const p of r.problems.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path: p.path, artefactId });
+}
+
+/** Joins `x.assets.split0..N` in numeric order, as Unity's player does, and reads the whole file. */
+function joinSplitPieces(base: string, pieces: ZipEntry[], read: (e: ZipEntry) => Buffer | null, path: string, a: Artefact, model: ApkModel, ctx: AnalyzeContext, out: Collector, depth: number): void {
+  const ordered = [...pieces].sort((x, y) => Number(SPLIT_PIECE.exec(x.name)![2]) - Number(SPLIT_PIECE.exec(y.name)![2]));
+  const total = ordered.reduce((n, e) => n + e.uncompressedSize, 0);
+  const joinedPath = `${path}!/${base}`;
+  if (total > ctx.limits.maxAssetOutputBytes) {
+    out.diagnostics.push({ level: 'warning', code: 'limit/unity-split', message: `${ordered.length} split pieces of ${total} bytes exceed ${ctx.limits.maxAssetOutputBytes}`, path: joinedPath, artefactId: a.id });
+    return;
+  }
+  const parts: Buffer[] = [];
+  for (const e of ordered) {
+    const b = read(e);
+    if (!b) return;
+    parts.push(b);
+  }
+  const bytes = Buffer.concat(parts);
+  const child = out.artefact('file', joinedPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+  const r = assetBlobs({ artefactId: child.id, path: joinedPath, chain: ['unity-split'] }, bytes, ctx.limits, depth);
+  takeAssetRead(r, model, out, a.id);
+}
+
+/** A .zip asset holding a manifest or DEX is an app or plugin, analysed as one; other zips are read as assets. */
+function holdsApp(read: (e: ZipEntry) => Buffer | null, e: ZipEntry, limits: Limits): boolean {
+  const bytes = read(e);
+  if (!bytes) return false;
+  try {
+    const dir = readZipDirectory(new BufferSource(bytes), limits);
+    return [...dir.byName.keys()].some((n) => n === 'AndroidManifest.xml' || DEX_ENTRY.test(n));
+  } catch {
+    return false;
+  }
 }
 
 function isTextCandidate(e: ZipEntry, limits: Limits): boolean {
@@ -431,7 +491,8 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
   } catch (err) {
     out.diag('warning', err, a.path, a.id);
   }
-  return { artefact: a, elf, strings: elfStrings(bytes, elf) };
+  // Pointer tables first: where one holds a list, it has the list's own order and its tail-merged entries.
+  return { artefact: a, elf, strings: elfStrings(bytes, elf), ...(elf ? { listStrings: [...elfPointerStrings(bytes, elf), ...elfListStrings(bytes, elf)] } : {}) };
 }
 
 /** Tells each list candidate which app it belongs to and how to find the code that uses it. */
@@ -446,8 +507,10 @@ function attachAppContext(model: ApkModel, blobs: TextBlob[]): void {
 
 /** Derives list candidates, runs the detectors and records the app. */
 function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
-  const blobs: TextBlob[] = [...model.texts];
   const lexicon = ctx.detectors.lexicon;
+  // A .NET heap holds every literal of the program: only the stretches that look like lists are candidates.
+  const blobs: TextBlob[] = model.texts.flatMap((t) => (/^dotnet-/.test(t.encodings.at(-1) ?? '') ? clusterBlob(t, lexicon, out.lexiconCache) : [t]));
+  if (model.resources) blobs.push(...resourceBlobs(model.artefact, model.resources));
   for (const { artefact, dex } of model.dexes) {
     try {
       blobs.push(...dexMethodBlobs(artefact, dex, lexicon, out.lexiconCache), ...dexLongStringBlobs(artefact, dex));
@@ -457,13 +520,17 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
     }
   }
   for (const lib of model.nativeLibs) {
-    blobs.push(...nativeRunBlobs(lib.artefact, lib.strings, lexicon, out.lexiconCache));
+    blobs.push(...nativeRunBlobs(lib.artefact, lib.listStrings ?? lib.strings, lexicon, out.lexiconCache));
     for (const s of lib.strings) {
       if (s.text.length >= 24 && looksEncoded(s.text)) model.opaque.push({ artefactId: lib.artefact.id, location: { path: lib.artefact.path, offset: s.offset }, origin: 'native-strings', bytes: Buffer.from(s.text) });
     }
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
-  if (model.opaque.length > 0 && ctx.hiddenLists !== false) blobs.push(...recoverHiddenText(model, ctx, out));
+  if (model.opaque.length > 0 && ctx.hiddenLists !== false) {
+    const recovered = recoverHiddenText(model, ctx, out);
+    model.recoveredPaths = [...new Set(recovered.map((b) => b.location.path))];
+    blobs.push(...recovered);
+  }
   attachAppContext(model, blobs);
   const detectors = only ? DETECTORS.filter((d) => d.meta.input === only) : DETECTORS;
   const { findings, diagnostics } = runDetectors(detectors, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');

@@ -16,10 +16,18 @@ export interface ApkModel {
   signers: Signer[];
   signatureSchemes: string[];
   dexes: Array<{ artefact: Artefact; dex: DexFile }>;
-  nativeLibs: Array<{ artefact: Artefact; elf: ElfInfo | null; strings: ExtractedString[] }>;
+  nativeLibs: Array<{
+    artefact: Artefact;
+    elf: ElfInfo | null;
+    strings: ExtractedString[];
+    /** NUL-terminated string-table entries down to one character, UTF-8 or GBK: what a keyword table holds. */
+    listStrings?: ExtractedString[];
+  }>;
   texts: TextBlob[];
   /** Entries, DEX strings, byte arrays and native strings that may hide text under an encoding. */
   opaque: OpaqueBlob[];
+  /** Paths of opaque blobs the decoding search turned into text (set before the detectors run). */
+  recoveredPaths?: string[];
   zipAnomalies: ZipAnomaly[];
   /** Bytes before the first zip entry; non-zero with a DEX magic there is the Janus pattern. */
   prependedMagic: string | null;

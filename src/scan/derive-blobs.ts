@@ -1,3 +1,4 @@
+import type { ResourceTable } from '../formats/arsc.js';
 import type { DexFile } from '../formats/dex.js';
 import type { ExtractedString } from '../formats/elf.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
@@ -87,21 +88,17 @@ export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], l
   let run: ExtractedString[] = [];
   const flush = () => {
     if (run.length >= MIN_ENTRIES) {
-      let hits = 0;
-      for (const s of run) {
-        let h = cache.get(s.text);
-        if (!h) {
-          h = s.text.length <= MAX_ENTRY_CHARS ? lexicon.match(s.text) : [];
-          cache.set(s.text, h);
-        }
-        if (h.length > 0) hits++;
-      }
-      if (hits >= MIN_HITS) {
-        const entries = run.map((s) => s.text);
+      // In a table that is mostly GBK, strings that also happen to be valid UTF-8 are GBK too.
+      const gbkRun = run.filter((s) => s.encoding === 'gb18030').length > run.filter((s) => /[^\x00-\x7f]/.test(s.text) && !s.encoding && !s.gbkAlternative).length;
+      const texts = run.map((s) => (gbkRun && s.gbkAlternative ? s.gbkAlternative : s.text));
+      for (const [from, to] of hitClusters(texts, lexicon, cache)) {
+        const part = run.slice(from, to);
+        const entries = texts.slice(from, to);
+        const gbk = gbkRun ? part.length : 0;
         out.push({
           artefactId: artefact.id,
-          location: { path: artefact.path, offset: run[0].offset },
-          encoding: 'utf-8',
+          location: { path: artefact.path, offset: part[0].offset },
+          encoding: gbk > part.length / 2 ? 'gb18030' : 'utf-8',
           encodings: [],
           origin: 'native-strings',
           text: entries.join('\n'),
@@ -113,11 +110,73 @@ export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], l
   };
   for (const s of strings) {
     const prev = run[run.length - 1];
-    if (prev && s.offset - (prev.offset + Buffer.byteLength(prev.text)) > NATIVE_GAP) flush();
+    const gap = prev ? s.offset - (prev.offset + (prev.byteLength ?? Buffer.byteLength(prev.text))) : 0;
+    if (prev && (gap > NATIVE_GAP || gap < 0 || s.section !== prev.section)) flush();
     run.push(s);
   }
   flush();
-  return out;
+  // A list found through its pointer table is also a run in .rodata: keep the pointer table's copy.
+  const tables = out.filter((b, i) => strings.length && b.location.offset !== undefined && sectionAt(strings, b.location.offset) === '(pointer table)' && i >= 0);
+  if (!tables.length) return out;
+  const inTables = new Set(tables.flatMap((b) => b.entries ?? []));
+  return out.filter((b) => tables.includes(b) || (b.entries ?? []).filter((e) => inTables.has(e)).length < 0.8 * (b.entries?.length ?? 0));
+}
+
+function sectionAt(strings: ExtractedString[], offset: number): string | undefined {
+  return strings.find((s) => s.offset === offset)?.section;
+}
+
+/** Entries between two lexicon hits further apart than this belong to different lists (or to none). */
+const CLUSTER_GAP = 40;
+/** What a keyword entry never looks like: format strings, paths, code, markup. */
+const CODE_LIKE = /[%{}<>=\\;]|::|^\.|\.(cpp|cc|h|c|lua|png|jpg|plist|json|xml|so)$/;
+const MAX_LIST_ENTRY = 40;
+
+/**
+ * Where the lists are in a long sequence of strings (a native library's string table, an assembly's
+ * user strings): stretches whose lexicon hits are at most CLUSTER_GAP entries apart, widened over the
+ * neighbouring entries that still look like list entries (short, not code), so a list's first and last
+ * words stay in even when the lexicon does not know them. Each stretch needs MIN_HITS hits.
+ */
+export function hitClusters(entries: string[], lexicon: Lexicon, cache: Map<string, LexiconHit[]>): Array<[number, number]> {
+  const hits: number[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const t = entries[i];
+    let h = cache.get(t);
+    if (!h) {
+      h = t.length <= MAX_ENTRY_CHARS ? lexicon.match(t) : [];
+      cache.set(t, h);
+    }
+    if (h.length > 0) hits.push(i);
+  }
+  const listLike = (i: number) => entries[i].length <= MAX_LIST_ENTRY && !CODE_LIKE.test(entries[i]);
+  // Groups of hits, each widened over list-like neighbours; groups that then touch are one list.
+  const merged: Array<{ from: number; to: number; hits: number }> = [];
+  let k = 0;
+  while (k < hits.length) {
+    let j = k;
+    while (j + 1 < hits.length && hits[j + 1] - hits[j] <= CLUSTER_GAP) j++;
+    let from = hits[k];
+    let to = hits[j] + 1;
+    while (from > 0 && listLike(from - 1)) from--;
+    while (to < entries.length && listLike(to)) to++;
+    const last = merged[merged.length - 1];
+    if (last && from <= last.to) {
+      last.to = Math.max(last.to, to);
+      last.hits += j - k + 1;
+    } else merged.push({ from, to, hits: j - k + 1 });
+    k = j + 1;
+  }
+  return merged.filter((m) => m.hits >= MIN_HITS && m.to - m.from >= MIN_ENTRIES).map((m) => [m.from, m.to]);
+}
+
+/** A blob whose entries are a whole heap (a .NET assembly's user strings) becomes one blob per list in it. */
+export function clusterBlob(blob: TextBlob, lexicon: Lexicon, cache: Map<string, LexiconHit[]>): TextBlob[] {
+  const entries = blob.entries ?? [];
+  return hitClusters(entries, lexicon, cache).map(([from, to]) => {
+    const part = entries.slice(from, to);
+    return { ...blob, location: { ...blob.location, entry: `${blob.location.entry ?? ''}[${from}..${to})`, offset: from }, text: part.join('\n'), entries: part };
+  });
 }
 
 /**
@@ -161,6 +220,61 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
     if (a.elementWidth !== 1 || a.count < MIN_ARRAY_BYTES) continue;
     const { className, method } = dex.methodOwnerAndName(x.bodies[a.body].methodIdx);
     out.push({ artefactId: artefact.id, location: { path: artefact.path, className, method, offset: a.offset }, origin: 'dex-array', bytes: dex.buf.subarray(a.offset, a.offset + a.count) });
+  }
+  return out;
+}
+
+/**
+ * A string that is a list rather than a sentence: at least MIN_LIST_SEPARATORS of one separator, where a
+ * comma or semicolon counts only without a following space (prose puts one after it).
+ */
+function delimitedList(s: string): boolean {
+  for (const sep of [/\n/g, /\|/g, /、/g, /，/g, /,(?! )/g, /;(?! )/g, /；/g]) if ((s.match(sep)?.length ?? 0) >= MIN_LIST_SEPARATORS) return true;
+  return false;
+}
+
+const MIN_LIST_SEPARATORS = 8;
+
+/** Long string resources that hold a whole list (one string of delimited words) rather than UI text. */
+const MIN_LIST_RESOURCE = 64;
+
+/**
+ * String arrays of resources.arsc in every configuration (an app may ship its filter only for zh-rCN),
+ * and long delimited string resources. Identical item lists of several configurations are one blob.
+ */
+export function resourceBlobs(artefact: Artefact, table: ResourceTable): TextBlob[] {
+  const out: TextBlob[] = [];
+  const path = `${artefact.path}!/resources.arsc`;
+  const seen = new Set<string>();
+  const pool = table.strings;
+  if (!pool) return out;
+  const add = (resId: number, locale: string, entries: string[] | null, text: string) => {
+    const key = `${resId}:${text}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const id = `0x${resId.toString(16).padStart(8, '0')}`;
+    out.push({
+      artefactId: artefact.id,
+      location: { path, entry: `${id}${locale ? ` (${locale})` : ''}`, offset: resId },
+      encoding: 'utf-8',
+      encodings: ['arsc'],
+      origin: 'entry',
+      text,
+      ...(entries ? { entries } : {}),
+    });
+  };
+  for (const [resId, configs] of table.bags) {
+    for (const c of configs) {
+      const entries = c.strings.map((i) => pool.tryGet(i)).filter((s): s is string => s !== null && s.length > 0);
+      if (entries.length >= MIN_ENTRIES) add(resId, c.locale, entries, entries.join('\n'));
+    }
+  }
+  for (const [resId, values] of table.values) {
+    for (const v of values) {
+      if (v.dataType !== 0x03) continue;
+      const s = pool.tryGet(v.data);
+      if (s && s.length >= MIN_LIST_RESOURCE && delimitedList(s)) add(resId, v.locale, null, s);
+    }
   }
   return out;
 }

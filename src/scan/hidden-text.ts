@@ -1,4 +1,4 @@
-import { dexKeyContext, keysNearName } from '../decode/keys.js';
+import { dexKeyContext, digestKeys, keysNearName, type DigestBase } from '../decode/keys.js';
 import { DEFAULT_SEARCH_LIMITS, searchDecodings, type CipherBudget } from '../decode/search.js';
 import { splitList } from '../lexicon/list-structure.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
@@ -17,7 +17,7 @@ const MAX_CIPHER_ATTEMPTS_PER_APP = 6000;
 export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
   const dexes = model.dexes.map((d) => d.dex);
   let keyCtxCache: ReturnType<typeof dexKeyContext> | null = null;
-  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes));
+  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.maxKeyDerivationIterations }));
   const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
   const blobs: TextBlob[] = [];
   const shared: CipherBudget = { cipher: 0 };
@@ -28,7 +28,9 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
   }
   for (const blob of candidates) {
     // Keys from the code that opens this very file come first.
-    const near = blob.origin === 'entry' ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1)) : [];
+    const nearConstants = blob.origin === 'entry' ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1)) : [];
+    // The code that opens the file may hash one of its constants into the key.
+    const near = nearConstants.length ? [...nearConstants, ...digestKeys(textBases(nearConstants))] : [];
     const ctxForBlob = near.length
       ? () => {
           const base = keyCtx();
@@ -50,6 +52,15 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
     }
   }
   return blobs;
+}
+
+function textBases(keys: Array<{ bytes: Uint8Array; origin: string }>): DigestBase[] {
+  const out: DigestBase[] = [];
+  for (const k of keys) {
+    const text = Buffer.from(k.bytes).toString('utf8');
+    if (/^[\x20-\x7e]{4,88}$/.test(text) && !out.some((b) => b.text === text)) out.push({ text, origin: `"${text}" in ${k.origin}` });
+  }
+  return out;
 }
 
 /** A decoded text is worth reporting when it is a list with several lexicon hits, or a long CJK list. */

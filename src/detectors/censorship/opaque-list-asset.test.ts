@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeFile } from '../../scan/analyze.js';
+import { deriveApk } from '../../../test/fixtures/apk-builder.js';
+import { buildDex, type FixtureMethod } from '../../../test/fixtures/dex-builder.js';
+import { gameLists } from '../../../test/fixtures/game-lists.js';
+import { analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
+
+const ID = 'censorship/opaque-list-asset';
+const list = gameLists((p) => p.endsWith('table/keyword.dat'))[0];
+
+/** The real list encrypted by openssl with a key that appears nowhere in the app (derived at run time). */
+function encrypted(): Buffer {
+  const dir = tempDir('candor-opaque-');
+  const key = randomBytes(16).toString('hex');
+  const iv = randomBytes(16).toString('hex');
+  const plain = join(dir, 'p');
+  run('sh', ['-c', `cat > ${plain}`], { input: list.bytes });
+  return Buffer.from(run('sh', ['-c', `openssl enc -aes-128-cbc -K ${key} -iv ${iv} -in ${plain} | od -An -v -tx1 | tr -d ' \\n'`]), 'hex');
+}
+
+function scan(asset: Buffer, method: FixtureMethod) {
+  const dex = buildDex([{ descriptor: 'Lcom/game/data/WordTable;', methods: [method] }]);
+  const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'o.apk'), entries: { 'classes.dex': dex, 'assets/table/keyword.dat': asset } });
+  return analyzeFile(apk, 'o.apk', analyzeContext()).findings.filter((f) => f.detectorId === ID);
+}
+
+const reader: FixtureMethod = { name: 'load', strings: ['table/keyword.dat', 'AES/CBC/PKCS5Padding'], calls: ['Landroid/content/res/AssetManager;->open', 'Ljavax/crypto/Cipher;->getInstance'], newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'] };
+
+describe('positive', () => {
+  it('names an encrypted real list and the method that opens and decrypts it', () => {
+    const [f, ...rest] = scan(encrypted(), reader);
+    expect(rest).toEqual([]);
+    expect(f.severity).toBe('info');
+    expect(f.location.path.endsWith('!/assets/table/keyword.dat')).toBe(true);
+    expect(f.evidence).toMatchObject({ asset: 'assets/table/keyword.dat', readingCode: ['Lcom/game/data/WordTable;->load'] });
+    expect(f.evidence.apis).toEqual(['Landroid/content/res/AssetManager;', 'Ljavax/crypto/Cipher;', 'Ljavax/crypto/spec/SecretKeySpec;']);
+    expect(f.evidence.entropy as number).toBeGreaterThan(7);
+    expect(f.confidence).toBe('medium');
+  });
+
+  it('also names a file read through a stream API only (inflate, data streams), at low confidence', () => {
+    const [f] = scan(encrypted(), { name: 'read', strings: ['keyword.dat'], calls: ['Ljava/util/zip/InflaterInputStream;->read'] });
+    expect(f?.confidence).toBe('low');
+  });
+});
+
+describe('negative', () => {
+  it('is silent when no code names the file, when the code only names it, or when the file is readable text', () => {
+    expect(scan(encrypted(), { name: 'load', strings: ['other.dat'], calls: ['Ljavax/crypto/Cipher;->getInstance'] })).toEqual([]);
+    expect(scan(encrypted(), { name: 'load', strings: ['table/keyword.dat'], calls: ['Landroid/util/Log;->d'] })).toEqual([]);
+    expect(scan(list.bytes, reader)).toEqual([]);
+  });
+
+  it('reports nothing for the corpus apps', () => {
+    for (const apk of corpusApks()) expect(analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID), apk).toEqual([]);
+  });
+});
