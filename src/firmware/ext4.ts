@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**
  * ext4 reader (the layout in the kernel's Documentation/filesystems/ext4): superblock, 32- and 64-bit
@@ -199,7 +199,7 @@ export class Ext4 implements FileSystem {
     return this.content(this.readInode(entry.node), entry.path, maxBytes);
   }
 
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
+  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds?: WalkBounds): void {
     walkTree<Inode>(
       {
         kind: 'ext4',
@@ -212,6 +212,7 @@ export class Ext4 implements FileSystem {
       },
       visit,
       problem,
+      bounds,
     );
   }
 

@@ -116,8 +116,8 @@ export class DexFile {
       return [count, off];
     };
     [this.stringCount, this.stringIdsOff] = section(56, 60, 4, 'string_ids');
-    if (this.stringCount > limits.maxDexStrings) {
-      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit of ${limits.maxDexStrings}`);
+    if (this.stringCount > limits.dex.maxStrings) {
+      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit dex.maxStrings ${limits.dex.maxStrings}`);
     }
     [this.typeCount, this.typeIdsOff] = section(64, 68, 4, 'type_ids');
     [this.protoCount, this.protoIdsOff] = section(72, 76, 12, 'proto_ids');

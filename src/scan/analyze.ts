@@ -158,7 +158,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   if (captureFormat(head) || (/\.(pcap|cap)$/i.test(path) && headerlessStart(src) !== null)) {
     const a = out.artefact('capture', path, parentId, digest);
     try {
-      const cap = analyzeCapture(src, ctx.deviceIds ?? {});
+      const cap = analyzeCapture(src, ctx.deviceIds ?? {}, ctx.limits.capture);
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
@@ -175,7 +175,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   if (head[0] === 0x7b || head[0] === 0x20 || head[0] === 0x0a || head[0] === 0xef) {
     const start = src.read(0, Math.min(src.size, 512)).toString('utf8');
-    if (looksLikeHar(start) && src.size <= ctx.limits.maxTextBytes * 8) {
+    if (looksLikeHar(start) && src.size <= ctx.limits.text.maxHarBytes) {
       analyzeHarFile(src, path, parentId, digest, ctx, out);
       return;
     }
@@ -216,7 +216,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     finishModel(model, ctx, out, false);
     return;
   }
-  const decoded = bytes.length <= ctx.limits.maxTextBytes ? decodeText(bytes) : null;
+  const decoded = bytes.length <= ctx.limits.text.maxBytes ? decodeText(bytes) : null;
   if (decoded) {
     const a = out.artefact('text', path, parentId, digest);
     const model = emptyModel(a);
@@ -334,8 +334,8 @@ function analyzeArchive(
       out.yaraScan(ctx, child, { bytes });
       model.nativeLibs.push(openElf(bytes, child, out));
     } else if (NESTED_ARCHIVE.test(e.name)) {
-      if (depth + 1 > ctx.limits.maxNestingDepth) {
-        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.maxNestingDepth} levels not opened`, path: childPath, artefactId: a.id });
+      if (depth + 1 > ctx.limits.zip.maxNestingDepth) {
+        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.zip.maxNestingDepth} levels (limit zip.maxNestingDepth) not opened`, path: childPath, artefactId: a.id });
         continue;
       }
       const bytes = read(e);
@@ -362,7 +362,7 @@ function analyzeArchive(
 }
 
 function isTextCandidate(e: ZipEntry, limits: Limits): boolean {
-  if (e.uncompressedSize > limits.maxTextBytes || e.uncompressedSize === 0) return false;
+  if (e.uncompressedSize > limits.text.maxBytes || e.uncompressedSize === 0) return false;
   if (e.name.startsWith('META-INF/') || BINARY_EXTENSIONS.test(e.name)) return false;
   // Compiled resources are binary XML or images; only res/raw keeps files as the developer wrote them.
   if (e.name.startsWith('res/') && !e.name.startsWith('res/raw/') && !e.name.startsWith('res/raw-')) return false;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
+import { resolveLimits, type LimitOverrides, type Limits } from '../io/limits.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
@@ -33,7 +33,8 @@ export interface ScanOptions {
   trackersPath?: string | null;
   /** Worker threads; 1 analyses in this thread. */
   jobs?: number;
-  limits?: Partial<Limits>;
+  /** Leaves of the limits tree to change (`{ zip: { maxEntries: 1000 } }`); unknown names are refused. */
+  limits?: LimitOverrides;
   /** Re-analyse even when the store has a result for the same content. */
   noCache?: boolean;
   /** Search encoded and encrypted blobs for hidden lists (default true). */
@@ -68,7 +69,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const yaraCompiled = serializeRules(ruleCheck);
   const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [], namespaces: new Map<string, string>() };
   const settings: AnalyzeSettings = {
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits: resolveLimits(options.limits),
     trackersPath: options.trackersPath ?? null,
     hiddenLists: options.hiddenLists !== false,
     fileDigests: (options.indicators?.length ?? 0) > 0,

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DexFile } from '../../src/formats/dex.js';
 import { exodusClassNames } from '../../src/formats/dex-queries.js';
 import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js';
-import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { androguardFiles, corpusApks, requireTool, tempDir } from '../helpers.js';
 
@@ -62,7 +62,7 @@ describe('DEX parser', () => {
     farOff.writeUInt32LE(buf.length + 1000, 100); // class_defs_off
     expect(() => new DexFile(farOff, DEFAULT_LIMITS)).toThrow(MalformedInputError);
     expect(() => new DexFile(buf.subarray(0, 50), DEFAULT_LIMITS)).toThrow(MalformedInputError);
-    expect(() => new DexFile(buf, { ...DEFAULT_LIMITS, maxDexStrings: 2 })).toThrow(LimitExceededError);
+    expect(() => new DexFile(buf, resolveLimits({ dex: { maxStrings: 2 } }))).toThrow(LimitExceededError);
   });
 
   it('survives class data and code offsets that lie, with warnings instead of a crash', () => {
