@@ -304,8 +304,8 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
     d.ports = [...ports];
     d.protocols = [...protocols];
     d.apps = [...apps];
-    d.firstSeen = new Date(first * 1000).toISOString();
-    d.lastSeen = new Date(last * 1000).toISOString();
+    d.firstSeen = isoTime(first);
+    d.lastSeen = isoTime(last);
     d.encryptedShare = d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : 0;
     d.periodSeconds = beaconPeriod(starts);
     out.push(d);
@@ -356,6 +356,12 @@ export function beaconPeriod(starts: number[]): number | null {
 }
 
 const MAX_AHEAD = 32;
+
+/** ISO time of capture seconds; empty when the value is outside what Date holds (never a RangeError). */
+export function isoTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
 
 /**
  * Adds client bytes to a flow's prefix in sequence order: retransmitted bytes are skipped, overlapping

@@ -63,6 +63,8 @@ export interface AnalyzeContext {
   /** The audited device's own identifiers, to find in traffic also as hashes. */
   deviceIds?: Record<string, string>;
   detectors: DetectorContext;
+  /** Told the file's digest as soon as it is known (the worker passes it on, so a file stopped later keeps it). */
+  onDigest?: (digest: { sha256: string; size: number }) => void;
 }
 
 class Collector {
@@ -118,7 +120,13 @@ function analyzeOpened(src: ByteSource, logicalPath: string, ctx: AnalyzeContext
   const out = new Collector();
   try {
     const digest = hashSource(src, ctx.fileDigests === true);
-    analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    ctx.onDigest?.({ sha256: digest.sha256, size: digest.size });
+    try {
+      analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    } catch (err) {
+      // The last net: whatever escaped a part's own handling is a diagnostic, and what was found stays.
+      out.diag('error', err, logicalPath, out.artefacts[0]?.id);
+    }
     if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], yaraTarget);
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
@@ -175,8 +183,12 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   if (head[0] === 0x7b || head[0] === 0x20 || head[0] === 0x0a || head[0] === 0xef) {
     const start = src.read(0, Math.min(src.size, 512)).toString('utf8');
-    if (looksLikeHar(start) && src.size <= ctx.limits.text.maxHarBytes) {
-      analyzeHarFile(src, path, parentId, digest, ctx, out);
+    if (looksLikeHar(start)) {
+      if (src.size <= ctx.limits.text.maxHarBytes) analyzeHarFile(src, path, parentId, digest, ctx, out);
+      else {
+        const a = out.artefact('capture', path, parentId, digest);
+        out.diagnostics.push({ level: 'warning', code: 'limit/har-bytes', message: `HAR of ${src.size} bytes not parsed (limit text.maxHarBytes ${ctx.limits.text.maxHarBytes})`, path, artefactId: a.id });
+      }
       return;
     }
   }
@@ -237,6 +249,7 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     out.diag('error', err, path, a.id);
     return;
   }
+  for (const p of har.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
   out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
   out.findings.push(...harLeakFindings(har.leaks, a));
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
@@ -395,8 +408,10 @@ function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, rea
     const bytes = read(e);
     if (!bytes) continue;
     try {
-      signers.push(...v1Signers(bytes));
+      const problems: MalformedInputError[] = [];
+      signers.push(...v1Signers(bytes, problems));
       schemes.add('v1');
+      for (const p of problems) out.diag('warning', p, `${path}!/${e.name}`, model.artefact.id);
     } catch (err) {
       out.diag('warning', err, `${path}!/${e.name}`, model.artefact.id);
     }
@@ -404,7 +419,9 @@ function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, rea
   try {
     const pairs = readSigningBlock(src, dir.centralDirectoryOffset);
     for (const s of presentSchemes(pairs)) schemes.add(s);
-    if (pairs) signers.push(...blockSigners(pairs));
+    const problems: MalformedInputError[] = [];
+    if (pairs) signers.push(...blockSigners(pairs, problems));
+    for (const p of problems) out.diag('warning', p, `${path} (APK Signing Block)`, model.artefact.id);
   } catch (err) {
     out.diag('warning', err, `${path} (APK Signing Block)`, model.artefact.id);
   }
