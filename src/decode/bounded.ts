@@ -74,6 +74,7 @@ function bzip2Bounded(input: Uint8Array, cap: number, code: string): Buffer {
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
+const ZSTD_MAX_WINDOW = 2 ** 27;
 
 /** Splits a zstd input into frames by their block headers (RFC 8878 §3.1), checking each window first. */
 function zstdFrames(b: Uint8Array, cap: number, code: string): Array<{ start: number; end: number }> {
@@ -108,9 +109,10 @@ function zstdFrames(b: Uint8Array, cap: number, code: string): Array<{ start: nu
     if (fcf === 1) fcs += 256;
     q += fcsBytes;
     if (single) window = fcs;
-    // fzstd allocates the window up front: a frame whose window or declared content exceeds the cap is
-    // refused before any allocation.
-    if (window > cap || fcs > cap) throw overCap('zstd', cap, code);
+    // fzstd allocates the window up front: a frame declaring more content than the cap, or a window
+    // larger than both the cap and what zstd's own decoder accepts by default (2^27), is refused before
+    // any allocation. Output past the cap is stopped while decoding (below).
+    if (fcs > cap || window > Math.max(cap, ZSTD_MAX_WINDOW)) throw overCap('zstd', cap, code);
     for (;;) {
       if (q + 3 > b.length) throw new MalformedInputError('zstd/truncated', 'zstd block header cut short');
       const h = (b[q] as number) | ((b[q + 1] as number) << 8) | ((b[q + 2] as number) << 16);

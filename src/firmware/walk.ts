@@ -4,7 +4,7 @@ import { errorCode, errorMessage, LimitExceededError, MalformedInputError } from
 import type { Limits } from '../io/limits.js';
 import { InflateBudget, entryDataStart, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
 import { blockOtaImage, parseTransferList } from './block-ota.js';
-import { isBootImage, parseBootImage, type BootImage } from './bootimg.js';
+import { bootTruncation, isBootImage, parseBootImage, type BootImage } from './bootimg.js';
 import { isPropFile, parseProps, type Props } from './buildprop.js';
 import { Erofs, isErofs } from './erofs.js';
 import { Ext4, isExt4 } from './ext4.js';
@@ -100,7 +100,9 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       }
       if (isBootImage(head)) {
         w.layers.add('boot');
-        w.boot.push({ ...parseBootImage(img), path });
+        const boot = parseBootImage(img);
+        w.boot.push({ ...boot, path });
+        for (const m of bootTruncation(img, boot)) problem(new MalformedInputError('bootimg/truncated', m), path, 'warning');
         return visitVbmetaFooter(img, path);
       }
       if (head.toString('latin1', 0, 4) === 'AVB0') {

@@ -48,6 +48,8 @@ const DEX_ENTRY = /^classes\d*\.dex$/;
 const NATIVE_ENTRY = /^lib\/[^/]+\/[^/]+\.so$/;
 const V1_SIGNATURE = /^META-INF\/[^/]+\.(RSA|DSA|EC)$/i;
 const NESTED_ARCHIVE = /\.(apk|jar|zip)$/i;
+/** Names that promise a format text never is. */
+const NAMED_FORMAT = /\.(apk|jar|zip|dex|odex|so|img|bin|pcap|pcapng|cap|har|br|gz|lz4|xz|zst)$/i;
 // Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
 // .dat, .db) stay candidates, since encrypted and compressed lists are binary.
 const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
@@ -231,6 +233,11 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   const decoded = bytes.length <= ctx.limits.text.maxBytes ? decodeText(bytes) : null;
   if (decoded) {
     const a = out.artefact('text', path, parentId, digest);
+    const named = NAMED_FORMAT.exec(path);
+    if (named) {
+      // Read as text, but named as a binary format (or a HAR): most likely a file cut short, and never silent.
+      out.diagnostics.push({ level: 'warning', code: 'input/format-mismatch', message: `named .${named[1]} but its ${bytes.length} bytes are not that format (cut short or mislabelled); read as text`, path, artefactId: a.id });
+    }
     const model = emptyModel(a);
     model.texts.push(textBlob(a, decoded.encoding, decoded.text));
     finishModel(model, ctx, out, false);
