@@ -171,6 +171,8 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
       const cap = analyzeCapture(src, ctx.deviceIds ?? {}, ctx.limits.capture);
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
+      // A header and nothing after it (a capture stopped at once, or cut short) is said, not left empty.
+      if (cap.packets === 0) out.diagnostics.push({ level: 'warning', code: 'capture/no-packets', message: `no packet in ${src.size} bytes: the capture holds only its header or was cut short`, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
       // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
       const model = emptyModel(a);
