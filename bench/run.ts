@@ -176,11 +176,10 @@ function benchCaptures(cli: string): void {
     const theirs = tshark(real);
     process.stdout.write(`\npathspider real.pcap (62,781 packets): Candor ${ours.toFixed(2)} s warm, ${cold.seconds.toFixed(2)} s as a CLI scan, vs tshark field extraction ${theirs.seconds.toFixed(2)} s: ${(theirs.seconds / ours).toFixed(1)}x warm, ${(theirs.seconds / cold.seconds).toFixed(1)}x cold\n`);
   } else process.stdout.write('\npathspider real.pcap: skipped (apt-get install pathspider)\n');
-  let candorTotal = 0;
   let tsharkTotal = 0;
   const t0 = performance.now();
   for (const f of files) analyzeCapture(new FileSource(f));
-  candorTotal = (performance.now() - t0) / 1000;
+  const candorTotal = (performance.now() - t0) / 1000;
   for (const f of files) tsharkTotal += tshark(f).seconds;
   process.stdout.write(`\nCaptures: ${files.length} nDPI captures, Candor full analysis (warm) ${candorTotal.toFixed(2)} s vs tshark field extraction ${tsharkTotal.toFixed(2)} s: ${(tsharkTotal / candorTotal).toFixed(1)}x faster\n`);
   // A large capture: the records of real captures repeated to about 150 MB.

@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { loadNative } from '../io/native.js';
 
 /**
  * xz and legacy .lzma decompression through `@napi-rs/lzma` (Rust, prebuilt in the npm package), behind a
  * size check: the library has no output cap, so the size each format declares (the xz index; the
- * .lzma header) is read first and anything undeclared or over the limit is refused.
+ * .lzma header) is read first and anything undeclared or over the limit is refused. Where the package
+ * has no binary, decoding throws `UnavailableError` (`unavailable/lzma`, io/native.ts).
  */
 
 interface LzmaModule {
@@ -12,10 +13,8 @@ interface LzmaModule {
   lzma: { decompressSync(input: Uint8Array): Uint8Array };
 }
 
-let mod: LzmaModule | null = null;
 function lzma(): LzmaModule {
-  if (!mod) mod = createRequire(import.meta.url)('@napi-rs/lzma') as LzmaModule;
-  return mod;
+  return loadNative<LzmaModule>('lzma');
 }
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -114,8 +113,10 @@ export function microLzmaDecode(stream: Uint8Array, outSize: number, maxOutput: 
   full.set(header, 0);
   full[13] = 0;
   full.set(stream.subarray(1), 14);
+  // Loaded outside the try: an absent decoder is the installation's problem, not a bad stream.
+  const decoder = lzma();
   try {
-    return lzma().lzma.decompressSync(full);
+    return decoder.lzma.decompressSync(full);
   } catch (err) {
     throw new MalformedInputError('lzma/bad-stream', `MicroLZMA: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { CandorError, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import { xzDecode } from '../decode/xz.js';
 import { boundedDecompress } from '../decode/bounded.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
@@ -119,7 +119,7 @@ function decodeOperation(type: number, data: Buffer, what: string, cap: number):
         throw new MalformedInputError('payload/bad-operation', `${what}: operation type ${type} carries no data`);
     }
   } catch (err) {
-    if (err instanceof MalformedInputError || err instanceof LimitExceededError) throw err;
+    if (err instanceof CandorError) throw err;
     throw new MalformedInputError('payload/bad-data', `${what}: ${(err as Error).message}`);
   }
 }

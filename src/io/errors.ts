@@ -19,6 +19,9 @@ export class MalformedInputError extends CandorError {}
 /** The input is well-formed but exceeds a configured limit (size, ratio, depth, count, time). */
 export class LimitExceededError extends CandorError {}
 
+/** This installation lacks an optional capability (a native package absent on this platform). */
+export class UnavailableError extends CandorError {}
+
 /** Invariant helper: throws with a reason instead of silently continuing. */
 export function invariant(condition: unknown, code: string, message: string): asserts condition {
   if (!condition) throw new MalformedInputError(code, message);

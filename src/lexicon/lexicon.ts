@@ -8,8 +8,6 @@ import { normalizeTerm, normalizeTerms } from './normalize.js';
  * match only as a whole list entry, since as substrings they would hit ordinary words.
  */
 
-export const LEXICON_VERSION = 1;
-
 export const POLITICAL_CATEGORIES = new Set([
   'tibet',
   'xinjiang',
@@ -49,7 +47,7 @@ interface Node {
 
 // Characters that continue an identifier, a host or a path: a Latin term next to one is part of a longer name
 // (`com.google.android`, `tor_enabled`), not the term itself.
-const WORD_CHAR = /[a-z0-9._\/\-@:]/;
+const WORD_CHAR = /[a-z0-9._/\-@:]/;
 // Chinese numerals: "六四" (4 June) inside "一九六四年" (1964) or "一六四八" is part of a number, not the date.
 const CJK_NUMERAL = /[〇零一二三四五六七八九十百千万两0-9]/;
 
@@ -103,6 +101,7 @@ export class Lexicon {
       const n = normalized[i];
       if (!n || seen.has(n)) return;
       seen.add(n);
+      // eslint-disable-next-line no-control-regex
       const latin = !/[^\x00-\x7f]/.test(n);
       entries.push({
         term,

@@ -19,6 +19,7 @@ export function isCjk(ch: string): boolean {
 export function normalizeTerm(text: string): string {
   const lowered = text.normalize('NFKC').toLowerCase();
   // ASCII needs no script folding: skip the converter for the most common strings in code.
+  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(lowered)) return lowered.trim();
   return foldSeparators(String(toSimplified(lowered)));
 }
@@ -28,6 +29,7 @@ export function normalizeTerms(texts: string[]): string[] {
   const lowered = texts.map((t) => t.normalize('NFKC').toLowerCase().replace(/\n/g, ' '));
   const converted = String(toSimplified(lowered.join('\n'))).split('\n');
   if (converted.length !== texts.length) return texts.map(normalizeTerm);
+  // eslint-disable-next-line no-control-regex
   return converted.map((c) => (/^[\x00-\x7f]*$/.test(c) ? c.trim() : foldSeparators(c)));
 }
 

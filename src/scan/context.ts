@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DETECTORS } from '../detectors/index.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { LEXICON_VERSION, loadDefaultLexicon, type Lexicon } from '../lexicon/lexicon.js';
+import { loadDefaultLexicon, type Lexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
-import { VERSION } from '../version.js';
+import { analyzerIdentity, type AnalyzerIdentity } from './analyzer-identity.js';
 import type { AnalyzeContext } from './analyze.js';
 import { compileRules, deserializeRules, type RuleSource, type SerializedRules } from '../yara/rules.js';
 
@@ -42,15 +41,32 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
   };
 }
 
+/** JSON with object keys sorted at every depth, so a nested limits tree hashes the same in any key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /**
- * Identifies everything that shapes a file's result: Candor's version, each detector's version, the
- * lexicon, the tracker list's content and the limits. A cached result is reused only under the same key.
+ * Identifies everything that shapes a file's result: the code that runs, every data file (lexicon and
+ * tables), the pinned dependencies, the limits and options, a user-supplied tracker list and YARA rules.
+ * A cached result is reused only under the same key. `identity` is injectable for tests.
  */
-export function analyzerKey(settings: AnalyzeSettings): string {
+export function analyzerKey(settings: AnalyzeSettings, identity: AnalyzerIdentity = analyzerIdentity()): string {
   const h = createHash('sha256');
-  h.update(`candor ${VERSION}\nlexicon ${LEXICON_VERSION}\n`);
-  for (const d of DETECTORS) h.update(`${d.meta.id}@${d.meta.version}\n`);
-  h.update(JSON.stringify({ ...DEFAULT_LIMITS, ...settings.limits, hiddenLists: settings.hiddenLists !== false, fileDigests: settings.fileDigests === true, deviceIds: settings.deviceIds ?? {} }));
+  h.update(`code ${identity.code}\ndata ${identity.data}\npackages ${identity.packages}\nnatives ${identity.natives.join(',')}\n`);
+  const options = {
+    limits: { ...DEFAULT_LIMITS, ...settings.limits },
+    hiddenLists: settings.hiddenLists !== false,
+    fileDigests: settings.fileDigests === true,
+    deviceIds: settings.deviceIds ?? {},
+  };
+  h.update(stableJson(options));
   if (settings.trackersPath) h.update(readFileSync(settings.trackersPath));
   for (const r of settings.yaraSources ?? []) h.update(`yara ${r.path}\n${r.source}\n`);
   return h.digest('hex').slice(0, 32);

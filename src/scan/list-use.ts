@@ -76,7 +76,7 @@ function fileNameIndex(facts: CodeFacts): Map<string, number[]> {
   if (index) return index;
   index = new Map();
   const baseOf = (s: string): string | null => {
-    if (s.length < 5 || s.length > 200 || !/^[\w./\-]+$/.test(s) || !/[./]/.test(s)) return null;
+    if (s.length < 5 || s.length > 200 || !/^[\w./-]+$/.test(s) || !/[./]/.test(s)) return null;
     return s.slice(s.lastIndexOf('/') + 1) || null;
   };
   facts.methods.forEach((m, id) => {

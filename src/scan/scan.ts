@@ -11,6 +11,7 @@ import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type Ru
 import { failedResult, type FileResult } from './analyze.js';
 import { FileSource } from '../io/byte-source.js';
 import { errorCode, errorMessage } from '../io/errors.js';
+import { unavailableDiagnostics } from '../io/native.js';
 import { sha256, shortHash } from '../io/hash.js';
 import { emptyGrants } from '../firmware/privapp.js';
 import { walkFirmware, type FirmwareFile, type FirmwareWalk } from '../firmware/walk.js';
@@ -178,7 +179,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
     artefacts: [...firmwares.map((f) => f.artefact), ...results.flatMap((r) => r.artefacts)],
     apps: results.flatMap((r) => r.apps),
     findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
-    diagnostics: [...inputDiagnostics, ...firmwares.flatMap((f) => f.walk.problems.map((p) => ({ ...p, artefactId: f.artefact.id }))), ...yaraDiagnostics(yaraReport), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
+    diagnostics: [...inputDiagnostics, ...firmwares.flatMap((f) => f.walk.problems.map((p) => ({ ...p, artefactId: f.artefact.id }))), ...yaraDiagnostics(yaraReport), ...unavailableDiagnostics(yaraSources.length ? ['lzma', 'yara'] : ['lzma']), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
   };
   if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
   const destinations = results.flatMap((r) => r.destinations ?? []);

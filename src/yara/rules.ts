@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { shortHash } from '../io/hash.js';
+import { loadNative, nativeAvailable } from '../io/native.js';
 import type { Diagnostic, Finding, Severity } from '../model.js';
 
 /**
@@ -48,10 +48,9 @@ export interface YaraRules {
 
 const MAX_INCLUDE_DEPTH = 8;
 
-let yaraModule: YaraModule | null = null;
+/** The engine, loaded through io/native.ts: absent (not Linux x64 glibc) it throws `unavailable/yara`. */
 function yara(): YaraModule {
-  if (!yaraModule) yaraModule = createRequire(import.meta.url)('@litko/yara-x-linux-x64-gnu') as YaraModule;
-  return yaraModule;
+  return loadNative<YaraModule>('yara');
 }
 
 function ruleFiles(paths: string[]): string[] {
@@ -117,6 +116,10 @@ export function compileRules(sources: RuleSource[]): YaraRules {
   const files: RuleFileStatus[] = [];
   const compiled: YaraRules['compiled'] = [];
   for (const { path, source } of sources) {
+    if (!nativeAvailable('yara')) {
+      files.push({ path, status: 'skipped', reason: 'YARA scanning is unavailable on this platform' });
+      continue;
+    }
     const missing = [...source.matchAll(/^\s*import\s+"([^"]+)"/gm)].map((m) => m[1]).find((m) => !YARA_X_MODULES.has(m));
     if (missing) {
       files.push({ path, status: 'skipped', reason: `needs YARA's "${missing}" module, which YARA-X does not have` });
@@ -205,6 +208,5 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
 /** Matched bytes as text when printable, else as hex, capped: they come from an artefact. */
 function printable(data: string): string {
   const s = data.slice(0, 64);
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : Buffer.from(s, 'latin1').toString('hex');
 }

@@ -14,6 +14,8 @@ describe('APK signatures agree with apksigner', () => {
     const mismatches: string[] = [];
     for (const apk of apks) {
       const r = spawnSync('apksigner', ['verify', '--print-certs', '-v', '--min-sdk-version', '1', apk], { encoding: 'utf8' });
+      // apksigner not starting is a broken test machine, not an APK apksigner rejects: say so.
+      if (r.error) throw r.error;
       if (r.status !== 0 || !/^Verifies$/m.test(r.stdout)) continue;
       const certs = new Set([...r.stdout.matchAll(/^Signer #\d+ certificate SHA-256 digest: ([0-9a-f]{64})$/gm)].map((m) => m[1]));
       const verified = [...r.stdout.matchAll(/^Verified using (v\d) scheme[^:]*: true$/gm)].map((m) => m[1]).filter((s) => s !== 'v4');
