@@ -23,6 +23,7 @@ function where(f: Finding): string {
  * else's bytes, and raw, it would split a line of the text export or reach a terminal or spreadsheet.
  */
 function printable(v: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
