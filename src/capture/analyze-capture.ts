@@ -1,4 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
+import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import type { Destination as ModelDestination } from '../model.js';
 import { parseDns } from './dns.js';
 import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from './packets.js';
@@ -79,14 +80,10 @@ export interface CaptureAnalysis {
   skipped: Record<DecodeFailure, number>;
 }
 
-const PREFIX_BYTES = 16 * 1024;
 /** DNS, multicast DNS and LLMNR share the DNS message format. */
 const DNS_PORTS = new Set([53, 5353, 5355]);
-const MAX_FLOWS = 200_000;
 /** A flow silent this long (capture time) is settled: its retained bytes are parsed and released. */
 const IDLE_SECONDS = 120;
-/** All flows' retained client bytes together: past this, new flows keep totals only. */
-const MAX_RETAINED = 64 * 1024 * 1024;
 
 interface FlowState extends Flow {
   up: Buffer[];
@@ -107,8 +104,11 @@ interface FlowState extends Flow {
   settled?: boolean;
 }
 
-export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): CaptureAnalysis {
+export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: Limits['capture'] = DEFAULT_LIMITS.capture): CaptureAnalysis {
   const problems: CaptureProblem[] = [];
+  const PREFIX_BYTES = limits.maxFlowBytes;
+  const MAX_RETAINED = limits.maxRetainedBytes;
+  let flowsDropped = 0;
   const names = new Map<string, string>();
   const flows = new Map<string, FlowState>();
   const ipToName = new Map<string, string>();
@@ -135,7 +135,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
     }
     if (f.down?.length) {
       const host = http.find((h) => h.host)?.host ?? f.server;
-      for (const r of parseHttpResponses(Buffer.concat(f.down))) {
+      for (const r of parseHttpResponses(Buffer.concat(f.down), 50, limits.maxHttpBodyBytes)) {
         if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
       }
     }
@@ -187,7 +187,11 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
       upward = false;
     }
     if (!flow) {
-      if (flows.size >= MAX_FLOWS) continue;
+      if (flows.size >= limits.maxFlows) {
+        // Said once at the end, with the count: a report never covers fewer flows in silence.
+        flowsDropped++;
+        continue;
+      }
       // The side that speaks first (or sends the bare SYN) is the client; a first packet seen from a
       // well-known port to an ephemeral one is a reply whose request was not captured.
       const isReply = (seg.proto === 'tcp' && seg.syn && seg.ack) || (!(seg.proto === 'tcp' && seg.syn) && seg.sport < 1024 && seg.dport >= 1024);
@@ -217,7 +221,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
         if (seg.proto === 'udp') {
           if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
         } else {
-          appendInOrder(flow, seg.seq ?? 0, seg.payload);
+          appendInOrder(flow, seg.seq ?? 0, seg.payload, 'up', PREFIX_BYTES);
         }
         retained += flow.upLen - before;
       }
@@ -252,6 +256,7 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}): Capture
   if (skipped.link) {
     problems.push({ code: 'capture/unsupported-link', message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed` });
   }
+  if (flowsDropped > 0) problems.push({ code: 'limit/capture-flows', message: `${flowsDropped} packets of flows past the limit capture.maxFlows ${limits.maxFlows} counted in no flow` });
   return { responses, packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
 }
 
@@ -299,8 +304,8 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
     d.ports = [...ports];
     d.protocols = [...protocols];
     d.apps = [...apps];
-    d.firstSeen = new Date(first * 1000).toISOString();
-    d.lastSeen = new Date(last * 1000).toISOString();
+    d.firstSeen = isoTime(first);
+    d.lastSeen = isoTime(last);
     d.encryptedShare = d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : 0;
     d.periodSeconds = beaconPeriod(starts);
     out.push(d);
@@ -352,13 +357,19 @@ export function beaconPeriod(starts: number[]): number | null {
 
 const MAX_AHEAD = 32;
 
+/** ISO time of capture seconds; empty when the value is outside what Date holds (never a RangeError). */
+export function isoTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
+
 /**
  * Adds client bytes to a flow's prefix in sequence order: retransmitted bytes are skipped, overlapping
  * segments contribute only their new tail, and segments that arrive early wait (a few at most) until the
  * gap before them is filled.
  */
-function appendInOrder(flow: FlowState, seq: number, data: Buffer, dir: 'up' | 'down' = 'up'): void {
-  const limit = dir === 'up' ? PREFIX_BYTES : RESPONSE_BYTES;
+function appendInOrder(flow: FlowState, seq: number, data: Buffer, dir: 'up' | 'down' = 'up', upLimit = DEFAULT_LIMITS.capture.maxFlowBytes): void {
+  const limit = dir === 'up' ? upLimit : RESPONSE_BYTES;
   const st = dir === 'up'
     ? { get next() { return flow.nextSeq; }, set next(v) { flow.nextSeq = v; }, get len() { return flow.upLen; }, set len(v) { flow.upLen = v; }, parts: flow.up, get ahead() { return (flow.ahead ??= []); } }
     : { get next() { return flow.downSeq; }, set next(v) { flow.downSeq = v; }, get len() { return flow.downLen ?? 0; }, set len(v) { flow.downLen = v; }, parts: (flow.down ??= []), get ahead() { return (flow.downAhead ??= []); } };

@@ -1,5 +1,5 @@
 import { MalformedInputError } from '../io/errors.js';
-import { beaconPeriod, opaqueBody, type Destination as CaptureDestination } from './analyze-capture.js';
+import { beaconPeriod, isoTime, opaqueBody, type Destination as CaptureDestination } from './analyze-capture.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**
@@ -18,6 +18,8 @@ interface HarEntry {
 
 export interface HarAnalysis {
   entries: number;
+  /** Entries, or fields of entries, that were not what HAR 1.2 says: each skipped, the rest kept. */
+  problems: Array<{ code: string; message: string }>;
   destinations: CaptureDestination[];
   leaks: Array<Leak & { host: string; entry: number; scheme: string }>;
   responses: Array<{ entry: number; url: string; text: string }>;
@@ -30,8 +32,78 @@ export function looksLikeHar(head: string): boolean {
 const MAX_ENTRIES = 200_000;
 const MAX_BODY = 8 * 1024 * 1024;
 
+type Problems = Map<string, { count: number; first: string }>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+
+/**
+ * One entry as HAR 1.2 types it. A field of another type (a number for `serverIPAddress`, a null for
+ * `request`) is dropped and counted, so one odd field costs that field, not the HAR.
+ */
+function readHarEntry(raw: unknown, index: number, problems: Problems): HarEntry | null {
+  const note = (field: string, v: unknown) => {
+    const key = `har/bad-field ${field}`;
+    const p = problems.get(key);
+    if (p) p.count++;
+    else problems.set(key, { count: 1, first: `entry ${index + 1}: ${field} is ${v === null ? 'null' : typeof v}` });
+  };
+  const e = obj(raw);
+  if (!e) {
+    note('entry', raw);
+    return null;
+  }
+  const pick = <T>(from: Record<string, unknown> | undefined, name: string, path: string, as: (v: unknown) => T | undefined): T | undefined => {
+    if (!from || from[name] === undefined) return undefined;
+    const v = as(from[name]);
+    if (v === undefined) note(path, from[name]);
+    return v;
+  };
+  const headers = (from: Record<string, unknown> | undefined, path: string) =>
+    pick(from, 'headers', path, (v) => (Array.isArray(v) ? v : undefined))?.flatMap((h, k) => {
+      const o = obj(h);
+      const name = str(o?.name);
+      const value = str(o?.value);
+      if (name === undefined || value === undefined) {
+        note(`${path}[${k}]`, h);
+        return [];
+      }
+      return [{ name, value }];
+    });
+  const req = pick(e, 'request', 'request', obj);
+  const res = pick(e, 'response', 'response', obj);
+  const post = pick(req, 'postData', 'request.postData', obj);
+  const content = pick(res, 'content', 'response.content', obj);
+  return {
+    startedDateTime: pick(e, 'startedDateTime', 'startedDateTime', str),
+    serverIPAddress: pick(e, 'serverIPAddress', 'serverIPAddress', str),
+    connection: pick(e, 'connection', 'connection', str),
+    request: req && {
+      method: pick(req, 'method', 'request.method', str),
+      url: pick(req, 'url', 'request.url', str),
+      headers: headers(req, 'request.headers'),
+      postData: post && { text: pick(post, 'text', 'request.postData.text', str) },
+      headersSize: pick(req, 'headersSize', 'request.headersSize', num),
+      bodySize: pick(req, 'bodySize', 'request.bodySize', num),
+    },
+    response: res && {
+      status: pick(res, 'status', 'response.status', num),
+      headers: headers(res, 'response.headers'),
+      content: content && {
+        text: pick(content, 'text', 'response.content.text', str),
+        encoding: pick(content, 'encoding', 'response.content.encoding', str),
+        mimeType: pick(content, 'mimeType', 'response.content.mimeType', str),
+        size: pick(content, 'size', 'response.content.size', num),
+      },
+      headersSize: pick(res, 'headersSize', 'response.headersSize', num),
+      bodySize: pick(res, 'bodySize', 'response.bodySize', num),
+    },
+  };
+}
+
 export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
-  let data: { log?: { entries?: HarEntry[] } };
+  let data: { log?: { entries?: unknown[] } };
   try {
     data = JSON.parse(json);
   } catch (err) {
@@ -42,7 +114,20 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
   const by = new Map<string, { d: HarAnalysis['destinations'][number]; starts: number[]; connections: Set<string>; encrypted: number; encryption: Set<string> }>();
   const leaks: HarAnalysis['leaks'] = [];
   const responses: HarAnalysis['responses'] = [];
-  entries.slice(0, MAX_ENTRIES).forEach((e, i) => {
+  const problems: Problems = new Map();
+  entries.slice(0, MAX_ENTRIES).forEach((rawEntry, i) => {
+    const e = readHarEntry(rawEntry, i, problems);
+    if (!e) return;
+    try {
+      addEntry(e, i);
+    } catch (err) {
+      // The last net for one entry: whatever it is, the other entries still count.
+      const p = problems.get('har/bad-entry');
+      if (p) p.count++;
+      else problems.set('har/bad-entry', { count: 1, first: `entry ${i + 1}: ${(err as Error).message}` });
+    }
+  });
+  function addEntry(e: HarEntry, i: number): void {
     let url: URL;
     try {
       url = new URL(e.request?.url ?? '');
@@ -81,19 +166,21 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
       const text = content.encoding === 'base64' ? Buffer.from(content.text.slice(0, MAX_BODY * 2), 'base64').toString('utf8') : content.text.slice(0, MAX_BODY);
       responses.push({ entry: i + 1, url: url.toString(), text });
     }
-  });
+  }
   const destinations = [...by.values()].map(({ d, starts, connections, encrypted, encryption }) => {
     const sorted = starts.sort((a, b) => a - b);
     return {
       ...d,
       ...(encryption.size ? { encryption: [...encryption].sort() } : {}),
       connections: connections.size,
-      firstSeen: sorted.length ? new Date(sorted[0] * 1000).toISOString() : '',
-      lastSeen: sorted.length ? new Date(sorted[sorted.length - 1] * 1000).toISOString() : '',
+      firstSeen: sorted.length ? isoTime(sorted[0] as number) : '',
+      lastSeen: sorted.length ? isoTime(sorted[sorted.length - 1] as number) : '',
       periodSeconds: beaconPeriod(sorted),
       encryptedShare: d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : d.protocols.every((p) => p === 'https') ? 1 : 0,
     };
   });
   destinations.sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown));
-  return { entries: entries.length, destinations, leaks, responses };
+  const problemList = [...problems].map(([key, p]) => ({ code: key.split(' ')[0] as string, message: p.count > 1 ? `${p.first} (and ${p.count - 1} more like it)` : p.first }));
+  if (entries.length > MAX_ENTRIES) problemList.push({ code: 'limit/har-entries', message: `${entries.length - MAX_ENTRIES} entries past the first ${MAX_ENTRIES} not read` });
+  return { entries: entries.length, problems: problemList, destinations, leaks, responses };
 }

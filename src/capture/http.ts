@@ -1,13 +1,13 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
  * HTTP/1.x responses from the server's side of a plaintext stream: status, headers, and bodies delimited
  * by Content-Length or chunked transfer coding, decoded from gzip, deflate or brotli, each bounded.
  */
 
-const MAX_BODY = 8 * 1024 * 1024;
 
-export function parseHttpResponses(stream: Buffer, max = 50): Array<{ contentType: string; text: string; encodings: string[] }> {
+export function parseHttpResponses(stream: Buffer, max = 50, MAX_BODY = DEFAULT_LIMITS.capture.maxHttpBodyBytes): Array<{ contentType: string; text: string; encodings: string[] }> {
   const out: Array<{ contentType: string; text: string; encodings: string[] }> = [];
   let p = 0;
   while (p < stream.length && out.length < max) {

@@ -213,7 +213,7 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
         problems.push({ code: 'pcapng/bad-packet', message: `packet block at ${off} names interface ${ifId} or overruns` });
       } else {
         frame++;
-        const ts = (u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor;
+        const ts = checkedTime((u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, off, frame, problems);
         const app = pcapdroidUid(block, 28 + ((captured + 3) & ~3), len - 4, le, uids);
         yield { frame, ts, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId, ...(app ? { app } : {}) };
       }
@@ -227,7 +227,7 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
       const iface = ifaces[ifId];
       if (iface && 28 + captured <= len - 4) {
         frame++;
-        yield { frame, ts: (u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
+        yield { frame, ts: checkedTime((u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, off, frame, problems), linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
       }
     } else if (btype === 4) {
       readNameRecords(block, len, le, names);
@@ -237,6 +237,23 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
     off += len;
   }
   if (off < src.size) problems.push({ code: 'pcapng/trailing-bytes', message: `${src.size - off} bytes after the last block` });
+}
+
+/** Seconds Date can represent (ECMA-262: ±8.64e15 ms). */
+const MAX_TIME_SECONDS = 8.64e12;
+const timeProblems = new WeakSet<CaptureProblem[]>();
+
+/**
+ * A timestamp outside what Date can hold (a bad if_tsresol, a corrupt block) is read as 0 for that
+ * packet, with one diagnostic per capture, so the capture's other packets and times stay usable.
+ */
+function checkedTime(ts: number, off: number, frame: number, problems: CaptureProblem[]): number {
+  if (Number.isFinite(ts) && Math.abs(ts) <= MAX_TIME_SECONDS) return ts;
+  if (!timeProblems.has(problems)) {
+    timeProblems.add(problems);
+    problems.push({ code: 'pcapng/bad-timestamp', message: `packet ${frame} (block at ${off}) has a timestamp outside the representable range; read as 0` });
+  }
+  return 0;
 }
 
 /** PCAPdroid's private enterprise number, which its pcapng custom blocks carry. */

@@ -15,6 +15,7 @@ import { diffScans, renderDiffText } from '../report/diff.js';
 import { maxSeverity, scan, type ProgressEvent } from '../scan/scan.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
+import { parseLimitSetting, LimitSettingError, type LimitOverrides } from '../io/limits.js';
 
 /** The command line: argv -> options -> library calls. The only code that prints or exits. */
 
@@ -41,6 +42,18 @@ function parseDeviceIds(v: string): Record<string, string> {
     out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
   }
   return out;
+}
+
+/** `--limit` settings, checked before anything is read: a bad one is a one-line usage error. */
+function parseLimits(settings: string[]): LimitOverrides {
+  const overrides: LimitOverrides = {};
+  try {
+    for (const s of settings) parseLimitSetting(s, overrides);
+  } catch (err) {
+    if (err instanceof LimitSettingError) throw new UsageError(`--limit: ${err.message}`);
+    throw err;
+  }
+  return overrides;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -162,10 +175,12 @@ Examples:
     .option('--yara <path>', 'YARA rule file or folder (repeatable; rules added to the store are always used)', collect, [] as string[])
     .option('--iocs <file>', 'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)', collect, [] as string[])
     .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
+    .option('--limit <name=value>', 'change one limit, e.g. zip.maxEntryBytes=1G or file.timeMs=120s (repeatable; see README)', collect, [] as string[])
     .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
     .option('-q, --quiet', 'no progress bar and no store message')
     .action(async (paths: string[], opts) => {
       const format = pickFormat(opts.format, opts.out);
+      const limits = parseLimits(opts.limit as string[]);
       const dbPath: string | null = opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
       const store = dbPath ? await openStore(dbPath) : null;
       try {
@@ -175,6 +190,7 @@ Examples:
           store,
           trackersPath: opts.trackers ? resolve(opts.trackers) : null,
           jobs: opts.jobs,
+          limits,
           noCache: opts.cache === false,
           hiddenLists: opts.hiddenLists !== false,
           indicators: loadIndicatorSets(opts.iocs as string[], store),

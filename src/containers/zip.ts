@@ -101,8 +101,8 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
       }
     }
   }
-  if (totalEntries > limits.maxZipEntries) {
-    throw new LimitExceededError('limit/zip-entries', `archive declares ${totalEntries} entries, limit is ${limits.maxZipEntries}`);
+  if (totalEntries > limits.zip.maxEntries) {
+    throw new LimitExceededError('limit/zip-entries', `archive declares ${totalEntries} entries, limit zip.maxEntries is ${limits.zip.maxEntries}`);
   }
   // Android's reader trusts the declared offset when a central directory header is there. Otherwise the
   // directory is taken to end where the end records begin: a difference from the declared offset means
@@ -238,11 +238,22 @@ function checkOverlaps(entries: ZipEntry[], cdOffset: number, anomalies: ZipAnom
   }
 }
 
-/** Tracks bytes inflated from one archive tree, so nested archives share one budget. */
+/**
+ * Tracks bytes inflated from one archive tree, so nested archives share one budget. Failed inflations are
+ * charged too (what they produced before failing), and a data range that failed once is not inflated again:
+ * a thousand entries pointing at one bomb cost one inflation, not a thousand.
+ */
 export class InflateBudget {
   used = 0;
-  constructor(readonly limits: Limits) {}
+  readonly failed = new Map<string, Error>();
+  readonly limits: BudgetLimits;
+  /** The whole limits tree (an APK tree: the user's zip limits), or explicit caps (a firmware's zips). */
+  constructor(limits: Limits | BudgetLimits) {
+    this.limits = 'zip' in limits ? limits.zip : limits;
+  }
 }
+
+export type BudgetLimits = Pick<Limits['zip'], 'maxEntryBytes' | 'maxTotalInflatedBytes' | 'maxCompressionRatio'>;
 
 /** Where an entry's data starts: after its local header, whose name and extra lengths may differ from the directory's. */
 export function entryDataStart(src: ByteSource, entry: ZipEntry): number {
@@ -255,7 +266,8 @@ export function entryDataStart(src: ByteSource, entry: ZipEntry): number {
 
 export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudget): Buffer {
   const { limits } = budget;
-  const raw = src.read(entryDataStart(src, entry), entry.compressedSize);
+  const start = entryDataStart(src, entry);
+  const raw = src.read(start, entry.compressedSize);
   if (entry.method === 0) {
     charge(budget, raw.length, entry.name);
     return raw;
@@ -265,8 +277,15 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
   }
   const declaredRatio = entry.compressedSize === 0 ? Infinity : entry.uncompressedSize / entry.compressedSize;
   if (entry.uncompressedSize > 0 && declaredRatio > limits.maxCompressionRatio) {
-    throw new LimitExceededError('limit/compression-ratio', `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio (limit ${limits.maxCompressionRatio}:1)`);
+    throw new LimitExceededError('limit/compression-ratio', `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio (limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1)`);
   }
+  const rangeKey = `${start}:${raw.length}`;
+  const earlier = budget.failed.get(rangeKey);
+  if (earlier) {
+    const Kind = earlier instanceof LimitExceededError ? LimitExceededError : MalformedInputError;
+    throw new Kind((earlier as LimitExceededError).code, `${entry.name} shares its data with an entry that failed, not inflated again: ${earlier.message}`);
+  }
+  if (budget.used >= limits.maxTotalInflatedBytes) throw totalExceeded(budget, entry.name);
   // Sizes in the directory can lie, so the inflater itself is capped by the real compressed size too.
   const cap = Math.min(
     limits.maxEntryBytes,
@@ -278,18 +297,34 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
     out = inflateRawSync(raw, { maxOutputLength: Math.max(1, cap) });
   } catch (err) {
     const code = (err as { code?: string }).code;
+    let failure: Error;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new LimitExceededError('limit/inflated-bytes', `${entry.name} inflates past the ${cap}-byte limit`);
+      // The inflater produced `cap` bytes before it stopped.
+      budget.used += cap;
+      failure = new LimitExceededError('limit/inflated-bytes', `${entry.name} inflates past its ${cap}-byte cap (${capName(limits, cap, raw.length)})`);
+    } else {
+      // How much a broken stream produced before failing is not known; its compressed size is a floor.
+      budget.used += raw.length;
+      failure = new MalformedInputError('zip/bad-deflate', `${entry.name}: ${(err as Error).message}`);
     }
-    throw new MalformedInputError('zip/bad-deflate', `${entry.name}: ${(err as Error).message}`);
+    budget.failed.set(rangeKey, failure);
+    throw failure;
   }
   charge(budget, out.length, entry.name);
   return out;
 }
 
+function capName(limits: InflateBudget['limits'], cap: number, compressed: number): string {
+  if (cap === limits.maxEntryBytes) return `limit zip.maxEntryBytes ${limits.maxEntryBytes}`;
+  if (cap === Math.max(1024, compressed * limits.maxCompressionRatio)) return `limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1`;
+  return `what remains of zip.maxTotalInflatedBytes ${limits.maxTotalInflatedBytes}`;
+}
+
+function totalExceeded(budget: InflateBudget, name: string): LimitExceededError {
+  return new LimitExceededError('limit/total-inflated-bytes', `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes (limit zip.maxTotalInflatedBytes) at ${name}`);
+}
+
 function charge(budget: InflateBudget, n: number, name: string): void {
   budget.used += n;
-  if (budget.used > budget.limits.maxTotalInflatedBytes) {
-    throw new LimitExceededError('limit/total-inflated-bytes', `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes at ${name}`);
-  }
+  if (budget.used > budget.limits.maxTotalInflatedBytes) throw totalExceeded(budget, name);
 }

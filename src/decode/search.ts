@@ -1,6 +1,6 @@
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
-import Bunzip from 'seek-bzip';
+import { LimitExceededError } from '../io/errors.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
+import { boundedDecompress, type Codec } from './bounded.js';
 import { decodeText } from '../formats/text.js';
 import { CIPHERS, decryptRaw, unpad, type CipherName } from './ciphers.js';
 import { LZ4_MAGIC, lz4FrameDecode } from './lz4.js';
@@ -45,7 +45,9 @@ export interface SearchLimits {
   maxOutput: number;
 }
 
-export const DEFAULT_SEARCH_LIMITS: SearchLimits = { maxDepth: 5, maxNodes: 160, maxBytes: 48 * 1024 * 1024, maxCipherAttempts: 600, maxOutput: 16 * 1024 * 1024 };
+/** The search limits of the limits tree (`decode.*`), with a per-search cipher budget for direct calls. */
+const D = DEFAULT_LIMITS.decode;
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = { maxDepth: D.maxDepth, maxNodes: D.maxNodes, maxBytes: D.maxBytes, maxCipherAttempts: 600, maxOutput: D.maxOutput };
 
 interface Node {
   bytes: Uint8Array;
@@ -63,12 +65,19 @@ export interface CipherBudget {
   cipher: number;
 }
 
+/** A limit the search ran into: a decompressor stopped at its cap, or the search's own budget spent. */
+export interface LimitHit {
+  code: string;
+  message: string;
+}
+
 export function searchDecodings(
   input: Uint8Array,
   ctx: DecodeContext | (() => DecodeContext),
   accept: (text: string) => boolean,
   limits: SearchLimits = DEFAULT_SEARCH_LIMITS,
   shared: CipherBudget = { cipher: 0 },
+  hits: LimitHit[] = [],
 ): Recovered[] {
   const found: Recovered[] = [];
   const budget = { nodes: 0, bytes: 0 };
@@ -76,7 +85,14 @@ export function searchDecodings(
   const stack: Node[] = [{ bytes: input, chain: [] }];
   while (stack.length > 0) {
     const node = stack.pop() as Node;
-    if (++budget.nodes > limits.maxNodes || (budget.bytes += node.bytes.length) > limits.maxBytes) break;
+    if (++budget.nodes > limits.maxNodes) {
+      hits.push({ code: 'limit/decode-nodes', message: `decoding search stopped after ${limits.maxNodes} nodes (limit/decode-nodes)` });
+      break;
+    }
+    if ((budget.bytes += node.bytes.length) > limits.maxBytes) {
+      hits.push({ code: 'limit/decode-bytes', message: `decoding search stopped after ${limits.maxBytes} bytes processed (limit/decode-bytes)` });
+      break;
+    }
     const fp = fingerprint(node.bytes);
     if (seen.has(fp)) continue;
     seen.add(fp);
@@ -86,7 +102,7 @@ export function searchDecodings(
       continue;
     }
     if (node.chain.length >= limits.maxDepth) continue;
-    const next = decoded ? textSteps(decoded.text) : binarySteps(node.bytes, ctx, limits, shared);
+    const next = decoded ? textSteps(decoded.text) : binarySteps(node.bytes, ctx, limits, shared, hits);
     // Depth-first, most promising last so it is popped first.
     for (const n of next.reverse()) stack.push({ bytes: n.bytes, chain: [...node.chain, ...n.steps], keyOrigin: n.keyOrigin ?? node.keyOrigin });
   }
@@ -141,48 +157,41 @@ function percentDecode(text: string): Buffer {
   return Buffer.from(bytes);
 }
 
-function tryDecompress(name: string, f: () => Uint8Array): Step[] {
+/**
+ * One decompression attempt. Malformed data just means "not this codec"; a cap hit is recorded (random
+ * bytes fail as deflate or brotli long before the cap, so a guessed stream that reaches it is a bomb too).
+ */
+function tryDecompress(name: string, f: () => Uint8Array, hits: LimitHit[]): Step[] {
   try {
     const out = f();
     return out.length > 0 ? [{ bytes: out, steps: [name] }] : [];
-  } catch {
+  } catch (err) {
+    if (err instanceof LimitExceededError) hits.push({ code: err.code, message: `${name}: ${err.message}` });
     return [];
   }
 }
 
-function binarySteps(b: Uint8Array, ctx: DecodeContext | (() => DecodeContext), limits: SearchLimits, budget: { cipher: number }): Step[] {
+function binarySteps(b: Uint8Array, ctx: DecodeContext | (() => DecodeContext), limits: SearchLimits, budget: { cipher: number }, hits: LimitHit[]): Step[] {
   const out: Step[] = [];
-  const max = { maxOutputLength: limits.maxOutput };
-  if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', () => gunzipSync(b, max)));
-  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0) out.push(...tryDecompress('zlib', () => inflateSync(b, max)));
-  else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) out.push(...tryDecompress('bzip2', () => boundedBzip(b, limits.maxOutput)));
-  else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) out.push(...tryDecompress('zstd', () => boundedZstd(b, limits.maxOutput)));
-  else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC) out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, limits.maxOutput)));
-  else if (isXz(b)) out.push(...tryDecompress('xz', () => xzDecode(b, limits.maxOutput)));
-  else if (isLzmaAlone(b)) out.push(...tryDecompress('lzma', () => lzmaAloneDecode(b, limits.maxOutput)));
+  const cap = limits.maxOutput;
+  const codec = (c: Codec) => () => boundedDecompress(c, b, cap);
+  if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', codec('gzip'), hits));
+  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0) out.push(...tryDecompress('zlib', codec('zlib'), hits));
+  else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) out.push(...tryDecompress('bzip2', codec('bzip2'), hits));
+  else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) out.push(...tryDecompress('zstd', codec('zstd'), hits));
+  else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC) out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, cap), hits));
+  else if (isXz(b)) out.push(...tryDecompress('xz', () => xzDecode(b, cap), hits));
+  else if (isLzmaAlone(b)) out.push(...tryDecompress('lzma', () => lzmaAloneDecode(b, cap), hits));
   if (out.length > 0) return out;
   if (b.length >= 8) {
-    out.push(...tryDecompress('deflate', () => inflateRawSync(b, max)));
-    out.push(...tryDecompress('brotli', () => brotliDecompressSync(b, max)));
+    out.push(...tryDecompress('deflate', codec('deflate'), hits));
+    out.push(...tryDecompress('brotli', codec('brotli'), hits));
   }
   // Lists are longer than this; smaller binary blobs (hashes, ids, keys) are not worth transforming.
   if (b.length < MIN_OBFUSCATED_BYTES) return out;
   out.push(...byteTransforms(b));
   // Key candidates are gathered only when some blob gets this far.
   out.push(...cipherSteps(b, typeof ctx === 'function' ? ctx() : ctx, limits, budget));
-  return out;
-}
-
-function boundedBzip(b: Uint8Array, maxOutput: number): Uint8Array {
-  const out = Bunzip.decode(Buffer.from(b)) as Buffer;
-  if (out.length > maxOutput) throw new Error('bzip2 output over the limit');
-  return out;
-}
-
-function boundedZstd(b: Uint8Array, maxOutput: number): Uint8Array {
-  // fzstd allocates the declared content size; refuse frames that declare more than the limit.
-  const out = zstdDecompress(b);
-  if (out.length > maxOutput) throw new Error('zstd output over the limit');
   return out;
 }
 

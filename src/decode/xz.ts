@@ -41,36 +41,54 @@ function readVli(b: Uint8Array, p: { i: number }, end: number): number {
   throw new MalformedInputError('xz/bad-index', 'variable-length integer too long');
 }
 
-/** Total uncompressed size from the index of the last stream (xz file format 1.0.4, section 4). */
+/**
+ * Total uncompressed size declared by the indexes of every stream (xz file format 1.0.4, sections 2.2
+ * and 4), read from the end: each stream's footer gives its index, the index gives its blocks' sizes and
+ * so where the stream starts. The streams found must cover the whole input, so a small last stream
+ * cannot hide a large first one.
+ */
 export function xzDeclaredSize(b: Uint8Array): number {
-  const footer = b.length - 12;
-  if (b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a) throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
-  const backward = (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
-  const indexStart = footer - backward;
-  if (indexStart < 12 || b[indexStart] !== 0) throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
-  const p = { i: indexStart + 1 };
-  const records = readVli(b, p, footer);
-  if (records > 1_000_000) throw new MalformedInputError('xz/bad-index', 'too many index records');
+  let end = b.length;
   let total = 0;
-  for (let r = 0; r < records; r++) {
-    readVli(b, p, footer); // unpadded size
-    total += readVli(b, p, footer);
+  for (let streams = 0; end > 0; streams++) {
+    // Stream padding: zero bytes in multiples of four between and after streams.
+    while (end >= 4 && b[end - 1] === 0 && b[end - 2] === 0 && b[end - 3] === 0 && b[end - 4] === 0) end -= 4;
+    if (end === 0) break;
+    if (streams >= 10_000) throw new MalformedInputError('xz/bad-index', 'too many concatenated streams');
+    const footer = end - 12;
+    if (footer < 12 || b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a) throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
+    const backward = (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
+    const indexStart = footer - backward;
+    if (indexStart < 12 || b[indexStart] !== 0) throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
+    const p = { i: indexStart + 1 };
+    const records = readVli(b, p, footer);
+    if (records > 1_000_000) throw new MalformedInputError('xz/bad-index', 'too many index records');
+    let blocks = 0;
+    for (let r = 0; r < records; r++) {
+      blocks += Math.ceil(readVli(b, p, footer) / 4) * 4; // unpadded size, padded to four bytes
+      total += readVli(b, p, footer);
+    }
+    const start = indexStart - blocks - 12;
+    if (start < 0 || !XZ_MAGIC.every((v, k) => b[start + k] === v)) throw new MalformedInputError('xz/bad-index', 'the index does not account for the stream');
+    end = start;
   }
   return total;
 }
 
-export function xzDecode(b: Uint8Array, maxOutput: number): Uint8Array {
+export function xzDecode(b: Uint8Array, maxOutput: number, code = 'limit/decoded-bytes'): Uint8Array {
   const size = xzDeclaredSize(b);
-  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `xz declares ${size} bytes`);
-  return lzma().xz.decompressSync(b);
+  if (size > maxOutput) throw new LimitExceededError(code, `xz declares ${size} bytes, past the limit of ${maxOutput} (${code})`);
+  const out = lzma().xz.decompressSync(b);
+  if (out.length > maxOutput) throw new LimitExceededError(code, `xz produced ${out.length} bytes, past the limit of ${maxOutput} (${code})`);
+  return out;
 }
 
 export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
   const lo = (b[5] | (b[6] << 8) | (b[7] << 16) | (b[8] << 24)) >>> 0;
   const hi = (b[9] | (b[10] << 8) | (b[11] << 16) | (b[12] << 24)) >>> 0;
-  if (hi === 0xffffffff && lo === 0xffffffff) throw new LimitExceededError('limit/decoded-bytes', '.lzma stream of undeclared size');
+  if (hi === 0xffffffff && lo === 0xffffffff) throw new LimitExceededError('limit/decoded-bytes', '.lzma stream of undeclared size cannot be bounded (limit decode.maxOutput)');
   const size = hi * 2 ** 32 + lo;
-  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes`);
+  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes, past the limit of ${maxOutput}`);
   return lzma().lzma.decompressSync(b);
 }
 

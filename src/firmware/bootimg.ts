@@ -52,6 +52,42 @@ export function parseBootImage(src: ByteSource): BootImage {
   return { kind: 'boot', headerVersion: version, pageSize: page, cmdline, ...osFields(os), kernelSize, ramdiskSize, ramdiskOffset, ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize), name: cstr(head, 48, 16) };
 }
 
+/**
+ * What of a boot image its header places past the end of the image: a cut image loses its kernel,
+ * ramdisk or the sections after them (second stage, DTB, signature, vendor tables), which the header
+ * alone would not show. Section sizes follow the boot image header versions 0 to 4.
+ */
+export function bootTruncation(src: ByteSource, b: BootImage): string[] {
+  const size = src.size;
+  const h = src.read(0, Math.min(size, 4096));
+  const page = b.pageSize;
+  const u32 = (at: number) => (at + 4 <= h.length ? h.readUInt32LE(at) : 0);
+  const sections: Array<[string, number]> = [];
+  if (b.kind === 'boot') {
+    sections.push(['header', page], ['kernel', b.kernelSize], ['ramdisk', b.ramdiskSize]);
+    if (b.headerVersion >= 3) {
+      if (b.headerVersion === 4) sections.push(['boot signature', u32(1580)]);
+    } else {
+      sections.push(['second stage', u32(24)]);
+      if (b.headerVersion >= 1) sections.push(['recovery DTBO', u32(1632)]);
+      if (b.headerVersion >= 2) sections.push(['DTB', u32(1648)]);
+    }
+  } else {
+    sections.push(['header', u32(2096)], ['vendor ramdisk', b.ramdiskSize], ['DTB', u32(2100)]);
+    if (b.headerVersion >= 4) sections.push(['vendor ramdisk table', u32(2112)], ['bootconfig', u32(2124)]);
+  }
+  const out: string[] = [];
+  let at = 0;
+  for (const [name, length] of sections) {
+    if (length > 0 && at + length > size) out.push(`${name} (${length} bytes at ${at}) runs past the ${size}-byte image`);
+    at += align(length, page);
+  }
+  // Boot partitions and the images written for them are whole pages (a footer, when present, ends the
+  // partition): any other size is an image cut short, even when only padding was lost.
+  if (out.length === 0 && size % page !== 0) out.push(`${size}-byte image is not a whole number of ${page}-byte pages: cut short`);
+  return out;
+}
+
 function vendorBoot(src: ByteSource, head: Buffer): BootImage {
   if (head.length < 2112) throw new MalformedInputError('bootimg/truncated', 'vendor_boot header is cut short');
   const version = head.readUInt32LE(8);

@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 import { lz4BlockDecode } from '../decode/lz4.js';
 import { microLzmaDecode } from '../decode/xz.js';
 
@@ -236,7 +236,7 @@ export class Erofs implements FileSystem {
     return this.content(this.inode(entry.node), entry.path, maxBytes);
   }
 
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
+  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds?: WalkBounds): void {
     walkTree<Inode>(
       {
         kind: 'erofs',
@@ -249,6 +249,7 @@ export class Erofs implements FileSystem {
       },
       visit,
       problem,
+      bounds,
     );
   }
 

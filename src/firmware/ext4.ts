@@ -1,6 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**
  * ext4 reader (the layout in the kernel's Documentation/filesystems/ext4): superblock, 32- and 64-bit
@@ -159,6 +159,8 @@ export class Ext4 implements FileSystem {
 
   private content(inode: Inode, path: string, maxBytes: number): Buffer {
     if (inode.size > maxBytes) throw new LimitExceededError('limit/file-bytes', `${path} is ${inode.size} bytes, over the ${maxBytes}-byte limit`);
+    // A file cannot hold more bytes than the image: its size lies, and reading it would hand on zeros.
+    if (inode.size > this.src.size) throw new MalformedInputError('ext4/size-past-image', `${path} claims ${inode.size} bytes, more than the ${this.src.size}-byte image`);
     if (inode.flags & INLINE_DATA_FL) return this.inlineData(inode, path);
     const out = Buffer.alloc(inode.size);
     for (const [logical, phys, count] of this.blockMap(inode, path)) {
@@ -199,7 +201,11 @@ export class Ext4 implements FileSystem {
     return this.content(this.readInode(entry.node), entry.path, maxBytes);
   }
 
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
+  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds?: WalkBounds): void {
+    // A cut image still lists what its readable part holds, and says it is cut (as EROFS does).
+    if (this.totalBlocks * this.blockSize > this.src.size) {
+      problem({ code: 'ext4/truncated', message: `superblock claims ${this.totalBlocks} blocks of ${this.blockSize} bytes, the image holds ${Math.floor(this.src.size / this.blockSize)}`, path: '/' });
+    }
     walkTree<Inode>(
       {
         kind: 'ext4',
@@ -212,6 +218,7 @@ export class Ext4 implements FileSystem {
       },
       visit,
       problem,
+      bounds,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
  * What every file-system reader offers the firmware walker: a depth-first listing and the bytes of one
@@ -30,13 +31,18 @@ export interface FileSystem {
   readonly kind: 'ext4' | 'erofs' | 'folder';
   readonly label: string;
   /** Visits every entry below the root; problems are reported and the walk goes on. */
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void;
+  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds?: WalkBounds): void;
   /** The file's content. Throws MalformedInputError or LimitExceededError. */
   readFile(entry: FsEntry, maxBytes: number): Buffer;
 }
 
-export const MAX_FS_DEPTH = 64;
-export const MAX_FS_ENTRIES = 2_000_000;
+/** How far one walk goes: `firmware.maxFsEntries` and `firmware.maxFsDepth` of the limits tree. */
+export interface WalkBounds {
+  maxFsEntries: number;
+  maxFsDepth: number;
+}
+
+export const DEFAULT_WALK_BOUNDS: WalkBounds = { maxFsEntries: DEFAULT_LIMITS.firmware.maxFsEntries, maxFsDepth: DEFAULT_LIMITS.firmware.maxFsDepth };
 
 export type { ByteSource };
 
@@ -71,11 +77,12 @@ export interface TreeReader<N> {
  * cycles, bounded depth and bounded entry counts, and turns every unreadable node into a problem while
  * the rest of the tree is still listed.
  */
-export function walkTree<N>(r: TreeReader<N>, visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
+export function walkTree<N>(r: TreeReader<N>, visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds: WalkBounds = DEFAULT_WALK_BOUNDS): void {
+  const { maxFsDepth, maxFsEntries } = bounds;
   const seen = new Set<number>();
   let count = 0;
   const recurse = (id: number, dirPath: string, depth: number): void => {
-    if (depth > MAX_FS_DEPTH) return problem({ code: 'fs/too-deep', message: `directories nest deeper than ${MAX_FS_DEPTH}`, path: dirPath });
+    if (depth > maxFsDepth) return problem({ code: 'fs/too-deep', message: `directories nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`, path: dirPath });
     if (seen.has(id)) return problem({ code: 'fs/directory-cycle', message: `directory node ${id} appears twice in the tree`, path: dirPath });
     seen.add(id);
     let entries: Array<{ id: number; name: string }>;
@@ -86,7 +93,7 @@ export function walkTree<N>(r: TreeReader<N>, visit: (entry: FsEntry) => void, p
     }
     for (const e of entries) {
       if (e.name === '.' || e.name === '..') continue;
-      if (++count > MAX_FS_ENTRIES) return problem({ code: 'limit/fs-entries', message: `more than ${MAX_FS_ENTRIES} entries`, path: dirPath });
+      if (++count > maxFsEntries) return problem({ code: 'limit/fs-entries', message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`, path: dirPath });
       const path = `${dirPath === '/' ? '' : dirPath}/${e.name}`;
       let node: N;
       try {

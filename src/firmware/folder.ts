@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
-import { MAX_FS_DEPTH, MAX_FS_ENTRIES, type FileSystem, type FsEntry, type FsProblem } from './filesystem.js';
+import { DEFAULT_WALK_BOUNDS, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**
  * An already-extracted firmware (`adb pull /system`, a `7z x` of an image, a FirmwareDroid export) read
@@ -17,10 +17,11 @@ export class FolderFs implements FileSystem {
     this.label = root.split('/').filter(Boolean).pop() ?? root;
   }
 
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void): void {
+  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds: WalkBounds = DEFAULT_WALK_BOUNDS): void {
+    const { maxFsDepth, maxFsEntries } = bounds;
     let count = 0;
     const recurse = (dir: string, rel: string, depth: number) => {
-      if (depth > MAX_FS_DEPTH) return problem({ code: 'fs/too-deep', message: `folders nest deeper than ${MAX_FS_DEPTH}`, path: rel || '/' });
+      if (depth > maxFsDepth) return problem({ code: 'fs/too-deep', message: `folders nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`, path: rel || '/' });
       let names: string[];
       try {
         names = readdirSync(dir).sort();
@@ -28,7 +29,7 @@ export class FolderFs implements FileSystem {
         return problem({ code: 'io/unreadable', message: (err as Error).message, path: rel || '/' });
       }
       for (const name of names) {
-        if (++count > MAX_FS_ENTRIES) return problem({ code: 'limit/fs-entries', message: `more than ${MAX_FS_ENTRIES} entries`, path: rel || '/' });
+        if (++count > maxFsEntries) return problem({ code: 'limit/fs-entries', message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`, path: rel || '/' });
         const full = join(dir, name);
         const path = `${rel}/${name}`;
         let st;

@@ -1,8 +1,8 @@
-import { decompress as zstdDecompress } from 'fzstd';
-import Bunzip from 'seek-bzip';
 import type { ByteSource } from '../io/byte-source.js';
 import { CandorError, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import { xzDecode } from '../decode/xz.js';
+import { boundedDecompress } from '../decode/bounded.js';
+import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import { MappedSource, type Piece } from './mapped-source.js';
 import { Msg } from './protobuf.js';
 
@@ -20,9 +20,6 @@ const OP_NAMES: Record<number, string> = {
   8: 'REPLACE_XZ', 9: 'PUFFDIFF', 10: 'BROTLI_BSDIFF', 11: 'ZUCCHINI', 12: 'LZ4DIFF_BSDIFF', 13: 'LZ4DIFF_PUFFDIFF', 14: 'REPLACE_ZSTD',
 };
 const FULL_OPS = new Set([0, 1, 6, 7, 8, 14]);
-const MAX_MANIFEST = 64 * 1024 * 1024;
-/** Largest data blob one operation may decompress to (update_engine splits at 2 MiB; be generous). */
-const MAX_OP_OUTPUT = 256 * 1024 * 1024;
 
 export function isPayload(head: Buffer): boolean {
   return head.length >= 4 && head.toString('latin1', 0, 4) === MAGIC;
@@ -49,7 +46,7 @@ export interface Payload {
   partitions: PayloadPartition[];
 }
 
-export function openPayload(src: ByteSource): Payload {
+export function openPayload(src: ByteSource, limits: Pick<Limits['firmware'], 'maxManifestBytes' | 'maxOperationBytes'> = DEFAULT_LIMITS.firmware): Payload {
   if (src.size < 24) throw new MalformedInputError('payload/truncated', 'payload shorter than its header');
   const h = src.read(0, 24);
   if (!isPayload(h)) throw new MalformedInputError('payload/bad-magic', 'not an update_engine payload');
@@ -58,7 +55,7 @@ export function openPayload(src: ByteSource): Payload {
   const manifestSize = Number(h.readBigUInt64BE(12));
   const sigSize = version === 2 ? h.readUInt32BE(20) : 0;
   const headerSize = version === 2 ? 24 : 20;
-  if (manifestSize > MAX_MANIFEST) throw new LimitExceededError('limit/manifest-bytes', `manifest claims ${manifestSize} bytes`);
+  if (manifestSize > limits.maxManifestBytes) throw new LimitExceededError('limit/manifest-bytes', `manifest claims ${manifestSize} bytes, limit firmware.maxManifestBytes is ${limits.maxManifestBytes}`);
   if (headerSize + manifestSize + sigSize > src.size) throw new MalformedInputError('payload/truncated', 'manifest runs past the end of the payload');
   const manifest = Msg.parse(src.read(headerSize, manifestSize));
   const dataStart = headerSize + manifestSize + sigSize;
@@ -84,7 +81,10 @@ export function openPayload(src: ByteSource): Payload {
           if (!info) size = Math.max(size, span);
           if (type === 6 || type === 7) return; // ZERO and DISCARD leave zeros
           if (dataStart + dataOffset + dataLength > src.size) throw new MalformedInputError('payload/data-outside', `${name} operation ${i} reads data past the end of the payload`);
-          const produce = () => decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`);
+          // An operation writes exactly its extents: decompression stops there (or at firmware.maxOperationBytes).
+          const wanted = extents.reduce((n, e) => n + e.length, 0);
+          const cap = Math.min(limits.maxOperationBytes, Math.max(wanted, blockSize));
+          const produce = () => decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`, cap);
           let inOutput = 0;
           for (const e of extents) {
             if (type === 0) pieces.push({ at: e.start, length: e.length, kind: 'source', source: src, offset: dataStart + dataOffset + inOutput });
@@ -106,15 +106,15 @@ export function openPayload(src: ByteSource): Payload {
   return { version, blockSize, minorVersion: manifest.num(12), full: partitions.every((p) => p.unsupported.length === 0), partitions };
 }
 
-function decodeOperation(type: number, data: Buffer, what: string): Buffer {
+function decodeOperation(type: number, data: Buffer, what: string, cap: number): Buffer {
   try {
     switch (type) {
       case 1:
-        return Buffer.from(Bunzip.decode(data));
+        return boundedDecompress('bzip2', data, cap, 'limit/operation-bytes');
       case 8:
-        return Buffer.from(xzDecode(data, MAX_OP_OUTPUT));
+        return Buffer.from(xzDecode(data, cap, 'limit/operation-bytes'));
       case 14:
-        return Buffer.from(zstdDecompress(data));
+        return boundedDecompress('zstd', data, cap, 'limit/operation-bytes');
       default:
         throw new MalformedInputError('payload/bad-operation', `${what}: operation type ${type} carries no data`);
     }

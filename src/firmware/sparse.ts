@@ -1,5 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
-import { MalformedInputError } from '../io/errors.js';
+import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 import { MappedSource, type Piece } from './mapped-source.js';
 
 /**
@@ -14,7 +15,6 @@ const FILL = 0xcac2;
 const DONT_CARE = 0xcac3;
 const CRC32 = 0xcac4;
 /** More chunks than this is not a real image (a 256 GB image of 4 KiB blocks alternating has 64 M). */
-const MAX_CHUNKS = 16_000_000;
 
 export function isSparse(head: Buffer): boolean {
   return head.length >= 4 && head.readUInt32LE(0) === SPARSE_MAGIC;
@@ -28,7 +28,7 @@ export interface SparseInfo {
   size: number;
 }
 
-export function openSparse(src: ByteSource): { image: MappedSource; info: SparseInfo; warnings: string[] } {
+export function openSparse(src: ByteSource, maxChunks = DEFAULT_LIMITS.firmware.maxSparseChunks): { image: MappedSource; info: SparseInfo; warnings: string[] } {
   const h = src.read(0, Math.min(src.size, 28));
   if (h.length < 28 || !isSparse(h)) throw new MalformedInputError('sparse/bad-magic', 'not an Android sparse image');
   const major = h.readUInt16LE(4);
@@ -40,7 +40,7 @@ export function openSparse(src: ByteSource): { image: MappedSource; info: Sparse
   const chunks = h.readUInt32LE(20);
   if (fileHeader < 28 || chunkHeader < 12) throw new MalformedInputError('sparse/bad-header', `header sizes ${fileHeader}/${chunkHeader} are below the format's 28/12`);
   if (blockSize === 0 || blockSize % 4 !== 0) throw new MalformedInputError('sparse/bad-block-size', `block size ${blockSize} is not a multiple of 4`);
-  if (chunks > MAX_CHUNKS) throw new MalformedInputError('sparse/too-many-chunks', `${chunks} chunks claimed`);
+  if (chunks > maxChunks) throw new LimitExceededError('limit/sparse-chunks', `${chunks} chunks claimed, limit firmware.maxSparseChunks is ${maxChunks}`);
   const size = blocks * blockSize;
   const pieces: Piece[] = [];
   const warnings: string[] = [];

@@ -1,5 +1,6 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { MalformedInputError } from '../io/errors.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
  * POSIX ustar and GNU tar members (factory images and Samsung `.tar.md5` bundles), read as slices of
@@ -13,7 +14,6 @@ export interface TarMember {
   size: number;
 }
 
-const MAX_MEMBERS = 100_000;
 
 export function isTar(src: ByteSource): boolean {
   if (src.size < 512) return false;
@@ -21,11 +21,11 @@ export function isTar(src: ByteSource): boolean {
   return h.toString('latin1', 257, 262) === 'ustar' && checksumOk(h);
 }
 
-export function readTar(src: ByteSource): TarMember[] {
+export function readTar(src: ByteSource, maxMembers = DEFAULT_LIMITS.firmware.maxTarMembers): TarMember[] {
   const out: TarMember[] = [];
   let pos = 0;
   let longName: string | null = null;
-  while (pos + 512 <= src.size && out.length < MAX_MEMBERS) {
+  while (pos + 512 <= src.size && out.length < maxMembers) {
     const h = src.read(pos, 512);
     if (h.every((b) => b === 0)) break;
     if (!checksumOk(h)) throw new MalformedInputError('tar/bad-checksum', `tar header at ${pos} has a bad checksum`);

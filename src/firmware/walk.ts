@@ -1,11 +1,10 @@
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { BufferSource, FileSource, type ByteSource } from '../io/byte-source.js';
 import { errorCode, errorMessage, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import type { Limits } from '../io/limits.js';
 import { InflateBudget, entryDataStart, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
 import { blockOtaImage, parseTransferList } from './block-ota.js';
-import { isBootImage, parseBootImage, type BootImage } from './bootimg.js';
+import { bootTruncation, isBootImage, parseBootImage, type BootImage } from './bootimg.js';
 import { isPropFile, parseProps, type Props } from './buildprop.js';
 import { Erofs, isErofs } from './erofs.js';
 import { Ext4, isExt4 } from './ext4.js';
@@ -13,6 +12,7 @@ import type { FileSystem, FsEntry } from './filesystem.js';
 import { FolderFs } from './folder.js';
 import { SliceSource } from './mapped-source.js';
 import { lz4FrameDecode } from '../decode/lz4.js';
+import { boundedDecompress } from '../decode/bounded.js';
 import { isPayload, openPayload } from './payload.js';
 import { isPermissionXml, readPermissionXml, type PermissionGrants } from './privapp.js';
 import { isSparse, openSparse } from './sparse.js';
@@ -68,12 +68,6 @@ const APK = /\.apk$/i;
 /** Partitions that hold no Android file system: firmware of other processors, device trees, splash screens. */
 const RAW_PARTITION = /^(bootloader|radio|modem|dtbo|dtb|dsp|xbl|xbl_config|abl|tz|hyp|keymaster|cmnlib|cmnlib64|devcfg|aop|qupfw|uefisecapp|imagefv|logo|splash|pvmfw|bluetooth|featenabler|multiimgoem|shrm|cpucp|storsec|engineering_cdt|uefi|tzsw|ldfw|gsa|pbl|bl1|bl2|bl31|abl_.*|radio-.*|bootloader-.*)(\.(img|bin|mbn|elf))?$/i;
 const LIST_LIKE = /\.(txt|json|conf|cfg|csv|lst|list|ini|properties|xml|dat)$/i;
-const MAX_LIST_FILE = 1024 * 1024;
-const MAX_TEXT_FILES = 20_000;
-const MAX_SMALL_FILE = 4 * 1024 * 1024;
-const MAX_LAYERS = 8;
-/** Compressed members (deflated zip entries, .br/.gz streams) are expanded in memory up to this. */
-const MAX_EXPANDED = 2 * 1024 * 1024 * 1024;
 
 /** What to walk: an image file (or any byte source), or a folder holding an extracted firmware or images. */
 export type FirmwareRoot = { kind: 'source'; source: ByteSource } | { kind: 'folder'; dir: string };
@@ -82,9 +76,13 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
   const w: FirmwareWalk = { partitions: [], files: [], props: [], boot: [], vbmeta: [], grants, problems: [], layers: new Set(), sources: [] };
   const problem = (err: unknown, path: string, level: 'warning' | 'error' = 'error') => w.problems.push({ level, code: errorCode(err), message: errorMessage(err), path });
   const textCount = { n: 0 };
+  const fw = limits.firmware;
+  const walkBounds = { maxFsEntries: fw.maxFsEntries, maxFsDepth: fw.maxFsDepth };
+  const fwBudget = new InflateBudget({ maxEntryBytes: fw.maxExpandedBytes, maxTotalInflatedBytes: fw.maxInflatedBytes, maxCompressionRatio: limits.zip.maxCompressionRatio });
+  const expand = (src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string) => expandMember(src, how, path, fw.maxExpandedBytes);
 
   const visitImage = (img: ByteSource, path: string, name: string, layers: string[]): void => {
-    if (layers.length > MAX_LAYERS) return void problem(new LimitExceededError('limit/firmware-layers', `more than ${MAX_LAYERS} nested layers`), path);
+    if (layers.length > fw.maxLayers) return void problem(new LimitExceededError('limit/firmware-layers', `more than ${fw.maxLayers} nested layers (limit firmware.maxLayers)`), path);
     try {
       const head = img.read(0, Math.min(img.size, 16));
       if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return visitZip(img, path, layers);
@@ -95,14 +93,16 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
         return visitImage(new BufferSource(expand(img, 'gz', path)), path, name.replace(/\.(tgz|gz)$/i, ''), [...layers, 'gzip']);
       }
       if (isSparse(head)) {
-        const { image, warnings } = openSparse(img);
+        const { image, warnings } = openSparse(img, fw.maxSparseChunks);
         w.layers.add('sparse');
         for (const m of warnings) problem(new MalformedInputError('sparse/truncated', m), path, 'warning');
         return visitImage(image, path, name, [...layers, 'sparse']);
       }
       if (isBootImage(head)) {
         w.layers.add('boot');
-        w.boot.push({ ...parseBootImage(img), path });
+        const boot = parseBootImage(img);
+        w.boot.push({ ...boot, path });
+        for (const m of bootTruncation(img, boot)) problem(new MalformedInputError('bootimg/truncated', m), path, 'warning');
         return visitVbmetaFooter(img, path);
       }
       if (head.toString('latin1', 0, 4) === 'AVB0') {
@@ -143,7 +143,9 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       return;
     }
     w.layers.add('zip');
-    const budget = new InflateBudget({ ...limits, maxEntryBytes: MAX_EXPANDED, maxTotalInflatedBytes: Number.MAX_SAFE_INTEGER });
+    // Partition images inside a firmware zip are larger than any app: their members may each expand to
+    // firmware.maxExpandedBytes, all of one image's zips together to firmware.maxInflatedBytes.
+    const budget = fwBudget;
     const entrySource = (e: ZipEntry): ByteSource => (e.method === 0 ? storedSlice(img, e) : new BufferSource(readEntry(img, e, budget)));
     const names = [...dir.byName.keys()];
     // Block OTAs: NAME.transfer.list with NAME.new.dat or NAME.new.dat.br.
@@ -196,7 +198,7 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
   };
 
   const visitPayload = (img: ByteSource, path: string, layers: string[]) => {
-    const payload = openPayload(img);
+    const payload = openPayload(img, fw);
     w.layers.add('payload');
     for (const p of payload.partitions) {
       const sub = `${path}!/${p.name}`;
@@ -228,7 +230,7 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
 
   const visitTar = (img: ByteSource, path: string, layers: string[]) => {
     w.layers.add('tar');
-    for (const m of readTar(img)) {
+    for (const m of readTar(img, fw.maxTarMembers)) {
       const sub = `${path}!/${m.name}`;
       const base = m.name.split('/').pop() as string;
       if (m.type !== 'file') continue;
@@ -249,9 +251,10 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
         if (e.type !== 'file') return;
         info.files++;
         if (APK.test(e.path)) info.apks++;
-        fileInTree(e.path, e.size, () => fs.readFile(e, limits.maxEntryBytes), `${path}!${e.path}`, info.name);
+        fileInTree(e.path, e.size, () => fs.readFile(e, limits.zip.maxEntryBytes), `${path}!${e.path}`, info.name);
       },
       (p) => w.problems.push({ level: 'warning', code: p.code, message: p.message, path: `${path}!${p.path}` }),
+      walkBounds,
     );
     visitVbmetaFooter(img, path);
   };
@@ -263,7 +266,7 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       w.files.push({ logicalPath, partition, pathInPartition: inPart, size, kind: 'apk', read });
       return;
     }
-    if (size > MAX_SMALL_FILE) return;
+    if (size > fw.maxSmallFileBytes) return;
     if (isPropFile(p) || isPermissionXml(inPart)) {
       try {
         const text = read().toString('utf8');
@@ -274,7 +277,7 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       }
       return;
     }
-    if (LIST_LIKE.test(p) && size > 0 && size <= MAX_LIST_FILE && textCount.n < MAX_TEXT_FILES) {
+    if (LIST_LIKE.test(p) && size > 0 && size <= fw.maxListFileBytes && textCount.n < fw.maxListFiles) {
       textCount.n++;
       w.files.push({ logicalPath, partition, pathInPartition: inPart, size, kind: 'text', read });
     }
@@ -309,9 +312,10 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
           return;
         }
         if (APK.test(base)) info.apks++;
-        fileInTree(e.path, e.size, () => fs.readFile(e, limits.maxEntryBytes), `${logicalPath}${e.path}`, partition);
+        fileInTree(e.path, e.size, () => fs.readFile(e, limits.zip.maxEntryBytes), `${logicalPath}${e.path}`, partition);
       },
       (p) => w.problems.push({ level: 'warning', code: p.code, message: p.message, path: `${logicalPath}${p.path}` }),
+      walkBounds,
     );
     w.partitions.push(...[...parts.values()].filter((p) => p.apks > 0 || p.files > 0));
   };
@@ -325,13 +329,13 @@ function storedSlice(img: ByteSource, e: ZipEntry): ByteSource {
   return new SliceSource(img, entryDataStart(img, e), e.compressedSize);
 }
 
-function expand(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string): Buffer {
-  if (src.size > MAX_EXPANDED) throw new LimitExceededError('limit/expanded-bytes', `${path} is too large to expand in memory`);
+function expandMember(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string, max: number): Buffer {
+  if (src.size > max) throw new LimitExceededError('limit/expanded-bytes', `${path} is too large to expand in memory (limit firmware.maxExpandedBytes ${max})`);
   const input = src.read(0, src.size);
   try {
-    if (how === 'br') return brotliDecompressSync(input, { maxOutputLength: MAX_EXPANDED });
-    if (how === 'gz') return gunzipSync(input, { maxOutputLength: MAX_EXPANDED });
-    return lz4FrameDecode(input, MAX_EXPANDED, 'limit/expanded-bytes');
+    if (how === 'br') return boundedDecompress('brotli', input, max, 'limit/expanded-bytes');
+    if (how === 'gz') return boundedDecompress('gzip', input, max, 'limit/expanded-bytes');
+    return lz4FrameDecode(input, max, 'limit/expanded-bytes');
   } catch (err) {
     if (err instanceof MalformedInputError || err instanceof LimitExceededError) throw err;
     throw new MalformedInputError('firmware/bad-compression', `${path}: ${(err as Error).message}`);

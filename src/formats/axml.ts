@@ -99,58 +99,84 @@ export function parseBinaryXml(buf: Buffer): BinaryXml {
     const type = buf.readUInt16LE(p);
     const chunkHeader = buf.readUInt16LE(p + 2);
     const size = buf.readUInt32LE(p + 4);
-    if (size < 8 || p + size > end) {
-      warnings.push(`chunk 0x${type.toString(16)} at ${p} claims ${size} bytes and runs past the document`);
-      if (type !== RES_STRING_POOL_TYPE) break;
+    const overruns = size < 8 || p + size > end;
+    if (overruns) warnings.push(`chunk 0x${type.toString(16)} at ${p} claims ${size} bytes and runs past the document`);
+    if ((overruns && type !== RES_STRING_POOL_TYPE) || chunkHeader < 8 || chunkHeader > size) {
+      // A chunk whose sizes cannot be right (a header larger than its chunk, a chunk past the end) says
+      // nothing about where the next one starts: read on from the next believable element chunk.
+      if (!overruns) warnings.push(`chunk 0x${type.toString(16)} at ${p} has a ${chunkHeader}-byte header in a ${size}-byte chunk`);
+      const next = nextNodeChunk(buf, p + 4, end);
+      if (next === null) break;
+      warnings.push(`read on from the element chunk at ${next}`);
+      p = next;
+      continue;
     }
-    switch (type) {
-      case RES_STRING_POOL_TYPE:
-        strings = new StringPool(buf, p);
-        break;
-      case RES_XML_RESOURCE_MAP_TYPE: {
-        const n = Math.floor((size - chunkHeader) / 4);
-        resourceMap = new Uint32Array(n);
-        for (let i = 0; i < n; i++) resourceMap[i] = buf.readUInt32LE(p + chunkHeader + i * 4);
-        break;
-      }
-      case RES_XML_START_ELEMENT_TYPE: {
-        const line = buf.readUInt32LE(p + 8);
-        const ext = p + chunkHeader;
-        if (ext + 20 > p + size) throw new MalformedInputError('axml/truncated-element', `element at ${p} is truncated`);
-        const nsIdx = buf.readUInt32LE(ext);
-        const nameIdx = buf.readUInt32LE(ext + 4);
-        const attrStart = buf.readUInt16LE(ext + 8);
-        const attrSize = buf.readUInt16LE(ext + 10);
-        const attrCount = buf.readUInt16LE(ext + 12);
-        const el: XmlElement = { name: str(nameIdx) ?? '', namespace: str(nsIdx), attributes: [], children: [], line };
-        const stride = Math.max(20, attrSize);
-        for (let i = 0; i < attrCount; i++) {
-          const a = ext + attrStart + i * stride;
-          if (a + 20 > p + size) {
-            warnings.push(`attribute ${i} of <${el.name}> runs past its element`);
-            break;
-          }
-          el.attributes.push(readAttribute(buf, a, str, resourceMap));
+    try {
+      switch (type) {
+        case RES_STRING_POOL_TYPE:
+          strings = new StringPool(buf, p);
+          break;
+        case RES_XML_RESOURCE_MAP_TYPE: {
+          const n = Math.floor((size - chunkHeader) / 4);
+          resourceMap = new Uint32Array(n);
+          for (let i = 0; i < n; i++) resourceMap[i] = buf.readUInt32LE(p + chunkHeader + i * 4);
+          break;
         }
-        if (stack.length > 0) stack[stack.length - 1].children.push(el);
-        else if (root === null) root = el;
-        if (stack.length < 256) stack.push(el);
-        break;
+        case RES_XML_START_ELEMENT_TYPE: {
+          const line = buf.readUInt32LE(p + 8);
+          const ext = p + chunkHeader;
+          if (ext + 20 > p + size) throw new MalformedInputError('axml/truncated-element', `element at ${p} is truncated`);
+          const nsIdx = buf.readUInt32LE(ext);
+          const nameIdx = buf.readUInt32LE(ext + 4);
+          const attrStart = buf.readUInt16LE(ext + 8);
+          const attrSize = buf.readUInt16LE(ext + 10);
+          const attrCount = buf.readUInt16LE(ext + 12);
+          const el: XmlElement = { name: str(nameIdx) ?? '', namespace: str(nsIdx), attributes: [], children: [], line };
+          const stride = Math.max(20, attrSize);
+          for (let i = 0; i < attrCount; i++) {
+            const a = ext + attrStart + i * stride;
+            if (a + 20 > p + size) {
+              warnings.push(`attribute ${i} of <${el.name}> runs past its element`);
+              break;
+            }
+            el.attributes.push(readAttribute(buf, a, str, resourceMap));
+          }
+          if (stack.length > 0) stack[stack.length - 1].children.push(el);
+          else if (root === null) root = el;
+          if (stack.length < 256) stack.push(el);
+          break;
+        }
+        case RES_XML_END_ELEMENT_TYPE:
+          stack.pop();
+          break;
+        case RES_XML_START_NAMESPACE_TYPE:
+        case RES_XML_END_NAMESPACE_TYPE:
+        case RES_XML_CDATA_TYPE:
+          break;
+        default:
+          warnings.push(`unknown chunk type 0x${type.toString(16)} at ${p}`);
       }
-      case RES_XML_END_ELEMENT_TYPE:
-        stack.pop();
-        break;
-      case RES_XML_START_NAMESPACE_TYPE:
-      case RES_XML_END_NAMESPACE_TYPE:
-      case RES_XML_CDATA_TYPE:
-        break;
-      default:
-        warnings.push(`unknown chunk type 0x${type.toString(16)} at ${p}`);
+    } catch (err) {
+      // One chunk that cannot be read costs that chunk (an element, the resource map), not the document;
+      // without its string pool, though, no name in the document can be read.
+      if (type === RES_STRING_POOL_TYPE || (!(err instanceof MalformedInputError) && !(err instanceof RangeError))) throw err;
+      warnings.push(`chunk 0x${type.toString(16)} at ${p}: ${err.message}`);
     }
     if (size < 8) break;
     p += size;
   }
   return { root, strings, warnings };
+}
+
+/** The next offset (4-aligned from `from`) holding a plausible XML node chunk: known type, 16-byte header. */
+function nextNodeChunk(buf: Buffer, from: number, end: number): number | null {
+  for (let q = from + ((4 - (from % 4)) % 4); q + 16 <= end; q += 4) {
+    const type = buf.readUInt16LE(q);
+    if (type < RES_XML_START_NAMESPACE_TYPE || type > RES_XML_CDATA_TYPE || buf.readUInt16LE(q + 2) !== 16) continue;
+    const size = buf.readUInt32LE(q + 4);
+    if (size >= 16 && size % 4 === 0 && q + size <= end) return q;
+  }
+  return null;
 }
 
 function readAttribute(buf: Buffer, a: number, str: (i: number) => string | null, resourceMap: Uint32Array): XmlAttribute {

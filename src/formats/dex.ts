@@ -12,6 +12,7 @@ import { decodeMutf8, mutf8End } from './mutf8.js';
 const HEADER_SIZE = 0x70;
 const ENDIAN_CONSTANT = 0x12345678;
 const NO_INDEX = 0xffffffff;
+const MAX_PARAMETERS = 255;
 
 export interface ClassDef {
   classIdx: number;
@@ -84,7 +85,14 @@ export class DexFile {
   private readonly fieldIdsOff: number;
   private readonly methodIdsOff: number;
   private readonly stringCache: Array<string | undefined>;
+  /** String data ranges found so far (-1 not yet, -2 unreadable), and the bytes left to search for them. */
+  private readonly stringStarts: Uint32Array;
+  private readonly stringEnds: Int32Array;
+  private stringScanBudget: number;
   private xrefCache: DexXrefs | null = null;
+  /** The header's data section, where class_data and code items must lie (whole file when it is implausible). */
+  private readonly dataStart: number;
+  private readonly dataEnd: number;
   private membersCache: ClassMembers[] | null = null;
 
   constructor(
@@ -108,15 +116,23 @@ export class DexFile {
       return [count, off];
     };
     [this.stringCount, this.stringIdsOff] = section(56, 60, 4, 'string_ids');
-    if (this.stringCount > limits.maxDexStrings) {
-      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit of ${limits.maxDexStrings}`);
+    if (this.stringCount > limits.dex.maxStrings) {
+      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit dex.maxStrings ${limits.dex.maxStrings}`);
     }
     [this.typeCount, this.typeIdsOff] = section(64, 68, 4, 'type_ids');
     [this.protoCount, this.protoIdsOff] = section(72, 76, 12, 'proto_ids');
     [this.fieldCount, this.fieldIdsOff] = section(80, 84, 8, 'field_ids');
     [this.methodCount, this.methodIdsOff] = section(88, 92, 8, 'method_ids');
     const [classCount, classOff] = section(96, 100, 32, 'class_defs');
+    const dataSize = buf.readUInt32LE(104);
+    const dataOff = buf.readUInt32LE(108);
+    const plausible = dataOff >= HEADER_SIZE && dataSize > 0 && dataOff + dataSize <= buf.length;
+    this.dataStart = plausible ? dataOff : 0;
+    this.dataEnd = plausible ? dataOff + dataSize : buf.length;
     this.stringCache = new Array(this.stringCount);
+    this.stringStarts = new Uint32Array(this.stringCount);
+    this.stringEnds = new Int32Array(this.stringCount).fill(-1);
+    this.stringScanBudget = 2 * buf.length;
     this.classDefs = new Array(classCount);
     for (let i = 0; i < classCount; i++) {
       const p = classOff + i * 32;
@@ -131,15 +147,44 @@ export class DexFile {
     }
   }
 
-  /** Byte range of string `i`'s MUTF-8 data, without decoding it. */
+  /**
+   * Byte range of string `i`'s MUTF-8 data, without decoding it. The search for its NUL stops at three
+   * bytes per declared UTF-16 unit (the most MUTF-8 needs), and ranges are computed once per index under a
+   * budget of twice the file, so strings whose offsets or lengths lie cannot make lookups cost more than
+   * the file's size.
+   */
   stringBytes(i: number): [number, number] | null {
     if (i < 0 || i >= this.stringCount) return null;
+    const known = this.stringEnds[i];
+    if (known !== undefined && known >= 0) return [this.stringStarts[i] as number, known];
+    if (known === -2) return null;
     const off = this.buf.readUInt32LE(this.stringIdsOff + i * 4);
-    if (off >= this.buf.length) return null;
+    if (off >= this.buf.length) return this.noString(i);
     let p = off;
-    // Skip the uleb128 UTF-16 length.
-    for (let k = 0; k < 5 && p < this.buf.length; k++) if ((this.buf[p++] & 0x80) === 0) break;
-    return [p, mutf8End(this.buf, p, this.buf.length)];
+    let units = 0;
+    let shift = 0;
+    for (let k = 0; k < 5 && p < this.buf.length; k++) {
+      const b = this.buf[p++] as number;
+      units += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((b & 0x80) === 0) break;
+    }
+    const limit = Math.min(this.buf.length, p + units * 3);
+    if (limit - p > this.stringScanBudget) {
+      if (this.stringScanBudget >= 0) this.warnings.push('string data read adds up to twice the file: remaining strings not read');
+      this.stringScanBudget = -1;
+      return this.noString(i);
+    }
+    this.stringScanBudget -= limit - p;
+    const end = mutf8End(this.buf, p, limit);
+    this.stringStarts[i] = p;
+    this.stringEnds[i] = end;
+    return [p, end];
+  }
+
+  private noString(i: number): null {
+    this.stringEnds[i] = -2;
+    return null;
   }
 
   string(i: number): string | null {
@@ -201,7 +246,8 @@ export class DexFile {
     const paramsOff = this.buf.readUInt32LE(p + 8);
     let params = '';
     if (paramsOff !== 0 && paramsOff + 4 <= this.buf.length) {
-      const n = this.buf.readUInt32LE(paramsOff);
+      // A method takes at most 255 parameter slots: a longer type_list is damage, not a signature.
+      const n = Math.min(this.buf.readUInt32LE(paramsOff), MAX_PARAMETERS);
       for (let i = 0; i < n && paramsOff + 4 + i * 2 + 2 <= this.buf.length; i++) {
         params += this.typeDescriptor(this.buf.readUInt16LE(paramsOff + 4 + i * 2)) ?? '?';
       }
@@ -213,9 +259,10 @@ export class DexFile {
   interfaces(classDefIdx: number): number[] {
     const p = this.buf.readUInt32LE(this.classOffset(classDefIdx) + 12);
     if (p === 0 || p + 4 > this.buf.length) return [];
-    const n = this.buf.readUInt32LE(p);
+    // Interface indices are type indices, so no class implements more interfaces than the file has types.
+    const n = Math.min(this.buf.readUInt32LE(p), this.typeCount, 65535);
     const out: number[] = [];
-    for (let i = 0; i < n && p + 4 + i * 2 + 2 <= this.buf.length && i < 65536; i++) out.push(this.buf.readUInt16LE(p + 4 + i * 2));
+    for (let i = 0; i < n && p + 4 + i * 2 + 2 <= this.buf.length; i++) out.push(this.buf.readUInt16LE(p + 4 + i * 2));
     return out;
   }
 
@@ -223,33 +270,48 @@ export class DexFile {
     return this.buf.readUInt32LE(100) + classDefIdx * 32;
   }
 
-  /** Fields and methods each class defines (from class_data items), computed once. */
+  /**
+   * Fields and methods each class defines (from class_data items), computed once. Work is bounded by the
+   * file: each encoded member takes at least two (field) or three (method) bytes after its class_data
+   * offset, a class_data offset shared with an earlier class is not decoded again, and once the class_data
+   * items read add up to more bytes than the file holds (they never overlap in a real DEX) decoding stops.
+   */
   members(): ClassMembers[] {
     if (this.membersCache) return this.membersCache;
     const buf = this.buf;
     const out: ClassMembers[] = [];
+    const seen = new Set<number>();
+    let consumed = 0;
+    let stopped = false;
     for (let c = 0; c < this.classDefs.length; c++) {
       const m: ClassMembers = { fields: [], methods: [] };
       out.push(m);
       const off = this.classDefs[c].classDataOff;
-      if (off === 0) continue;
-      if (off >= buf.length) {
-        this.warnings.push(`class ${c}: class_data_off ${off} outside the file`);
+      if (off === 0 || stopped) continue;
+      if (off < this.dataStart || off >= this.dataEnd) {
+        this.warnings.push(`class ${c}: class_data_off ${off} outside the data section`);
         continue;
       }
+      if (seen.has(off)) {
+        this.warnings.push(`class ${c}: class_data_off ${off} shared with an earlier class, not decoded again`);
+        continue;
+      }
+      seen.add(off);
+      const r = new Uleb(buf, off);
       try {
-        const r = new Uleb(buf, off);
         const sf = r.next();
         const inf = r.next();
         const dm = r.next();
         const vm = r.next();
-        if (sf + inf + dm + vm > buf.length) throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the file size');
+        if ((sf + inf) * 2 + (dm + vm) * 3 > buf.length - r.pos) {
+          throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the bytes after the class data');
+        }
         for (const count of [sf, inf]) {
           let fieldIdx = 0;
           for (let i = 0; i < count; i++) {
             fieldIdx += r.next();
             r.next(); // access flags
-            m.fields.push(fieldIdx);
+            if (fieldIdx < this.fieldCount) m.fields.push(fieldIdx);
           }
         }
         for (const count of [dm, vm]) {
@@ -257,31 +319,48 @@ export class DexFile {
           for (let i = 0; i < count; i++) {
             methodIdx += r.next();
             r.next(); // access flags
-            m.methods.push({ methodIdx, codeOff: r.next() });
+            const codeOff = r.next();
+            if (methodIdx < this.methodCount) m.methods.push({ methodIdx, codeOff });
           }
         }
       } catch (err) {
         this.warnings.push(`class ${c}: ${(err as Error).message}`);
+      }
+      consumed += r.pos - off;
+      if (consumed > buf.length) {
+        this.warnings.push(`class_data items add up to more than the ${buf.length}-byte file: later classes not decoded`);
+        stopped = true;
       }
     }
     this.membersCache = out;
     return out;
   }
 
-  /** Every code body, with the class that defines it. */
+  /**
+   * Every code body, with the class that defines it. A code item is listed once however many methods
+   * claim its offset (a real DEX gives each method its own), so its instructions are walked once.
+   */
   codeBodies(): CodeBody[] {
     const out: CodeBody[] = [];
     const members = this.members();
+    const seen = new Set<number>();
+    let shared = 0;
     for (let c = 0; c < members.length; c++) {
       for (const { methodIdx, codeOff } of members[c].methods) {
         if (codeOff === 0) continue;
-        if (codeOff + 16 > this.buf.length) {
-          this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the file`);
+        if (codeOff < this.dataStart || codeOff + 16 > this.dataEnd) {
+          this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the data section`);
           continue;
         }
+        if (seen.has(codeOff)) {
+          shared++;
+          continue;
+        }
+        seen.add(codeOff);
         out.push({ methodIdx, classDefIdx: c, codeOff, insnsSize: this.buf.readUInt32LE(codeOff + 12) });
       }
     }
+    if (shared > 0) this.warnings.push(`${shared} methods share a code item with another method; each item is read once`);
     return out;
   }
 
@@ -369,6 +448,10 @@ function buildXrefs(dex: DexFile): DexXrefs {
     if (value >= MIN_INDEXED_LITERAL) numbers.push({ body, value });
   };
   let badBodies = 0;
+  // Code items never overlap in a real DEX, so all instructions together fit in the file; overlapping
+  // items claiming the whole file would otherwise be walked again and again.
+  let unitBudget = Math.floor(buf.length / 2);
+  let overBudget = 0;
   for (let bi = 0; bi < bodies.length; bi++) {
     const body = bodies[bi];
     strings.open();
@@ -381,6 +464,11 @@ function buildXrefs(dex: DexFile): DexXrefs {
       badBodies++;
       continue;
     }
+    if (units > unitBudget) {
+      overBudget++;
+      continue;
+    }
+    unitBudget -= units;
     let pc = 0;
     while (pc < units) {
       const p = insns + pc * 2;
@@ -438,6 +526,7 @@ function buildXrefs(dex: DexFile): DexXrefs {
       pc += width;
     }
   }
+  if (overBudget > 0) dex.warnings.push(`${overBudget} code items overlap others past the file's size and were not walked`);
   return { bodies, arrays, numbers, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
 }
 

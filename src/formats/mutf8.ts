@@ -40,6 +40,7 @@ export function decodeMutf8(buf: Uint8Array, start: number, end: number): string
 
 /** Finds the NUL that ends a MUTF-8 string (a real NUL inside is encoded as C0 80, never 00). */
 export function mutf8End(buf: Uint8Array, start: number, limit: number): number {
-  const idx = buf.indexOf(0, start);
-  return idx < 0 || idx > limit ? limit : idx;
+  // Searched within [start, limit) only, so a string without its NUL costs its bound, not the rest of the file.
+  const idx = buf.subarray(start, limit).indexOf(0);
+  return idx < 0 ? limit : start + idx;
 }

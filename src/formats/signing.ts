@@ -15,7 +15,12 @@ const SCHEME_IDS: Record<number, Signer['scheme']> = { 0x7109871a: 'v2', 0xf0536
 const MAX_SIGNERS = 64;
 
 export function describeCertificate(der: Uint8Array, scheme: Signer['scheme']): Signer {
-  const cert = new X509Certificate(der);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+  } catch (err) {
+    throw new MalformedInputError('apksig/bad-certificate', `${scheme} certificate (sha256 ${createHash('sha256').update(der).digest('hex')}) is not readable X.509: ${(err as Error).message}`);
+  }
   return {
     scheme,
     sha256: createHash('sha256').update(der).digest('hex'),
@@ -28,8 +33,21 @@ export function describeCertificate(der: Uint8Array, scheme: Signer['scheme']): 
   };
 }
 
-export function v1Signers(pkcs7: Uint8Array): Signer[] {
-  return pkcs7Certificates(pkcs7).map((der) => describeCertificate(der, 'v1'));
+/** A certificate that could not be read: the others of its block are still returned. */
+export type CertificateProblem = MalformedInputError;
+
+export function v1Signers(pkcs7: Uint8Array, problems: CertificateProblem[] = []): Signer[] {
+  return pkcs7Certificates(pkcs7).flatMap((der) => describeOrNote(der, 'v1', problems));
+}
+
+function describeOrNote(der: Uint8Array, scheme: Signer['scheme'], problems: CertificateProblem[]): Signer[] {
+  try {
+    return [describeCertificate(der, scheme)];
+  } catch (err) {
+    if (!(err instanceof MalformedInputError)) throw err;
+    problems.push(err);
+    return [];
+  }
 }
 
 /** Finds the signing block that must end right where the central directory starts. */
@@ -55,7 +73,7 @@ export function readSigningBlock(src: ByteSource, cdOffset: number): Map<number,
 }
 
 /** Signers of the v2/v3/v3.1 schemes present in a signing block. */
-export function blockSigners(pairs: Map<number, Buffer>): Signer[] {
+export function blockSigners(pairs: Map<number, Buffer>, problems: CertificateProblem[] = []): Signer[] {
   const out: Signer[] = [];
   for (const [id, value] of pairs) {
     const scheme = SCHEME_IDS[id];
@@ -68,7 +86,7 @@ export function blockSigners(pairs: Map<number, Buffer>): Signer[] {
       const certs = seq[1];
       if (!certs) throw new MalformedInputError('apksig/no-certificates', `${scheme} signer has no certificates`);
       for (const cert of sequence(certs, MAX_SIGNERS)) {
-        out.push(describeCertificate(cert.buf.subarray(cert.start, cert.end), scheme));
+        out.push(...describeOrNote(cert.buf.subarray(cert.start, cert.end), scheme, problems));
       }
     }
   }

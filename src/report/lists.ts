@@ -18,9 +18,19 @@ function where(f: Finding): string {
   return [l.path, l.className, l.method].filter(Boolean).join(' ');
 }
 
+/**
+ * Control characters (NUL, line breaks, escapes, C1) shown as `\u00XX`: a term is recovered from someone
+ * else's bytes, and raw, it would split a line of the text export or reach a terminal or spreadsheet.
+ */
+function printable(v: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return v.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Neutralises a CSV cell: quotes, and a leading quote for values a spreadsheet would run as a formula. */
 function csvCell(v: string): string {
-  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const p = printable(v);
+  const safe = /^[=+\-@\t\r]/.test(p) ? `'${p}` : p;
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
@@ -49,7 +59,7 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
   return lists
     .map((f) => {
       const e = f.evidence as ListEvidence;
-      return `# ${where(f)} [${(e.encodings ?? []).join(' -> ') || 'plain'}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms\n${(e.terms ?? []).join('\n')}\n`;
+      return `# ${printable(where(f))} [${(e.encodings ?? []).join(' -> ') || 'plain'}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms\n${(e.terms ?? []).map(printable).join('\n')}\n`;
     })
     .join('\n');
 }

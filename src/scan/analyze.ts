@@ -53,6 +53,8 @@ const V1_SIGNATURE = /^META-INF\/[^/]+\.(RSA|DSA|EC)$/i;
 const NESTED_ARCHIVE = /\.(apk|jar)$/i;
 /** Pieces Unity splits a large serialized file into; the game joins them in order at run time. */
 const SPLIT_PIECE = /^(.+\.assets)\.split(\d+)$/;
+/** Names that promise a format text never is. */
+const NAMED_FORMAT = /\.(apk|jar|zip|dex|odex|so|img|bin|pcap|pcapng|cap|har|br|gz|lz4|xz|zst)$/i;
 // Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
 // .dat, .db) stay candidates, since encrypted and compressed lists are binary.
 const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
@@ -68,6 +70,8 @@ export interface AnalyzeContext {
   /** The audited device's own identifiers, to find in traffic also as hashes. */
   deviceIds?: Record<string, string>;
   detectors: DetectorContext;
+  /** Told the file's digest as soon as it is known (the worker passes it on, so a file stopped later keeps it). */
+  onDigest?: (digest: { sha256: string; size: number }) => void;
 }
 
 class Collector {
@@ -123,7 +127,13 @@ function analyzeOpened(src: ByteSource, logicalPath: string, ctx: AnalyzeContext
   const out = new Collector();
   try {
     const digest = hashSource(src, ctx.fileDigests === true);
-    analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    ctx.onDigest?.({ sha256: digest.sha256, size: digest.size });
+    try {
+      analyzeSource(src, logicalPath, null, digest, 0, new InflateBudget(ctx.limits), ctx, out);
+    } catch (err) {
+      // The last net: whatever escaped a part's own handling is a diagnostic, and what was found stays.
+      out.diag('error', err, logicalPath, out.artefacts[0]?.id);
+    }
     if (out.artefacts[0]) out.yaraScan(ctx, out.artefacts[0], yaraTarget);
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
@@ -163,9 +173,11 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   if (captureFormat(head) || (/\.(pcap|cap)$/i.test(path) && headerlessStart(src) !== null)) {
     const a = out.artefact('capture', path, parentId, digest);
     try {
-      const cap = analyzeCapture(src, ctx.deviceIds ?? {});
+      const cap = analyzeCapture(src, ctx.deviceIds ?? {}, ctx.limits.capture);
       out.findings.push(...leakFindings(cap.flows, a));
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
+      // A header and nothing after it (a capture stopped at once, or cut short) is said, not left empty.
+      if (cap.packets === 0) out.diagnostics.push({ level: 'warning', code: 'capture/no-packets', message: `no packet in ${src.size} bytes: the capture holds only its header or was cut short`, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
       // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
       const model = emptyModel(a);
@@ -180,8 +192,12 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
   }
   if (head[0] === 0x7b || head[0] === 0x20 || head[0] === 0x0a || head[0] === 0xef) {
     const start = src.read(0, Math.min(src.size, 512)).toString('utf8');
-    if (looksLikeHar(start) && src.size <= ctx.limits.maxTextBytes * 8) {
-      analyzeHarFile(src, path, parentId, digest, ctx, out);
+    if (looksLikeHar(start)) {
+      if (src.size <= ctx.limits.text.maxHarBytes) analyzeHarFile(src, path, parentId, digest, ctx, out);
+      else {
+        const a = out.artefact('capture', path, parentId, digest);
+        out.diagnostics.push({ level: 'warning', code: 'limit/har-bytes', message: `HAR of ${src.size} bytes not parsed (limit text.maxHarBytes ${ctx.limits.text.maxHarBytes})`, path, artefactId: a.id });
+      }
       return;
     }
   }
@@ -221,9 +237,14 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     finishModel(model, ctx, out, false);
     return;
   }
-  const decoded = bytes.length <= ctx.limits.maxTextBytes ? decodeText(bytes) : null;
+  const decoded = bytes.length <= ctx.limits.text.maxBytes ? decodeText(bytes) : null;
   if (decoded) {
     const a = out.artefact('text', path, parentId, digest);
+    const named = NAMED_FORMAT.exec(path);
+    if (named) {
+      // Read as text, but named as a binary format (or a HAR): most likely a file cut short, and never silent.
+      out.diagnostics.push({ level: 'warning', code: 'input/format-mismatch', message: `named .${named[1]} but its ${bytes.length} bytes are not that format (cut short or mislabelled); read as text`, path, artefactId: a.id });
+    }
     const model = emptyModel(a);
     model.texts.push(textBlob(a, decoded.encoding, decoded.text));
     finishModel(model, ctx, out, false);
@@ -242,6 +263,7 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     out.diag('error', err, path, a.id);
     return;
   }
+  for (const p of har.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
   out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
   out.findings.push(...harLeakFindings(har.leaks, a));
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
@@ -354,8 +376,8 @@ function analyzeArchive(
     } else if (splitGroups.get(e.name.replace(SPLIT_PIECE, '$1'))?.includes(e)) {
       continue; // read below, joined with its sibling pieces
     } else if (NESTED_ARCHIVE.test(e.name) || (/\.zip$/i.test(e.name) && holdsApp(read, e, ctx.limits))) {
-      if (depth + 1 > ctx.limits.maxNestingDepth) {
-        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.maxNestingDepth} levels not opened`, path: childPath, artefactId: a.id });
+      if (depth + 1 > ctx.limits.zip.maxNestingDepth) {
+        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.zip.maxNestingDepth} levels (limit zip.maxNestingDepth) not opened`, path: childPath, artefactId: a.id });
         continue;
       }
       const bytes = read(e);
@@ -395,8 +417,8 @@ function joinSplitPieces(base: string, pieces: ZipEntry[], read: (e: ZipEntry) =
   const ordered = [...pieces].sort((x, y) => Number(SPLIT_PIECE.exec(x.name)![2]) - Number(SPLIT_PIECE.exec(y.name)![2]));
   const total = ordered.reduce((n, e) => n + e.uncompressedSize, 0);
   const joinedPath = `${path}!/${base}`;
-  if (total > ctx.limits.maxAssetOutputBytes) {
-    out.diagnostics.push({ level: 'warning', code: 'limit/unity-split', message: `${ordered.length} split pieces of ${total} bytes exceed ${ctx.limits.maxAssetOutputBytes}`, path: joinedPath, artefactId: a.id });
+  if (total > ctx.limits.assets.maxOutputBytes) {
+    out.diagnostics.push({ level: 'warning', code: 'limit/unity-split', message: `${ordered.length} split pieces of ${total} bytes exceed ${ctx.limits.assets.maxOutputBytes}`, path: joinedPath, artefactId: a.id });
     return;
   }
   const parts: Buffer[] = [];
@@ -424,7 +446,7 @@ function holdsApp(read: (e: ZipEntry) => Buffer | null, e: ZipEntry, limits: Lim
 }
 
 function isTextCandidate(e: ZipEntry, limits: Limits): boolean {
-  if (e.uncompressedSize > limits.maxTextBytes || e.uncompressedSize === 0) return false;
+  if (e.uncompressedSize > limits.text.maxBytes || e.uncompressedSize === 0) return false;
   if (e.name.startsWith('META-INF/') || BINARY_EXTENSIONS.test(e.name)) return false;
   // Compiled resources are binary XML or images; only res/raw keeps files as the developer wrote them.
   if (e.name.startsWith('res/') && !e.name.startsWith('res/raw/') && !e.name.startsWith('res/raw-')) return false;
@@ -457,8 +479,10 @@ function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, rea
     const bytes = read(e);
     if (!bytes) continue;
     try {
-      signers.push(...v1Signers(bytes));
+      const problems: MalformedInputError[] = [];
+      signers.push(...v1Signers(bytes, problems));
       schemes.add('v1');
+      for (const p of problems) out.diag('warning', p, `${path}!/${e.name}`, model.artefact.id);
     } catch (err) {
       out.diag('warning', err, `${path}!/${e.name}`, model.artefact.id);
     }
@@ -466,7 +490,9 @@ function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, rea
   try {
     const pairs = readSigningBlock(src, dir.centralDirectoryOffset);
     for (const s of presentSchemes(pairs)) schemes.add(s);
-    if (pairs) signers.push(...blockSigners(pairs));
+    const problems: MalformedInputError[] = [];
+    if (pairs) signers.push(...blockSigners(pairs, problems));
+    for (const p of problems) out.diag('warning', p, `${path} (APK Signing Block)`, model.artefact.id);
   } catch (err) {
     out.diag('warning', err, `${path} (APK Signing Block)`, model.artefact.id);
   }

@@ -73,7 +73,7 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
     });
   };
   const name = target.inner ?? target.path;
-  const max = limits.maxAssetStrings;
+  const max = limits.assets.maxStrings;
   try {
     if (isLuaBytecode(bytes)) {
       read.handled = true;
@@ -114,13 +114,13 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
 type Push = (step: string, extra: Partial<Location>, entries: string[] | null, text?: string) => void;
 
 function unityBlobs(bytes: Buffer, step: string, target: AssetTarget, limits: Limits, read: AssetRead, push: Push): void {
-  const r = unityTexts(bytes, { maxStrings: limits.maxAssetStrings, maxOutput: limits.maxAssetOutputBytes });
+  const r = unityTexts(bytes, { maxStrings: limits.assets.maxStrings, maxOutput: limits.assets.maxOutputBytes });
   for (const t of r.texts) {
     if (t.entries) push(step, { entry: t.where, offset: t.offset }, t.entries);
     else if (t.text) push(step, { entry: t.where, offset: t.offset }, null, t.text);
   }
   for (const p of r.problems.slice(0, 5)) read.problems.push({ ...p, path: target.path });
-  if (r.truncated) read.problems.push({ code: 'limit/unity-strings', message: `more than ${limits.maxAssetStrings} strings`, path: target.path });
+  if (r.truncated) read.problems.push({ code: 'limit/unity-strings', message: `more than ${limits.assets.maxStrings} strings`, path: target.path });
 }
 
 /** Lua source and XML configs: groups of literals or values; other text stays with the caller. */
@@ -150,16 +150,16 @@ function sourceBlobs(text: string, name: string, max: number, read: AssetRead, p
 
 /** Entries of a zip stored as an asset (not an APK or JAR, which the caller analyses as an app). */
 function zipBlobs(bytes: Buffer, target: AssetTarget, limits: Limits, depth: number, read: AssetRead): void {
-  if (depth + 1 > limits.maxNestingDepth) {
-    read.problems.push({ code: 'limit/nesting-depth', message: `zip nested deeper than ${limits.maxNestingDepth} levels not opened`, path: target.path });
+  if (depth + 1 > limits.zip.maxNestingDepth) {
+    read.problems.push({ code: 'limit/nesting-depth', message: `zip nested deeper than ${limits.zip.maxNestingDepth} levels not opened`, path: target.path });
     return;
   }
   const src = new BufferSource(bytes);
   const dir = readZipDirectory(src, limits);
   // The asset's inner files share one output budget: a small zip cannot expand into gigabytes.
-  const budget = new InflateBudget({ ...limits, maxTotalInflatedBytes: Math.min(limits.maxTotalInflatedBytes, limits.maxAssetOutputBytes) });
+  const budget = new InflateBudget({ ...limits, maxTotalInflatedBytes: Math.min(limits.zip.maxTotalInflatedBytes, limits.assets.maxOutputBytes) });
   for (const e of dir.byName.values()) {
-    if (e.name.endsWith('/') || e.uncompressedSize === 0 || e.uncompressedSize > limits.maxTextBytes) continue;
+    if (e.name.endsWith('/') || e.uncompressedSize === 0 || e.uncompressedSize > limits.text.maxBytes) continue;
     let inner: Buffer;
     try {
       inner = readEntry(src, e, budget);

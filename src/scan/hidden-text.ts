@@ -1,5 +1,5 @@
 import { dexKeyContext, digestKeys, keysNearName, type DigestBase } from '../decode/keys.js';
-import { DEFAULT_SEARCH_LIMITS, searchDecodings, type CipherBudget } from '../decode/search.js';
+import { searchDecodings, type CipherBudget, type LimitHit } from '../decode/search.js';
 import { splitList } from '../lexicon/list-structure.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
@@ -10,21 +10,21 @@ import type { AnalyzeContext } from './analyze.js';
  * hidden texts that turned out to be lists, each tagged with its decoding chain and key origin.
  */
 
-/** Caps for one app: how many blobs are searched, and how many decryptions all searches may try. */
-const MAX_BLOBS = 400;
-const MAX_CIPHER_ATTEMPTS_PER_APP = 6000;
 
 export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
   const dexes = model.dexes.map((d) => d.dex);
   let keyCtxCache: ReturnType<typeof dexKeyContext> | null = null;
-  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.maxKeyDerivationIterations }));
+  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.assets.maxKeyDerivationIterations }));
   const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
   const blobs: TextBlob[] = [];
   const shared: CipherBudget = { cipher: 0 };
-  const limits = { ...DEFAULT_SEARCH_LIMITS, maxCipherAttempts: MAX_CIPHER_ATTEMPTS_PER_APP };
+  // Caps for one app: how many blobs are searched, and how many decryptions all searches may try.
+  const d = ctx.limits.decode;
+  const MAX_BLOBS = d.maxBlobsPerApp;
+  const limits = { maxDepth: d.maxDepth, maxNodes: d.maxNodes, maxBytes: d.maxBytes, maxOutput: d.maxOutput, maxCipherAttempts: d.maxCipherAttemptsPerApp };
   const candidates = model.opaque.slice(0, MAX_BLOBS);
   if (model.opaque.length > MAX_BLOBS) {
-    out.diagnostics.push({ level: 'warning', code: 'limit/decode-blobs', message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched`, path: model.artefact.path });
+    out.diagnostics.push({ level: 'warning', code: 'limit/decode-blobs', message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched (limit decode.maxBlobsPerApp ${MAX_BLOBS})`, path: model.artefact.path });
   }
   for (const blob of candidates) {
     // Keys from the code that opens this very file come first.
@@ -37,7 +37,14 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
           return { ...base, keys: [...near, ...base.keys], ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...base.ivs] };
         }
       : keyCtx;
-    const found = searchDecodings(blob.bytes, ctxForBlob, accept, limits, shared);
+    const hits: LimitHit[] = [];
+    const found = searchDecodings(blob.bytes, ctxForBlob, accept, limits, shared, hits);
+    // A bomb or a budget spent is said once per blob and limit, so a report never covers less in silence.
+    const path = blob.location.path + (blob.location.offset !== undefined ? ` @${blob.location.offset}` : '');
+    for (const code of new Set(hits.map((h) => h.code))) {
+      const first = hits.find((h) => h.code === code) as LimitHit;
+      out.diagnostics.push({ level: 'warning', code, message: first.message, path });
+    }
     for (const r of found) {
       blobs.push({
         artefactId: blob.artefactId,

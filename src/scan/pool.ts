@@ -3,8 +3,10 @@ import type { FileResult } from './analyze.js';
 import type { AnalyzeSettings } from './context.js';
 
 /**
- * A fixed pool of worker threads analysing files in parallel. A worker that dies (out of memory on a
- * hostile file, a crash in a native module) fails only its current file; a fresh worker replaces it.
+ * A fixed pool of worker threads analysing files in parallel, each file under a budget: the worker's V8
+ * heap is capped (`file.memoryMb`) and a watchdog ends it when one file takes longer than `file.timeMs`.
+ * A worker that is stopped or dies for any reason (the budget, a crash in a native module, an exit)
+ * fails only its current file, with a typed reason; a fresh worker replaces it for the next files.
  */
 
 export interface PoolJob {
@@ -14,7 +16,22 @@ export interface PoolJob {
   bytes?: Buffer;
 }
 
-type Outcome = { result: FileResult } | { error: string };
+/** Why a file has no result: the code and message of its diagnostic. */
+export interface JobFailure {
+  code: 'limit/file-time' | 'limit/file-memory' | 'internal/worker-failed';
+  message: string;
+  /** What the worker had established before it was lost: the file's digest and size, safe to keep. */
+  partial?: { sha256: string; size: number };
+}
+
+export type Outcome = { result: FileResult } | { failure: JobFailure };
+
+interface WorkerMessage {
+  id: number;
+  result?: FileResult;
+  error?: string;
+  hashed?: { sha256: string; size: number };
+}
 
 export class WorkerPool {
   private readonly idle: Worker[] = [];
@@ -25,11 +42,10 @@ export class WorkerPool {
   constructor(
     private readonly size: number,
     private readonly settings: AnalyzeSettings,
-    private readonly maxOldGenerationSizeMb = 4096,
   ) {}
 
   private spawn(): Worker {
-    const options = { workerData: this.settings, resourceLimits: { maxOldGenerationSizeMb: this.maxOldGenerationSizeMb } };
+    const options = { workerData: this.settings, resourceLimits: { maxOldGenerationSizeMb: this.settings.limits.file.memoryMb } };
     let w: Worker;
     if (import.meta.url.endsWith('.ts')) {
       // Running from TypeScript sources (tests, tsx): register tsx inside the worker, then load the worker module.
@@ -40,7 +56,12 @@ export class WorkerPool {
     } else {
       w = new Worker(new URL('./worker.js', import.meta.url), options);
     }
+    // An idle worker does not keep the process alive; a busy one does (see run), so a scan waiting on a
+    // worker can never end as an unsettled await with nothing printed.
     w.unref();
+    // Death is handled per job in run(); this keeps an 'error' arriving after a job's listeners are gone
+    // (a second error of a dying worker) from becoming an uncaught exception of the whole scan.
+    w.on('error', () => {});
     this.all.add(w);
     return w;
   }
@@ -61,23 +82,42 @@ export class WorkerPool {
   async run(job: PoolJob): Promise<Outcome> {
     const w = await this.acquire();
     const id = this.nextId++;
+    const { timeMs, memoryMb } = this.settings.limits.file;
     return new Promise<Outcome>((resolve) => {
-      const onMessage = (msg: { id: number; result?: FileResult; error?: string }) => {
+      let partial: JobFailure['partial'];
+      let stopped: JobFailure | null = null;
+      w.ref();
+      const onMessage = (msg: WorkerMessage) => {
         if (msg.id !== id) return;
+        if (msg.hashed) {
+          partial = msg.hashed;
+          return;
+        }
         cleanup();
+        w.unref();
         this.release(w);
-        resolve(msg.result ? { result: msg.result } : { error: msg.error ?? 'unknown worker error' });
+        resolve(msg.result ? { result: msg.result } : { failure: { code: 'internal/worker-failed', message: firstLine(msg.error ?? 'unknown worker error'), ...(partial ? { partial } : {}) } });
       };
       const onDeath = (err: unknown) => {
         cleanup();
         this.all.delete(w);
         void w.terminate();
-        // Replace the dead worker so queued jobs still run.
+        // Replace the lost worker so queued jobs still run.
         const next = this.waiting.shift();
         if (next) next(this.spawn());
-        resolve({ error: err instanceof Error ? err.message : `worker exited with code ${String(err)}` });
+        const oom = (err as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const failure: JobFailure = stopped ??
+          (oom
+            ? { code: 'limit/file-memory', message: `analysis stopped: its worker ran out of its ${memoryMb} MB heap (limit file.memoryMb)` }
+            : { code: 'internal/worker-failed', message: `analysis worker lost: ${err instanceof Error ? firstLine(err.message) : `exit code ${String(err)}`}` });
+        resolve({ failure: { ...failure, ...(partial ? { partial } : {}) } });
       };
+      const watchdog = setTimeout(() => {
+        stopped = { code: 'limit/file-time', message: `analysis stopped after ${timeMs} ms (limit file.timeMs)` };
+        void w.terminate();
+      }, timeMs);
       const cleanup = () => {
+        clearTimeout(watchdog);
         w.off('message', onMessage);
         w.off('error', onDeath);
         w.off('exit', onDeath);
@@ -100,4 +140,8 @@ export class WorkerPool {
     this.all.clear();
     this.idle.length = 0;
   }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] as string;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
+import { resolveLimits, type LimitOverrides, type Limits } from '../io/limits.js';
 import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
@@ -8,7 +8,7 @@ import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
 import { transferFindings } from '../capture/gdpr.js';
 import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
 import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
-import { analyzeBytes, analyzeFile, failedResult, type FileResult } from './analyze.js';
+import { failedResult, type FileResult } from './analyze.js';
 import { FileSource } from '../io/byte-source.js';
 import { errorCode, errorMessage } from '../io/errors.js';
 import { unavailableDiagnostics } from '../io/native.js';
@@ -17,9 +17,9 @@ import { emptyGrants } from '../firmware/privapp.js';
 import { walkFirmware, type FirmwareFile, type FirmwareWalk } from '../firmware/walk.js';
 import { buildFirmwareSummary, firmwareFindings } from '../firmware/inventory.js';
 import type { ImportedList } from '../lexicon/imported-lists.js';
-import { analyzerKey, buildContext, type AnalyzeSettings } from './context.js';
+import { analyzerKey, type AnalyzeSettings } from './context.js';
 import { expandInputs, type FirmwareInput, type InputFile } from './inputs.js';
-import { WorkerPool } from './pool.js';
+import { WorkerPool, type JobFailure } from './pool.js';
 import { relocate } from './relocate.js';
 
 /**
@@ -33,9 +33,10 @@ export interface ScanOptions {
   cwd: string;
   store?: Store | null;
   trackersPath?: string | null;
-  /** Worker threads; 1 analyses in this thread. */
+  /** Worker threads (at least one: every file is analysed on a worker, under the `file.*` budget). */
   jobs?: number;
-  limits?: Partial<Limits>;
+  /** Leaves of the limits tree to change (`{ zip: { maxEntries: 1000 } }`); unknown names are refused. */
+  limits?: LimitOverrides;
   /** Re-analyse even when the store has a result for the same content. */
   noCache?: boolean;
   /** Search encoded and encrypted blobs for hidden lists (default true). */
@@ -72,7 +73,7 @@ export async function scan(options: ScanOptions): Promise<Report> {
   const yaraCompiled = serializeRules(ruleCheck);
   const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [], namespaces: new Map<string, string>() };
   const settings: AnalyzeSettings = {
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits: resolveLimits(options.limits),
     trackersPath: options.trackersPath ?? null,
     hiddenLists: options.hiddenLists !== false,
     fileDigests: (options.indicators?.length ?? 0) > 0,
@@ -127,17 +128,16 @@ export async function scan(options: ScanOptions): Promise<Report> {
   }
 
   const workerCount = Math.max(1, Math.min(options.jobs ?? 2, pending.length));
-  const pool = workerCount > 1 ? new WorkerPool(workerCount, settings) : null;
-  const ctx = pool === null && pending.length > 0 ? buildContext(settings) : null;
+  // Even a single file is analysed on a worker: only there do the time and memory budgets hold, and a
+  // file that exceeds them costs its own result, never the scan.
+  const pool = pending.length > 0 ? new WorkerPool(workerCount, settings) : null;
   try {
     // One more job in flight than workers, so a firmware file is being read while the workers analyse.
-    await runLimited(pending, workerCount + (pool ? 1 : 0), async (i) => {
+    await runLimited(pending, workerCount + 1, async (i) => {
       const job = jobs[i];
       if (job.kind === 'file') {
-        if (pool) {
-          const outcome = await pool.run(job.file);
-          remember(i, 'result' in outcome ? outcome.result : crashed(job.logicalPath, job.size, outcome.error));
-        } else if (ctx) remember(i, analyzeFile(job.file.fsPath, job.logicalPath, ctx));
+        const outcome = await (pool as WorkerPool).run(job.file);
+        remember(i, 'result' in outcome ? outcome.result : lost(job.logicalPath, job.size, outcome.failure));
         return;
       }
       let bytes: Buffer;
@@ -154,10 +154,8 @@ export async function scan(options: ScanOptions): Promise<Report> {
           return;
         }
       }
-      if (pool) {
-        const outcome = await pool.run({ fsPath: '', logicalPath: job.logicalPath, bytes });
-        remember(i, 'result' in outcome ? outcome.result : crashed(job.logicalPath, job.size, outcome.error));
-      } else if (ctx) remember(i, analyzeBytes(bytes, job.logicalPath, ctx));
+      const outcome = await (pool as WorkerPool).run({ fsPath: '', logicalPath: job.logicalPath, bytes });
+      remember(i, 'result' in outcome ? outcome.result : lost(job.logicalPath, job.size, outcome.failure));
       // Let progress events and worker messages through between synchronous reads.
       await new Promise((r) => setImmediate(r));
     });
@@ -276,8 +274,18 @@ function hashFile(path: string): Promise<string> {
   });
 }
 
-function crashed(path: string, size: number, error: string): FileResult {
-  return failedResult(path, size, 'internal/worker-failed', error.split('\n')[0]);
+/**
+ * The result of a file whose worker was stopped or lost: its diagnostic, and the file as an artefact when
+ * its digest was known. Not cached (no top-level digest): a time budget depends on the machine's load.
+ */
+function lost(path: string, size: number, failure: JobFailure): FileResult {
+  const r = failedResult(path, size, failure.code, failure.message);
+  if (failure.partial) {
+    const artefact: Artefact = { id: shortHash(path), parentId: null, kind: 'file', path, sha256: failure.partial.sha256, size: failure.partial.size };
+    r.artefacts.push(artefact);
+    (r.diagnostics[0] as Report['diagnostics'][number]).artefactId = artefact.id;
+  }
+  return r;
 }
 
 function emptyCounts(): Record<Severity, number> {

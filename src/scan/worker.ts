@@ -16,6 +16,7 @@ const ctx = buildContext(workerData as AnalyzeSettings);
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 port.on('message', (job: Job) => {
+  ctx.onDigest = (hashed) => port.postMessage({ id: job.id, hashed });
   try {
     const result = job.bytes ? analyzeBytes(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength), job.logicalPath, ctx) : analyzeFile(job.fsPath, job.logicalPath, ctx);
     port.postMessage({ id: job.id, result });

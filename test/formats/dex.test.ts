@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DexFile } from '../../src/formats/dex.js';
 import { exodusClassNames } from '../../src/formats/dex-queries.js';
 import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js';
-import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { androguardFiles, corpusApks, requireTool, tempDir } from '../helpers.js';
 
@@ -62,7 +62,7 @@ describe('DEX parser', () => {
     farOff.writeUInt32LE(buf.length + 1000, 100); // class_defs_off
     expect(() => new DexFile(farOff, DEFAULT_LIMITS)).toThrow(MalformedInputError);
     expect(() => new DexFile(buf.subarray(0, 50), DEFAULT_LIMITS)).toThrow(MalformedInputError);
-    expect(() => new DexFile(buf, { ...DEFAULT_LIMITS, maxDexStrings: 2 })).toThrow(LimitExceededError);
+    expect(() => new DexFile(buf, resolveLimits({ dex: { maxStrings: 2 } }))).toThrow(LimitExceededError);
   });
 
   it('survives class data and code offsets that lie, with warnings instead of a crash', () => {
@@ -78,5 +78,51 @@ describe('DEX parser', () => {
     const body = new DexFile(dex2buf, DEFAULT_LIMITS).codeBodies()[0];
     dex2buf.writeUInt32LE(0x7fffffff, body.codeOff + 12);
     expect(new DexFile(dex2buf, DEFAULT_LIMITS).xrefs().badBodies).toBe(1);
+  });
+
+  describe('cost bounds: work follows the bytes, not what the file claims', () => {
+    const realDex = () => readFileSync(androguardFiles('.dex').sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]);
+
+    it('reads a class_data item shared by every class once', () => {
+      const buf = Buffer.from(realDex());
+      const honest = new DexFile(buf, DEFAULT_LIMITS);
+      const richest = honest.members().reduce((best, m, i, all) => (m.methods.length > all[best].methods.length ? i : best), 0);
+      const classOff = buf.readUInt32LE(100);
+      const shared = honest.classDefs[richest].classDataOff;
+      for (let c = 0; c < honest.classDefs.length; c++) buf.writeUInt32LE(shared, classOff + c * 32 + 24);
+      const dex = new DexFile(buf, DEFAULT_LIMITS);
+      const decoded = dex.members().reduce((n, m) => n + m.methods.length, 0);
+      expect(decoded).toBe(honest.members()[richest].methods.length);
+      expect(dex.xrefs().bodies.length).toBeLessThanOrEqual(decoded);
+      expect(dex.warnings.some((w) => /shared with an earlier class/.test(w))).toBe(true);
+    });
+
+    it('walks a code item claimed by many methods once, and stops when overlapping items exceed the file', () => {
+      const buf = Buffer.from(realDex());
+      const honest = new DexFile(buf, DEFAULT_LIMITS);
+      const bodies = honest.codeBodies();
+      // Every code item claims as many instructions as the file can hold after the first one.
+      const first = bodies[0].codeOff;
+      const units = Math.floor((buf.length - first - 16) / 2);
+      for (const b of bodies) buf.writeUInt32LE(Math.floor((buf.length - b.codeOff - 16) / 2), b.codeOff + 12);
+      const dex = new DexFile(buf, DEFAULT_LIMITS);
+      const x = dex.xrefs();
+      const walked = x.strings.targets.length + x.methods.targets.length + x.fields.targets.length + x.types.targets.length;
+      expect(walked).toBeLessThanOrEqual(units);
+      expect(dex.warnings.some((w) => /overlap others/.test(w))).toBe(true);
+    });
+
+    it('bounds string lookups whose data has no terminating NUL by their declared length', () => {
+      const buf = Buffer.from(realDex());
+      const honest = new DexFile(buf, DEFAULT_LIMITS);
+      const r = honest.stringBytes(honest.stringCount - 1) as [number, number];
+      // Remove the NUL of the last string: its range ends at three bytes per declared unit, not at the file's end.
+      buf[r[1]] = 0x41;
+      const dex = new DexFile(buf, DEFAULT_LIMITS);
+      const cut = dex.stringBytes(dex.stringCount - 1) as [number, number];
+      expect(cut[0]).toBe(r[0]);
+      expect(cut[1]).toBeLessThanOrEqual(r[0] + 3 * buf[r[0] - 1]);
+      expect(cut[1]).toBeGreaterThanOrEqual(r[1]);
+    });
   });
 });

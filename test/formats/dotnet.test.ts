@@ -11,7 +11,7 @@ import { requireTool, run, tempDir } from '../helpers.js';
 
 /** Unity games compile their C# into Assembly-CSharp.dll: the Unity-shipped lists, as a C# string[]. */
 const LISTS = gameLists((p) => /sharedassets|bin\/Data\/|\.assetbundle$|\.unity3d$|\.bytes$/.test(p));
-const MAX = DEFAULT_LIMITS.maxAssetStrings;
+const MAX = DEFAULT_LIMITS.assets.maxStrings;
 
 function csharp(lines: string[]): string {
   const q = (s: string) => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\x00-\x1f\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '"';

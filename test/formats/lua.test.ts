@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 
 const LISTS = gameLists((p) => /\.luac?$/.test(p));
 const PUC = ['5.1', '5.2', '5.3', '5.4'];
-const MAX = DEFAULT_LIMITS.maxAssetStrings;
+const MAX = DEFAULT_LIMITS.assets.maxStrings;
 
 /** Runs a chunk with the real interpreter and prints the table it returns, NUL-separated. */
 function loadWith(interpreter: string, chunk: string): string[] {

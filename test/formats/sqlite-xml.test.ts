@@ -8,7 +8,7 @@ import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { requireTool, run, tempDir } from '../helpers.js';
 
-const MAX = DEFAULT_LIMITS.maxAssetStrings;
+const MAX = DEFAULT_LIMITS.assets.maxStrings;
 const PLAIN = gameLists((p) => /\.(txt|conf|csv|xml|json|dat)$/.test(p)).slice(0, 12);
 
 const PY_DB = String.raw`

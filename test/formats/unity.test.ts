@@ -7,7 +7,7 @@ import { gameLists } from '../fixtures/game-lists.js';
 import { buildSerializedFile, buildUnityBundle, type UnityObjectSpec } from '../fixtures/unity-builder.js';
 
 const LISTS = gameLists((p) => /sharedassets|bin\/Data\/|\.assetbundle$|\.unity3d$/.test(p));
-const OPTS = { maxStrings: DEFAULT_LIMITS.maxAssetStrings, maxOutput: DEFAULT_LIMITS.maxAssetOutputBytes };
+const OPTS = { maxStrings: DEFAULT_LIMITS.assets.maxStrings, maxOutput: DEFAULT_LIMITS.assets.maxOutputBytes };
 
 function objectsFor(lines: string[], bytes: Buffer): UnityObjectSpec[] {
   return [

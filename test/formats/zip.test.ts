@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InflateBudget, isUnsafeName, readEntry, readZipDirectory } from '../../src/containers/zip.js';
 import { BufferSource } from '../../src/io/byte-source.js';
 import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js';
-import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import { handZip } from '../fixtures/hand-zip.js';
 import { corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 
@@ -90,7 +90,7 @@ describe('zip reader', () => {
 
   it('stops an archive with too many entries before reading them', () => {
     const many = handZip(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') })));
-    expect(() => readZipDirectory(new BufferSource(many), { ...DEFAULT_LIMITS, maxZipEntries: 10 })).toThrow(LimitExceededError);
+    expect(() => readZipDirectory(new BufferSource(many), resolveLimits({ zip: { maxEntries: 10 } }))).toThrow(LimitExceededError);
   });
 
   it('shares one inflation budget across entries', () => {
@@ -100,7 +100,7 @@ describe('zip reader', () => {
     ]);
     const src = new BufferSource(buf);
     const dir = readZipDirectory(src, DEFAULT_LIMITS);
-    const budget = new InflateBudget({ ...DEFAULT_LIMITS, maxTotalInflatedBytes: 10_000 });
+    const budget = new InflateBudget({ ...DEFAULT_LIMITS.zip, maxTotalInflatedBytes: 10_000 });
     readEntry(src, dir.entries[0], budget);
     expect(() => readEntry(src, dir.entries[1], budget)).toThrow(LimitExceededError);
   });

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveLimits } from '../../src/io/limits.js';
 import { analyzeFile } from '../../src/scan/analyze.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { handZip } from '../fixtures/hand-zip.js';
@@ -53,7 +54,7 @@ describe('bad input', () => {
   it('stops a zip bomb inside an APK and still audits the app', () => {
     const out = join(dir, 'bomb.apk');
     pythonZip(out, [{ name: 'assets/bomb.txt', data: 'A'.repeat(60 * 1024 * 1024) }], corpusFile('urzip.apk'));
-    const r = analyzeFile(out, 'bomb.apk', { ...analyzeContext(), limits: { ...analyzeContext().limits, maxTextBytes: 128 * 1024 * 1024 } });
+    const r = analyzeFile(out, 'bomb.apk', { ...analyzeContext(), limits: resolveLimits({ text: { maxBytes: 128 * 1024 * 1024 } }) });
     expect(r.diagnostics.map((d) => d.code)).toContain('limit/compression-ratio');
     expect(r.apps[0].package).toBe('info.guardianproject.urzip');
   });
@@ -66,7 +67,7 @@ describe('bad input', () => {
       inner = out;
     }
     const r = analyzeFile(inner, 'nest.apk', analyzeContext());
-    expect(r.apps.length).toBe(analyzeContext().limits.maxNestingDepth + 1);
+    expect(r.apps.length).toBe(analyzeContext().limits.zip.maxNestingDepth + 1);
     expect(r.diagnostics.map((d) => d.code)).toContain('limit/nesting-depth');
     expect(r.apps[1].path).toBe('nest.apk!/assets/inner5.apk');
   });
