@@ -65,7 +65,9 @@ export interface DexXrefs {
 }
 
 export interface ClassMembers {
+  /** Static fields first (their count is `staticFields`), then instance fields. */
   fields: number[];
+  staticFields: number;
   methods: Array<{ methodIdx: number; codeOff: number }>;
 }
 
@@ -229,7 +231,7 @@ export class DexFile {
     const buf = this.buf;
     const out: ClassMembers[] = [];
     for (let c = 0; c < this.classDefs.length; c++) {
-      const m: ClassMembers = { fields: [], methods: [] };
+      const m: ClassMembers = { fields: [], staticFields: 0, methods: [] };
       out.push(m);
       const off = this.classDefs[c].classDataOff;
       if (off === 0) continue;
@@ -244,6 +246,7 @@ export class DexFile {
         const dm = r.next();
         const vm = r.next();
         if (sf + inf + dm + vm > buf.length) throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the file size');
+        m.staticFields = sf;
         for (const count of [sf, inf]) {
           let fieldIdx = 0;
           for (let i = 0; i < count; i++) {

@@ -17,6 +17,12 @@ export interface Limits {
   maxTextBytes: number;
   /** Maximum strings in one DEX string pool. */
   maxDexStrings: number;
+  /** Code model: a virtual call with more overriding methods than this links none of them (reported). */
+  maxDispatchTargets: number;
+  /** Code model: code units the per-method value analysis may walk per app (on demand, reported when spent). */
+  maxSummaryUnits: number;
+  /** Code model: methods one path query may visit before it stops (reported in the finding's evidence). */
+  maxPathVisits: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,4 +33,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxNestingDepth: 3,
   maxTextBytes: 32 * 1024 * 1024,
   maxDexStrings: 4_000_000,
+  maxDispatchTargets: 64,
+  maxSummaryUnits: 12_000_000,
+  maxPathVisits: 20_000,
 };
