@@ -1,5 +1,5 @@
 import type { CodeModel, EdgeKind } from './model.js';
-import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE } from './values.js';
+import { USE_BRANCH, USE_RETURN, USE_STORE } from './values.js';
 
 /**
  * Bounded path queries over the code model. A value flows up from the method that produces it (a region
@@ -48,7 +48,8 @@ export function gatesOf(model: CodeModel, source: ValueSource, budget: { visits:
       cut = true;
       break;
     }
-    if (n.use & (USE_BRANCH | USE_ARG)) gates.push(n.path);
+    // Only a branch gates: a value passed on as an argument (a header, a log line, a fingerprint) decides nothing here.
+    if (n.use & USE_BRANCH) gates.push(n.path);
     if (n.path.length > MAX_UP_HOPS) {
       if (n.use & (USE_RETURN | USE_STORE)) cut = true;
       continue;
