@@ -1,5 +1,5 @@
 import type { CodeModel } from './model.js';
-import { pathsUp, renderPath } from './paths.js';
+import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
 import { API_ROLES, callsWithRole, describe, numberOf, roleOf, type ApiRole } from './semantics.js';
 import { USE_BRANCH, USE_STORE, type MethodSummary, type Value } from './values.js';
@@ -60,7 +60,12 @@ const HTTP_URL_APIS = Object.entries(API_ROLES).filter(([, s]) => s.role === 'ht
 export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boolean, isListStorage: (name: string) => boolean): ListMechanism[] {
   const budget = { visits: model.limits.maxPathVisits };
   const fetchers = new Set<number>();
-  for (const api of HTTP_URL_APIS) for (const id of callersOfApi(model, api)) fetchers.add(id);
+  for (const api of HTTP_URL_APIS) {
+    // The HTTP library's own code (a bundled OkHttp building its follow-up requests) is not an app's fetch.
+    const packages = api.slice(1, api.indexOf(';')).split('/').slice(0, -1).slice(0, 3);
+    const libraryRoot = `L${packages.join('/')}/`;
+    for (const id of callersOfApi(model, api)) if (!model.methods[id].cls.startsWith(libraryRoot)) fetchers.add(id);
+  }
   const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
   for (const f of fetchers) {
     const s = model.summary(f);
@@ -105,7 +110,8 @@ export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boo
       for (const w of cs.fields) {
         if (!w.write) continue;
         const type = w.field.slice(w.field.indexOf(':') + 1);
-        if (COLLECTION_TYPE.test(type) && (parses || collectionBuilt(w.value) || id === f)) {
+        // A list field holds entries parsed from the response (a JSON array, split text), not any collection.
+        if (COLLECTION_TYPE.test(type) && parses) {
           fieldSet.add(w.field);
           listMethods.add(id);
         }
@@ -171,10 +177,6 @@ export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boo
 /** The file name of a file API: `new File(dir, name)` or `new File(path)`, `openFileInput(name)`. */
 function fileNameArg(api: string, args: Value[]): Value | undefined {
   return api === 'Ljava/io/File;-><init>' ? (args[2] ?? args[1]) : args[1];
-}
-
-function collectionBuilt(v: Value | undefined): boolean {
-  return !!v && ((v.k === 'obj' && v.calls.some((c) => c.name === 'add' || c.name === 'addAll' || c.name === 'put')) || v.k === 'arr');
 }
 
 function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvidence {
@@ -302,7 +304,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
   const scope = new Set<number>(triggerMethods);
   for (const f of m.fetchMethods) {
     for (const id of reachDown(model, [f], 3, 200)) scope.add(id);
-    for (const id of reachUp(model, [f], 2, 80)) for (const x of reachDown(model, [id], 1, 40)) scope.add(x);
+    for (const id of reachUp(model, [f], 3, 80)) for (const x of reachDown(model, [id], 1, 40)) scope.add(x);
   }
   for (const id of m.applyMethods) scope.add(id);
   const cache = new Set<number>();
@@ -371,6 +373,21 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
       seen.add(key);
       for (const step of p) onPaths.add(step.method);
       m.triggers.push({ kind, actions, path: renderPath(model, p) });
+    }
+    // Schedulers that start the path: an alarm, a job or a timer set up by a method that leads to the fetch.
+    for (const id of reachUp(model, [f], 4, 80)) {
+      const s = model.summary(id);
+      const sched = s ? callsWithRole(model, s, ['schedule']) : [];
+      if (!sched.length) continue;
+      const down = pathsDown(model, [id], (x) => x === f, budget, 5, 1);
+      if (!down.paths[0]) continue;
+      const api = sched[0].name;
+      const kind = /AlarmManager/.test(api) ? 'alarm' : /JobInfo|WorkRequest/.test(api) ? 'job' : 'timer';
+      const key = `${kind}|${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const step of down.paths[0]) onPaths.add(step.method);
+      m.triggers.push({ kind, actions: [], path: [`${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`, ...renderPath(model, down.paths[0]).slice(1)] });
     }
   }
   return onPaths;

@@ -269,7 +269,15 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
         ref = t !== null ? dex.methodSignature(t) : `<call-site ${insn.idx}>`;
       } else ref = dex.methodSignature(insn.idx);
       const callee = ref.slice(0, ref.indexOf('('));
-      const args = argRegs.map((r) => regs[r] ?? UNKNOWN);
+      // One argument per parameter: long and double take two registers, the value sits in the first.
+      const args: Value[] = [];
+      let k = 0;
+      if (kind !== 'static' && kind !== 'custom') args.push(regs[argRegs[k++]] ?? UNKNOWN);
+      for (const t of paramTypes(ref.slice(ref.indexOf('(')))) {
+        if (k >= argRegs.length) break;
+        args.push(regs[argRegs[k]] ?? UNKNOWN);
+        k += t === 'J' || t === 'D' ? 2 : 1;
+      }
       const site = out.calls.length;
       let d: number[] | null = null;
       for (const r of argRegs) d = union(d, deps[r] ?? null);
