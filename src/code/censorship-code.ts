@@ -48,9 +48,11 @@ export function censorshipCode(app: { dexes: Array<{ dex: DexFile }>; manifest: 
     for (const id of m.fetchMethods) sinks.set(id, 'fetch');
     for (const id of m.applyMethods) sinks.set(id, 'apply');
   }
-  if (lexicon) for (const id of lexiconHolders(model, lexicon)) if (!sinks.has(id)) sinks.set(id, 'list');
   const reads = regionReads(model);
-  const { gates, ungated, cut: gateCut } = reads.length ? regionGates(model, reads, sinks) : { gates: [], ungated: [], cut: false };
+  // Lists held inline (String[] of lexicon terms) are list code too; they are recognised on the methods
+  // a gate's search visits, not by matching every string of the app against the lexicon.
+  const holder = lexicon ? lexiconHolder(model, lexicon) : () => false;
+  const { gates, ungated, cut: gateCut } = reads.length ? regionGates(model, reads, sinks, holder) : { gates: [], ungated: [], cut: false };
   const { switches, cut: switchCut } = sinks.size ? remoteSwitches(model, sinks) : { switches: [], cut: false };
   // Region reads that gate network code but no list: servers picked by region (reported at info).
   const fetchers = new Set<number>();
@@ -74,15 +76,34 @@ export function censorshipCode(app: { dexes: Array<{ dex: DexFile }>; manifest: 
 
 const MIN_TERMS = 3;
 
-/** Methods whose string constants hold several strong lexicon terms: code that holds a list inline. */
-function lexiconHolders(model: CodeModel, lexicon: Lexicon): number[] {
-  const holders = model.methodsWithStrings((s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak));
-  const out: number[] = [];
-  for (const [id, strings] of holders) {
-    if (strings.length < MIN_TERMS) continue;
-    out.push(id);
-    // An initialiser that stores the terms in a field: the field's readers are list code too.
-    for (const w of model.summary(id)?.fields ?? []) if (w.write && w.value?.k === 'arr') out.push(...model.fieldReaders(w.field));
-  }
-  return out;
+/** Whether a method holds several strong lexicon terms (a list initialiser), memoised per method and string. */
+function lexiconHolder(model: CodeModel, lexicon: Lexicon): (id: number) => boolean {
+  const byString = new Map<string, boolean>();
+  const byMethod = new Map<number, boolean>();
+  const strong = (s: string) => {
+    let v = byString.get(s);
+    if (v === undefined) byString.set(s, (v = s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak)));
+    return v;
+  };
+  const holds = (id: number): boolean => {
+    let v = byMethod.get(id);
+    if (v !== undefined) return v;
+    const s = model.summary(id);
+    let hits = 0;
+    for (const x of s?.strings ?? []) if (strong(x) && ++hits >= MIN_TERMS) break;
+    v = hits >= MIN_TERMS;
+    // A method that reads a field an initialiser filled with terms uses the list too.
+    if (!v && s) {
+      for (const a of s.fields) {
+        if (a.write || !a.field.endsWith(':[Ljava/lang/String;')) continue;
+        if (model.fieldWriters(a.field).some((w) => w !== id && model.methods[w].name === '<clinit>' && holds(w))) {
+          v = true;
+          break;
+        }
+      }
+    }
+    byMethod.set(id, v);
+    return v;
+  };
+  return holds;
 }

@@ -112,6 +112,8 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     return c;
   };
   const definedFields = new Set<string>();
+  // Canonical field names per DEX and field index, filled once per referenced field.
+  const fieldKeys: Array<Array<string | undefined>> = dexes.map((d) => new Array(d.fieldCount));
   const staticInit = new Map<string, Value>();
   // 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides.
   dexes.forEach((dex, d) => {
@@ -141,6 +143,7 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       members[ci].fields.forEach((f, k) => {
         const sig = dex.fieldSignature(f);
         definedFields.add(sig);
+        fieldKeys[d][f] = sig;
         const v = values?.[k];
         if (k < members[ci].staticFields && v) {
           if (v.t === 'int') staticInit.set(sig, { k: 'num', v: v.v });
@@ -226,6 +229,7 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       const base = x.bodies[b].codeOff + 16;
       for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++) {
         const op = dex.buf[base + x.types.pcs[k] * 2];
+        if (op !== 0x22 && op !== 0x1c) continue;
         const t = dex.typeDescriptor(x.types.targets[k]);
         if (!t) continue;
         if (op === 0x22) instantiated.add(t);
@@ -233,7 +237,9 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       }
       for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
         const op = dex.buf[base + x.fields.pcs[k] * 2];
-        const f = canonicalField(dex.fieldSignature(x.fields.targets[k]));
+        const fi = x.fields.targets[k];
+        let f = fieldKeys[d][fi];
+        if (f === undefined) f = fieldKeys[d][fi] = canonicalField(dex.fieldSignature(fi));
         const write = (op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d);
         push(write ? writers : readers, f, id);
       }
@@ -257,11 +263,22 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
   const out: Edge[][] = methods.map(() => []);
   const inc: Edge[][] = methods.map(() => []);
   const apiIndex = new Map<string, number[]>();
+  const indexList = (name: string): number[] => {
+    let l = apiIndex.get(name);
+    if (!l) apiIndex.set(name, (l = []));
+    return l;
+  };
   let megamorphicSites = 0;
-  const addEdge = (from: number, to: number, kind: EdgeKind, pc: number, via?: string) => {
+  // Duplicate edges (the same callee called twice) are dropped: a stamp per kind while one caller's calls are
+  // added in a row, a scan of the caller's edges otherwise.
+  const stamps = { call: new Int32Array(methods.length).fill(-1), virtual: new Int32Array(methods.length).fill(-1) };
+  const addEdge = (from: number, to: number, kind: EdgeKind, pc: number, via?: string, bulk = false) => {
     if (to < 0 || from === to) return;
     const list = out[from];
-    for (const e of list) if (e.to === to && e.kind === kind) return;
+    if (bulk && (kind === 'call' || kind === 'virtual')) {
+      if (stamps[kind][to] === from) return;
+      stamps[kind][to] = from;
+    } else for (const e of list) if (e.to === to && e.kind === kind) return;
     const e: Edge = via ? { to, kind, pc, via } : { to, kind, pc };
     list.push(e);
     inc[to].push({ ...e, to: from });
@@ -306,7 +323,7 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
   const sigOf = (ref: string) => ref.slice(ref.indexOf('->') + 2);
   dexes.forEach((dex, d) => {
     const x = dex.xrefs();
-    const resolved = new Map<number, { declared: number; virtual: number[] | null; ext: string[] | null }>();
+    const resolved = new Map<number, { declared: number; virtual: number[] | null; ext: number[][] | null; async: boolean }>();
     for (let b = 0; b < x.bodies.length; b++) {
       const from = bodyIds[d][b];
       if (from < 0) continue;
@@ -325,18 +342,18 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
           const declared = resolveUp(cls, sig);
           const dynamic = kind === 'virtual' || kind === 'interface';
           const virtual = dynamic ? overrides(cls, sig) : [];
-          const ext = declared < 0 || methods[declared].codeOff === 0 ? apiNames(ref) : null;
-          r = { declared, virtual, ext };
+          const names = declared < 0 || methods[declared].codeOff === 0 ? apiNames(ref) : null;
+          const ext = names ? names.map((n) => indexList(n)) : null;
+          const async = !!names?.some((n) => ASYNC_APIS[n] || LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
+          r = { declared, virtual, ext, async };
           resolved.set(key, r);
         }
-        if (r.declared >= 0 && methods[r.declared].codeOff !== 0) addEdge(from, r.declared, 'call', pc);
+        if (r.declared >= 0 && methods[r.declared].codeOff !== 0) addEdge(from, r.declared, 'call', pc, undefined, true);
         if (r.virtual === null) megamorphicSites++;
-        else for (const t of r.virtual) addEdge(from, t, 'virtual', pc);
+        else for (const t of r.virtual) addEdge(from, t, 'virtual', pc, undefined, true);
         if (r.ext) {
-          for (const n of r.ext) {
-            push(apiIndex, n, from);
-            if (ASYNC_APIS[n] || LISTENER_NAME.test(n.slice(n.indexOf('->') + 2))) asyncCallers.add(from);
-          }
+          for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
+          if (r.async) asyncCallers.add(from);
         }
       }
     }

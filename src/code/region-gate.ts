@@ -72,6 +72,8 @@ export function regionGates(
   model: CodeModel,
   reads: RegionRead[],
   sinks: Map<number, 'fetch' | 'apply' | 'list'>,
+  /** Further list code recognised on the methods the search visits (inline lists). */
+  isList: (id: number) => boolean = () => false,
 ): { gates: RegionGate[]; ungated: Array<{ read: RegionRead; gatePaths: PathStep[][] }>; cut: boolean } {
   const budget = { visits: model.limits.maxPathVisits };
   const gates: RegionGate[] = [];
@@ -83,7 +85,7 @@ export function regionGates(
     let found = false;
     for (const g of up.gates.slice(0, 16)) {
       const gate = g[g.length - 1].method;
-      const down = pathsDown(model, [gate], (id) => sinks.has(id), budget, 6, 1);
+      const down = pathsDown(model, [gate], (id) => sinks.has(id) || isList(id), budget, 6, 1);
       cut ||= down.cut;
       const p = down.paths[0];
       if (!p) continue;
@@ -91,7 +93,7 @@ export function regionGates(
       const full = [...g, ...p.slice(1)];
       const { comparisons, countries } = comparisonsOn(model, g);
       const sink = p[p.length - 1].method;
-      gates.push({ read, path: renderPath(model, full), gate: model.name(gate), sink, sinkKind: sinks.get(sink) as RegionGate['sinkKind'], comparisons, countries });
+      gates.push({ read, path: renderPath(model, full), gate: model.name(gate), sink, sinkKind: sinks.get(sink) ?? 'list', comparisons, countries });
       break;
     }
     if (!found) ungated.push({ read, gatePaths: up.gates });

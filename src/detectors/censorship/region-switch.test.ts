@@ -7,7 +7,7 @@ import { miuiLikeDex } from '../../../test/fixtures/miui.js';
 import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
-import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
+import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/region-switch';
@@ -41,6 +41,15 @@ describe('positive', () => {
     const gated = findings(assembleSmali(CHAT_SMALI)).filter((f) => f.messageId === 'gated');
     expect(gated.map((f) => [f.evidence.regionRead, f.evidence.comparisons, f.evidence.path])).toEqual([
       ['server response JSONObject.optString(region)', ['String.equals(CN)'], ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a']],
+    ]);
+  });
+});
+
+describe('positive (inline list)', () => {
+  it('a region check in front of code that matches text against a String[] of political terms', () => {
+    const gated = findings(assembleSmali(INLINE_GATE_SMALI)).filter((f) => f.messageId === 'gated');
+    expect(gated.map((f) => [f.evidence.regionRead, f.evidence.path, f.evidence.gateEffect])).toEqual([
+      ['SystemProperties.get(ro.boot.hwc)', ['Ln/g/a;->a', 'call → Ln/f/a;->b'], 'picks or skips loading the list'],
     ]);
   });
 });
