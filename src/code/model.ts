@@ -281,7 +281,7 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     } else for (const e of list) if (e.to === to && e.kind === kind) return;
     const e: Edge = via ? { to, kind, pc, via } : { to, kind, pc };
     list.push(e);
-    inc[to].push({ ...e, to: from });
+    inc[to].push(via ? { to: from, kind, pc, via } : { to: from, kind, pc });
   };
   const resolveUp = (cls: string, sig: string): number => {
     for (const a of ancestors(cls)) {
@@ -292,32 +292,45 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     return -1;
   };
   const dispatchCache = new Map<string, number[] | null>();
-  const overrides = (cls: string, sig: string): number[] | null => {
-    const key = cls + '|' + sig;
-    if (dispatchCache.has(key)) return dispatchCache.get(key) as number[] | null;
-    const found: number[] = [];
+  const NONE: number[] = [];
+  // Live descendants of a class, computed once per class that is the receiver type of a virtual call.
+  const descendantCache = new Map<string, CodeClass[]>();
+  const liveDescendants = (cls: string): CodeClass[] => {
+    let hit = descendantCache.get(cls);
+    if (hit) return hit;
+    hit = [];
     const seen = new Set<string>([cls]);
-    const queue = [...(classes.get(cls)?.subs ?? [])];
-    let cut = false;
-    while (queue.length) {
-      const s = queue.pop() as string;
+    const stack = [...(classes.get(cls)?.subs ?? [])];
+    while (stack.length) {
+      const s = stack.pop() as string;
       if (seen.has(s)) continue;
       seen.add(s);
       const c = classes.get(s);
       if (!c) continue;
-      if (live.has(s)) {
-        const id = c.methods.get(sig);
-        if (id !== undefined && methods[id].codeOff !== 0) found.push(id);
-        if (found.length > limits.maxDispatchTargets) {
-          cut = true;
-          break;
-        }
-      }
-      queue.push(...c.subs);
+      if (live.has(s)) hit.push(c);
+      for (const x of c.subs) stack.push(x);
     }
-    const r = cut ? null : found;
-    dispatchCache.set(key, r);
-    return r;
+    descendantCache.set(cls, hit);
+    return hit;
+  };
+  const overrides = (cls: string, sig: string): number[] | null => {
+    if (!classes.get(cls)?.subs.length) return NONE;
+    const key = cls + '|' + sig;
+    const cached = dispatchCache.get(key);
+    if (cached !== undefined) return cached;
+    const found: number[] = [];
+    let result: number[] | null = found;
+    for (const c of liveDescendants(cls)) {
+      const id = c.methods.get(sig);
+      if (id === undefined || methods[id].codeOff === 0) continue;
+      found.push(id);
+      if (found.length > limits.maxDispatchTargets) {
+        result = null;
+        break;
+      }
+    }
+    dispatchCache.set(key, result);
+    return result;
   };
   const asyncCallers = new Set<number>();
   const sigOf = (ref: string) => ref.slice(ref.indexOf('->') + 2);
