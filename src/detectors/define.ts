@@ -1,5 +1,6 @@
 import type { Confidence, Location, Severity } from '../model.js';
 import type { Lexicon } from '../lexicon/lexicon.js';
+import type { ListModel } from '../lexicon/list-model.js';
 import type { TrackerSet } from '../trackers/trackers.js';
 import type { ApkModel, TextBlob } from '../scan/apk-model.js';
 
@@ -30,6 +31,8 @@ export interface DetectorMeta<K extends DetectorInput = DetectorInput> {
 export interface DetectorContext {
   lexicon: Lexicon;
   trackers: TrackerSet;
+  /** Benign background of the lexicon; the bundled one when absent (the evaluation fits one per fold). */
+  listModel?: ListModel;
 }
 
 export interface Report {
