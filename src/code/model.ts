@@ -91,6 +91,9 @@ export interface CodeModel {
 }
 
 const MAX_STRING = 512;
+/** Ancestors followed per class, and interfaces read per class (real classes have a handful). */
+const MAX_ANCESTORS = 64;
+const MAX_INTERFACES = 64;
 
 export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limits: Limits = DEFAULT_LIMITS): CodeModel {
   const classes = new Map<string, CodeClass>();
@@ -128,7 +131,7 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       c.dex = d;
       c.classDefIdx = ci;
       c.superDesc = def.superclassIdx === 0xffffffff ? null : dex.typeDescriptor(def.superclassIdx);
-      c.interfaces = dex.interfaces(ci).map((t) => dex.typeDescriptor(t) ?? '?');
+      c.interfaces = dex.interfaces(ci).slice(0, MAX_INTERFACES).map((t) => dex.typeDescriptor(t) ?? '?');
       for (const { methodIdx, codeOff } of members[ci].methods) {
         const ref = dex.methodRef(methodIdx);
         if (!ref) continue;
@@ -164,16 +167,17 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     const out: string[] = [];
     ancestorCache.set(desc, out);
     const seen = new Set<string>();
+    // Breadth-first, bounded: a damaged DEX can declare thousands of interfaces or a cyclic hierarchy.
     const queue = [desc];
-    while (queue.length && out.length < 64) {
-      const x = queue.shift() as string;
+    for (let head = 0; head < queue.length && out.length < MAX_ANCESTORS; head++) {
+      const x = queue[head];
       if (seen.has(x)) continue;
       seen.add(x);
       out.push(x);
       const c = classes.get(x);
       const sup = c ? c.superDesc : (FRAMEWORK_PARENT[x] ?? null);
       if (sup) queue.push(sup);
-      if (c) queue.push(...c.interfaces);
+      if (c) for (const i of c.interfaces) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
     }
     return out;
   };
