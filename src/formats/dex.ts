@@ -66,7 +66,9 @@ export interface DexXrefs {
 }
 
 export interface ClassMembers {
+  /** Static fields first (their count is `staticFields`), then instance fields. */
   fields: number[];
+  staticFields: number;
   methods: Array<{ methodIdx: number; codeOff: number }>;
 }
 
@@ -284,7 +286,7 @@ export class DexFile {
     let consumed = 0;
     let stopped = false;
     for (let c = 0; c < this.classDefs.length; c++) {
-      const m: ClassMembers = { fields: [], methods: [] };
+      const m: ClassMembers = { fields: [], staticFields: 0, methods: [] };
       out.push(m);
       const off = this.classDefs[c].classDataOff;
       if (off === 0 || stopped) continue;
@@ -306,6 +308,7 @@ export class DexFile {
         if ((sf + inf) * 2 + (dm + vm) * 3 > buf.length - r.pos) {
           throw new MalformedInputError('dex/bad-class-data', 'member counts exceed the bytes after the class data');
         }
+        m.staticFields = sf;
         for (const count of [sf, inf]) {
           let fieldIdx = 0;
           for (let i = 0; i < count; i++) {

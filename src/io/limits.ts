@@ -79,6 +79,14 @@ export interface Limits {
     /** One HTTP body, after content decoding. */
     maxHttpBodyBytes: number;
   };
+  code: {
+    /** A virtual call with more overriding methods than this links none of them (reported). */
+    maxDispatchTargets: number;
+    /** Code units the per-method value analysis may walk per app (on demand, reported when spent). */
+    maxSummaryUnits: number;
+    /** Methods one path query may visit before it stops (reported in the finding's evidence). */
+    maxPathVisits: number;
+  };
   assets: {
     /** Strings one asset reader (Lua, Unity, .NET, SQLite, XML, zip in assets) returns from one file. */
     maxStrings: number;
@@ -119,6 +127,7 @@ export const DEFAULT_LIMITS: Limits = {
     maxSmallFileBytes: 4 * MiB,
   },
   capture: { maxFlows: 200_000, maxFlowBytes: 16 * KiB, maxRetainedBytes: 64 * MiB, maxHttpBodyBytes: 8 * MiB },
+  code: { maxDispatchTargets: 64, maxSummaryUnits: 12_000_000, maxPathVisits: 20_000 },
   assets: { maxStrings: 200_000, maxOutputBytes: 64 * MiB, maxKeyDerivationIterations: 2_000_000 },
   file: { timeMs: 600_000, memoryMb: 4096 },
 };

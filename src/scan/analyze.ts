@@ -22,6 +22,7 @@ import { trackersForHost } from '../trackers/trackers.js';
 import type { DetectorContext } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectors } from '../detectors/runner.js';
+import { builtCodeModel } from '../code/model.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
@@ -563,6 +564,8 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   linkListFindings(findings);
   out.findings.push(...findings);
   out.diagnostics.push(...diagnostics);
+  // Bounds the code model hit while the detectors queried it (dispatch fan-out, value-analysis budget, path visits).
+  for (const d of builtCodeModel(model)?.diagnostics ?? []) out.diagnostics.push({ level: 'warning', code: d.code, message: d.message, path: model.artefact.path, artefactId: model.artefact.id });
   for (const { artefact, dex } of model.dexes) {
     for (const w of dex.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'dex/warning', message: w, path: artefact.path, artefactId: artefact.id });
   }

@@ -324,7 +324,8 @@ function markEndpointsSeen(report: Report): void {
   }
   const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
   for (const f of report.findings) {
-    if (f.detectorId !== 'network/endpoints') continue;
+    // List-refresh findings carry the host of the list's URL as built by the code.
+    if (f.detectorId !== 'network/endpoints' && !(f.detectorId === 'censorship/list-refresh' && typeof f.evidence.host === 'string')) continue;
     const seen = byHost.get((f.evidence as { host: string }).host) ?? [];
     f.evidence.seenInCapture = seen.length
       ? seen.map((d) => ({ capture: paths.get(d.artefactId) ?? d.artefactId, host: d.host, connections: d.connections, frames: d.sampleFrames, country: d.country }))

@@ -1,11 +1,14 @@
-import { appCodeFacts } from '../../correlate/code-facts.js';
-import { CONNECTIVITY_CHANGE, formatInterval, methodSignals, stringRole, type ListCodeSignals } from '../../correlate/list-code.js';
+import { censorshipCode } from '../../code/censorship-code.js';
+import type { ListMechanism } from '../../code/list-mechanism.js';
+import { formatInterval } from '../../correlate/list-code.js';
 import { defineDetector, type Report } from '../define.js';
 
 /**
- * The code that keeps a keyword list current: a class that fetches a list (a list URL, response keys
- * such as `keywords` and `cacheTime`), stores it (`MiAdBlacklistConfig`, `cbw.dat`), refreshes it on a
- * schedule or on connectivity changes, and applies it to text.
+ * A list that a server keeps current, read from the app's code model: one finding per mechanism, however
+ * many classes it spans — the fetching method and the URL as the code builds it (parameters, HTTP method),
+ * the response keys and the checks that accept a response, the storage, the refresh policy (cache life,
+ * intervals, retry limits, wherever their constants live), the triggers (entry points, broadcasts, jobs,
+ * alarms) with their call paths, and the code that applies the entries to text and how it matches.
  */
 
 const MAX_ITEMS = 20;
@@ -13,77 +16,75 @@ const MAX_ITEMS = 20;
 export default defineDetector({
   meta: {
     id: 'censorship/list-refresh',
-    version: 1,
+    version: 2,
     input: 'app',
-    description: 'Classes that download, store and periodically refresh a keyword list, with the URL, storage, interval and matching code.',
+    description: 'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, storage, refresh policy, triggers and matching code, with call paths.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['censorship', 'remote-config'],
     messages: {
-      refresh: '{{className}} fetches a keyword list{{url}}{{storage}}{{interval}}',
+      refresh: '{{fetcher}} downloads a list{{url}}{{storage}}{{interval}}{{apply}}',
     },
   },
-  detect(app) {
+  detect(app, ctx) {
     if (app.dexes.length === 0) return [];
-    const facts = appCodeFacts(app);
-    const receiverOnConnectivity = (app.manifest?.components ?? []).some((c) => c.type === 'receiver' && c.intentFilters.some((f) => f.actions.includes(CONNECTIVITY_CHANGE)));
+    const code = censorshipCode(app, ctx.lexicon);
+    const { model } = code;
     const out: Report[] = [];
-    for (const [className, ids] of facts.byClass) {
-      const merged: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
-      const methods = new Set<string>();
-      for (const id of ids) {
-        const m = facts.methods[id];
-        const s = methodSignals(facts, m, null);
-        if (s.urls.length || s.keys.length || s.storage.length) methods.add(m.method);
-        merged.urls.push(...s.urls);
-        merged.keys.push(...s.keys);
-        merged.storage.push(...s.storage);
-        merged.intervalsMs.push(...s.intervalsMs);
-        merged.schedulers.push(...s.schedulers);
-        merged.matchers.push(...s.matchers);
-        merged.connectivity ||= s.connectivity;
-      }
-      const keys = [...new Set(merged.keys)];
-      const fetches = merged.urls.length > 0 && (keys.length > 0 || merged.storage.length > 0);
-      const storesParsedList = merged.storage.length > 0 && keys.length >= 2;
-      if (!fetches && !storesParsedList) continue;
-      const storage = [...new Set(merged.storage)];
-      // Who else touches the stored list: the classes that apply it.
-      const consumers = new Set<string>();
-      for (const m of facts.methods) {
-        if (m.className === className) continue;
-        if (facts.memo('list-role', m, stringRole).includes('storage') && facts.strings(m).some((s) => storage.includes(s))) consumers.add(`${m.className}->${m.method}`);
-      }
-      const intervals = [...new Set(merged.intervalsMs)].sort((a, b) => a - b);
-      const urls = [...new Set(merged.urls)];
+    for (const m of code.mechanisms) {
+      const fetcher = model.methods[m.fetchMethods[0]];
+      const gate = code.gates.find((g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink));
+      const switches = code.switches.filter((s) => s.path.some((p) => m.applyMethods.some((a) => p.endsWith(model.name(a))) || m.fetchMethods.some((f) => p.endsWith(model.name(f)))));
+      const urls = [...new Set(m.fetches.map((f) => f.url).filter((u): u is string => u !== null))];
+      const refresh = [...new Set([...m.policy.cacheLifeMs, ...m.policy.intervalsMs])].sort((a, b) => a - b);
+      const storage = [...new Set([...m.storage.preferenceFiles, ...m.storage.preferenceKeys, ...m.storage.files])];
+      const severity = m.apply.length ? (gate ? 'high' : 'medium') : 'low';
       out.push({
         messageId: 'refresh',
         data: {
-          className,
+          fetcher: model.name(fetcher.id),
           url: urls.length ? ` from ${urls[0]}` : '',
-          storage: storage.length ? `, stores it as ${storage.join(', ')}` : '',
-          interval: intervals.length ? `, refresh every ${intervals.map(formatInterval).join(' or ')}` : '',
+          storage: storage.length ? `, stores it as ${storage.slice(0, 4).join(', ')}` : '',
+          interval: refresh.length ? `, refreshes after ${refresh.map(formatInterval).join(' or ')}` : '',
+          apply: m.apply.length ? `, and ${m.apply[0].method} matches text against it (${m.apply[0].how.join(', ')})` : '',
         },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[facts.methods[ids[0]].dexIndex].artefact.path, className, method: [...methods][0] },
-        confidence: fetches && (intervals.length > 0 || merged.schedulers.length > 0) ? 'high' : 'medium',
-        identity: className,
+        location: { path: app.dexes[fetcher.dex].artefact.path, className: fetcher.cls, method: fetcher.name },
+        severity,
+        confidence: m.apply.length && (m.triggers.length || refresh.length) ? 'high' : m.apply.length || urls.length ? 'medium' : 'low',
+        identity: m.identity,
         evidence: {
-          className,
-          methods: [...methods].slice(0, MAX_ITEMS),
-          urls: urls.slice(0, MAX_ITEMS),
-          responseKeys: keys,
+          className: fetcher.cls,
+          methods: [...new Set([...m.fetchMethods, ...m.listMethods, ...m.applyMethods].map((id) => model.name(id)))].slice(0, MAX_ITEMS),
+          fetch: m.fetches.slice(0, MAX_ITEMS),
+          urls,
+          ...(urls[0] ? { host: hostOf(urls[0]) } : {}),
+          responseKeys: m.responseKeys,
+          responseChecks: m.checks,
           storage,
-          refreshIntervalsMs: intervals,
-          refreshIntervals: intervals.map(formatInterval),
-          schedulers: [...new Set(merged.schedulers)],
-          onConnectivityChange: merged.connectivity || receiverOnConnectivity,
-          matchingCalls: [...new Set(merged.matchers)],
-          appliedBy: [...consumers].slice(0, MAX_ITEMS),
-          excerpt: urls[0] ?? storage[0] ?? keys.join(', '),
+          storageDetail: m.storage,
+          listFields: m.listFields,
+          refreshIntervalsMs: refresh,
+          refreshIntervals: refresh.map(formatInterval),
+          policy: m.policy,
+          triggers: m.triggers.slice(0, MAX_ITEMS),
+          onConnectivityChange: m.triggers.some((t) => t.actions.some((a) => a.endsWith('CONNECTIVITY_CHANGE'))),
+          apply: m.apply.slice(0, MAX_ITEMS),
+          appliedBy: m.apply.map((a) => a.method).slice(0, MAX_ITEMS),
+          ...(gate ? { regionGate: { read: gate.read.key ?? gate.read.api, path: gate.path } } : {}),
+          ...(switches.length ? { serverSwitches: switches.map((s) => ({ key: s.key, path: s.path })) } : {}),
+          ...(m.cut || code.cut ? { bounds: 'a search bound cut part of the analysis short; parts of the mechanism may be missing' } : {}),
+          excerpt: urls[0] ?? storage[0] ?? m.responseKeys.join(', '),
         },
       });
     }
     return out;
   },
 });
+
+function hostOf(url: string): string | undefined {
+  const m = /^[a-z]+:\/\/([^/:?#{]+)/i.exec(url);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+export type { ListMechanism };

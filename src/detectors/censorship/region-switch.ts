@@ -1,123 +1,105 @@
-import { appCodeFacts, neighbourhood } from '../../correlate/code-facts.js';
-import { methodSignals } from '../../correlate/list-code.js';
+import { censorshipCode } from '../../code/censorship-code.js';
+import { EEA_EXTRA, EU27, nameCountrySet } from '../../code/semantics.js';
 import { defineDetector, type Report } from '../define.js';
 
 /**
- * The switch: region and locale checks that sit in the same code as a keyword list or filter — system
- * properties such as `ro.miui.region`, SIM and network country codes, Locale, hard-coded sets of EU/EEA
- * country codes, and server flags that turn the filter on or off. The evidence behind "off in the EU,
- * switchable remotely".
+ * The switch in front of a list, read from the app's code model: a region read (system property directly
+ * or by reflection, SIM or network country, locale, a region in a server response) whose value flows to a
+ * branch that decides whether list code runs — the path from the read to the gate and on to the list's
+ * fetch, load or apply, the comparison and the country set. A region read that reaches no list code is
+ * not a switch: when it only picks a server it is reported at info. Server flags that turn the filter
+ * on or off are reported with their key and path.
  */
 
-const REGION_PROPERTY = /^(?:ro\.miui\.region|ro\.miui\.build\.region|ro\.product\.locale\.region|ro\.product\.country\.region|ro\.product\.locale|persist\.sys\.country|persist\.sys\.locale|ro\.boot\.hwc|ro\.boot\.region|ro\.csc\.country_code|ro\.csc\.countryiso_code|ro\.hw\.country|ro\.config\.hw_optb|ro\.oppo\.regionmark|ro\.vendor\.oplus\.regionmark|persist\.sys\.oppo\.region|ro\.build\.version\.ota\.region|ro\.product\.mod_device|gsm\.sim\.operator\.iso-country|gsm\.operator\.iso-country|gsm\.sim\.operator\.numeric|gsm\.operator\.numeric)$/;
-const REGION_APIS = [
-  'Landroid/os/SystemProperties;->get',
-  'Ljava/util/Locale;->getCountry',
-  'Ljava/util/Locale;->getDefault',
-  'Landroid/telephony/TelephonyManager;->getSimCountryIso',
-  'Landroid/telephony/TelephonyManager;->getNetworkCountryIso',
-  'Landroid/telephony/TelephonyManager;->getSimOperator',
-  'Landroid/telephony/TelephonyManager;->getNetworkOperator',
-];
-/** EU member states plus the EEA (IS, LI, NO), and GB/UK, which region lists often still carry. */
-const EU_EEA = new Set(['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'EL', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO', 'GB', 'UK']);
-const MIN_EU_CODES = 5;
-const SERVER_FLAG = /^(?:[a-z]+_)?(?:filter|blacklist|keyword|sensitive|censor)[_]?(?:enable|enabled|switch|open|on|status|flag)$|^(?:enable|is|open)_?(?:filter|blacklist|keyword|sensitive)(?:_?switch)?$/i;
-
-type RegionRole = 'property' | 'eu' | 'country' | 'flag' | null;
-
-function regionRole(s: string): RegionRole {
-  if (s.length === 2 && /^[A-Za-z]{2}$/.test(s)) return EU_EEA.has(s.toUpperCase()) ? 'eu' : 'country';
-  if (REGION_PROPERTY.test(s)) return 'property';
-  if (SERVER_FLAG.test(s)) return 'flag';
-  return null;
-}
-
-interface RegionMethod {
-  id: number;
-  properties: string[];
-  apis: string[];
-  euCodes: string[];
-  flags: string[];
-}
+const EFFECT = { fetch: 'skips or allows the list download', apply: 'turns the filter on or off', list: 'picks or skips loading the list' } as const;
 
 export default defineDetector({
   meta: {
     id: 'censorship/region-switch',
-    version: 1,
+    version: 2,
     input: 'app',
-    description: 'Region and locale checks (system properties, SIM/network country, EU country sets, server flags) in the same code as a keyword list or its refresh.',
+    description: 'Region checks whose value gates list code (with the path from the read to the list), server flags that switch a filter, and region reads that only pick a server (info).',
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship', 'region-switch'],
     messages: {
-      gated: '{{className}} gates keyword-list code on {{what}}',
+      gated: '{{read}} decides whether list code runs: {{gate}} {{effect}}{{countries}}',
+      remote: 'The server flag "{{key}}" decides whether list code runs ({{effect}})',
+      server: '{{read}} picks the server {{gate}} talks to (region-dependent behaviour, no list involved)',
     },
   },
   detect(app, ctx) {
     if (app.dexes.length === 0) return [];
-    const facts = appCodeFacts(app);
-    // Code that handles a list: fetches, stores or refreshes it, or holds several sensitive terms.
-    const listMethods: number[] = [];
-    const region: RegionMethod[] = [];
-    facts.methods.forEach((m, id) => {
-      const s = methodSignals(facts, m, ctx.lexicon);
-      if (s.urls.length || s.storage.length || s.keys.length >= 2 || s.lexiconHits >= 3) listMethods.push(id);
-      if (!m.stringIds.length && !m.callIds.length) return;
-      const roles = facts.memo('region-role', m, regionRole);
-      const apis = m.callIds.length ? facts.memoCalls('name', m, (c) => c).filter((c) => REGION_APIS.includes(c)) : [];
-      if (!roles.some((r) => r !== null) || (!apis.length && !roles.some((r) => r === 'property' || r === 'flag' || r === 'eu'))) return;
-      const strings = facts.memo('text', m, (x) => x);
-      const properties = strings.filter((_, i) => roles[i] === 'property');
-      const euCodes = [...new Set(strings.filter((_, i) => roles[i] === 'eu').map((x) => x.toUpperCase()))];
-      const flags = strings.filter((_, i) => roles[i] === 'flag');
-      if (properties.length || euCodes.length >= MIN_EU_CODES || flags.length || (apis.length && roles.some((r) => r === 'eu' || r === 'country'))) {
-        region.push({ id, properties, apis, euCodes: euCodes.length >= MIN_EU_CODES ? euCodes : [], flags });
-      }
-    });
-    if (listMethods.length === 0 || region.length === 0) return [];
-    const near = neighbourhood(facts, listMethods);
-    const byClass = new Map<string, RegionMethod[]>();
-    for (const r of region) {
-      if (!near.has(r.id)) continue;
-      const cls = facts.methods[r.id].className;
-      let l = byClass.get(cls);
-      if (!l) byClass.set(cls, (l = []));
-      l.push(r);
-    }
+    const code = censorshipCode(app, ctx.lexicon);
+    const { model } = code;
     const out: Report[] = [];
-    for (const [className, rs] of byClass) {
-      const properties = [...new Set(rs.flatMap((r) => r.properties))];
-      const euCodes = [...new Set(rs.flatMap((r) => r.euCodes))].sort();
-      const flags = [...new Set(rs.flatMap((r) => r.flags))];
-      const apis = [...new Set(rs.flatMap((r) => r.apis))];
-      const what = [
-        properties.length ? `system properties ${properties.join(', ')}` : '',
-        euCodes.length ? `a set of ${euCodes.length} EU/EEA country codes` : '',
-        apis.length ? apis.map((a) => a.split('->')[1]).join(', ') : '',
-        flags.length ? `server flags ${flags.join(', ')}` : '',
-      ]
-        .filter(Boolean)
-        .join('; ');
-      const first = facts.methods[rs[0].id];
+    const bounds = code.cut ? { bounds: 'a search bound cut part of the analysis short' } : {};
+    const seen = new Set<string>();
+    for (const g of code.gates) {
+      const read = model.methods[g.read.method];
+      const what = g.read.key ? `${g.read.api}(${g.read.key})` : g.read.api;
+      const identity = `${model.name(read.id)}|${what}|${model.name(g.sink)}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      const eu = g.countries.filter((c) => EU27.has(c) || EEA_EXTRA.has(c) || c === 'GB' || c === 'UK');
       out.push({
         messageId: 'gated',
-        data: { className, what },
+        data: { read: what, gate: g.gate, effect: EFFECT[g.sinkKind], countries: g.countries.length ? ` (compared with ${nameCountrySet(g.countries)})` : '' },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[first.dexIndex].artefact.path, className, method: first.method },
-        severity: properties.length || euCodes.length ? 'high' : 'medium',
-        confidence: euCodes.length || properties.length ? 'high' : 'medium',
-        identity: className,
+        location: { path: app.dexes[read.dex].artefact.path, className: read.cls, method: read.name },
+        severity: 'high',
+        confidence: g.comparisons.length ? 'high' : 'medium',
+        identity,
         evidence: {
-          className,
-          methods: [...new Set(rs.map((r) => facts.methods[r.id].method))],
-          regionProperties: properties,
-          euCountryCodes: euCodes,
-          countryApis: apis,
-          serverFlags: flags,
-          listCode: [...new Set(listMethods.filter((id) => near.has(id)).map((id) => `${facts.methods[id].className}->${facts.methods[id].method}`))].slice(0, 20),
-          excerpt: properties[0] ?? euCodes.join(',') ?? flags[0],
+          className: read.cls,
+          methods: [model.name(read.id), g.gate],
+          regionRead: what,
+          regionProperties: g.read.key ? [g.read.key] : [],
+          countryApis: [g.read.api],
+          comparisons: g.comparisons,
+          countrySet: g.countries.length ? nameCountrySet(g.countries) : null,
+          countries: g.countries,
+          euCountryCodes: eu,
+          gate: g.gate,
+          gateEffect: EFFECT[g.sinkKind],
+          path: g.path,
+          listCode: [...new Set(g.path.map((p) => p.slice(p.lastIndexOf(' ') + 1)))],
+          serverFlags: code.switches.map((s) => s.key),
+          ...bounds,
+          excerpt: g.read.key ?? g.read.api,
         },
+      });
+    }
+    for (const s of code.switches) {
+      const first = s.path[0];
+      const m = model.methods.find((x) => model.name(x.id) === first);
+      out.push({
+        messageId: 'remote',
+        data: { key: s.key, effect: EFFECT[s.sinkKind] },
+        artefactId: app.artefact.id,
+        location: { path: app.dexes[m?.dex ?? 0].artefact.path, className: m?.cls ?? first, ...(m ? { method: m.name } : {}) },
+        severity: 'medium',
+        confidence: 'medium',
+        identity: `remote|${s.key}|${first}`,
+        evidence: { serverFlag: s.key, api: s.api, path: s.path, listCode: [...new Set(s.path.map((p) => p.slice(p.lastIndexOf(' ') + 1)))], ...bounds, excerpt: s.key },
+      });
+    }
+    for (const c of code.serverChoices) {
+      const read = model.methods[c.read.method];
+      const what = c.read.key ? `${c.read.api}(${c.read.key})` : c.read.api;
+      const identity = `server|${model.name(read.id)}|${what}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      out.push({
+        messageId: 'server',
+        data: { read: what, gate: c.path[c.path.length - 1].slice(c.path[c.path.length - 1].lastIndexOf(' ') + 1) },
+        artefactId: app.artefact.id,
+        location: { path: app.dexes[read.dex].artefact.path, className: read.cls, method: read.name },
+        severity: 'info',
+        confidence: 'medium',
+        tags: ['region-dependent'],
+        identity,
+        evidence: { className: read.cls, regionRead: what, path: c.path, ...bounds, excerpt: c.read.key ?? c.read.api },
       });
     }
     return out;

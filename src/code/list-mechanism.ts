@@ -1,0 +1,394 @@
+import type { CodeModel } from './model.js';
+import { pathsDown, pathsUp, renderPath } from './paths.js';
+import { reachDown, reachUp, callersOfApi } from './reach.js';
+import { API_ROLES, callsWithRole, describe, numberOf, roleOf, type ApiRole } from './semantics.js';
+import { USE_BRANCH, USE_STORE, type MethodSummary, type Value } from './values.js';
+
+/**
+ * The mechanism around a downloaded list, assembled from the code model the way an analyst follows it in
+ * a decompiler: the method that fetches (URL as built, HTTP method, parameters), the code that parses the
+ * response (keys, checks) into a collection held in a field or stored (preferences, files), the refresh
+ * policy (cache life, intervals, retry limits, wherever their constants live), the triggers that start
+ * it (entry points, broadcasts, alarms, jobs) and the code that applies the entries to text, with how it
+ * matches. One mechanism per list, however many classes it spans.
+ */
+
+export interface FetchEvidence {
+  method: string;
+  url: string | null;
+  httpMethod: string | null;
+  params: string[];
+  headers: string[];
+}
+
+export interface ApplyEvidence {
+  method: string;
+  /** substring, case-folding, regex, whole-word, set-lookup, automaton, masking */
+  how: string[];
+  /** What the matched text is, from the code that calls the applying method (clipboard, search, chat...). */
+  content: string[];
+  path: string[];
+}
+
+export interface TriggerEvidence {
+  kind: string;
+  actions: string[];
+  path: string[];
+}
+
+export interface ListMechanism {
+  identity: string;
+  fetches: FetchEvidence[];
+  responseKeys: string[];
+  checks: string[];
+  storage: { preferenceFiles: string[]; preferenceKeys: string[]; files: string[] };
+  policy: { cacheLifeMs: number[]; intervalsMs: number[]; delaysMs: number[]; retryLimits: number[]; constantsFrom: string[] };
+  triggers: TriggerEvidence[];
+  apply: ApplyEvidence[];
+  listFields: string[];
+  /** Ids of the methods that fetch, parse, store and apply the list: the sinks of the region-gate query. */
+  fetchMethods: number[];
+  listMethods: number[];
+  applyMethods: number[];
+  cut: boolean;
+}
+
+const COLLECTION_TYPE = /^(?:Ljava\/util\/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|concurrent\/CopyOnWriteArrayList|concurrent\/CopyOnWriteArraySet|concurrent\/ConcurrentHashMap);|\[Ljava\/lang\/String;|Lorg\/json\/JSONArray;)$/;
+const TEXT_MATCH: ApiRole[] = ['match', 'regex', 'char-walk', 'case-fold', 'set-lookup', 'split'];
+const HTTP_URL_APIS = Object.entries(API_ROLES).filter(([, s]) => s.role === 'http-url').map(([n]) => n);
+
+export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boolean, isListStorage: (name: string) => boolean): ListMechanism[] {
+  const budget = { visits: model.limits.code.maxPathVisits };
+  const fetchers = new Set<number>();
+  for (const api of HTTP_URL_APIS) {
+    // The HTTP library's own code (a bundled OkHttp building its follow-up requests) is not an app's fetch.
+    const packages = api.slice(1, api.indexOf(';')).split('/').slice(0, -1).slice(0, 3);
+    const libraryRoot = `L${packages.join('/')}/`;
+    for (const id of callersOfApi(model, api)) if (!model.methods[id].cls.startsWith(libraryRoot)) fetchers.add(id);
+  }
+  const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
+  for (const f of fetchers) {
+    const s = model.summary(f);
+    if (!s) continue;
+    const fetch = fetchEvidence(model, f, s);
+    const cluster = [...reachDown(model, [f], 3, 200)];
+    const keys = new Set<string>();
+    const checks = new Set<string>();
+    const prefFiles = new Set<string>();
+    const prefKeys = new Set<string>();
+    const files = new Set<string>();
+    const fieldSet = new Set<string>();
+    const listMethods = new Set<number>([f]);
+    for (const id of cluster) {
+      const cs = model.summary(id);
+      if (!cs) continue;
+      let parses = false;
+      for (const c of callsWithRole(model, cs, ['json-key', 'json-array', 'prefs-file', 'prefs-write', 'file-name', 'http-status', 'split'])) {
+        const text = c.value ? describe(cs, c.value) : null;
+        if (c.role === 'json-key' || c.role === 'json-array') {
+          if (text && !text.includes('{')) keys.add(text);
+          if (c.role === 'json-array') parses = true;
+          if (c.call.use & USE_BRANCH) checks.add(`response key ${text ?? '?'} tested`);
+        } else if (c.role === 'split') parses = true;
+        else if (c.role === 'prefs-file' && text) prefFiles.add(text);
+        else if (c.role === 'prefs-write' && text) prefKeys.add(text);
+        else if (c.role === 'file-name') {
+          const name = describe(cs, fileNameArg(c.name, c.call.args));
+          if (name && !name.startsWith('{')) files.add(name);
+        }
+      }
+      for (const cmp of cs.comparisons) {
+        const status = cmp.sites.find((site) => roleOf(model, cs.calls[site])?.spec.role === 'http-status');
+        const n = numberOf(cmp.right) ?? numberOf(cmp.left);
+        if (status !== undefined) {
+          const boolean = /->isSuccessful$/.test(cs.calls[status].callee) || (n === 0 && cmp.op >= 0x38);
+          checks.add(boolean ? 'requires a successful HTTP status' : `HTTP status compared with ${n ?? '?'}`);
+        }
+        const emptiness = cmp.sites.some((site) => /->(?:length|size|isEmpty)$/.test(cs.calls[site]?.callee ?? ''));
+        if (emptiness && (n === 0 || n === null)) checks.add('rejects an empty response or list');
+      }
+      for (const w of cs.fields) {
+        if (!w.write) continue;
+        const type = w.field.slice(w.field.indexOf(':') + 1);
+        // A list field holds entries parsed from the response (a JSON array, split text), not any collection.
+        if (COLLECTION_TYPE.test(type) && parses) {
+          fieldSet.add(w.field);
+          listMethods.add(id);
+        }
+      }
+      if (parses) listMethods.add(id);
+    }
+    drafts.push({
+      identity: model.name(f),
+      fetches: [fetch],
+      responseKeys: [...keys],
+      checks: [...checks],
+      storage: { preferenceFiles: [...prefFiles], preferenceKeys: [...prefKeys], files: [...files] },
+      policy: { cacheLifeMs: [], intervalsMs: [], delaysMs: [], retryLimits: [], constantsFrom: [] },
+      triggers: [],
+      apply: [],
+      listFields: [...fieldSet],
+      fetchMethods: [f],
+      listMethods: [...listMethods],
+      applyMethods: [],
+      cut: false,
+      fieldSet,
+      storageKeys: new Set([...prefKeys, ...files]),
+    });
+  }
+  // One mechanism per list: fetchers that fill the same field or storage key are parts of one mechanism.
+  const merged: typeof drafts = [];
+  for (const d of drafts) {
+    const into = merged.find((m) => [...d.fieldSet].some((x) => m.fieldSet.has(x)) || [...d.storageKeys].some((x) => m.storageKeys.has(x)));
+    if (!into) {
+      merged.push(d);
+      continue;
+    }
+    into.fetches.push(...d.fetches);
+    into.fetchMethods.push(...d.fetchMethods);
+    for (const x of d.fieldSet) into.fieldSet.add(x);
+    for (const x of d.storageKeys) into.storageKeys.add(x);
+    into.responseKeys = [...new Set([...into.responseKeys, ...d.responseKeys])];
+    into.checks = [...new Set([...into.checks, ...d.checks])];
+    into.listMethods = [...new Set([...into.listMethods, ...d.listMethods])];
+    into.storage.preferenceFiles = [...new Set([...into.storage.preferenceFiles, ...d.storage.preferenceFiles])];
+    into.storage.preferenceKeys = [...new Set([...into.storage.preferenceKeys, ...d.storage.preferenceKeys])];
+    into.storage.files = [...new Set([...into.storage.files, ...d.storage.files])];
+    into.listFields = [...into.fieldSet];
+  }
+  const out: ListMechanism[] = [];
+  for (const m of merged) {
+    findApply(model, m, m.storageKeys);
+    const urlListLike = m.fetches.some((x) => x.url !== null && isListUrl(x.url));
+    const storageListLike = [...m.storageKeys, ...m.storage.preferenceFiles].some(isListStorage);
+    const applied = m.apply.length > 0;
+    if (!((m.listFields.length || m.storageKeys.size) && applied) && !(urlListLike && (m.responseKeys.length || m.storageKeys.size || m.storage.preferenceFiles.length)) && !(storageListLike && m.responseKeys.length >= 2)) continue;
+    const triggerMethods = findTriggers(model, m, budget);
+    findPolicy(model, m, triggerMethods);
+    const { fieldSet: _f, storageKeys: _s, ...rest } = m;
+    void _f;
+    void _s;
+    out.push(rest);
+  }
+  if (budget.visits <= 0) for (const m of out) m.cut = true;
+  return out;
+}
+
+/** The file name of a file API: `new File(dir, name)` or `new File(path)`, `openFileInput(name)`. */
+function fileNameArg(api: string, args: Value[]): Value | undefined {
+  return api === 'Ljava/io/File;-><init>' ? (args[2] ?? args[1]) : args[1];
+}
+
+function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvidence {
+  let url: string | null = null;
+  let httpMethod: string | null = null;
+  const params: string[] = [];
+  const headers: string[] = [];
+  for (const c of callsWithRole(model, s, ['http-url', 'http-method', 'http-param', 'http-header'])) {
+    const text = describe(s, c.value);
+    if (c.role === 'http-url' && text) url ??= resolveParams(model, f, text, c.value);
+    else if (c.role === 'http-method') httpMethod = text && !text.startsWith('{') ? text : c.name.slice(c.name.indexOf('->') + 2).toUpperCase();
+    else if (c.role === 'http-param' && text) params.push(text);
+    else if (c.role === 'http-header' && text) headers.push(text);
+  }
+  if (!httpMethod && url) httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
+  if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0]);
+  return { method: model.name(f), url, httpMethod, params: [...new Set(params)], headers };
+}
+
+/** A URL built from a parameter: the constant the callers pass, when they agree on one. */
+function resolveParams(model: CodeModel, f: number, text: string, v: Value | undefined): string {
+  if (!v || !text.includes('{param')) return text;
+  const m = /\{param(\d+)\}/.exec(text);
+  if (!m) return text;
+  for (const e of model.in[f]) {
+    const cs = model.summary(e.to);
+    const call = cs?.calls.find((c) => c.pc === e.pc);
+    if (!cs || !call) continue;
+    const arg = describe(cs, call.args[Number(m[1])]);
+    if (arg && !arg.startsWith('{')) return text.replace(m[0], arg);
+  }
+  return text;
+}
+
+function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }, storageKeys: Set<string>): void {
+  const readers = new Set<number>();
+  for (const f of m.fieldSet) for (const r of model.fieldReaders(f)) readers.add(r);
+  // Code that loads the stored list back: reads one of the keys or files the fetch wrote.
+  if (storageKeys.size) {
+    for (const api of Object.entries(API_ROLES).filter(([, s]) => s.role === 'prefs-read' || s.role === 'file-name').map(([n]) => n)) {
+      for (const id of callersOfApi(model, api)) {
+        const s = model.summary(id);
+        if (!s) continue;
+        for (const c of callsWithRole(model, s, ['prefs-read', 'file-name'])) {
+          const key = describe(s, c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value);
+          if (key && storageKeys.has(key)) readers.add(id);
+        }
+      }
+    }
+  }
+  // Getters hand the list on: their callers are readers too.
+  for (const r of [...readers]) {
+    const s = model.summary(r);
+    if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field))) for (const e of model.in[r]) readers.add(e.to);
+  }
+  const seen = new Set<number>();
+  for (const r of readers) {
+    for (const id of reachDown(model, [r], 2, 60)) {
+      if (seen.has(id)) continue;
+      const s = model.summary(id);
+      if (!s) continue;
+      const how = matchKinds(model, s);
+      if (!how.includes('substring') && !how.includes('regex') && !how.includes('automaton') && !(how.includes('whole-word') && how.includes('set-lookup'))) continue;
+      seen.add(id);
+      const path = id === r ? [model.name(r)] : [model.name(r), `calls → ${model.name(id)}`];
+      m.apply.push({ method: model.name(id), how, content: contentOf(model, id), path });
+      m.applyMethods.push(id);
+    }
+  }
+}
+
+/** How a method matches text against entries, from the library calls it makes. */
+export function matchKinds(model: CodeModel, s: MethodSummary): string[] {
+  const how = new Set<string>();
+  for (const c of callsWithRole(model, s, TEXT_MATCH)) {
+    const n = c.name.slice(c.name.indexOf('->') + 2);
+    if (c.role === 'match') how.add(n === 'replace' ? 'replace' : 'substring');
+    else if (c.role === 'case-fold') how.add('case-folding');
+    else if (c.role === 'regex') {
+      how.add('regex');
+      const p = describe(s, c.value);
+      if (p && p.includes('\\b')) how.add('whole-word');
+    } else if (c.role === 'set-lookup') how.add('set-lookup');
+    else if (c.role === 'split') how.add('whole-word');
+    else if (c.role === 'char-walk' && s.calls.some((x) => /Map;->get$|Map;->containsKey$/.test(callNamesOf(model, x)))) how.add('automaton');
+  }
+  if (s.strings.some((x) => /^\*+$/.test(x)) || s.calls.some((c) => c.callee.endsWith('String;->repeat') && c.args.some((a) => a.k === 'str' && a.s === '*'))) how.add('masking');
+  return [...how].sort();
+}
+
+function callNamesOf(model: CodeModel, c: { ref: string; callee: string }): string {
+  return model.apiNames(c.ref).find((n) => /Map;->(?:get|containsKey)$/.test(n)) ?? c.callee;
+}
+
+const CONTENT_APIS: Array<[RegExp, string]> = [
+  [/ClipboardManager;->getPrimaryClip|ClipData/, 'clipboard'],
+  [/TextView;->getText|EditText;->getText|Editable/, 'text typed or shown in a view'],
+  [/SearchView|SearchManager/, 'search'],
+  [/Notification|NotificationCompat/, 'notifications'],
+  [/Canvas;->drawText|watermark/i, 'drawn text (watermark)'],
+];
+const CONTENT_KEYS: Array<[RegExp, string]> = [
+  [/^(?:title|ad_?title|headline)$/i, 'ad or item title'],
+  [/^(?:body|desc|description|summary|ad_?body|content)$/i, 'ad or item body'],
+  [/^(?:msg|message|chat|text)$/i, 'message text'],
+  [/^(?:query|keyword|q|search)$/i, 'search query'],
+];
+
+/** What the applying code is given: the APIs and response keys of its callers (up to three hops). */
+function contentOf(model: CodeModel, id: number): string[] {
+  const out = new Set<string>();
+  for (const c of reachUp(model, [id], 3, 40)) {
+    const s = model.summary(c);
+    if (!s) continue;
+    for (const call of s.calls) for (const [re, what] of CONTENT_APIS) if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
+    for (const k of callsWithRole(model, s, ['json-key'])) {
+      const key = describe(s, k.value);
+      if (key) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
+    }
+  }
+  return [...out];
+}
+
+function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<number>): void {
+  const scope = new Set<number>(triggerMethods);
+  for (const f of m.fetchMethods) {
+    for (const id of reachDown(model, [f], 3, 200)) scope.add(id);
+    for (const id of reachUp(model, [f], 3, 80)) for (const x of reachDown(model, [id], 1, 40)) scope.add(x);
+  }
+  for (const id of m.applyMethods) scope.add(id);
+  const cache = new Set<number>();
+  const intervals = new Set<number>();
+  const delays = new Set<number>();
+  const retries = new Set<number>();
+  const from = new Set<string>();
+  const note = (s: MethodSummary, v: Value | undefined) => {
+    // A constant read from a field of another class: say where it lives.
+    void s;
+    if (v && v.k === 'num') return v.v;
+    return null;
+  };
+  for (const id of scope) {
+    const s = model.summary(id);
+    if (!s) continue;
+    for (const c of callsWithRole(model, s, ['schedule', 'delay'])) {
+      const n = note(s, c.value);
+      if (n !== null && n > 0) (c.role === 'schedule' ? intervals : delays).add(n);
+    }
+    const reschedules = s.calls.some((c) => {
+      const r = roleOf(model, c)?.spec.role;
+      return r === 'delay' || r === 'schedule';
+    }) || model.out[id].some((e) => m.fetchMethods.includes(e.to));
+    for (const cmp of s.comparisons) {
+      const clock = cmp.sites.some((site) => roleOf(model, s.calls[site])?.spec.role === 'clock');
+      const n = numberOf(cmp.right) ?? numberOf(cmp.left);
+      if (clock && n !== null && n >= 1000) cache.add(n);
+      else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37) retries.add(n);
+    }
+    for (const a of s.fields) if (!a.write && model.fieldConstant(a.field)?.k === 'num' && (a.use & (USE_BRANCH | USE_STORE)) === 0) from.add(a.field.slice(0, a.field.indexOf('->')));
+  }
+  // Constants of a constants class reach comparisons through sget: list the classes they came from.
+  for (const id of scope) {
+    const s = model.summary(id);
+    if (!s) continue;
+    for (const a of s.fields) {
+      if (a.write) continue;
+      const v = model.fieldConstant(a.field);
+      if (v?.k === 'num' && (cache.has(v.v) || intervals.has(v.v) || delays.has(v.v) || retries.has(v.v))) from.add(a.field.slice(0, a.field.indexOf('->')));
+    }
+  }
+  m.policy = {
+    cacheLifeMs: [...cache].sort((a, b) => a - b),
+    intervalsMs: [...intervals].sort((a, b) => a - b),
+    delaysMs: [...delays].sort((a, b) => a - b),
+    retryLimits: [...retries].sort((a, b) => a - b),
+    constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.methods[f].cls === c)).sort(),
+  };
+}
+
+function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: number }): Set<number> {
+  const onPaths = new Set<number>();
+  const receiverActions = new Map<number, string[]>();
+  for (const r of model.receivers) receiverActions.set(r.method, [...(receiverActions.get(r.method) ?? []), ...r.actions]);
+  const seen = new Set<string>();
+  for (const f of m.fetchMethods) {
+    const r = pathsUp(model, f, (id) => model.entries.has(id) || receiverActions.has(id), budget, 8, 6);
+    if (r.cut) m.cut = true;
+    for (const p of r.paths) {
+      const root = p[0].method;
+      const actions = [...new Set(receiverActions.get(root) ?? [])];
+      const kind = actions.length ? 'broadcast' : (model.entries.get(root) ?? 'entry');
+      const key = `${kind}|${actions.join(',')}|${root}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const step of p) onPaths.add(step.method);
+      m.triggers.push({ kind, actions, path: renderPath(model, p) });
+    }
+    // Schedulers that start the path: an alarm, a job or a timer set up by a method that leads to the fetch.
+    for (const id of reachUp(model, [f], 4, 80)) {
+      const s = model.summary(id);
+      const sched = s ? callsWithRole(model, s, ['schedule']) : [];
+      if (!sched.length) continue;
+      const down = pathsDown(model, [id], (x) => x === f, budget, 5, 1);
+      if (!down.paths[0]) continue;
+      const api = sched[0].name;
+      const kind = /AlarmManager/.test(api) ? 'alarm' : /JobInfo|WorkRequest/.test(api) ? 'job' : 'timer';
+      const key = `${kind}|${id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const step of down.paths[0]) onPaths.add(step.method);
+      m.triggers.push({ kind, actions: [], path: [`${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`, ...renderPath(model, down.paths[0]).slice(1)] });
+    }
+  }
+  return onPaths;
+}

@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { walkCode } from '../../src/code/dalvik.js';
+import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
+import { DexFile } from '../../src/formats/dex.js';
+import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { androguardFiles, corpusFile, requireTool } from '../helpers.js';
+
+/** Instructions per opcode name as dexdump disassembles them (payload pseudo-instructions left out). */
+function dexdumpOpcodes(path: string): Map<string, number> {
+  const r = spawnSync('dexdump', ['-d', path], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const counts = new Map<string, number>();
+  for (const l of r.stdout.split('\n')) {
+    const m = /^[0-9a-f]{6}: [0-9a-f ]+\| ?[0-9a-f]{4}: ([a-z0-9/-]+)/.exec(l);
+    if (!m || ['array-data', 'packed-switch-data', 'sparse-switch-data'].includes(m[1])) continue;
+    counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const OPCODE_NAMES: Record<number, string> = { 0x1a: 'const-string', 0x22: 'new-instance', 0x26: 'fill-array-data', 0x6e: 'invoke-virtual', 0x70: 'invoke-direct', 0x71: 'invoke-static', 0x72: 'invoke-interface', 0x12: 'const/4', 0x18: 'const-wide', 0x38: 'if-eqz', 0x5b: 'iput-object', 0x62: 'sget-object', 0xfc: 'invoke-custom' };
+
+function dexOf(path: string): DexFile {
+  return new DexFile(readFileSync(path), DEFAULT_LIMITS);
+}
+
+const edgesFrom = (m: CodeModel, name: string, kind?: string) =>
+  m.methods.filter((x) => m.name(x.id) === name).flatMap((x) => m.out[x.id].filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
+
+describe('Dalvik decoder', () => {
+  requireTool('dexdump');
+  it('visits every instruction dexdump disassembles, opcode by opcode, in real DEX files', () => {
+    const files = [corpusFile('okhttp.d8.038.dex'), corpusFile('classes.dex'), ...androguardFiles('.dex').slice(0, 6)];
+    const mismatches: string[] = [];
+    for (const p of files) {
+      const dex = dexOf(p);
+      const mine = new Map<number, number>();
+      for (const b of dex.codeBodies()) {
+        walkCode(dex.buf, b.codeOff, (i) => {
+          mine.set(i.op, (mine.get(i.op) ?? 0) + 1);
+        });
+      }
+      const ref = dexdumpOpcodes(p);
+      let total = 0;
+      for (const n of mine.values()) total += n;
+      let refTotal = 0;
+      for (const n of ref.values()) refTotal += n;
+      if (total !== refTotal) mismatches.push(`${basename(p)}: ${total} instructions, dexdump ${refTotal}`);
+      for (const [op, name] of Object.entries(OPCODE_NAMES)) {
+        if ((mine.get(Number(op)) ?? 0) !== (ref.get(name) ?? 0)) mismatches.push(`${basename(p)} ${name}: ${mine.get(Number(op)) ?? 0}/${ref.get(name) ?? 0}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('call graph on real OkHttp', () => {
+  const model = buildCodeModel([dexOf(corpusFile('okhttp.d8.038.dex'))], null);
+
+  it('resolves the interface call of the interceptor chain to every interceptor OkHttp instantiates', () => {
+    const targets = edgesFrom(model, 'Lokhttp3/internal/http/RealInterceptorChain;->proceed', 'virtual');
+    expect(targets).toEqual(expect.arrayContaining([
+      'Lokhttp3/internal/http/RetryAndFollowUpInterceptor;->intercept',
+      'Lokhttp3/internal/http/BridgeInterceptor;->intercept',
+      'Lokhttp3/internal/cache/CacheInterceptor;->intercept',
+      'Lokhttp3/internal/connection/ConnectInterceptor;->intercept',
+      'Lokhttp3/internal/http/CallServerInterceptor;->intercept',
+    ]));
+  });
+
+  it('links an AsyncCall handed to an executor to the run() it inherits', () => {
+    const m = model.methods.find((x) => model.name(x.id) === 'Lokhttp3/RealCall$AsyncCall;->executeOn');
+    expect(m).toBeDefined();
+    const e = model.out[(m as { id: number }).id].find((x) => x.kind === 'async');
+    expect(e && model.name(e.to)).toBe('Lokhttp3/internal/NamedRunnable;->run');
+    expect(e?.via).toBe('Ljava/util/concurrent/Executor;->execute');
+  });
+
+  it('indexes library calls under the framework names of their classes', () => {
+    expect(model.apiCallers('Ljava/util/concurrent/Executor;->execute').map((id) => model.name(id))).toContain('Lokhttp3/RealCall$AsyncCall;->executeOn');
+  });
+});

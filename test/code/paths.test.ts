@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { listMechanisms } from '../../src/code/list-mechanism.js';
+import { listUse } from '../../src/code/list-use.js';
+import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
+import { regionGates, regionReads, remoteSwitches } from '../../src/code/region-gate.js';
+import { DexFile } from '../../src/formats/dex.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/io/limits.js';
+import { assembleSmali } from '../fixtures/smali.js';
+import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
+import { CHAT_SMALI } from '../fixtures/smali/chat.js';
+import { KEYBOARD_SMALI } from '../fixtures/smali/keyboard.js';
+import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../fixtures/smali/negatives.js';
+
+const modelOf = (sources: Record<string, string>, limits: Limits = DEFAULT_LIMITS) => buildCodeModel([new DexFile(assembleSmali(sources), limits)], null, limits);
+const never = () => false;
+function sinksOf(model: CodeModel) {
+  const sinks = new Map<number, 'fetch' | 'apply' | 'list'>();
+  for (const m of listMechanisms(model, never, never)) {
+    for (const id of m.listMethods) sinks.set(id, 'list');
+    for (const id of m.fetchMethods) sinks.set(id, 'fetch');
+    for (const id of m.applyMethods) sinks.set(id, 'apply');
+  }
+  return sinks;
+}
+
+describe('region gate paths', () => {
+  it('follows a region read by reflection up through two returns to the gate, and down through an executor to the fetch', () => {
+    const model = modelOf(AD_FILTER_SMALI);
+    const { gates, ungated } = regionGates(model, regionReads(model), sinksOf(model));
+    expect(gates).toHaveLength(1);
+    expect(gates[0].read.key).toBe('ro.vendor.region');
+    expect(gates[0].path).toEqual([
+      'Lx/q/l;->a',
+      'returned-to → Lx/q/l;->b',
+      'returned-to → Lx/q/g;->a',
+      'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run',
+      'call → Lx/q/b;->a',
+    ]);
+    expect(gates[0].sinkKind).toBe('fetch');
+    expect(gates[0].countries).toHaveLength(27);
+    // The fingerprint's country property and locale are sent as a header: they gate nothing.
+    expect(ungated.map((u) => u.read.key ?? u.read.api).sort()).toEqual(['Locale.getCountry', 'persist.sys.country']);
+    expect(ungated.every((u) => u.gatePaths.length === 0)).toBe(true);
+  });
+
+  it('follows an account region from a login response through an instance field to the fetch it gates', () => {
+    const model = modelOf(CHAT_SMALI);
+    const { gates } = regionGates(model, regionReads(model), sinksOf(model));
+    expect(gates.map((g) => ({ key: g.read.key, path: g.path, comparisons: g.comparisons }))).toEqual([
+      { key: 'region', path: ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a'], comparisons: ['String.equals(CN)'] },
+    ]);
+  });
+
+  it('finds the server flag that turns the filter off', () => {
+    const model = modelOf(CHAT_SMALI);
+    expect(remoteSwitches(model, sinksOf(model)).switches).toEqual([{ key: 'sw', api: 'JSONObject.optBoolean', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'], sinkKind: 'apply' }]);
+  });
+
+  it('finds no list behind a region read that picks a server or feeds a fingerprint', () => {
+    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI]) {
+      const model = modelOf(sources);
+      const reads = regionReads(model);
+      expect(reads.length).toBeGreaterThan(0);
+      expect(regionGates(model, reads, sinksOf(model)).gates).toEqual([]);
+    }
+  });
+
+  it('says when the visit bound cut a query short', () => {
+    const model = modelOf(AD_FILTER_SMALI, { ...DEFAULT_LIMITS, code: { ...DEFAULT_LIMITS.code, maxPathVisits: 2 } });
+    const r = regionGates(model, regionReads(model), sinksOf(model));
+    expect(r.cut).toBe(true);
+    expect(r.gates).toEqual([]);
+  });
+});
+
+describe('list use (for the keyword-list detector)', () => {
+  it('names the asset loader and the method that masks whole words found in the set', () => {
+    const model = modelOf(KEYBOARD_SMALI);
+    const { uses } = listUse(model, { asset: 'assets/kb/w.txt' });
+    expect(uses).toEqual([{ loader: 'Lz/p/a;->a', user: 'Lz/p/c;->a', path: ['Lz/p/a;->a', 'via field a → Lz/p/c;->a'], operations: ['case-folding', 'masking', 'set-lookup', 'whole-word'] }]);
+    expect(listUse(model, { asset: 'assets/other.txt' }).uses).toEqual([]);
+  });
+
+  it('names the code that matches the entries of a String[] held by a class', () => {
+    const model = modelOf(FINGERPRINT_SMALI);
+    const { uses } = listUse(model, { className: 'Ln/f/a;', method: '<clinit>' });
+    expect(uses.map((u) => [u.user, u.operations])).toEqual([['Ln/f/a;->b', ['substring']]]);
+  });
+});

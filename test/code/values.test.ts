@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
+import { describe as describeValue, stringElements } from '../../src/code/semantics.js';
+import { constString } from '../../src/code/values.js';
+import { DexFile } from '../../src/formats/dex.js';
+import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { assembleSmali } from '../fixtures/smali.js';
+import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
+
+const model = buildCodeModel([new DexFile(assembleSmali(AD_FILTER_SMALI), DEFAULT_LIMITS)], null);
+const method = (m: CodeModel, name: string) => {
+  const x = m.methods.find((y) => m.name(y.id) === name);
+  if (!x) throw new Error(`no method ${name}`);
+  return x.id;
+};
+const summary = (name: string) => {
+  const s = model.summary(method(model, name));
+  if (!s) throw new Error(`no summary for ${name}`);
+  return s;
+};
+
+describe('constant propagation (smali fixture assembled by Debian smali)', () => {
+  it('rebuilds a URL from a constant of another class, a StringBuilder chain and an int', () => {
+    const s = summary('Lx/q/b;->a');
+    const url = s.calls.find((c) => c.callee === 'Ljava/net/URL;-><init>');
+    expect(describeValue(s, url?.args[1])).toBe('https://cfg.adsrv.example/v2/ad/fw?pkg={Context.getPackageName()}&ver=31');
+  });
+
+  it('resolves constants written in <clinit> of a constants class, through sget in other classes', () => {
+    expect(model.fieldConstant('Lx/q/a;->b:J')).toEqual({ k: 'num', v: 43_200_000 });
+    expect(model.fieldConstant('Lx/q/a;->c:I')).toEqual({ k: 'num', v: 3 });
+    const cmp = summary('Lx/q/g;->a').comparisons.find((c) => c.op === 0x31);
+    expect(cmp?.right).toEqual({ k: 'num', v: 43_200_000 });
+  });
+
+  it('collects a country set filled by Set.add in <clinit> and the key passed by reflection', () => {
+    expect(stringElements(model.fieldConstant('Lx/q/m;->a:Ljava/util/Set;'))).toHaveLength(27);
+    const invoke = summary('Lx/q/l;->a').calls.find((c) => c.callee === 'Ljava/lang/reflect/Method;->invoke');
+    const arr = invoke?.args[2];
+    expect(arr?.k === 'arr' ? constString(arr.elems[0]) : null).toBe('ro.vendor.region');
+  });
+
+  it('does not take a field that ordinary code writes for a constant', () => {
+    expect(model.fieldConstant('Lx/q/e;->n:I')).toBeUndefined();
+  });
+});
+
+describe('field def-use', () => {
+  it('knows who writes the list-holding field and who reads it', () => {
+    expect(model.fieldWriters('Lx/q/d;->a:Ljava/util/Set;').map((id) => model.name(id))).toEqual(['Lx/q/c;->a']);
+    expect(model.fieldReaders('Lx/q/d;->a:Ljava/util/Set;').map((id) => model.name(id))).toEqual(['Lx/q/d;->a']);
+  });
+});
+
+describe('asynchronous edges', () => {
+  const edges = (from: string) => model.out[method(model, from)].map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
+  it('links a Runnable given to an executor, a Handler message and a receiver registered in code', () => {
+    expect(edges('Lx/q/g;->a')).toContain('async Lx/q/g$1;->run via Ljava/util/concurrent/Executor;->execute');
+    expect(edges('Lx/q/e;->a')).toContain('async Lx/q/e;->handleMessage via Landroid/os/Handler;->sendEmptyMessageDelayed');
+    expect(edges('Lx/q/i;->onCreate')).toContain('async Lx/q/h;->onReceive via Landroid/content/Context;->registerReceiver');
+    expect(model.receivers.map((r) => [model.name(r.method), r.actions])).toEqual([['Lx/q/h;->onReceive', ['android.net.conn.CONNECTIVITY_CHANGE']]]);
+    expect(model.entries.get(method(model, 'Lx/q/i;->onCreate'))).toBe('app-init');
+  });
+});
