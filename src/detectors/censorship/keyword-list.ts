@@ -42,7 +42,7 @@ export default defineDetector({
     if (!split) return [];
     const model = ctx.listModel ?? loadDefaultListModel();
     const names = listNameSignals(blob.location);
-    const hidden = blob.encodings.length > 0;
+    const hidden = blob.encodings.some(isHidingStep);
     const ignoreTerms = ownBrandTerms(blob.appPackage);
     const forms = 'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
     const base = {
@@ -134,7 +134,17 @@ function confidence(v: ListVerdict): Confidence {
   return strongest <= -20 || (strongest <= -8 && v.carriedBy.length > 1) ? 'high' : 'medium';
 }
 
+/**
+ * Steps that hide text from a reader: encodings, byte obfuscation and ciphers. Compression and the
+ * containers an asset reader opens (arsc, unityfs, luac-5.1, sqlite, xml, zip…) are how apps ship data,
+ * not a reason to suspect it.
+ */
+function isHidingStep(step: string): boolean {
+  return /^(base64|hex|percent|unicode-escape|xor|sub-|rol-|aes|des|bf-|blowfish|rc4|utf-16)/.test(step);
+}
+
 function identity(blob: TextBlob): string {
   const l = blob.location;
-  return `${blob.origin}:${l.className ?? ''}:${l.method ?? ''}:${l.offset ?? ''}:${blob.encodings.join('>')}`;
+  // The entry tells apart blobs of one file that share an offset (SQLite columns, XML groups, Lua tables).
+  return `${blob.origin}:${l.entry ?? ''}:${l.className ?? ''}:${l.method ?? ''}:${l.offset ?? ''}:${blob.encodings.join('>')}`;
 }
