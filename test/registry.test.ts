@@ -27,6 +27,8 @@ describe('detector registry', () => {
       const test = join(DETECTOR_DIR, `${d.meta.id}.test.ts`);
       expect(existsSync(test), test).toBe(true);
       const text = readFileSync(test, 'utf8');
+      // Either a rule table (the tester refuses one without valid and invalid cases) or both describes.
+      if (/testDetector\(detector,/.test(text)) continue;
       expect(text, d.meta.id).toMatch(/describe\('positive'/);
       expect(text, d.meta.id).toMatch(/describe\('negative'/);
     }

@@ -16,12 +16,11 @@ import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Sig
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat, headerlessStart } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
-import { harLeakFindings, leakFindings } from '../capture/leak-findings.js';
 import { analyzeHar, looksLikeHar } from '../capture/har.js';
 import { trackersForHost } from '../trackers/trackers.js';
-import type { DetectorContext } from '../detectors/define.js';
+import type { ContextFor, DetectorContext, DetectorInputs } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
-import { runDetectors } from '../detectors/runner.js';
+import { runDetectors, runDetectorsOn } from '../detectors/runner.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
@@ -84,9 +83,16 @@ class Collector {
   /** Runs YARA over an artefact's bytes (or its file, for the top-level input) when rules are loaded. */
   yaraScan(ctx: AnalyzeContext, artefact: Artefact, target: { bytes?: Buffer; file?: string }): void {
     if (!ctx.yara?.compiled.length) return;
-    const { findings, errors } = scanWithYara(ctx.yara, target, artefact);
-    this.findings.push(...findings);
+    const { matches, errors } = scanWithYara(ctx.yara, target, artefact);
     this.diagnostics.push(...errors);
+    if (matches.length) this.detect(ctx, 'yara-matches', { artefact, matches }, artefact.path);
+  }
+
+  /** Runs the detectors of one input kind that is seen once per file (a capture, YARA matches). */
+  detect<K extends 'capture' | 'yara-matches'>(ctx: AnalyzeContext, kind: K, input: DetectorInputs[K], path: string): void {
+    const r = runDetectorsOn(DETECTORS, kind, [input], ctx.detectors as ContextFor<K>, { contentHash: (id) => this.hashes.get(id) ?? '', pathOf: () => path });
+    this.findings.push(...r.findings);
+    this.diagnostics.push(...r.diagnostics);
   }
 
   diag(level: Diagnostic['level'], err: unknown, path: string, artefactId?: string): void {
@@ -159,7 +165,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     const a = out.artefact('capture', path, parentId, digest);
     try {
       const cap = analyzeCapture(src, ctx.deviceIds ?? {});
-      out.findings.push(...leakFindings(cap.flows, a));
+      out.detect(ctx, 'capture', { artefact: a, flows: cap.flows, harLeaks: [] }, path);
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
       // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
@@ -238,7 +244,7 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     return;
   }
   out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
-  out.findings.push(...harLeakFindings(har.leaks, a));
+  out.detect(ctx, 'capture', { artefact: a, flows: [], harLeaks: har.leaks }, path);
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
   const model = emptyModel(a);
   for (const r of har.responses) model.texts.push({ artefactId: a.id, location: { path, entry: r.url, line: r.entry }, encoding: 'utf-8', encodings: [], origin: 'entry', text: r.text });
