@@ -42,6 +42,17 @@ describe('detector registry', () => {
     }
   });
 
+  it('declares closed evidence and message data that fill every message placeholder', () => {
+    for (const d of DETECTORS) {
+      expect(d.meta.evidence.additionalProperties, d.meta.id).toBe(false);
+      const keys = Object.keys(d.meta.data.properties);
+      for (const [id, template] of Object.entries(d.meta.messages)) {
+        const placeholders = [...template.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]);
+        for (const p of placeholders) expect(keys, `${d.meta.id} message ${id} uses {{${p}}}`).toContain(p);
+      }
+    }
+  });
+
   it('keeps the version in step with package.json', () => {
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version).toBe(VERSION);
   });

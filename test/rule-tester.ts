@@ -1,3 +1,4 @@
+import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import type { ContextFor, Detector, DetectorInput, DetectorInputs } from '../src/detectors/define.js';
 import { formatMessage } from '../src/detectors/runner.js';
@@ -49,8 +50,10 @@ export function testDetector<K extends DetectorInput>(detector: Detector<K>, tab
           const e = expected[i];
           const template = detector.meta.messages[r.messageId];
           expect(template, `${detector.meta.id} has no message ${r.messageId}`).toBeDefined();
-          // Every placeholder of the message is filled.
+          // Every placeholder of the message is filled, and evidence and data are what the detector declares.
           expect(formatMessage(template, r.data)).not.toMatch(/\{\{\w+\}\}/);
+          expect([...Value.Errors(detector.meta.evidence, r.evidence)].map((x) => `${x.path}: ${x.message}`)).toEqual([]);
+          expect([...Value.Errors(detector.meta.data, r.data)].map((x) => `${x.path}: ${x.message}`)).toEqual([]);
           if (e.data) expect(r.data).toMatchObject(e.data);
           if (e.severity) expect(r.severity ?? detector.meta.severity).toBe(e.severity);
           if (e.confidence) expect(r.confidence ?? detector.meta.confidence).toBe(e.confidence);

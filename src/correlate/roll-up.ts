@@ -1,3 +1,4 @@
+import type { DetectorId } from '../detectors/evidence.js';
 import { severityRank, type Confidence, type Finding, type Severity } from '../model.js';
 
 /**
@@ -30,8 +31,11 @@ export interface RollUp {
 
 const CONFIDENCE: Confidence[] = ['low', 'medium', 'high'];
 
+export type CensorshipFinding = Finding<Extract<DetectorId, `censorship/${string}`>>;
+export const isCensorship = (f: Finding): f is CensorshipFinding => f.detectorId.startsWith('censorship/');
+
 /** `parts` are the findings rolled up; `context` are the findings they may be linked to (same app). */
-export function rollUp(parts: Finding[], context: Finding[]): RollUp | null {
+export function rollUp(parts: CensorshipFinding[], context: Finding[]): RollUp | null {
   if (!parts.length) return null;
   const byFingerprint = new Map(context.map((f) => [f.fingerprint, f]));
   const described = parts.map((f) => describe(f, byFingerprint));
@@ -42,29 +46,21 @@ export function rollUp(parts: Finding[], context: Finding[]): RollUp | null {
   return { severity, confidence, parts: described, top: described[parts.indexOf(atTop[0])] };
 }
 
-function describe(f: Finding, byFingerprint: Map<string, Finding>): RolledUpPart {
-  const e = f.evidence as { kind?: unknown; termCount?: unknown; applyingCode?: unknown; appliedBy?: unknown; listCode?: unknown; related?: unknown };
-  const code = new Set<string>([...strings(e.applyingCode), ...strings(e.appliedBy), ...strings(e.listCode)]);
+function describe(f: CensorshipFinding, byFingerprint: Map<string, Finding>): RolledUpPart {
+  const code = new Set<string>();
   // A list held as constants of one method is applied (at least built) by that method.
   if (f.location.className && f.location.method) code.add(`${f.location.className}->${f.location.method}`);
-  for (const r of Array.isArray(e.related) ? (e.related as Array<{ fingerprint?: string }>) : []) {
-    const linked = r.fingerprint ? byFingerprint.get(r.fingerprint) : undefined;
-    if (linked) for (const c of strings((linked.evidence as { appliedBy?: unknown }).appliedBy)) code.add(c);
+  const part = { detectorId: f.detectorId, fingerprint: f.fingerprint, severity: f.severity, path: f.location.path };
+  if (f.detectorId === 'censorship/list-refresh') f.evidence.appliedBy.forEach((c) => code.add(c));
+  if (f.detectorId === 'censorship/region-switch') f.evidence.listCode.forEach((c) => code.add(c));
+  // The code that refreshes a list says who reads it.
+  for (const r of f.evidence.related ?? []) {
+    const linked = byFingerprint.get(r.fingerprint);
+    if (linked?.detectorId === 'censorship/list-refresh') linked.evidence.appliedBy.forEach((c) => code.add(c));
   }
-  return {
-    detectorId: f.detectorId,
-    fingerprint: f.fingerprint,
-    severity: f.severity,
-    path: f.location.path,
-    ...(typeof e.kind === 'string' ? { kind: e.kind } : {}),
-    ...(typeof e.termCount === 'number' ? { termCount: e.termCount } : {}),
-    applyingCode: [...code].slice(0, 20),
-  };
-}
-
-function strings(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  const applyingCode = [...code].slice(0, 20);
+  if (f.detectorId === 'censorship/keyword-list') return { ...part, kind: f.evidence.kind, termCount: f.evidence.termCount, applyingCode };
+  return { ...part, applyingCode };
 }
 
 /**

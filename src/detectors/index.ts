@@ -1,4 +1,4 @@
-import type { Detector, DetectorInput } from './define.js';
+import type { AnyDetector } from './define.js';
 import permissions from './app/permissions.js';
 import keywordList from './censorship/keyword-list.js';
 import listRefresh from './censorship/list-refresh.js';
@@ -25,25 +25,27 @@ import ruleMatch from './yara/rule-match.js';
  * Order matters where detectors read each other's findings: scan-level detectors run after every file
  * and firmware detector (see scan/scan.ts), and the runner keeps this order within one input kind.
  */
-export const DETECTORS: ReadonlyArray<Detector<DetectorInput>> = [
-  permissions as Detector<DetectorInput>,
-  keywordList as Detector<DetectorInput>,
-  listRefresh as Detector<DetectorInput>,
-  regionSwitch as Detector<DetectorInput>,
-  installPaths as Detector<DetectorInput>,
-  packers as Detector<DetectorInput>,
-  zipAnomalies as Detector<DetectorInput>,
-  endpoints as Detector<DetectorInput>,
-  codeSignature as Detector<DetectorInput>,
-  identifierLeak as Detector<DetectorInput>,
-  ruleMatch as Detector<DetectorInput>,
-  silentInstaller as Detector<DetectorInput>,
-  systemKeywordList as Detector<DetectorInput>,
-  nonAdequateEndpoint as Detector<DetectorInput>,
-  preinstalledTracker as Detector<DetectorInput>,
-  verifiedBootDisabled as Detector<DetectorInput>,
-  selinuxPermissive as Detector<DetectorInput>,
-  weakBuild as Detector<DetectorInput>,
-  transferOutsideEea as Detector<DetectorInput>,
-  stixIndicator as Detector<DetectorInput>,
-];
+export const REGISTRY = [
+  permissions,
+  keywordList,
+  listRefresh,
+  regionSwitch,
+  installPaths,
+  packers,
+  zipAnomalies,
+  endpoints,
+  codeSignature,
+  identifierLeak,
+  ruleMatch,
+  silentInstaller,
+  systemKeywordList,
+  nonAdequateEndpoint,
+  preinstalledTracker,
+  verifiedBootDisabled,
+  selinuxPermissive,
+  weakBuild,
+  transferOutsideEea,
+  stixIndicator,
+] as const;
+
+export const DETECTORS: ReadonlyArray<AnyDetector> = REGISTRY as unknown as ReadonlyArray<AnyDetector>;

@@ -71,8 +71,9 @@ export function formatMessage(template: string, data: Record<string, string | nu
 export function toFinding<K extends DetectorInput>(d: Detector<K>, r: Report, artefactSha: string): Finding {
   const template = d.meta.messages[r.messageId];
   if (template === undefined) throw new Error(`${d.meta.id} reported unknown messageId ${r.messageId}`);
+  // The one place a finding is formed: the detector's typed report, stamped under the detector's own id.
   return {
-    detectorId: d.meta.id,
+    detectorId: d.meta.id as Finding['detectorId'],
     detectorVersion: d.meta.version,
     messageId: r.messageId,
     severity: r.severity ?? d.meta.severity,
@@ -84,7 +85,7 @@ export function toFinding<K extends DetectorInput>(d: Detector<K>, r: Report, ar
     evidence: r.evidence,
     // Content-addressed: the same finding in the same bytes has the same fingerprint wherever the file lies.
     fingerprint: shortHash(`${d.meta.id}|${artefactSha}|${innerPath(r.location)}|${r.identity}`, 32),
-  };
+  } as Finding;
 }
 
 function innerPath(loc: Location): string {

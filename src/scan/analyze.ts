@@ -12,7 +12,7 @@ import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
 import type { LexiconHit } from '../lexicon/lexicon.js';
-import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
+import { findingsOf, type App, type Artefact, type ArtefactKind, type Destination, type Diagnostic, type Finding, type Signer, type TrackerHit } from '../model.js';
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat, headerlessStart } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
@@ -471,10 +471,9 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
 
 function toApp(model: ApkModel, findings: Finding[]): App {
   const m = model.manifest;
-  const trackers: TrackerHit[] = findings
-    .filter((f) => f.detectorId === 'trackers/code-signature' && f.artefactId === model.artefact.id)
-    .map((f) => {
-      const e = f.evidence as { trackerId: string; name: string; source: 'builtin' | 'exodus'; categories: string[]; website?: string; matchedClasses: string[]; matchedClassCount: number };
+  const trackers: TrackerHit[] = findingsOf(findings, 'trackers/code-signature')
+    .filter((f) => f.artefactId === model.artefact.id)
+    .map(({ evidence: e }) => {
       return { id: e.trackerId, name: e.name, source: e.source, categories: e.categories, ...(e.website ? { website: e.website } : {}), matchedClasses: e.matchedClasses, matchedClassCount: e.matchedClassCount };
     });
   return {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, findingsOf, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
@@ -317,9 +317,8 @@ function markEndpointsSeen(report: Report): void {
     }
   }
   const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
-  for (const f of report.findings) {
-    if (f.detectorId !== 'network/endpoints') continue;
-    const seen = byHost.get((f.evidence as { host: string }).host) ?? [];
+  for (const f of findingsOf(report.findings, 'network/endpoints')) {
+    const seen = byHost.get(f.evidence.host) ?? [];
     f.evidence.seenInCapture = seen.length
       ? seen.map((d) => ({ capture: paths.get(d.artefactId) ?? d.artefactId, host: d.host, connections: d.connections, frames: d.sampleFrames, country: d.country }))
       : false;
@@ -330,9 +329,8 @@ function markEndpointsSeen(report: Report): void {
 function linkDestinations(destinations: NonNullable<Report['destinations']>, report: Report): NonNullable<Report['destinations']> {
   const appOf = new Map(report.apps.map((a) => [a.artefactId, a.package ?? a.path]));
   const hostApps = new Map<string, Set<string>>();
-  for (const f of report.findings) {
-    if (f.detectorId !== 'network/endpoints') continue;
-    const host = (f.evidence as { host: string }).host;
+  for (const f of findingsOf(report.findings, 'network/endpoints')) {
+    const host = f.evidence.host;
     const app = appOf.get(f.artefactId);
     if (!app) continue;
     let s = hostApps.get(host);

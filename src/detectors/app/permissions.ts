@@ -1,8 +1,9 @@
+import { Type } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { dataPath } from '../../data-path.js';
 import type { Severity } from '../../model.js';
 import { severityRank } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** Reports requested permissions that matter to an audit: install rights, identifiers, location, messages. */
 
@@ -19,6 +20,17 @@ export function permissionTable(): Record<string, PermissionInfo> {
   return table;
 }
 
+const Evidence = evidence({
+  permission: Type.String(),
+  protectionLevel: Type.String(),
+  /** The manifest element that requested it, or `implied` for permissions an old target SDK implies. */
+  element: Type.String(),
+  maxSdkVersion: Type.Optional(Type.Integer()),
+});
+const Data = messageData({ package: Type.String(), permission: Type.String(), level: Type.String(), why: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'app/permissions',
@@ -28,14 +40,16 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['permissions'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       permission: '{{package}} requests {{permission}} ({{level}}): {{why}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     const perms = permissionTable();
     const seen = new Set<string>();
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const p of app.manifest?.permissions ?? []) {
       if (seen.has(p.name)) continue;
       seen.add(p.name);

@@ -1,11 +1,36 @@
+import { Type } from '@sinclair/typebox';
 import { scoreEntries } from '../../lexicon/classify.js';
 import { splitList } from '../../lexicon/list-structure.js';
 import type { Severity } from '../../model.js';
-import { defineDetector } from '../define.js';
+import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /** Flags a keyword list whose entries are largely sensitive terms, and says which kind of list it is. */
 
 const MAX_TERMS_IN_EVIDENCE = 20_000;
+
+const Evidence = evidence({
+  kind: Type.String({ description: 'political, services, content-filter or unknown' }),
+  termCount: Type.Integer({ minimum: 1 }),
+  sensitiveCount: Type.Integer({ minimum: 1 }),
+  sensitiveShare: Type.Number({ minimum: 0, maximum: 1 }),
+  categories: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), share: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
+  sampleTerms: Type.Array(Type.String()),
+  matchedLexiconTerms: Type.Array(Type.String()),
+  /** Decodings applied to reach the text, outermost first. */
+  encodings: Type.Array(Type.String()),
+  keyOrigin: Type.Optional(Type.String()),
+  textEncoding: Type.String(),
+  structure: Type.String(),
+  origin: Type.String(),
+  cjkShare: Type.Number({ minimum: 0, maximum: 1 }),
+  terms: Type.Array(Type.String()),
+  /** Added by correlate/link.ts: the refresh code and region checks of the same mechanism. */
+  related: Type.Optional(Type.Array(RelatedFinding)),
+  knownList: Type.Optional(KnownListRef),
+});
+const Data = messageData({ sensitive: Type.Integer(), count: Type.Integer(), categories: Type.String(), path: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -16,6 +41,8 @@ export default defineDetector({
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       political: 'Keyword list with {{sensitive}} of {{count}} terms politically sensitive ({{categories}}) in {{path}}',
       services: 'List of {{sensitive}} blocked services or sites among {{count}} terms ({{categories}}) in {{path}}',
@@ -23,7 +50,7 @@ export default defineDetector({
       unknown: 'Keyword list of unknown purpose: {{count}} short, mostly Chinese entries ({{sensitive}} in the lexicon) in {{path}}',
     },
   },
-  detect(blob, ctx) {
+  detect(blob, ctx): Found[] {
     const split = blob.entries ? { structure: 'given' as const, entries: blob.entries } : splitList(blob.text);
     if (!split) return [];
     const score = scoreEntries(split.entries, ctx.lexicon);

@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import { appCodeFacts } from '../../correlate/code-facts.js';
 import { CONNECTIVITY_CHANGE, formatInterval, methodSignals, stringRole, type ListCodeSignals } from '../../correlate/list-code.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * The code that keeps a keyword list current: a class that fetches a list (a list URL, response keys
@@ -9,6 +10,26 @@ import { defineDetector, type Report } from '../define.js';
  */
 
 const MAX_ITEMS = 20;
+
+const Evidence = evidence({
+  className: Type.String(),
+  methods: Type.Array(Type.String()),
+  urls: Type.Array(Type.String()),
+  responseKeys: Type.Array(Type.String()),
+  storage: Type.Array(Type.String()),
+  refreshIntervalsMs: Type.Array(Type.Number()),
+  refreshIntervals: Type.Array(Type.String()),
+  schedulers: Type.Array(Type.String()),
+  onConnectivityChange: Type.Boolean(),
+  matchingCalls: Type.Array(Type.String()),
+  /** Methods that read what the refresh stored (`Lpkg/Class;->method`). */
+  appliedBy: Type.Array(Type.String()),
+  related: Type.Optional(Type.Array(RelatedFinding)),
+  knownList: Type.Optional(KnownListRef),
+});
+const Data = messageData({ className: Type.String(), url: Type.String(), storage: Type.String(), interval: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -19,15 +40,17 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['censorship', 'remote-config'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       refresh: '{{className}} fetches a keyword list{{url}}{{storage}}{{interval}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     if (app.dexes.length === 0) return [];
     const facts = appCodeFacts(app);
     const receiverOnConnectivity = (app.manifest?.components ?? []).some((c) => c.type === 'receiver' && c.intentFilters.some((f) => f.actions.includes(CONNECTIVITY_CHANGE)));
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const [className, ids] of facts.byClass) {
       const merged: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
       const methods = new Set<string>();

@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import { appCodeFacts, neighbourhood } from '../../correlate/code-facts.js';
 import { methodSignals } from '../../correlate/list-code.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * The switch: region and locale checks that sit in the same code as a keyword list or filter — system
@@ -41,6 +42,21 @@ interface RegionMethod {
   flags: string[];
 }
 
+const Evidence = evidence({
+  className: Type.String(),
+  methods: Type.Array(Type.String()),
+  regionProperties: Type.Array(Type.String()),
+  euCountryCodes: Type.Array(Type.String()),
+  countryApis: Type.Array(Type.String()),
+  serverFlags: Type.Array(Type.String()),
+  /** List-handling methods near the region check (`Lpkg/Class;->method`). */
+  listCode: Type.Array(Type.String()),
+  related: Type.Optional(Type.Array(RelatedFinding)),
+});
+const Data = messageData({ className: Type.String(), what: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'censorship/region-switch',
@@ -50,11 +66,13 @@ export default defineDetector({
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship', 'region-switch'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       gated: '{{className}} gates keyword-list code on {{what}}',
     },
   },
-  detect(app, ctx) {
+  detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
     const facts = appCodeFacts(app);
     // Code that handles a list: fetches, stores or refreshes it, or holds several sensitive terms.
@@ -85,7 +103,7 @@ export default defineDetector({
       if (!l) byClass.set(cls, (l = []));
       l.push(r);
     }
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const [className, rs] of byClass) {
       const properties = [...new Set(rs.flatMap((r) => r.properties))];
       const euCodes = [...new Set(rs.flatMap((r) => r.euCodes))].sort();

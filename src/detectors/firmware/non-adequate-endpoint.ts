@@ -1,8 +1,22 @@
+import { Type } from '@sinclair/typebox';
 import { countryForHost, outsideAdequacy } from '../../firmware/inventory.js';
-import { defineDetector, type Report } from '../define.js';
+import { findingsOf } from '../../model.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import { appsWithFindings } from '../models.js';
 
 /** A non-AOSP system app that names a host in a country the GDPR's adequacy decisions do not cover. */
+
+const Evidence = evidence({
+  package: Type.Union([Type.String(), Type.Null()]),
+  host: Type.String(),
+  country: Type.String(),
+  how: Type.String(),
+  adequacy: Type.String(),
+  related: Type.Array(Type.String()),
+});
+const Data = messageData({ label: Type.String(), host: Type.String(), country: Type.String(), how: Type.String(), adequacy: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -13,17 +27,19 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'gdpr', 'network'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'non-adequate-endpoint': 'non-AOSP system app {{label}} names {{host}}, located in {{country}} ({{how}}), {{adequacy}}',
     },
   },
-  detect(fw) {
-    const out: Report[] = [];
+  detect(fw): Found[] {
+    const out: Found[] = [];
     for (const { app: a, findings } of appsWithFindings(fw)) {
       if (a.aosp) continue;
-      for (const f of findings.filter((x) => x.detectorId === 'network/endpoints')) {
-        const e = f.evidence as { host: string; isIp?: boolean };
-        const placed = countryForHost(e.host, e.isIp === true, fw.destinations);
+      for (const f of findingsOf(findings, 'network/endpoints')) {
+        const e = f.evidence;
+        const placed = countryForHost(e.host, e.isIp, fw.destinations);
         if (!placed) continue;
         const verdict = outsideAdequacy(placed.country);
         if (!verdict) continue;

@@ -1,8 +1,14 @@
-import type { PreinstalledApp } from '../../model.js';
-import { defineDetector } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { findingsOf, type PreinstalledApp } from '../../model.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import { appsWithFindings } from '../models.js';
 
 /** Trackers shipped in the system image: one finding per tracker, naming every app that carries it. */
+
+const Evidence = evidence({ tracker: Type.String(), name: Type.String(), apps: Type.Array(Type.String()) });
+const Data = messageData({ name: Type.String(), count: Type.Integer(), apps: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -13,18 +19,18 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'tracker'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'preinstalled-tracker': '{{name}} is pre-installed in {{count}} system app(s): {{apps}}',
     },
   },
-  detect(fw) {
+  detect(fw): Found[] {
     const trackers = new Map<string, { name: string; apps: PreinstalledApp[] }>();
     for (const { app, findings } of appsWithFindings(fw)) {
-      for (const f of findings) {
-        if (!f.detectorId.startsWith('trackers/')) continue;
-        const t = f.evidence as { trackerId?: string; id?: string; name?: string };
-        const id = t.trackerId ?? t.id ?? t.name ?? f.message;
-        const entry = trackers.get(id) ?? { name: t.name ?? id, apps: [] };
+      for (const { evidence: t } of findingsOf(findings, 'trackers/code-signature')) {
+        const id = t.trackerId;
+        const entry = trackers.get(id) ?? { name: t.name, apps: [] };
         if (!entry.apps.includes(app)) entry.apps.push(app);
         trackers.set(id, entry);
       }

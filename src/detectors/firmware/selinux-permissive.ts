@@ -1,8 +1,14 @@
-import { defineDetector } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** SELinux set to permissive by the kernel command line, bootconfig or a build property. */
 
 const PERMISSIVE = /androidboot\.selinux\s*=\s*"?permissive"?/;
+
+const Evidence = evidence({ where: Type.String() });
+const Data = messageData({ setting: Type.String(), where: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -13,11 +19,13 @@ export default defineDetector({
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'integrity', 'selinux'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'selinux-permissive': 'SELinux is set to permissive ({{setting}}) in {{where}}: its policy is logged, not enforced',
     },
   },
-  detect(fw) {
+  detect(fw): Found[] {
     const permissive: Array<{ where: string; text: string }> = [];
     for (const b of fw.summary.boot) {
       for (const text of [b.cmdline, b.bootconfig ?? '']) {

@@ -1,8 +1,23 @@
+import { Type } from '@sinclair/typebox';
 import { INSTALL } from '../../firmware/inventory.js';
-import { defineDetector } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import { appsWithFindings } from '../models.js';
 
 /** A pre-installed app the firmware lets install other apps without asking the user. */
+
+const Evidence = evidence({
+  package: Type.Union([Type.String(), Type.Null()]),
+  partition: Type.String(),
+  path: Type.String(),
+  grantedBy: Type.String(),
+  privileged: Type.Boolean(),
+  platformSigned: Type.Boolean(),
+  /** Fingerprints of the app's distribution/install-paths findings. */
+  related: Type.Array(Type.String()),
+});
+const Data = messageData({ label: Type.String(), partition: Type.String(), how: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -13,11 +28,13 @@ export default defineDetector({
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'installer', 'distribution'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'silent-installer': '{{label}} in {{partition}} can install apps without asking the user (INSTALL_PACKAGES granted: {{how}})',
     },
   },
-  detect(fw) {
+  detect(fw): Found[] {
     return appsWithFindings(fw)
       .filter(({ app }) => app.canInstallPackages)
       .map(({ app: a, findings }) => {

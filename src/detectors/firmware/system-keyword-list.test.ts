@@ -4,25 +4,24 @@ import { testDetector } from '../../../test/rule-tester.js';
 import { analyzeContext, corpusFile } from '../../../test/helpers.js';
 import { finding, firmware, firmwareInput, preinstalled } from '../../../test/fixtures/models.js';
 import { analyzeFile } from '../../scan/analyze.js';
-import type { Finding, PreinstalledApp, Severity } from '../../model.js';
+import type { PreinstalledApp, Severity } from '../../model.js';
 
 const browser = preinstalled('com.vendor.browser');
 /** A keyword-list finding inside `app`'s assets, with the evidence fields the detector writes. */
-const list = (app: PreinstalledApp, severity: Severity, kind: string, termCount: number, over: Partial<Finding> = {}) =>
+const list = (app: PreinstalledApp, severity: Severity, kind: string, termCount: number, related: string[] = []) =>
   finding('censorship/keyword-list', {
     artefactId: `${app.artefactId}:asset`,
     location: { path: `${app.path}!/assets/${kind}.txt` },
     severity,
     confidence: 'medium',
-    evidence: { kind, termCount },
+    evidence: { kind, termCount, related: related.map((fingerprint) => ({ detectorId: 'censorship/list-refresh', fingerprint, why: 'same app' })) },
     fingerprint: `fp-${kind}-${severity}`,
-    ...over,
   });
 const refresh = finding('censorship/list-refresh', {
   artefactId: browser.artefactId,
   location: { path: `${browser.path}!/classes.dex`, className: 'Lcom/vendor/Words;', method: 'update' },
   severity: 'medium',
-  evidence: { appliedBy: ['Lcom/vendor/ChatFilter;->check'], related: [{ fingerprint: 'fp-political-high' }] },
+  evidence: { appliedBy: ['Lcom/vendor/ChatFilter;->check'], related: [{ detectorId: 'censorship/keyword-list', fingerprint: 'fp-political-high', why: 'same app' }] },
   fingerprint: 'fp-refresh',
 });
 
@@ -51,7 +50,7 @@ testDetector(detector, {
       name: 'several parts: the highest severity, naming the list and the code that applies it',
       input: firmwareInput(firmware({ apps: [browser] }), [
         list(browser, 'low', 'content-filter', 300),
-        list(browser, 'high', 'political', 120, { related: undefined, evidence: { kind: 'political', termCount: 120, related: [{ fingerprint: 'fp-refresh' }] } } as Partial<Finding>),
+        list(browser, 'high', 'political', 120, ['fp-refresh']),
         refresh,
       ]),
       messageId: 'system-keyword-list',

@@ -1,11 +1,38 @@
-import { partText, rollUp } from '../../correlate/roll-up.js';
-import { defineDetector, type Report } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { SeveritySchema } from '../../model.js';
+import { isCensorship, partText, rollUp } from '../../correlate/roll-up.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import { appsWithFindings } from '../models.js';
 
 /**
  * A pre-installed app that carries keyword lists: the roll-up of its censorship findings. It takes the
  * highest severity of those findings and never raises it (see correlate/roll-up.ts).
  */
+
+const Part = Type.Object(
+  {
+    detectorId: Type.String(),
+    fingerprint: Type.String(),
+    severity: SeveritySchema,
+    path: Type.String(),
+    kind: Type.Optional(Type.String()),
+    termCount: Type.Optional(Type.Integer()),
+    applyingCode: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const Evidence = evidence({
+  package: Type.Union([Type.String(), Type.Null()]),
+  partition: Type.String(),
+  path: Type.String(),
+  /** Fingerprints of the rolled-up censorship findings. */
+  related: Type.Array(Type.String()),
+  detectors: Type.Array(Type.String()),
+  lists: Type.Array(Part),
+});
+const Data = messageData({ label: Type.String(), partition: Type.String(), count: Type.Integer(), coverage: Type.String(), top: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -16,14 +43,16 @@ export default defineDetector({
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'censorship'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'system-keyword-list': 'pre-installed {{label}} ({{partition}}) carries {{count}} censorship finding(s){{coverage}}; the most severe: {{top}}',
     },
   },
-  detect(fw) {
-    const out: Report[] = [];
+  detect(fw): Found[] {
+    const out: Found[] = [];
     for (const { app: a, findings } of appsWithFindings(fw)) {
-      const lists = findings.filter((f) => f.detectorId.startsWith('censorship/') && f.severity !== 'info');
+      const lists = findings.filter(isCensorship).filter((f) => f.severity !== 'info');
       const r = rollUp(lists, findings);
       if (!r) continue;
       const terms = r.parts.reduce((n, p) => n + (p.termCount ?? 0), 0);

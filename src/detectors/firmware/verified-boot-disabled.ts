@@ -1,6 +1,12 @@
-import { defineDetector } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** A vbmeta image that turns off Android Verified Boot: a modified system would still boot. */
+
+const Evidence = evidence({ flags: Type.Integer({ minimum: 0 }), verificationDisabled: Type.Boolean(), hashtreeDisabled: Type.Boolean(), partitions: Type.Array(Type.String()) });
+const Data = messageData({ image: Type.String(), what: Type.String(), flags: Type.Integer() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -11,11 +17,13 @@ export default defineDetector({
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'integrity', 'boot'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       'verified-boot-disabled': '{{image}} disables Android Verified Boot {{what}} (flags {{flags}}): modified system partitions would still boot',
     },
   },
-  detect(fw) {
+  detect(fw): Found[] {
     return fw.summary.vbmeta
       .filter((v) => v.verificationDisabled || v.hashtreeDisabled)
       .map((v) => ({

@@ -1,6 +1,12 @@
-import { defineDetector } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** A development build: userdebug/eng type, debuggable, adb without authentication, or test-keys. */
+
+const Evidence = evidence({ reasons: Type.Array(Type.String()), buildType: Type.Union([Type.String(), Type.Null()]), buildTags: Type.Union([Type.String(), Type.Null()]) });
+const Data = messageData({ reasons: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -11,9 +17,11 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'integrity'],
+    evidence: Evidence,
+    data: Data,
     messages: { 'weak-build': 'the firmware is a development build: {{reasons}}' },
   },
-  detect(fw) {
+  detect(fw): Found[] {
     const { profile, properties } = fw.summary;
     const weak: string[] = [];
     const type = profile.buildType;

@@ -1,6 +1,7 @@
-import type { Report as ScanReport } from '../../model.js';
+import { Type } from '@sinclair/typebox';
+import { findingsOf, type Report as ScanReport } from '../../model.js';
 import { compare } from '../../iocs/stix-pattern.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** STIX 2.1 indicators (MVT's indicator types) matched against everything the scan saw. */
 
@@ -9,6 +10,18 @@ interface Observable {
   artefactId: string;
   path: string;
 }
+
+const Evidence = evidence({
+  indicatorId: Type.String(),
+  indicator: Type.String(),
+  malware: Type.Array(Type.String()),
+  source: Type.String(),
+  pattern: Type.String(),
+  matched: Type.Array(Type.Object({ value: Type.String(), artefactId: Type.String(), path: Type.String() }, { additionalProperties: false })),
+});
+const Data = messageData({ indicator: Type.String(), malware: Type.String(), matched: Type.String(), path: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -19,12 +32,14 @@ export default defineDetector({
     severity: 'high',
     confidence: 'high',
     tags: ['ioc', 'malware'],
+    evidence: Evidence,
+    data: Data,
     messages: { indicator: '{{indicator}}{{malware}} matched {{matched}} in {{path}}' },
   },
-  detect({ report, indicators }) {
+  detect({ report, indicators }): Found[] {
     if (!indicators.length) return [];
     const obs = observables(report);
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const set of indicators) {
       for (const ind of set.indicators) {
         for (const conj of ind.pattern) {
@@ -81,11 +96,10 @@ function observables(report: ScanReport): Map<string, Observable[]> {
     add('file:hashes.MD5', a.md5, a.id, a.path);
     add('file:name', a.path.slice(Math.max(a.path.lastIndexOf('/'), a.path.lastIndexOf('!/') + 1) + 1), a.id, a.path);
   }
-  for (const f of report.findings) {
-    if (f.detectorId !== 'network/endpoints') continue;
-    const e = f.evidence as { host: string; isIp: boolean; urls: string[] };
+  for (const f of findingsOf(report.findings, 'network/endpoints')) {
+    const e = f.evidence;
     add(e.isIp ? (e.host.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value') : 'domain-name:value', e.host, f.artefactId, f.location.path);
-    for (const u of e.urls ?? []) add('url:value', u, f.artefactId, f.location.path);
+    for (const u of e.urls) add('url:value', u, f.artefactId, f.location.path);
   }
   for (const d of report.destinations ?? []) {
     const path = report.artefacts.find((a) => a.id === d.artefactId)?.path ?? d.host;

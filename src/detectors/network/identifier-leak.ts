@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { Severity } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import type { CaptureModel, HarLeak } from '../models.js';
 import type { Flow } from '../../capture/analyze-capture.js';
 import type { Leak } from '../../capture/leaks.js';
@@ -24,6 +25,26 @@ const SEVERITY: Record<string, Severity> = {
 const severityOf = (kind: string): Severity => (kind.startsWith('device-') ? 'high' : (SEVERITY[kind] ?? 'medium'));
 const formText = (l: Leak) => (l.form === 'plain' ? '' : ` (${l.form})`);
 
+const Evidence = evidence({
+  kind: Type.String(),
+  value: Type.String(),
+  /** Where in the request: url, a header name, body. */
+  field: Type.String(),
+  /** How the value was found: plain, percent-decoded, base64, md5-of-imei... */
+  form: Type.String(),
+  host: Type.String(),
+  // Packet captures name the flow; HAR files the request's scheme and entry number.
+  server: Type.Optional(Type.String()),
+  serverPort: Type.Optional(Type.Integer()),
+  client: Type.Optional(Type.String()),
+  frame: Type.Optional(Type.Integer({ minimum: 1 })),
+  scheme: Type.Optional(Type.String()),
+  entry: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+const Data = messageData({ kind: Type.String(), clear: Type.String(), host: Type.String(), field: Type.String(), form: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'network/identifier-leak',
@@ -33,16 +54,18 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['privacy', 'identifier-leak', 'network'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       leak: '{{kind}} sent {{clear}}to {{host}} in the {{field}}{{form}}',
     },
   },
-  detect(cap) {
+  detect(cap): Found[] {
     return [...cap.flows.flatMap((f) => flowLeaks(cap, f)), ...cap.harLeaks.map((l) => harLeak(cap, l))];
   },
 });
 
-function flowLeaks(cap: CaptureModel, f: Flow): Report[] {
+function flowLeaks(cap: CaptureModel, f: Flow): Found[] {
   const host = f.http?.find((h) => h.host)?.host ?? f.server;
   return (f.leaks ?? []).map((l) => ({
     messageId: 'leak',
@@ -58,7 +81,7 @@ function flowLeaks(cap: CaptureModel, f: Flow): Report[] {
 }
 
 /** Leaks in HAR requests; over HTTPS the recipient still learns them, but nobody on the path does. */
-function harLeak(cap: CaptureModel, l: HarLeak): Report {
+function harLeak(cap: CaptureModel, l: HarLeak): Found {
   const clear = l.scheme === 'http' || l.scheme === 'ws';
   return {
     messageId: 'leak',

@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import type { Destination, Severity } from '../../model.js';
 import { gdprData, restrictionText, transferRestriction } from '../../capture/gdpr.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Data-transfer findings: every destination in a country that is neither in the EU/EEA nor covered by
@@ -9,6 +10,26 @@ import { defineDetector, type Report } from '../define.js';
  */
 
 const MESSAGE = '{{host}} ({{country}}) received {{bytesUp}} bytes over {{connections}} connections{{cadence}}, {{readable}}; {{restriction}}';
+
+const Adequacy = Type.Object({ country: Type.String(), name: Type.String(), date: Type.String(), scope: Type.String() }, { additionalProperties: false });
+const Evidence = evidence({
+  host: Type.String(),
+  ips: Type.Array(Type.String()),
+  country: Type.Union([Type.String(), Type.Null()]),
+  /** The partial adequacy decision that applies, or null when none does. */
+  adequacy: Type.Union([Adequacy, Type.Null()]),
+  bytesUp: Type.Integer({ minimum: 0 }),
+  bytesDown: Type.Integer({ minimum: 0 }),
+  connections: Type.Integer({ minimum: 1 }),
+  periodSeconds: Type.Union([Type.Number(), Type.Null()]),
+  encryptedShare: Type.Number({ minimum: 0, maximum: 1 }),
+  encryption: Type.Array(Type.String()),
+  frames: Type.Array(Type.Integer()),
+  gdprDataAsOf: Type.String(),
+});
+const Data = messageData({ host: Type.String(), country: Type.String(), bytesUp: Type.Integer(), connections: Type.Integer(), cadence: Type.String(), readable: Type.String(), restriction: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -19,16 +40,18 @@ export default defineDetector({
     severity: 'low',
     confidence: 'high',
     tags: ['gdpr', 'data-transfer', 'network'],
+    evidence: Evidence,
+    data: Data,
     messages: { 'partial-adequacy': MESSAGE, 'no-adequacy': MESSAGE },
   },
-  detect({ report }) {
+  detect({ report }): Found[] {
     const asOf = gdprData().asOf;
     const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
     return (report.destinations ?? []).flatMap((d) => transfer(d, paths.get(d.artefactId) ?? d.artefactId, asOf));
   },
 });
 
-function transfer(d: Destination, path: string, asOf: string): Report[] {
+function transfer(d: Destination, path: string, asOf: string): Found[] {
   const restriction = d.country ? transferRestriction(d.country) : null;
   if (!restriction) return [];
   const { adequacy } = restriction;

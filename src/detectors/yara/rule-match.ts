@@ -1,7 +1,20 @@
+import { Type } from '@sinclair/typebox';
 import { SEVERITIES, type Severity } from '../../model.js';
-import { defineDetector } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** A user's YARA rule that matched an artefact; the rule's `severity` meta, when valid, rates it. */
+
+const Evidence = evidence({
+  rule: Type.String(),
+  ruleFile: Type.String(),
+  tags: Type.Array(Type.String()),
+  /** The rule's meta section as written (any keys). */
+  meta: Type.Record(Type.String(), Type.Unknown()),
+  matches: Type.Array(Type.Object({ identifier: Type.String(), offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 0 }), data: Type.String() }, { additionalProperties: false })),
+});
+const Data = messageData({ rule: Type.String(), file: Type.String(), path: Type.String(), at: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -12,9 +25,11 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['yara'],
+    evidence: Evidence,
+    data: Data,
     messages: { match: 'YARA rule {{rule}} ({{file}}) matched {{path}}{{at}}' },
   },
-  detect({ artefact, matches }) {
+  detect({ artefact, matches }): Found[] {
     return matches.map((m) => {
       const declared = String(m.meta?.severity ?? '').toLowerCase();
       const first = m.matches[0];
