@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../data-path.js';
+import { loadDataFile } from '../data-files.js';
 
 /**
  * The GDPR's view of a destination country (data/gdpr.json): inside the EU/EEA, under a full or partial
@@ -16,7 +15,7 @@ interface GdprData {
 
 let data: GdprData | null = null;
 export function gdprData(): GdprData {
-  if (!data) data = JSON.parse(readFileSync(dataPath('gdpr.json'), 'utf8')) as GdprData;
+  if (!data) data = loadDataFile('gdpr');
   return data;
 }
 

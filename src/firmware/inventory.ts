@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../data-path.js';
+import { loadDataFile } from '../data-files.js';
 import type { App, Artefact, Destination, FirmwareSummary, Finding, PreinstalledApp } from '../model.js';
 import type { FirmwareModel } from '../detectors/models.js';
 import { countryOf } from '../capture/geo.js';
@@ -22,7 +21,7 @@ interface PermissionInfo {
 }
 let permissionTable: Record<string, PermissionInfo> | null = null;
 function protectionOf(name: string): string | null {
-  if (!permissionTable) permissionTable = (JSON.parse(readFileSync(dataPath('permissions.json'), 'utf8')) as { permissions: Record<string, PermissionInfo> }).permissions;
+  if (!permissionTable) permissionTable = loadDataFile('permissions').permissions;
   return permissionTable[name]?.protectionLevel ?? null;
 }
 

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../../data-path.js';
+import { loadDataFile } from '../../data-files.js';
 import type { Severity } from '../../model.js';
 import { severityRank } from '../../model.js';
 import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
@@ -16,7 +15,7 @@ interface PermissionInfo {
 
 let table: Record<string, PermissionInfo> | null = null;
 export function permissionTable(): Record<string, PermissionInfo> {
-  if (!table) table = (JSON.parse(readFileSync(dataPath('permissions.json'), 'utf8')) as { permissions: Record<string, PermissionInfo> }).permissions;
+  if (!table) table = loadDataFile('permissions').permissions;
   return table;
 }
 

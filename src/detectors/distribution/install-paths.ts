@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { readFileSync } from 'node:fs';
 import { appCodeFacts } from '../../correlate/code-facts.js';
-import { dataPath } from '../../data-path.js';
+import { loadDataFile } from '../../data-files.js';
 import type { Severity } from '../../model.js';
 import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
@@ -24,7 +23,7 @@ interface Store {
 
 let stores: Store[] | null = null;
 export function storeTable(): Store[] {
-  if (!stores) stores = (JSON.parse(readFileSync(dataPath('stores.json'), 'utf8')) as { stores: Store[] }).stores;
+  if (!stores) stores = loadDataFile('stores').stores;
   return stores;
 }
 
@@ -176,7 +175,8 @@ function distributionRole(s: string): DistributionRole {
   return storeFor(s) ? 'store' : null;
 }
 
-function storeFor(s: string): Store | undefined {
+/** The store a URL or intent string points to (by scheme, or by web host for http/https). */
+export function storeFor(s: string): Store | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
   if (!scheme) return undefined;
   return storeTable().find((st) => st.schemes.includes(scheme) || ((scheme === 'http' || scheme === 'https') && st.hosts.some((h) => hostOf(s) === h || hostOf(s).endsWith(`.${h}`) || s.includes(`//${h}/`))));

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { readFileSync } from 'node:fs';
 import { appCodeFacts } from '../../correlate/code-facts.js';
-import { dataPath } from '../../data-path.js';
+import { loadDataFile } from '../../data-files.js';
 import { definedClassNames } from '../../formats/dex-queries.js';
 import type { Severity } from '../../model.js';
 import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
@@ -23,7 +22,7 @@ interface PackerRule {
 let rules: Array<PackerRule & { libRe: RegExp[]; assetRe: RegExp[] }> | null = null;
 function packerRules() {
   if (!rules) {
-    rules = (JSON.parse(readFileSync(dataPath('packers.json'), 'utf8')) as { rules: PackerRule[] }).rules.map((r) => ({
+    rules = loadDataFile('packers').rules.map((r) => ({
       ...r,
       libRe: r.libs.map((x) => new RegExp(x)),
       assetRe: r.assets.map((x) => new RegExp(x)),
