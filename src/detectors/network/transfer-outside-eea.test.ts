@@ -1,4 +1,6 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { DETECTORS } from '../index.js';
+import { runDetectorsOn } from '../runner.js';
 import detector from './transfer-outside-eea.js';
 import { testDetector } from '../../../test/rule-tester.js';
 import { artefact, destination, report } from '../../../test/fixtures/models.js';
@@ -29,4 +31,17 @@ testDetector(detector, {
       severity: 'low',
     },
   ],
+});
+
+describe('fingerprint', () => {
+  // The runner stamps it; a transfer's fingerprint includes the capture's content hash.
+  const fingerprints = (sha256: string) => {
+    const input = scanOf(destination('beacon.example.cn', { country: 'CN', bytesUp: 900, periodSeconds: 60 }));
+    return runDetectorsOn(DETECTORS, 'scan', [input], {}, { contentHash: () => sha256, pathOf: () => 'cap.pcap' }).findings.filter((f) => f.detectorId === detector.meta.id).map((f) => f.fingerprint);
+  };
+  it('differs between two captures with the same destination, and is stable for the same capture', () => {
+    expect(fingerprints('a'.repeat(64))).toHaveLength(1);
+    expect(fingerprints('a'.repeat(64))).toEqual(fingerprints('a'.repeat(64)));
+    expect(fingerprints('a'.repeat(64))).not.toEqual(fingerprints('b'.repeat(64)));
+  });
 });
