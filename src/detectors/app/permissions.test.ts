@@ -38,14 +38,14 @@ const findings = (apk: string) => analyzeFile(corpusFile(apk), apk, analyzeConte
 describe('real APKs: positive', () => {
   it('reports the SMS permissions of SMS Bypass, with protection levels', () => {
     const f = findings('souch.smsbypass_9.apk');
-    const byName = Object.fromEntries(f.map((x) => [(x.evidence as { permission: string }).permission, x]));
+    const byName = Object.fromEntries(f.map((x) => [x.evidence.permission, x]));
     expect(byName['android.permission.RECEIVE_SMS']).toMatchObject({ severity: 'medium', evidence: { protectionLevel: 'dangerous' } });
     expect(byName['android.permission.SEND_SMS']?.tags).toContain('privacy');
   });
 
   it('reports permissions the platform implies for old target SDKs', () => {
     const f = findings('a2dp.Vol_137.apk');
-    const implied = f.find((x) => (x.evidence as { permission: string }).permission === 'android.permission.READ_EXTERNAL_STORAGE');
+    const implied = f.find((x) => x.evidence.permission === 'android.permission.READ_EXTERNAL_STORAGE');
     expect(implied?.evidence).toMatchObject({ element: 'implied' });
   });
 });
@@ -56,7 +56,7 @@ describe('real APKs: negative', () => {
   });
 
   it('does not report normal permissions such as INTERNET', () => {
-    const f = findings('com.teleca.jamendo_35.apk').map((x) => (x.evidence as { permission: string }).permission);
+    const f = findings('com.teleca.jamendo_35.apk').map((x) => x.evidence.permission);
     expect(f).not.toContain('android.permission.INTERNET');
     expect(f).toContain('android.permission.READ_PHONE_STATE');
   });
