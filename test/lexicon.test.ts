@@ -61,7 +61,8 @@ describe('list structure', () => {
     expect(splitList('{"status":0,"keywords":["a","b","c"],"version":1}')).toEqual({ structure: 'json', entries: ['a', 'b', 'c'] });
     expect(splitList('<list><item>a</item><item>b &amp; c</item><item>d</item></list>')?.entries).toEqual(['a', 'b & c', 'd']);
     expect(splitList('a\nb\r\nc\n')?.structure).toBe('lines');
-    expect(splitList('a,1\nb,2\nc,3')?.entries).toEqual(['a', '1', 'b', '2', 'c', '3']);
+    // A CSV table keeps its word column, not the ids.
+    expect(splitList('a,1\nb,2\nc,3')?.entries).toEqual(['a', 'b', 'c']);
     expect(splitList('a|b|c|d|e')).toEqual({ structure: 'delimited', entries: ['a', 'b', 'c', 'd', 'e'] });
   });
 
@@ -69,5 +70,27 @@ describe('list structure', () => {
     expect(splitList('This is a paragraph about a trip.\nIt has long sentences that are not list entries at all, clearly.\nAnd a third sentence that is also quite long indeed.')).toBeNull();
     expect(splitList('hello')).toBeNull();
     expect(splitList('{"a": 1}')).toBeNull();
+  });
+});
+
+describe('list structure of real-world tables', () => {
+  it('keeps the word column of an id,word,mask table and drops its ASCII header', () => {
+    const csv = 'id,word,replace\n1,法轮功,***\n2,六四,**\n3,达赖,**\n4,藏独,**';
+    expect(splitList(csv)).toMatchObject({ structure: 'csv', entries: ['法轮功', '六四', '达赖', '藏独'], column: { index: 1, of: 3 } });
+  });
+
+  it('splits lines that each hold several |-separated entries', () => {
+    expect(splitList('平反64|冰火九重|后庭\n激情电|急需嫖|温家堡\n马加爵|活摘器官')?.entries).toEqual([
+      '平反64', '冰火九重', '后庭', '激情电', '急需嫖', '温家堡', '马加爵', '活摘器官',
+    ]);
+  });
+
+  it('reads a list of regular expressions as one entry per alternative, with their spellings', () => {
+    const split = splitList('毛[^一-龥]*[泽择澤]东|[邓鄧][^一-龥]*小[^一-龥]*平\n胡.?[锦錦].?[濤涛]');
+    expect(split?.structure).toBe('regex');
+    expect(split?.entries).toEqual(['毛[^一-龥]*[泽择澤]东', '[邓鄧][^一-龥]*小[^一-龥]*平', '胡.?[锦錦].?[濤涛]']);
+    expect(split?.forms?.[0]).toContain('毛泽东');
+    expect(split?.forms?.[1]).toEqual(['邓小平', '鄧小平']);
+    expect(split?.forms?.[2]).toContain('胡锦涛');
   });
 });

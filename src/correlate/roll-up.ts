@@ -51,6 +51,8 @@ function describe(f: CensorshipFinding, byFingerprint: Map<string, Finding>): Ro
   // A list held as constants of one method is applied (at least built) by that method.
   if (f.location.className && f.location.method) code.add(`${f.location.className}->${f.location.method}`);
   const part = { detectorId: f.detectorId, fingerprint: f.fingerprint, severity: f.severity, path: f.location.path };
+  // The list's own evidence names the code that loads or matches with it, when the classifier found it.
+  if (f.detectorId === 'censorship/keyword-list') f.evidence.applyingCode?.forEach((c) => code.add(c));
   if (f.detectorId === 'censorship/list-refresh') f.evidence.appliedBy.forEach((c) => code.add(c));
   if (f.detectorId === 'censorship/region-switch') f.evidence.listCode.forEach((c) => code.add(c));
   // The code that refreshes a list says who reads it.

@@ -1,6 +1,7 @@
 import { Type, type Static, type TInteger, type TNumber, type TObject, type TOptional, type TSchema, type TString } from '@sinclair/typebox';
 import type { Confidence, Location, Severity } from '../model.js';
 import type { Lexicon } from '../lexicon/lexicon.js';
+import type { ListModel } from '../lexicon/list-model.js';
 import type { TrackerSet } from '../trackers/trackers.js';
 import type { ApkModel, TextBlob } from '../scan/apk-model.js';
 import type { CaptureModel, FirmwareModel, ScanModel, YaraScan } from './models.js';
@@ -61,6 +62,8 @@ export function messageData<P extends Record<string, TString | TNumber | TIntege
 export interface DetectorContext {
   lexicon: Lexicon;
   trackers: TrackerSet;
+  /** Benign background of the lexicon; the bundled one when absent (the evaluation fits one per fold). */
+  listModel?: ListModel;
 }
 
 /** Scan-level detectors work from what the report already holds; they get no lexicon or tracker set. */

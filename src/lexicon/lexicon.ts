@@ -50,6 +50,18 @@ interface Node {
 // Characters that continue an identifier, a host or a path: a Latin term next to one is part of a longer name
 // (`com.google.android`, `tor_enabled`), not the term itself.
 const WORD_CHAR = /[a-z0-9._\/\-@:]/;
+// Chinese numerals: "六四" (4 June) inside "一九六四年" (1964) or "一六四八" is part of a number, not the date.
+const CJK_NUMERAL = /[〇零一二三四五六七八九十百千万两0-9]/;
+
+function insideNumber(text: string, start: number, end: number): boolean {
+  const first = text[start] ?? '';
+  const last = text[end - 1] ?? '';
+  return (
+    (CJK_NUMERAL.test(first) && start > 0 && CJK_NUMERAL.test(text[start - 1] ?? '')) ||
+    (CJK_NUMERAL.test(last) && end < text.length && CJK_NUMERAL.test(text[end] ?? ''))
+  );
+}
+
 /** Brand and service names are ordinary words in code; in these categories a Latin term must be a whole entry. */
 const WHOLE_ENTRY_LATIN_CATEGORIES = new Set(['foreign-media', 'circumvention', 'competitor-brands']);
 
@@ -155,6 +167,8 @@ export class Lexicon {
           if (start !== 0 || end !== text.length) continue;
         } else if (entry.latin) {
           if ((start > 0 && WORD_CHAR.test(text[start - 1])) || (end < text.length && WORD_CHAR.test(text[end]))) continue;
+        } else if (insideNumber(text, start, end)) {
+          continue;
         }
         hits.push({ entry, end });
       }

@@ -1,23 +1,32 @@
+import { regexSpellings, topLevelAlternatives } from './regex-spellings.js';
+
 /**
  * Splits text into list entries when it has the shape of a list: a JSON array or object of strings,
  * XML items, one entry per line, or one line of delimited entries. Prose, code and markup that are not
  * lists return null, so a paragraph that mentions Tibet is never read as a blocklist.
  */
 
-export type ListStructure = 'json' | 'xml' | 'lines' | 'delimited' | 'given';
+export type ListStructure = 'json' | 'xml' | 'lines' | 'csv' | 'regex' | 'delimited' | 'given';
 
 export interface SplitList {
   structure: ListStructure;
   entries: string[];
+  /** For regular-expression lists: the literal spellings each entry matches (a bounded sample). */
+  forms?: string[][];
+  /** For CSV tables: the column kept as the entries (0-based) and the column count. */
+  column?: { index: number; of: number };
 }
 
 const MAX_ENTRIES = 200_000;
 const MAX_ENTRY_CHARS = 200;
+/** Regular expressions of real lists are long: one alternative may spell out a dozen variants. */
+const MAX_REGEX_CHARS = 4000;
 /** Median entry length above which a "list" is really prose. */
 const MAX_MEDIAN_CHARS = 40;
+const LINE_DELIMITERS = ['|', '\t', ',', ';'] as const;
 
 export function splitList(text: string): SplitList | null {
-  const trimmed = text.trim();
+  const trimmed = text.replace(/^\ufeff/, '').trim();
   if (trimmed.length === 0) return null;
   if (trimmed[0] === '[' || trimmed[0] === '{') {
     const json = jsonStrings(trimmed);
@@ -28,16 +37,98 @@ export function splitList(text: string): SplitList | null {
     if (xml.length > 0) return finish('xml', xml);
   }
   const lines = trimmed.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  if (looksLikeRegexList(lines)) return regexList(lines);
   if (lines.length >= 3) {
-    // A CSV-like list: several fields per line, keep every field.
-    const fields = lines.flatMap((l) => (/[,\t]/.test(l) && !/\s{2,}/.test(l) ? l.split(/[,\t]/) : [l]));
-    return finish('lines', fields);
+    const delimiter = lineDelimiter(lines);
+    if (delimiter === '|' || delimiter === ';') {
+      return finish('lines', lines.flatMap((l) => l.split(delimiter)));
+    }
+    if (delimiter) {
+      const table = csvColumn(lines, delimiter);
+      if (table) return { ...table, column: table.column };
+      return finish('lines', lines.flatMap((l) => l.split(delimiter)));
+    }
+    return finish('lines', lines);
   }
   for (const sep of ['|', '、', ',', '，', ';', '；', '\t', ' ']) {
     const parts = trimmed.split(sep);
     if (parts.length >= 5) return finish('delimited', parts);
   }
   return null;
+}
+
+/** The delimiter most lines share, if any: a list of "a|b|c" lines or a CSV table. */
+function lineDelimiter(lines: string[]): string | null {
+  const sample = lines.slice(0, 2000);
+  for (const d of LINE_DELIMITERS) {
+    const withIt = sample.filter((l) => l.includes(d) && !/\s{2,}/.test(l)).length;
+    if (withIt >= 0.5 * sample.length) return d;
+  }
+  return null;
+}
+
+/**
+ * A CSV table of keywords keeps one column: the words. Columns of numbers (ids, levels), of masks
+ * ("***", the replacement a filter shows), of booleans or of a few repeated values (categories) are not
+ * entries; a header row of ASCII names over non-ASCII rows is dropped.
+ */
+function csvColumn(lines: string[], delimiter: string): SplitList | null {
+  const rows = lines.map((l) => l.split(delimiter).map((f) => f.trim().replace(/^"(.*)"$/, '$1')));
+  const width = mode(rows.map((r) => r.length));
+  if (width < 2) return null;
+  const regular = rows.filter((r) => r.length === width);
+  if (regular.length < 0.8 * rows.length) return null;
+  let body = regular;
+  const head = regular[0]!;
+  if (head.every((f) => /^[A-Za-z_][\w ]*$/.test(f)) && regular.slice(1).some((r) => r.some((f) => /[^\x00-\x7f]/.test(f)))) {
+    body = regular.slice(1);
+  }
+  const scores: number[] = [];
+  for (let c = 0; c < width; c++) {
+    const values = body.map((r) => r[c] ?? '');
+    const filled = values.filter((v) => v.length > 0);
+    const distinctShare = new Set(filled).size / Math.max(1, filled.length);
+    const notWords = filled.filter((v) => /^-?[\d.]+$|^[*＊#]+$|^(true|false)$/i.test(v)).length;
+    scores.push(filled.length === 0 || notWords > 0.5 * filled.length || distinctShare < 0.2 ? -1 : filled.length * distinctShare);
+  }
+  const best = scores.indexOf(Math.max(...scores));
+  if (best < 0 || scores[best]! < 0) return null;
+  const split = finish('csv', body.map((r) => r[best] ?? ''));
+  return split ? { ...split, column: { index: best, of: width } } : null;
+}
+
+function mode(xs: number[]): number {
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let best = 0;
+  let bestCount = -1;
+  for (const [x, n] of counts) if (n > bestCount) [best, bestCount] = [x, n];
+  return best;
+}
+
+// Syntax only regular expressions use: classes with ranges or negation, lazy or bounded repeats, groups.
+const REGEX_SYNTAX = /\[\^|\]\*\??|\]\{\d*,?\d*\}|\)\?|\(\?[:!=]|\.\*\??|\[[^\]]{2,}\]/;
+
+function looksLikeRegexList(lines: string[]): boolean {
+  const sample = lines.slice(0, 500);
+  return sample.length > 0 && sample.filter((l) => REGEX_SYNTAX.test(l)).length >= 0.3 * sample.length;
+}
+
+/** A list of regular expressions: each top-level alternative of each line is an entry. */
+function regexList(lines: string[]): SplitList | null {
+  const entries: string[] = [];
+  const forms: string[][] = [];
+  for (const line of lines) {
+    for (const alt of topLevelAlternatives(line)) {
+      const a = alt.trim();
+      if (a.length === 0 || a.length > MAX_REGEX_CHARS) continue;
+      entries.push(a);
+      forms.push(regexSpellings(a));
+      if (entries.length >= MAX_ENTRIES) break;
+    }
+  }
+  if (entries.length < 1) return null;
+  return { structure: 'regex', entries, forms };
 }
 
 function finish(structure: ListStructure, raw: string[]): SplitList | null {

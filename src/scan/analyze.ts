@@ -24,6 +24,8 @@ import { runDetectors, runDetectorsOn } from '../detectors/runner.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
+import { listUseSignal } from './list-use.js';
+import type { UseSignal } from '../lexicon/classify.js';
 import { dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs } from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
 
@@ -438,6 +440,16 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
   return { artefact: a, elf, strings: elfStrings(bytes, elf) };
 }
 
+/** Tells each list candidate which app it belongs to and how to find the code that uses it. */
+function attachAppContext(model: ApkModel, blobs: TextBlob[]): void {
+  const pkg = model.manifest?.package;
+  for (const b of blobs) {
+    if (pkg) b.appPackage = pkg;
+    let memo: UseSignal | null | undefined;
+    b.use = () => (memo === undefined ? (memo = listUseSignal(model, b)) : memo);
+  }
+}
+
 /** Derives list candidates, runs the detectors and records the app. */
 function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
   const blobs: TextBlob[] = [...model.texts];
@@ -458,6 +470,7 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
   if (model.opaque.length > 0 && ctx.hiddenLists !== false) blobs.push(...recoverHiddenText(model, ctx, out));
+  attachAppContext(model, blobs);
   const detectors = only ? DETECTORS.filter((d) => d.meta.input === only) : DETECTORS;
   const { findings, diagnostics } = runDetectors(detectors, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
   linkListFindings(findings);

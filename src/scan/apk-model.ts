@@ -3,6 +3,7 @@ import type { ResourceTable } from '../formats/arsc.js';
 import type { DexFile } from '../formats/dex.js';
 import type { ElfInfo, ExtractedString } from '../formats/elf.js';
 import type { Manifest } from '../formats/manifest.js';
+import type { UseSignal } from '../lexicon/classify.js';
 import type { Artefact, Location, Signer } from '../model.js';
 
 /** One app as the detectors see it: every part parsed, each tied to the artefact it came from. */
@@ -38,6 +39,10 @@ export interface TextBlob {
   entries?: string[];
   /** Where the key that decrypted this text came from, when one was used. */
   keyOrigin?: string;
+  /** The package of the app the text belongs to: its vendor's own brand is no competitor. */
+  appPackage?: string;
+  /** The code that loads and applies the text (computed on demand, once): see scan/list-use.ts. */
+  use?: () => UseSignal | null;
 }
 
 /** Bytes that are not readable text as stored: candidates for the decoding search. */

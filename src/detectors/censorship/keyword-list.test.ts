@@ -86,15 +86,35 @@ describe('positive', () => {
 /** Deterministic short Chinese "words" that are in no lexicon: stand-ins for a list's unknown terms. */
 function unknownTerms(n: number): string[] {
   const chars = '春夏秋冬山水木火土金石田林森川河湖海云雨风雪花草竹松梅兰菊荷桃李杏梨';
-  return Array.from({ length: n }, (_, i) => chars[i % chars.length] + chars[(i * 7 + 3) % chars.length] + chars[(i * 13 + 5) % chars.length]);
+  // Distinct for n up to chars.length squared: lists are counted without repeats.
+  return Array.from({ length: n }, (_, i) => chars[i % chars.length]! + chars[Math.floor(i / chars.length) % chars.length]! + '子');
 }
 
 describe('positive (lists of unknown purpose)', () => {
-  it('reports hundreds of short Chinese entries with a few sensitive ones as a list of unknown purpose', () => {
-    const terms = [...unknownTerms(180), '法轮功', '六四'];
-    const [f] = listFindings(apkWith({ 'assets/dict.txt': terms.join('\n') }));
+  // 180 entries no lexicon knows and two political ones: too few for the content signal alone.
+  const terms = [...unknownTerms(180), '法轮功', '六四'];
+
+  it('reports such a list only when its name says what it is, and then at info', () => {
+    expect(listFindings(apkWith({ 'assets/dict.txt': terms.join('\n') }))).toEqual([]);
+    const [f] = listFindings(apkWith({ 'assets/mingan_words.txt': terms.join('\n') }));
+    expect(f).toMatchObject({ messageId: 'unknown', severity: 'info', confidence: 'low' });
+    expect(f.evidence).toMatchObject({ kind: 'unknown', termCount: terms.length, carriedBy: ['names'] });
+  });
+
+  it('rates it medium when the code that opens it matches text against its entries', () => {
+    const dex = buildDex([
+      {
+        descriptor: 'Lcom/chat/a/b;',
+        methods: [
+          { name: 'a', strings: ['words.dat'], calls: ['Landroid/content/res/AssetManager;->open', 'Ljava/lang/String;->contains'] },
+        ],
+      },
+    ]);
+    const [f] = listFindings(apkWith({ 'assets/words.dat': terms.join('\n'), 'classes.dex': dex }));
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
-    expect(f.evidence).toMatchObject({ kind: 'unknown', termCount: terms.length });
+    const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[] } } };
+    expect(e.applyingCode).toContain('Lcom/chat/a/b;->a');
+    expect(e.signals.use.operations).toEqual(['contains', 'load']);
   });
 });
 

@@ -1,17 +1,33 @@
 import { Type } from '@sinclair/typebox';
-import { scoreEntries } from '../../lexicon/classify.js';
+import { classifyList, type ListKind, type ListVerdict } from '../../lexicon/classify.js';
+import { listNameSignals } from '../../lexicon/list-names.js';
+import { loadDefaultListModel } from '../../lexicon/list-model.js';
 import { splitList } from '../../lexicon/list-structure.js';
-import type { Severity } from '../../model.js';
+import { ownBrandTerms } from '../../lexicon/vendor-brands.js';
+import type { Confidence, Severity } from '../../model.js';
+import type { TextBlob } from '../../scan/apk-model.js';
 import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
-/** Flags a keyword list whose entries are largely sensitive terms, and says which kind of list it is. */
+/**
+ * Flags a keyword list and says which kind it is, from its content judged against benign vocabulary,
+ * the names around it and the code that uses it (lexicon/classify.ts). Severity follows what the list
+ * does to users: political censorship is high; a profanity or porn filter low; competitor brands info
+ * (low when code filters with them); a list of unknown purpose info (medium when code filters with it).
+ */
 
 const MAX_TERMS_IN_EVIDENCE = 20_000;
 
+const Group = Type.Object(
+  { entries: Type.Integer({ minimum: 0 }), distinctTerms: Type.Integer({ minimum: 0 }), background: Type.Number(), ratio: Type.Number(), log10p: Type.Number() },
+  { additionalProperties: false },
+);
 const Evidence = evidence({
-  kind: Type.String({ description: 'political, services, content-filter or unknown' }),
+  kind: Type.Union([Type.Literal('political'), Type.Literal('services'), Type.Literal('content-filter'), Type.Literal('brands'), Type.Literal('unknown')]),
+  /** Distinct entries as written. */
   termCount: Type.Integer({ minimum: 1 }),
-  sensitiveCount: Type.Integer({ minimum: 1 }),
+  duplicates: Type.Integer({ minimum: 0 }),
+  distinctNormalized: Type.Integer({ minimum: 0 }),
+  sensitiveCount: Type.Integer({ minimum: 0 }),
   sensitiveShare: Type.Number({ minimum: 0, maximum: 1 }),
   categories: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), share: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
   sampleTerms: Type.Array(Type.String()),
@@ -21,77 +37,148 @@ const Evidence = evidence({
   keyOrigin: Type.Optional(Type.String()),
   textEncoding: Type.String(),
   structure: Type.String(),
+  /** For CSV tables: the column kept as the entries (0-based) and the column count. */
+  column: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 0 }), of: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
   origin: Type.String(),
   cjkShare: Type.Number({ minimum: 0, maximum: 1 }),
+  medianLength: Type.Number({ minimum: 0 }),
+  /** Each signal the verdict weighed (lexicon/classify.ts). */
+  signals: Type.Object(
+    {
+      content: Type.Object({ political: Group, services: Group, filter: Group, brands: Group, any: Group }, { additionalProperties: false }),
+      names: Type.Array(Type.String()),
+      use: Type.Union([Type.Object({ methods: Type.Array(Type.String()), operations: Type.Array(Type.String()), filters: Type.Boolean() }, { additionalProperties: false }), Type.Null()]),
+      hidden: Type.Boolean(),
+    },
+    { additionalProperties: false },
+  ),
+  /** Which signals carried the verdict, strongest first. */
+  carriedBy: Type.Array(Type.String()),
+  /** Methods that load or apply the entries (`Lclass;->method`). */
+  applyingCode: Type.Optional(Type.Array(Type.String())),
   terms: Type.Array(Type.String()),
   /** Added by correlate/link.ts: the refresh code and region checks of the same mechanism. */
   related: Type.Optional(Type.Array(RelatedFinding)),
   knownList: Type.Optional(KnownListRef),
 });
-const Data = messageData({ sensitive: Type.Integer(), count: Type.Integer(), categories: Type.String(), path: Type.String() });
+const Data = messageData({ sensitive: Type.Integer(), political: Type.Integer(), count: Type.Integer(), categories: Type.String(), why: Type.String(), path: Type.String() });
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
     id: 'censorship/keyword-list',
-    version: 1,
+    version: 2,
     input: 'text-blob',
-    description: 'A list of terms (JSON, XML, lines, delimited, string constants of one method, adjacent native strings) whose entries are largely sensitive.',
+    description:
+      'A list of terms (JSON, XML, lines, CSV, string constants of one method, adjacent native strings) whose ' +
+      'sensitive terms far exceed what benign vocabulary of its size shows, or that code uses to filter text.',
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship'],
     evidence: Evidence,
     data: Data,
     messages: {
-      political: 'Keyword list with {{sensitive}} of {{count}} terms politically sensitive ({{categories}}) in {{path}}',
+      political:
+        'Keyword list blocking political terms: {{political}} political among {{sensitive}} sensitive of ' +
+        '{{count}} terms ({{categories}}) in {{path}}',
       services: 'List of {{sensitive}} blocked services or sites among {{count}} terms ({{categories}}) in {{path}}',
       'content-filter': 'Content filter list: {{sensitive}} of {{count}} terms ({{categories}}) in {{path}}',
-      unknown: 'Keyword list of unknown purpose: {{count}} short, mostly Chinese entries ({{sensitive}} in the lexicon) in {{path}}',
+      brands: 'List of competitor brands: {{sensitive}} of {{count}} terms in {{path}}',
+      unknown: 'Keyword list of unknown purpose: {{count}} terms ({{sensitive}} in the lexicon; {{why}}) in {{path}}',
     },
   },
   detect(blob, ctx): Found[] {
     const split = blob.entries ? { structure: 'given' as const, entries: blob.entries } : splitList(blob.text);
     if (!split) return [];
-    const score = scoreEntries(split.entries, ctx.lexicon);
-    if (!score.kind) return [];
-    const topCategories = Object.keys(score.categories).slice(0, 4).join(', ');
-    let severity: Severity = 'low';
-    let tags = ['censorship', 'keyword-list'];
-    if (score.kind === 'political') severity = 'high';
-    else if (score.kind === 'unknown') severity = 'medium';
-    else if (score.kind === 'services') severity = score.cjkShare >= 0.3 ? 'medium' : 'low';
-    else tags = ['content-filter', 'keyword-list'];
+    const model = ctx.listModel ?? loadDefaultListModel();
+    const names = listNameSignals(blob.location);
+    const hidden = blob.encodings.length > 0;
+    const ignoreTerms = ownBrandTerms(blob.appPackage);
+    const forms = 'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
+    const base = { names, hidden, ignoreTerms, ...(forms ? { forms } : {}) };
+    let verdict = classifyList(split.entries, ctx.lexicon, model, base);
+    // The code around a list is looked at only for candidates with some content or a telling name: it is
+    // the costlier signal, and it can only confirm a list or raise a verdict of unknown purpose.
+    if (blob.use && (verdict.sensitiveCount > 0 || names.length > 0)) {
+      const use = blob.use();
+      if (use) verdict = classifyList(split.entries, ctx.lexicon, model, { ...base, use });
+    }
+    if (!verdict.kind) return [];
+    const { severity, tags } = rate(verdict.kind, verdict);
     const decoded = blob.encodings.length > 0 ? ` (decoded: ${blob.encodings.join(' → ')})` : '';
     const where = [blob.location.path, blob.location.className, blob.location.method].filter(Boolean).join(' ');
+    const topCategories = Object.keys(verdict.categories).slice(0, 4).join(', ');
     return [
       {
-        messageId: score.kind,
-        data: { sensitive: score.sensitiveCount, count: score.termCount, categories: topCategories || 'none', path: where + decoded },
+        messageId: verdict.kind,
+        data: {
+          sensitive: verdict.sensitiveCount,
+          political: verdict.signals.content.political.entries,
+          count: verdict.termCount,
+          categories: topCategories || 'none',
+          why: verdict.carriedBy.join(', ') || 'structure',
+          path: where + decoded,
+        },
         artefactId: blob.artefactId,
         location: blob.location,
         severity,
-        confidence: score.strongCount >= 10 || score.sensitiveShare >= 0.6 ? 'high' : 'medium',
+        confidence: confidence(verdict),
         tags,
-        identity: `${blob.origin}:${blob.location.className ?? ''}:${blob.location.method ?? ''}:${blob.location.offset ?? ''}:${blob.encodings.join('>')}`,
+        identity: identity(blob),
         evidence: {
-          kind: score.kind,
-          termCount: score.termCount,
-          sensitiveCount: score.sensitiveCount,
-          sensitiveShare: score.sensitiveShare,
-          categories: score.categories,
-          sampleTerms: score.sampleTerms,
-          matchedLexiconTerms: score.matchedTerms,
+          kind: verdict.kind,
+          termCount: verdict.termCount,
+          duplicates: verdict.duplicates,
+          distinctNormalized: verdict.distinctNormalized,
+          sensitiveCount: verdict.sensitiveCount,
+          sensitiveShare: verdict.sensitiveShare,
+          categories: verdict.categories,
+          sampleTerms: verdict.sampleTerms,
+          matchedLexiconTerms: verdict.matchedTerms,
           encodings: blob.encodings,
           ...(blob.keyOrigin ? { keyOrigin: blob.keyOrigin } : {}),
           textEncoding: blob.encoding,
           structure: split.structure,
+          ...('column' in split && split.column ? { column: split.column } : {}),
           origin: blob.origin,
-          cjkShare: score.cjkShare,
+          cjkShare: verdict.cjkShare,
+          medianLength: verdict.medianLength,
+          signals: verdict.signals,
+          carriedBy: verdict.carriedBy,
+          ...(verdict.signals.use ? { applyingCode: verdict.signals.use.methods } : {}),
           terms: split.entries.slice(0, MAX_TERMS_IN_EVIDENCE),
-          excerpt: score.sampleTerms.slice(0, 5).join(' | '),
+          excerpt: verdict.sampleTerms.slice(0, 5).join(' | '),
         },
       },
     ];
   },
 });
+
+function rate(kind: ListKind, v: ListVerdict): { severity: Severity; tags: string[] } {
+  const filters = v.signals.use?.filters === true;
+  switch (kind) {
+    case 'political':
+      return { severity: 'high', tags: ['censorship', 'keyword-list'] };
+    case 'services':
+      return { severity: 'low', tags: ['censorship', 'keyword-list'] };
+    case 'content-filter':
+      return { severity: 'low', tags: ['content-filter', 'keyword-list'] };
+    case 'brands':
+      return { severity: filters ? 'low' : 'info', tags: ['brands', 'keyword-list'] };
+    case 'unknown':
+      return { severity: filters ? 'medium' : 'info', tags: ['keyword-list'] };
+  }
+}
+
+/** High when content is overwhelming and another signal agrees; low when no content signal carried it. */
+function confidence(v: ListVerdict): Confidence {
+  if (!v.carriedBy.includes('content')) return 'low';
+  const strongest = Math.min(v.signals.content.any.log10p, v.signals.content.political.log10p);
+  return strongest <= -20 || (strongest <= -8 && v.carriedBy.length > 1) ? 'high' : 'medium';
+}
+
+function identity(blob: TextBlob): string {
+  const l = blob.location;
+  return `${blob.origin}:${l.className ?? ''}:${l.method ?? ''}:${l.offset ?? ''}:${blob.encodings.join('>')}`;
+}

@@ -5,10 +5,11 @@ import { analyzeContext, corpusFile } from '../../../test/helpers.js';
 import { finding, firmware, firmwareInput, preinstalled } from '../../../test/fixtures/models.js';
 import { analyzeFile } from '../../scan/analyze.js';
 import type { PreinstalledApp, Severity } from '../../model.js';
+import type { ListKind } from '../../lexicon/classify.js';
 
 const browser = preinstalled('com.vendor.browser');
 /** A keyword-list finding inside `app`'s assets, with the evidence fields the detector writes. */
-const list = (app: PreinstalledApp, severity: Severity, kind: string, termCount: number, related: string[] = []) =>
+const list = (app: PreinstalledApp, severity: Severity, kind: ListKind, termCount: number, related: string[] = []) =>
   finding('censorship/keyword-list', {
     artefactId: `${app.artefactId}:asset`,
     location: { path: `${app.path}!/assets/${kind}.txt` },
@@ -39,6 +40,16 @@ testDetector(detector, {
       severity: 'low',
       confidence: 'medium',
       evidence: { related: ['fp-content-filter-low'], lists: [{ kind: 'content-filter', termCount: 300, severity: 'low', path: `${browser.path}!/assets/content-filter.txt` }] },
+    },
+    {
+      name: "the code the list's own evidence names as applying it",
+      input: firmwareInput(firmware({ apps: [browser] }), [
+        finding('censorship/keyword-list', { artefactId: browser.artefactId, location: { path: `${browser.path}!/assets/w.txt` }, severity: 'medium', evidence: { kind: 'unknown', termCount: 90, applyingCode: ['Lcom/vendor/Chat;->mask'] } }),
+      ]),
+      messageId: 'system-keyword-list',
+      data: { top: 'unknown list assets/w.txt (90 terms), applied by Lcom/vendor/Chat;->mask' },
+      severity: 'medium',
+      evidence: { lists: [{ applyingCode: ['Lcom/vendor/Chat;->mask'] }] },
     },
     {
       name: 'a medium list of unknown purpose stays medium',
