@@ -1,259 +1,338 @@
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import type { DetectorId, EvidenceOf } from './detectors/evidence.js';
+
 /**
- * The canonical data model: what a scan produces. Every renderer and the store work from these types,
- * and `schema/report.schema.json` describes their JSON form.
+ * The canonical data model: what a scan produces. Every renderer and the store work from these types.
+ * Each type is declared once, as a TypeBox schema value with its TypeScript type derived by `Static<>`;
+ * `schema/report.schema.json` is generated from these values and the detectors' evidence schemas
+ * (`npm run schema`, src/report/schema.ts), so the types and the published schema cannot drift.
  */
 
-export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Int = (min?: number) => Type.Integer(min === undefined ? {} : { minimum: min });
+const Strings = () => Type.Array(Type.String());
+const Hex = (n: number) => Type.String({ pattern: `^[0-9a-f]{${n}}$` });
+/** Closed objects: a field the schema does not name is an error, so a renamed field is caught. */
+const Closed = <P extends Record<string, TSchema>>(props: P, description?: string) => Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+
+export const SeveritySchema = Type.Union([Type.Literal('info'), Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+export type Severity = Static<typeof SeveritySchema>;
 export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
-export type Confidence = 'low' | 'medium' | 'high';
+export const ConfidenceSchema = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
+export type Confidence = Static<typeof ConfidenceSchema>;
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-export type ArtefactKind = 'apk' | 'dex' | 'zip' | 'nested-apk' | 'native-lib' | 'text' | 'binary-xml' | 'arsc' | 'file' | 'capture' | 'firmware';
+const ARTEFACT_KINDS = ['apk', 'dex', 'zip', 'nested-apk', 'native-lib', 'text', 'binary-xml', 'arsc', 'file', 'capture', 'firmware'] as const;
+export const ArtefactKindSchema = Type.Union(ARTEFACT_KINDS.map((k) => Type.Literal(k)));
+export type ArtefactKind = (typeof ARTEFACT_KINDS)[number];
 
-export interface Artefact {
+export const ArtefactSchema = Closed({
   /** Stable within one report: a short hash of the logical path. */
-  id: string;
-  parentId: string | null;
-  kind: ArtefactKind;
+  id: Type.String(),
+  parentId: Nullable(Type.String()),
+  kind: ArtefactKindSchema,
   /** Logical path; nested parts are joined with `!/`, e.g. `app.apk!/assets/words.txt`. */
-  path: string;
-  sha256: string;
+  path: Type.String({ description: "Logical path; nested parts are joined with '!/'." }),
+  sha256: Hex(64),
   /** MD5 and SHA-1 too, for files indicators name that way (APKs, DEX, native libraries). */
-  sha1?: string;
-  md5?: string;
-  size: number;
-}
+  sha1: Type.Optional(Hex(40)),
+  md5: Type.Optional(Hex(32)),
+  size: Int(0),
+});
+export type Artefact = Static<typeof ArtefactSchema>;
 
 /** Where a finding's evidence sits. `path` is always the logical artefact path. */
-export interface Location {
-  path: string;
-  entry?: string;
-  offset?: number;
-  className?: string;
-  method?: string;
-  line?: number;
+export const LocationSchema = Closed({
+  path: Type.String(),
+  entry: Type.Optional(Type.String()),
+  offset: Type.Optional(Int(0)),
+  className: Type.Optional(Type.String()),
+  method: Type.Optional(Type.String()),
+  line: Type.Optional(Type.Integer()),
   /** Capture frame number (1-based, as Wireshark counts). */
-  frame?: number;
-}
+  frame: Type.Optional(Int(1)),
+});
+export type Location = Static<typeof LocationSchema>;
 
-export interface Finding {
-  detectorId: string;
-  detectorVersion: number;
-  messageId: string;
-  severity: Severity;
-  confidence: Confidence;
-  tags: string[];
-  message: string;
-  artefactId: string;
-  location: Location;
-  evidence: Record<string, unknown> & { excerpt?: string };
+/** The fields every finding has; `evidence` is typed per detector (src/detectors/evidence.ts). */
+export const FindingFields = {
+  detectorId: Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9-]+$' }),
+  detectorVersion: Int(1),
+  messageId: Type.String(),
+  severity: SeveritySchema,
+  confidence: ConfidenceSchema,
+  tags: Strings(),
+  message: Type.String(),
+  artefactId: Type.String(),
+  location: LocationSchema,
   /** Stable hash of detector, artefact content and evidence identity: for dedupe, baselines and diffs. */
-  fingerprint: string;
+  fingerprint: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+};
+type FindingBase = Static<TObject<typeof FindingFields>>;
+
+type FindingUnion = { [K in DetectorId]: Omit<FindingBase, 'detectorId'> & { detectorId: K; evidence: EvidenceOf<K> } }[DetectorId];
+/** A finding of detector `Id`: a discriminated union on `detectorId`, with that detector's evidence. */
+export type Finding<Id extends DetectorId = DetectorId> = Extract<FindingUnion, { detectorId: Id }>;
+
+/** Narrows a finding to one detector's (or one of several), so its evidence is typed. */
+export function isFinding<Id extends DetectorId>(f: Finding, ...ids: Id[]): f is Finding<Id> {
+  return (ids as string[]).includes(f.detectorId);
 }
 
-export type DiagnosticLevel = 'warning' | 'error';
+/** The findings of one detector (or several), typed. */
+export function findingsOf<Id extends DetectorId>(findings: readonly Finding[], ...ids: Id[]): Array<Finding<Id>> {
+  return findings.filter((f): f is Finding<Id> => isFinding(f, ...ids));
+}
+
+export const DiagnosticLevelSchema = Type.Union([Type.Literal('warning'), Type.Literal('error')]);
+export type DiagnosticLevel = Static<typeof DiagnosticLevelSchema>;
 
 /** Something that could not be read or was cut short by a limit; the scan goes on without it. */
-export interface Diagnostic {
-  level: DiagnosticLevel;
+export const DiagnosticSchema = Closed({
+  level: DiagnosticLevelSchema,
   /** Machine-readable code, e.g. `zip/entry-outside-archive`, `dex/bad-offset`, `limit/inflated-bytes`. */
-  code: string;
-  message: string;
-  path: string;
-  artefactId?: string;
-}
+  code: Type.String({ pattern: '^[a-z0-9-]+/[a-z0-9-]+$' }),
+  message: Type.String(),
+  path: Type.String(),
+  artefactId: Type.Optional(Type.String()),
+});
+export type Diagnostic = Static<typeof DiagnosticSchema>;
 
-export interface Signer {
-  scheme: 'v1' | 'v2' | 'v3' | 'v3.1';
-  sha256: string;
-  sha1: string;
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  validFrom: string;
-  validTo: string;
-}
+export const SignerSchema = Closed({
+  scheme: Type.Union([Type.Literal('v1'), Type.Literal('v2'), Type.Literal('v3'), Type.Literal('v3.1')]),
+  sha256: Hex(64),
+  sha1: Type.String(),
+  subject: Type.String(),
+  issuer: Type.String(),
+  serialNumber: Type.String(),
+  validFrom: Type.String(),
+  validTo: Type.String(),
+});
+export type Signer = Static<typeof SignerSchema>;
 
-export interface TrackerHit {
-  id: string;
-  name: string;
-  source: 'builtin' | 'exodus';
-  categories: string[];
-  website?: string;
-  matchedClasses: string[];
+export const TrackerHitSchema = Closed({
+  id: Type.String(),
+  name: Type.String(),
+  source: Type.Union([Type.Literal('builtin'), Type.Literal('exodus')]),
+  categories: Strings(),
+  website: Type.Optional(Type.String()),
+  matchedClasses: Type.Array(Type.String(), { minItems: 1 }),
   /** How many classes matched in total; `matchedClasses` is capped for size. */
-  matchedClassCount: number;
-}
+  matchedClassCount: Int(1),
+});
+export type TrackerHit = Static<typeof TrackerHitSchema>;
 
-export interface Component {
-  type: 'activity' | 'activity-alias' | 'service' | 'receiver' | 'provider';
-  name: string;
-  exported: boolean | null;
-  permission?: string;
-  intentFilters: IntentFilter[];
-}
+export const IntentFilterSchema = Closed({
+  actions: Strings(),
+  categories: Strings(),
+  data: Type.Array(Type.Record(Type.String(), Type.String())),
+});
+export type IntentFilter = Static<typeof IntentFilterSchema>;
 
-export interface IntentFilter {
-  actions: string[];
-  categories: string[];
-  data: Array<Record<string, string>>;
-}
+export const ComponentSchema = Closed({
+  type: Type.Union([Type.Literal('activity'), Type.Literal('activity-alias'), Type.Literal('service'), Type.Literal('receiver'), Type.Literal('provider')]),
+  name: Type.String(),
+  exported: Nullable(Type.Boolean()),
+  permission: Type.Optional(Type.String()),
+  intentFilters: Type.Array(IntentFilterSchema),
+});
+export type Component = Static<typeof ComponentSchema>;
 
-export interface PermissionUse {
-  name: string;
-  maxSdkVersion?: number;
+export const PermissionUseSchema = Closed({
+  name: Type.String(),
+  maxSdkVersion: Type.Optional(Type.Integer()),
   /** `uses-permission`, `uses-permission-sdk-23` or `uses-permission-sdk-m`. */
-  element: string;
-  protectionLevel?: string;
-}
+  element: Type.String(),
+  protectionLevel: Type.Optional(Type.String()),
+});
+export type PermissionUse = Static<typeof PermissionUseSchema>;
 
-export interface App {
-  artefactId: string;
-  path: string;
-  package: string | null;
-  versionCode: number | null;
-  versionName: string | null;
-  label: string | null;
-  minSdk: number | null;
-  targetSdk: number | null;
-  sharedUserId: string | null;
-  permissions: PermissionUse[];
-  declaredPermissions: Array<{ name: string; protectionLevel?: string }>;
-  components: Component[];
-  signers: Signer[];
-  signatureSchemes: string[];
-  trackers: TrackerHit[];
-  dexCount: number;
-  classCount: number;
-  methodCount: number;
-  stringCount: number;
-  nativeLibs: string[];
-}
+export const AppSchema = Closed({
+  artefactId: Type.String(),
+  path: Type.String(),
+  package: Nullable(Type.String()),
+  versionCode: Nullable(Type.Integer()),
+  versionName: Nullable(Type.String()),
+  label: Nullable(Type.String()),
+  minSdk: Nullable(Type.Integer()),
+  targetSdk: Nullable(Type.Integer()),
+  sharedUserId: Nullable(Type.String()),
+  permissions: Type.Array(PermissionUseSchema),
+  declaredPermissions: Type.Array(Closed({ name: Type.String(), protectionLevel: Type.Optional(Type.String()) })),
+  components: Type.Array(ComponentSchema),
+  signers: Type.Array(SignerSchema),
+  signatureSchemes: Strings(),
+  trackers: Type.Array(TrackerHitSchema),
+  dexCount: Int(0),
+  classCount: Int(0),
+  methodCount: Int(0),
+  stringCount: Int(0),
+  nativeLibs: Strings(),
+});
+export type App = Static<typeof AppSchema>;
 
 /** A host the device talked to in a capture, with totals over every connection to it. */
-export interface Destination {
-  host: string;
-  ips: string[];
-  ports: number[];
-  protocols: string[];
+export const DestinationSchema = Closed({
+  host: Type.String(),
+  ips: Strings(),
+  ports: Type.Array(Type.Integer()),
+  protocols: Strings(),
   /** ISO 3166 country of the first IP, when offline geolocation is available; null until then. */
-  country: string | null;
-  bytesUp: number;
-  bytesDown: number;
-  connections: number;
-  firstSeen: string;
-  lastSeen: string;
-  periodSeconds: number | null;
+  country: Nullable(Type.String()),
+  bytesUp: Int(0),
+  bytesDown: Int(0),
+  connections: Int(1),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  periodSeconds: Nullable(Type.Number()),
   /** Share of the bytes that could not be read: TLS, QUIC, DoT, or plain HTTP with opaque bodies. */
-  encryptedShare: number;
+  encryptedShare: Type.Number({ minimum: 0, maximum: 1 }),
   /** Which kinds made up `encryptedShare`: tls, quic, dot, opaque-http-body, opaque-http-body-base64. */
-  encryption?: string[];
-  nameSource: 'sni' | 'http' | 'dns' | 'capture-names' | 'ip';
+  encryption: Type.Optional(Strings()),
+  nameSource: Type.Union([Type.Literal('sni'), Type.Literal('http'), Type.Literal('dns'), Type.Literal('capture-names'), Type.Literal('ip')]),
   /** Apps that made the connections (PCAPdroid captures) and apps of the same scan whose code or
    * resources name this host. */
-  apps: string[];
+  apps: Strings(),
   /** Tracker and telemetry services whose host signatures match (built-in hosts, Exodus network signatures). */
-  trackers?: string[];
+  trackers: Type.Optional(Strings()),
   /** Capture artefact and first frames, for evidence. */
-  artefactId: string;
-  sampleFrames: number[];
-}
+  artefactId: Type.String(),
+  sampleFrames: Type.Array(Type.Integer()),
+});
+export type Destination = Static<typeof DestinationSchema>;
 
-export interface ScanSummary {
-  artefacts: number;
-  apps: number;
-  findings: Record<Severity, number>;
-  diagnostics: number;
-  durationMs: number;
-}
-
-export interface Report {
-  schemaVersion: string;
-  tool: { name: 'candor'; version: string };
-  scan: { id: string; startedAt: string; finishedAt: string; inputs: string[]; options: Record<string, unknown> };
-  summary: ScanSummary;
-  artefacts: Artefact[];
-  apps: App[];
-  findings: Finding[];
-  diagnostics: Diagnostic[];
-  /** Present when the scan read network captures. */
-  destinations?: Destination[];
-  /** Present when the scan read firmware images or extracted firmware folders. */
-  firmware?: FirmwareSummary[];
-}
+const Count = Int(0);
+export const ScanSummarySchema = Closed({
+  artefacts: Count,
+  apps: Count,
+  findings: Closed({ info: Count, low: Count, medium: Count, high: Count, critical: Count }),
+  diagnostics: Count,
+  durationMs: Type.Number({ minimum: 0 }),
+});
+export type ScanSummary = Static<typeof ScanSummarySchema>;
 
 /** One partition (or top-level folder) of a firmware and what was found in it. */
-export interface FirmwarePartition {
-  path: string;
-  name: string;
-  layers: string[];
-  size: number;
-  fileSystem: 'ext4' | 'erofs' | null;
-  files: number;
-  apks: number;
-}
+export const FirmwarePartitionSchema = Closed({
+  path: Type.String(),
+  name: Type.String(),
+  layers: Strings(),
+  size: Int(0),
+  fileSystem: Type.Union([Type.Literal('ext4'), Type.Literal('erofs'), Type.Null()]),
+  files: Int(0),
+  apks: Int(0),
+});
+export type FirmwarePartition = Static<typeof FirmwarePartitionSchema>;
 
+const Text = Nullable(Type.String());
 /** The device described by the firmware's property files. */
-export interface DeviceProfile {
-  brand: string | null;
-  manufacturer: string | null;
-  model: string | null;
-  device: string | null;
-  name: string | null;
-  fingerprint: string | null;
-  firmwareVersion: string | null;
-  androidVersion: string | null;
-  sdk: string | null;
-  securityPatch: string | null;
-  buildType: string | null;
-  buildTags: string | null;
-  buildDate: string | null;
-  skin: string | null;
+export const DeviceProfileSchema = Closed({
+  brand: Text,
+  manufacturer: Text,
+  model: Text,
+  device: Text,
+  name: Text,
+  fingerprint: Text,
+  firmwareVersion: Text,
+  androidVersion: Text,
+  sdk: Text,
+  securityPatch: Text,
+  buildType: Text,
+  buildTags: Text,
+  buildDate: Text,
+  skin: Text,
   /** Region, locale and carrier properties, by name. */
-  region: Record<string, string>;
+  region: Type.Record(Type.String(), Type.String()),
   /** Which file and key each field came from. */
-  sources: Record<string, string>;
-}
+  sources: Type.Record(Type.String(), Type.String()),
+});
+export type DeviceProfile = Static<typeof DeviceProfileSchema>;
 
 /** A pre-installed app as the firmware installs it. */
-export interface PreinstalledApp {
-  artefactId: string;
-  path: string;
-  partition: string;
-  pathInPartition: string;
-  package: string | null;
-  versionName: string | null;
-  versionCode: number | null;
+export const PreinstalledAppSchema = Closed({
+  artefactId: Type.String(),
+  path: Type.String(),
+  partition: Type.String(),
+  pathInPartition: Type.String(),
+  package: Nullable(Type.String()),
+  versionName: Nullable(Type.String()),
+  versionCode: Nullable(Type.Integer()),
   /** Under a priv-app folder: eligible for privileged permissions. */
-  privileged: boolean;
-  sharedUserId: string | null;
-  signerSha256: string | null;
+  privileged: Type.Boolean(),
+  sharedUserId: Nullable(Type.String()),
+  signerSha256: Nullable(Type.String()),
   /** Signed with the same certificate as framework-res.apk (the platform key). */
-  platformSigned: boolean;
+  platformSigned: Type.Boolean(),
   /** Requested permissions the firmware grants without asking: privileged allow-lists, default grants,
    * signature permissions of platform-signed apps. */
-  grantedPermissions: string[];
+  grantedPermissions: Strings(),
   /** Can install other apps without the user (INSTALL_PACKAGES granted). */
-  canInstallPackages: boolean;
+  canInstallPackages: Type.Boolean(),
   /** Package is part of AOSP (android, com.android.*). */
-  aosp: boolean;
-}
+  aosp: Type.Boolean(),
+});
+export type PreinstalledApp = Static<typeof PreinstalledAppSchema>;
 
-export interface FirmwareSummary {
-  artefactId: string;
-  path: string;
+export const BootImageSchema = Closed({
+  path: Type.String(),
+  kind: Type.String(),
+  headerVersion: Type.Integer(),
+  cmdline: Type.String(),
+  bootconfig: Type.Optional(Type.String()),
+  osVersion: Text,
+  patchLevel: Text,
+  ramdiskFormat: Text,
+});
+
+export const VbmetaSchema = Closed({
+  path: Type.String(),
+  algorithm: Type.String(),
+  flags: Int(0),
+  hashtreeDisabled: Type.Boolean(),
+  verificationDisabled: Type.Boolean(),
+  rollbackIndex: Type.String(),
+  partitions: Type.Array(Closed({ partition: Type.String(), kind: Type.String() })),
+  publicKeySha256: Text,
+});
+
+export const FirmwareSummarySchema = Closed({
+  artefactId: Type.String(),
+  path: Type.String(),
   /** Container layers seen: zip, tar, gzip, payload, block-ota, sparse, super, ext4, erofs, boot, vbmeta, folder. */
-  layers: string[];
-  partitions: FirmwarePartition[];
-  profile: DeviceProfile;
+  layers: Strings(),
+  partitions: Type.Array(FirmwarePartitionSchema),
+  profile: DeviceProfileSchema,
   /** Every property from every property file (later files do not override earlier ones). */
-  properties: Record<string, string>;
-  boot: Array<{ path: string; kind: string; headerVersion: number; cmdline: string; bootconfig?: string; osVersion: string | null; patchLevel: string | null; ramdiskFormat: string | null }>;
-  vbmeta: Array<{ path: string; algorithm: string; flags: number; hashtreeDisabled: boolean; verificationDisabled: boolean; rollbackIndex: string; partitions: Array<{ partition: string; kind: string }>; publicKeySha256: string | null }>;
-  apps: PreinstalledApp[];
-}
+  properties: Type.Record(Type.String(), Type.String()),
+  boot: Type.Array(BootImageSchema),
+  vbmeta: Type.Array(VbmetaSchema),
+  apps: Type.Array(PreinstalledAppSchema),
+});
+export type FirmwareSummary = Static<typeof FirmwareSummarySchema>;
+
+/** Every field of a report except `findings`, whose schema src/report/schema.ts builds from the registry. */
+export const ReportFields = {
+  schemaVersion: Type.String({ pattern: '^1\\.\\d+\\.\\d+$' }),
+  tool: Closed({ name: Type.Literal('candor'), version: Type.String() }),
+  scan: Closed({
+    id: Type.String({ minLength: 1 }),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.String({ format: 'date-time' }),
+    inputs: Strings(),
+    /** Options and provenance of the run (trackers, jobs, analyzer key, YARA files, indicator sets...). */
+    options: Type.Record(Type.String(), Type.Unknown()),
+  }),
+  summary: ScanSummarySchema,
+  artefacts: Type.Array(ArtefactSchema),
+  apps: Type.Array(AppSchema),
+  diagnostics: Type.Array(DiagnosticSchema),
+  /** Present when the scan read network captures. */
+  destinations: Type.Optional(Type.Array(DestinationSchema)),
+  /** Present when the scan read firmware images or extracted firmware folders. */
+  firmware: Type.Optional(Type.Array(FirmwareSummarySchema)),
+};
+export type Report = Static<TObject<typeof ReportFields>> & { findings: Finding[] };
 
 export const REPORT_SCHEMA_VERSION = '1.0.0';

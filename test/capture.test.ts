@@ -1,3 +1,4 @@
+import { findingsOf } from '../src/model.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -340,9 +341,9 @@ describe('the covert upload the 2021 assessment described', () => {
     const local = report.destinations?.find((d) => d.ips.includes('192.168.1.1'));
     expect(local?.country ?? null).toBeNull();
     // The app's hard-coded endpoint says it was seen in the capture, where and how often.
-    const endpoint = report.findings.find((f) => f.detectorId === 'network/endpoints' && (f.evidence as { host: string }).host === 'sa.api.intl.miui.com');
+    const endpoint = findingsOf(report.findings, 'network/endpoints').find((f) => f.evidence.host === 'sa.api.intl.miui.com');
     expect(endpoint?.evidence.seenInCapture).toEqual([{ capture: pcap, host: 'sa.api.intl.miui.com', connections: 6, frames: dest?.sampleFrames, country: 'SG' }]);
-    const unseen = report.findings.filter((f) => f.detectorId === 'network/endpoints' && (f.evidence as { host: string }).host !== 'sa.api.intl.miui.com');
+    const unseen = findingsOf(report.findings, 'network/endpoints').filter((f) => f.evidence.host !== 'sa.api.intl.miui.com');
     for (const f of unseen) expect(f.evidence.seenInCapture).toBe(false);
   });
 });
@@ -375,7 +376,7 @@ describe('identifier leaks', () => {
         'device-androidId|header X-Device|plain',
       ]),
     );
-    const imeiLeak = report.findings.find((f) => f.evidence.kind === 'imei');
+    const imeiLeak = findingsOf(report.findings, 'network/identifier-leak').find((f) => f.evidence.kind === 'imei');
     expect(imeiLeak?.location).toMatchObject({ frame: 1 });
     expect(imeiLeak?.severity).toBe('high');
   });

@@ -1,3 +1,4 @@
+import { findingsOf } from '../src/model.js';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,10 +56,10 @@ describe('YARA rules through YARA-X', () => {
     const rule = join(dir, 'jamendo.yar');
     writeFileSync(rule, 'rule jamendo_api : test { meta: severity = "low" strings: $api = "http://api.jamendo.com" condition: $api }');
     const report = await scan({ inputs: [corpusFile('com.teleca.jamendo_35.apk')], cwd: '/', jobs: 1, yara: [rule] });
-    const hit = report.findings.find((f) => f.detectorId === 'yara/rule-match' && f.location.path.endsWith('!/classes.dex'));
+    const hit = findingsOf(report.findings, 'yara/rule-match').find((f) => f.location.path.endsWith('!/classes.dex'));
     expect(hit).toMatchObject({ severity: 'low', evidence: { rule: 'jamendo_api', tags: ['test'] } });
     const dex = Buffer.from(run('sh', ['-c', `unzip -p ${corpusFile('com.teleca.jamendo_35.apk')} classes.dex | base64 -w0`]), 'base64');
-    const m = (hit?.evidence.matches as Array<{ offset: number; data: string }>)[0];
+    const m = hit!.evidence.matches[0];
     expect(dex.toString('latin1', m.offset, m.offset + m.data.length)).toBe('http://api.jamendo.com');
     expect(readFileSync(rule, 'utf8')).toContain('jamendo_api');
   });

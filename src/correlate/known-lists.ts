@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../data-path.js';
+import { loadDataFile } from '../data-files.js';
 
 /** Published keyword-list mechanisms (data/known-lists.json), matched by entry path, string, URL or decoding chain. */
 
@@ -15,7 +14,7 @@ export interface KnownList {
 
 let cached: KnownList[] | null = null;
 export function knownLists(): KnownList[] {
-  if (!cached) cached = (JSON.parse(readFileSync(dataPath('known-lists.json'), 'utf8')) as { lists: KnownList[] }).lists;
+  if (!cached) cached = loadDataFile('known-lists').lists;
   return cached;
 }
 

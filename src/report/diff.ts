@@ -36,12 +36,6 @@ export interface ScanDiff {
   findings: { new: Array<{ severity: string; detectorId: string; message: string; path: string }>; resolved: number };
 }
 
-interface ListEvidence {
-  terms?: string[];
-  termCount?: number;
-  encodings?: string[];
-}
-
 /** Apps by package, leaving out APKs nested inside other APKs (their own detectors already cover them). */
 function topLevelApps(r: Report): Map<string, App> {
   const nested = new Set(r.artefacts.filter((x) => x.kind === 'nested-apk').map((x) => x.id));
@@ -73,7 +67,8 @@ function listsOf(r: Report): Map<string, ListRef & { terms: string[] }> {
   const out = new Map<string, ListRef & { terms: string[] }>();
   for (const f of r.findings) {
     if (f.detectorId !== 'censorship/keyword-list') continue;
-    const e = f.evidence as ListEvidence;
+    // Stored reports may predate a field: read list evidence defensively.
+    const e: Partial<typeof f.evidence> = f.evidence;
     const owner = ownerOf(r.apps, f.location.path);
     const inner = owner ? f.location.path.slice(owner.path.length) : withoutRoot(f.location.path, r.scan.inputs);
     const where = [inner, f.location.entry, f.location.className, f.location.method].filter(Boolean).join(' ');
@@ -93,7 +88,7 @@ function hostsOf(r: Report): Map<string, Set<string>> {
   for (const f of r.findings) {
     if (f.detectorId !== 'network/endpoints') continue;
     const owner = ownerOf(r.apps, f.location.path);
-    add((f.evidence as { host: string }).host, owner ? appKey(owner) : '');
+    add(f.evidence.host, owner ? appKey(owner) : '');
   }
   for (const d of r.destinations ?? []) for (const a of d.apps.length ? d.apps : ['']) add(d.host, a);
   return out;

@@ -70,8 +70,9 @@ function sev(f: { severity: string }): string {
   return `<span class="sev ${escapeHtml(f.severity)}">${escapeHtml(f.severity)}</span>`;
 }
 
-function renderList(f: Finding): string {
-  const e = f.evidence as { termCount?: number; sensitiveCount?: number; categories?: Record<string, { count: number }>; sampleTerms?: string[]; encodings?: string[]; terms?: string[] };
+function renderList(f: Finding<'censorship/keyword-list'>): string {
+  // Stored reports may predate a field: read list evidence defensively.
+  const e: Partial<typeof f.evidence> = f.evidence;
   const cats = Object.entries(e.categories ?? {})
     .map(([k, v]) => `${escapeHtml(k)} (${v.count})`)
     .join(', ');

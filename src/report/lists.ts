@@ -1,16 +1,10 @@
-import type { Finding, Report } from '../model.js';
+import { findingsOf, type Finding, type Report } from '../model.js';
 
 /** `candor lists export`: every term of every keyword list of a report, with where it was found and how it was hidden. */
 
-interface ListEvidence {
-  terms?: string[];
-  encodings?: string[];
-  kind?: string;
-  termCount?: number;
-}
-
-function listFindings(report: Report): Finding[] {
-  return report.findings.filter((f) => f.detectorId === 'censorship/keyword-list');
+// Reports read back from JSON may come from older versions: list fields are read defensively.
+function listFindings(report: Report): Array<Finding<'censorship/keyword-list'>> {
+  return findingsOf(report.findings, 'censorship/keyword-list');
 }
 
 function where(f: Finding): string {
@@ -40,7 +34,7 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
     return (
       JSON.stringify(
         lists.map((f) => {
-          const e = f.evidence as ListEvidence;
+          const e = f.evidence;
           return { fingerprint: f.fingerprint, location: f.location, kind: e.kind, encodings: e.encodings ?? [], termCount: e.termCount, terms: e.terms ?? [] };
         }),
         null,
@@ -51,14 +45,14 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
   if (format === 'csv') {
     const rows = ['list,location,encodings,term'];
     for (const f of lists) {
-      const e = f.evidence as ListEvidence;
+      const e = f.evidence;
       for (const t of e.terms ?? []) rows.push([f.fingerprint, where(f), (e.encodings ?? []).join('>'), t].map(csvCell).join(','));
     }
     return rows.join('\n') + '\n';
   }
   return lists
     .map((f) => {
-      const e = f.evidence as ListEvidence;
+      const e = f.evidence;
       return `# ${printable(where(f))} [${(e.encodings ?? []).join(' -> ') || 'plain'}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms\n${(e.terms ?? []).map(printable).join('\n')}\n`;
     })
     .join('\n');

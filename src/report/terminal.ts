@@ -1,4 +1,4 @@
-import { SEVERITIES, severityRank, type Finding, type Report, type Severity } from '../model.js';
+import { SEVERITIES, findingsOf, severityRank, type Finding, type Report, type Severity } from '../model.js';
 import { listSignalsText } from './list-signals.js';
 
 /** A short summary for a terminal: counts, apps, the most severe findings, the keyword lists. */
@@ -56,11 +56,11 @@ export function renderTerminal(report: Report, options: { color: boolean; minSev
     }
     if (report.destinations.length > 20) lines.push(`  … and ${report.destinations.length - 20} more`);
   }
-  const lists = report.findings.filter((f) => f.detectorId === 'censorship/keyword-list');
+  const lists = findingsOf(report.findings, 'censorship/keyword-list');
   if (lists.length > 0) {
     lines.push('', 'Keyword lists:');
     for (const f of lists.slice(0, 20)) {
-      const e = f.evidence as { sampleTerms?: string[]; encodings?: string[] };
+      const e: Partial<typeof f.evidence> = f.evidence;
       lines.push(`  ${c(f.severity, f.severity.toUpperCase())} ${clean(f.message)}`);
       if (e.sampleTerms?.length) lines.push(`      e.g. ${clean(e.sampleTerms.slice(0, 8).join(' | '))}${e.encodings?.length ? ` [${e.encodings.join(' → ')}]` : ''}`);
       const why = listSignalsText(f);

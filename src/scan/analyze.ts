@@ -12,16 +12,15 @@ import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
 import type { LexiconHit } from '../lexicon/lexicon.js';
-import type { App, Artefact, ArtefactKind, Destination, Diagnostic, Finding, Signer, TrackerHit } from '../model.js';
+import { findingsOf, type App, type Artefact, type ArtefactKind, type Destination, type Diagnostic, type Finding, type Signer, type TrackerHit } from '../model.js';
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat, headerlessStart } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
-import { harLeakFindings, leakFindings } from '../capture/leak-findings.js';
 import { analyzeHar, looksLikeHar } from '../capture/har.js';
 import { trackersForHost } from '../trackers/trackers.js';
-import type { DetectorContext } from '../detectors/define.js';
+import type { ContextFor, DetectorContext, DetectorInputs } from '../detectors/define.js';
 import { DETECTORS } from '../detectors/index.js';
-import { runDetectors } from '../detectors/runner.js';
+import { runDetectors, runDetectorsOn } from '../detectors/runner.js';
 import { builtCodeModel } from '../code/model.js';
 import { linkListFindings } from '../correlate/link.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
@@ -94,9 +93,16 @@ class Collector {
   /** Runs YARA over an artefact's bytes (or its file, for the top-level input) when rules are loaded. */
   yaraScan(ctx: AnalyzeContext, artefact: Artefact, target: { bytes?: Buffer; file?: string }): void {
     if (!ctx.yara?.compiled.length) return;
-    const { findings, errors } = scanWithYara(ctx.yara, target, artefact);
-    this.findings.push(...findings);
+    const { matches, errors } = scanWithYara(ctx.yara, target, artefact);
     this.diagnostics.push(...errors);
+    if (matches.length) this.detect(ctx, 'yara-matches', { artefact, matches }, artefact.path);
+  }
+
+  /** Runs the detectors of one input kind that is seen once per file (a capture, YARA matches). */
+  detect<K extends 'capture' | 'yara-matches'>(ctx: AnalyzeContext, kind: K, input: DetectorInputs[K], path: string): void {
+    const r = runDetectorsOn(DETECTORS, kind, [input], ctx.detectors as ContextFor<K>, { contentHash: (id) => this.hashes.get(id) ?? '', pathOf: () => path });
+    this.findings.push(...r.findings);
+    this.diagnostics.push(...r.diagnostics);
   }
 
   diag(level: Diagnostic['level'], err: unknown, path: string, artefactId?: string): void {
@@ -175,7 +181,7 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     const a = out.artefact('capture', path, parentId, digest);
     try {
       const cap = analyzeCapture(src, ctx.deviceIds ?? {}, ctx.limits.capture);
-      out.findings.push(...leakFindings(cap.flows, a));
+      out.detect(ctx, 'capture', { artefact: a, flows: cap.flows, harLeaks: [] }, path);
       for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       // A header and nothing after it (a capture stopped at once, or cut short) is said, not left empty.
       if (cap.packets === 0) out.diagnostics.push({ level: 'warning', code: 'capture/no-packets', message: `no packet in ${src.size} bytes: the capture holds only its header or was cut short`, path, artefactId: a.id });
@@ -266,7 +272,7 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
   }
   for (const p of har.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
   out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
-  out.findings.push(...harLeakFindings(har.leaks, a));
+  out.detect(ctx, 'capture', { artefact: a, flows: [], harLeaks: har.leaks }, path);
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
   const model = emptyModel(a);
   for (const r of har.responses) model.texts.push({ artefactId: a.id, location: { path, entry: r.url, line: r.entry }, encoding: 'utf-8', encodings: [], origin: 'entry', text: r.text });
@@ -574,10 +580,9 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
 
 function toApp(model: ApkModel, findings: Finding[]): App {
   const m = model.manifest;
-  const trackers: TrackerHit[] = findings
-    .filter((f) => f.detectorId === 'trackers/code-signature' && f.artefactId === model.artefact.id)
-    .map((f) => {
-      const e = f.evidence as { trackerId: string; name: string; source: 'builtin' | 'exodus'; categories: string[]; website?: string; matchedClasses: string[]; matchedClassCount: number };
+  const trackers: TrackerHit[] = findingsOf(findings, 'trackers/code-signature')
+    .filter((f) => f.artefactId === model.artefact.id)
+    .map(({ evidence: e }) => {
       return { id: e.trackerId, name: e.name, source: e.source, categories: e.categories, ...(e.website ? { website: e.website } : {}), matchedClasses: e.matchedClasses, matchedClassCount: e.matchedClassCount };
     });
   return {

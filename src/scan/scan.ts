@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolveLimits, type LimitOverrides, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
+import { REPORT_SCHEMA_VERSION, SEVERITIES, findingsOf, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
-import { transferFindings } from '../capture/gdpr.js';
-import { matchIndicators, type IndicatorSet } from '../iocs/stix.js';
+import type { IndicatorSet } from '../iocs/stix.js';
+import { DETECTORS } from '../detectors/index.js';
+import { runDetectorsOn } from '../detectors/runner.js';
 import { compileRules, readRuleSources, serializeRules, yaraDiagnostics, type RuleSource } from '../yara/rules.js';
 import { failedResult, type FileResult } from './analyze.js';
 import { FileSource } from '../io/byte-source.js';
@@ -15,7 +16,7 @@ import { unavailableDiagnostics } from '../io/native.js';
 import { sha256, shortHash } from '../io/hash.js';
 import { emptyGrants } from '../firmware/privapp.js';
 import { walkFirmware, type FirmwareFile, type FirmwareWalk } from '../firmware/walk.js';
-import { buildFirmwareSummary, firmwareFindings } from '../firmware/inventory.js';
+import { buildFirmwareSummary, firmwareModel } from '../firmware/inventory.js';
 import type { ImportedList } from '../lexicon/imported-lists.js';
 import { analyzerKey, type AnalyzeSettings } from './context.js';
 import { expandInputs, type FirmwareInput, type InputFile } from './inputs.js';
@@ -190,20 +191,19 @@ export async function scan(options: ScanOptions): Promise<Report> {
   if (destinations.length) {
     report.destinations = linkDestinations(destinations, report);
     markEndpointsSeen(report);
-    const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
-    report.findings.push(...transferFindings(report.destinations, (id) => paths.get(id) ?? id));
-    report.findings.sort(bySeverityThenPath);
     report.scan.options.geolocation = `${GEO_ATTRIBUTION}; data built ${geoDataDate()}`;
   }
   if (firmwares.length) {
     const appsByPath = new Map(report.apps.map((a) => [a.path, a]));
     report.firmware = firmwares.map((f) => buildFirmwareSummary(f.walk, f.artefact, appsByPath));
-    for (const [i, fw] of report.firmware.entries()) report.findings.push(...firmwareFindings(fw, firmwares[i].artefact.sha256, report.findings, report.destinations ?? []));
-    report.findings.sort(bySeverityThenPath);
+    // Each firmware's detectors fingerprint with the firmware's hash: the same app in another image is another finding.
+    const models = report.firmware.map((fw, i) => firmwareModel(fw, firmwares[i].artefact, report.findings, report.destinations ?? []));
+    for (const m of models) addFindings(report, runDetectorsOn(DETECTORS, 'firmware', [m], {}, { contentHash: () => m.artefact.sha256, pathOf: () => m.artefact.path }));
   }
+  // Scan-level correlation (transfers outside the EEA, indicators) sees every finding above.
+  const hashes = new Map(report.artefacts.map((a) => [a.id, a.sha256]));
+  addFindings(report, runDetectorsOn(DETECTORS, 'scan', [{ report, indicators: options.indicators ?? [] }], {}, { contentHash: (id) => hashes.get(id) ?? '', pathOf: () => '' }));
   if (options.indicators?.length) {
-    report.findings.push(...matchIndicators(report, options.indicators));
-    report.findings.sort(bySeverityThenPath);
     report.scan.options.indicators = options.indicators.map((s) => ({ source: s.source, indicators: s.indicators.length }));
   }
   report.summary = {
@@ -215,6 +215,13 @@ export async function scan(options: ScanOptions): Promise<Report> {
   };
   options.store?.saveReport(report);
   return report;
+}
+
+function addFindings(report: Report, r: { findings: Report['findings']; diagnostics: Report['diagnostics'] }): void {
+  if (!r.findings.length && !r.diagnostics.length) return;
+  report.findings.push(...r.findings);
+  report.findings.sort(bySeverityThenPath);
+  report.diagnostics.push(...r.diagnostics);
 }
 
 interface OpenedFirmware {
@@ -323,10 +330,11 @@ function markEndpointsSeen(report: Report): void {
     }
   }
   const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
-  for (const f of report.findings) {
-    // List-refresh findings carry the host of the list's URL as built by the code.
-    if (f.detectorId !== 'network/endpoints' && !(f.detectorId === 'censorship/list-refresh' && typeof f.evidence.host === 'string')) continue;
-    const seen = byHost.get((f.evidence as { host: string }).host) ?? [];
+  // List-refresh findings carry the host of the list's URL as built by the code.
+  const withHost = [...findingsOf(report.findings, 'network/endpoints'), ...findingsOf(report.findings, 'censorship/list-refresh')];
+  for (const f of withHost) {
+    if (typeof f.evidence.host !== 'string') continue;
+    const seen = byHost.get(f.evidence.host) ?? [];
     f.evidence.seenInCapture = seen.length
       ? seen.map((d) => ({ capture: paths.get(d.artefactId) ?? d.artefactId, host: d.host, connections: d.connections, frames: d.sampleFrames, country: d.country }))
       : false;
@@ -337,9 +345,8 @@ function markEndpointsSeen(report: Report): void {
 function linkDestinations(destinations: NonNullable<Report['destinations']>, report: Report): NonNullable<Report['destinations']> {
   const appOf = new Map(report.apps.map((a) => [a.artefactId, a.package ?? a.path]));
   const hostApps = new Map<string, Set<string>>();
-  for (const f of report.findings) {
-    if (f.detectorId !== 'network/endpoints') continue;
-    const host = (f.evidence as { host: string }).host;
+  for (const f of findingsOf(report.findings, 'network/endpoints')) {
+    const host = f.evidence.host;
     const app = appOf.get(f.artefactId);
     if (!app) continue;
     let s = hostApps.get(host);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dataPath } from '../data-path.js';
+import { loadDataFile } from '../data-files.js';
 import { MalformedInputError } from '../io/errors.js';
 
 /**
@@ -35,7 +35,7 @@ interface BuiltinFile {
 }
 
 export function loadBuiltinTrackers(): TrackerSet {
-  const file = JSON.parse(readFileSync(dataPath('trackers/builtin.json'), 'utf8')) as BuiltinFile;
+  const file: BuiltinFile = loadDataFile('trackers');
   return {
     source: `builtin v${file.version}`,
     signatures: file.trackers.map((t) => {

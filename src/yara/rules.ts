@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { shortHash } from '../io/hash.js';
 import { loadNative, nativeAvailable } from '../io/native.js';
-import type { Diagnostic, Finding, Severity } from '../model.js';
+import type { Diagnostic } from '../model.js';
+import type { YaraRuleMatch } from '../detectors/models.js';
 
 /**
  * YARA rules through YARA-X (the native, prebuilt `@litko/yara-x-linux-x64-gnu`). Each rule file is
@@ -168,12 +168,9 @@ export function yaraDiagnostics(rules: YaraRules): Diagnostic[] {
     .map((f) => ({ level: 'warning' as const, code: f.status === 'skipped' ? 'yara/rule-skipped' : 'yara/rule-error', message: f.reason ?? '', path: f.path }));
 }
 
-export const YARA_DETECTOR = { id: 'yara/rule-match', version: 1 };
-const SEVERITIES = new Set(['info', 'low', 'medium', 'high', 'critical']);
-
-/** Scans one artefact's bytes (or file) with every loaded rule file. */
-export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string; sha256: string }): { findings: Finding[]; errors: Diagnostic[] } {
-  const findings: Finding[] = [];
+/** Scans one artefact's bytes (or file) with every loaded rule file; the detector yara/rule-match reports the matches. */
+export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string }): { matches: YaraRuleMatch[]; errors: Diagnostic[] } {
+  const out: YaraRuleMatch[] = [];
   const errors: Diagnostic[] = [];
   for (const { path: file, rules: r } of rules.compiled) {
     let results: YaraMatch[];
@@ -184,25 +181,11 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
       continue;
     }
     for (const m of results) {
-      const path = rules.namespaces.get(m.namespace) ?? file;
-      const declared = String(m.meta?.severity ?? '').toLowerCase();
       const matches = m.matches.slice(0, 20).map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
-      findings.push({
-        detectorId: YARA_DETECTOR.id,
-        detectorVersion: YARA_DETECTOR.version,
-        messageId: 'match',
-        severity: (SEVERITIES.has(declared) ? declared : 'medium') as Severity,
-        confidence: 'medium',
-        tags: ['yara', ...m.tags],
-        message: `YARA rule ${m.ruleIdentifier} (${path.slice(path.lastIndexOf('/') + 1)}) matched ${artefact.path}${matches[0] ? ` at offset ${matches[0].offset}` : ''}`,
-        artefactId: artefact.id,
-        location: { path: artefact.path, ...(matches[0] ? { offset: matches[0].offset } : {}) },
-        evidence: { rule: m.ruleIdentifier, ruleFile: path, tags: m.tags, meta: m.meta, matches, excerpt: matches.map((x) => `${x.identifier}=${x.data}`).join(' ').slice(0, 200) },
-        fingerprint: shortHash(`${YARA_DETECTOR.id}|${artefact.sha256}|${path}|${m.ruleIdentifier}`, 32),
-      });
+      out.push({ rule: m.ruleIdentifier, ruleFile: rules.namespaces.get(m.namespace) ?? file, tags: m.tags, meta: m.meta, matches });
     }
   }
-  return { findings, errors };
+  return { matches: out, errors };
 }
 
 /** Matched bytes as text when printable, else as hex, capped: they come from an artefact. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestKeys } from '../../src/decode/keys.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { findingsOf } from '../../src/model.js';
 import { analyzeFile } from '../../src/scan/analyze.js';
 import { deriveApk } from '../fixtures/apk-builder.js';
 import { buildDex, type FixtureMethod } from '../fixtures/dex-builder.js';
@@ -34,7 +35,7 @@ function recovered(asset: Buffer, method: FixtureMethod, limits = DEFAULT_LIMITS
   const dex = buildDex([{ descriptor: 'Lcom/game/Filter;', methods: [method] }]);
   const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'k.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset } });
   const r = analyzeFile(apk, 'k.apk', { ...analyzeContext(), limits });
-  return r.findings.filter((f) => f.detectorId === 'censorship/keyword-list' && f.location.path.endsWith('words.dat'));
+  return findingsOf(r.findings, 'censorship/keyword-list').filter((f) => f.location.path.endsWith('words.dat'));
 }
 
 const cipherUse = { calls: ['Ljavax/crypto/Cipher;->getInstance'], newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'] };

@@ -9,7 +9,8 @@ import { diffScans, renderDiffText } from '../../src/report/diff.js';
 import { renderHtml } from '../../src/report/html.js';
 import { parseStixBundle } from '../../src/iocs/stix.js';
 import { renderTerminal } from '../../src/report/terminal.js';
-import type { Report } from '../../src/model.js';
+import { findingsOf, type Report } from '../../src/model.js';
+import type { DetectorId } from '../../src/detectors/evidence.js';
 import { CORPUS, ROOT, corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { POLITICAL_TERMS } from '../fixtures/lists.js';
@@ -167,19 +168,19 @@ describe('a firmware scan', () => {
   });
 
   it('reports the firmware-level findings', () => {
-    const byId = (id: string) => ota.findings.filter((f) => f.detectorId === id);
-    expect(byId('firmware/silent-installer').map((f) => (f.evidence as { package: string }).package)).toEqual(['com.vendor.appstore']);
+    const byId = <Id extends DetectorId>(id: Id) => findingsOf(ota.findings, id);
+    expect(byId('firmware/silent-installer').map((f) => f.evidence.package)).toEqual(['com.vendor.appstore']);
     const lists = byId('firmware/system-keyword-list');
-    expect(lists.map((f) => (f.evidence as { package: string }).package)).toEqual(['com.vendor.browser']);
+    expect(lists.map((f) => f.evidence.package)).toEqual(['com.vendor.browser']);
     expect(lists[0].severity).toBe('high');
-    const related = (lists[0].evidence as { related: string[] }).related;
+    const related = lists[0].evidence.related;
     expect(ota.findings.filter((f) => related.includes(f.fingerprint)).some((f) => f.detectorId === 'censorship/keyword-list')).toBe(true);
     const endpoint = byId('firmware/non-adequate-endpoint');
-    expect(endpoint.map((f) => (f.evidence as { host: string; country: string }).country)).toContain('CN');
+    expect(endpoint.map((f) => f.evidence.country)).toContain('CN');
     expect(byId('firmware/verified-boot-disabled')[0]?.evidence).toMatchObject({ flags: 3, verificationDisabled: true });
     expect(byId('firmware/selinux-permissive')).toHaveLength(1);
-    expect((byId('firmware/weak-build')[0]?.evidence as { reasons: string[] }).reasons).toContain('ro.debuggable=1');
-    expect(byId('firmware/preinstalled-tracker').map((f) => (f.evidence as { name: string }).name)).toContain('Adjust');
+    expect(byId('firmware/weak-build')[0]?.evidence.reasons).toContain('ro.debuggable=1');
+    expect(byId('firmware/preinstalled-tracker').map((f) => f.evidence.name)).toContain('Adjust');
   });
 
   it('finds the same apps and findings in the factory image (nested zip, sparse super.img, A/B slots)', async () => {
@@ -266,7 +267,7 @@ describe('firmware and traffic in one scan', () => {
     const start = 1_700_000_000;
     writeFileSync(pcap, buildPcap(Array.from({ length: 5 }, (_, i) => ({ ts: start + i * 300, client: '192.168.1.23', server: '161.117.96.10', clientPort: 41000 + i, serverPort: 443, sni: 'stat.browser-vendor.cn', uploadBytes: 900 }))));
     const r = await scan({ inputs: [built.otaZip, pcap], cwd: '/', jobs: 2 });
-    const placed = r.findings.find((f) => f.detectorId === 'firmware/non-adequate-endpoint' && (f.evidence as { host: string }).host === 'stat.browser-vendor.cn');
+    const placed = findingsOf(r.findings, 'firmware/non-adequate-endpoint').find((f) => f.evidence.host === 'stat.browser-vendor.cn');
     expect(placed?.evidence).toMatchObject({ country: 'SG', how: 'seen in a capture of this scan', package: 'com.vendor.browser' });
     expect(placed?.severity).toBe('medium');
     expect(r.destinations?.find((d) => d.host === 'stat.browser-vendor.cn')?.apps).toContain('com.vendor.browser');
@@ -287,7 +288,7 @@ describe('indicators on firmware', () => {
     writeTree(join(dir, 'fw'), { 'system/build.prop': 'ro.product.system.brand=X\npersist.sys.monitor.upload=1\n', 'system/app/J/J.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') } });
     const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1, indicators: [parseStixBundle(stix, 'fw.stix2')] });
     const hits = r.findings.filter((f) => f.detectorId === 'iocs/stix-indicator');
-    expect(hits.map((f) => (f.evidence as { indicator: string }).indicator)).toEqual(['stalkerware property']);
+    expect(hits.map((f) => f.evidence.indicator)).toEqual(['stalkerware property']);
   });
 });
 

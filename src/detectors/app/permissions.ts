@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dataPath } from '../../data-path.js';
+import { Type } from '@sinclair/typebox';
+import { loadDataFile } from '../../data-files.js';
 import type { Severity } from '../../model.js';
 import { severityRank } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /** Reports requested permissions that matter to an audit: install rights, identifiers, location, messages. */
 
@@ -15,9 +15,20 @@ interface PermissionInfo {
 
 let table: Record<string, PermissionInfo> | null = null;
 export function permissionTable(): Record<string, PermissionInfo> {
-  if (!table) table = (JSON.parse(readFileSync(dataPath('permissions.json'), 'utf8')) as { permissions: Record<string, PermissionInfo> }).permissions;
+  if (!table) table = loadDataFile('permissions').permissions;
   return table;
 }
+
+const Evidence = evidence({
+  permission: Type.String(),
+  protectionLevel: Type.String(),
+  /** The manifest element that requested it, or `implied` for permissions an old target SDK implies. */
+  element: Type.String(),
+  maxSdkVersion: Type.Optional(Type.Integer()),
+});
+const Data = messageData({ package: Type.String(), permission: Type.String(), level: Type.String(), why: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -28,14 +39,16 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['permissions'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       permission: '{{package}} requests {{permission}} ({{level}}): {{why}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     const perms = permissionTable();
     const seen = new Set<string>();
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const p of app.manifest?.permissions ?? []) {
       if (seen.has(p.name)) continue;
       seen.add(p.name);

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { classifyList, type ListKind, type ListVerdict } from '../../lexicon/classify.js';
 import { listNameSignals } from '../../lexicon/list-names.js';
 import { loadDefaultListModel } from '../../lexicon/list-model.js';
@@ -5,7 +6,7 @@ import { splitList } from '../../lexicon/list-structure.js';
 import { ownBrandTerms } from '../../lexicon/vendor-brands.js';
 import type { Confidence, Severity } from '../../model.js';
 import type { TextBlob } from '../../scan/apk-model.js';
-import { defineDetector } from '../define.js';
+import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * Flags a keyword list and says which kind it is, from its content judged against benign vocabulary,
@@ -15,6 +16,68 @@ import { defineDetector } from '../define.js';
  */
 
 const MAX_TERMS_IN_EVIDENCE = 20_000;
+
+const Group = Type.Object(
+  { entries: Type.Integer({ minimum: 0 }), distinctTerms: Type.Integer({ minimum: 0 }), background: Type.Number(), ratio: Type.Number(), log10p: Type.Number() },
+  { additionalProperties: false },
+);
+const ImportedMatch = Type.Object(
+  {
+    name: Type.String(),
+    source: Type.String(),
+    shared: Type.Integer({ minimum: 0 }),
+    shareOfList: Type.Number({ minimum: 0, maximum: 1 }),
+    shareOfImported: Type.Number({ minimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+const Evidence = evidence({
+  kind: Type.Union([Type.Literal('political'), Type.Literal('services'), Type.Literal('content-filter'), Type.Literal('brands'), Type.Literal('unknown')]),
+  /** Distinct entries as written. */
+  termCount: Type.Integer({ minimum: 1 }),
+  duplicates: Type.Integer({ minimum: 0 }),
+  distinctNormalized: Type.Integer({ minimum: 0 }),
+  sensitiveCount: Type.Integer({ minimum: 0 }),
+  sensitiveShare: Type.Number({ minimum: 0, maximum: 1 }),
+  categories: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), share: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
+  sampleTerms: Type.Array(Type.String()),
+  matchedLexiconTerms: Type.Array(Type.String()),
+  /** Decodings applied to reach the text, outermost first. */
+  encodings: Type.Array(Type.String()),
+  keyOrigin: Type.Optional(Type.String()),
+  textEncoding: Type.String(),
+  structure: Type.String(),
+  /** For CSV tables: the column kept as the entries (0-based) and the column count. */
+  column: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 0 }), of: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+  origin: Type.String(),
+  cjkShare: Type.Number({ minimum: 0, maximum: 1 }),
+  medianLength: Type.Number({ minimum: 0 }),
+  /** Each signal the verdict weighed (lexicon/classify.ts). */
+  signals: Type.Object(
+    {
+      content: Type.Object({ political: Group, services: Group, filter: Group, brands: Group, any: Group }, { additionalProperties: false }),
+      names: Type.Array(Type.String()),
+      use: Type.Union([Type.Object({ methods: Type.Array(Type.String()), operations: Type.Array(Type.String()), filters: Type.Boolean() }, { additionalProperties: false }), Type.Null()]),
+      hidden: Type.Boolean(),
+      /** Overlap with the published lists the user imported (`candor lexicon import`). */
+      imported: Type.Array(ImportedMatch),
+    },
+    { additionalProperties: false },
+  ),
+  /** Which signals carried the verdict, strongest first. */
+  carriedBy: Type.Array(Type.String()),
+  /** Methods that load or apply the entries (`Lclass;->method`). */
+  applyingCode: Type.Optional(Type.Array(Type.String())),
+  /** The imported lists the entries overlap (the same as `signals.imported`, when not empty). */
+  importedLists: Type.Optional(Type.Array(ImportedMatch)),
+  terms: Type.Array(Type.String()),
+  /** Added by correlate/link.ts: the refresh code and region checks of the same mechanism. */
+  related: Type.Optional(Type.Array(RelatedFinding)),
+  knownList: Type.Optional(KnownListRef),
+});
+const Data = messageData({ sensitive: Type.Integer(), political: Type.Integer(), count: Type.Integer(), categories: Type.String(), why: Type.String(), path: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -27,6 +90,8 @@ export default defineDetector({
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       political:
         'Keyword list blocking political terms: {{political}} political among {{sensitive}} sensitive of ' +
@@ -37,7 +102,7 @@ export default defineDetector({
       unknown: 'Keyword list of unknown purpose: {{count}} terms ({{sensitive}} in the lexicon; {{why}}) in {{path}}',
     },
   },
-  detect(blob, ctx) {
+  detect(blob, ctx): Found[] {
     const split = blob.entries ? { structure: 'given' as const, entries: blob.entries } : splitList(blob.text);
     if (!split) return [];
     const model = ctx.listModel ?? loadDefaultListModel();

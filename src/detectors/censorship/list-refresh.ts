@@ -1,7 +1,8 @@
+import { Type } from '@sinclair/typebox';
 import { censorshipCode } from '../../code/censorship-code.js';
 import type { ListMechanism } from '../../code/list-mechanism.js';
 import { formatInterval } from '../../correlate/list-code.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * A list that a server keeps current, read from the app's code model: one finding per mechanism, however
@@ -13,6 +14,56 @@ import { defineDetector, type Report } from '../define.js';
 
 const MAX_ITEMS = 20;
 
+const Strings = Type.Array(Type.String());
+const Fetch = Type.Object(
+  { method: Type.String(), url: Type.Union([Type.String(), Type.Null()]), httpMethod: Type.Union([Type.String(), Type.Null()]), params: Strings, headers: Strings },
+  { additionalProperties: false },
+);
+const Trigger = Type.Object({ kind: Type.String(), actions: Strings, path: Strings }, { additionalProperties: false });
+const Apply = Type.Object({ method: Type.String(), how: Strings, content: Strings, path: Strings }, { additionalProperties: false });
+const Numbers = Type.Array(Type.Number());
+
+const Evidence = evidence({
+  className: Type.String(),
+  /** The fetching, list-handling and applying methods (`Lpkg/Class;->method`). */
+  methods: Strings,
+  fetch: Type.Array(Fetch),
+  urls: Strings,
+  host: Type.Optional(Type.String()),
+  responseKeys: Strings,
+  /** The checks that accept a response. */
+  responseChecks: Strings,
+  storage: Strings,
+  storageDetail: Type.Object({ preferenceFiles: Strings, preferenceKeys: Strings, files: Strings }, { additionalProperties: false }),
+  listFields: Strings,
+  refreshIntervalsMs: Numbers,
+  refreshIntervals: Strings,
+  policy: Type.Object(
+    { cacheLifeMs: Numbers, intervalsMs: Numbers, delaysMs: Numbers, retryLimits: Numbers, constantsFrom: Strings },
+    { additionalProperties: false },
+  ),
+  triggers: Type.Array(Trigger),
+  onConnectivityChange: Type.Boolean(),
+  apply: Type.Array(Apply),
+  /** Methods that match text against the list (`Lpkg/Class;->method`). */
+  appliedBy: Strings,
+  regionGate: Type.Optional(Type.Object({ read: Type.String(), path: Strings }, { additionalProperties: false })),
+  serverSwitches: Type.Optional(Type.Array(Type.Object({ key: Type.String(), path: Strings }, { additionalProperties: false }))),
+  bounds: Type.Optional(Type.String()),
+  /** Set by the scan when a capture of the same scan reached the list's host (as for network/endpoints). */
+  seenInCapture: Type.Optional(
+    Type.Union([
+      Type.Literal(false),
+      Type.Array(Type.Object({ capture: Type.String(), host: Type.String(), connections: Type.Integer(), frames: Type.Array(Type.Integer()), country: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+    ]),
+  ),
+  related: Type.Optional(Type.Array(RelatedFinding)),
+  knownList: Type.Optional(KnownListRef),
+});
+const Data = messageData({ fetcher: Type.String(), url: Type.String(), storage: Type.String(), interval: Type.String(), apply: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'censorship/list-refresh',
@@ -22,15 +73,17 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['censorship', 'remote-config'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       refresh: '{{fetcher}} downloads a list{{url}}{{storage}}{{interval}}{{apply}}',
     },
   },
-  detect(app, ctx) {
+  detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
     const code = censorshipCode(app, ctx.lexicon);
     const { model } = code;
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const m of code.mechanisms) {
       const fetcher = model.methods[m.fetchMethods[0]];
       const gate = code.gates.find((g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink));

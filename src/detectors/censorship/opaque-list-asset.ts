@@ -1,6 +1,7 @@
 import type { DexFile } from '../../formats/dex.js';
 import type { ApkModel } from '../../scan/apk-model.js';
-import { defineDetector } from '../define.js';
+import { Type } from '@sinclair/typebox';
+import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * An asset that nothing decodes, whose name the app's own code loads in a method that also decrypts,
@@ -20,6 +21,22 @@ interface Reader {
   apis: string[];
 }
 
+const Evidence = evidence({
+  /** The asset's path inside the app. */
+  asset: Type.String(),
+  size: Type.Integer(),
+  /** Shannon entropy of the bytes, bits per byte. */
+  entropy: Type.Number(),
+  /** The methods that name the asset (`Lpkg/Class;->method`). */
+  readingCode: Type.Array(Type.String()),
+  /** The cipher and stream classes those methods use. */
+  apis: Type.Array(Type.String()),
+  related: Type.Optional(Type.Array(RelatedFinding)),
+});
+const Data = messageData({ asset: Type.String(), size: Type.Integer(), code: Type.String(), apis: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'censorship/opaque-list-asset',
@@ -29,15 +46,17 @@ export default defineDetector({
     severity: 'info',
     confidence: 'low',
     tags: ['censorship', 'opaque-asset'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       read: 'Opaque asset {{asset}} ({{size}} bytes) is not decodable and is read by {{code}} with {{apis}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     const recovered = new Set(app.recoveredPaths ?? []);
     const candidates = app.opaque.filter((o) => o.origin === 'entry' && o.bytes.length >= MIN_BYTES && !recovered.has(o.location.path));
     if (!candidates.length || !app.dexes.length) return [];
-    const reports = [];
+    const reports: Found[] = [];
     for (const o of candidates) {
       const inner = o.location.path.slice(o.location.path.lastIndexOf('!/') + 2);
       const readers = readersOf(app, inner);

@@ -1,6 +1,7 @@
+import { Type } from '@sinclair/typebox';
 import { censorshipCode } from '../../code/censorship-code.js';
 import { EEA_EXTRA, EU27, nameCountrySet } from '../../code/semantics.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } from '../define.js';
 
 /**
  * The switch in front of a list, read from the app's code model: a region read (system property directly
@@ -13,6 +14,45 @@ import { defineDetector, type Report } from '../define.js';
 
 const EFFECT = { fetch: 'skips or allows the list download', apply: 'turns the filter on or off', list: 'picks or skips loading the list' } as const;
 
+const Strings = Type.Array(Type.String());
+
+/**
+ * One schema for the three kinds of finding (a gated read, a server flag, a read that picks a server):
+ * the fields that only some kinds carry are optional.
+ */
+const Evidence = evidence({
+  className: Type.Optional(Type.String()),
+  methods: Type.Optional(Strings),
+  /** The region read, e.g. `SystemProperties.get(ro.miui.region)`. */
+  regionRead: Type.Optional(Type.String()),
+  regionProperties: Type.Optional(Strings),
+  countryApis: Type.Optional(Strings),
+  comparisons: Type.Optional(Strings),
+  countrySet: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  countries: Type.Optional(Strings),
+  euCountryCodes: Type.Optional(Strings),
+  gate: Type.Optional(Type.String()),
+  gateEffect: Type.Optional(Type.String()),
+  /** From the read to the gate and on to the list code. */
+  path: Type.Optional(Strings),
+  /** List-handling methods on the path. */
+  listCode: Type.Optional(Strings),
+  serverFlags: Type.Optional(Strings),
+  serverFlag: Type.Optional(Type.String()),
+  api: Type.Optional(Type.String()),
+  bounds: Type.Optional(Type.String()),
+  related: Type.Optional(Type.Array(RelatedFinding)),
+});
+const Data = messageData({
+  read: Type.Optional(Type.String()),
+  gate: Type.Optional(Type.String()),
+  effect: Type.Optional(Type.String()),
+  countries: Type.Optional(Type.String()),
+  key: Type.Optional(Type.String()),
+});
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'censorship/region-switch',
@@ -22,17 +62,19 @@ export default defineDetector({
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship', 'region-switch'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       gated: '{{read}} decides whether list code runs: {{gate}} {{effect}}{{countries}}',
       remote: 'The server flag "{{key}}" decides whether list code runs ({{effect}})',
       server: '{{read}} picks the server {{gate}} talks to (region-dependent behaviour, no list involved)',
     },
   },
-  detect(app, ctx) {
+  detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
     const code = censorshipCode(app, ctx.lexicon);
     const { model } = code;
-    const out: Report[] = [];
+    const out: Found[] = [];
     const bounds = code.cut ? { bounds: 'a search bound cut part of the analysis short' } : {};
     const seen = new Set<string>();
     for (const g of code.gates) {

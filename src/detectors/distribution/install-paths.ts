@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import { appCodeFacts } from '../../correlate/code-facts.js';
-import { dataPath } from '../../data-path.js';
+import { loadDataFile } from '../../data-files.js';
 import type { Severity } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Which components can install apps or send users to other stores: store links (market://, appmarket://,
@@ -23,7 +23,7 @@ interface Store {
 
 let stores: Store[] | null = null;
 export function storeTable(): Store[] {
-  if (!stores) stores = (JSON.parse(readFileSync(dataPath('stores.json'), 'utf8')) as { stores: Store[] }).stores;
+  if (!stores) stores = loadDataFile('stores').stores;
   return stores;
 }
 
@@ -53,6 +53,19 @@ interface StoreLink {
   forwardsPackage: boolean;
 }
 
+const Evidence = evidence({
+  role: Type.String(),
+  installPaths: Type.Array(Type.Object({ kind: Type.String(), where: Type.String(), value: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  storeLinks: Type.Array(Type.Object({ store: Type.String(), official: Type.Boolean(), value: Type.String(), className: Type.String(), forwardsPackage: Type.Boolean() }, { additionalProperties: false })),
+  apkDownloads: Type.Array(Type.Object({ url: Type.String(), where: Type.String() }, { additionalProperties: false })),
+  verifiesSignatures: Type.Boolean(),
+  systemApp: Type.Boolean(),
+  thirdPartyStores: Type.Array(Type.String()),
+});
+const Data = messageData({ package: Type.String(), role: Type.String(), summary: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'distribution/install-paths',
@@ -62,11 +75,13 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['distribution'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       role: '{{package}} is {{role}}: {{summary}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     const pkg = app.manifest?.package ?? null;
     const permissions = new Set(app.manifest?.permissions.map((p) => p.name) ?? []);
     const links: StoreLink[] = [];
@@ -124,7 +139,7 @@ export default defineDetector({
     }
     if (role === 'installer' || role === 'store') severity = raise(severity, 'medium');
     const summary = reasons.length ? reasons.join('; ') : `${installPaths.length} install paths, ${redirects.length} store links`;
-    const out: Report[] = [
+    const out: Found[] = [
       {
         messageId: 'role',
         data: { package: pkg ?? app.artefact.path, role: `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`, summary },
@@ -160,7 +175,8 @@ function distributionRole(s: string): DistributionRole {
   return storeFor(s) ? 'store' : null;
 }
 
-function storeFor(s: string): Store | undefined {
+/** The store a URL or intent string points to (by scheme, or by web host for http/https). */
+export function storeFor(s: string): Store | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
   if (!scheme) return undefined;
   return storeTable().find((st) => st.schemes.includes(scheme) || ((scheme === 'http' || scheme === 'https') && st.hosts.some((h) => hostOf(s) === h || hostOf(s).endsWith(`.${h}`) || s.includes(`//${h}/`))));

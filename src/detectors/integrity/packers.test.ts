@@ -6,11 +6,26 @@ import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
 import { analyzeContext, corpusFile, tempDir } from '../../../test/helpers.js';
+import detector from './packers.js';
+import { testDetector, type InvalidCase, type ValidCase } from '../../../test/rule-tester.js';
+import { apkWith } from '../../../test/fixtures/models.js';
+import { loadDataFile } from '../../data-files.js';
+
+// Every rule of data/packers.json with its own examples: each name it must identify, each near miss it must not.
+const parts = (e: { lib: string } | { asset: string } | { class: string }) => ('lib' in e ? { libs: [e.lib] } : 'asset' in e ? { assets: [e.asset] } : { classes: [e.class] });
+const what = (e: { lib: string } | { asset: string } | { class: string }) => Object.entries(e)[0].join(' ');
+const rules = loadDataFile('packers').rules;
+const invalid: Array<InvalidCase<'app'>> = rules.flatMap((r) =>
+  r.examples.match.map((e) => ({ name: `${r.id}: ${what(e)}`, input: apkWith(parts(e)), messageId: 'identified', data: { category: r.category, name: r.name }, evidence: { id: r.id } })),
+);
+const valid: Array<ValidCase<'app'>> = rules.flatMap((r) => r.examples.noMatch.map((e) => ({ name: `${r.id} near miss: ${what(e)}`, input: apkWith(parts(e)) })));
+valid.push({ name: 'an app with ordinary libraries and assets', input: apkWith({ libs: ['libc++_shared.so', 'libsqlite.so'], assets: ['fonts.json'], classes: ['org/example/Main'] }) });
+testDetector(detector, { valid, invalid });
 
 const ID = 'integrity/packers';
 const ids = (path: string) => analyzeFile(path, 'p.apk', analyzeContext()).findings.filter((f) => f.detectorId === ID).map((f) => `${f.evidence.category}:${f.evidence.id}`);
 
-describe('positive', () => {
+describe('built APKs', () => {
   it('identifies a 360 Jiagu-packed app by its library and stub class, and its anti-analysis checks', () => {
     const dex = buildDex([
       { descriptor: 'Lcom/stub/StubApp;', methods: [{ name: 'attachBaseContext', strings: ['goldfish', 'ro.kernel.qemu', '/dev/qemu_pipe', 'TracerPid'], calls: ['Landroid/os/Debug;->isDebuggerConnected'] }] },
@@ -32,7 +47,7 @@ describe('positive', () => {
   });
 });
 
-describe('negative', () => {
+describe('real APKs', () => {
   it('finds no packer, obfuscator or anti-analysis code in plain FOSS apps', () => {
     for (const apk of ['com.teleca.jamendo_35.apk', 'a2dp.Vol_137.apk', 'souch.smsbypass_9.apk']) expect(ids(corpusFile(apk)), apk).toEqual([]);
   });

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import { appCodeFacts } from '../../correlate/code-facts.js';
-import { dataPath } from '../../data-path.js';
+import { loadDataFile } from '../../data-files.js';
 import { definedClassNames } from '../../formats/dex-queries.js';
 import type { Severity } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Packers, protectors, obfuscators, anti-analysis checks, compilers and abnormal DEX headers, from DEX
@@ -22,7 +22,7 @@ interface PackerRule {
 let rules: Array<PackerRule & { libRe: RegExp[]; assetRe: RegExp[] }> | null = null;
 function packerRules() {
   if (!rules) {
-    rules = (JSON.parse(readFileSync(dataPath('packers.json'), 'utf8')) as { rules: PackerRule[] }).rules.map((r) => ({
+    rules = loadDataFile('packers').rules.map((r) => ({
       ...r,
       libRe: r.libs.map((x) => new RegExp(x)),
       assetRe: r.assets.map((x) => new RegExp(x)),
@@ -35,6 +35,28 @@ const ANTI_VM = new Set(['goldfish', 'ranchu', 'ro.kernel.qemu', '/dev/qemu_pipe
 const ANTI_DEBUG_CALLS = new Set(['Landroid/os/Debug;->isDebuggerConnected', 'Landroid/os/Debug;->waitingForDebugger']);
 const SEVERITY: Record<string, Severity> = { packer: 'medium', protector: 'medium', obfuscator: 'low', 'anti-vm': 'low', 'anti-debug': 'low', compiler: 'info', abnormal: 'low' };
 
+const Evidence = evidence({
+  category: Type.String(),
+  id: Type.String(),
+  name: Type.String(),
+  // What identified it; which fields appear depends on the rule (library and asset names, stub classes,
+  // name statistics, the compiler marker, header problems, checking strings or methods).
+  libraries: Type.Optional(Type.Array(Type.String())),
+  assets: Type.Optional(Type.Array(Type.String())),
+  /** Stub classes of a packer rule; or, for name statistics, the number of classes. */
+  classes: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Integer()])),
+  shortNames: Type.Optional(Type.Integer()),
+  unicodeNames: Type.Optional(Type.Integer()),
+  marker: Type.Optional(Type.String()),
+  problems: Type.Optional(Type.Array(Type.String())),
+  className: Type.Optional(Type.String()),
+  strings: Type.Optional(Type.Array(Type.String())),
+  methods: Type.Optional(Type.Array(Type.String())),
+});
+const Data = messageData({ category: Type.String(), name: Type.String(), path: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'integrity/packers',
@@ -44,10 +66,12 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'medium',
     tags: ['packer'],
+    evidence: Evidence,
+    data: Data,
     messages: { identified: '{{category}}: {{name}} in {{path}}' },
   },
-  detect(app) {
-    const out: Report[] = [];
+  detect(app): Found[] {
+    const out: Found[] = [];
     const add = (category: string, id: string, name: string, path: string, evidence: Record<string, unknown>, confidence: 'low' | 'medium' | 'high' = 'high') =>
       out.push({
         messageId: 'identified',

@@ -3,10 +3,45 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { analyzeContext, corpusFile, run, tempDir } from '../../../test/helpers.js';
+import detector from './zip-anomalies.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { apkModel } from '../../../test/fixtures/models.js';
+
+testDetector(detector, {
+  valid: [
+    { name: 'a well-formed archive', input: apkModel('ok.apk') },
+    { name: 'zip diagnostics that Android and analysers read alike', input: apkModel('ok.apk', { zipAnomalies: [{ code: 'zip/comment', message: 'archive comment' }] }) },
+  ],
+  invalid: [
+    { name: 'a DEX before the zip entries is Janus (high)', input: apkModel('j.apk', { prependedMagic: 'dex' }), messageId: 'janus', data: { path: 'j.apk' }, severity: 'high', evidence: { cve: 'CVE-2017-13156' } },
+    {
+      name: 'other prepended bytes are low',
+      input: apkModel('p.apk', { zipAnomalies: [{ code: 'zip/prepended-data', message: '17 bytes before the first entry' }] }),
+      messageId: 'prepended',
+      data: { bytes: '17 bytes before the first entry' },
+      severity: 'low',
+    },
+    {
+      name: 'a duplicate entry is reported once, with a fake encryption flag beside it',
+      input: apkModel('d.apk', {
+        zipAnomalies: [
+          { code: 'zip/duplicate-entry', message: 'second classes.dex', entry: 'classes.dex' },
+          { code: 'zip/duplicate-entry', message: 'third classes.dex', entry: 'classes.dex' },
+          { code: 'zip/encryption-flag', message: 'flag 0x1', entry: 'res/a.xml' },
+        ],
+      }),
+      errors: [
+        { messageId: 'duplicate', data: { entry: '"classes.dex"' }, severity: 'medium' },
+        { messageId: 'fake-encryption', data: { entry: '"res/a.xml"' }, severity: 'low' },
+      ],
+    },
+    { name: 'a path-traversal entry name', input: apkModel('t.apk', { zipAnomalies: [{ code: 'zip/unsafe-entry-name', message: 'escapes', entry: '../../etc/x' }] }), messageId: 'unsafe-name', evidence: { entry: '../../etc/x' } },
+  ],
+});
 
 const ID = 'integrity/zip-anomalies';
 
-describe('positive', () => {
+describe('built and real APKs: positive', () => {
   it('reports the Janus layout (DEX prepended to an APK) at high severity', () => {
     const r = analyzeFile(corpusFile('janus.apk'), 'janus.apk', analyzeContext());
     const f = r.findings.filter((x) => x.detectorId === ID);
@@ -23,7 +58,7 @@ describe('positive', () => {
   });
 });
 
-describe('negative', () => {
+describe('built and real APKs: negative', () => {
   it('reports nothing for a well-formed signed APK', () => {
     expect(analyzeFile(corpusFile('urzip.apk'), 'urzip.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID)).toEqual([]);
   });

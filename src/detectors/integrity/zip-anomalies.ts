@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import type { Severity } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Archive shapes that Android and analysers read differently: the tricks malware uses to hide code
@@ -13,6 +14,17 @@ const RULES: Record<string, { severity: Severity; messageId: string }> = {
   'zip/encryption-flag': { severity: 'low', messageId: 'fake-encryption' },
 };
 
+const Evidence = evidence({
+  prepended: Type.Optional(Type.Literal('dex')),
+  cve: Type.Optional(Type.String()),
+  anomaly: Type.Optional(Type.String()),
+  detail: Type.Optional(Type.String()),
+  entry: Type.Optional(Type.String()),
+});
+const Data = messageData({ path: Type.String(), bytes: Type.Optional(Type.String()), entry: Type.Optional(Type.String()) });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'integrity/zip-anomalies',
@@ -22,6 +34,8 @@ export default defineDetector({
     severity: 'medium',
     confidence: 'high',
     tags: ['integrity', 'evasion'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       janus: '{{path}} starts with a DEX file before its zip entries (Janus, CVE-2017-13156)',
       prepended: '{{path}} has {{bytes}} bytes before its first zip entry',
@@ -31,8 +45,8 @@ export default defineDetector({
       'fake-encryption': '{{path}}: entry {{entry}} is flagged as encrypted, which Android ignores',
     },
   },
-  detect(app) {
-    const out: Report[] = [];
+  detect(app): Found[] {
+    const out: Found[] = [];
     const path = app.artefact.path;
     if (app.prependedMagic === 'dex') {
       out.push({

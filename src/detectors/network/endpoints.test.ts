@@ -1,19 +1,20 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractEndpoints } from '../../network/hosts.js';
+import { findingsOf } from '../../model.js';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { analyzeContext, corpusFile, run, tempDir } from '../../../test/helpers.js';
 
-const ID = 'network/endpoints';
+const ID = 'network/endpoints' as const;
 
 describe('positive', () => {
   it('finds the Jamendo API host with the class that loads it, flagged as cleartext', () => {
     const r = analyzeFile(corpusFile('com.teleca.jamendo_35.apk'), 'jamendo.apk', analyzeContext());
-    const api = r.findings.find((f) => f.detectorId === ID && (f.evidence as { host: string }).host === 'api.jamendo.com');
+    const api = findingsOf(r.findings, ID).find((f) => f.evidence.host === 'api.jamendo.com');
     expect(api?.messageId).toBe('cleartext');
-    const e = api?.evidence as { registrableDomain: string; urls: string[]; references: Array<{ className?: string }> };
+    const e = api!.evidence;
     expect(e.registrableDomain).toBe('jamendo.com');
     expect(e.urls.every((u) => u.startsWith('http://api.jamendo.com/'))).toBe(true);
     expect(e.references.some((ref) => ref.className?.startsWith('Lcom/teleca/jamendo/'))).toBe(true);
@@ -27,7 +28,7 @@ describe('positive', () => {
     const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'x.apk'), entries: { 'classes.dex': dex, 'assets/config.json': '{"url":"http://tracking.intl.miui.com/track/v4"}' } });
     const hosts = analyzeFile(apk, 'x.apk', analyzeContext())
       .findings.filter((f) => f.detectorId === ID)
-      .map((f) => [(f.evidence as { host: string }).host, f.location.className ?? f.location.path]);
+      .map((f) => [f.evidence.host, f.location.className ?? f.location.path]);
     expect(hosts).toEqual([
       ['globalapi.ad.xiaomi.com', 'Lcom/miui/ad/Filter;'],
       ['sa.api.intl.miui.com', 'Lcom/miui/ad/Filter;'],
@@ -46,6 +47,6 @@ describe('negative', () => {
 
   it('reports no host for an app without any', () => {
     const r = analyzeFile(corpusFile('urzip.apk'), 'urzip.apk', analyzeContext());
-    expect(r.findings.filter((f) => f.detectorId === ID).map((f) => (f.evidence as { host: string }).host)).not.toContain('com.example.app');
+    expect(r.findings.filter((f) => f.detectorId === ID).map((f) => f.evidence.host)).not.toContain('com.example.app');
   });
 });

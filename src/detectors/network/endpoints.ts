@@ -1,7 +1,9 @@
+import { Type } from '@sinclair/typebox';
+import { LocationSchema } from '../../model.js';
 import { stringUsers } from '../../formats/dex-queries.js';
 import { extractEndpoints, type Endpoint } from '../../network/hosts.js';
 import type { Location } from '../../model.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Every URL and host name an app carries, from DEX strings, resources, assets and native libraries,
@@ -19,6 +21,27 @@ interface HostAccumulator {
   sources: Set<string>;
 }
 
+const Evidence = evidence({
+  host: Type.String(),
+  registrableDomain: Type.Union([Type.String(), Type.Null()]),
+  publicSuffix: Type.Union([Type.String(), Type.Null()]),
+  isIp: Type.Boolean(),
+  schemes: Type.Array(Type.String()),
+  urls: Type.Array(Type.String()),
+  sources: Type.Array(Type.String()),
+  references: Type.Array(LocationSchema),
+  /** Added by the scan when it also read captures: the destinations of this host, or false if none. */
+  seenInCapture: Type.Optional(
+    Type.Union([
+      Type.Literal(false),
+      Type.Array(Type.Object({ capture: Type.String(), host: Type.String(), connections: Type.Integer(), frames: Type.Array(Type.Integer()), country: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+    ]),
+  ),
+});
+const Data = messageData({ package: Type.String(), host: Type.String(), domain: Type.String(), sources: Type.String(), schemes: Type.String() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
+
 export default defineDetector({
   meta: {
     id: 'network/endpoints',
@@ -28,12 +51,14 @@ export default defineDetector({
     severity: 'info',
     confidence: 'medium',
     tags: ['network', 'endpoint'],
+    evidence: Evidence,
+    data: Data,
     messages: {
       host: '{{package}} references {{host}} ({{domain}}) from {{sources}}',
       cleartext: '{{package}} references {{host}} over cleartext {{schemes}} from {{sources}}',
     },
   },
-  detect(app) {
+  detect(app): Found[] {
     const hosts = new Map<string, HostAccumulator>();
     const add = (ep: Endpoint, source: string, loc: Location) => {
       let acc = hosts.get(ep.host);
@@ -84,7 +109,7 @@ export default defineDetector({
       }
     }
     const pkg = app.manifest?.package ?? app.artefact.path;
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const [host, acc] of [...hosts].sort((a, b) => a[0].localeCompare(b[0]))) {
       const cleartext = [...acc.schemes].some((s) => s === 'http' || s === 'ws' || s === 'ftp');
       out.push({

@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import { definedClassNames, exodusClassNames } from '../../formats/dex-queries.js';
-import { defineDetector, type Report } from '../define.js';
+import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 
 /**
  * Tracker SDKs found by class names. Built-in signatures are package prefixes matched against the
@@ -7,6 +8,19 @@ import { defineDetector, type Report } from '../define.js';
  */
 
 const MAX_MATCHED_CLASSES = 25;
+
+const Evidence = evidence({
+  trackerId: Type.String(),
+  name: Type.String(),
+  source: Type.Union([Type.Literal('builtin'), Type.Literal('exodus')]),
+  categories: Type.Array(Type.String()),
+  website: Type.Optional(Type.String()),
+  matchedClasses: Type.Array(Type.String()),
+  matchedClassCount: Type.Integer({ minimum: 1 }),
+});
+const Data = messageData({ name: Type.String(), categories: Type.String(), package: Type.String(), count: Type.Integer() });
+
+type Found = ReportOf<typeof Evidence, typeof Data>;
 
 export default defineDetector({
   meta: {
@@ -17,9 +31,11 @@ export default defineDetector({
     severity: 'low',
     confidence: 'high',
     tags: ['tracker'],
+    evidence: Evidence,
+    data: Data,
     messages: { tracker: '{{name}} ({{categories}}) in {{package}}: {{count}} matching classes' },
   },
-  detect(app, ctx) {
+  detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
     const exodus = ctx.trackers.signatures.some((s) => s.source === 'exodus');
     const names = new Set<string>();
@@ -27,7 +43,7 @@ export default defineDetector({
       for (const n of exodus ? exodusClassNames(dex) : definedClassNames(dex)) names.add(n);
     }
     const sorted = [...names].sort();
-    const out: Report[] = [];
+    const out: Found[] = [];
     for (const sig of ctx.trackers.signatures) {
       const matched: string[] = [];
       let count = 0;
