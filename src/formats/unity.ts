@@ -223,9 +223,7 @@ export function readSerializedObjects(buf: Uint8Array): { version: number; engin
     const start = (v >= 22 ? c.u64() : c.u32()) + h.dataOffset;
     const size = c.u32();
     const typeId = c.u32() | 0;
-    let classId = typeId;
-    if (v < 16) classId = c.u16();
-    else classId = classIds[typeId] ?? -1;
+    const classId = v < 16 ? c.u16() : (classIds[typeId] ?? -1);
     if (v < 11) c.u16();
     if (v >= 11 && v < 17) c.u16();
     if (v === 15 || v === 16) c.u8();

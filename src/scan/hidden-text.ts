@@ -1,3 +1,4 @@
+import { appKeyCandidates } from '../decode/app-keys.js';
 import { dexKeyContext, digestKeys, keysNearName, type DigestBase } from '../decode/keys.js';
 import { searchDecodings, type CipherBudget, type LimitHit } from '../decode/search.js';
 import { splitList } from '../lexicon/list-structure.js';
@@ -14,7 +15,12 @@ import type { AnalyzeContext } from './analyze.js';
 export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
   const dexes = model.dexes.map((d) => d.dex);
   let keyCtxCache: ReturnType<typeof dexKeyContext> | null = null;
-  const keyCtx = () => (keyCtxCache ??= dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.assets.maxKeyDerivationIterations }));
+  const keyCtx = () => {
+    if (keyCtxCache) return keyCtxCache;
+    const base = dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.assets.maxKeyDerivationIterations });
+    // Keys kept in string resources or native libraries come after the code's own constants.
+    return (keyCtxCache = { ...base, keys: [...base.keys, ...appKeyCandidates(model)] });
+  };
   const accept = (text: string) => isListLike(text, ctx.detectors.lexicon, out.lexiconCache);
   const blobs: TextBlob[] = [];
   const shared: CipherBudget = { cipher: 0 };

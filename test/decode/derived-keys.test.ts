@@ -71,3 +71,21 @@ describe('derived keys', () => {
     expect(pbkdf2Sync('a', 'b', 1, 32, 'sha1').subarray(0, 16)).toEqual(pbkdf2Sync('a', 'b', 1, 16, 'sha1'));
   });
 });
+
+describe('keys kept outside the code', () => {
+  it('a key string in a native library the app loads', async () => {
+    const { buildNativeLib } = await import('../fixtures/native-lib.js');
+    const { readFileSync } = await import('node:fs');
+    const key = 'Qw7#zT1!pL9$kM3x';
+    const lib = readFileSync(buildNativeLib([key, 'Java_com_game_Filter_key']));
+    const asset = opensslEncrypt('aes-128-ecb', Buffer.from(key).toString('hex'), null);
+    const dex = buildDex([{ descriptor: 'Lcom/game/Filter;', methods: [{ name: 'load', strings: ['AES/ECB/PKCS5Padding', 'words.dat'], calls: ['Ljava/lang/System;->loadLibrary', ...cipherUse.calls], newInstances: cipherUse.newInstances }] }]);
+    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'n.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset, 'lib/x86_64/libkeys.so': lib } });
+    const [f] = analyzeFile(apk, 'n.apk', analyzeContext()).findings.filter((x) => x.detectorId === 'censorship/keyword-list' && x.location.path.endsWith('words.dat'));
+    expect(f?.evidence.encodings).toEqual(['aes-128-ecb']);
+    expect(f?.evidence.keyOrigin).toMatch(/libkeys\.so/);
+    // Without the library the list stays hidden: the key is nowhere else.
+    const bare = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'b.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset } });
+    expect(analyzeFile(bare, 'b.apk', analyzeContext()).findings.filter((x) => x.location.path.endsWith('words.dat') && x.detectorId === 'censorship/keyword-list')).toEqual([]);
+  });
+});

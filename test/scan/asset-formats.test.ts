@@ -25,7 +25,7 @@ function blobsOf(entries: Record<string, Buffer>): { blobs: TextBlob[]; diagnost
   const apk = deriveApk({ base: BASE, out: join(dir, `a${n++}.apk`), entries });
   const seen: TextBlob[] = [];
   const keywordList = DETECTORS.find((d) => d.meta.id === 'censorship/keyword-list')!;
-  const original = keywordList.detect;
+  const original = keywordList.detect.bind(keywordList);
   (keywordList as { detect: unknown }).detect = (b: TextBlob, c: never) => {
     seen.push(b);
     return (original as (b: TextBlob, c: never) => never[])(b, c);
