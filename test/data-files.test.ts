@@ -22,6 +22,7 @@ describe('data rule files', () => {
   });
 
   // Broken copies of the real files: each names the file, the JSON path and the problem.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the copies are edited as untyped JSON, to break them
   const broken: Array<[DataFileName, (d: any) => void, RegExp]> = [
     ['packers', (d) => (d.rules[0].lib = d.rules[0].libs), /data\/packers\.json .*\/rules\/0.*lib/],
     ['packers', (d) => (d.rules[2].libs = ['^libDexHelper(\\.so$']), /\/rules\/2\/libs\/0: Invalid regular expression/],

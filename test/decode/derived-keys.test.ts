@@ -81,7 +81,7 @@ describe('keys kept outside the code', () => {
     const asset = opensslEncrypt('aes-128-ecb', Buffer.from(key).toString('hex'), null);
     const dex = buildDex([{ descriptor: 'Lcom/game/Filter;', methods: [{ name: 'load', strings: ['AES/ECB/PKCS5Padding', 'words.dat'], calls: ['Ljava/lang/System;->loadLibrary', ...cipherUse.calls], newInstances: cipherUse.newInstances }] }]);
     const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'n.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset, 'lib/x86_64/libkeys.so': lib } });
-    const [f] = analyzeFile(apk, 'n.apk', analyzeContext()).findings.filter((x) => x.detectorId === 'censorship/keyword-list' && x.location.path.endsWith('words.dat'));
+    const [f] = findingsOf(analyzeFile(apk, 'n.apk', analyzeContext()).findings, 'censorship/keyword-list').filter((x) => x.location.path.endsWith('words.dat'));
     expect(f?.evidence.encodings).toEqual(['aes-128-ecb']);
     expect(f?.evidence.keyOrigin).toMatch(/libkeys\.so/);
     // Without the library the list stays hidden: the key is nowhere else.
