@@ -102,15 +102,35 @@ export function firmwareModel(summary: FirmwareSummary, artefact: Artefact, find
   const appOfArtefact = new Map(summary.apps.map((a) => [a.artefactId, a]));
   // Findings inside an app's nested parts belong to the app too: map each finding by its path prefix.
   const appForPath = (path: string) => summary.apps.find((a) => path === a.path || path.startsWith(`${a.path}!/`));
-  const appFindings = new Map<string, Finding[]>();
+  const own = new Map<string, Finding[]>();
+  const nested = new Map<string, Finding[]>();
   for (const f of findings) {
     const app = appOfArtefact.get(f.artefactId) ?? appForPath(f.location.path);
     if (!app) continue;
-    const l = appFindings.get(app.artefactId);
+    const into = insideNestedApk(f.location.path, app.path) ? nested : own;
+    const l = into.get(app.artefactId);
     if (l) l.push(f);
-    else appFindings.set(app.artefactId, [f]);
+    else into.set(app.artefactId, [f]);
+  }
+  const appFindings = new Map<string, Finding[]>();
+  for (const a of summary.apps) {
+    const mine = own.get(a.artefactId) ?? [];
+    // An APK stored inside another is analysed, and its lists and hosts ship with the app; but what it may
+    // do (its permissions, its install paths) is the outer app's only if the outer app installs APKs.
+    const installs = mine.some((f) => f.detectorId === 'distribution/install-paths');
+    const inner = (nested.get(a.artefactId) ?? []).filter((f) => installs || !APP_CAPABILITY_DETECTORS.has(f.detectorId));
+    if (mine.length + inner.length > 0) appFindings.set(a.artefactId, [...mine, ...inner]);
   }
   return { artefact, summary, appFindings, destinations };
+}
+
+/** Findings about what an app may do, as opposed to what it carries. */
+const APP_CAPABILITY_DETECTORS: ReadonlySet<string> = new Set(['app/permissions', 'distribution/install-paths']);
+
+/** Whether a path lies inside an APK (or JAR) that is itself stored inside the app at `appPath`. */
+export function insideNestedApk(path: string, appPath: string): boolean {
+  if (!path.startsWith(`${appPath}!/`)) return false;
+  return /\.(apk|jar)(!\/|$)/i.test(path.slice(appPath.length + 2));
 }
 
 /** Where a host named by a system app lies, and how Candor knows. */
