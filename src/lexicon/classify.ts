@@ -187,8 +187,8 @@ function decide(
     significant(c.political, listLevel, MIN_DISTINCT_TERMS);
   if (political) return { kind: 'political', carriedBy: ['content', ...carriedBy] };
   if (sensitiveList) {
-    const ranked = (['filter', 'services', 'brands'] as Array<'filter' | 'services' | 'brands'>).sort((a, b) => c[b].entries - c[a].entries);
-    const top = ranked[0];
+    const groups: Array<'filter' | 'services' | 'brands'> = ['filter', 'services', 'brands'];
+    const top = groups.sort((a, b) => c[b].entries - c[a].entries)[0];
     const kind: ListKind = top === 'filter' ? 'content-filter' : top === 'services' ? 'services' : 'brands';
     return { kind, carriedBy: ['content', ...carriedBy] };
   }
@@ -222,7 +222,6 @@ function groupEvidence(entries: number, distinctTerms: number, n: number, backgr
 function distinctEntries(hits: LexiconHit[]): LexiconEntry[] {
   return [...new Set(hits.map((h) => h.entry))];
 }
-
 
 function distinct(xs: string[]): string[] {
   return [...new Set(xs)];
