@@ -25,7 +25,9 @@ function dexes(path: string): DexFile[] {
   if (bytes.toString('latin1', 0, 3) === 'dex') return [new DexFile(bytes, DEFAULT_LIMITS)];
   const src = new BufferSource(bytes);
   const budget = new InflateBudget(DEFAULT_LIMITS);
-  return readZipDirectory(src, DEFAULT_LIMITS).entries.filter((e) => /^classes\d*\.dex$/.test(e.name)).map((e) => new DexFile(readEntry(src, e, budget), DEFAULT_LIMITS));
+  return readZipDirectory(src, DEFAULT_LIMITS)
+    .entries.filter((e) => /^classes\d*\.dex$/.test(e.name))
+    .map((e) => new DexFile(readEntry(src, e, budget), DEFAULT_LIMITS));
 }
 
 for (const path of process.argv.slice(2)) {

@@ -21,7 +21,21 @@ export function rng(seed: number): () => number {
 }
 
 const INTERESTING_U32 = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff0];
-const JSON_VALUES: unknown[] = [null, 0, -1, 1e308, '', [], {}, true, 'x'.repeat(70000), [[[]]], { a: null }, '::ffff:1.2.3.4', 'not a url'];
+const JSON_VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  '',
+  [],
+  {},
+  true,
+  'x'.repeat(70000),
+  [[[]]],
+  { a: null },
+  '::ffff:1.2.3.4',
+  'not a url',
+];
 
 function mutateBytes(seed: Buffer, r: () => number): Buffer {
   let b = Buffer.from(seed);
@@ -36,7 +50,8 @@ function mutateBytes(seed: Buffer, r: () => number): Buffer {
         b[at] = [0, 1, 0x7f, 0x80, 0xff][Math.floor(r() * 5)] as number;
         break;
       case 2:
-        if (at + 4 <= b.length) b.writeUInt32LE((INTERESTING_U32[Math.floor(r() * INTERESTING_U32.length)] as number) >>> 0, at);
+        if (at + 4 <= b.length)
+          b.writeUInt32LE((INTERESTING_U32[Math.floor(r() * INTERESTING_U32.length)] as number) >>> 0, at);
         break;
       case 3:
         if (at + 4 <= b.length) b.writeUInt32LE(Math.floor(r() * b.length * 2) >>> 0, at);
@@ -75,7 +90,10 @@ function mutateJson(seed: Buffer, r: () => number): Buffer {
       key = keys[Math.floor(r() * keys.length)] as string | number;
       node = (node as Record<string, unknown>)[key as string];
     }
-    if (parent) (parent as Record<string, unknown>)[key as string] = structuredClone(JSON_VALUES[Math.floor(r() * JSON_VALUES.length)]);
+    if (parent)
+      (parent as Record<string, unknown>)[key as string] = structuredClone(
+        JSON_VALUES[Math.floor(r() * JSON_VALUES.length)],
+      );
   }
   return Buffer.from(JSON.stringify(copy));
 }
@@ -86,4 +104,3 @@ export function fuzzInput(target: Target, seeds: Buffer[], base: number, i: numb
   const seed = seeds[Math.floor(r() * seeds.length)] as Buffer;
   return target.json && r() < 0.7 ? mutateJson(seed, r) : mutateBytes(seed, r);
 }
-

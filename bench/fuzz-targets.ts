@@ -42,8 +42,19 @@ export interface Target {
   run: (input: Buffer) => void;
 }
 
-const corpus = (...rel: string[]) => rel.map((r) => join(CORPUS, r)).filter(existsSync).map((p) => readFileSync(p));
-const apks = () => corpus('apk/urzip.apk', 'apk/com.teleca.jamendo_35.apk', 'apk/janus.apk', 'apk/souch.smsbypass_9.apk', 'apk/duplicate.permisssions_9999999.apk');
+const corpus = (...rel: string[]) =>
+  rel
+    .map((r) => join(CORPUS, r))
+    .filter(existsSync)
+    .map((p) => readFileSync(p));
+const apks = () =>
+  corpus(
+    'apk/urzip.apk',
+    'apk/com.teleca.jamendo_35.apk',
+    'apk/janus.apk',
+    'apk/souch.smsbypass_9.apk',
+    'apk/duplicate.permisssions_9999999.apk',
+  );
 const entryOf = (apk: Buffer, name: string): Buffer | null => {
   const src = new BufferSource(apk);
   const dir = readZipDirectory(src, L);
@@ -51,7 +62,8 @@ const entryOf = (apk: Buffer, name: string): Buffer | null => {
   return e ? readEntry(src, e, new InflateBudget(L)) : null;
 };
 const entries = (name: string) => apks().flatMap((a) => entryOf(a, name) ?? []);
-const tool = (cmd: string, input: Buffer) => spawnSync('sh', ['-c', cmd], { input, maxBuffer: 1 << 28 }).stdout as Buffer;
+const tool = (cmd: string, input: Buffer) =>
+  spawnSync('sh', ['-c', cmd], { input, maxBuffer: 1 << 28 }).stdout as Buffer;
 
 let ctx: AnalyzeContext | null = null;
 let ext4Seeds: Buffer[] | null = null;
@@ -87,7 +99,10 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'dex',
-    seeds: () => [...corpus('apk/okhttp.d8.038.dex', 'apk/Test.dex', 'apk/StringTests.dex'), ...entries('classes.dex').slice(0, 2)],
+    seeds: () => [
+      ...corpus('apk/okhttp.d8.038.dex', 'apk/Test.dex', 'apk/StringTests.dex'),
+      ...entries('classes.dex').slice(0, 2),
+    ],
     run: (b) => {
       const dex = new DexFile(b, L);
       dex.xrefs();
@@ -113,23 +128,36 @@ export const TARGETS: Target[] = [
       const dir = readZipDirectory(src, L);
       const pairs = readSigningBlock(src, dir.centralDirectoryOffset);
       if (pairs) blockSigners(pairs);
-      for (const e of dir.byName.values()) if (/^META-INF\/.*\.(RSA|DSA|EC)$/.test(e.name)) v1Signers(readEntry(src, e, new InflateBudget(L)));
+      for (const e of dir.byName.values())
+        if (/^META-INF\/.*\.(RSA|DSA|EC)$/.test(e.name)) v1Signers(readEntry(src, e, new InflateBudget(L)));
     },
   },
   {
     name: 'capture',
-    seeds: () => corpus('network-captures/ndpi/android.pcap', 'network-captures/ndpi/doh.pcapng', 'network-captures/pcapdroid/two_flows.pcap', 'network-captures/pcapdroid/http_proxy.pcap'),
+    seeds: () =>
+      corpus(
+        'network-captures/ndpi/android.pcap',
+        'network-captures/ndpi/doh.pcapng',
+        'network-captures/pcapdroid/two_flows.pcap',
+        'network-captures/pcapdroid/http_proxy.pcap',
+      ),
     run: (b) => void analyzeCapture(new BufferSource(b), { imei: '356938035643809' }),
   },
   {
     name: 'har',
     json: true,
-    seeds: () => corpus('network-captures/har/mitmproxy-charles.har', 'network-captures/har/mitmproxy-firefox.har', 'hostile/har_serverIP_typeerror.har'),
+    seeds: () =>
+      corpus(
+        'network-captures/har/mitmproxy-charles.har',
+        'network-captures/har/mitmproxy-firefox.har',
+        'hostile/har_serverIP_typeerror.har',
+      ),
     run: (b) => void analyzeHar(b.toString('utf8'), { imei: '356938035643809' }),
   },
   {
     name: 'bootimg',
-    seeds: () => corpus('firmware/avbroot/boot_v2.img', 'firmware/avbroot/boot_v4.img', 'firmware/avbroot/vendor_v4.img'),
+    seeds: () =>
+      corpus('firmware/avbroot/boot_v2.img', 'firmware/avbroot/boot_v4.img', 'firmware/avbroot/vendor_v4.img'),
     run: (b) => {
       const src = new BufferSource(b);
       bootTruncation(src, parseBootImage(src));
@@ -137,7 +165,12 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'vbmeta',
-    seeds: () => corpus('firmware/avbroot/vbmeta_root.img', 'firmware/avbroot/vbmeta_appended_hash_tree.img', 'firmware/lineageos-sdm845-vbmeta.img'),
+    seeds: () =>
+      corpus(
+        'firmware/avbroot/vbmeta_root.img',
+        'firmware/avbroot/vbmeta_appended_hash_tree.img',
+        'firmware/lineageos-sdm845-vbmeta.img',
+      ),
     run: (b) => {
       const src = new BufferSource(b);
       const at = findVbmeta(src);
@@ -149,7 +182,8 @@ export const TARGETS: Target[] = [
     seeds: () => corpus('firmware/sparse/extended-headers.img', 'firmware/sparse/fill-4k-zeros.img'),
     run: (b) => {
       const { image } = openSparse(new BufferSource(b));
-      for (let off = 0; off < Math.min(image.size, 1 << 22); off += 1 << 16) image.read(off, Math.min(4096, image.size - off));
+      for (let off = 0; off < Math.min(image.size, 1 << 22); off += 1 << 16)
+        image.read(off, Math.min(4096, image.size - off));
     },
   },
   {
@@ -158,7 +192,10 @@ export const TARGETS: Target[] = [
     run: (b) => {
       const fs = new Ext4(new BufferSource(b));
       const files: Parameters<Ext4['readFile']>[0][] = [];
-      fs.walk((e) => void (e.type === 'file' && files.length < 20 && files.push(e)), () => {});
+      fs.walk(
+        (e) => void (e.type === 'file' && files.length < 20 && files.push(e)),
+        () => {},
+      );
       for (const f of files) {
         try {
           fs.readFile(f, 1 << 24);
@@ -170,20 +207,27 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'tar',
-    seeds: () => [tool(`tar -C ${join(CORPUS, 'firmware', 'avbroot')} -cf - boot_v2.img vbmeta_root.img`, Buffer.alloc(0))],
+    seeds: () => [
+      tool(`tar -C ${join(CORPUS, 'firmware', 'avbroot')} -cf - boot_v2.img vbmeta_root.img`, Buffer.alloc(0)),
+    ],
     run: (b) => void readTar(new BufferSource(b)),
   },
   {
     name: 'decode',
     seeds: () => {
       const list = Buffer.from(Array.from({ length: 200 }, (_, i) => `term${i} 法轮功 六四 tiananmen`).join('\n'));
-      return ['gzip -9', 'bzip2 -9', 'zstd -19 -q', 'xz -9', 'xz --format=lzma', 'base64 -w0'].map((c) => tool(c, list));
+      return ['gzip -9', 'bzip2 -9', 'zstd -19 -q', 'xz -9', 'xz --format=lzma', 'base64 -w0'].map((c) =>
+        tool(c, list),
+      );
     },
     run: (b) => void searchDecodings(b, { keys: [], ivs: [], preferred: [] }, (t) => t.includes('六四')),
   },
   {
     name: 'analyze-file',
-    seeds: () => [...corpus('apk/urzip.apk', 'apk/janus.apk', 'apk/okhttp.d8.038.dex'), ...corpus('network-captures/pcapdroid/two_flows.pcap')],
+    seeds: () => [
+      ...corpus('apk/urzip.apk', 'apk/janus.apk', 'apk/okhttp.d8.038.dex'),
+      ...corpus('network-captures/pcapdroid/two_flows.pcap'),
+    ],
     run: (b) => {
       ctx ??= buildContext({ limits: L, trackersPath: null });
       const r = analyzeBytes(b, 'fuzz.apk', ctx);

@@ -41,7 +41,10 @@ if (!isMainThread) {
     try {
       target.run(b);
     } catch (err) {
-      if (!(err instanceof CandorError)) port.postMessage({ crash: { i, message: ((err as Error).stack ?? String(err)).split('\n').slice(0, 3).join(' | ') } } satisfies Msg);
+      if (!(err instanceof CandorError))
+        port.postMessage({
+          crash: { i, message: ((err as Error).stack ?? String(err)).split('\n').slice(0, 3).join(' | ') },
+        } satisfies Msg);
     }
     slowest = Math.max(slowest, performance.now() - t0);
     i++;
@@ -86,7 +89,11 @@ if (!isMainThread) {
         // Register tsx inside the worker (as scan/pool.ts does), then load this module as the worker.
         const tsx = import.meta.resolve('tsx/esm/api');
         const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-        const w = new Worker(code, { eval: true, workerData: { name: target.name, base, from, until }, resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+        const w = new Worker(code, {
+          eval: true,
+          workerData: { name: target.name, base, from, until },
+          resourceLimits: { maxOldGenerationSizeMb: 2048 },
+        });
         let started = false;
         let current = from;
         let timer = setTimeout(() => hang(), hangMs);
@@ -107,7 +114,8 @@ if (!isMainThread) {
           }
         });
         w.on('error', (err) => {
-          if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') save('memory', current, 'worker heap exhausted');
+          if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+            save('memory', current, 'worker heap exhausted');
           else save('crash', current, String(err));
         });
         w.on('exit', () => {
@@ -121,7 +129,9 @@ if (!isMainThread) {
       from = outcome.next;
     }
     const found = [...crashes].map(([k, n]) => `\n    ${n}× ${k}`).join('');
-    rows.push(`${target.name.padEnd(13)} ${String(count).padStart(8)} inputs  slowest ${slowestMs} ms  ${crashes.size ? `${crashes.size} distinct problems:${found}` : 'no crash, hang or heap exhaustion'}`);
+    rows.push(
+      `${target.name.padEnd(13)} ${String(count).padStart(8)} inputs  slowest ${slowestMs} ms  ${crashes.size ? `${crashes.size} distinct problems:${found}` : 'no crash, hang or heap exhaustion'}`,
+    );
   }
   console.log(rows.join('\n'));
   console.log(`crashers (if any) in ${out}`);

@@ -22,7 +22,8 @@ const started = Date.now();
 const args = process.argv.slice(2);
 const perChainArg = args.indexOf('--per-chain');
 const perChain = perChainArg >= 0 ? Number(args[perChainArg + 1]) : undefined;
-const log = (line: string) => process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s  ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s  ${line}\n`);
 
 if (!listsAvailable()) {
   process.stderr.write('../shared/corpus/censorship-lists/ is missing: the real-data evaluation needs it\n');
@@ -45,9 +46,18 @@ const markdown = renderResults(result, regression, checks, (Date.now() - started
 mkdirSync(WORK, { recursive: true });
 writeFileSync(join(WORK, 'RESULTS.md'), `# Candor on real data (npm run eval)\n\n${markdown}`);
 writeFileSync(join(WORK, 'results.json'), JSON.stringify({ ...result, checks }, null, 1));
-writeFileSync(join(WORK, 'labels.json'), JSON.stringify(result.labels.map(({ file, group, source, entries, political }) => ({ file, group, source, entries, political })), null, 1));
+writeFileSync(
+  join(WORK, 'labels.json'),
+  JSON.stringify(
+    result.labels.map(({ file, group, source, entries, political }) => ({ file, group, source, entries, political })),
+    null,
+    1,
+  ),
+);
 process.stdout.write(markdown);
 const missed = checks.filter((c) => !c.ok);
 for (const c of missed) process.stdout.write(`TARGET MISSED: ${c.name}: ${c.value}\n`);
-process.stdout.write(`\nwrote eval/.work/RESULTS.md and eval/.work/results.json (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+process.stdout.write(
+  `\nwrote eval/.work/RESULTS.md and eval/.work/results.json (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+);
 process.exitCode = missed.length > 0 ? 1 : 0;

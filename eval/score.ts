@@ -16,17 +16,34 @@ export function evaluate(cases: EvalCase[], scanFindings: (apk: string) => Findi
       const expect = c.expect;
       const hit = lists.find((f) => {
         const e = f.evidence;
-        return JSON.stringify(e.encodings) === JSON.stringify(expect.chain) && e.termCount === expect.termCount && (!expect.keyOrigin || expect.keyOrigin.test(e.keyOrigin ?? ''));
+        return (
+          JSON.stringify(e.encodings) === JSON.stringify(expect.chain) &&
+          e.termCount === expect.termCount &&
+          (!expect.keyOrigin || expect.keyOrigin.test(e.keyOrigin ?? ''))
+        );
       });
       if (hit) found++;
-      const seen = lists.map((f) => `${JSON.stringify(f.evidence.encodings)}x${f.evidence.termCount}`).join(' ') || 'nothing';
-      const how = hit ? `${hit.evidence.encodings.join(' → ') || 'plain'}, ${expect.termCount} terms${hit.evidence.keyOrigin ? `, key from ${hit.evidence.keyOrigin}` : ''}` : '';
-      rows.push({ name: c.name, ok: !!hit, detail: hit ? how : `expected ${JSON.stringify(expect.chain)}x${expect.termCount}, saw ${seen}` });
+      const seen =
+        lists.map((f) => `${JSON.stringify(f.evidence.encodings)}x${f.evidence.termCount}`).join(' ') || 'nothing';
+      const how = hit
+        ? `${hit.evidence.encodings.join(' → ') || 'plain'}, ${expect.termCount} terms${hit.evidence.keyOrigin ? `, key from ${hit.evidence.keyOrigin}` : ''}`
+        : '';
+      rows.push({
+        name: c.name,
+        ok: !!hit,
+        detail: hit ? how : `expected ${JSON.stringify(expect.chain)}x${expect.termCount}, saw ${seen}`,
+      });
     } else if (c.control) {
       controls++;
-      const high = findings.filter((f) => f.severity === 'high' || f.severity === 'critical').filter((f) => f.detectorId === 'censorship/keyword-list');
+      const high = findings
+        .filter((f) => f.severity === 'high' || f.severity === 'critical')
+        .filter((f) => f.detectorId === 'censorship/keyword-list');
       if (high.length > 0) falsePositives++;
-      rows.push({ name: c.name, ok: high.length === 0, detail: high.length ? high.map((f) => f.message).join('; ') : 'no high-severity list' });
+      rows.push({
+        name: c.name,
+        ok: high.length === 0,
+        detail: high.length ? high.map((f) => f.message).join('; ') : 'no high-severity list',
+      });
     }
   }
   return { rows, positives, found, controls, falsePositives };

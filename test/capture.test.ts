@@ -15,18 +15,35 @@ import { CORPUS, EXODUS_JSON, ROOT, requireTool, tempDir } from './helpers.js';
 const CAPTURES = join(CORPUS, 'network-captures');
 
 function tshark(file: string, filter: string, field: string): Set<string> {
-  const r = spawnSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-e', field], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  return new Set(r.stdout.split('\n').flatMap((l) => l.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean));
+  const r = spawnSync('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-e', field], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  return new Set(
+    r.stdout
+      .split('\n')
+      .flatMap((l) => l.split(','))
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 describe('captures', () => {
   requireTool('tshark');
 
   it('decrypts QUIC v1, v2 and draft-29 Initial packets and reads their server names', () => {
-    const sni = (f: string) => [...new Set(analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', f))).flows.filter((x) => x.proto === 'udp' && x.sni).map((x) => x.sni))];
+    const sni = (f: string) => [
+      ...new Set(
+        analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', f)))
+          .flows.filter((x) => x.proto === 'udp' && x.sni)
+          .map((x) => x.sni),
+      ),
+    ];
     expect(sni('quic-29.pcap')).toEqual(['localhost']);
     expect(sni('quic-v2.pcapng')).toEqual(['test']);
-    const flow = analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', 'quic-v2.pcapng'))).flows.find((x) => x.sni === 'test');
+    const flow = analyzeCapture(new FileSource(join(CAPTURES, 'ndpi', 'quic-v2.pcapng'))).flows.find(
+      (x) => x.sni === 'test',
+    );
     expect(flow).toMatchObject({ protocol: 'quic', encrypted: true });
   });
 
@@ -69,8 +86,23 @@ describe('captures', () => {
       pcap,
       buildPcap(
         [
-          { ts: 1_700_000_010, client: '192.168.1.23', server: '203.116.0.1', clientPort: 42000, serverPort: 443, sni: 'reordered.example.sg', helloOutOfOrder: true },
-          { ts: 1_700_000_020, client: '192.168.1.23', server: '203.116.0.9', clientPort: 42001, serverPort: 8080, uploadBytes: 100 },
+          {
+            ts: 1_700_000_010,
+            client: '192.168.1.23',
+            server: '203.116.0.1',
+            clientPort: 42000,
+            serverPort: 443,
+            sni: 'reordered.example.sg',
+            helloOutOfOrder: true,
+          },
+          {
+            ts: 1_700_000_020,
+            client: '192.168.1.23',
+            server: '203.116.0.9',
+            clientPort: 42001,
+            serverPort: 8080,
+            uploadBytes: 100,
+          },
         ],
         [{ ts: 1_700_000_000, name: 'fragmented.example.org', address: '203.116.0.9', fragmented: true }],
       ),
@@ -79,7 +111,10 @@ describe('captures', () => {
     expect(r.flows.find((f) => f.serverPort === 443)?.sni).toBe('reordered.example.sg');
     expect(r.skipped.fragment).toBe(0);
     // The DNS answer arrived in two fragments, the second first; its name now labels the address.
-    expect(r.destinations.find((d) => d.ips.includes('203.116.0.9'))).toMatchObject({ host: 'fragmented.example.org', nameSource: 'dns' });
+    expect(r.destinations.find((d) => d.ips.includes('203.116.0.9'))).toMatchObject({
+      host: 'fragmented.example.org',
+      nameSource: 'dns',
+    });
     expect(tshark(pcap, 'dns.flags.response == 1', 'dns.qry.name')).toEqual(new Set(['fragmented.example.org']));
   });
 
@@ -118,14 +153,20 @@ describe('captures', () => {
       const body = Buffer.concat([mac, llc, pkt.subarray(14)]);
       const fcs = Buffer.alloc(4);
       fcs.writeUInt32LE(zlibCrc32(body));
-      for (const [kind, bytes] of [['radiotap', Buffer.concat([radiotapHeader, body, fcs])], ['bare', body]] as const) {
+      for (const [kind, bytes] of [
+        ['radiotap', Buffer.concat([radiotapHeader, body, fcs])],
+        ['bare', body],
+      ] as const) {
         const rec = Buffer.from(head);
         rec.writeUInt32LE(bytes.length, 8);
         rec.writeUInt32LE(bytes.length, 12);
         frames[kind].push(rec, bytes);
       }
     }
-    for (const [kind, linkType] of [['radiotap', 127], ['bare', 105]] as const) {
+    for (const [kind, linkType] of [
+      ['radiotap', 127],
+      ['bare', 105],
+    ] as const) {
       const header = Buffer.from(src.subarray(0, 24));
       header.writeUInt32LE(linkType, 20);
       const wifi = join(tempDir(), `${kind}.pcap`);
@@ -147,7 +188,12 @@ describe('captures', () => {
     const endlessPresent = Buffer.alloc(16, 0xff);
     endlessPresent[0] = 0;
     endlessPresent.writeUInt16LE(16, 2);
-    const bad = [radiotapTooLong, endlessPresent, Buffer.concat([radiotapHeader, Buffer.from([0x88, 0x01, 0, 0])]), Buffer.from([0x08, 0x01, 0, 0, 0, 0])];
+    const bad = [
+      radiotapTooLong,
+      endlessPresent,
+      Buffer.concat([radiotapHeader, Buffer.from([0x88, 0x01, 0, 0])]),
+      Buffer.from([0x08, 0x01, 0, 0, 0, 0]),
+    ];
     const records = bad.flatMap((b, i) => {
       const rec = Buffer.alloc(16);
       rec.writeUInt32LE(1_700_000_000 + i, 0);
@@ -165,19 +211,45 @@ describe('captures', () => {
     expect(r.problems.map((p) => p.code)).toEqual(['capture/unsupported-link']);
   });
 
-  it('attributes connections to apps from PCAPdroid\'s per-packet trailer', async () => {
+  it("attributes connections to apps from PCAPdroid's per-packet trailer", async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const pcap = join(tempDir(), 'pcapdroid.pcap');
-    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '10.215.173.1', server: '203.116.0.1', clientPort: 43000, serverPort: 443, sni: 'api.example.sg', uploadBytes: 500, pcapdroidApp: 'com.miui.analytics' }]));
+    writeFileSync(
+      pcap,
+      buildPcap([
+        {
+          ts: 1_700_000_000,
+          client: '10.215.173.1',
+          server: '203.116.0.1',
+          clientPort: 43000,
+          serverPort: 443,
+          sni: 'api.example.sg',
+          uploadBytes: 500,
+          pcapdroidApp: 'com.miui.analytics',
+        },
+      ]),
+    );
     const r = analyzeCapture(new FileSource(pcap));
     expect(r.destinations.find((d) => d.host === 'api.example.sg')?.apps).toEqual(['com.miui.analytics (uid 10123)']);
     // The trailer is outside the IP datagram: byte counts and the TLS parse are unaffected, as for tshark.
-    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['api.example.sg']));
+    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(
+      new Set(['api.example.sg']),
+    );
   });
 
-  it('attributes connections to apps from PCAPdroid\'s pcapng UID-mapping blocks and packet comments', async () => {
+  it("attributes connections to apps from PCAPdroid's pcapng UID-mapping blocks and packet comments", async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
-    const pcap = buildPcap([{ ts: 1_700_000_000, client: '10.215.173.1', server: '203.116.0.1', clientPort: 43000, serverPort: 443, sni: 'api.example.sg', uploadBytes: 500 }]);
+    const pcap = buildPcap([
+      {
+        ts: 1_700_000_000,
+        client: '10.215.173.1',
+        server: '203.116.0.1',
+        clientPort: 43000,
+        serverPort: 443,
+        sni: 'api.example.sg',
+        uploadBytes: 500,
+      },
+    ]);
     // Rewrite as PCAPdroid writes pcapng: SHB, IDB, a custom block (PEN 62652) mapping the UID, and
     // enhanced packet blocks whose comment option is "u-<uid>".
     const block = (type: number, body: Buffer) => {
@@ -189,7 +261,10 @@ describe('captures', () => {
       b.writeUInt32LE(b.length, b.length - 4);
       return b;
     };
-    const shb = block(0x0a0d0d0a, Buffer.from([0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+    const shb = block(
+      0x0a0d0d0a,
+      Buffer.from([0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    );
     const idbBody = Buffer.alloc(8);
     idbBody.writeUInt16LE(pcap.readUInt32LE(20), 0);
     idbBody.writeUInt32LE(65535, 4);
@@ -203,7 +278,7 @@ describe('captures', () => {
     custom[12] = pkg.length;
     custom[13] = app.length;
     const parts = [shb, block(1, idbBody), block(0xbad, Buffer.concat([custom, pkg, app]))];
-    for (let off = 24; off + 16 <= pcap.length; ) {
+    for (let off = 24; off + 16 <= pcap.length;) {
       const incl = pcap.readUInt32LE(off + 8);
       const usec = BigInt(pcap.readUInt32LE(off)) * 1_000_000n + BigInt(pcap.readUInt32LE(off + 4));
       const head = Buffer.alloc(20);
@@ -225,7 +300,9 @@ describe('captures', () => {
     writeFileSync(file, Buffer.concat(parts));
     expect(tshark(file, 'tls.handshake.type == 1', 'frame.comment')).toEqual(new Set(['u-10123']));
     const r = analyzeCapture(new FileSource(file));
-    expect(r.destinations.find((d) => d.host === 'api.example.sg')?.apps).toEqual(['Analytics (com.miui.analytics, uid 10123)']);
+    expect(r.destinations.find((d) => d.host === 'api.example.sg')?.apps).toEqual([
+      'Analytics (com.miui.analytics, uid 10123)',
+    ]);
     expect(r.problems).toEqual([]);
   });
 
@@ -252,13 +329,47 @@ describe('captures', () => {
   it('counts opaque bodies over plain HTTP as unreadable, and says which kind', async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { randomBytes } = await import('node:crypto');
-    const post = (host: string, body: Buffer) => Buffer.concat([Buffer.from(`POST /v1/report HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const post = (host: string, body: Buffer) =>
+      Buffer.concat([
+        Buffer.from(
+          `POST /v1/report HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+        ),
+        body,
+      ]);
     const cipher = randomBytes(1024);
-    const json = Buffer.from(JSON.stringify({ event: 'app_open', ts: 1700000000, screen: 'home', items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item ${i}` })) }));
+    const json = Buffer.from(
+      JSON.stringify({
+        event: 'app_open',
+        ts: 1700000000,
+        screen: 'home',
+        items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item ${i}` })),
+      }),
+    );
     const pcap = buildPcap([
-      { ts: 1_700_000_000, client: '192.168.1.23', server: '161.117.96.10', clientPort: 45000, serverPort: 80, httpRequest: post('raw.example.sg', cipher) },
-      { ts: 1_700_000_001, client: '192.168.1.23', server: '161.117.96.11', clientPort: 45001, serverPort: 80, httpRequest: post('b64.example.sg', Buffer.from(cipher.toString('base64'))) },
-      { ts: 1_700_000_002, client: '192.168.1.23', server: '161.117.96.12', clientPort: 45002, serverPort: 80, httpRequest: post('plain.example.sg', json) },
+      {
+        ts: 1_700_000_000,
+        client: '192.168.1.23',
+        server: '161.117.96.10',
+        clientPort: 45000,
+        serverPort: 80,
+        httpRequest: post('raw.example.sg', cipher),
+      },
+      {
+        ts: 1_700_000_001,
+        client: '192.168.1.23',
+        server: '161.117.96.11',
+        clientPort: 45001,
+        serverPort: 80,
+        httpRequest: post('b64.example.sg', Buffer.from(cipher.toString('base64'))),
+      },
+      {
+        ts: 1_700_000_002,
+        client: '192.168.1.23',
+        server: '161.117.96.12',
+        clientPort: 45002,
+        serverPort: 80,
+        httpRequest: post('plain.example.sg', json),
+      },
     ]);
     const r = analyzeCapture(new BufferSource(pcap));
     const d = (h: string) => r.destinations.find((x) => x.host === h);
@@ -268,11 +379,44 @@ describe('captures', () => {
     expect(d('plain.example.sg')?.encryption).toBeUndefined();
     // In a HAR from an intercepting proxy the TLS is gone, but an app's own encryption still shows.
     const { analyzeHar } = await import('../src/capture/har.js');
-    const har = analyzeHar(JSON.stringify({ log: { version: '1.2', entries: [
-      { startedDateTime: '2026-01-01T00:00:00Z', request: { method: 'POST', url: 'https://sa.api.intl.miui.com/sa', headers: [], headersSize: 100, bodySize: 1368, postData: { mimeType: 'text/plain', text: cipher.toString('base64') } }, response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } } },
-      { startedDateTime: '2026-01-01T00:00:01Z', request: { method: 'POST', url: 'https://api.example.com/event', headers: [], headersSize: 100, bodySize: json.length, postData: { mimeType: 'application/json', text: json.toString() } }, response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } } },
-    ] } }), {});
-    expect(har.destinations.find((x) => x.host === 'sa.api.intl.miui.com')?.encryption).toEqual(['opaque-http-body-base64', 'tls']);
+    const har = analyzeHar(
+      JSON.stringify({
+        log: {
+          version: '1.2',
+          entries: [
+            {
+              startedDateTime: '2026-01-01T00:00:00Z',
+              request: {
+                method: 'POST',
+                url: 'https://sa.api.intl.miui.com/sa',
+                headers: [],
+                headersSize: 100,
+                bodySize: 1368,
+                postData: { mimeType: 'text/plain', text: cipher.toString('base64') },
+              },
+              response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } },
+            },
+            {
+              startedDateTime: '2026-01-01T00:00:01Z',
+              request: {
+                method: 'POST',
+                url: 'https://api.example.com/event',
+                headers: [],
+                headersSize: 100,
+                bodySize: json.length,
+                postData: { mimeType: 'application/json', text: json.toString() },
+              },
+              response: { status: 200, headers: [], headersSize: 50, bodySize: 2, content: { size: 2, text: 'ok' } },
+            },
+          ],
+        },
+      }),
+      {},
+    );
+    expect(har.destinations.find((x) => x.host === 'sa.api.intl.miui.com')?.encryption).toEqual([
+      'opaque-http-body-base64',
+      'tls',
+    ]);
     expect(har.destinations.find((x) => x.host === 'api.example.com')?.encryption).toEqual(['tls']);
   });
 
@@ -280,14 +424,44 @@ describe('captures', () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { POLITICAL_TERMS } = await import('./fixtures/lists.js');
     const { gzipSync } = await import('node:zlib');
-    const body = gzipSync(JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 5, cacheTime: 43200000 }));
-    const chunked = Buffer.concat([Buffer.from(`${(100).toString(16)}\r\n`), body.subarray(0, 100), Buffer.from(`\r\n${(body.length - 100).toString(16)}\r\n`), body.subarray(100), Buffer.from('\r\n0\r\n\r\n')]);
-    const response = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked]);
+    const body = gzipSync(
+      JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 5, cacheTime: 43200000 }),
+    );
+    const chunked = Buffer.concat([
+      Buffer.from(`${(100).toString(16)}\r\n`),
+      body.subarray(0, 100),
+      Buffer.from(`\r\n${(body.length - 100).toString(16)}\r\n`),
+      body.subarray(100),
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+    const response = Buffer.concat([
+      Buffer.from(
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n',
+      ),
+      chunked,
+    ]);
     const pcap = join(tempDir(), 'list.pcap');
-    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '192.168.1.23', server: '161.117.96.10', clientPort: 44000, serverPort: 80, httpRequest: 'GET /filter/text?appKey=x HTTP/1.1\r\nHost: globalapi.ad.xiaomi.com\r\n\r\n', httpResponse: response }]));
+    writeFileSync(
+      pcap,
+      buildPcap([
+        {
+          ts: 1_700_000_000,
+          client: '192.168.1.23',
+          server: '161.117.96.10',
+          clientPort: 44000,
+          serverPort: 80,
+          httpRequest: 'GET /filter/text?appKey=x HTTP/1.1\r\nHost: globalapi.ad.xiaomi.com\r\n\r\n',
+          httpResponse: response,
+        },
+      ]),
+    );
     const report = await scan({ inputs: [pcap], cwd: '/', jobs: 1 });
     const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
-    expect(list).toMatchObject({ severity: 'high', location: { entry: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x', frame: 1 }, evidence: { encodings: ['gzip'], termCount: POLITICAL_TERMS.length } });
+    expect(list).toMatchObject({
+      severity: 'high',
+      location: { entry: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x', frame: 1 },
+      evidence: { encodings: ['gzip'], termCount: POLITICAL_TERMS.length },
+    });
     // tshark decodes the same response.
     expect(tshark(pcap, 'http.response', 'http.response.code')).toEqual(new Set(['200']));
   });
@@ -304,7 +478,11 @@ describe('captures', () => {
   });
 
   it('adds destinations to the scan report, valid against the schema', async () => {
-    const report = await scan({ inputs: [join(CAPTURES, 'ndpi', 'xiaomi.pcap'), join(CAPTURES, 'ndpi', 'doh.pcapng')], cwd: '/', jobs: 1 });
+    const report = await scan({
+      inputs: [join(CAPTURES, 'ndpi', 'xiaomi.pcap'), join(CAPTURES, 'ndpi', 'doh.pcapng')],
+      cwd: '/',
+      jobs: 1,
+    });
     expect(report.artefacts.map((a) => a.kind)).toEqual(['capture', 'capture']);
     expect(report.destinations?.length).toBeGreaterThan(0);
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
@@ -314,7 +492,8 @@ describe('captures', () => {
     expect(validate(report), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     // Public addresses get a country; private ones never do.
     expect(report.destinations?.find((d) => d.ips.includes('1.1.1.1'))?.country).toBe('AU');
-    for (const d of report.destinations ?? []) if (d.ips.every((ip) => /^(10|192\.168|127)\./.test(ip))) expect(d.country).toBeNull();
+    for (const d of report.destinations ?? [])
+      if (d.ips.every((ip) => /^(10|192\.168|127)\./.test(ip))) expect(d.country).toBeNull();
   });
 });
 
@@ -326,24 +505,66 @@ describe('the covert upload the 2021 assessment described', () => {
     const { corpusFile } = await import('./helpers.js');
     const dir = tempDir();
     const start = 1_700_000_000;
-    const connections = Array.from({ length: 6 }, (_, i) => ({ ts: start + i * 60, client: '192.168.1.23', server: '161.117.96.10', clientPort: 40000 + i, serverPort: 443, sni: 'sa.api.intl.miui.com', uploadBytes: 1200, downloadBytes: 300 }));
+    const connections = Array.from({ length: 6 }, (_, i) => ({
+      ts: start + i * 60,
+      client: '192.168.1.23',
+      server: '161.117.96.10',
+      clientPort: 40000 + i,
+      serverPort: 443,
+      sni: 'sa.api.intl.miui.com',
+      uploadBytes: 1200,
+      downloadBytes: 300,
+    }));
     const pcap = join(dir, 'phone.pcap');
-    writeFileSync(pcap, buildPcap(connections, [{ ts: start - 1, name: 'sa.api.intl.miui.com', address: '161.117.96.10' }]));
+    writeFileSync(
+      pcap,
+      buildPcap(connections, [{ ts: start - 1, name: 'sa.api.intl.miui.com', address: '161.117.96.10' }]),
+    );
     // The fixture is a valid capture for tshark too.
-    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(new Set(['sa.api.intl.miui.com']));
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'browser.apk'), entries: { 'classes.dex': buildDex([{ descriptor: 'Lcom/miui/analytics/Sensors;', methods: [{ name: 'flush', strings: ['https://sa.api.intl.miui.com/sa?project=global'] }] }]) } });
+    expect(tshark(pcap, 'tls.handshake.type == 1', 'tls.handshake.extensions_server_name')).toEqual(
+      new Set(['sa.api.intl.miui.com']),
+    );
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(dir, 'browser.apk'),
+      entries: {
+        'classes.dex': buildDex([
+          {
+            descriptor: 'Lcom/miui/analytics/Sensors;',
+            methods: [{ name: 'flush', strings: ['https://sa.api.intl.miui.com/sa?project=global'] }],
+          },
+        ]),
+      },
+    });
     const report = await scan({ inputs: [apk, pcap], cwd: '/', jobs: 1 });
     const dest = report.destinations?.find((d) => d.host === 'sa.api.intl.miui.com');
-    expect(dest).toMatchObject({ country: 'SG', connections: 6, periodSeconds: 60, encryptedShare: 1, apps: ['info.guardianproject.urzip'], nameSource: 'sni' });
+    expect(dest).toMatchObject({
+      country: 'SG',
+      connections: 6,
+      periodSeconds: 60,
+      encryptedShare: 1,
+      apps: ['info.guardianproject.urzip'],
+      nameSource: 'sni',
+    });
     const transfer = report.findings.find((f) => f.detectorId === 'network/transfer-outside-eea');
-    expect(transfer).toMatchObject({ severity: 'high', messageId: 'no-adequacy', evidence: { country: 'SG', periodSeconds: 60 } });
+    expect(transfer).toMatchObject({
+      severity: 'high',
+      messageId: 'no-adequacy',
+      evidence: { country: 'SG', periodSeconds: 60 },
+    });
     expect(report.scan.options.geolocation).toMatch(/nro\.net/);
     const local = report.destinations?.find((d) => d.ips.includes('192.168.1.1'));
     expect(local?.country ?? null).toBeNull();
     // The app's hard-coded endpoint says it was seen in the capture, where and how often.
-    const endpoint = findingsOf(report.findings, 'network/endpoints').find((f) => f.evidence.host === 'sa.api.intl.miui.com');
-    expect(endpoint?.evidence.seenInCapture).toEqual([{ capture: pcap, host: 'sa.api.intl.miui.com', connections: 6, frames: dest?.sampleFrames, country: 'SG' }]);
-    const unseen = findingsOf(report.findings, 'network/endpoints').filter((f) => f.evidence.host !== 'sa.api.intl.miui.com');
+    const endpoint = findingsOf(report.findings, 'network/endpoints').find(
+      (f) => f.evidence.host === 'sa.api.intl.miui.com',
+    );
+    expect(endpoint?.evidence.seenInCapture).toEqual([
+      { capture: pcap, host: 'sa.api.intl.miui.com', connections: 6, frames: dest?.sampleFrames, country: 'SG' },
+    ]);
+    const unseen = findingsOf(report.findings, 'network/endpoints').filter(
+      (f) => f.evidence.host !== 'sa.api.intl.miui.com',
+    );
     for (const f of unseen) expect(f.evidence.seenInCapture).toBe(false);
   });
 });
@@ -360,9 +581,23 @@ describe('identifier leaks', () => {
     const body = `{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d","mail":"${encodeURIComponent('tester@example.org')}","d":"${Buffer.from(`androidid=${androidId}`).toString('base64')}","h":"${md5Imei}","m":"${sha256Mac}"}`;
     const request = `POST /collect?imei=${imei}&mac=${encodeURIComponent(mac)} HTTP/1.1\r\nHost: tracker.example.cn\r\nX-Device: ${androidId}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     const pcap = join(tempDir(), 'leak.pcap');
-    writeFileSync(pcap, buildPcap([{ ts: 1_700_000_000, client: '192.168.1.23', server: '203.116.0.1', clientPort: 41000, serverPort: 80, httpRequest: request }]));
+    writeFileSync(
+      pcap,
+      buildPcap([
+        {
+          ts: 1_700_000_000,
+          client: '192.168.1.23',
+          server: '203.116.0.1',
+          clientPort: 41000,
+          serverPort: 80,
+          httpRequest: request,
+        },
+      ]),
+    );
     const report = await scan({ inputs: [pcap], cwd: '/', jobs: 1, deviceIds: { imei, mac, androidId } });
-    const leaks = report.findings.filter((f) => f.detectorId === 'network/identifier-leak').map((f) => `${f.evidence.kind}|${f.evidence.field}|${f.evidence.form}`);
+    const leaks = report.findings
+      .filter((f) => f.detectorId === 'network/identifier-leak')
+      .map((f) => `${f.evidence.kind}|${f.evidence.field}|${f.evidence.form}`);
     expect(leaks).toEqual(
       expect.arrayContaining([
         'imei|url|plain',
@@ -391,17 +626,37 @@ describe('HAR', () => {
   it('reads real HAR files from browsers, mitmproxy and Charles: one destination per host', async () => {
     const dir = join(CAPTURES, 'har');
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.har'))) {
-      const hosts = JSON.parse(spawnSync('python3', ['-c', 'import json,sys\nfrom urllib.parse import urlparse\nd=json.load(open(sys.argv[1]))\nprint(json.dumps(sorted({urlparse(e["request"]["url"]).hostname.lower() for e in d["log"]["entries"] if urlparse(e["request"]["url"]).hostname})))', join(dir, f)], { encoding: 'utf8' }).stdout);
+      const hosts = JSON.parse(
+        spawnSync(
+          'python3',
+          [
+            '-c',
+            'import json,sys\nfrom urllib.parse import urlparse\nd=json.load(open(sys.argv[1]))\nprint(json.dumps(sorted({urlparse(e["request"]["url"]).hostname.lower() for e in d["log"]["entries"] if urlparse(e["request"]["url"]).hostname})))',
+            join(dir, f),
+          ],
+          { encoding: 'utf8' },
+        ).stdout,
+      );
       const report = await scan({ inputs: [join(dir, f)], cwd: '/', jobs: 1 });
-      expect(report.artefacts.map((a) => a.kind), f).toEqual(['capture']);
+      expect(
+        report.artefacts.map((a) => a.kind),
+        f,
+      ).toEqual(['capture']);
       expect((report.destinations ?? []).map((d) => d.host).sort(), f).toEqual(hosts);
     }
   });
 
   it('attributes destinations to trackers by host, with the built-in set and with Exodus network signatures', async () => {
     const pcapReport = await scan({ inputs: [join(CAPTURES, 'ndpi', 'android.pcap')], cwd: '/', jobs: 1 });
-    expect(pcapReport.destinations?.find((d) => d.host === 'app-measurement.com')?.trackers).toEqual(['Google Firebase Analytics']);
-    const har = await scan({ inputs: [join(CAPTURES, 'har', 'pagexray-www.nytimes.com.har')], cwd: '/', jobs: 1, trackersPath: EXODUS_JSON });
+    expect(pcapReport.destinations?.find((d) => d.host === 'app-measurement.com')?.trackers).toEqual([
+      'Google Firebase Analytics',
+    ]);
+    const har = await scan({
+      inputs: [join(CAPTURES, 'har', 'pagexray-www.nytimes.com.har')],
+      cwd: '/',
+      jobs: 1,
+      trackersPath: EXODUS_JSON,
+    });
     const by = Object.fromEntries((har.destinations ?? []).map((d) => [d.host, d.trackers ?? []]));
     expect(by['www.google-analytics.com']).toContain('Google Analytics');
     expect(by['beacon.krxd.net']).toContain('Audience Studio (Krux)');
@@ -417,8 +672,32 @@ describe('HAR', () => {
           {
             startedDateTime: '2026-01-01T00:00:00Z',
             serverIPAddress: '161.117.96.10',
-            request: { method: 'GET', url: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x&imei=490154203237518', headers: [], headersSize: 200, bodySize: 0 },
-            response: { status: 200, headers: [], content: { mimeType: 'application/json', encoding: 'base64', text: Buffer.from(JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 9, cacheTime: 43200000 })).toString('base64') }, headersSize: 100, bodySize: 900 },
+            request: {
+              method: 'GET',
+              url: 'http://globalapi.ad.xiaomi.com/filter/text?appKey=x&imei=490154203237518',
+              headers: [],
+              headersSize: 200,
+              bodySize: 0,
+            },
+            response: {
+              status: 200,
+              headers: [],
+              content: {
+                mimeType: 'application/json',
+                encoding: 'base64',
+                text: Buffer.from(
+                  JSON.stringify({
+                    status: 0,
+                    message: 'updated',
+                    keywords: POLITICAL_TERMS,
+                    version: 9,
+                    cacheTime: 43200000,
+                  }),
+                ).toString('base64'),
+              },
+              headersSize: 100,
+              bodySize: 900,
+            },
           },
         ],
       },
@@ -429,7 +708,11 @@ describe('HAR', () => {
     const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
     expect(list).toMatchObject({ severity: 'high', location: { entry: expect.stringContaining('/filter/text') } });
     expect(list?.evidence.termCount).toBe(POLITICAL_TERMS.length);
-    expect(report.findings.find((f) => f.detectorId === 'network/identifier-leak')?.evidence).toMatchObject({ kind: 'imei', value: '490154203237518', scheme: 'http' });
+    expect(report.findings.find((f) => f.detectorId === 'network/identifier-leak')?.evidence).toMatchObject({
+      kind: 'imei',
+      value: '490154203237518',
+      scheme: 'http',
+    });
     expect(report.destinations?.[0]).toMatchObject({ host: 'globalapi.ad.xiaomi.com', country: 'SG' });
     writeFileSync(file, '{"log": {"entries": 5}}');
     const bad = await scan({ inputs: [file], cwd: '/', jobs: 1 });

@@ -9,7 +9,11 @@ const TSX = import.meta.resolve('tsx');
 
 /** The CLI as a user runs it: a real process, real files, exit codes a CI pipeline can gate on. */
 function candor(args: string[], cwd = ROOT) {
-  const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -23,7 +27,15 @@ describe('candor CLI', () => {
   });
 
   it('writes JSON to stdout and exits 0 when nothing reaches --fail-on', () => {
-    const r = candor(['scan', corpusFile('com.teleca.jamendo_35.apk'), '--no-db', '--format', 'json', '--fail-on', 'high']);
+    const r = candor([
+      'scan',
+      corpusFile('com.teleca.jamendo_35.apk'),
+      '--no-db',
+      '--format',
+      'json',
+      '--fail-on',
+      'high',
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.apps[0]).toMatchObject({ package: 'com.teleca.jamendo', versionCode: 35 });
@@ -73,7 +85,11 @@ describe('candor lists export', () => {
     const { deriveApk } = await import('./fixtures/apk-builder.js');
     const { POLITICAL_TERMS } = await import('./fixtures/lists.js');
     const dir = tempDir();
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'l.apk'), entries: { 'assets/words.dat': Buffer.from(POLITICAL_TERMS.join('\n')).toString('base64') } });
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(dir, 'l.apk'),
+      entries: { 'assets/words.dat': Buffer.from(POLITICAL_TERMS.join('\n')).toString('base64') },
+    });
     const db = join(dir, 's.sqlite');
     expect(candor(['scan', apk, '--db', db, '-q', '--format', 'json']).code).toBe(0);
     const txt = candor(['lists', 'export', 'latest', '--db', db]).stdout;
@@ -93,7 +109,11 @@ describe('candor lists export', () => {
     const dir = tempDir();
     const imported = join(dir, 'published.txt');
     writeFileSync(imported, readFileSync(join(lists, '83034.txt'), 'utf8').split('\n').slice(2).join('\n'));
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(dir, 'g.apk'), entries: { 'assets/words.txt': scanned } });
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(dir, 'g.apk'),
+      entries: { 'assets/words.txt': scanned },
+    });
     const db = join(dir, 's.sqlite');
     const listFinding = () => {
       const report = JSON.parse(candor(['scan', apk, '--db', db, '-q', '--format', 'json', '--no-cache']).stdout);

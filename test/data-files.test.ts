@@ -28,7 +28,11 @@ describe('data rule files', () => {
     ['packers', (d) => (d.rules[2].libs = ['^libDexHelper(\\.so$']), /\/rules\/2\/libs\/0: Invalid regular expression/],
     ['packers', (d) => (d.rules[1].examples.match = []), /\/rules\/1\/examples\/match/],
     ['stores', (d) => (d.stores[0].official = 'yes'), /\/stores\/0\/official/],
-    ['permissions', (d) => (d.permissions['android.permission.INSTALL_PACKAGES'].severity = 'severe'), /INSTALL_PACKAGES\/severity/],
+    [
+      'permissions',
+      (d) => (d.permissions['android.permission.INSTALL_PACKAGES'].severity = 'severe'),
+      /INSTALL_PACKAGES\/severity/,
+    ],
     ['known-lists', (d) => delete d.lists[0].source, /\/lists\/0/],
     ['gdpr', (d) => d.eu.push('de'), /\/eu\/\d+/],
     ['trackers', (d) => (d.trackers[3].hosts = 'app-measurement.com'), /\/trackers\/3\/hosts/],
@@ -57,7 +61,8 @@ describe('a positive and a negative case per matcher rule', () => {
       for (const h of sig.hosts) {
         expect(trackersForHost({ signatures: [sig], source: 't' }, `edge.${h}`)).toEqual([sig.name]);
         // (Unless another of the rule's hosts is a parent domain: google-analytics.com covers ssl.google-analytics.com.)
-        if (!sig.hosts.some((o) => h.endsWith(`.${o}`))) expect(trackersForHost({ signatures: [sig], source: 't' }, `not${h}`)).toEqual([]);
+        if (!sig.hosts.some((o) => h.endsWith(`.${o}`)))
+          expect(trackersForHost({ signatures: [sig], source: 't' }, `not${h}`)).toEqual([]);
         expect(trackersForHost({ signatures: [sig], source: 't' }, `${h}.evil.example`)).toEqual([]);
       }
     });

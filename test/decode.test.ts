@@ -13,16 +13,28 @@ const anyList = (t: string) => t.split('\n').length >= 3;
 describe('decoders', () => {
   it('decodes LZ4 frames written by the lz4 tool, with and without block checksums', () => {
     const text = 'candor '.repeat(2000);
-    for (const args of [['-c', '-q'], ['-c', '-q', '-BX', '--content-size'], ['-c', '-q', '-B4', '--no-frame-crc']]) {
-      const frame = Buffer.from(run('sh', ['-c', `printf '%s' "$1" | lz4 ${args.join(' ')} | base64 -w0`, 'sh', text]), 'base64');
+    for (const args of [
+      ['-c', '-q'],
+      ['-c', '-q', '-BX', '--content-size'],
+      ['-c', '-q', '-B4', '--no-frame-crc'],
+    ]) {
+      const frame = Buffer.from(
+        run('sh', ['-c', `printf '%s' "$1" | lz4 ${args.join(' ')} | base64 -w0`, 'sh', text]),
+        'base64',
+      );
       expect(Buffer.from(lz4FrameDecode(frame, 1 << 20)).toString()).toBe(text);
     }
   });
 
   it('rejects LZ4 frames that point outside their output or grow past the limit', () => {
-    const frame = Buffer.from(run('sh', ['-c', `printf '%s' "$1" | lz4 -c -q | base64 -w0`, 'sh', 'abc'.repeat(500)]), 'base64');
+    const frame = Buffer.from(
+      run('sh', ['-c', `printf '%s' "$1" | lz4 -c -q | base64 -w0`, 'sh', 'abc'.repeat(500)]),
+      'base64',
+    );
     expect(() => lz4FrameDecode(frame, 100)).toThrow(LimitExceededError);
-    const bad = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0, 0x05, 0, 0, 0, 0x10, 0x61, 0xff, 0x7f, 0x00, 0, 0, 0, 0]);
+    const bad = Buffer.from([
+      0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0xc0, 0x05, 0, 0, 0, 0x10, 0x61, 0xff, 0x7f, 0x00, 0, 0, 0, 0,
+    ]);
     expect(() => lz4FrameDecode(bad, 1 << 20)).toThrow(MalformedInputError);
     expect(() => lz4FrameDecode(Buffer.from('not lz4'), 100)).toThrow(MalformedInputError);
   });
@@ -30,12 +42,28 @@ describe('decoders', () => {
   it('implements RC4 and DES as the reference vectors say', () => {
     // Checked against openssl's legacy RC4 (its key length is fixed at 128 bits).
     const key = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
-    const ref = Buffer.from(run('sh', ['-c', "printf 'hello candor' | openssl enc -rc4 -K 0102030405060708090a0b0c0d0e0f10 -provider legacy -provider default | base64 -w0"]), 'base64');
+    const ref = Buffer.from(
+      run('sh', [
+        '-c',
+        "printf 'hello candor' | openssl enc -rc4 -K 0102030405060708090a0b0c0d0e0f10 -provider legacy -provider default | base64 -w0",
+      ]),
+      'base64',
+    );
     expect(Buffer.from(rc4(key, Buffer.from('hello candor'))).equals(ref)).toBe(true);
-    const des = Buffer.from(run('sh', ['-c', "printf 'eight by' | openssl enc -des-ecb -nopad -K 133457799BBCDFF1 -provider legacy -provider default | base64 -w0"]), 'base64');
-    expect(Buffer.from(decryptRaw('des-ecb', Buffer.from('133457799BBCDFF1', 'hex'), null, des) as Uint8Array).toString()).toBe('eight by');
+    const des = Buffer.from(
+      run('sh', [
+        '-c',
+        "printf 'eight by' | openssl enc -des-ecb -nopad -K 133457799BBCDFF1 -provider legacy -provider default | base64 -w0",
+      ]),
+      'base64',
+    );
+    expect(
+      Buffer.from(decryptRaw('des-ecb', Buffer.from('133457799BBCDFF1', 'hex'), null, des) as Uint8Array).toString(),
+    ).toBe('eight by');
     expect(unpad(Buffer.from([1, 2, 3, 4, 5, 5, 5, 5]), 8)).toBeNull();
-    expect(Buffer.from(unpad(Buffer.from([1, 2, 3, 5, 5, 5, 5, 5].map((x, i) => (i < 3 ? x : 5))), 8) ?? []).length).toBe(3);
+    expect(
+      Buffer.from(unpad(Buffer.from([1, 2, 3, 5, 5, 5, 5, 5].map((x, i) => (i < 3 ? x : 5))), 8) ?? []).length,
+    ).toBe(3);
   });
 
   it('stops nested encodings at the depth limit and random data within its node budget', () => {
@@ -48,7 +76,9 @@ describe('decoders', () => {
     const random = randomBytes(4 * 1024 * 1024);
     const keys = Array.from({ length: 200 }, (_, i) => ({ bytes: randomBytes(16), origin: `k${i}`, rank: 2 }));
     const budget = { cipher: 0 };
-    expect(searchDecodings(random, { keys, ivs: [], preferred: [] }, anyList, DEFAULT_SEARCH_LIMITS, budget)).toEqual([]);
+    expect(searchDecodings(random, { keys, ivs: [], preferred: [] }, anyList, DEFAULT_SEARCH_LIMITS, budget)).toEqual(
+      [],
+    );
     expect(budget.cipher).toBeLessThanOrEqual(DEFAULT_SEARCH_LIMITS.maxCipherAttempts + 1);
   });
 

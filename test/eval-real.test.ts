@@ -19,23 +19,39 @@ import { analyzeContext, requireTool } from './helpers.js';
  */
 
 const unzipEntry = (apk: string, name: string) => execFileSync('unzip', ['-p', apk, name], { maxBuffer: 1 << 28 });
-const unzipList = (apk: string) => execFileSync('unzip', ['-Z1', apk], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const unzipList = (apk: string) =>
+  execFileSync('unzip', ['-Z1', apk], { encoding: 'utf8' }).split('\n').filter(Boolean);
 
 function subset(all: RealList[]): RealList[] {
   const pick = (re: RegExp) => all.find((l) => re.test(l.file)) as RealList;
-  const games = [/WordFilter\.java$/, /apktool#res#values#strings\.xml$/, /SensitiveWordConfig\.luac$/, /libnuannuan\.so$/, /senseWord\.json$/, /sensitive_word\.lua$/].map(pick);
+  const games = [
+    /WordFilter\.java$/,
+    /apktool#res#values#strings\.xml$/,
+    /SensitiveWordConfig\.luac$/,
+    /libnuannuan\.so$/,
+    /senseWord\.json$/,
+    /sensitive_word\.lua$/,
+  ].map(pick);
   const open = all.filter((l) => l.source === 'open-source').slice(0, 4);
   return [...games, ...open];
 }
 
 describe('real-data evaluation harness', () => {
-  for (const tool of ['unzip', 'python3', 'aapt', 'aapt2', 'dexdump', 'luac5.1', 'gcc', 'gzip', 'openssl']) requireTool(tool);
+  for (const tool of ['unzip', 'python3', 'aapt', 'aapt2', 'dexdump', 'luac5.1', 'gcc', 'gzip', 'openssl'])
+    requireTool(tool);
   const all = loadRealLists();
   const lists = subset(all);
 
   it('labels each list with its own distinct-line count, computed the same by Python, and an anchor verdict', () => {
     for (const list of lists) {
-      const py = execFileSync('python3', ['-c', 'import sys; print(len({l.strip().lstrip("\\ufeff") for l in sys.stdin.read().splitlines() if l.strip().lstrip("\\ufeff")}))'], { input: list.text, encoding: 'utf8' });
+      const py = execFileSync(
+        'python3',
+        [
+          '-c',
+          'import sys; print(len({l.strip().lstrip("\\ufeff") for l in sys.stdin.read().splitlines() if l.strip().lstrip("\\ufeff")}))',
+        ],
+        { input: list.text, encoding: 'utf8' },
+      );
       const label = labelList(list);
       expect(label.entries, list.file).toBe(Number(py.trim()));
       expect(label.political).toBe(label.anchors.length >= POLITICAL_MIN_ANCHORS);
@@ -46,7 +62,8 @@ describe('real-data evaluation harness', () => {
 
   it('puts every game file at the path its name encodes, and rebuilds containers with real tools', () => {
     const cases = buildPositives(lists, { perChain: 1 });
-    const byList = (re: RegExp, format: RegExp) => cases.find((c) => re.test(c.list) && format.test(c.format)) as (typeof cases)[number];
+    const byList = (re: RegExp, format: RegExp) =>
+      cases.find((c) => re.test(c.list) && format.test(c.format)) as (typeof cases)[number];
     // As extracted: the very bytes of the corpus file at the encoded path.
     const so = byList(/libnuannuan\.so$/, /as extracted/);
     expect(unzipEntry(so.apk, 'lib/armeabi/libnuannuan.so').equals(readFileSync(lists[3].path))).toBe(true);
@@ -59,7 +76,11 @@ describe('real-data evaluation harness', () => {
     const luac = byList(/SensitiveWordConfig\.luac$/, /luac5\.1/);
     const bytecode = unzipEntry(luac.apk, 'assets/src/app/configs/SensitiveWordConfig.luac');
     expect(bytecode.subarray(0, 4).toString('latin1')).toBe('\x1bLua');
-    const listing = execFileSync('luac5.1', ['-l', '-l', '-p', '-'], { input: bytecode, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const listing = execFileSync('luac5.1', ['-l', '-l', '-p', '-'], {
+      input: bytecode,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     const entries = labelListEntries(lists[2]);
     expect(Number(/constants \((\d+)\)/.exec(listing)?.[1])).toBe(entries.length);
     for (const e of entries.slice(0, 50)) expect(bytecode.includes(Buffer.from(e))).toBe(true);
@@ -69,18 +90,27 @@ describe('real-data evaluation harness', () => {
     expect(dump).toContain('Lcom/catstudio/littlecommander2/WordFilter;');
     expect(dump).toContain(labelListEntries(lists[0])[1]);
     // resources.arsc compiled by aapt2: a string-array of the entries.
-    const arsc = execFileSync('aapt', ['dump', '--values', 'resources', byList(/strings\.xml$/, /arsc/).apk], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const arsc = execFileSync('aapt', ['dump', '--values', 'resources', byList(/strings\.xml$/, /arsc/).apk], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     expect(arsc).toContain('array/filter_words');
     expect(arsc).toContain(`"${labelListEntries(lists[1])[0]}"`);
     // JSON array.
-    expect(JSON.parse(unzipEntry(byList(/senseWord\.json$/, /array/).apk, 'assets/Data/senseWord.json').toString('utf8'))).toEqual(labelListEntries(lists[4]));
+    expect(
+      JSON.parse(unzipEntry(byList(/senseWord\.json$/, /array/).apk, 'assets/Data/senseWord.json').toString('utf8')),
+    ).toEqual(labelListEntries(lists[4]));
     // Open-source: the list without its two header lines, then through a chain that a real tool inverts.
     const open = lists[6];
     const plain = byList(new RegExp(`${open.file}$`), /plain asset/);
-    expect(unzipEntry(plain.apk, open.apkPath).toString('utf8')).toBe(readFileSync(open.path, 'utf8').split('\n').slice(2).join('\n'));
+    expect(unzipEntry(plain.apk, open.apkPath).toString('utf8')).toBe(
+      readFileSync(open.path, 'utf8').split('\n').slice(2).join('\n'),
+    );
     const gz = cases.find((c) => c.chain === 'gzip') as (typeof cases)[number];
     const gzList = all.find((l) => l.file === gz.list) as RealList;
-    expect(execFileSync('gzip', ['-dc'], { input: unzipEntry(gz.apk, 'assets/words.gz') }).toString('utf8')).toBe(gzList.text);
+    expect(execFileSync('gzip', ['-dc'], { input: unzipEntry(gz.apk, 'assets/words.gz') }).toString('utf8')).toBe(
+      gzList.text,
+    );
     expect(formatOf('assets/bin/Data/e5e999b36708a8440adafe02cc69e17e')).toBe('unity data (hash name)');
     expect(formatOf('assets/x/SensitiveConfig.dc976df273a28f60bc81db0aef08b82c.lua')).toBe('.lua');
   });
@@ -98,12 +128,30 @@ describe('real-data evaluation harness', () => {
     const finding = (severity: Finding['severity'], kind: string, termCount: number) => ({ kind, severity, termCount });
     expect(scorePositive(c, label, []).found).toBe(false);
     const hit = scorePositive(c, label, [finding('medium', 'unknown', 100), finding('high', 'political', 101)]);
-    expect([hit.found, hit.kind, hit.severity, hit.termsOk, hit.politicalHigh, hit.politicalHighTerms]).toEqual([true, 'political', 'high', true, true, true]);
+    expect([hit.found, hit.kind, hit.severity, hit.termsOk, hit.politicalHigh, hit.politicalHighTerms]).toEqual([
+      true,
+      'political',
+      'high',
+      true,
+      true,
+      true,
+    ]);
     const off = scorePositive(c, label, [finding('high', 'political', 97)]);
     expect([off.termsOk, off.politicalHigh, off.politicalHighTerms]).toEqual([false, true, false]);
-    expect(scorePositive(c, { ...label, entries: null }, [finding('high', 'political', 5)]).politicalHighTerms).toBe(true);
-    expect(severityCounts([{ severity: 'info' }, { severity: 'medium' }, { severity: 'medium' }])).toEqual({ info: 1, low: 0, medium: 2, high: 0, critical: 0 });
-    const real = [{ detectorId: 'censorship/keyword-list', severity: 'low', evidence: { kind: 'content-filter', termCount: 9 } }, { detectorId: 'other', severity: 'high', evidence: {} }] as unknown as Finding[];
+    expect(scorePositive(c, { ...label, entries: null }, [finding('high', 'political', 5)]).politicalHighTerms).toBe(
+      true,
+    );
+    expect(severityCounts([{ severity: 'info' }, { severity: 'medium' }, { severity: 'medium' }])).toEqual({
+      info: 1,
+      low: 0,
+      medium: 2,
+      high: 0,
+      critical: 0,
+    });
+    const real = [
+      { detectorId: 'censorship/keyword-list', severity: 'low', evidence: { kind: 'content-filter', termCount: 9 } },
+      { detectorId: 'other', severity: 'high', evidence: {} },
+    ] as unknown as Finding[];
     expect(listFindings(real)).toEqual([{ kind: 'content-filter', severity: 'low', termCount: 9 }]);
     const t = targets([hit, off], 0, 1, { found: 1, positives: 1, falsePositives: 0 });
     expect(t.map((x) => x.ok)).toEqual([false, true, true, false, true]);
@@ -121,10 +169,20 @@ describe('real-data evaluation harness', () => {
       expect(n.entries).toBeGreaterThan(1000);
     }
     const plan = planFolds(['b', 'a', 'c']);
-    const lists = new Map([['a', [['1']]], ['b', [['2']]], ['c', [['3']]]]);
-    expect(trainingSources(plan, plan.foldOfSource('b'), lists)).toEqual([{ name: 'a', entries: ['1'] }, { name: 'c', entries: ['3'] }]);
+    const lists = new Map([
+      ['a', [['1']]],
+      ['b', [['2']]],
+      ['c', [['3']]],
+    ]);
+    expect(trainingSources(plan, plan.foldOfSource('b'), lists)).toEqual([
+      { name: 'a', entries: ['1'] },
+      { name: 'c', entries: ['3'] },
+    ]);
     expect(trainingSources(plan, 'all', lists).map((s) => s.name)).toEqual(['a', 'b', 'c']);
-    const ctx = withListModel(analyzeContext(), { fitted: true }) as unknown as { listModel: unknown; detectors: { listModel: unknown; lexicon: unknown } };
+    const ctx = withListModel(analyzeContext(), { fitted: true }) as unknown as {
+      listModel: unknown;
+      detectors: { listModel: unknown; lexicon: unknown };
+    };
     expect(ctx.listModel).toEqual({ fitted: true });
     expect(ctx.detectors.listModel).toEqual({ fitted: true });
     expect(ctx.detectors.lexicon).toBe(analyzeContext().detectors.lexicon);
@@ -134,7 +192,9 @@ describe('real-data evaluation harness', () => {
     const hook = await loadListModelHook();
     expect(hook).not.toBeNull();
     const words = readFileSync('/usr/share/dict/american-english', 'utf8').split('\n').slice(0, 5000);
-    const model = hook?.fit([{ name: 'wamerican', entries: words }]) as { fittedOn: Array<{ name: string; entries: number }> };
+    const model = hook?.fit([{ name: 'wamerican', entries: words }]) as {
+      fittedOn: Array<{ name: string; entries: number }>;
+    };
     expect(model.fittedOn.map((s) => s.name)).toEqual(['wamerican']);
   });
 

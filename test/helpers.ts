@@ -38,7 +38,8 @@ export function androguardFiles(ext: '.apk' | '.dex'): string[] {
       else if (e.name.endsWith(ext) && statSync(p).size > 0) out.push(p);
     }
   };
-  if (!existsSync(ANDROGUARD_EXAMPLES)) throw new Error(`${ANDROGUARD_EXAMPLES} missing: install Debian's androguard package (.ci/run does)`);
+  if (!existsSync(ANDROGUARD_EXAMPLES))
+    throw new Error(`${ANDROGUARD_EXAMPLES} missing: install Debian's androguard package (.ci/run does)`);
   walk(ANDROGUARD_EXAMPLES);
   return out.sort();
 }
@@ -50,7 +51,12 @@ export function requireTool(name: string): string {
 }
 
 export function run(cmd: string, args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...opts,
+  });
 }
 
 export function tempDir(prefix = 'candor-test-'): string {
@@ -59,13 +65,25 @@ export function tempDir(prefix = 'candor-test-'): string {
 
 let builtinCtx: AnalyzeContext | null = null;
 export function analyzeContext(trackers: 'builtin' | 'exodus' = 'builtin'): AnalyzeContext {
-  if (trackers === 'exodus') return { limits: DEFAULT_LIMITS, detectors: { lexicon: loadDefaultLexicon(), trackers: loadExodusTrackers(EXODUS_JSON) } };
-  if (!builtinCtx) builtinCtx = { limits: DEFAULT_LIMITS, detectors: { lexicon: loadDefaultLexicon(), trackers: loadBuiltinTrackers() } };
+  if (trackers === 'exodus')
+    return {
+      limits: DEFAULT_LIMITS,
+      detectors: { lexicon: loadDefaultLexicon(), trackers: loadExodusTrackers(EXODUS_JSON) },
+    };
+  if (!builtinCtx)
+    builtinCtx = {
+      limits: DEFAULT_LIMITS,
+      detectors: { lexicon: loadDefaultLexicon(), trackers: loadBuiltinTrackers() },
+    };
   return builtinCtx;
 }
 
 /** Builds a zip with Python's zipfile module (a real, independent zip writer). */
-export function pythonZip(out: string, entries: Array<{ name: string; file?: string; data?: string; stored?: boolean }>, base?: string): void {
+export function pythonZip(
+  out: string,
+  entries: Array<{ name: string; file?: string; data?: string; stored?: boolean }>,
+  base?: string,
+): void {
   const script = `
 import json, sys, zipfile, shutil
 spec = json.loads(sys.stdin.read())
@@ -88,6 +106,10 @@ z.close()
 
 /** Encodes text with Python's codecs (GB18030, Big5, UTF-16BE...): an encoder independent of Candor's decoders. */
 export function encodeWithPython(text: string, encoding: string): Buffer {
-  const hex = run('python3', ['-c', 'import sys; sys.stdout.write(sys.stdin.read().encode(sys.argv[1]).hex())', encoding], { input: text });
+  const hex = run(
+    'python3',
+    ['-c', 'import sys; sys.stdout.write(sys.stdin.read().encode(sys.argv[1]).hex())', encoding],
+    { input: text },
+  );
   return Buffer.from(hex, 'hex');
 }

@@ -14,11 +14,28 @@ const bundle = (indicators: Array<{ id: string; pattern: string; malware?: strin
     type: 'bundle',
     id: 'bundle--1',
     objects: [
-      ...indicators.map((i) => ({ type: 'indicator', spec_version: '2.1', id: i.id, name: i.id, pattern: i.pattern, pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' })),
-      ...indicators.filter((i) => i.malware).flatMap((i) => [
-        { type: 'malware', spec_version: '2.1', id: `malware--${i.id}`, name: i.malware, is_family: true },
-        { type: 'relationship', spec_version: '2.1', id: `relationship--${i.id}`, relationship_type: 'indicates', source_ref: i.id, target_ref: `malware--${i.id}` },
-      ]),
+      ...indicators.map((i) => ({
+        type: 'indicator',
+        spec_version: '2.1',
+        id: i.id,
+        name: i.id,
+        pattern: i.pattern,
+        pattern_type: 'stix',
+        valid_from: '2024-01-01T00:00:00Z',
+      })),
+      ...indicators
+        .filter((i) => i.malware)
+        .flatMap((i) => [
+          { type: 'malware', spec_version: '2.1', id: `malware--${i.id}`, name: i.malware, is_family: true },
+          {
+            type: 'relationship',
+            spec_version: '2.1',
+            id: `relationship--${i.id}`,
+            relationship_type: 'indicates',
+            source_ref: i.id,
+            target_ref: `malware--${i.id}`,
+          },
+        ]),
     ],
   });
 
@@ -49,16 +66,29 @@ print(json.dumps({'type': 'bundle', 'id': 'bundle--echap', 'objects': objs}))
 
 describe('STIX patterns', () => {
   it('parses comparisons whose values contain = and ]', () => {
-    const p = parsePattern("[file:name = 'a]b=c\\'d.apk'] OR [domain-name:value = 'x.org' AND url:value = 'http://x.org/?a=b]']");
+    const p = parsePattern(
+      "[file:name = 'a]b=c\\'d.apk'] OR [domain-name:value = 'x.org' AND url:value = 'http://x.org/?a=b]']",
+    );
     expect(p).toHaveLength(2);
     expect(p[0][0]).toMatchObject({ objectType: 'file', path: 'name', op: '=', values: ["a]b=c'd.apk"] });
     expect(p[1].map((c) => c.values[0])).toEqual(['x.org', 'http://x.org/?a=b]']);
-    expect(parsePattern("[file:hashes.'SHA-256' IN ('aa', 'bb')]")[0][0]).toMatchObject({ path: 'hashes.SHA-256', op: 'IN', values: ['aa', 'bb'] });
+    expect(parsePattern("[file:hashes.'SHA-256' IN ('aa', 'bb')]")[0][0]).toMatchObject({
+      path: 'hashes.SHA-256',
+      op: 'IN',
+      values: ['aa', 'bb'],
+    });
     expect(parsePattern("[app:id = 'a'] WITHIN 300 SECONDS")).toHaveLength(1);
   });
 
   it('rejects malformed patterns with typed errors', () => {
-    for (const bad of ["[file:name = 'unterminated]", '[file:name = ]', "[name = 'x']", "[file:name = 'x'", "[file:name ~ 'x']", "[file:name = 'x'] junk"]) {
+    for (const bad of [
+      "[file:name = 'unterminated]",
+      '[file:name = ]',
+      "[name = 'x']",
+      "[file:name = 'x'",
+      "[file:name ~ 'x']",
+      "[file:name = 'x'] junk",
+    ]) {
       expect(() => parsePattern(bad), bad).toThrow(MalformedInputError);
     }
   });
@@ -66,7 +96,14 @@ describe('STIX patterns', () => {
   it('reports malformed bundles and unsupported indicators as diagnostics', () => {
     expect(parseStixBundle('{', 'x').diagnostics[0].code).toBe('stix/bad-json');
     expect(parseStixBundle('{"type":"indicator"}', 'x').diagnostics[0].code).toBe('stix/not-a-bundle');
-    const set = parseStixBundle(bundle([{ id: 'indicator--a', pattern: "[process:name = 'x']" }, { id: 'indicator--b', pattern: "[app:id = 'ok']" }, { id: 'indicator--c', pattern: '[app:id = ' }]), 'x');
+    const set = parseStixBundle(
+      bundle([
+        { id: 'indicator--a', pattern: "[process:name = 'x']" },
+        { id: 'indicator--b', pattern: "[app:id = 'ok']" },
+        { id: 'indicator--c', pattern: '[app:id = ' },
+      ]),
+      'x',
+    );
     expect(set.indicators.map((i) => i.id)).toEqual(['indicator--b']);
     expect(set.diagnostics.map((d) => d.code).sort()).toEqual(['stix/bad-value', 'stix/unsupported-object-path']);
   });
@@ -83,8 +120,17 @@ describe('indicator matching', () => {
 
   it('matches a stalkerware C2 domain from the real set, naming the family and the exact value', async () => {
     const set = parseStixBundle(echapBundle(), 'echap.stix2');
-    const dex = buildDex([{ descriptor: 'Lcom/systemservice/Uploader;', methods: [{ name: 'send', strings: ['https://api.copy9.com/upload'] }] }]);
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'spy.apk'), entries: { 'classes.dex': dex } });
+    const dex = buildDex([
+      {
+        descriptor: 'Lcom/systemservice/Uploader;',
+        methods: [{ name: 'send', strings: ['https://api.copy9.com/upload'] }],
+      },
+    ]);
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(tempDir(), 'spy.apk'),
+      entries: { 'classes.dex': dex },
+    });
     const report = await scan({ inputs: [apk], cwd: '/', jobs: 1, indicators: [set] });
     const hit = report.findings.find((f) => f.detectorId === 'iocs/stix-indicator');
     expect(hit?.evidence).toMatchObject({ malware: ['TheTruthSpy'], matched: [{ value: 'api.copy9.com' }] });
@@ -95,7 +141,9 @@ describe('indicator matching', () => {
     const apk = corpusFile('com.teleca.jamendo_35.apk');
     const sha256 = run('sha256sum', [apk]).split(' ')[0];
     const md5 = run('md5sum', [apk]).split(' ')[0];
-    const certSha1 = /Signer #1 certificate SHA-1 digest: ([0-9a-f]+)/.exec(run('apksigner', ['verify', '--print-certs', '--min-sdk-version', '1', apk]))?.[1] as string;
+    const certSha1 = /Signer #1 certificate SHA-1 digest: ([0-9a-f]+)/.exec(
+      run('apksigner', ['verify', '--print-certs', '--min-sdk-version', '1', apk]),
+    )?.[1] as string;
     const set = parseStixBundle(
       bundle([
         { id: 'indicator--pkg', pattern: "[app:id = 'com.teleca.jamendo']", malware: 'Test Family' },
@@ -103,15 +151,29 @@ describe('indicator matching', () => {
         { id: 'indicator--md5', pattern: `[file:hashes.MD5 = '${md5}']` },
         { id: 'indicator--cert', pattern: `[x509-certificate:hashes.'SHA-1' = '${certSha1.toUpperCase()}']` },
         { id: 'indicator--dom', pattern: "[domain-name:value = 'jamendo.com']" },
-        { id: 'indicator--and', pattern: "[app:id = 'com.teleca.jamendo' AND file:name = 'com.teleca.jamendo_35.apk']" },
+        {
+          id: 'indicator--and',
+          pattern: "[app:id = 'com.teleca.jamendo' AND file:name = 'com.teleca.jamendo_35.apk']",
+        },
         { id: 'indicator--miss', pattern: "[app:id = 'com.teleca.jamendo.evil']" },
         { id: 'indicator--andmiss', pattern: "[app:id = 'com.teleca.jamendo' AND file:name = 'other.apk']" },
       ]),
       'test.json',
     );
     const report = await scan({ inputs: [apk], cwd: '/', jobs: 1, indicators: [set] });
-    const hits = Object.fromEntries(report.findings.filter((f) => f.detectorId === 'iocs/stix-indicator').map((f) => [f.evidence.indicatorId as string, f]));
-    expect(Object.keys(hits).sort()).toEqual(['indicator--and', 'indicator--cert', 'indicator--dom', 'indicator--md5', 'indicator--pkg', 'indicator--sha']);
+    const hits = Object.fromEntries(
+      report.findings
+        .filter((f) => f.detectorId === 'iocs/stix-indicator')
+        .map((f) => [f.evidence.indicatorId as string, f]),
+    );
+    expect(Object.keys(hits).sort()).toEqual([
+      'indicator--and',
+      'indicator--cert',
+      'indicator--dom',
+      'indicator--md5',
+      'indicator--pkg',
+      'indicator--sha',
+    ]);
     expect(hits['indicator--pkg'].evidence.malware).toEqual(['Test Family']);
     expect((hits['indicator--dom'].evidence.matched as Array<{ value: string }>)[0].value).toMatch(/jamendo\.com$/);
   });
@@ -121,9 +183,17 @@ describe('indicator matching', () => {
     const db = join(dir, 's.sqlite');
     const file = join(dir, 'b.json');
     writeFileSync(file, bundle([{ id: 'indicator--pkg', pattern: "[app:id = 'com.teleca.jamendo']" }]));
-    const cli = (args: string[]) => run(process.execPath, ['--import', import.meta.resolve('tsx'), join(__dirname, '..', 'src', 'cli', 'run.ts'), ...args]);
+    const cli = (args: string[]) =>
+      run(process.execPath, [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(__dirname, '..', 'src', 'cli', 'run.ts'),
+        ...args,
+      ]);
     expect(cli(['iocs', 'import', file, '--db', db])).toContain('Imported 1 indicators');
-    const report = JSON.parse(cli(['scan', corpusFile('com.teleca.jamendo_35.apk'), '--db', db, '--format', 'json', '-q']));
+    const report = JSON.parse(
+      cli(['scan', corpusFile('com.teleca.jamendo_35.apk'), '--db', db, '--format', 'json', '-q']),
+    );
     expect(report.findings.some((f: { detectorId: string }) => f.detectorId === 'iocs/stix-indicator')).toBe(true);
     expect(readFileSync(file, 'utf8').length).toBeGreaterThan(0);
   });

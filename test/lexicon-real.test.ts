@@ -58,7 +58,10 @@ describe('real benign vocabulary', () => {
   it('reports no list in dictionaries, input-method tables, word lists and CLDR names, each judged by a model fitted without it', () => {
     const flagged: string[] = [];
     for (const held of sources) {
-      const model = fitListModel(sources.filter((s) => s !== held), lexicon);
+      const model = fitListModel(
+        sources.filter((s) => s !== held),
+        lexicon,
+      );
       // Chunks of the sizes apps ship word lists in.
       for (const size of [500, 5000, 50_000]) {
         for (let i = 0; i < held.entries.length; i += size) {
@@ -73,13 +76,16 @@ describe('real benign vocabulary', () => {
   it('ships a model fitted on the current lexicon, on at least ten real sources', () => {
     const text = readFileSync(join(ROOT, 'data', 'lexicon', 'list-model.json'), 'utf8');
     const file = JSON.parse(text) as { provenance: { lexiconSha256: string; sources: unknown[] } };
-    const lexiconSha = createHash('sha256').update(readFileSync(join(ROOT, 'data', 'lexicon', 'terms.txt'))).digest('hex');
+    const lexiconSha = createHash('sha256')
+      .update(readFileSync(join(ROOT, 'data', 'lexicon', 'terms.txt')))
+      .digest('hex');
     // A changed lexicon needs `npm run fit-list-model`: common terms and rates are counts of its terms.
     expect(file.provenance.lexiconSha256).toBe(lexiconSha);
     expect(file.provenance.sources.length).toBeGreaterThanOrEqual(10);
     const model = parseListModel(text);
     // Fitted on more than the sources above: it knows at least their common terms.
     const fresh = fitListModel(sources, lexicon);
-    for (const t of fresh.commonTerms.keys()) if (fresh.commonTerms.get(t)! >= 20) expect(model.commonTerms.has(t), t).toBe(true);
+    for (const t of fresh.commonTerms.keys())
+      if (fresh.commonTerms.get(t)! >= 20) expect(model.commonTerms.has(t), t).toBe(true);
   });
 });

@@ -15,7 +15,8 @@ describe('lexicon', () => {
     expect(lexicon.entries.length).toBeGreaterThanOrEqual(1500);
     const cats = new Set(lexicon.entries.map((e) => e.category));
     expect([...POLITICAL_CATEGORIES].filter((c) => cats.has(c)).length).toBeGreaterThanOrEqual(12);
-    for (const c of ['pornography', 'gambling', 'drugs', 'violence-weapons', 'competitor-brands']) expect(cats.has(c), c).toBe(true);
+    for (const c of ['pornography', 'gambling', 'drugs', 'violence-weapons', 'competitor-brands'])
+      expect(cats.has(c), c).toBe(true);
     for (const c of cats) expect(lexicon.entries.filter((e) => e.category === c).length, c).toBeGreaterThanOrEqual(50);
   });
 
@@ -58,8 +59,15 @@ describe('lexicon', () => {
 
 describe('list structure', () => {
   it('splits JSON, XML, lines, CSV and delimited lines', () => {
-    expect(splitList('{"status":0,"keywords":["a","b","c"],"version":1}')).toEqual({ structure: 'json', entries: ['a', 'b', 'c'] });
-    expect(splitList('<list><item>a</item><item>b &amp; c</item><item>d</item></list>')?.entries).toEqual(['a', 'b & c', 'd']);
+    expect(splitList('{"status":0,"keywords":["a","b","c"],"version":1}')).toEqual({
+      structure: 'json',
+      entries: ['a', 'b', 'c'],
+    });
+    expect(splitList('<list><item>a</item><item>b &amp; c</item><item>d</item></list>')?.entries).toEqual([
+      'a',
+      'b & c',
+      'd',
+    ]);
     expect(splitList('a\nb\r\nc\n')?.structure).toBe('lines');
     // A CSV table keeps its word column, not the ids.
     expect(splitList('a,1\nb,2\nc,3')?.entries).toEqual(['a', 'b', 'c']);
@@ -67,7 +75,11 @@ describe('list structure', () => {
   });
 
   it('refuses prose and single values', () => {
-    expect(splitList('This is a paragraph about a trip.\nIt has long sentences that are not list entries at all, clearly.\nAnd a third sentence that is also quite long indeed.')).toBeNull();
+    expect(
+      splitList(
+        'This is a paragraph about a trip.\nIt has long sentences that are not list entries at all, clearly.\nAnd a third sentence that is also quite long indeed.',
+      ),
+    ).toBeNull();
     expect(splitList('hello')).toBeNull();
     expect(splitList('{"a": 1}')).toBeNull();
   });
@@ -76,12 +88,23 @@ describe('list structure', () => {
 describe('list structure of real-world tables', () => {
   it('keeps the word column of an id,word,mask table and drops its ASCII header', () => {
     const csv = 'id,word,replace\n1,法轮功,***\n2,六四,**\n3,达赖,**\n4,藏独,**';
-    expect(splitList(csv)).toMatchObject({ structure: 'csv', entries: ['法轮功', '六四', '达赖', '藏独'], column: { index: 1, of: 3 } });
+    expect(splitList(csv)).toMatchObject({
+      structure: 'csv',
+      entries: ['法轮功', '六四', '达赖', '藏独'],
+      column: { index: 1, of: 3 },
+    });
   });
 
   it('splits lines that each hold several |-separated entries', () => {
     expect(splitList('平反64|冰火九重|后庭\n激情电|急需嫖|温家堡\n马加爵|活摘器官')?.entries).toEqual([
-      '平反64', '冰火九重', '后庭', '激情电', '急需嫖', '温家堡', '马加爵', '活摘器官',
+      '平反64',
+      '冰火九重',
+      '后庭',
+      '激情电',
+      '急需嫖',
+      '温家堡',
+      '马加爵',
+      '活摘器官',
     ]);
   });
 

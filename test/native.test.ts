@@ -49,7 +49,10 @@ describe('without them', () => {
     const declared = Buffer.from(alone);
     declared.writeUInt32LE(TEXT.length, 5);
     declared.writeUInt32LE(0, 9);
-    for (const f of [() => lzmaAloneDecode(declared, 1 << 20), () => microLzmaDecode(Buffer.from([0xa2, 0, 0, 0, 0, 0]), 16, 16)]) {
+    for (const f of [
+      () => lzmaAloneDecode(declared, 1 << 20),
+      () => microLzmaDecode(Buffer.from([0xa2, 0, 0, 0, 0, 0]), 16, 16),
+    ]) {
       let thrown: unknown;
       try {
         f();
@@ -66,13 +69,20 @@ describe('without them', () => {
     useNativeResolver(absent);
     const rules = compileRules([RULE]);
     expect(rules.compiled).toEqual([]);
-    expect(rules.files).toEqual([{ path: RULE.path, status: 'skipped', reason: 'YARA scanning is unavailable on this platform' }]);
+    expect(rules.files).toEqual([
+      { path: RULE.path, status: 'skipped', reason: 'YARA scanning is unavailable on this platform' },
+    ]);
     expect(yaraDiagnostics(rules).map((d) => d.code)).toEqual(['yara/rule-skipped']);
   });
 
   it('still scans an app, and the report names each missing capability once', async () => {
     useNativeResolver(absent);
-    const report = await scan({ inputs: [corpusFile('souch.smsbypass_9.apk')], cwd: '/', jobs: 1, yaraSources: [RULE] });
+    const report = await scan({
+      inputs: [corpusFile('souch.smsbypass_9.apk')],
+      cwd: '/',
+      jobs: 1,
+      yaraSources: [RULE],
+    });
     expect(report.apps.map((a) => a.package)).toEqual(['souch.smsbypass']);
     expect(report.findings.some((f) => f.detectorId === 'app/permissions')).toBe(true);
     const unavailable = report.diagnostics.filter((d) => d.code.startsWith('unavailable/'));

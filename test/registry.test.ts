@@ -17,7 +17,9 @@ function detectorFiles(): string[] {
 describe('detector registry', () => {
   it('registers every detector file, under an id equal to its path', () => {
     const ids = DETECTORS.map((d) => d.meta.id).sort();
-    const files = detectorFiles().map((f) => relative(DETECTOR_DIR, f).replace(/\.ts$/, '')).sort();
+    const files = detectorFiles()
+      .map((f) => relative(DETECTOR_DIR, f).replace(/\.ts$/, ''))
+      .sort();
     expect(ids).toEqual(files);
     expect(new Set(ids).size).toBe(ids.length);
   });

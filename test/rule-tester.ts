@@ -37,7 +37,8 @@ export interface RuleTable<K extends DetectorInput> {
 
 export function testDetector<K extends DetectorInput>(detector: Detector<K>, table: RuleTable<K>): void {
   // A table with no positive or no negative case cannot show that the detector tells them apart.
-  if (!table.valid.length || !table.invalid.length) throw new Error(`${detector.meta.id}: a rule table needs valid and invalid cases`);
+  if (!table.valid.length || !table.invalid.length)
+    throw new Error(`${detector.meta.id}: a rule table needs valid and invalid cases`);
   const run = (input: DetectorInputs[K]) => detector.detect(input, table.ctx ? table.ctx() : ({} as ContextFor<K>));
 
   describe('positive', () => {
@@ -52,7 +53,9 @@ export function testDetector<K extends DetectorInput>(detector: Detector<K>, tab
           expect(template, `${detector.meta.id} has no message ${r.messageId}`).toBeDefined();
           // Every placeholder of the message is filled, and evidence and data are what the detector declares.
           expect(formatMessage(template, r.data)).not.toMatch(/\{\{\w+\}\}/);
-          expect([...Value.Errors(detector.meta.evidence, r.evidence)].map((x) => `${x.path}: ${x.message}`)).toEqual([]);
+          expect([...Value.Errors(detector.meta.evidence, r.evidence)].map((x) => `${x.path}: ${x.message}`)).toEqual(
+            [],
+          );
           expect([...Value.Errors(detector.meta.data, r.data)].map((x) => `${x.path}: ${x.message}`)).toEqual([]);
           if (e.data) expect(r.data).toMatchObject(e.data);
           if (e.severity) expect(r.severity ?? detector.meta.severity).toBe(e.severity);

@@ -27,7 +27,11 @@ describe('the generated report schema', () => {
 
   it('validates a scan of real captures (pcap, pcapng with PCAPdroid app data, HAR)', async () => {
     const captures = join(CORPUS, 'network-captures');
-    const report = await scan({ inputs: [join(captures, 'ndpi', 'xiaomi.pcap'), join(captures, 'har', 'mitmproxy-chrome.har')], cwd: '/', ...FIXED });
+    const report = await scan({
+      inputs: [join(captures, 'ndpi', 'xiaomi.pcap'), join(captures, 'har', 'mitmproxy-chrome.har')],
+      cwd: '/',
+      ...FIXED,
+    });
     expect(report.destinations?.length).toBeGreaterThan(0);
     expect(validate(report), errors()).toBe(true);
   });
@@ -35,7 +39,10 @@ describe('the generated report schema', () => {
   it('validates a scan of a firmware folder built from real parts (a OnePlus build.prop, corpus APKs, a vbmeta image)', async () => {
     const dir = join(tempDir('candor-schema-fw-'), 'op7');
     mkdirSync(join(dir, 'system', 'priv-app', 'Jamendo'), { recursive: true });
-    copyFileSync(join(CORPUS, 'firmware', 'buildprops', 'op7pro__intl__11.0.5.1.GM21AA.prop'), join(dir, 'system', 'build.prop'));
+    copyFileSync(
+      join(CORPUS, 'firmware', 'buildprops', 'op7pro__intl__11.0.5.1.GM21AA.prop'),
+      join(dir, 'system', 'build.prop'),
+    );
     copyFileSync(corpusFile('com.teleca.jamendo_35.apk'), join(dir, 'system', 'priv-app', 'Jamendo', 'Jamendo.apk'));
     copyFileSync(corpusFile('souch.smsbypass_9.apk'), join(dir, 'system', 'priv-app', 'Jamendo', 'SmsBypass.apk'));
     copyFileSync(join(CORPUS, 'firmware', 'lineageos-sdm845-vbmeta.img'), join(dir, 'vbmeta.img'));
@@ -49,7 +56,9 @@ describe('the generated report schema', () => {
     expect(validate(report), errors()).toBe(true);
     const permission = report.findings.find((f) => f.detectorId === 'app/permissions');
     expect(permission).toBeDefined();
-    const renamed = structuredClone(report) as unknown as { findings: Array<{ detectorId: string; evidence: Record<string, unknown> }> };
+    const renamed = structuredClone(report) as unknown as {
+      findings: Array<{ detectorId: string; evidence: Record<string, unknown> }>;
+    };
     const e = renamed.findings.find((f) => f.detectorId === 'app/permissions')!.evidence;
     e.permissionName = e.permission;
     delete e.permission;

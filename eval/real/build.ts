@@ -53,9 +53,16 @@ export function tempWorkDir(prefix: string): string {
  * for how the APK is made from its inputs, and the inputs' content) keys the cache without running the
  * tools that make the entries: `make` runs only on a miss. Without a recipe the built entries are the key.
  */
-export function cachedApk(spec: ApkSpec | (() => ApkSpec), recipe?: { name: string; input: Buffer | string }): { apk: string; built: boolean } {
+export function cachedApk(
+  spec: ApkSpec | (() => ApkSpec),
+  recipe?: { name: string; input: Buffer | string },
+): { apk: string; built: boolean } {
   const key = recipe
-    ? createHash('sha256').update(`builder ${BUILDER_VERSION}\nrecipe ${recipe.name}\n`).update(recipe.input).digest('hex').slice(0, 32)
+    ? createHash('sha256')
+        .update(`builder ${BUILDER_VERSION}\nrecipe ${recipe.name}\n`)
+        .update(recipe.input)
+        .digest('hex')
+        .slice(0, 32)
     : specKey(spec as ApkSpec);
   const out = join(cacheDir(), `${key}.apk`);
   if (existsSync(out)) return { apk: out, built: false };
@@ -81,7 +88,12 @@ export function cachedApk(spec: ApkSpec | (() => ApkSpec), recipe?: { name: stri
 }
 
 export function zipEntry(zip: string, name: string): Buffer {
-  return sh('python3', ['-c', 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))', zip, name]);
+  return sh('python3', [
+    '-c',
+    'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))',
+    zip,
+    name,
+  ]);
 }
 
 /**
@@ -95,7 +107,10 @@ function linkResources(res: NonNullable<ApkSpec['resources']>, dir: string): str
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, xml);
   }
-  writeFileSync(join(dir, 'AndroidManifest.xml'), `<?xml version="1.0" encoding="utf-8"?>\n<manifest package="${res.packageName}"><application/></manifest>\n`);
+  writeFileSync(
+    join(dir, 'AndroidManifest.xml'),
+    `<?xml version="1.0" encoding="utf-8"?>\n<manifest package="${res.packageName}"><application/></manifest>\n`,
+  );
   sh('aapt2', ['compile', '--dir', resDir, '-o', join(dir, 'res.zip')]);
   const apk = join(dir, 'base.apk');
   sh('aapt2', ['link', '-o', apk, '--manifest', join(dir, 'AndroidManifest.xml'), join(dir, 'res.zip')]);
@@ -112,7 +127,8 @@ export function resourceText(s: string): string {
 /** A values XML with one string-array (and optional plain strings), formatted="false" as apktool writes. */
 export function valuesXml(arrays: Record<string, string[]>, strings: Record<string, string> = {}): string {
   const parts = ['<?xml version="1.0" encoding="utf-8"?>', '<resources>'];
-  for (const [name, value] of Object.entries(strings)) parts.push(`  <string name="${name}" formatted="false">"${resourceText(value)}"</string>`);
+  for (const [name, value] of Object.entries(strings))
+    parts.push(`  <string name="${name}" formatted="false">"${resourceText(value)}"</string>`);
   for (const [name, items] of Object.entries(arrays)) {
     parts.push(`  <string-array name="${name}" formatted="false">`);
     for (const item of items) parts.push(`    <item>"${resourceText(item)}"</item>`);

@@ -21,12 +21,20 @@ export const BASE_PACKAGE = 'info.guardianproject.urzip';
 const CLASS = 'Lcom/example/chat/WordFilter;';
 const UI: FixtureClass = {
   descriptor: 'Lcom/example/chat/MainActivity;',
-  methods: [{ name: 'onCreate', strings: ['Send', 'Message', 'Settings', 'Your message contains words that are not allowed'] }],
+  methods: [
+    { name: 'onCreate', strings: ['Send', 'Message', 'Settings', 'Your message contains words that are not allowed'] },
+  ],
 };
 
 const hex = (s: string | Buffer) => Buffer.from(s).toString('hex');
 
-function openssl(cipher: string, key: Buffer | string, iv: string | null, data: Buffer | string, legacy = false): Buffer {
+function openssl(
+  cipher: string,
+  key: Buffer | string,
+  iv: string | null,
+  data: Buffer | string,
+  legacy = false,
+): Buffer {
   const args = ['enc', `-${cipher}`, '-K', hex(key), ...(iv ? ['-iv', hex(iv)] : [])];
   if (legacy) args.push('-provider', 'legacy', '-provider', 'default');
   return sh('openssl', args, data);
@@ -72,42 +80,100 @@ export const CHAINS: Chain[] = [
   { name: 'base64', build: (t) => asset('words.dat', Buffer.from(t).toString('base64'), plainLoader('words.dat')) },
   { name: 'hex', build: (t) => asset('words.dat', Buffer.from(t).toString('hex'), plainLoader('words.dat')) },
   { name: 'gzip', build: (t) => asset('words.gz', sh('gzip', ['-9', '-n', '-c'], t), plainLoader('words.gz')) },
-  { name: 'zlib', build: (t) => asset('words.z', py('sys.stdout.buffer.write(zlib.compress(data, 9))', t), plainLoader('words.z')) },
+  {
+    name: 'zlib',
+    build: (t) => asset('words.z', py('sys.stdout.buffer.write(zlib.compress(data, 9))', t), plainLoader('words.z')),
+  },
   { name: 'bzip2', build: (t) => asset('words.bz2', sh('bzip2', ['-9', '-c'], t), plainLoader('words.bz2')) },
   { name: 'zstd', build: (t) => asset('words.zst', sh('zstd', ['-19', '-c', '-q'], t), plainLoader('words.zst')) },
   { name: 'xz', build: (t) => asset('words.xz', sh('xz', ['-9', '-c'], t), plainLoader('words.xz')) },
   { name: 'lz4', build: (t) => asset('words.lz4', sh('lz4', ['-9', '-c', '-q'], t), plainLoader('words.lz4')) },
-  { name: 'xor-0x5a', build: (t) => asset('words.dat', Buffer.from(Buffer.from(t).map((b) => b ^ 0x5a)), plainLoader('words.dat')) },
-  { name: 'base64 → gzip', build: (t) => asset('words.dat', sh('gzip', ['-n', '-c'], t).toString('base64'), plainLoader('words.dat')) },
+  {
+    name: 'xor-0x5a',
+    build: (t) => asset('words.dat', Buffer.from(Buffer.from(t).map((b) => b ^ 0x5a)), plainLoader('words.dat')),
+  },
+  {
+    name: 'base64 → gzip',
+    build: (t) => asset('words.dat', sh('gzip', ['-n', '-c'], t).toString('base64'), plainLoader('words.dat')),
+  },
   {
     name: 'json → hex → blowfish-ecb',
     key: 'constants-class',
-    build: (_t, e) => asset('kw.dat', openssl('bf-ecb', KEY16, null, JSON.stringify(e), true).toString('hex'), loaderDex('kw.dat', [KEY16, 'Blowfish/ECB/PKCS5Padding'])),
+    build: (_t, e) =>
+      asset(
+        'kw.dat',
+        openssl('bf-ecb', KEY16, null, JSON.stringify(e), true).toString('hex'),
+        loaderDex('kw.dat', [KEY16, 'Blowfish/ECB/PKCS5Padding']),
+      ),
   },
-  { name: 'aes-128-ecb', key: 'constants-class', build: (t) => asset('words.enc', openssl('aes-128-ecb', KEY16, null, t), loaderDex('words.enc', [KEY16, 'AES/ECB/PKCS5Padding'])) },
+  {
+    name: 'aes-128-ecb',
+    key: 'constants-class',
+    build: (t) =>
+      asset(
+        'words.enc',
+        openssl('aes-128-ecb', KEY16, null, t),
+        loaderDex('words.enc', [KEY16, 'AES/ECB/PKCS5Padding']),
+      ),
+  },
   {
     name: 'base64 → aes-128-cbc',
     key: 'constants-class',
-    build: (t) => asset('cbw.dat', openssl('aes-128-cbc', KEY16, IV16, t).toString('base64'), loaderDex('cbw.dat', [KEY16, IV16, 'AES/CBC/PKCS5Padding'])),
+    build: (t) =>
+      asset(
+        'cbw.dat',
+        openssl('aes-128-cbc', KEY16, IV16, t).toString('base64'),
+        loaderDex('cbw.dat', [KEY16, IV16, 'AES/CBC/PKCS5Padding']),
+      ),
   },
-  { name: 'des-ecb', key: 'constants-class', build: (t) => asset('words.enc', openssl('des-ecb', KEY8, null, t, true), loaderDex('words.enc', [KEY8, 'DES/ECB/PKCS5Padding'])) },
+  {
+    name: 'des-ecb',
+    key: 'constants-class',
+    build: (t) =>
+      asset(
+        'words.enc',
+        openssl('des-ecb', KEY8, null, t, true),
+        loaderDex('words.enc', [KEY8, 'DES/ECB/PKCS5Padding']),
+      ),
+  },
   {
     name: '3des-cbc',
     key: 'constants-class',
-    build: (t) => asset('words.enc', openssl('des-ede3-cbc', KEY24, KEY8, t), loaderDex('words.enc', [KEY24, KEY8, 'DESede/CBC/PKCS5Padding'])),
+    build: (t) =>
+      asset(
+        'words.enc',
+        openssl('des-ede3-cbc', KEY24, KEY8, t),
+        loaderDex('words.enc', [KEY24, KEY8, 'DESede/CBC/PKCS5Padding']),
+      ),
   },
-  { name: 'rc4', key: 'constants-class', build: (t) => asset('words.enc', openssl('rc4', KEY16, null, t, true), loaderDex('words.enc', [KEY16, 'RC4'])) },
+  {
+    name: 'rc4',
+    key: 'constants-class',
+    build: (t) => asset('words.enc', openssl('rc4', KEY16, null, t, true), loaderDex('words.enc', [KEY16, 'RC4'])),
+  },
   {
     name: 'aes-128-ecb',
     key: 'byte-array',
-    build: (t) => asset('words.enc', openssl('aes-128-ecb', KEY16, null, t), loaderDex('words.enc', ['AES/ECB/PKCS5Padding'], { byteArrays: [Buffer.from(KEY16)] })),
+    build: (t) =>
+      asset(
+        'words.enc',
+        openssl('aes-128-ecb', KEY16, null, t),
+        loaderDex('words.enc', ['AES/ECB/PKCS5Padding'], { byteArrays: [Buffer.from(KEY16)] }),
+      ),
   },
   {
     name: 'aes-128-ecb',
     key: 'resource',
     build: (t) => ({
-      ...asset('words.enc', openssl('aes-128-ecb', KEY16, null, t), loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'filter_key'])),
-      resources: { packageName: BASE_PACKAGE, values: { values: valuesXml({}, { app_name: 'Chat', filter_key: KEY16 }) } },
+      ...asset(
+        'words.enc',
+        openssl('aes-128-ecb', KEY16, null, t),
+        loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'filter_key']),
+      ),
+      resources: {
+        packageName: BASE_PACKAGE,
+        values: { values: valuesXml({}, { app_name: 'Chat', filter_key: KEY16 }) },
+      },
     }),
   },
   {
@@ -116,7 +182,9 @@ export const CHAINS: Chain[] = [
     build: (t) => ({
       entries: {
         'assets/words.enc': openssl('aes-128-ecb', KEY16, null, t),
-        'classes.dex': loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'keys'], { calls: ['Ljava/lang/System;->loadLibrary'] }),
+        'classes.dex': loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'keys'], {
+          calls: ['Ljava/lang/System;->loadLibrary'],
+        }),
         'lib/x86_64/libkeys.so': readFileSync(buildNativeLib([KEY16, 'Java_com_example_chat_WordFilter_key'])),
       },
     }),
@@ -128,7 +196,9 @@ export const CHAINS: Chain[] = [
       asset(
         'words.enc',
         openssl('aes-128-ecb', createHash('md5').update(BASE_PACKAGE).digest(), null, t),
-        loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'MD5'], { calls: ['Ljava/security/MessageDigest;->getInstance', 'Landroid/content/Context;->getPackageName'] }),
+        loaderDex('words.enc', ['AES/ECB/PKCS5Padding', 'MD5'], {
+          calls: ['Ljava/security/MessageDigest;->getInstance', 'Landroid/content/Context;->getPackageName'],
+        }),
       ),
   },
 ];

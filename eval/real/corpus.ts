@@ -62,11 +62,27 @@ export function loadRealLists(dir = LISTS_DIR): RealList[] {
     const raw = readFileSync(join(dir, f.file), 'utf8');
     if (f.file.startsWith('games/')) {
       const { app, apkPath } = gamePathOf(basename(f.file));
-      return { file: f.file, path: join(dir, f.file), group: f.group, source: 'game' as const, origin: app, apkPath, text: raw };
+      return {
+        file: f.file,
+        path: join(dir, f.file),
+        group: f.group,
+        source: 'game' as const,
+        origin: app,
+        apkPath,
+        text: raw,
+      };
     }
     const { origin, body } = openSourceBody(raw);
     const stem = (origin.split('/').pop() ?? 'words').replace(/\.[^.]*$/, '').replace(/[^\w.-]/g, '_') || 'words';
-    return { file: f.file, path: join(dir, f.file), group: f.group, source: 'open-source' as const, origin, apkPath: `assets/${stem}.txt`, text: body };
+    return {
+      file: f.file,
+      path: join(dir, f.file),
+      group: f.group,
+      source: 'open-source' as const,
+      origin,
+      apkPath: `assets/${stem}.txt`,
+      text: body,
+    };
   });
 }
 

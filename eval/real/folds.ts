@@ -75,6 +75,12 @@ export function planFolds(negativeSources: string[]): FoldPlan {
 }
 
 /** The training sources of fold f: every negative source except the one held out by f. */
-export function trainingSources(plan: FoldPlan, fold: number | 'all', listsBySource: Map<string, string[][]>): BenignTraining[] {
-  return [...listsBySource].filter(([s]) => fold === 'all' || plan.foldOfSource(s) !== fold).map(([name, lists]) => ({ name, entries: lists.flat() }));
+export function trainingSources(
+  plan: FoldPlan,
+  fold: number | 'all',
+  listsBySource: Map<string, string[][]>,
+): BenignTraining[] {
+  return [...listsBySource]
+    .filter(([s]) => fold === 'all' || plan.foldOfSource(s) !== fold)
+    .map(([name, lists]) => ({ name, entries: lists.flat() }));
 }

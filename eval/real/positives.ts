@@ -65,7 +65,10 @@ function compileLua(source: Buffer): Buffer {
 }
 
 function classDescriptor(jadxPath: string): string {
-  const parts = jadxPath.replace(/^jadx\//, '').replace(/\.java$/, '').split('/');
+  const parts = jadxPath
+    .replace(/^jadx\//, '')
+    .replace(/\.java$/, '')
+    .split('/');
   if (parts[0] === 'defpackage') parts.shift();
   return `L${parts.join('/')};`;
 }
@@ -79,7 +82,8 @@ const REBUILT_FORMATS: Record<string, string> = {
   '.json': '.json (array)',
 };
 
-const rebuiltKind = (path: string) => (path.startsWith('jadx/') ? 'jadx' : path.startsWith('apktool/res/') ? 'apktool' : formatOf(path));
+const rebuiltKind = (path: string) =>
+  path.startsWith('jadx/') ? 'jadx' : path.startsWith('apktool/res/') ? 'apktool' : formatOf(path);
 
 /** The format row of a game file's rebuilt container, without building it; null when there is none. */
 export function rebuiltGameFormat(list: RealList): string | null {
@@ -96,7 +100,16 @@ export function rebuiltGameSpec(list: RealList): { format: string; spec: ApkSpec
   const at = (data: Buffer | string): ApkSpec => ({ entries: { [path]: data } });
   switch (kind) {
     case 'jadx':
-      return { format, spec: { entries: { 'classes.dex': buildDex([{ descriptor: classDescriptor(path), methods: [{ name: '<clinit>', strings: entries }] }]) } } };
+      return {
+        format,
+        spec: {
+          entries: {
+            'classes.dex': buildDex([
+              { descriptor: classDescriptor(path), methods: [{ name: '<clinit>', strings: entries }] },
+            ]),
+          },
+        },
+      };
     case 'apktool': {
       const values = { [path.split('/')[2]]: valuesXml({ filter_words: entries }, { app_name: 'Game' }) };
       return { format, spec: { entries: {}, resources: { packageName: list.origin, values } } };
@@ -114,7 +127,9 @@ export function rebuiltGameSpec(list: RealList): { format: string; spec: ApkSpec
 
 /** Open-source lists for a chain: LISTS_PER_CHAIN lists chosen by hash, at most one per group. */
 export function chainSubset(lists: RealList[], chain: string, n = LISTS_PER_CHAIN): RealList[] {
-  const ranked = lists.filter((l) => l.source === 'open-source').sort((a, b) => stableHash(`${chain}:${a.file}`) - stableHash(`${chain}:${b.file}`));
+  const ranked = lists
+    .filter((l) => l.source === 'open-source')
+    .sort((a, b) => stableHash(`${chain}:${a.file}`) - stableHash(`${chain}:${b.file}`));
   const groups = new Set<string>();
   const out: RealList[] = [];
   for (const l of ranked) {
@@ -126,17 +141,26 @@ export function chainSubset(lists: RealList[], chain: string, n = LISTS_PER_CHAI
   return out;
 }
 
-export function buildPositives(lists: RealList[], opts: { perChain?: number; onBuilt?: () => void } = {}): PositiveCase[] {
+export function buildPositives(
+  lists: RealList[],
+  opts: { perChain?: number; onBuilt?: () => void } = {},
+): PositiveCase[] {
   const cases: PositiveCase[] = [];
   const add = (list: RealList, format: string, chain: string, spec: () => ApkSpec) => {
-    const { apk, built } = cachedApk(spec, { name: `positive ${format} ${chain} ${list.apkPath}`, input: readFileSync(list.path) });
+    const { apk, built } = cachedApk(spec, {
+      name: `positive ${format} ${chain} ${list.apkPath}`,
+      input: readFileSync(list.path),
+    });
     if (built) opts.onBuilt?.();
     cases.push({ id: `${list.file} [${format}; ${chain}]`, list: list.file, group: list.group, format, chain, apk });
   };
   for (const list of lists) {
     if (list.source === 'game') {
       const asShipped = !list.apkPath.startsWith('jadx/') && !list.apkPath.startsWith('apktool/');
-      if (asShipped) add(list, `${formatOf(list.apkPath)} (as extracted)`, 'plain', () => ({ entries: { [list.apkPath]: readFileSync(list.path) } }));
+      if (asShipped)
+        add(list, `${formatOf(list.apkPath)} (as extracted)`, 'plain', () => ({
+          entries: { [list.apkPath]: readFileSync(list.path) },
+        }));
       const format = rebuiltGameFormat(list);
       if (format) add(list, format, 'plain', () => (rebuiltGameSpec(list) as { spec: ApkSpec }).spec);
     } else {
@@ -151,4 +175,3 @@ export function buildPositives(lists: RealList[], opts: { perChain?: number; onB
   }
   return cases;
 }
-

@@ -8,6 +8,14 @@ for (const l of pick) {
   const e = listEntries(l.text);
   // a spread sample: every k-th entry
   const k = Math.max(1, Math.floor(e.length / 30));
-  console.log(`## ${l.file.slice(-50)} group=${l.group} n=${lab.entries} anchors=${lab.anchors.length} political=${lab.political}`);
-  console.log(e.filter((_, i) => i % k === 0).slice(0, 30).join(' | ').slice(0, 400));
+  console.log(
+    `## ${l.file.slice(-50)} group=${l.group} n=${lab.entries} anchors=${lab.anchors.length} political=${lab.political}`,
+  );
+  console.log(
+    e
+      .filter((_, i) => i % k === 0)
+      .slice(0, 30)
+      .join(' | ')
+      .slice(0, 400),
+  );
 }

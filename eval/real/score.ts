@@ -34,7 +34,12 @@ export function listFindings(findings: Finding[]): ListFinding[] {
 export function bestFinding(found: ListFinding[]): ListFinding | null {
   let best: ListFinding | null = null;
   for (const f of found) {
-    if (!best || RANK[f.severity] > RANK[best.severity] || (RANK[f.severity] === RANK[best.severity] && f.termCount > best.termCount)) best = f;
+    if (
+      !best ||
+      RANK[f.severity] > RANK[best.severity] ||
+      (RANK[f.severity] === RANK[best.severity] && f.termCount > best.termCount)
+    )
+      best = f;
   }
   return best;
 }
@@ -63,9 +68,14 @@ export function termsWithin(termCount: number, entries: number, tolerance = TERM
   return Math.abs(termCount - entries) <= tolerance * entries;
 }
 
-export function scorePositive(c: { id: string; list: string; group: string; format: string; chain: string }, label: ListLabel, findings: ListFinding[]): PositiveScore {
+export function scorePositive(
+  c: { id: string; list: string; group: string; format: string; chain: string },
+  label: ListLabel,
+  findings: ListFinding[],
+): PositiveScore {
   const best = bestFinding(findings);
-  const termsOk = best && label.entries !== null ? termsWithin(best.termCount, label.entries) : label.entries === null ? null : false;
+  const termsOk =
+    best && label.entries !== null ? termsWithin(best.termCount, label.entries) : label.entries === null ? null : false;
   const politicalHigh = !!best && best.kind === 'political' && RANK[best.severity] >= RANK.high;
   return {
     ...c,
@@ -134,16 +144,41 @@ export interface TargetCheck {
   ok: boolean;
 }
 
-export function targets(all: PositiveScore[], negativesAboveInfo: number, controlsAboveInfo: number, regression: { found: number; positives: number; falsePositives: number }): TargetCheck[] {
+export function targets(
+  all: PositiveScore[],
+  negativesAboveInfo: number,
+  controlsAboveInfo: number,
+  regression: { found: number; positives: number; falsePositives: number },
+): TargetCheck[] {
   const pol = all.filter((r) => r.political);
   const polHigh = pol.filter((r) => r.politicalHighTerms).length;
   const found = all.filter((r) => r.found).length;
   const pct = (a: number, b: number) => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)} %`);
   return [
-    { name: `political lists found as political/high, terms ±${TERM_TOLERANCE * 100} % (≥ ${TARGET_POLITICAL_HIGH * 100} %)`, value: `${polHigh}/${pol.length} = ${pct(polHigh, pol.length)}`, ok: pol.length > 0 && polHigh / pol.length >= TARGET_POLITICAL_HIGH },
-    { name: `all lists found (≥ ${TARGET_FOUND * 100} %)`, value: `${found}/${all.length} = ${pct(found, all.length)}`, ok: all.length > 0 && found / all.length >= TARGET_FOUND },
-    { name: 'findings above info on real negatives (= 0)', value: String(negativesAboveInfo), ok: negativesAboveInfo === 0 },
-    { name: 'censorship findings above info on control APKs (= 0)', value: String(controlsAboveInfo), ok: controlsAboveInfo === 0 },
-    { name: 'old generated cases (eval/cases.ts) all recovered, no false positive', value: `${regression.found}/${regression.positives}, ${regression.falsePositives} FP`, ok: regression.found === regression.positives && regression.falsePositives === 0 },
+    {
+      name: `political lists found as political/high, terms ±${TERM_TOLERANCE * 100} % (≥ ${TARGET_POLITICAL_HIGH * 100} %)`,
+      value: `${polHigh}/${pol.length} = ${pct(polHigh, pol.length)}`,
+      ok: pol.length > 0 && polHigh / pol.length >= TARGET_POLITICAL_HIGH,
+    },
+    {
+      name: `all lists found (≥ ${TARGET_FOUND * 100} %)`,
+      value: `${found}/${all.length} = ${pct(found, all.length)}`,
+      ok: all.length > 0 && found / all.length >= TARGET_FOUND,
+    },
+    {
+      name: 'findings above info on real negatives (= 0)',
+      value: String(negativesAboveInfo),
+      ok: negativesAboveInfo === 0,
+    },
+    {
+      name: 'censorship findings above info on control APKs (= 0)',
+      value: String(controlsAboveInfo),
+      ok: controlsAboveInfo === 0,
+    },
+    {
+      name: 'old generated cases (eval/cases.ts) all recovered, no false positive',
+      value: `${regression.found}/${regression.positives}, ${regression.falsePositives} FP`,
+      ok: regression.found === regression.positives && regression.falsePositives === 0,
+    },
   ];
 }

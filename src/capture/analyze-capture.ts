@@ -104,7 +104,11 @@ interface FlowState extends Flow {
   settled?: boolean;
 }
 
-export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: Limits['capture'] = DEFAULT_LIMITS.capture): CaptureAnalysis {
+export function analyzeCapture(
+  src: ByteSource,
+  device: DeviceIds = {},
+  limits: Limits['capture'] = DEFAULT_LIMITS.capture,
+): CaptureAnalysis {
   const problems: CaptureProblem[] = [];
   const PREFIX_BYTES = limits.maxFlowBytes;
   const MAX_RETAINED = limits.maxRetainedBytes;
@@ -113,7 +117,14 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
   const flows = new Map<string, FlowState>();
   const ipToName = new Map<string, string>();
   const dnsQueries = new Set<string>();
-  const skipped: Record<DecodeFailure, number> = { link: 0, 'encrypted-link': 0, ip: 0, fragment: 0, transport: 0, 'other-protocol': 0 };
+  const skipped: Record<DecodeFailure, number> = {
+    link: 0,
+    'encrypted-link': 0,
+    ip: 0,
+    fragment: 0,
+    transport: 0,
+    'other-protocol': 0,
+  };
   let packets = 0;
   let retained = 0;
   const fragments = new FragmentReassembler();
@@ -139,16 +150,33 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
         if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
       }
     }
-    if (hello) Object.assign(f, { sni: hello.sni ?? undefined, alpn: hello.alpn, ja3: hello.ja3Hash, ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4, protocol: f.proto === 'udp' ? 'quic' : 'tls', encrypted: true, ...(http.length ? { http } : {}) });
+    if (hello)
+      Object.assign(f, {
+        sni: hello.sni ?? undefined,
+        alpn: hello.alpn,
+        ja3: hello.ja3Hash,
+        ja4: f.proto === 'udp' ? ja4('q', hello.ja4Parts) : hello.ja4,
+        protocol: f.proto === 'udp' ? 'quic' : 'tls',
+        encrypted: true,
+        ...(http.length ? { http } : {}),
+      });
     else if (http.length) {
       // Each request of the stream, split at its start line, checked for identifiers.
       const text = prefix.toString('latin1');
-      const starts = [...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g)].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
+      const starts = [
+        ...text.matchAll(/(?:^|\r\n)(?=(?:GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH) \S+ HTTP\/1\.[01]\r\n)/g),
+      ].map((m) => (m.index === 0 ? 0 : (m.index ?? 0) + 2));
       const requests = starts.map((st, i) => text.slice(st, starts[i + 1] ?? text.length));
       const leaks = requests.flatMap((r) => httpRequestLeaks(r, device));
       const opaque = requests.map(opaqueBody).find((o) => o !== null) ?? null;
       Object.assign(f, { http, protocol: 'http', ...(leaks.length ? { leaks } : {}), ...(opaque ? { opaque } : {}) });
-    } else if (f.proto === 'udp' && (f.serverPort === 443 || f.clientPort === 443) && prefix.length > 0 && (prefix[0] & 0x80) !== 0) Object.assign(f, { protocol: 'quic', encrypted: true });
+    } else if (
+      f.proto === 'udp' &&
+      (f.serverPort === 443 || f.clientPort === 443) &&
+      prefix.length > 0 &&
+      (prefix[0] & 0x80) !== 0
+    )
+      Object.assign(f, { protocol: 'quic', encrypted: true });
     else if (DNS_PORTS.has(f.serverPort)) f.protocol = 'dns';
     else if (f.serverPort === 853) Object.assign(f, { protocol: 'dot', encrypted: true });
     retained -= f.upLen + (f.downLen ?? 0);
@@ -177,7 +205,8 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
       const msg = parseDns(seg.payload);
       if (msg) {
         if (!msg.response) msg.questions.forEach((q) => dnsQueries.add(q));
-        for (const a of msg.answers) if (a.type !== 'CNAME' && ipToName.size < 500_000) ipToName.set(a.value, msg.questions[0] ?? a.name);
+        for (const a of msg.answers)
+          if (a.type !== 'CNAME' && ipToName.size < 500_000) ipToName.set(a.value, msg.questions[0] ?? a.name);
       }
     }
     let flow = flows.get(`${seg.proto} ${seg.src}:${seg.sport} ${seg.dst}:${seg.dport}`);
@@ -194,16 +223,37 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
       }
       // The side that speaks first (or sends the bare SYN) is the client; a first packet seen from a
       // well-known port to an ephemeral one is a reply whose request was not captured.
-      const isReply = (seg.proto === 'tcp' && seg.syn && seg.ack) || (!(seg.proto === 'tcp' && seg.syn) && seg.sport < 1024 && seg.dport >= 1024);
-      const [client, cport, server, sport] = isReply ? [seg.dst, seg.dport, seg.src, seg.sport] : [seg.src, seg.sport, seg.dst, seg.dport];
-      flow = { proto: seg.proto, client, clientPort: cport, server, serverPort: sport, firstFrame: pkt.frame, firstSeen: pkt.ts, lastSeen: pkt.ts, bytesUp: 0, bytesDown: 0, packets: 0, protocol: seg.proto, encrypted: false, up: [], upLen: 0 };
+      const isReply =
+        (seg.proto === 'tcp' && seg.syn && seg.ack) ||
+        (!(seg.proto === 'tcp' && seg.syn) && seg.sport < 1024 && seg.dport >= 1024);
+      const [client, cport, server, sport] = isReply
+        ? [seg.dst, seg.dport, seg.src, seg.sport]
+        : [seg.src, seg.sport, seg.dst, seg.dport];
+      flow = {
+        proto: seg.proto,
+        client,
+        clientPort: cport,
+        server,
+        serverPort: sport,
+        firstFrame: pkt.frame,
+        firstSeen: pkt.ts,
+        lastSeen: pkt.ts,
+        bytesUp: 0,
+        bytesDown: 0,
+        packets: 0,
+        protocol: seg.proto,
+        encrypted: false,
+        up: [],
+        upLen: 0,
+      };
       flows.set(`${seg.proto} ${client}:${cport} ${server}:${sport}`, flow);
       upward = seg.src === client && seg.sport === cport;
     }
     flow.packets++;
     flow.lastSeen = Math.max(flow.lastSeen, pkt.ts);
     // Every few thousand packets, flows idle for two minutes of capture time are settled.
-    if (packets % 4096 === 0) for (const g of flows.values()) if (!g.settled && pkt.ts - g.lastSeen > IDLE_SECONDS) settle(g);
+    if (packets % 4096 === 0)
+      for (const g of flows.values()) if (!g.settled && pkt.ts - g.lastSeen > IDLE_SECONDS) settle(g);
     if (!flow.app) {
       const app = pkt.app ?? pcapdroidApp(pkt.linkType, pkt.data);
       if (app) flow.app = app;
@@ -212,14 +262,16 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
       flow.bytesUp += seg.length;
       // Keep the client's first bytes in order (TCP by sequence number, duplicates dropped).
       // QUIC: decrypt the client's Initial packets while the ClientHello may still be incomplete.
-      if (seg.proto === 'udp' && seg.payload.length > 20 && (seg.payload[0] & 0x80) && (flow.quic?.length ?? 0) < 16) {
+      if (seg.proto === 'udp' && seg.payload.length > 20 && seg.payload[0] & 0x80 && (flow.quic?.length ?? 0) < 16) {
         const init = quicInitialCrypto(seg.payload);
         if (init) (flow.quic ??= []).push(...init.chunks);
       }
       if (seg.payload.length && !flow.settled && flow.upLen < PREFIX_BYTES && retained < MAX_RETAINED) {
         const before = flow.upLen;
         if (seg.proto === 'udp') {
-          if (flow.up.length === 0) (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))), (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
+          if (flow.up.length === 0)
+            (flow.up.push(Buffer.from(seg.payload.subarray(0, PREFIX_BYTES))),
+              (flow.upLen = Math.min(PREFIX_BYTES, seg.payload.length)));
         } else {
           appendInOrder(flow, seg.seq ?? 0, seg.payload, 'up', PREFIX_BYTES);
         }
@@ -229,7 +281,13 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
     } else {
       flow.bytesDown += seg.length;
       // Keep the server's bytes only where the client spoke plaintext HTTP: lists can arrive that way.
-      if (seg.proto === 'tcp' && seg.payload.length && !flow.settled && retained < MAX_RETAINED && isHttpStart(flow.up[0])) {
+      if (
+        seg.proto === 'tcp' &&
+        seg.payload.length &&
+        !flow.settled &&
+        retained < MAX_RETAINED &&
+        isHttpStart(flow.up[0])
+      ) {
         const before = flow.downLen ?? 0;
         appendInOrder(flow, seg.seq ?? 0, seg.payload, 'down');
         retained += (flow.downLen ?? 0) - before;
@@ -244,25 +302,74 @@ export function analyzeCapture(src: ByteSource, device: DeviceIds = {}, limits: 
   const out: Flow[] = [];
   for (const f of flows.values()) {
     if (!f.settled) settle(f);
-    const { up: _up, upLen: _upLen, nextSeq: _nextSeq, quic: _quic, ahead: _ahead, down: _down, downLen: _downLen, downSeq: _downSeq, downAhead: _downAhead, closed: _closed, settled: _settled, ...flow } = f;
+    const {
+      up: _up,
+      upLen: _upLen,
+      nextSeq: _nextSeq,
+      quic: _quic,
+      ahead: _ahead,
+      down: _down,
+      downLen: _downLen,
+      downSeq: _downSeq,
+      downAhead: _downAhead,
+      closed: _closed,
+      settled: _settled,
+      ...flow
+    } = f;
     out.push(flow);
   }
   out.sort((a, b) => a.firstFrame - b.firstFrame);
-  if (fragments.dropped) problems.push({ code: 'capture/fragments-dropped', message: `${fragments.dropped} fragmented datagrams could not be reassembled within the limits` });
+  if (fragments.dropped)
+    problems.push({
+      code: 'capture/fragments-dropped',
+      message: `${fragments.dropped} fragmented datagrams could not be reassembled within the limits`,
+    });
   // Packets a reader of the report would otherwise assume were analysed.
   if (skipped['encrypted-link']) {
-    problems.push({ code: 'capture/encrypted-wifi', message: `${skipped['encrypted-link']} of ${packets} packets are WPA-protected 802.11 frames and were not analysed; decrypt the capture with the network key (e.g. Wireshark's "Export Specified Packets" after adding the key) and scan it again` });
+    problems.push({
+      code: 'capture/encrypted-wifi',
+      message: `${skipped['encrypted-link']} of ${packets} packets are WPA-protected 802.11 frames and were not analysed; decrypt the capture with the network key (e.g. Wireshark's "Export Specified Packets" after adding the key) and scan it again`,
+    });
   }
   if (skipped.link) {
-    problems.push({ code: 'capture/unsupported-link', message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed` });
+    problems.push({
+      code: 'capture/unsupported-link',
+      message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed`,
+    });
   }
-  if (flowsDropped > 0) problems.push({ code: 'limit/capture-flows', message: `${flowsDropped} packets of flows past the limit capture.maxFlows ${limits.maxFlows} counted in no flow` });
-  return { responses, packets, flows: out, destinations: destinations(out, ipToName, names), dnsQueries: [...dnsQueries].sort(), problems, skipped };
+  if (flowsDropped > 0)
+    problems.push({
+      code: 'limit/capture-flows',
+      message: `${flowsDropped} packets of flows past the limit capture.maxFlows ${limits.maxFlows} counted in no flow`,
+    });
+  return {
+    responses,
+    packets,
+    flows: out,
+    destinations: destinations(out, ipToName, names),
+    dnsQueries: [...dnsQueries].sort(),
+    problems,
+    skipped,
+  };
 }
 
 function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<string, string>): Destination[] {
   // Sets and running min/max: a capture can hold thousands of connections to one host.
-  const by = new Map<string, { d: Destination; starts: number[]; encrypted: number; first: number; last: number; ips: Set<string>; ports: Set<number>; protocols: Set<string>; apps: Set<string>; encryption: Set<string> }>();
+  const by = new Map<
+    string,
+    {
+      d: Destination;
+      starts: number[];
+      encrypted: number;
+      first: number;
+      last: number;
+      ips: Set<string>;
+      ports: Set<number>;
+      protocols: Set<string>;
+      apps: Set<string>;
+      encryption: Set<string>;
+    }
+  >();
   for (const f of flows) {
     if (f.protocol === 'dns' && f.serverPort !== 53) continue;
     const httpHost = f.http?.find((h) => h.host)?.host ?? undefined;
@@ -277,8 +384,34 @@ function destinations(flows: Flow[], ipToName: Map<string, string>, names: Map<s
             : [f.server, 'ip'];
     let e = by.get(host);
     if (!e) {
-      const d: Destination = { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource, apps: [], sampleFrames: [] };
-      e = { d, starts: [], encrypted: 0, first: Infinity, last: -Infinity, ips: new Set(), ports: new Set(), protocols: new Set(), apps: new Set(), encryption: new Set() };
+      const d: Destination = {
+        host,
+        ips: [],
+        ports: [],
+        protocols: [],
+        bytesUp: 0,
+        bytesDown: 0,
+        connections: 0,
+        firstSeen: '',
+        lastSeen: '',
+        periodSeconds: null,
+        encryptedShare: 0,
+        nameSource,
+        apps: [],
+        sampleFrames: [],
+      };
+      e = {
+        d,
+        starts: [],
+        encrypted: 0,
+        first: Infinity,
+        last: -Infinity,
+        ips: new Set(),
+        ports: new Set(),
+        protocols: new Set(),
+        apps: new Set(),
+        encryption: new Set(),
+      };
       by.set(host, e);
     }
     const d = e.d;
@@ -346,7 +479,10 @@ function highEntropy(b: Buffer): boolean {
 export function beaconPeriod(starts: number[]): number | null {
   if (starts.length < 4) return null;
   const s = [...starts].sort((a, b) => a - b);
-  const gaps = s.slice(1).map((t, i) => t - s[i]).filter((g) => g > 0.5);
+  const gaps = s
+    .slice(1)
+    .map((t, i) => t - s[i])
+    .filter((g) => g > 0.5);
   if (gaps.length < 3) return null;
   const sorted = [...gaps].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
@@ -368,11 +504,52 @@ export function isoTime(seconds: number): string {
  * segments contribute only their new tail, and segments that arrive early wait (a few at most) until the
  * gap before them is filled.
  */
-function appendInOrder(flow: FlowState, seq: number, data: Buffer, dir: 'up' | 'down' = 'up', upLimit = DEFAULT_LIMITS.capture.maxFlowBytes): void {
+function appendInOrder(
+  flow: FlowState,
+  seq: number,
+  data: Buffer,
+  dir: 'up' | 'down' = 'up',
+  upLimit = DEFAULT_LIMITS.capture.maxFlowBytes,
+): void {
   const limit = dir === 'up' ? upLimit : RESPONSE_BYTES;
-  const st = dir === 'up'
-    ? { get next() { return flow.nextSeq; }, set next(v) { flow.nextSeq = v; }, get len() { return flow.upLen; }, set len(v) { flow.upLen = v; }, parts: flow.up, get ahead() { return (flow.ahead ??= []); } }
-    : { get next() { return flow.downSeq; }, set next(v) { flow.downSeq = v; }, get len() { return flow.downLen ?? 0; }, set len(v) { flow.downLen = v; }, parts: (flow.down ??= []), get ahead() { return (flow.downAhead ??= []); } };
+  const st =
+    dir === 'up'
+      ? {
+          get next() {
+            return flow.nextSeq;
+          },
+          set next(v) {
+            flow.nextSeq = v;
+          },
+          get len() {
+            return flow.upLen;
+          },
+          set len(v) {
+            flow.upLen = v;
+          },
+          parts: flow.up,
+          get ahead() {
+            return (flow.ahead ??= []);
+          },
+        }
+      : {
+          get next() {
+            return flow.downSeq;
+          },
+          set next(v) {
+            flow.downSeq = v;
+          },
+          get len() {
+            return flow.downLen ?? 0;
+          },
+          set len(v) {
+            flow.downLen = v;
+          },
+          parts: (flow.down ??= []),
+          get ahead() {
+            return (flow.downAhead ??= []);
+          },
+        };
   if (st.next === undefined) st.next = seq;
   const take = (s: number, d: Buffer): boolean => {
     const next = st.next as number;
@@ -391,7 +568,7 @@ function appendInOrder(flow: FlowState, seq: number, data: Buffer, dir: 'up' | '
     return;
   }
   // Drain waiting segments that now fit.
-  for (let progress = true; progress && st.ahead.length && st.len < limit; ) {
+  for (let progress = true; progress && st.ahead.length && st.len < limit;) {
     progress = false;
     for (let i = 0; i < st.ahead.length; i++) {
       if (take(st.ahead[i].seq, st.ahead[i].data)) {

@@ -36,8 +36,10 @@ export function parseDns(b: Buffer): DnsMessage | null {
     const rdlen = b.readUInt16BE(n.next + 8);
     const rd = n.next + 10;
     if (rd + rdlen > b.length) return msg;
-    if (type === 1 && rdlen === 4) msg.answers.push({ name: n.name, type: 'A', value: `${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` });
-    else if (type === 28 && rdlen === 16) msg.answers.push({ name: n.name, type: 'AAAA', value: ipv6(b.subarray(rd, rd + 16)) });
+    if (type === 1 && rdlen === 4)
+      msg.answers.push({ name: n.name, type: 'A', value: `${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` });
+    else if (type === 28 && rdlen === 16)
+      msg.answers.push({ name: n.name, type: 'AAAA', value: ipv6(b.subarray(rd, rd + 16)) });
     else if (type === 5) {
       const c = readName(b, rd);
       if (c) msg.answers.push({ name: n.name, type: 'CNAME', value: c.name });

@@ -8,14 +8,17 @@ import { Reader, type Response } from 'maxmind';
  * other special-purpose ranges have no country: the database assigns some of them one anyway.
  */
 
-export const GEO_ATTRIBUTION = 'IP country data: geo-whois-asn-country (ip-location-db), CC BY 4.0 by the Number Resource Organization (nro.net)';
+export const GEO_ATTRIBUTION =
+  'IP country data: geo-whois-asn-country (ip-location-db), CC BY 4.0 by the Number Resource Organization (nro.net)';
 
 let reader: Reader<Response> | null = null;
 let built: string | null = null;
 
 function db(): Reader<Response> {
   if (!reader) {
-    const path = createRequire(import.meta.url).resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb');
+    const path = createRequire(import.meta.url).resolve(
+      '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb',
+    );
     reader = new Reader<Response>(readFileSync(path));
     built = reader.metadata.buildEpoch.toISOString().slice(0, 10);
   }
@@ -29,19 +32,36 @@ export function geoDataDate(): string {
 }
 
 const SPECIAL_V4: Array<[number, number]> = [
-  [0x00000000, 8], [0x0a000000, 8], [0x64400000, 10], [0x7f000000, 8], [0xa9fe0000, 16], [0xac100000, 12],
-  [0xc0000000, 24], [0xc0000200, 24], [0xc0a80000, 16], [0xc6120000, 15], [0xc6336400, 24], [0xcb007100, 24], [0xe0000000, 3],
+  [0x00000000, 8],
+  [0x0a000000, 8],
+  [0x64400000, 10],
+  [0x7f000000, 8],
+  [0xa9fe0000, 16],
+  [0xac100000, 12],
+  [0xc0000000, 24],
+  [0xc0000200, 24],
+  [0xc0a80000, 16],
+  [0xc6120000, 15],
+  [0xc6336400, 24],
+  [0xcb007100, 24],
+  [0xe0000000, 3],
 ];
 
 export function isSpecialAddress(ip: string): boolean {
   if (ip.includes(':')) {
     const first = parseInt(ip.split(':')[0] || '0', 16);
-    return ip === '::1' || ip === '::' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00;
+    return (
+      ip === '::1' ||
+      ip === '::' ||
+      (first & 0xfe00) === 0xfc00 ||
+      (first & 0xffc0) === 0xfe80 ||
+      (first & 0xff00) === 0xff00
+    );
   }
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return true;
   const v = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-  return SPECIAL_V4.some(([net, bits]) => (v >>> (32 - bits)) === (net >>> (32 - bits)));
+  return SPECIAL_V4.some(([net, bits]) => v >>> (32 - bits) === net >>> (32 - bits));
 }
 
 export function countryOf(ip: string): string | null {

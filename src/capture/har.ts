@@ -12,8 +12,21 @@ interface HarEntry {
   startedDateTime?: string;
   serverIPAddress?: string;
   connection?: string;
-  request?: { method?: string; url?: string; headers?: Array<{ name: string; value: string }>; postData?: { text?: string }; headersSize?: number; bodySize?: number };
-  response?: { status?: number; headers?: Array<{ name: string; value: string }>; content?: { text?: string; encoding?: string; mimeType?: string; size?: number }; headersSize?: number; bodySize?: number };
+  request?: {
+    method?: string;
+    url?: string;
+    headers?: Array<{ name: string; value: string }>;
+    postData?: { text?: string };
+    headersSize?: number;
+    bodySize?: number;
+  };
+  response?: {
+    status?: number;
+    headers?: Array<{ name: string; value: string }>;
+    content?: { text?: string; encoding?: string; mimeType?: string; size?: number };
+    headersSize?: number;
+    bodySize?: number;
+  };
 }
 
 export interface HarAnalysis {
@@ -36,7 +49,8 @@ type Problems = Map<string, { count: number; first: string }>;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /**
  * One entry as HAR 1.2 types it. A field of another type (a number for `serverIPAddress`, a null for
@@ -54,7 +68,12 @@ function readHarEntry(raw: unknown, index: number, problems: Problems): HarEntry
     note('entry', raw);
     return null;
   }
-  const pick = <T>(from: Record<string, unknown> | undefined, name: string, path: string, as: (v: unknown) => T | undefined): T | undefined => {
+  const pick = <T>(
+    from: Record<string, unknown> | undefined,
+    name: string,
+    path: string,
+    as: (v: unknown) => T | undefined,
+  ): T | undefined => {
     if (!from || from[name] === undefined) return undefined;
     const v = as(from[name]);
     if (v === undefined) note(path, from[name]);
@@ -111,7 +130,16 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
   }
   const entries = data?.log?.entries;
   if (!Array.isArray(entries)) throw new MalformedInputError('har/no-entries', 'not a HAR file: no log.entries');
-  const by = new Map<string, { d: HarAnalysis['destinations'][number]; starts: number[]; connections: Set<string>; encrypted: number; encryption: Set<string> }>();
+  const by = new Map<
+    string,
+    {
+      d: HarAnalysis['destinations'][number];
+      starts: number[];
+      connections: Set<string>;
+      encrypted: number;
+      encryption: Set<string>;
+    }
+  >();
   const leaks: HarAnalysis['leaks'] = [];
   const responses: HarAnalysis['responses'] = [];
   const problems: Problems = new Map();
@@ -136,15 +164,38 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     }
     const host = url.hostname.toLowerCase();
     const up = Math.max(0, e.request?.headersSize ?? 0) + Math.max(0, e.request?.bodySize ?? 0);
-    const down = Math.max(0, e.response?.headersSize ?? 0) + Math.max(0, e.response?.bodySize ?? e.response?.content?.size ?? 0);
+    const down =
+      Math.max(0, e.response?.headersSize ?? 0) + Math.max(0, e.response?.bodySize ?? e.response?.content?.size ?? 0);
     const ts = e.startedDateTime ? Date.parse(e.startedDateTime) / 1000 : NaN;
     let x = by.get(host);
     if (!x) {
-      x = { d: { host, ips: [], ports: [], protocols: [], bytesUp: 0, bytesDown: 0, connections: 0, firstSeen: '', lastSeen: '', periodSeconds: null, encryptedShare: 0, nameSource: 'http', apps: [], sampleFrames: [] }, starts: [], connections: new Set(), encrypted: 0, encryption: new Set() };
+      x = {
+        d: {
+          host,
+          ips: [],
+          ports: [],
+          protocols: [],
+          bytesUp: 0,
+          bytesDown: 0,
+          connections: 0,
+          firstSeen: '',
+          lastSeen: '',
+          periodSeconds: null,
+          encryptedShare: 0,
+          nameSource: 'http',
+          apps: [],
+          sampleFrames: [],
+        },
+        starts: [],
+        connections: new Set(),
+        encrypted: 0,
+        encryption: new Set(),
+      };
       by.set(host, x);
     }
     const d = x.d;
-    if (e.serverIPAddress && !d.ips.includes(e.serverIPAddress.replace(/^\[|\]$/g, ''))) d.ips.push(e.serverIPAddress.replace(/^\[|\]$/g, ''));
+    if (e.serverIPAddress && !d.ips.includes(e.serverIPAddress.replace(/^\[|\]$/g, '')))
+      d.ips.push(e.serverIPAddress.replace(/^\[|\]$/g, ''));
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     if (!d.ports.includes(port)) d.ports.push(port);
     const proto = url.protocol.replace(':', '');
@@ -163,7 +214,10 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     if (proto === 'https' || proto === 'wss' || opaque) x.encrypted += up + down;
     const content = e.response?.content;
     if (content?.text) {
-      const text = content.encoding === 'base64' ? Buffer.from(content.text.slice(0, MAX_BODY * 2), 'base64').toString('utf8') : content.text.slice(0, MAX_BODY);
+      const text =
+        content.encoding === 'base64'
+          ? Buffer.from(content.text.slice(0, MAX_BODY * 2), 'base64').toString('utf8')
+          : content.text.slice(0, MAX_BODY);
       responses.push({ entry: i + 1, url: url.toString(), text });
     }
   }
@@ -176,11 +230,23 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
       firstSeen: sorted.length ? isoTime(sorted[0] as number) : '',
       lastSeen: sorted.length ? isoTime(sorted[sorted.length - 1] as number) : '',
       periodSeconds: beaconPeriod(sorted),
-      encryptedShare: d.bytesUp + d.bytesDown ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000 : d.protocols.every((p) => p === 'https') ? 1 : 0,
+      encryptedShare:
+        d.bytesUp + d.bytesDown
+          ? Math.round((1000 * encrypted) / (d.bytesUp + d.bytesDown)) / 1000
+          : d.protocols.every((p) => p === 'https')
+            ? 1
+            : 0,
     };
   });
   destinations.sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown));
-  const problemList = [...problems].map(([key, p]) => ({ code: key.split(' ')[0] as string, message: p.count > 1 ? `${p.first} (and ${p.count - 1} more like it)` : p.first }));
-  if (entries.length > MAX_ENTRIES) problemList.push({ code: 'limit/har-entries', message: `${entries.length - MAX_ENTRIES} entries past the first ${MAX_ENTRIES} not read` });
+  const problemList = [...problems].map(([key, p]) => ({
+    code: key.split(' ')[0] as string,
+    message: p.count > 1 ? `${p.first} (and ${p.count - 1} more like it)` : p.first,
+  }));
+  if (entries.length > MAX_ENTRIES)
+    problemList.push({
+      code: 'limit/har-entries',
+      message: `${entries.length - MAX_ENTRIES} entries past the first ${MAX_ENTRIES} not read`,
+    });
   return { entries: entries.length, problems: problemList, destinations, leaks, responses };
 }

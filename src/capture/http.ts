@@ -6,8 +6,11 @@ import { DEFAULT_LIMITS } from '../io/limits.js';
  * by Content-Length or chunked transfer coding, decoded from gzip, deflate or brotli, each bounded.
  */
 
-
-export function parseHttpResponses(stream: Buffer, max = 50, MAX_BODY = DEFAULT_LIMITS.capture.maxHttpBodyBytes): Array<{ contentType: string; text: string; encodings: string[] }> {
+export function parseHttpResponses(
+  stream: Buffer,
+  max = 50,
+  MAX_BODY = DEFAULT_LIMITS.capture.maxHttpBodyBytes,
+): Array<{ contentType: string; text: string; encodings: string[] }> {
   const out: Array<{ contentType: string; text: string; encodings: string[] }> = [];
   let p = 0;
   while (p < stream.length && out.length < max) {
@@ -52,7 +55,7 @@ export function parseHttpResponses(stream: Buffer, max = 50, MAX_BODY = DEFAULT_
     const encodings: string[] = [];
     try {
       const opts = { maxOutputLength: MAX_BODY };
-      if (coding === 'gzip' || coding === 'x-gzip') (body = gunzipSync(body, opts)), encodings.push('gzip');
+      if (coding === 'gzip' || coding === 'x-gzip') ((body = gunzipSync(body, opts)), encodings.push('gzip'));
       else if (coding === 'deflate') {
         try {
           body = inflateSync(body, opts);
@@ -60,14 +63,15 @@ export function parseHttpResponses(stream: Buffer, max = 50, MAX_BODY = DEFAULT_
           body = inflateRawSync(body, opts);
         }
         encodings.push('deflate');
-      } else if (coding === 'br') (body = brotliDecompressSync(body, opts)), encodings.push('brotli');
+      } else if (coding === 'br') ((body = brotliDecompressSync(body, opts)), encodings.push('brotli'));
     } catch {
       // A body cut short by the capture or over the limit is skipped, not reported half-decoded.
       p = next;
       continue;
     }
     const contentType = header('content-type') ?? '';
-    if (body.length && !/^(image|video|audio|font)\//i.test(contentType)) out.push({ contentType, text: body.toString('utf8'), encodings });
+    if (body.length && !/^(image|video|audio|font)\//i.test(contentType))
+      out.push({ contentType, text: body.toString('utf8'), encodings });
     p = next;
   }
   return out;

@@ -43,15 +43,29 @@ function luhn(digits: string): boolean {
 
 const PATTERNS: Array<{ kind: string; re: RegExp; check?: (m: string) => boolean }> = [
   // A bare 15-digit number passes the Luhn check one time in ten: an IMEI needs a field that names it.
-  { kind: 'imei', re: /(?:imei|meid|device_?id|deviceid|did)["'=:\s]+(\d{15})(?![0-9])/gi, check: (m) => luhn(m) && !/^(\d)\1+$/.test(m) },
+  {
+    kind: 'imei',
+    re: /(?:imei|meid|device_?id|deviceid|did)["'=:\s]+(\d{15})(?![0-9])/gi,
+    check: (m) => luhn(m) && !/^(\d)\1+$/.test(m),
+  },
   { kind: 'iccid', re: /(?<![0-9])(89\d{17,18})(?![0-9])/g, check: luhn },
   { kind: 'imsi', re: /(?:imsi|subscriberid)["'=:\s]+(\d{14,15})(?![0-9])/gi },
   { kind: 'android-id', re: /(?:android_?id|androidid|aid)["'=:\s]+([0-9a-f]{16})(?![0-9a-f])/gi },
-  { kind: 'advertising-id', re: /(?:gaid|adid|advertising_?id|idfa|oaid)["'=:\s]+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/gi },
-  { kind: 'mac-address', re: /(?<![0-9a-f:])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?![0-9a-f:])/gi, check: (m) => !/^(00[:-]){5}00$/i.test(m) && !/^(ff[:-]){5}ff$/i.test(m) },
+  {
+    kind: 'advertising-id',
+    re: /(?:gaid|adid|advertising_?id|idfa|oaid)["'=:\s]+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/gi,
+  },
+  {
+    kind: 'mac-address',
+    re: /(?<![0-9a-f:])((?:[0-9a-f]{2}[:-]){5}[0-9a-f]{2})(?![0-9a-f:])/gi,
+    check: (m) => !/^(00[:-]){5}00$/i.test(m) && !/^(ff[:-]){5}ff$/i.test(m),
+  },
   { kind: 'email', re: /([a-z0-9._%+-]{1,64}@[a-z0-9.-]+\.[a-z]{2,24})(?![a-z0-9.-])/gi, check: isEmail },
   { kind: 'phone-number', re: /(?:phone|mobile|msisdn|tel)["'=:\s]+(\+?\d[\d -]{7,16}\d)/gi },
-  { kind: 'gps', re: /(?:lat(?:itude)?)["'=:\s]+(-?\d{1,2}\.\d{3,})[\s\S]{0,40}?(?:lon|lng|longitude)["'=:\s]+(-?\d{1,3}\.\d{3,})/gi },
+  {
+    kind: 'gps',
+    re: /(?:lat(?:itude)?)["'=:\s]+(-?\d{1,2}\.\d{3,})[\s\S]{0,40}?(?:lon|lng|longitude)["'=:\s]+(-?\d{1,3}\.\d{3,})/gi,
+  },
   { kind: 'serial-number', re: /(?:serial(?:no|_?number)?|sn)["'=:\s]+([A-Z0-9]{8,20})(?![A-Z0-9])/g },
   { kind: 'installed-packages', re: /((?:(?:com|org|net|cn|io)\.[a-z0-9_]+\.[a-z0-9_.]+[,;|\s"]+){5,})/gi },
 ];
@@ -122,7 +136,14 @@ export function findLeaks(text: string, field: string, device: DeviceIds = {}): 
     if (!value) continue;
     const lower = text.toLowerCase();
     if (lower.includes(value.toLowerCase())) out.push({ kind: `device-${name}`, value, field, form: 'plain' });
-    for (const [algo, h] of hashes(value)) if (text.includes(h)) out.push({ kind: `device-${name}`, value: h, field, form: `${algo}-of-${name}${h === h.toUpperCase() ? '-upper' : ''}` });
+    for (const [algo, h] of hashes(value))
+      if (text.includes(h))
+        out.push({
+          kind: `device-${name}`,
+          value: h,
+          field,
+          form: `${algo}-of-${name}${h === h.toUpperCase() ? '-upper' : ''}`,
+        });
   }
   const seen = new Set<string>();
   return out.filter((l) => {
@@ -142,7 +163,8 @@ export function httpRequestLeaks(raw: string, device: DeviceIds = {}): Leak[] {
   const out = findLeaks(requestLine, 'url', device);
   for (const h of headers) {
     const i = h.indexOf(':');
-    if (i > 0 && !/^(host|content-length|accept[\w-]*|connection|content-type)$/i.test(h.slice(0, i).trim())) out.push(...findLeaks(h.slice(i + 1), `header ${h.slice(0, i).trim()}`, device));
+    if (i > 0 && !/^(host|content-length|accept[\w-]*|connection|content-type)$/i.test(h.slice(0, i).trim()))
+      out.push(...findLeaks(h.slice(i + 1), `header ${h.slice(0, i).trim()}`, device));
   }
   if (body) out.push(...findLeaks(body, 'body', device));
   return out;

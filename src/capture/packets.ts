@@ -177,7 +177,15 @@ function ipv4(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   // Snap-length-cut packets keep what was captured; lengths come from the header.
   const end = Math.min(d.length, p + total);
   if (flagsFrag & 0x2000 || (flagsFrag & 0x1fff) !== 0) {
-    return { key: `${src}>${dst}/${d.readUInt16BE(p + 4)}/${proto}`, src, dst, proto, offset: (flagsFrag & 0x1fff) * 8, more: (flagsFrag & 0x2000) !== 0, data: d.subarray(p + ihl, end) };
+    return {
+      key: `${src}>${dst}/${d.readUInt16BE(p + 4)}/${proto}`,
+      src,
+      dst,
+      proto,
+      offset: (flagsFrag & 0x1fff) * 8,
+      more: (flagsFrag & 0x2000) !== 0,
+      data: d.subarray(p + ihl, end),
+    };
   }
   return transport(d, p + ihl, end, proto, src, dst, total);
 }
@@ -194,7 +202,15 @@ function ipv6Packet(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
     if (q + 8 > end) return 'ip';
     if (next === 44) {
       const off = d.readUInt16BE(q + 2);
-      return { key: `${src}>${dst}/${d.readUInt32BE(q + 4)}/${d[q]}`, src, dst, proto: d[q], offset: off & 0xfff8, more: (off & 1) === 1, data: d.subarray(q + 8, end) };
+      return {
+        key: `${src}>${dst}/${d.readUInt32BE(q + 4)}/${d[q]}`,
+        src,
+        dst,
+        proto: d[q],
+        offset: off & 0xfff8,
+        more: (off & 1) === 1,
+        data: d.subarray(q + 8, end),
+      };
     }
     const hdrLen = (d[q + 1] + 1) * 8;
     next = d[q];
@@ -203,17 +219,46 @@ function ipv6Packet(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   return transport(d, q, end, next, src, dst, 40 + payloadLen);
 }
 
-export function transport(d: Buffer, p: number, end: number, proto: number, src: string, dst: string, length: number): Segment | DecodeFailure {
+export function transport(
+  d: Buffer,
+  p: number,
+  end: number,
+  proto: number,
+  src: string,
+  dst: string,
+  length: number,
+): Segment | DecodeFailure {
   if (proto === 6) {
     if (p + 20 > end) return 'transport';
     const off = (d[p + 12] >> 4) * 4;
     if (off < 20 || p + off > end) return 'transport';
     const flags = d[p + 13];
-    return { src, dst, proto: 'tcp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + off, end), syn: (flags & 0x02) !== 0, ack: (flags & 0x10) !== 0, fin: (flags & 0x01) !== 0, rst: (flags & 0x04) !== 0, seq: d.readUInt32BE(p + 4) };
+    return {
+      src,
+      dst,
+      proto: 'tcp',
+      sport: d.readUInt16BE(p),
+      dport: d.readUInt16BE(p + 2),
+      length,
+      payload: d.subarray(p + off, end),
+      syn: (flags & 0x02) !== 0,
+      ack: (flags & 0x10) !== 0,
+      fin: (flags & 0x01) !== 0,
+      rst: (flags & 0x04) !== 0,
+      seq: d.readUInt32BE(p + 4),
+    };
   }
   if (proto === 17) {
     if (p + 8 > end) return 'transport';
-    return { src, dst, proto: 'udp', sport: d.readUInt16BE(p), dport: d.readUInt16BE(p + 2), length, payload: d.subarray(p + 8, end) };
+    return {
+      src,
+      dst,
+      proto: 'udp',
+      sport: d.readUInt16BE(p),
+      dport: d.readUInt16BE(p + 2),
+      length,
+      payload: d.subarray(p + 8, end),
+    };
   }
   return 'other-protocol';
 }
@@ -223,7 +268,10 @@ export function transport(d: Buffer, p: number, end: number, proto: number, src:
  * fragments per datagram and size, so a flood of fragments that never completes costs a fixed amount.
  */
 export class FragmentReassembler {
-  private readonly pending = new Map<string, { parts: Array<{ offset: number; data: Buffer }>; total: number | null }>();
+  private readonly pending = new Map<
+    string,
+    { parts: Array<{ offset: number; data: Buffer }>; total: number | null }
+  >();
   dropped = 0;
 
   constructor(

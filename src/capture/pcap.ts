@@ -38,7 +38,11 @@ export function captureFormat(head: Buffer): 'pcap' | 'pcapng' | null {
   return null;
 }
 
-export function* readCapture(src: ByteSource, problems: CaptureProblem[], names: Map<string, string>): Generator<Packet> {
+export function* readCapture(
+  src: ByteSource,
+  problems: CaptureProblem[],
+  names: Map<string, string>,
+): Generator<Packet> {
   const head = src.read(0, Math.min(src.size, 4));
   const format = captureFormat(head);
   if (format === 'pcap') yield* readPcap(src, problems);
@@ -46,7 +50,10 @@ export function* readCapture(src: ByteSource, problems: CaptureProblem[], names:
   else {
     const start = headerlessStart(src);
     if (start === null) throw new MalformedInputError('capture/bad-magic', 'not a pcap or pcapng file');
-    problems.push({ code: 'pcap/missing-header', message: `no pcap file header: records from byte ${start} read as little-endian, microseconds, Ethernet` });
+    problems.push({
+      code: 'pcap/missing-header',
+      message: `no pcap file header: records from byte ${start} read as little-endian, microseconds, Ethernet`,
+    });
     yield* readPcap(src, problems, { le: true, nano: false, linkType: 1, snaplen: 0, start });
   }
 }
@@ -70,7 +77,13 @@ export function headerlessStart(src: ByteSource): number | null {
 }
 
 /** The record's timestamp when a record header at `off` is believable, else null. */
-function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: number | null, header?: Buffer): number | null {
+function plausibleRecord(
+  src: ByteSource,
+  off: number,
+  f: PcapFormat,
+  prevTs: number | null,
+  header?: Buffer,
+): number | null {
   if (off + 16 > src.size) return null;
   const r = header ?? src.read(off, 16);
   const u32 = (o: number) => (f.le ? r.readUInt32LE(o) : r.readUInt32BE(o));
@@ -79,7 +92,8 @@ function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: nu
   const incl = u32(8);
   const orig = u32(12);
   if (frac >= (f.nano ? 1e9 : 1e6)) return null;
-  if (incl === 0 || incl > MAX_PACKET || (f.snaplen > 0 && incl > f.snaplen) || orig < incl || orig > 16 * 1024 * 1024) return null;
+  if (incl === 0 || incl > MAX_PACKET || (f.snaplen > 0 && incl > f.snaplen) || orig < incl || orig > 16 * 1024 * 1024)
+    return null;
   if (off + 16 + incl > src.size) return null;
   // A zeroed time is damage pcapfix keeps the record through; any other time must be near the previous
   // record's (damaged bytes rarely look like a nearby time) or, for the first, between 1980 and 2100.
@@ -90,7 +104,13 @@ function plausibleRecord(src: ByteSource, off: number, f: PcapFormat, prevTs: nu
 }
 
 /** After a damaged record, the next offset where two consecutive records are believable (pcapfix's resync). */
-function resync(src: ByteSource, from: number, f: PcapFormat, prevTs: number | null, window = 64 * 1024 * 1024): number | null {
+function resync(
+  src: ByteSource,
+  from: number,
+  f: PcapFormat,
+  prevTs: number | null,
+  window = 64 * 1024 * 1024,
+): number | null {
   const limit = Math.min(src.size - 16, from + window);
   const CHUNK = 1 << 20;
   for (let base = from; base <= limit; base += CHUNK) {
@@ -120,7 +140,13 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
     const magicLe = h.readUInt32LE(0);
     const le = magicLe === 0xa1b2c3d4 || magicLe === 0xa1b23c4d;
     const u32h = (o: number) => (le ? h.readUInt32LE(o) : h.readUInt32BE(o));
-    f = { le, nano: magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1, linkType: u32h(20) & 0x0fffffff, snaplen: u32h(16), start: 24 };
+    f = {
+      le,
+      nano: magicLe === 0xa1b23c4d || magicLe === 0x4d3cb2a1,
+      linkType: u32h(20) & 0x0fffffff,
+      snaplen: u32h(16),
+      start: 24,
+    };
   }
   const u32 = (b: Buffer, o: number) => (f.le ? b.readUInt32LE(o) : b.readUInt32BE(o));
   // Records are sliced out of 4 MiB chunks: one read per chunk instead of two per packet. Each refill
@@ -156,14 +182,24 @@ function* readPcap(src: ByteSource, problems: CaptureProblem[], given?: PcapForm
         problems.push({ code, message: `record at ${off} ${why}; no readable record follows` });
         return;
       }
-      problems.push({ code: 'pcap/resynced', message: `record at ${off} ${why}; skipped ${next - off} bytes to the next readable record` });
+      problems.push({
+        code: 'pcap/resynced',
+        message: `record at ${off} ${why}; skipped ${next - off} bytes to the next readable record`,
+      });
       off = next;
       continue;
     }
     const sec = u32(r, 0);
     if (sec !== 0) prevTs = sec;
     frame++;
-    yield { frame, ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6), linkType: f.linkType, data: bytes(off + 16, incl), origLen: orig, iface: 0 };
+    yield {
+      frame,
+      ts: u32(r, 0) + u32(r, 4) / (f.nano ? 1e9 : 1e6),
+      linkType: f.linkType,
+      data: bytes(off + 16, incl),
+      origLen: orig,
+      iface: 0,
+    };
     off += 16 + incl;
   }
 }
@@ -196,7 +232,10 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
     }
     const len = le ? peek.readUInt32LE(4) : peek.readUInt32BE(4);
     if (len < 12 || len % 4 !== 0 || off + len > src.size || len > MAX_PACKET + 64 * 1024) {
-      problems.push({ code: off + len > src.size ? 'pcapng/truncated-block' : 'pcapng/bad-block-length', message: `block at ${off} claims ${len} bytes` });
+      problems.push({
+        code: off + len > src.size ? 'pcapng/truncated-block' : 'pcapng/bad-block-length',
+        message: `block at ${off} claims ${len} bytes`,
+      });
       return;
     }
     const block = src.read(off, len);
@@ -210,24 +249,49 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
       const captured = u32(20);
       const iface = ifaces[ifId];
       if (!iface || 28 + captured > len - 4) {
-        problems.push({ code: 'pcapng/bad-packet', message: `packet block at ${off} names interface ${ifId} or overruns` });
+        problems.push({
+          code: 'pcapng/bad-packet',
+          message: `packet block at ${off} names interface ${ifId} or overruns`,
+        });
       } else {
         frame++;
         const ts = checkedTime((u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, off, frame, problems);
         const app = pcapdroidUid(block, 28 + ((captured + 3) & ~3), len - 4, le, uids);
-        yield { frame, ts, linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId, ...(app ? { app } : {}) };
+        yield {
+          frame,
+          ts,
+          linkType: iface.linkType,
+          data: block.subarray(28, 28 + captured),
+          origLen: u32(24),
+          iface: ifId,
+          ...(app ? { app } : {}),
+        };
       }
     } else if (btype === 3 && len >= 16 && ifaces[0]) {
       frame++;
       const orig = u32(8);
-      yield { frame, ts: 0, linkType: ifaces[0].linkType, data: block.subarray(12, Math.min(len - 4, 12 + orig)), origLen: orig, iface: 0 };
+      yield {
+        frame,
+        ts: 0,
+        linkType: ifaces[0].linkType,
+        data: block.subarray(12, Math.min(len - 4, 12 + orig)),
+        origLen: orig,
+        iface: 0,
+      };
     } else if (btype === 2 && len >= 32) {
       const ifId = u16(8);
       const captured = u32(20);
       const iface = ifaces[ifId];
       if (iface && 28 + captured <= len - 4) {
         frame++;
-        yield { frame, ts: checkedTime((u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, off, frame, problems), linkType: iface.linkType, data: block.subarray(28, 28 + captured), origLen: u32(24), iface: ifId };
+        yield {
+          frame,
+          ts: checkedTime((u32(12) * 2 ** 32 + u32(16)) / iface.tsDivisor, off, frame, problems),
+          linkType: iface.linkType,
+          data: block.subarray(28, 28 + captured),
+          origLen: u32(24),
+          iface: ifId,
+        };
       }
     } else if (btype === 4) {
       readNameRecords(block, len, le, names);
@@ -236,7 +300,8 @@ function* readPcapng(src: ByteSource, problems: CaptureProblem[], names: Map<str
     }
     off += len;
   }
-  if (off < src.size) problems.push({ code: 'pcapng/trailing-bytes', message: `${src.size - off} bytes after the last block` });
+  if (off < src.size)
+    problems.push({ code: 'pcapng/trailing-bytes', message: `${src.size - off} bytes after the last block` });
 }
 
 /** Seconds Date can represent (ECMA-262: ±8.64e15 ms). */
@@ -251,7 +316,10 @@ function checkedTime(ts: number, off: number, frame: number, problems: CapturePr
   if (Number.isFinite(ts) && Math.abs(ts) <= MAX_TIME_SECONDS) return ts;
   if (!timeProblems.has(problems)) {
     timeProblems.add(problems);
-    problems.push({ code: 'pcapng/bad-timestamp', message: `packet ${frame} (block at ${off}) has a timestamp outside the representable range; read as 0` });
+    problems.push({
+      code: 'pcapng/bad-timestamp',
+      message: `packet ${frame} (block at ${off}) has a timestamp outside the representable range; read as 0`,
+    });
   }
   return 0;
 }
@@ -276,7 +344,13 @@ function readPcapdroidBlock(block: Buffer, le: boolean, uids: Map<number, string
 }
 
 /** The app of a packet whose options carry PCAPdroid's "u-<uid>" comment. */
-function pcapdroidUid(block: Buffer, start: number, end: number, le: boolean, uids: Map<number, string>): string | undefined {
+function pcapdroidUid(
+  block: Buffer,
+  start: number,
+  end: number,
+  le: boolean,
+  uids: Map<number, string>,
+): string | undefined {
   let p = start;
   while (p + 4 <= end) {
     const code = le ? block.readUInt16LE(p) : block.readUInt16BE(p);
@@ -331,14 +405,14 @@ export function ipv6(b: Uint8Array): string {
   // Compress the longest run of zero groups, as RFC 5952 asks.
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (parts[i] !== '0') {
       i++;
       continue;
     }
     let j = i;
     while (j < 8 && parts[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) (best = i), (bestLen = j - i);
+    if (j - i > bestLen && j - i > 1) ((best = i), (bestLen = j - i));
     i = j;
   }
   if (best < 0) return parts.join(':');

@@ -22,7 +22,9 @@ function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer 
   const out: Buffer[] = [];
   let prev = Buffer.alloc(0);
   for (let i = 1; Buffer.concat(out).length < length; i++) {
-    prev = createHmac('sha256', secret).update(Buffer.concat([prev, info, Buffer.from([i])])).digest();
+    prev = createHmac('sha256', secret)
+      .update(Buffer.concat([prev, info, Buffer.from([i])]))
+      .digest();
     out.push(prev);
   }
   return Buffer.concat(out).subarray(0, length);

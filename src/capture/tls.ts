@@ -15,7 +15,14 @@ export interface ClientHello {
   /** JA4 (FoxIO) for TLS over TCP; the QUIC form is made by `ja4` with 'q'. */
   ja4: string;
   /** What JA4 is computed from, so the QUIC form can be derived. */
-  ja4Parts: { version: number; ciphers: number[]; extensions: number[]; sigAlgs: number[]; alpn: string | null; sni: boolean };
+  ja4Parts: {
+    version: number;
+    ciphers: number[];
+    extensions: number[];
+    sigAlgs: number[];
+    alpn: string | null;
+    sni: boolean;
+  };
 }
 
 const isGrease = (v: number) => (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
@@ -64,7 +71,8 @@ export function parseClientHello(b: Buffer): ClientHello | null {
       if (!isGrease(type)) exts.push(type);
       if (type === 0 && len >= 5) {
         const nameLen = b.readUInt16BE(d + 3);
-        if (b[d + 2] === 0 && d + 5 + nameLen <= d + len) sni = b.toString('latin1', d + 5, d + 5 + nameLen).toLowerCase();
+        if (b[d + 2] === 0 && d + 5 + nameLen <= d + len)
+          sni = b.toString('latin1', d + 5, d + 5 + nameLen).toLowerCase();
       } else if (type === 10 && len >= 2) {
         for (let i = 2; i + 1 < len; i += 2) {
           const g = b.readUInt16BE(d + i);
@@ -100,19 +108,42 @@ export function parseClientHello(b: Buffer): ClientHello | null {
   }
   const ja3 = [version, ciphers.join('-'), exts.join('-'), groups.join('-'), formats.join('-')].join(',');
   // JA4 marks the SNI extension's presence ('d'), whatever it holds.
-  const ja4Parts = { version: maxVersion || version, ciphers, extensions: exts, sigAlgs, alpn: alpn[0] ?? null, sni: exts.includes(0) };
-  return { sni, alpn, versions: versions.length ? versions : [tlsVersion(version)], ja3, ja3Hash: createHash('md5').update(ja3).digest('hex'), ja4: ja4('t', ja4Parts), ja4Parts };
+  const ja4Parts = {
+    version: maxVersion || version,
+    ciphers,
+    extensions: exts,
+    sigAlgs,
+    alpn: alpn[0] ?? null,
+    sni: exts.includes(0),
+  };
+  return {
+    sni,
+    alpn,
+    versions: versions.length ? versions : [tlsVersion(version)],
+    ja3,
+    ja3Hash: createHash('md5').update(ja3).digest('hex'),
+    ja4: ja4('t', ja4Parts),
+    ja4Parts,
+  };
 }
 
 function tlsVersion(v: number): string {
-  return ({ 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' } as Record<number, string>)[v] ?? `0x${v.toString(16)}`;
+  return (
+    (
+      { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2', 0x0304: 'TLS 1.3' } as Record<
+        number,
+        string
+      >
+    )[v] ?? `0x${v.toString(16)}`
+  );
 }
 
 /** HTTP/1.x requests at the start of a client's stream: method, host, path. */
 export function parseHttpRequests(b: Buffer, max = 50): Array<{ method: string; host: string | null; path: string }> {
   const out: Array<{ method: string; host: string | null; path: string }> = [];
   const text = b.toString('latin1');
-  const re = /(?:^|\r\n)(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT) (\S{1,4096}) HTTP\/1\.[01]\r\n([\s\S]*?)\r\n\r\n/g;
+  const re =
+    /(?:^|\r\n)(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT) (\S{1,4096}) HTTP\/1\.[01]\r\n([\s\S]*?)\r\n\r\n/g;
   for (const m of text.matchAll(re)) {
     const host = /^host:\s*([^\r\n:]+)/im.exec(m[3])?.[1]?.trim().toLowerCase() ?? null;
     out.push({ method: m[1], host, path: m[2] });
@@ -138,11 +169,23 @@ export function ja4(protocol: 't' | 'q', p: ClientHello['ja4Parts']): string {
     const first = p.alpn[0];
     const last = p.alpn[p.alpn.length - 1];
     const alnum = (c: string) => /[A-Za-z0-9]/.test(c);
-    alpn = alnum(first) && alnum(last) ? `${first}${last}` : `${Buffer.from(first).toString('hex')[0]}${Buffer.from(last).toString('hex').slice(-1)}`;
+    alpn =
+      alnum(first) && alnum(last)
+        ? `${first}${last}`
+        : `${Buffer.from(first).toString('hex')[0]}${Buffer.from(last).toString('hex').slice(-1)}`;
   }
   const a = `${protocol}${JA4_VERSIONS[p.version] ?? '00'}${p.sni ? 'd' : 'i'}${count(p.ciphers.length)}${count(p.extensions.length)}${alpn}`;
-  const b = sha12([...p.ciphers].sort((x, y) => x - y).map(hex4).join(','));
-  const exts = p.extensions.filter((e) => e !== 0x0000 && e !== 0x0010).sort((x, y) => x - y).map(hex4).join(',');
+  const b = sha12(
+    [...p.ciphers]
+      .sort((x, y) => x - y)
+      .map(hex4)
+      .join(','),
+  );
+  const exts = p.extensions
+    .filter((e) => e !== 0x0000 && e !== 0x0010)
+    .sort((x, y) => x - y)
+    .map(hex4)
+    .join(',');
   const c = sha12(p.sigAlgs.length ? `${exts}_${p.sigAlgs.map(hex4).join(',')}` : exts);
   return `${a}_${b}_${c}`;
 }

@@ -38,7 +38,8 @@ function parseDeviceIds(v: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of v.split(',')) {
     const i = pair.indexOf('=');
-    if (i <= 0 || i === pair.length - 1) throw new InvalidArgumentError(`expected name=value pairs, got ${JSON.stringify(pair)}`);
+    if (i <= 0 || i === pair.length - 1)
+      throw new InvalidArgumentError(`expected name=value pairs, got ${JSON.stringify(pair)}`);
     out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
   }
   return out;
@@ -63,7 +64,8 @@ function collect(value: string, previous: string[]): string[] {
 /** Bundles named with --iocs plus those imported into the store. */
 function loadIndicatorSets(files: string[], store: Store | null): IndicatorSet[] {
   const sets = files.map((f) => parseStixBundle(readFileSync(resolve(f), 'utf8'), f));
-  for (const b of store?.indicatorBundles() ?? []) if (!files.includes(b.source)) sets.push(parseStixBundle(b.bundle, b.source));
+  for (const b of store?.indicatorBundles() ?? [])
+    if (!files.includes(b.source)) sets.push(parseStixBundle(b.bundle, b.source));
   return sets;
 }
 
@@ -126,13 +128,22 @@ async function progressReporter(enabled: boolean): Promise<((e: ProgressEvent) =
     }
     if (e.type === 'start') {
       if (e.files < 2) return;
-      bar = new Bar({ format: 'scanning [{bar}] {value}/{total} files | {apps} apps | {mb} MB | {file}', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+      bar = new Bar({
+        format: 'scanning [{bar}] {value}/{total} files | {apps} apps | {mb} MB | {file}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      });
       bar.start(e.files, 0, { mb: '0', file: '', apps: 0 });
       apps = 0;
     } else if (bar) {
       if (/\.apk$/i.test(e.path)) apps++;
       // The partition shows in the path of files read out of a firmware (…!/system!/system/app/X.apk).
-      bar.update(e.done, { mb: (e.bytes / 1e6).toFixed(1), apps, file: e.path.length > 56 ? `…${e.path.slice(-55)}` : e.path });
+      bar.update(e.done, {
+        mb: (e.bytes / 1e6).toFixed(1),
+        apps,
+        file: e.path.length > 56 ? `…${e.path.slice(-55)}` : e.path,
+      });
       if (e.done === e.files) bar.stop();
     }
   };
@@ -142,7 +153,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('candor')
-    .description('Audits Android apps, firmware and traffic for hidden censorship lists, covert telemetry and risky app distribution.')
+    .description(
+      'Audits Android apps, firmware and traffic for hidden censorship lists, covert telemetry and risky app distribution.',
+    )
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError()
@@ -163,25 +176,56 @@ Examples:
   program
     .command('scan')
     .description('Audit APKs, firmware images, OTA packages and network captures, store the scan and write a report.')
-    .argument('<paths...>', 'APK, DEX, OTA or factory zip, payload.bin, super/system/vendor image (ext4, EROFS, sparse), boot or vbmeta image, pcap/pcapng/HAR capture, or a folder (adb pull, extracted firmware)')
-    .addOption(new Option('-f, --format <format>', 'report format (default: from --out extension, else terminal)').choices(FORMATS))
+    .argument(
+      '<paths...>',
+      'APK, DEX, OTA or factory zip, payload.bin, super/system/vendor image (ext4, EROFS, sparse), boot or vbmeta image, pcap/pcapng/HAR capture, or a folder (adb pull, extracted firmware)',
+    )
+    .addOption(
+      new Option('-f, --format <format>', 'report format (default: from --out extension, else terminal)').choices(
+        FORMATS,
+      ),
+    )
     .option('-o, --out <file>', 'write the report to this file instead of stdout')
     .option('--db <path>', 'SQLite store (default: .candor/candor.sqlite, or $CANDOR_DB)')
     .option('--no-db', 'do not store the scan')
     .option('--no-cache', 'analyse every file again even when the store knows its content')
     .option('--no-hidden-lists', 'skip the search for encoded, compressed and encrypted keyword lists')
     .option('--trackers <file>', "Exodus Privacy tracker JSON to use instead of Candor's built-in signatures")
-    .option('--device-id <pairs>', 'the device\'s own identifiers to find in traffic, also hashed: imei=…,mac=…,androidId=…', parseDeviceIds)
-    .option('--yara <path>', 'YARA rule file or folder (repeatable; rules added to the store are always used)', collect, [] as string[])
-    .option('--iocs <file>', 'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)', collect, [] as string[])
-    .addOption(new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity').choices(['none', ...SEVERITIES]).default('none'))
-    .option('--limit <name=value>', 'change one limit, e.g. zip.maxEntryBytes=1G or file.timeMs=120s (repeatable; see README)', collect, [] as string[])
+    .option(
+      '--device-id <pairs>',
+      "the device's own identifiers to find in traffic, also hashed: imei=…,mac=…,androidId=…",
+      parseDeviceIds,
+    )
+    .option(
+      '--yara <path>',
+      'YARA rule file or folder (repeatable; rules added to the store are always used)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--iocs <file>',
+      'STIX 2.1 indicator bundle to match (repeatable; bundles imported into the store are always used)',
+      collect,
+      [] as string[],
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit with 1 when a finding is at or above this severity')
+        .choices(['none', ...SEVERITIES])
+        .default('none'),
+    )
+    .option(
+      '--limit <name=value>',
+      'change one limit, e.g. zip.maxEntryBytes=1G or file.timeMs=120s (repeatable; see README)',
+      collect,
+      [] as string[],
+    )
     .option('-j, --jobs <n>', 'worker threads', parseJobs, 2)
     .option('-q, --quiet', 'no progress bar and no store message')
     .action(async (paths: string[], opts) => {
       const format = pickFormat(opts.format, opts.out);
       const limits = parseLimits(opts.limit as string[]);
-      const dbPath: string | null = opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
+      const dbPath: string | null =
+        opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
       const store = dbPath ? await openStore(dbPath) : null;
       try {
         const report = await scan({
@@ -196,7 +240,9 @@ Examples:
           indicators: loadIndicatorSets(opts.iocs as string[], store),
           yara: (opts.yara as string[]).map((p) => resolve(p)),
           ...(opts.deviceId ? { deviceIds: opts.deviceId as Record<string, string> } : {}),
-          yaraSources: (store?.ruleSources() ?? []).filter((r) => !(opts.yara as string[]).some((p) => r.path.startsWith(resolve(p)))),
+          yaraSources: (store?.ruleSources() ?? []).filter(
+            (r) => !(opts.yara as string[]).some((p) => r.path.startsWith(resolve(p))),
+          ),
           importedLists: store?.importedLists() ?? [],
           onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
         });
@@ -210,7 +256,8 @@ Examples:
         }
         const worst = maxSeverity(report);
         const failOn = opts.failOn as Severity | 'none';
-        process.exitCode = failOn !== 'none' && worst !== null && severityRank(worst) >= severityRank(failOn) ? EXIT_FINDINGS : EXIT_OK;
+        process.exitCode =
+          failOn !== 'none' && worst !== null && severityRank(worst) >= severityRank(failOn) ? EXIT_FINDINGS : EXIT_OK;
       } finally {
         store?.close();
       }
@@ -228,7 +275,9 @@ Examples:
         else
           for (const s of scans) {
             const f = s.summary.findings;
-            process.stdout.write(`${s.id}  ${s.startedAt}  ${s.summary.apps} apps  ${f.critical + f.high} high+  ${s.inputs.join(' ')}\n`);
+            process.stdout.write(
+              `${s.id}  ${s.startedAt}  ${s.summary.apps} apps  ${f.critical + f.high} high+  ${s.inputs.join(' ')}\n`,
+            );
           }
       });
     });
@@ -249,7 +298,9 @@ Examples:
 
   program
     .command('diff')
-    .description('What changed between two scans: apps, keyword lists (terms added and removed), trackers, hosts, permissions, region properties.')
+    .description(
+      'What changed between two scans: apps, keyword lists (terms added and removed), trackers, hosts, permissions, region properties.',
+    )
     .argument('<scanA>', 'older scan: id, unique id prefix, "latest", or a JSON report file')
     .argument('<scanB>', 'newer scan: id, unique id prefix, "latest", or a JSON report file')
     .addOption(new Option('-f, --format <format>', 'text or json').choices(['text', 'json']).default('text'))
@@ -266,7 +317,8 @@ Examples:
       const run = (store: Store | null) => {
         const d = diffScans(load(store, idA), load(store, idB));
         emit(opts.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderDiffText(d), opts.out);
-        if (opts.failOnGrowth && (d.lists.appeared.length > 0 || d.lists.changed.some((l) => l.to > l.from))) process.exitCode = EXIT_FINDINGS;
+        if (opts.failOnGrowth && (d.lists.appeared.length > 0 || d.lists.changed.some((l) => l.to > l.from)))
+          process.exitCode = EXIT_FINDINGS;
       };
       if (needsStore) await withStore(opts.db, (store) => run(store));
       else run(null);
@@ -277,7 +329,11 @@ Examples:
     .command('export')
     .description('Write every term of every keyword list in a stored scan.')
     .argument('<scan>', 'scan id, unique id prefix, or "latest"')
-    .addOption(new Option('-f, --format <format>', 'txt: one term per line with a header per list; json; csv: list,term').choices(['txt', 'json', 'csv']).default('txt'))
+    .addOption(
+      new Option('-f, --format <format>', 'txt: one term per line with a header per list; json; csv: list,term')
+        .choices(['txt', 'json', 'csv'])
+        .default('txt'),
+    )
     .option('-o, --out <file>', 'write to this file')
     .option('--db <path>', 'SQLite store')
     .action(async (id: string, opts) => {
@@ -287,7 +343,9 @@ Examples:
       });
     });
 
-  const iocs = program.command('iocs').description('Keep STIX 2.1 indicator bundles in the store for every later scan.');
+  const iocs = program
+    .command('iocs')
+    .description('Keep STIX 2.1 indicator bundles in the store for every later scan.');
   iocs
     .command('import')
     .description('Import a STIX 2.1 bundle (MVT-style indicators) into the store.')
@@ -309,11 +367,14 @@ Examples:
     .option('--db <path>', 'SQLite store')
     .action(async (opts) => {
       await withStore(opts.db, (store) => {
-        for (const b of store.indicatorBundles()) process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
+        for (const b of store.indicatorBundles())
+          process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);
       });
     });
 
-  const lexicon = program.command('lexicon').description('Keep published blocklists in the store, matched against every later scan.');
+  const lexicon = program
+    .command('lexicon')
+    .description('Keep published blocklists in the store, matched against every later scan.');
   lexicon
     .command('import')
     .description('Import a published keyword list (lines, JSON, CSV or XML) to name the lists it overlaps.')
@@ -335,7 +396,8 @@ Examples:
     .option('--db <path>', 'SQLite store')
     .action(async (opts) => {
       await withStore(opts.db, (store) => {
-        for (const l of store.importedLists()) process.stdout.write(`${l.terms.length}\t${l.importedAt}\t${l.name}\t${l.source}\n`);
+        for (const l of store.importedLists())
+          process.stdout.write(`${l.terms.length}\t${l.importedAt}\t${l.name}\t${l.source}\n`);
       });
     });
 
@@ -348,7 +410,8 @@ Examples:
     .action(async (paths: string[], opts) => {
       const { sources, files } = readRuleSources(paths);
       const compiled = compileRules(sources);
-      for (const f of [...files, ...compiled.files].filter((x) => x.status !== 'loaded')) process.stderr.write(`${f.status}: ${f.path}: ${f.reason}\n`);
+      for (const f of [...files, ...compiled.files].filter((x) => x.status !== 'loaded'))
+        process.stderr.write(`${f.status}: ${f.path}: ${f.reason}\n`);
       const usable = sources.filter((s) => compiled.files.some((f) => f.path === s.path && f.status === 'loaded'));
       if (usable.length === 0) throw new UsageError('no loadable YARA rule file');
       await withStore(opts.db, (store) => {
@@ -370,7 +433,8 @@ Examples:
     .command('detectors')
     .description('List the detectors, with their ids and versions.')
     .action(() => {
-      for (const d of DETECTORS) process.stdout.write(`${d.meta.id}@${d.meta.version}  [${d.meta.input}]  ${d.meta.description}\n`);
+      for (const d of DETECTORS)
+        process.stdout.write(`${d.meta.id}@${d.meta.version}  [${d.meta.input}]  ${d.meta.description}\n`);
     });
   return program;
 }
@@ -382,9 +446,12 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      return EXIT_OK;
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) return EXIT_ERROR;
-    process.stderr.write(`candor: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+    process.stderr.write(
+      `candor: ${err instanceof UsageError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+    );
     return EXIT_ERROR;
   }
 }

@@ -73,25 +73,54 @@ export const ASYNC_APIS: Record<string, AsyncApi> = {
   'Landroid/view/View;->post': { arg: 1, runs: RUN, kind: 'handler' },
   'Landroid/view/View;->postDelayed': { arg: 1, runs: RUN, kind: 'handler' },
   'Landroid/app/Activity;->runOnUiThread': { arg: 1, runs: RUN, kind: 'handler' },
-  'Landroid/os/AsyncTask;->execute': { arg: 'receiver', runs: ['doInBackground', 'onPreExecute', 'onPostExecute'], kind: 'async-task' },
-  'Landroid/os/AsyncTask;->executeOnExecutor': { arg: 'receiver', runs: ['doInBackground', 'onPreExecute', 'onPostExecute'], kind: 'async-task' },
+  'Landroid/os/AsyncTask;->execute': {
+    arg: 'receiver',
+    runs: ['doInBackground', 'onPreExecute', 'onPostExecute'],
+    kind: 'async-task',
+  },
+  'Landroid/os/AsyncTask;->executeOnExecutor': {
+    arg: 'receiver',
+    runs: ['doInBackground', 'onPreExecute', 'onPostExecute'],
+    kind: 'async-task',
+  },
   'Landroid/os/AsyncTask;->execute(Runnable)': { arg: 1, runs: RUN, kind: 'async-task' },
   'Ljava/util/Timer;->schedule': { arg: 1, runs: RUN, kind: 'timer' },
   'Ljava/util/Timer;->scheduleAtFixedRate': { arg: 1, runs: RUN, kind: 'timer' },
   'Landroid/content/Context;->registerReceiver': { arg: 1, runs: ['onReceive'], kind: 'receiver' },
-  'Landroidx/localbroadcastmanager/content/LocalBroadcastManager;->registerReceiver': { arg: 1, runs: ['onReceive'], kind: 'receiver' },
-  'Landroid/support/v4/content/LocalBroadcastManager;->registerReceiver': { arg: 1, runs: ['onReceive'], kind: 'receiver' },
+  'Landroidx/localbroadcastmanager/content/LocalBroadcastManager;->registerReceiver': {
+    arg: 1,
+    runs: ['onReceive'],
+    kind: 'receiver',
+  },
+  'Landroid/support/v4/content/LocalBroadcastManager;->registerReceiver': {
+    arg: 1,
+    runs: ['onReceive'],
+    kind: 'receiver',
+  },
   'Landroid/content/ContentResolver;->registerContentObserver': { arg: 3, runs: ['onChange'], kind: 'observer' },
-  'Landroid/net/ConnectivityManager;->registerNetworkCallback': { arg: 2, runs: ['onAvailable', 'onLost', 'onCapabilitiesChanged'], kind: 'observer' },
-  'Landroid/net/ConnectivityManager;->registerDefaultNetworkCallback': { arg: 1, runs: ['onAvailable', 'onLost', 'onCapabilitiesChanged'], kind: 'observer' },
+  'Landroid/net/ConnectivityManager;->registerNetworkCallback': {
+    arg: 2,
+    runs: ['onAvailable', 'onLost', 'onCapabilitiesChanged'],
+    kind: 'observer',
+  },
+  'Landroid/net/ConnectivityManager;->registerDefaultNetworkCallback': {
+    arg: 1,
+    runs: ['onAvailable', 'onLost', 'onCapabilitiesChanged'],
+    kind: 'observer',
+  },
   'Ljava/util/Observable;->addObserver': { arg: 1, runs: ['update'], kind: 'observer' },
   'Landroidx/lifecycle/LiveData;->observe': { arg: 2, runs: ['onChanged'], kind: 'observer' },
   'Landroidx/lifecycle/LiveData;->observeForever': { arg: 1, runs: ['onChanged'], kind: 'observer' },
-  'Landroid/content/SharedPreferences;->registerOnSharedPreferenceChangeListener': { arg: 1, runs: ['onSharedPreferenceChanged'], kind: 'listener' },
+  'Landroid/content/SharedPreferences;->registerOnSharedPreferenceChangeListener': {
+    arg: 1,
+    runs: ['onSharedPreferenceChanged'],
+    kind: 'listener',
+  },
 };
 
 /** Other registrations (`setOnClickListener`, `addCallback`, `subscribe`...): every method of the callback's class may run. */
-export const LISTENER_NAME = /^(?:set|add|register)\w*(?:Listener|Callback|Observer|Watcher|Handler)$|^(?:subscribe|observe|enqueue)$/;
+export const LISTENER_NAME =
+  /^(?:set|add|register)\w*(?:Listener|Callback|Observer|Watcher|Handler)$|^(?:subscribe|observe|enqueue)$/;
 
 /** Framework classes whose subclasses' lifecycle methods the system calls: the app's entry points. */
 export const ENTRY_BASES: Record<string, { kind: string; methods: string[] }> = {
@@ -106,4 +135,5 @@ export const ENTRY_BASES: Record<string, { kind: string; methods: string[] }> = 
 };
 
 /** Actions of system broadcasts that trigger work on their own: connectivity, boot, time. */
-export const TRIGGER_ACTIONS = /CONNECTIVITY_CHANGE|BOOT_COMPLETED|USER_PRESENT|PACKAGE_ADDED|PACKAGE_REPLACED|TIME_SET|TIMEZONE_CHANGED|LOCALE_CHANGED|SIM_STATE_CHANGED|NETWORK_STATE_CHANGED|SCREEN_ON|ALARM/;
+export const TRIGGER_ACTIONS =
+  /CONNECTIVITY_CHANGE|BOOT_COMPLETED|USER_PRESENT|PACKAGE_ADDED|PACKAGE_REPLACED|TIME_SET|TIMEZONE_CHANGED|LOCALE_CHANGED|SIM_STATE_CHANGED|NETWORK_STATE_CHANGED|SCREEN_ON|ALARM/;

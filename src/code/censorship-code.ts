@@ -6,7 +6,14 @@ import { listMechanisms, type ListMechanism } from './list-mechanism.js';
 import { appCodeModel, type CodeModel } from './model.js';
 import { pathsDown, renderPath } from './paths.js';
 import { callersOfApi } from './reach.js';
-import { regionGates, regionReads, remoteSwitches, type RegionGate, type RegionRead, type RemoteSwitch } from './region-gate.js';
+import {
+  regionGates,
+  regionReads,
+  remoteSwitches,
+  type RegionGate,
+  type RegionRead,
+  type RemoteSwitch,
+} from './region-gate.js';
 import { API_ROLES } from './semantics.js';
 
 /**
@@ -30,14 +37,19 @@ export interface CensorshipCode {
   cut: boolean;
 }
 
-const HTTP_URL_APIS = Object.entries(API_ROLES).filter(([, s]) => s.role === 'http-url').map(([n]) => n);
+const HTTP_URL_APIS = Object.entries(API_ROLES)
+  .filter(([, s]) => s.role === 'http-url')
+  .map(([n]) => n);
 const cache = new WeakMap<CodeModel, CensorshipCode>();
 
 export function isListUrl(url: string): boolean {
   return LIST_URL.test(url.replace(/\{[^}]*\}/g, 'x')) || KNOWN_LIST_HOSTS.test(url);
 }
 
-export function censorshipCode(app: { dexes: Array<{ dex: DexFile }>; manifest: Manifest | null }, lexicon: Lexicon | null): CensorshipCode {
+export function censorshipCode(
+  app: { dexes: Array<{ dex: DexFile }>; manifest: Manifest | null },
+  lexicon: Lexicon | null,
+): CensorshipCode {
   const model = appCodeModel(app);
   const hit = cache.get(model);
   if (hit) return hit;
@@ -52,7 +64,11 @@ export function censorshipCode(app: { dexes: Array<{ dex: DexFile }>; manifest: 
   // Lists held inline (String[] of lexicon terms) are list code too; they are recognised on the methods
   // a gate's search visits, not by matching every string of the app against the lexicon.
   const holder = lexicon ? lexiconHolder(model, lexicon) : () => false;
-  const { gates, ungated, cut: gateCut } = reads.length ? regionGates(model, reads, sinks, holder) : { gates: [], ungated: [], cut: false };
+  const {
+    gates,
+    ungated,
+    cut: gateCut,
+  } = reads.length ? regionGates(model, reads, sinks, holder) : { gates: [], ungated: [], cut: false };
   const { switches, cut: switchCut } = sinks.size ? remoteSwitches(model, sinks) : { switches: [], cut: false };
   // Region reads that gate network code but no list: servers picked by region (reported at info).
   const fetchers = new Set<number>();
@@ -68,7 +84,11 @@ export function censorshipCode(app: { dexes: Array<{ dex: DexFile }>; manifest: 
     }
   }
   const cut = gateCut || switchCut || mechanisms.some((m) => m.cut) || budget.visits <= 0;
-  if (cut) model.diagnostics.push({ code: 'limit/code-path-visits', message: `a path query visited ${model.limits.code.maxPathVisits} methods and stopped; list-refresh and region-switch findings may miss parts` });
+  if (cut)
+    model.diagnostics.push({
+      code: 'limit/code-path-visits',
+      message: `a path query visited ${model.limits.code.maxPathVisits} methods and stopped; list-refresh and region-switch findings may miss parts`,
+    });
   const result: CensorshipCode = { model, mechanisms, sinks, gates, switches, serverChoices, cut };
   cache.set(model, result);
   return result;
@@ -82,7 +102,8 @@ function lexiconHolder(model: CodeModel, lexicon: Lexicon): (id: number) => bool
   const byMethod = new Map<number, boolean>();
   const strong = (s: string) => {
     let v = byString.get(s);
-    if (v === undefined) byString.set(s, (v = s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak)));
+    if (v === undefined)
+      byString.set(s, (v = s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak)));
     return v;
   };
   const holds = (id: number): boolean => {

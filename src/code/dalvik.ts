@@ -7,30 +7,117 @@
 
 /** Instruction formats by opcode, as named in the format table (10x, 12x, 22c, 35c...). */
 type Format =
-  | '10x' | '12x' | '11n' | '11x' | '10t' | '20t' | '22x' | '21t' | '21s' | '21h' | '21c' | '23x' | '22b' | '22t'
-  | '22s' | '22c' | '30t' | '32x' | '31i' | '31t' | '31c' | '35c' | '3rc' | '45cc' | '4rcc' | '51l';
+  | '10x'
+  | '12x'
+  | '11n'
+  | '11x'
+  | '10t'
+  | '20t'
+  | '22x'
+  | '21t'
+  | '21s'
+  | '21h'
+  | '21c'
+  | '23x'
+  | '22b'
+  | '22t'
+  | '22s'
+  | '22c'
+  | '30t'
+  | '32x'
+  | '31i'
+  | '31t'
+  | '31c'
+  | '35c'
+  | '3rc'
+  | '45cc'
+  | '4rcc'
+  | '51l';
 
 const FORMAT: Format[] = new Array(256).fill('10x');
 const WIDTH_OF: Record<Format, number> = {
-  '10x': 1, '12x': 1, '11n': 1, '11x': 1, '10t': 1, '20t': 2, '22x': 2, '21t': 2, '21s': 2, '21h': 2, '21c': 2,
-  '23x': 2, '22b': 2, '22t': 2, '22s': 2, '22c': 2, '30t': 3, '32x': 3, '31i': 3, '31t': 3, '31c': 3, '35c': 3,
-  '3rc': 3, '45cc': 4, '4rcc': 4, '51l': 5,
+  '10x': 1,
+  '12x': 1,
+  '11n': 1,
+  '11x': 1,
+  '10t': 1,
+  '20t': 2,
+  '22x': 2,
+  '21t': 2,
+  '21s': 2,
+  '21h': 2,
+  '21c': 2,
+  '23x': 2,
+  '22b': 2,
+  '22t': 2,
+  '22s': 2,
+  '22c': 2,
+  '30t': 3,
+  '32x': 3,
+  '31i': 3,
+  '31t': 3,
+  '31c': 3,
+  '35c': 3,
+  '3rc': 3,
+  '45cc': 4,
+  '4rcc': 4,
+  '51l': 5,
 };
 (() => {
   const set = (from: number, to: number, f: Format) => {
     for (let o = from; o <= to; o++) FORMAT[o] = f;
   };
-  set(0x01, 0x01, '12x'), set(0x02, 0x02, '22x'), set(0x03, 0x03, '32x'), set(0x04, 0x04, '12x'), set(0x05, 0x05, '22x');
-  set(0x06, 0x06, '32x'), set(0x07, 0x07, '12x'), set(0x08, 0x08, '22x'), set(0x09, 0x09, '32x'), set(0x0a, 0x0d, '11x');
-  set(0x0f, 0x11, '11x'), set(0x12, 0x12, '11n'), set(0x13, 0x13, '21s'), set(0x14, 0x14, '31i'), set(0x15, 0x15, '21h');
-  set(0x16, 0x16, '21s'), set(0x17, 0x17, '31i'), set(0x18, 0x18, '51l'), set(0x19, 0x19, '21h'), set(0x1a, 0x1a, '21c');
-  set(0x1b, 0x1b, '31c'), set(0x1c, 0x1c, '21c'), set(0x1d, 0x1e, '11x'), set(0x1f, 0x1f, '21c'), set(0x20, 0x20, '22c');
-  set(0x21, 0x21, '12x'), set(0x22, 0x22, '21c'), set(0x23, 0x23, '22c'), set(0x24, 0x24, '35c'), set(0x25, 0x25, '3rc');
-  set(0x26, 0x26, '31t'), set(0x27, 0x27, '11x'), set(0x28, 0x28, '10t'), set(0x29, 0x29, '20t'), set(0x2a, 0x2a, '30t');
-  set(0x2b, 0x2c, '31t'), set(0x2d, 0x31, '23x'), set(0x32, 0x37, '22t'), set(0x38, 0x3d, '21t'), set(0x44, 0x51, '23x');
-  set(0x52, 0x5f, '22c'), set(0x60, 0x6d, '21c'), set(0x6e, 0x72, '35c'), set(0x74, 0x78, '3rc'), set(0x7b, 0x8f, '12x');
-  set(0x90, 0xaf, '23x'), set(0xb0, 0xcf, '12x'), set(0xd0, 0xd7, '22s'), set(0xd8, 0xe2, '22b'), set(0xfa, 0xfa, '45cc');
-  set(0xfb, 0xfb, '4rcc'), set(0xfc, 0xfc, '35c'), set(0xfd, 0xfd, '3rc'), set(0xfe, 0xff, '21c');
+  (set(0x01, 0x01, '12x'),
+    set(0x02, 0x02, '22x'),
+    set(0x03, 0x03, '32x'),
+    set(0x04, 0x04, '12x'),
+    set(0x05, 0x05, '22x'));
+  (set(0x06, 0x06, '32x'),
+    set(0x07, 0x07, '12x'),
+    set(0x08, 0x08, '22x'),
+    set(0x09, 0x09, '32x'),
+    set(0x0a, 0x0d, '11x'));
+  (set(0x0f, 0x11, '11x'),
+    set(0x12, 0x12, '11n'),
+    set(0x13, 0x13, '21s'),
+    set(0x14, 0x14, '31i'),
+    set(0x15, 0x15, '21h'));
+  (set(0x16, 0x16, '21s'),
+    set(0x17, 0x17, '31i'),
+    set(0x18, 0x18, '51l'),
+    set(0x19, 0x19, '21h'),
+    set(0x1a, 0x1a, '21c'));
+  (set(0x1b, 0x1b, '31c'),
+    set(0x1c, 0x1c, '21c'),
+    set(0x1d, 0x1e, '11x'),
+    set(0x1f, 0x1f, '21c'),
+    set(0x20, 0x20, '22c'));
+  (set(0x21, 0x21, '12x'),
+    set(0x22, 0x22, '21c'),
+    set(0x23, 0x23, '22c'),
+    set(0x24, 0x24, '35c'),
+    set(0x25, 0x25, '3rc'));
+  (set(0x26, 0x26, '31t'),
+    set(0x27, 0x27, '11x'),
+    set(0x28, 0x28, '10t'),
+    set(0x29, 0x29, '20t'),
+    set(0x2a, 0x2a, '30t'));
+  (set(0x2b, 0x2c, '31t'),
+    set(0x2d, 0x31, '23x'),
+    set(0x32, 0x37, '22t'),
+    set(0x38, 0x3d, '21t'),
+    set(0x44, 0x51, '23x'));
+  (set(0x52, 0x5f, '22c'),
+    set(0x60, 0x6d, '21c'),
+    set(0x6e, 0x72, '35c'),
+    set(0x74, 0x78, '3rc'),
+    set(0x7b, 0x8f, '12x'));
+  (set(0x90, 0xaf, '23x'),
+    set(0xb0, 0xcf, '12x'),
+    set(0xd0, 0xd7, '22s'),
+    set(0xd8, 0xe2, '22b'),
+    set(0xfa, 0xfa, '45cc'));
+  (set(0xfb, 0xfb, '4rcc'), set(0xfc, 0xfc, '35c'), set(0xfd, 0xfd, '3rc'), set(0xfe, 0xff, '21c'));
 })();
 
 /** One decoded instruction. `regs` holds the argument registers of invoke and filled-new-array. */
@@ -124,7 +211,20 @@ export function walkCode(buf: Buffer, codeOff: number, visit: (insn: Insn) => bo
   const units = buf.readUInt32LE(codeOff + 12);
   const base = codeOff + 16;
   if (base + units * 2 > buf.length) return { units: 0, truncated: true };
-  const insn: Insn = { pc: 0, op: 0, width: 1, a: 0, b: 0, c: -1, lit: 0, idx: -1, proto: -1, target: -1, regs: [0, 0, 0, 0, 0], nregs: 0 };
+  const insn: Insn = {
+    pc: 0,
+    op: 0,
+    width: 1,
+    a: 0,
+    b: 0,
+    c: -1,
+    lit: 0,
+    idx: -1,
+    proto: -1,
+    target: -1,
+    regs: [0, 0, 0, 0, 0],
+    nregs: 0,
+  };
   let pc = 0;
   while (pc < units) {
     const p = base + pc * 2;
@@ -199,7 +299,7 @@ function decode(buf: Buffer, p: number, op: number, fmt: Format, i: Insn): void 
     case '21h':
       i.a = hi;
       // const/high16 shifts into the top 16 of 32 bits, const-wide/high16 into the top 16 of 64.
-      i.lit = op === 0x15 ? (buf.readInt16LE(p + 2) << 16) : buf.readInt16LE(p + 2) * 2 ** 48;
+      i.lit = op === 0x15 ? buf.readInt16LE(p + 2) << 16 : buf.readInt16LE(p + 2) * 2 ** 48;
       break;
     case '21c':
       i.a = hi;
@@ -299,7 +399,14 @@ export function arrayPayload(buf: Buffer, codeOff: number, target: number): numb
   const out: number[] = new Array(count);
   for (let k = 0; k < count; k++) {
     const e = q + 8 + k * width;
-    out[k] = width === 1 ? (buf[e] << 24) >> 24 : width === 2 ? buf.readInt16LE(e) : width === 4 ? buf.readInt32LE(e) : Number(buf.readBigInt64LE(e));
+    out[k] =
+      width === 1
+        ? (buf[e] << 24) >> 24
+        : width === 2
+          ? buf.readInt16LE(e)
+          : width === 4
+            ? buf.readInt32LE(e)
+            : Number(buf.readBigInt64LE(e));
   }
   return out;
 }

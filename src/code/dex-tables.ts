@@ -47,7 +47,8 @@ export function dexTables(dex: DexFile): DexTables {
       const size = buf.readUInt32LE(p + 4);
       const off = buf.readUInt32LE(p + 8);
       if (type === MAP_CALL_SITE_IDS) {
-        for (let k = 0; k < size && off + k * 4 + 4 <= buf.length; k++) out.callSites.push({ off: buf.readUInt32LE(off + k * 4) });
+        for (let k = 0; k < size && off + k * 4 + 4 <= buf.length; k++)
+          out.callSites.push({ off: buf.readUInt32LE(off + k * 4) });
       } else if (type === MAP_METHOD_HANDLES) {
         for (let k = 0; k < size && off + k * 8 + 8 <= buf.length; k++) {
           out.methodHandles.push({ kind: buf.readUInt16LE(off + k * 8), member: buf.readUInt16LE(off + k * 8 + 4) });

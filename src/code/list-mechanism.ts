@@ -42,7 +42,13 @@ export interface ListMechanism {
   responseKeys: string[];
   checks: string[];
   storage: { preferenceFiles: string[]; preferenceKeys: string[]; files: string[] };
-  policy: { cacheLifeMs: number[]; intervalsMs: number[]; delaysMs: number[]; retryLimits: number[]; constantsFrom: string[] };
+  policy: {
+    cacheLifeMs: number[];
+    intervalsMs: number[];
+    delaysMs: number[];
+    retryLimits: number[];
+    constantsFrom: string[];
+  };
   triggers: TriggerEvidence[];
   apply: ApplyEvidence[];
   listFields: string[];
@@ -53,11 +59,18 @@ export interface ListMechanism {
   cut: boolean;
 }
 
-const COLLECTION_TYPE = /^(?:Ljava\/util\/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|concurrent\/CopyOnWriteArrayList|concurrent\/CopyOnWriteArraySet|concurrent\/ConcurrentHashMap);|\[Ljava\/lang\/String;|Lorg\/json\/JSONArray;)$/;
+const COLLECTION_TYPE =
+  /^(?:Ljava\/util\/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|concurrent\/CopyOnWriteArrayList|concurrent\/CopyOnWriteArraySet|concurrent\/ConcurrentHashMap);|\[Ljava\/lang\/String;|Lorg\/json\/JSONArray;)$/;
 const TEXT_MATCH: ApiRole[] = ['match', 'regex', 'char-walk', 'case-fold', 'set-lookup', 'split'];
-const HTTP_URL_APIS = Object.entries(API_ROLES).filter(([, s]) => s.role === 'http-url').map(([n]) => n);
+const HTTP_URL_APIS = Object.entries(API_ROLES)
+  .filter(([, s]) => s.role === 'http-url')
+  .map(([n]) => n);
 
-export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boolean, isListStorage: (name: string) => boolean): ListMechanism[] {
+export function listMechanisms(
+  model: CodeModel,
+  isListUrl: (url: string) => boolean,
+  isListStorage: (name: string) => boolean,
+): ListMechanism[] {
   const budget = { visits: model.limits.code.maxPathVisits };
   const fetchers = new Set<number>();
   for (const api of HTTP_URL_APIS) {
@@ -83,7 +96,15 @@ export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boo
       const cs = model.summary(id);
       if (!cs) continue;
       let parses = false;
-      for (const c of callsWithRole(model, cs, ['json-key', 'json-array', 'prefs-file', 'prefs-write', 'file-name', 'http-status', 'split'])) {
+      for (const c of callsWithRole(model, cs, [
+        'json-key',
+        'json-array',
+        'prefs-file',
+        'prefs-write',
+        'file-name',
+        'http-status',
+        'split',
+      ])) {
         const text = c.value ? describe(cs, c.value) : null;
         if (c.role === 'json-key' || c.role === 'json-array') {
           if (text && !text.includes('{')) keys.add(text);
@@ -139,7 +160,9 @@ export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boo
   // One mechanism per list: fetchers that fill the same field or storage key are parts of one mechanism.
   const merged: typeof drafts = [];
   for (const d of drafts) {
-    const into = merged.find((m) => [...d.fieldSet].some((x) => m.fieldSet.has(x)) || [...d.storageKeys].some((x) => m.storageKeys.has(x)));
+    const into = merged.find(
+      (m) => [...d.fieldSet].some((x) => m.fieldSet.has(x)) || [...d.storageKeys].some((x) => m.storageKeys.has(x)),
+    );
     if (!into) {
       merged.push(d);
       continue;
@@ -162,7 +185,12 @@ export function listMechanisms(model: CodeModel, isListUrl: (url: string) => boo
     const urlListLike = m.fetches.some((x) => x.url !== null && isListUrl(x.url));
     const storageListLike = [...m.storageKeys, ...m.storage.preferenceFiles].some(isListStorage);
     const applied = m.apply.length > 0;
-    if (!((m.listFields.length || m.storageKeys.size) && applied) && !(urlListLike && (m.responseKeys.length || m.storageKeys.size || m.storage.preferenceFiles.length)) && !(storageListLike && m.responseKeys.length >= 2)) continue;
+    if (
+      !((m.listFields.length || m.storageKeys.size) && applied) &&
+      !(urlListLike && (m.responseKeys.length || m.storageKeys.size || m.storage.preferenceFiles.length)) &&
+      !(storageListLike && m.responseKeys.length >= 2)
+    )
+      continue;
     const triggerMethods = findTriggers(model, m, budget);
     findPolicy(model, m, triggerMethods);
     const { fieldSet: _f, storageKeys: _s, ...rest } = m;
@@ -187,11 +215,13 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvid
   for (const c of callsWithRole(model, s, ['http-url', 'http-method', 'http-param', 'http-header'])) {
     const text = describe(s, c.value);
     if (c.role === 'http-url' && text) url ??= resolveParams(model, f, text, c.value);
-    else if (c.role === 'http-method') httpMethod = text && !text.startsWith('{') ? text : c.name.slice(c.name.indexOf('->') + 2).toUpperCase();
+    else if (c.role === 'http-method')
+      httpMethod = text && !text.startsWith('{') ? text : c.name.slice(c.name.indexOf('->') + 2).toUpperCase();
     else if (c.role === 'http-param' && text) params.push(text);
     else if (c.role === 'http-header' && text) headers.push(text);
   }
-  if (!httpMethod && url) httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
+  if (!httpMethod && url)
+    httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
   if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0]);
   return { method: model.name(f), url, httpMethod, params: [...new Set(params)], headers };
 }
@@ -211,12 +241,18 @@ function resolveParams(model: CodeModel, f: number, text: string, v: Value | und
   return text;
 }
 
-function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }, storageKeys: Set<string>): void {
+function findApply(
+  model: CodeModel,
+  m: ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> },
+  storageKeys: Set<string>,
+): void {
   const readers = new Set<number>();
   for (const f of m.fieldSet) for (const r of model.fieldReaders(f)) readers.add(r);
   // Code that loads the stored list back: reads one of the keys or files the fetch wrote.
   if (storageKeys.size) {
-    for (const api of Object.entries(API_ROLES).filter(([, s]) => s.role === 'prefs-read' || s.role === 'file-name').map(([n]) => n)) {
+    for (const api of Object.entries(API_ROLES)
+      .filter(([, s]) => s.role === 'prefs-read' || s.role === 'file-name')
+      .map(([n]) => n)) {
       for (const id of callersOfApi(model, api)) {
         const s = model.summary(id);
         if (!s) continue;
@@ -230,7 +266,8 @@ function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string>;
   // Getters hand the list on: their callers are readers too.
   for (const r of [...readers]) {
     const s = model.summary(r);
-    if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field))) for (const e of model.in[r]) readers.add(e.to);
+    if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field)))
+      for (const e of model.in[r]) readers.add(e.to);
   }
   const seen = new Set<number>();
   for (const r of readers) {
@@ -239,7 +276,13 @@ function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string>;
       const s = model.summary(id);
       if (!s) continue;
       const how = matchKinds(model, s);
-      if (!how.includes('substring') && !how.includes('regex') && !how.includes('automaton') && !(how.includes('whole-word') && how.includes('set-lookup'))) continue;
+      if (
+        !how.includes('substring') &&
+        !how.includes('regex') &&
+        !how.includes('automaton') &&
+        !(how.includes('whole-word') && how.includes('set-lookup'))
+      )
+        continue;
       seen.add(id);
       const path = id === r ? [model.name(r)] : [model.name(r), `calls → ${model.name(id)}`];
       m.apply.push({ method: model.name(id), how, content: contentOf(model, id), path });
@@ -261,9 +304,14 @@ export function matchKinds(model: CodeModel, s: MethodSummary): string[] {
       if (p && p.includes('\\b')) how.add('whole-word');
     } else if (c.role === 'set-lookup') how.add('set-lookup');
     else if (c.role === 'split') how.add('whole-word');
-    else if (c.role === 'char-walk' && s.calls.some((x) => /Map;->get$|Map;->containsKey$/.test(callNamesOf(model, x)))) how.add('automaton');
+    else if (c.role === 'char-walk' && s.calls.some((x) => /Map;->get$|Map;->containsKey$/.test(callNamesOf(model, x))))
+      how.add('automaton');
   }
-  if (s.strings.some((x) => /^\*+$/.test(x)) || s.calls.some((c) => c.callee.endsWith('String;->repeat') && c.args.some((a) => a.k === 'str' && a.s === '*'))) how.add('masking');
+  if (
+    s.strings.some((x) => /^\*+$/.test(x)) ||
+    s.calls.some((c) => c.callee.endsWith('String;->repeat') && c.args.some((a) => a.k === 'str' && a.s === '*'))
+  )
+    how.add('masking');
   return [...how].sort();
 }
 
@@ -291,7 +339,9 @@ function contentOf(model: CodeModel, id: number): string[] {
   for (const c of reachUp(model, [id], 3, 40)) {
     const s = model.summary(c);
     if (!s) continue;
-    for (const call of s.calls) for (const [re, what] of CONTENT_APIS) if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
+    for (const call of s.calls)
+      for (const [re, what] of CONTENT_APIS)
+        if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
     for (const k of callsWithRole(model, s, ['json-key'])) {
       const key = describe(s, k.value);
       if (key) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
@@ -325,17 +375,21 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
       const n = note(s, c.value);
       if (n !== null && n > 0) (c.role === 'schedule' ? intervals : delays).add(n);
     }
-    const reschedules = s.calls.some((c) => {
-      const r = roleOf(model, c)?.spec.role;
-      return r === 'delay' || r === 'schedule';
-    }) || model.out[id].some((e) => m.fetchMethods.includes(e.to));
+    const reschedules =
+      s.calls.some((c) => {
+        const r = roleOf(model, c)?.spec.role;
+        return r === 'delay' || r === 'schedule';
+      }) || model.out[id].some((e) => m.fetchMethods.includes(e.to));
     for (const cmp of s.comparisons) {
       const clock = cmp.sites.some((site) => roleOf(model, s.calls[site])?.spec.role === 'clock');
       const n = numberOf(cmp.right) ?? numberOf(cmp.left);
       if (clock && n !== null && n >= 1000) cache.add(n);
-      else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37) retries.add(n);
+      else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37)
+        retries.add(n);
     }
-    for (const a of s.fields) if (!a.write && model.fieldConstant(a.field)?.k === 'num' && (a.use & (USE_BRANCH | USE_STORE)) === 0) from.add(a.field.slice(0, a.field.indexOf('->')));
+    for (const a of s.fields)
+      if (!a.write && model.fieldConstant(a.field)?.k === 'num' && (a.use & (USE_BRANCH | USE_STORE)) === 0)
+        from.add(a.field.slice(0, a.field.indexOf('->')));
   }
   // Constants of a constants class reach comparisons through sget: list the classes they came from.
   for (const id of scope) {
@@ -344,7 +398,8 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     for (const a of s.fields) {
       if (a.write) continue;
       const v = model.fieldConstant(a.field);
-      if (v?.k === 'num' && (cache.has(v.v) || intervals.has(v.v) || delays.has(v.v) || retries.has(v.v))) from.add(a.field.slice(0, a.field.indexOf('->')));
+      if (v?.k === 'num' && (cache.has(v.v) || intervals.has(v.v) || delays.has(v.v) || retries.has(v.v)))
+        from.add(a.field.slice(0, a.field.indexOf('->')));
     }
   }
   m.policy = {
@@ -359,7 +414,8 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
 function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: number }): Set<number> {
   const onPaths = new Set<number>();
   const receiverActions = new Map<number, string[]>();
-  for (const r of model.receivers) receiverActions.set(r.method, [...(receiverActions.get(r.method) ?? []), ...r.actions]);
+  for (const r of model.receivers)
+    receiverActions.set(r.method, [...(receiverActions.get(r.method) ?? []), ...r.actions]);
   const seen = new Set<string>();
   for (const f of m.fetchMethods) {
     const r = pathsUp(model, f, (id) => model.entries.has(id) || receiverActions.has(id), budget, 8, 6);
@@ -387,7 +443,14 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
       if (seen.has(key)) continue;
       seen.add(key);
       for (const step of down.paths[0]) onPaths.add(step.method);
-      m.triggers.push({ kind, actions: [], path: [`${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`, ...renderPath(model, down.paths[0]).slice(1)] });
+      m.triggers.push({
+        kind,
+        actions: [],
+        path: [
+          `${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`,
+          ...renderPath(model, down.paths[0]).slice(1),
+        ],
+      });
     }
   }
   return onPaths;

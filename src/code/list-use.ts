@@ -11,7 +11,16 @@ import { USE_RETURN } from './values.js';
  * automaton, masking with `*`. Typed evidence for the keyword-list detector to weigh.
  */
 
-export type ListOperation = 'substring' | 'regex' | 'whole-word' | 'set-lookup' | 'case-folding' | 'replace' | 'masking' | 'automaton' | 'builds-set';
+export type ListOperation =
+  | 'substring'
+  | 'regex'
+  | 'whole-word'
+  | 'set-lookup'
+  | 'case-folding'
+  | 'replace'
+  | 'masking'
+  | 'automaton'
+  | 'builds-set';
 
 export interface ListLocation {
   /** Asset path as the app opens it (`filter/words.txt`), matched on the end of the path given. */
@@ -69,7 +78,8 @@ export function listUse(model: CodeModel, where: ListLocation): ListUseResult {
   const via = new Map<number, { loader: number; field: string }>();
   for (const l of [...loaders]) {
     for (const w of model.summary(l)?.fields ?? []) {
-      if (!w.write || !/^(?:Ljava\/util\/|\[Ljava\/lang\/String;)/.test(w.field.slice(w.field.indexOf(':') + 1))) continue;
+      if (!w.write || !/^(?:Ljava\/util\/|\[Ljava\/lang\/String;)/.test(w.field.slice(w.field.indexOf(':') + 1)))
+        continue;
       fields.add(w.field);
       for (const r of model.fieldReaders(w.field)) {
         if (r === l || loaders.has(r)) continue;
@@ -84,20 +94,39 @@ export function listUse(model: CodeModel, where: ListLocation): ListUseResult {
     const s = model.summary(l);
     if (!s) continue;
     // Getters hand the entries to their callers; follow one level up.
-    const starts = s.fields.some((a) => !a.write && fields.has(a.field) && a.use & USE_RETURN) ? [l, ...model.in[l].map((e) => e.to)] : [l];
+    const starts = s.fields.some((a) => !a.write && fields.has(a.field) && a.use & USE_RETURN)
+      ? [l, ...model.in[l].map((e) => e.to)]
+      : [l];
     const reach = reachDown(model, starts, 3, 120);
     if (reach.size >= 120) cut = true;
     const origin = via.get(l);
-    const head = origin ? [model.name(origin.loader), `via field ${origin.field.slice(origin.field.indexOf('->') + 2, origin.field.indexOf(':'))} → ${model.name(l)}`] : [model.name(l)];
+    const head = origin
+      ? [
+          model.name(origin.loader),
+          `via field ${origin.field.slice(origin.field.indexOf('->') + 2, origin.field.indexOf(':'))} → ${model.name(l)}`,
+        ]
+      : [model.name(l)];
     for (const id of reach) {
       const ms = model.summary(id);
       if (!ms) continue;
       const ops = new Set<ListOperation>(matchKinds(model, ms) as ListOperation[]);
-      if (ms.calls.some((c) => /->(?:add|addAll|put)$/.test(c.callee) && /Set;|Map;|Collection;/.test(c.callee + model.apiNames(c.ref).join()))) ops.add('builds-set');
+      if (
+        ms.calls.some(
+          (c) =>
+            /->(?:add|addAll|put)$/.test(c.callee) &&
+            /Set;|Map;|Collection;/.test(c.callee + model.apiNames(c.ref).join()),
+        )
+      )
+        ops.add('builds-set');
       const matching = [...ops].some((o) => o !== 'builds-set' && o !== 'case-folding');
       if (!matching) continue;
       const path = id === l ? head : [...head, `→ ${model.name(id)}`];
-      uses.push({ loader: model.name(origin ? origin.loader : l), user: model.name(id), path, operations: [...ops].sort() });
+      uses.push({
+        loader: model.name(origin ? origin.loader : l),
+        user: model.name(id),
+        path,
+        operations: [...ops].sort(),
+      });
     }
   }
   return { uses, cut: cut || loaders.size > MAX_LOADERS };

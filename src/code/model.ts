@@ -70,7 +70,14 @@ export interface CodeModel {
   /** Entry points the system calls, by method id: app-init, activity, service, job, work, broadcast. */
   entries: Map<number, string>;
   diagnostics: CodeDiagnostic[];
-  stats: { classes: number; methods: number; edges: number; asyncEdges: number; megamorphicSites: number; summarizedUnits: number };
+  stats: {
+    classes: number;
+    methods: number;
+    edges: number;
+    asyncEdges: number;
+    megamorphicSites: number;
+    summarizedUnits: number;
+  };
   limits: Limits;
   /** `Lcls;->name` of a method. */
   name(id: number): string;
@@ -95,7 +102,11 @@ const MAX_STRING = 512;
 const MAX_ANCESTORS = 64;
 const MAX_INTERFACES = 64;
 
-export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limits: Limits = DEFAULT_LIMITS): CodeModel {
+export function buildCodeModel(
+  dexes: DexFile[],
+  manifest: Manifest | null,
+  limits: Limits = DEFAULT_LIMITS,
+): CodeModel {
   const classes = new Map<string, CodeClass>();
   const methods: CodeMethod[] = [];
   const diagnostics: CodeDiagnostic[] = [];
@@ -109,7 +120,16 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
   const classNode = (desc: string): CodeClass => {
     let c = classes.get(desc);
     if (!c) {
-      c = { desc, superDesc: FRAMEWORK_PARENT[desc] ?? (desc === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;'), interfaces: [], defined: false, dex: -1, classDefIdx: -1, methods: new Map(), subs: [] };
+      c = {
+        desc,
+        superDesc: FRAMEWORK_PARENT[desc] ?? (desc === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;'),
+        interfaces: [],
+        defined: false,
+        dex: -1,
+        classDefIdx: -1,
+        methods: new Map(),
+        subs: [],
+      };
       classes.set(desc, c);
     }
     return c;
@@ -131,7 +151,10 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       c.dex = d;
       c.classDefIdx = ci;
       c.superDesc = def.superclassIdx === 0xffffffff ? null : dex.typeDescriptor(def.superclassIdx);
-      c.interfaces = dex.interfaces(ci).slice(0, MAX_INTERFACES).map((t) => dex.typeDescriptor(t) ?? '?');
+      c.interfaces = dex
+        .interfaces(ci)
+        .slice(0, MAX_INTERFACES)
+        .map((t) => dex.typeDescriptor(t) ?? '?');
       for (const { methodIdx, codeOff } of members[ci].methods) {
         const ref = dex.methodRef(methodIdx);
         if (!ref) continue;
@@ -189,7 +212,9 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     const arrow = callee.indexOf('->');
     const cls = callee.slice(0, arrow);
     const name = callee.slice(arrow + 2);
-    hit = ancestors(cls).filter((a) => !classes.get(a)?.defined).map((a) => `${a}->${name}`);
+    hit = ancestors(cls)
+      .filter((a) => !classes.get(a)?.defined)
+      .map((a) => `${a}->${name}`);
     if (!hit.length) hit = [callee];
     apiNameCache.set(callee, hit);
     return hit;
@@ -340,7 +365,10 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
   const sigOf = (ref: string) => ref.slice(ref.indexOf('->') + 2);
   dexes.forEach((dex, d) => {
     const x = dex.xrefs();
-    const resolved = new Map<number, { declared: number; virtual: number[] | null; ext: number[][] | null; async: boolean }>();
+    const resolved = new Map<
+      number,
+      { declared: number; virtual: number[] | null; ext: number[][] | null; async: boolean }
+    >();
     for (let b = 0; b < x.bodies.length; b++) {
       const from = bodyIds[d][b];
       if (from < 0) continue;
@@ -365,7 +393,8 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
           r = { declared, virtual, ext, async };
           resolved.set(key, r);
         }
-        if (r.declared >= 0 && methods[r.declared].codeOff !== 0) addEdge(from, r.declared, 'call', pc, undefined, true);
+        if (r.declared >= 0 && methods[r.declared].codeOff !== 0)
+          addEdge(from, r.declared, 'call', pc, undefined, true);
         if (r.virtual === null) megamorphicSites++;
         else for (const t of r.virtual) addEdge(from, t, 'virtual', pc, undefined, true);
         if (r.ext) {
@@ -391,7 +420,10 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     }
   });
   if (megamorphicSites) {
-    diagnostics.push({ code: 'limit/code-dispatch-targets', message: `${megamorphicSites} virtual call sites have more than ${limits.code.maxDispatchTargets} possible targets; their overriding methods are not linked` });
+    diagnostics.push({
+      code: 'limit/code-dispatch-targets',
+      message: `${megamorphicSites} virtual call sites have more than ${limits.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
+    });
   }
   const summaries = new Map<number, MethodSummary | null>();
   let summarizedUnits = 0;
@@ -406,10 +438,25 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     let result: Value | undefined = staticInit.get(f);
     const ws = writers.get(f) ?? [];
     // Constants live in <clinit>/<init>; a field other code writes is state, not a constant.
-    if (ws.length && ws.length <= 4 && ws.every((w) => methods[w].name === '<clinit>' || methods[w].name === '<init>')) {
+    if (
+      ws.length &&
+      ws.length <= 4 &&
+      ws.every((w) => methods[w].name === '<clinit>' || methods[w].name === '<init>')
+    ) {
       const values: Value[] = [];
-      for (const w of ws) for (const a of summary(w)?.fields ?? []) if (a.write && a.field === f && a.value) values.push(a.value);
-      const keys = new Set(values.map((v) => (v.k === 'num' ? `n${v.v}` : constString(v) !== null ? `s${constString(v)}` : v.k === 'arr' || v.k === 'obj' ? 'c' : '?')));
+      for (const w of ws)
+        for (const a of summary(w)?.fields ?? []) if (a.write && a.field === f && a.value) values.push(a.value);
+      const keys = new Set(
+        values.map((v) =>
+          v.k === 'num'
+            ? `n${v.v}`
+            : constString(v) !== null
+              ? `s${constString(v)}`
+              : v.k === 'arr' || v.k === 'obj'
+                ? 'c'
+                : '?',
+        ),
+      );
       if (values.length && keys.size === 1 && !keys.has('?')) result = values[0];
       if (values.length && keys.size === 1 && keys.has('c') && collectionElements(values[0]).length) result = values[0];
     } else if (ws.length) result = undefined;
@@ -422,12 +469,20 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     const m = methods[id];
     if (!m || m.codeOff === 0) return null;
     if (summarizedUnits > limits.code.maxSummaryUnits) {
-      if (!budgetReported) diagnostics.push({ code: 'limit/code-summary-units', message: `value analysis stopped after ${summarizedUnits} code units (limit code.maxSummaryUnits ${limits.code.maxSummaryUnits}); later queries see less` });
+      if (!budgetReported)
+        diagnostics.push({
+          code: 'limit/code-summary-units',
+          message: `value analysis stopped after ${summarizedUnits} code units (limit code.maxSummaryUnits ${limits.code.maxSummaryUnits}); later queries see less`,
+        });
       budgetReported = true;
       return null;
     }
     summaries.set(id, null);
-    const s = summarize(dexes[m.dex], m.codeOff, { proto: m.proto, resolveField: fieldConstant, fieldKey: canonicalField });
+    const s = summarize(dexes[m.dex], m.codeOff, {
+      proto: m.proto,
+      resolveField: fieldConstant,
+      fieldKey: canonicalField,
+    });
     summarizedUnits += s.units + 1;
     summaries.set(id, s);
     return s;
@@ -441,7 +496,12 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
       const c = classes.get(a);
       if (!c?.defined) continue;
       for (const [sig, id] of c.methods) {
-        if (methods[id].codeOff !== 0 && names.includes(sig.slice(0, sig.indexOf('('))) && !found.some((f) => methods[f].name === methods[id].name && methods[f].proto === methods[id].proto)) found.push(id);
+        if (
+          methods[id].codeOff !== 0 &&
+          names.includes(sig.slice(0, sig.indexOf('('))) &&
+          !found.some((f) => methods[f].name === methods[id].name && methods[f].proto === methods[id].proto)
+        )
+          found.push(id);
       }
     }
     return found;
@@ -480,7 +540,12 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
         }
         if (api?.kind === 'receiver') {
           const filter = call.args[2];
-          const actions = filter && filter.k === 'obj' ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])].map((a) => constString(a)).filter((a): a is string => !!a) : [];
+          const actions =
+            filter && filter.k === 'obj'
+              ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
+                  .map((a) => constString(a))
+                  .filter((a): a is string => !!a)
+              : [];
           for (const t of targets) receivers.push({ method: t, actions, registeredBy: from });
         }
       }
@@ -525,7 +590,14 @@ export function buildCodeModel(dexes: DexFile[], manifest: Manifest | null, limi
     entries,
     diagnostics,
     get stats() {
-      return { classes: [...classes.values()].filter((c) => c.defined).length, methods: methods.length, edges, asyncEdges, megamorphicSites, summarizedUnits };
+      return {
+        classes: [...classes.values()].filter((c) => c.defined).length,
+        methods: methods.length,
+        edges,
+        asyncEdges,
+        megamorphicSites,
+        summarizedUnits,
+      };
     },
     limits,
     name: nameOf,
@@ -592,9 +664,20 @@ export function valueClass(v: Value | undefined, s: MethodSummary, m: CodeMethod
 const cache = new WeakMap<object, CodeModel>();
 
 /** The code model of an app, built on first use and shared by every detector that asks. */
-export function appCodeModel(app: { dexes: Array<{ dex: DexFile }>; manifest: Manifest | null }, limits?: Limits): CodeModel {
+export function appCodeModel(
+  app: { dexes: Array<{ dex: DexFile }>; manifest: Manifest | null },
+  limits?: Limits,
+): CodeModel {
   let m = cache.get(app);
-  if (!m) cache.set(app, (m = buildCodeModel(app.dexes.map((d) => d.dex), app.manifest, limits)));
+  if (!m)
+    cache.set(
+      app,
+      (m = buildCodeModel(
+        app.dexes.map((d) => d.dex),
+        app.manifest,
+        limits,
+      )),
+    );
   return m;
 }
 

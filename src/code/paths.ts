@@ -34,13 +34,19 @@ const MAX_UP_HOPS = 6;
 const MAX_DOWN_HOPS = 8;
 
 /** Methods that branch on a value produced at `source`, with the path from the source to each. */
-export function gatesOf(model: CodeModel, source: ValueSource, budget: { visits: number }): { gates: PathStep[][]; cut: boolean } {
+export function gatesOf(
+  model: CodeModel,
+  source: ValueSource,
+  budget: { visits: number },
+): { gates: PathStep[][]; cut: boolean } {
   const gates: PathStep[][] = [];
   let cut = false;
   type Node = { method: number; use: number; stored: string[]; path: PathStep[] };
   const first = model.summary(source.method)?.calls[source.site];
   if (!first) return { gates, cut };
-  const queue: Node[] = [{ method: source.method, use: first.use, stored: first.storedTo, path: [{ method: source.method, via: 'source' }] }];
+  const queue: Node[] = [
+    { method: source.method, use: first.use, stored: first.storedTo, path: [{ method: source.method, via: 'source' }] },
+  ];
   const seen = new Set<string>();
   while (queue.length) {
     const n = queue.shift() as Node;
@@ -87,7 +93,8 @@ export function gatesOf(model: CodeModel, source: ValueSource, budget: { visits:
           for (const a of s.fields) if (!a.write && a.field === f) use |= a.use;
           // A read stored again into another field would loop through setters; follow one field hop.
           use &= ~USE_STORE;
-          if (use) queue.push({ method: r, use, stored: [], path: [...n.path, { method: r, via: 'field', detail: f }] });
+          if (use)
+            queue.push({ method: r, use, stored: [], path: [...n.path, { method: r, via: 'field', detail: f }] });
         }
       }
     }
@@ -96,7 +103,14 @@ export function gatesOf(model: CodeModel, source: ValueSource, budget: { visits:
 }
 
 /** Shortest call paths from `starts` down to methods satisfying `isSink` (one path per sink reached). */
-export function pathsDown(model: CodeModel, starts: number[], isSink: (id: number) => boolean, budget: { visits: number }, maxHops = MAX_DOWN_HOPS, maxPaths = 8): PathQueryResult {
+export function pathsDown(
+  model: CodeModel,
+  starts: number[],
+  isSink: (id: number) => boolean,
+  budget: { visits: number },
+  maxHops = MAX_DOWN_HOPS,
+  maxPaths = 8,
+): PathQueryResult {
   const parent = new Map<number, { from: number; via: PathStep['via']; detail?: string }>();
   const depth = new Map<number, number>();
   const queue: number[] = [];
@@ -138,7 +152,14 @@ export function pathsDown(model: CodeModel, starts: number[], isSink: (id: numbe
 }
 
 /** Shortest call paths from methods satisfying `isRoot` down to `target`, searched upwards over callers. */
-export function pathsUp(model: CodeModel, target: number, isRoot: (id: number) => boolean, budget: { visits: number }, maxHops = MAX_DOWN_HOPS, maxPaths = 8): PathQueryResult {
+export function pathsUp(
+  model: CodeModel,
+  target: number,
+  isRoot: (id: number) => boolean,
+  budget: { visits: number },
+  maxHops = MAX_DOWN_HOPS,
+  maxPaths = 8,
+): PathQueryResult {
   const next = new Map<number, { to: number; via: PathStep['via']; detail?: string }>();
   const depth = new Map<number, number>([[target, 0]]);
   next.set(target, { to: -1, via: 'source' });
@@ -199,7 +220,12 @@ export function renderPath(model: CodeModel, path: PathStep[]): string[] {
   return path.map((s, i) => {
     const name = model.name(s.method);
     if (i === 0) return name;
-    const how = s.via === 'field' ? `via field ${s.detail?.slice(s.detail.indexOf('->') + 2, s.detail.indexOf(':'))}` : s.via === 'async' || s.via === 'start' ? `${s.via} via ${s.detail}` : s.via;
+    const how =
+      s.via === 'field'
+        ? `via field ${s.detail?.slice(s.detail.indexOf('->') + 2, s.detail.indexOf(':'))}`
+        : s.via === 'async' || s.via === 'start'
+          ? `${s.via} via ${s.detail}`
+          : s.via;
     return `${how} → ${name}`;
   });
 }

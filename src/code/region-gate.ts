@@ -31,9 +31,19 @@ export interface RegionGate {
   countries: string[];
 }
 
-const REGION_APIS = Object.entries(API_ROLES).filter(([, s]) => s.role === 'region' || s.role === 'region-prop' || s.role === 'settings' || s.role === 'reflect-invoke' || s.role === 'json-key').map(([n]) => n);
+const REGION_APIS = Object.entries(API_ROLES)
+  .filter(
+    ([, s]) =>
+      s.role === 'region' ||
+      s.role === 'region-prop' ||
+      s.role === 'settings' ||
+      s.role === 'reflect-invoke' ||
+      s.role === 'json-key',
+  )
+  .map(([n]) => n);
 /** Keys of a server response that carry the account's or the client's region. */
-const REGION_RESPONSE_KEY = /^(?:region|country|country_?code|countryCode|area_?code|account_?region|accountRegion|user_?region|regionCode|region_code)$/i;
+const REGION_RESPONSE_KEY =
+  /^(?:region|country|country_?code|countryCode|area_?code|account_?region|accountRegion|user_?region|regionCode|region_code)$/i;
 
 export function regionReads(model: CodeModel): RegionRead[] {
   const out: RegionRead[] = [];
@@ -42,17 +52,24 @@ export function regionReads(model: CodeModel): RegionRead[] {
   for (const id of callers) {
     const s = model.summary(id);
     if (!s) continue;
-    for (const c of callsWithRole(model, s, ['region', 'region-prop', 'settings', 'reflect-invoke', 'json-key'] as ApiRole[])) {
+    for (const c of callsWithRole(model, s, [
+      'region',
+      'region-prop',
+      'settings',
+      'reflect-invoke',
+      'json-key',
+    ] as ApiRole[])) {
       const site = s.calls.indexOf(c.call);
       if (c.role === 'region') out.push({ method: id, site, api: shortApi(c.name), key: null });
       else if (c.role === 'json-key') {
         const key = constString(c.value);
-        if (key && REGION_RESPONSE_KEY.test(key)) out.push({ method: id, site, api: `server response ${shortApi(c.name)}`, key });
-      }
-      else if (c.role === 'reflect-invoke') {
+        if (key && REGION_RESPONSE_KEY.test(key))
+          out.push({ method: id, site, api: `server response ${shortApi(c.name)}`, key });
+      } else if (c.role === 'reflect-invoke') {
         // Method.invoke(null, new Object[]{"ro.x.region"}) on SystemProperties.get found by reflection.
         const key = c.value && c.value.k === 'arr' ? constString(c.value.elems[0]) : null;
-        if (key && REGION_KEY.test(key) && s.strings.includes('android.os.SystemProperties')) out.push({ method: id, site, api: 'SystemProperties.get (reflection)', key });
+        if (key && REGION_KEY.test(key) && s.strings.includes('android.os.SystemProperties'))
+          out.push({ method: id, site, api: 'SystemProperties.get (reflection)', key });
       } else {
         const key = constString(c.value);
         if (key && REGION_KEY.test(key)) out.push({ method: id, site, api: shortApi(c.name), key });
@@ -93,7 +110,15 @@ export function regionGates(
       const full = [...g, ...p.slice(1)];
       const { comparisons, countries } = comparisonsOn(model, g);
       const sink = p[p.length - 1].method;
-      gates.push({ read, path: renderPath(model, full), gate: model.name(gate), sink, sinkKind: sinks.get(sink) ?? 'list', comparisons, countries });
+      gates.push({
+        read,
+        path: renderPath(model, full),
+        gate: model.name(gate),
+        sink,
+        sinkKind: sinks.get(sink) ?? 'list',
+        comparisons,
+        countries,
+      });
       break;
     }
     if (!found) ungated.push({ read, gatePaths: up.gates });
@@ -111,7 +136,7 @@ export function comparisonsOn(model: CodeModel, path: PathStep[]): { comparisons
     const s = model.summary(step.method);
     if (!s) continue;
     for (const c of s.calls) {
-      if (!COMPARE.test(c.callee) || !(c.use & USE_BRANCH) && c.use === 0) continue;
+      if (!COMPARE.test(c.callee) || (!(c.use & USE_BRANCH) && c.use === 0)) continue;
       const values = c.args.map((a) => constString(a)).filter((x): x is string => x !== null);
       const elems = c.args.flatMap((a) => stringElements(a));
       const codes = [...values, ...elems].filter((x) => /^[A-Za-z]{2}$/.test(x));
@@ -121,8 +146,14 @@ export function comparisonsOn(model: CodeModel, path: PathStep[]): { comparisons
     }
     for (const cmp of s.comparisons) {
       // Mobile country codes: a number compared with the parsed operator code (getSimOperator().substring(0, 3)).
-      if (!cmp.sites.some((site) => /->(?:parseInt|substring|getSimOperator|getNetworkOperator)$/.test(s.calls[site]?.callee ?? ''))) continue;
-      for (const v of [cmp.left, cmp.right]) if (v.k === 'num' && v.v >= 200 && v.v <= 799) comparisons.add(`compared with MCC ${v.v}`);
+      if (
+        !cmp.sites.some((site) =>
+          /->(?:parseInt|substring|getSimOperator|getNetworkOperator)$/.test(s.calls[site]?.callee ?? ''),
+        )
+      )
+        continue;
+      for (const v of [cmp.left, cmp.right])
+        if (v.k === 'num' && v.v >= 200 && v.v <= 799) comparisons.add(`compared with MCC ${v.v}`);
     }
   }
   return { comparisons: [...comparisons], countries: [...countries].sort() };
@@ -144,11 +175,17 @@ export interface RemoteSwitch {
 const FLAG_GETTERS = /^Lorg\/json\/JSONObject;->(?:optBoolean|getBoolean)$/;
 
 /** Server flags: a boolean of a response that the code branches on before it fetches or applies a list. */
-export function remoteSwitches(model: CodeModel, sinks: Map<number, 'fetch' | 'apply' | 'list'>): { switches: RemoteSwitch[]; cut: boolean } {
+export function remoteSwitches(
+  model: CodeModel,
+  sinks: Map<number, 'fetch' | 'apply' | 'list'>,
+): { switches: RemoteSwitch[]; cut: boolean } {
   const budget = { visits: model.limits.code.maxPathVisits };
   const out: RemoteSwitch[] = [];
   let cut = false;
-  const callers = new Set([...callersOfApi(model, 'Lorg/json/JSONObject;->optBoolean'), ...callersOfApi(model, 'Lorg/json/JSONObject;->getBoolean')]);
+  const callers = new Set([
+    ...callersOfApi(model, 'Lorg/json/JSONObject;->optBoolean'),
+    ...callersOfApi(model, 'Lorg/json/JSONObject;->getBoolean'),
+  ]);
   for (const id of callers) {
     const s = model.summary(id);
     if (!s) continue;
@@ -161,12 +198,24 @@ export function remoteSwitches(model: CodeModel, sinks: Map<number, 'fetch' | 'a
       for (const g of up.gates.slice(0, 8)) {
         const gate = g[g.length - 1].method;
         // The flag must decide over applying or fetching: a parse check (a list writer) is not a switch.
-        const down = pathsDown(model, [gate], (x) => sinks.get(x) === 'apply' || sinks.get(x) === 'fetch', budget, 3, 1);
+        const down = pathsDown(
+          model,
+          [gate],
+          (x) => sinks.get(x) === 'apply' || sinks.get(x) === 'fetch',
+          budget,
+          3,
+          1,
+        );
         cut ||= down.cut;
         const p = down.paths[0];
         if (!p) continue;
         const sink = p[p.length - 1].method;
-        out.push({ key, api: shortApi(c.callee), path: renderPath(model, [...g, ...p.slice(1)]), sinkKind: sinks.get(sink) as RemoteSwitch['sinkKind'] });
+        out.push({
+          key,
+          api: shortApi(c.callee),
+          path: renderPath(model, [...g, ...p.slice(1)]),
+          sinkKind: sinks.get(sink) as RemoteSwitch['sinkKind'],
+        });
         break;
       }
     });

@@ -8,12 +8,33 @@ import { collectionElements, constString, render, type CallSite, type MethodSumm
  */
 
 export type ApiRole =
-  | 'http-url' | 'http-method' | 'http-param' | 'http-header' | 'http-send' | 'http-status'
-  | 'json-key' | 'json-array'
-  | 'prefs-file' | 'prefs-read' | 'prefs-write' | 'file-name' | 'asset-open'
-  | 'region' | 'region-prop' | 'reflect-invoke' | 'settings'
-  | 'schedule' | 'delay' | 'clock'
-  | 'match' | 'case-fold' | 'regex' | 'set-lookup' | 'char-walk' | 'collection-add' | 'split';
+  | 'http-url'
+  | 'http-method'
+  | 'http-param'
+  | 'http-header'
+  | 'http-send'
+  | 'http-status'
+  | 'json-key'
+  | 'json-array'
+  | 'prefs-file'
+  | 'prefs-read'
+  | 'prefs-write'
+  | 'file-name'
+  | 'asset-open'
+  | 'region'
+  | 'region-prop'
+  | 'reflect-invoke'
+  | 'settings'
+  | 'schedule'
+  | 'delay'
+  | 'clock'
+  | 'match'
+  | 'case-fold'
+  | 'regex'
+  | 'set-lookup'
+  | 'char-walk'
+  | 'collection-add'
+  | 'split';
 
 interface ApiSpec {
   role: ApiRole;
@@ -153,12 +174,21 @@ export function roleOf(model: CodeModel, call: CallSite): { name: string; spec: 
 }
 
 /** Calls of a method with the given roles, with their interesting argument's value. */
-export function callsWithRole(model: CodeModel, s: MethodSummary, roles: ApiRole[]): Array<{ call: CallSite; name: string; role: ApiRole; value: Value | undefined }> {
+export function callsWithRole(
+  model: CodeModel,
+  s: MethodSummary,
+  roles: ApiRole[],
+): Array<{ call: CallSite; name: string; role: ApiRole; value: Value | undefined }> {
   const out: Array<{ call: CallSite; name: string; role: ApiRole; value: Value | undefined }> = [];
   for (const call of s.calls) {
     const r = roleOf(model, call);
     if (!r || !roles.includes(r.spec.role)) continue;
-    out.push({ call, name: r.name, role: r.spec.role, value: r.spec.arg === undefined ? undefined : call.args[r.spec.arg] });
+    out.push({
+      call,
+      name: r.name,
+      role: r.spec.role,
+      value: r.spec.arg === undefined ? undefined : call.args[r.spec.arg],
+    });
   }
   return out;
 }
@@ -182,14 +212,45 @@ export function numberOf(v: Value | undefined): number | null {
 
 /** Constant strings of a collection value (a set filled by add(), an array, Arrays.asList). */
 export function stringElements(v: Value | undefined): string[] {
-  return collectionElements(v).map((e) => constString(e)).filter((s): s is string => s !== null);
+  return collectionElements(v)
+    .map((e) => constString(e))
+    .filter((s): s is string => s !== null);
 }
 
 /** Names of system properties and settings that hold the device's region or country. */
-export const REGION_KEY = /(?:^|[._])(?:region|country|countrycode|country_code|countryiso_code|locale|hwc|csc|optb|regionmark|mod_device|iso-country)(?:$|[._])|operator\.numeric$|\.region$/i;
+export const REGION_KEY =
+  /(?:^|[._])(?:region|country|countrycode|country_code|countryiso_code|locale|hwc|csc|optb|regionmark|mod_device|iso-country)(?:$|[._])|operator\.numeric$|\.region$/i;
 
 /** ISO 3166 alpha-2 codes of the EU member states (EL is Greece's EU code), and the EEA additions. */
-export const EU27 = new Set(['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE']);
+export const EU27 = new Set([
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+]);
 export const EEA_EXTRA = new Set(['IS', 'LI', 'NO']);
 
 /** A country set as a reader would name it: "27 EU countries", "EU + EEA (30)", "5 countries incl. 4 in the EU". */

@@ -1,7 +1,19 @@
 import type { DexFile } from '../formats/dex.js';
 import {
-  arrayPayload, codeRegisters, invokeKind, isAget, isAput, isConstNumber, isIf, isIget, isIput, isMove, isSget, isSput,
-  walkCode, type InvokeKind,
+  arrayPayload,
+  codeRegisters,
+  invokeKind,
+  isAget,
+  isAput,
+  isConstNumber,
+  isIf,
+  isIget,
+  isIput,
+  isMove,
+  isSget,
+  isSput,
+  walkCode,
+  type InvokeKind,
 } from './dalvik.js';
 import { lambdaTarget } from './dex-tables.js';
 
@@ -115,7 +127,19 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
   const { registers, ins } = codeRegisters(buf, codeOff);
   const regs: Value[] = new Array(registers).fill(UNKNOWN);
   const deps: Array<number[] | null> = new Array(registers).fill(null);
-  const out: MethodSummary = { calls: [], fields: [], comparisons: [], returns: [], returnSites: [], newInstances: [], strings: [], numbers: [], units: 0, truncated: false, hasThis: false };
+  const out: MethodSummary = {
+    calls: [],
+    fields: [],
+    comparisons: [],
+    returns: [],
+    returnSites: [],
+    newInstances: [],
+    strings: [],
+    numbers: [],
+    units: 0,
+    truncated: false,
+    hasThis: false,
+  };
   const resolveField = opts.resolveField;
   const fieldName = (idx: number) => (opts.fieldKey ? opts.fieldKey(dex.fieldSignature(idx)) : dex.fieldSignature(idx));
   // Parameters take the last `ins` registers; `this` comes first in instance methods; long and double take two.
@@ -179,7 +203,8 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       case 0x11:
         out.returns.push(regs[insn.a] ?? UNKNOWN);
         mark(deps[insn.a] ?? null, USE_RETURN);
-        for (const o of deps[insn.a] ?? []) if (o < FIELD_ORIGIN && !out.returnSites.includes(o)) out.returnSites.push(o);
+        for (const o of deps[insn.a] ?? [])
+          if (o < FIELD_ORIGIN && !out.returnSites.includes(o)) out.returnSites.push(o);
         return;
       case 0x1a:
       case 0x1b: {
@@ -202,7 +227,11 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       case 0x23: {
         const n = regs[insn.b];
         const len = n && n.k === 'num' && n.v >= 0 && n.v <= MAX_ELEMS ? n.v : 0;
-        return set(insn.a, { k: 'arr', type: dex.typeDescriptor(insn.idx) ?? '?', elems: new Array(len).fill(UNKNOWN) });
+        return set(insn.a, {
+          k: 'arr',
+          type: dex.typeDescriptor(insn.idx) ?? '?',
+          elems: new Array(len).fill(UNKNOWN),
+        });
       }
       case 0x24:
       case 0x25: {
@@ -228,7 +257,13 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     if (op >= 0x2d && op <= 0x31) {
       // cmp-long etc. feed an if-*: keep both operands as a comparison, carry the dependencies.
       const d = union(deps[insn.b] ?? null, deps[insn.c] ?? null);
-      out.comparisons.push({ pc: insn.pc, op, left: regs[insn.b] ?? UNKNOWN, right: regs[insn.c] ?? UNKNOWN, sites: (d ?? []).filter((o) => o < FIELD_ORIGIN) });
+      out.comparisons.push({
+        pc: insn.pc,
+        op,
+        left: regs[insn.b] ?? UNKNOWN,
+        right: regs[insn.c] ?? UNKNOWN,
+        sites: (d ?? []).filter((o) => o < FIELD_ORIGIN),
+      });
       return set(insn.a, UNKNOWN, d);
     }
     if (isAget(op)) {
@@ -240,7 +275,8 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     if (isAput(op)) {
       const arr = regs[insn.b];
       const i = regs[insn.c];
-      if (arr && arr.k === 'arr' && i && i.k === 'num' && i.v >= 0 && i.v < MAX_ELEMS) arr.elems[i.v] = regs[insn.a] ?? UNKNOWN;
+      if (arr && arr.k === 'arr' && i && i.k === 'num' && i.v >= 0 && i.v < MAX_ELEMS)
+        arr.elems[i.v] = regs[insn.a] ?? UNKNOWN;
       return;
     }
     if (isIget(op) || isSget(op)) {
@@ -255,7 +291,14 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const field = fieldName(insn.idx);
       const d = deps[insn.a] ?? null;
       mark(d, USE_STORE, field);
-      out.fields.push({ pc: insn.pc, field, write: true, value: regs[insn.a] ?? UNKNOWN, use: 0, ...(d ? { from: d.filter((o) => o < FIELD_ORIGIN) } : {}) });
+      out.fields.push({
+        pc: insn.pc,
+        field,
+        write: true,
+        value: regs[insn.a] ?? UNKNOWN,
+        use: 0,
+        ...(d ? { from: d.filter((o) => o < FIELD_ORIGIN) } : {}),
+      });
       return;
     }
     const kind = invokeKind(op);
@@ -282,15 +325,29 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       let d: number[] | null = null;
       for (const r of argRegs) d = union(d, deps[r] ?? null);
       mark(d, USE_ARG);
-      out.calls.push({ pc: insn.pc, kind, ref, callee, args, use: 0, storedTo: [], ...(lambda !== undefined ? { lambda } : {}) });
+      out.calls.push({
+        pc: insn.pc,
+        kind,
+        ref,
+        callee,
+        args,
+        use: 0,
+        storedTo: [],
+        ...(lambda !== undefined ? { lambda } : {}),
+      });
       const result = applyCall(kind, ref, callee, args, site);
       last = { value: result, deps: union([site], d) };
       return;
     }
     // Arithmetic and conversions: the result depends on the operands; numbers are folded when simple.
-    if ((op >= 0x7b && op <= 0xe2)) {
+    if (op >= 0x7b && op <= 0xe2) {
       const srcA = op >= 0x90 && op <= 0xaf ? insn.b : op >= 0xb0 && op <= 0xcf ? insn.a : insn.b;
-      const d = op >= 0x90 && op <= 0xaf ? union(deps[insn.b] ?? null, deps[insn.c] ?? null) : op >= 0xb0 && op <= 0xcf ? union(deps[insn.a] ?? null, deps[insn.b] ?? null) : (deps[srcA] ?? null);
+      const d =
+        op >= 0x90 && op <= 0xaf
+          ? union(deps[insn.b] ?? null, deps[insn.c] ?? null)
+          : op >= 0xb0 && op <= 0xcf
+            ? union(deps[insn.a] ?? null, deps[insn.b] ?? null)
+            : (deps[srcA] ?? null);
       set(insn.a, fold(op, insn, regs), d);
       return;
     }
@@ -338,7 +395,19 @@ function fold(op: number, insn: { a: number; b: number; c: number; lit: number }
   } else return UNKNOWN;
   if (x === null || y === null) return UNKNOWN;
   // add sub mul div rem and or xor shl shr ushr
-  const r = [x + y, x - y, x * y, y ? Math.trunc(x / y) : NaN, y ? x % y : NaN, x & y, x | y, x ^ y, x * 2 ** (y & 63), Math.floor(x / 2 ** (y & 63)), x >>> (y & 31)][base];
+  const r = [
+    x + y,
+    x - y,
+    x * y,
+    y ? Math.trunc(x / y) : NaN,
+    y ? x % y : NaN,
+    x & y,
+    x | y,
+    x ^ y,
+    x * 2 ** (y & 63),
+    Math.floor(x / 2 ** (y & 63)),
+    x >>> (y & 31),
+  ][base];
   return Number.isFinite(r) ? { k: 'num', v: r } : UNKNOWN;
 }
 
@@ -356,7 +425,11 @@ function applyCall(kind: InvokeKind, ref: string, callee: string, args: Value[],
     }
     if (recv.calls.length < MAX_OBJ_CALLS) recv.calls.push({ name, args: params });
     if (recv.cls === 'Ljava/lang/StringBuilder;' || recv.cls === 'Ljava/lang/StringBuffer;') {
-      if (name === 'toString') return { k: 'cat', parts: [...recv.ctor, ...recv.calls.filter((c) => c.name === 'append').map((c) => c.args[0] ?? UNKNOWN)] };
+      if (name === 'toString')
+        return {
+          k: 'cat',
+          parts: [...recv.ctor, ...recv.calls.filter((c) => c.name === 'append').map((c) => c.args[0] ?? UNKNOWN)],
+        };
     }
     // Builders return themselves: a method returning the receiver's own type keeps the same object.
     if (ret === recv.cls) return recv;
@@ -369,20 +442,28 @@ function applyCall(kind: InvokeKind, ref: string, callee: string, args: Value[],
     case 'Ljava/lang/Object;->toString':
     case 'Ljava/lang/String;->toString':
     case 'Landroid/net/Uri;->parse':
-      return (recv && callee !== 'Landroid/net/Uri;->parse' && callee !== 'Ljava/lang/String;->valueOf' ? recv : params[0]) ?? UNKNOWN;
+      return (
+        (recv && callee !== 'Landroid/net/Uri;->parse' && callee !== 'Ljava/lang/String;->valueOf'
+          ? recv
+          : params[0]) ?? UNKNOWN
+      );
     case 'Ljava/lang/String;->format':
       return formatValue(params[0]?.k === 'str' ? params : params.slice(1));
     case 'Ljava/util/Arrays;->asList':
     case 'Lkotlin/collections/CollectionsKt;->listOf':
     case 'Lkotlin/collections/SetsKt;->setOf':
     case 'Lkotlin/collections/SetsKt;->hashSetOf':
-      return params[0] && params[0].k === 'arr' ? { k: 'arr', type: 'Ljava/util/List;', elems: params[0].elems } : UNKNOWN;
+      return params[0] && params[0].k === 'arr'
+        ? { k: 'arr', type: 'Ljava/util/List;', elems: params[0].elems }
+        : UNKNOWN;
     case 'Ljava/lang/Integer;->valueOf':
     case 'Ljava/lang/Long;->valueOf':
       return params[0] && params[0].k === 'num' ? params[0] : { k: 'ret', site };
     case 'Ljava/lang/Integer;->parseInt':
     case 'Ljava/lang/Long;->parseLong':
-      return params[0] && params[0].k === 'str' && /^-?\d+$/.test(params[0].s) ? { k: 'num', v: Number(params[0].s) } : { k: 'ret', site };
+      return params[0] && params[0].k === 'str' && /^-?\d+$/.test(params[0].s)
+        ? { k: 'num', v: Number(params[0].s) }
+        : { k: 'ret', site };
   }
   return { k: 'ret', site };
 }
@@ -424,7 +505,15 @@ export function render(v: Value, callName?: (site: number) => string, depth = 0)
     case 'ret':
       return callName ? `{${callName(v.site)}()}` : '{call}';
     case 'obj':
-      if (v.cls === 'Ljava/lang/StringBuilder;') return render({ k: 'cat', parts: [...v.ctor, ...v.calls.filter((c) => c.name === 'append').map((c) => c.args[0] ?? UNKNOWN)] }, callName, depth + 1);
+      if (v.cls === 'Ljava/lang/StringBuilder;')
+        return render(
+          {
+            k: 'cat',
+            parts: [...v.ctor, ...v.calls.filter((c) => c.name === 'append').map((c) => c.args[0] ?? UNKNOWN)],
+          },
+          callName,
+          depth + 1,
+        );
       return null;
     default:
       return null;

@@ -58,7 +58,8 @@ export function looksLikeZip(head: Buffer): boolean {
 
 function findEocd(src: ByteSource): number {
   const tailLen = Math.min(src.size, EOCD_MIN + MAX_COMMENT);
-  if (tailLen < EOCD_MIN) throw new MalformedInputError('zip/too-short', `${src.size} bytes is too short for a zip archive`);
+  if (tailLen < EOCD_MIN)
+    throw new MalformedInputError('zip/too-short', `${src.size} bytes is too short for a zip archive`);
   const tailStart = src.size - tailLen;
   const tail = src.read(tailStart, tailLen);
   // Scan backwards; prefer a record whose comment length reaches exactly the end of the file,
@@ -102,18 +103,27 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
     }
   }
   if (totalEntries > limits.zip.maxEntries) {
-    throw new LimitExceededError('limit/zip-entries', `archive declares ${totalEntries} entries, limit zip.maxEntries is ${limits.zip.maxEntries}`);
+    throw new LimitExceededError(
+      'limit/zip-entries',
+      `archive declares ${totalEntries} entries, limit zip.maxEntries is ${limits.zip.maxEntries}`,
+    );
   }
   // Android's reader trusts the declared offset when a central directory header is there. Otherwise the
   // directory is taken to end where the end records begin: a difference from the declared offset means
   // bytes were prepended (or removed) after the archive was built.
   let actualCdOffset = cdOffset;
-  const declaredValid = cdOffset + cdSize <= recordStart && (cdSize === 0 || (cdOffset + 4 <= src.size && src.read(cdOffset, 4).readUInt32LE(0) === SIG_CENTRAL));
+  const declaredValid =
+    cdOffset + cdSize <= recordStart &&
+    (cdSize === 0 || (cdOffset + 4 <= src.size && src.read(cdOffset, 4).readUInt32LE(0) === SIG_CENTRAL));
   if (!declaredValid) {
     actualCdOffset = recordStart - cdSize;
-    if (actualCdOffset < 0) throw new MalformedInputError('zip/bad-cd-size', `central directory size ${cdSize} exceeds the archive`);
+    if (actualCdOffset < 0)
+      throw new MalformedInputError('zip/bad-cd-size', `central directory size ${cdSize} exceeds the archive`);
   } else if (cdOffset + cdSize < recordStart) {
-    anomalies.push({ code: 'zip/gap-before-eocd', message: `${recordStart - cdOffset - cdSize} bytes lie between the central directory and its end record` });
+    anomalies.push({
+      code: 'zip/gap-before-eocd',
+      message: `${recordStart - cdOffset - cdSize} bytes lie between the central directory and its end record`,
+    });
   }
   const shift = actualCdOffset - cdOffset;
   if (shift !== 0) {
@@ -128,7 +138,10 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
   let p = 0;
   for (let i = 0; i < totalEntries; i++) {
     if (p + 46 > cd.length || cd.readUInt32LE(p) !== SIG_CENTRAL) {
-      anomalies.push({ code: 'zip/truncated-cd', message: `central directory ends after ${i} of ${totalEntries} entries` });
+      anomalies.push({
+        code: 'zip/truncated-cd',
+        message: `central directory ends after ${i} of ${totalEntries} entries`,
+      });
       break;
     }
     const flags = cd.readUInt16LE(p + 8);
@@ -150,7 +163,12 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
     const name = nameBytes.toString('utf8');
     const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
     if (uncompressedSize === 0xffffffff || compressedSize === 0xffffffff || lho === 0xffffffff) {
-      const z = readZip64Extra(extra, uncompressedSize === 0xffffffff, compressedSize === 0xffffffff, lho === 0xffffffff);
+      const z = readZip64Extra(
+        extra,
+        uncompressedSize === 0xffffffff,
+        compressedSize === 0xffffffff,
+        lho === 0xffffffff,
+      );
       if (z.uncompressed !== undefined) uncompressedSize = z.uncompressed;
       if (z.compressed !== undefined) compressedSize = z.compressed;
       if (z.offset !== undefined) lho = z.offset;
@@ -165,9 +183,16 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
       localHeaderOffset: lho + shift,
       index: i,
     };
-    if (byName.has(name)) anomalies.push({ code: 'zip/duplicate-entry', message: `entry name appears more than once`, entry: name });
-    if (isUnsafeName(name)) anomalies.push({ code: 'zip/unsafe-entry-name', message: 'entry name escapes the archive root', entry: name });
-    if (flags & 1) anomalies.push({ code: 'zip/encryption-flag', message: 'entry flagged as encrypted (Android ignores this flag)', entry: name });
+    if (byName.has(name))
+      anomalies.push({ code: 'zip/duplicate-entry', message: `entry name appears more than once`, entry: name });
+    if (isUnsafeName(name))
+      anomalies.push({ code: 'zip/unsafe-entry-name', message: 'entry name escapes the archive root', entry: name });
+    if (flags & 1)
+      anomalies.push({
+        code: 'zip/encryption-flag',
+        message: 'entry flagged as encrypted (Android ignores this flag)',
+        entry: name,
+      });
     entries.push(entry);
     byName.set(name, entry);
     p = recEnd;
@@ -176,8 +201,10 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
   const firstLocal = entries.reduce((m, e) => Math.min(m, e.localHeaderOffset), actualCdOffset);
   const endOfRecords = eocdOffset + EOCD_MIN + commentLen;
   const appendedBytes = Math.max(0, src.size - endOfRecords);
-  if (appendedBytes > 0) anomalies.push({ code: 'zip/appended-data', message: `${appendedBytes} bytes follow the end of the archive` });
-  if (firstLocal > 0 && shift === 0) anomalies.push({ code: 'zip/prepended-data', message: `${firstLocal} bytes precede the first entry` });
+  if (appendedBytes > 0)
+    anomalies.push({ code: 'zip/appended-data', message: `${appendedBytes} bytes follow the end of the archive` });
+  if (firstLocal > 0 && shift === 0)
+    anomalies.push({ code: 'zip/prepended-data', message: `${firstLocal} bytes precede the first entry` });
   return {
     entries,
     byName,
@@ -192,7 +219,8 @@ export function readZipDirectory(src: ByteSource, limits: Limits): ZipDirectory 
 }
 
 function safeNumber(v: bigint, what: string): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedInputError('zip/bad-zip64', `ZIP64 ${what} is impossibly large`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new MalformedInputError('zip/bad-zip64', `ZIP64 ${what} is impossibly large`);
   return Number(v);
 }
 
@@ -206,8 +234,8 @@ function readZip64Extra(extra: Buffer, needU: boolean, needC: boolean, needO: bo
       let q = p + 4;
       const end = Math.min(p + 4 + len, extra.length);
       // Fields appear only for the values that overflowed, in this fixed order (APPNOTE 4.5.3).
-      if (needU && q + 8 <= end) (out.uncompressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8);
-      if (needC && q + 8 <= end) (out.compressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8);
+      if (needU && q + 8 <= end) ((out.uncompressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8));
+      if (needC && q + 8 <= end) ((out.compressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8));
       if (needO && q + 8 <= end) out.offset = safeNumber(extra.readBigUInt64LE(q), 'offset');
       return out;
     }
@@ -231,7 +259,10 @@ function checkOverlaps(entries: ZipEntry[], cdOffset: number, anomalies: ZipAnom
     if (e.localHeaderOffset < 0 || minEnd > next) {
       anomalies.push({
         code: 'zip/overlapping-entries',
-        message: i + 1 < sorted.length ? `entry data overlaps ${JSON.stringify(sorted[i + 1].name)}` : 'entry data overlaps the central directory',
+        message:
+          i + 1 < sorted.length
+            ? `entry data overlaps ${JSON.stringify(sorted[i + 1].name)}`
+            : 'entry data overlaps the central directory',
         entry: e.name,
       });
     }
@@ -259,7 +290,10 @@ export type BudgetLimits = Pick<Limits['zip'], 'maxEntryBytes' | 'maxTotalInflat
 export function entryDataStart(src: ByteSource, entry: ZipEntry): number {
   const lh = src.read(entry.localHeaderOffset, 30);
   if (lh.readUInt32LE(0) !== SIG_LOCAL) {
-    throw new MalformedInputError('zip/bad-local-header', `no local header at ${entry.localHeaderOffset} for ${entry.name}`);
+    throw new MalformedInputError(
+      'zip/bad-local-header',
+      `no local header at ${entry.localHeaderOffset} for ${entry.name}`,
+    );
   }
   return entry.localHeaderOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
 }
@@ -273,17 +307,26 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
     return raw;
   }
   if (entry.method !== 8) {
-    throw new MalformedInputError('zip/unsupported-method', `entry ${entry.name} uses compression method ${entry.method}`);
+    throw new MalformedInputError(
+      'zip/unsupported-method',
+      `entry ${entry.name} uses compression method ${entry.method}`,
+    );
   }
   const declaredRatio = entry.compressedSize === 0 ? Infinity : entry.uncompressedSize / entry.compressedSize;
   if (entry.uncompressedSize > 0 && declaredRatio > limits.maxCompressionRatio) {
-    throw new LimitExceededError('limit/compression-ratio', `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio (limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1)`);
+    throw new LimitExceededError(
+      'limit/compression-ratio',
+      `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio (limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1)`,
+    );
   }
   const rangeKey = `${start}:${raw.length}`;
   const earlier = budget.failed.get(rangeKey);
   if (earlier) {
     const Kind = earlier instanceof LimitExceededError ? LimitExceededError : MalformedInputError;
-    throw new Kind((earlier as LimitExceededError).code, `${entry.name} shares its data with an entry that failed, not inflated again: ${earlier.message}`);
+    throw new Kind(
+      (earlier as LimitExceededError).code,
+      `${entry.name} shares its data with an entry that failed, not inflated again: ${earlier.message}`,
+    );
   }
   if (budget.used >= limits.maxTotalInflatedBytes) throw totalExceeded(budget, entry.name);
   // Sizes in the directory can lie, so the inflater itself is capped by the real compressed size too.
@@ -301,7 +344,10 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
     if (code === 'ERR_BUFFER_TOO_LARGE') {
       // The inflater produced `cap` bytes before it stopped.
       budget.used += cap;
-      failure = new LimitExceededError('limit/inflated-bytes', `${entry.name} inflates past its ${cap}-byte cap (${capName(limits, cap, raw.length)})`);
+      failure = new LimitExceededError(
+        'limit/inflated-bytes',
+        `${entry.name} inflates past its ${cap}-byte cap (${capName(limits, cap, raw.length)})`,
+      );
     } else {
       // How much a broken stream produced before failing is not known; its compressed size is a floor.
       budget.used += raw.length;
@@ -316,12 +362,16 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
 
 function capName(limits: InflateBudget['limits'], cap: number, compressed: number): string {
   if (cap === limits.maxEntryBytes) return `limit zip.maxEntryBytes ${limits.maxEntryBytes}`;
-  if (cap === Math.max(1024, compressed * limits.maxCompressionRatio)) return `limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1`;
+  if (cap === Math.max(1024, compressed * limits.maxCompressionRatio))
+    return `limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1`;
   return `what remains of zip.maxTotalInflatedBytes ${limits.maxTotalInflatedBytes}`;
 }
 
 function totalExceeded(budget: InflateBudget, name: string): LimitExceededError {
-  return new LimitExceededError('limit/total-inflated-bytes', `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes (limit zip.maxTotalInflatedBytes) at ${name}`);
+  return new LimitExceededError(
+    'limit/total-inflated-bytes',
+    `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes (limit zip.maxTotalInflatedBytes) at ${name}`,
+  );
 }
 
 function charge(budget: InflateBudget, n: number, name: string): void {

@@ -28,5 +28,7 @@ export function matchChain(chain: string[]): KnownList | undefined {
 }
 
 export function matchString(s: string): KnownList | undefined {
-  return knownLists().find((k) => (k.match.strings ?? []).includes(s) || (k.match.urls ?? []).some((u) => s.includes(u)));
+  return knownLists().find(
+    (k) => (k.match.strings ?? []).includes(s) || (k.match.urls ?? []).some((u) => s.includes(u)),
+  );
 }

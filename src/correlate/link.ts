@@ -19,7 +19,8 @@ export function linkListFindings(findings: Finding[]): void {
       [b, a],
     ]) {
       const rel = x.evidence.related ?? [];
-      if (!rel.some((r) => r.fingerprint === y.fingerprint)) rel.push({ detectorId: y.detectorId, fingerprint: y.fingerprint, why });
+      if (!rel.some((r) => r.fingerprint === y.fingerprint))
+        rel.push({ detectorId: y.detectorId, fingerprint: y.fingerprint, why });
       x.evidence.related = rel;
     }
   };
@@ -29,17 +30,20 @@ export function linkListFindings(findings: Finding[]): void {
       const entry = l.location.path.slice(l.location.path.lastIndexOf('!/') + 2);
       const listClass = l.location.className;
       if (storage.some((s) => entry === s || entry.endsWith(`/${s}`))) relate(r, l, `the list is stored as ${entry}`);
-      else if (listClass && (listClass === cls || appliedBy.some((a) => a.startsWith(listClass)))) relate(r, l, 'same class');
+      else if (listClass && (listClass === cls || appliedBy.some((a) => a.startsWith(listClass))))
+        relate(r, l, 'same class');
       else if (sameApp(l, r)) relate(r, l, 'same app');
     }
     for (const s of switches) {
-      if ((s.evidence.listCode ?? []).some((c) => c.startsWith(cls))) relate(r, s, 'the region check sits in the refresh code or calls it');
+      if ((s.evidence.listCode ?? []).some((c) => c.startsWith(cls)))
+        relate(r, s, 'the region check sits in the refresh code or calls it');
     }
   }
   for (const s of switches) {
     for (const l of lists) {
       const listClass = l.location.className;
-      if (listClass && (s.evidence.listCode ?? []).some((c) => c.startsWith(listClass))) relate(s, l, 'the region check sits next to the list');
+      if (listClass && (s.evidence.listCode ?? []).some((c) => c.startsWith(listClass)))
+        relate(s, l, 'the region check sits next to the list');
     }
   }
   for (const f of [...lists, ...refreshes]) {

@@ -6,10 +6,30 @@ import type { CodeFacts, MethodFacts } from './code-facts.js';
  * (file names), schedule its refresh (intervals, alarms, jobs, connectivity receivers) or hold its terms.
  */
 
-export const LIST_URL = /https?:\/\/[^\s"']*\/(?:[\w-]*\/)*(?:filter|blacklist|black_list|blocklist|keyword|keywords|sensitive|sensi|badword|badwords|dirtyword|forbid|censor|banned|wordlist)[\w-]*(?:\/[\w-]*)*(?:[?#][^\s"']*)?$/i;
+export const LIST_URL =
+  /https?:\/\/[^\s"']*\/(?:[\w-]*\/)*(?:filter|blacklist|black_list|blocklist|keyword|keywords|sensitive|sensi|badword|badwords|dirtyword|forbid|censor|banned|wordlist)[\w-]*(?:\/[\w-]*)*(?:[?#][^\s"']*)?$/i;
 export const KNOWN_LIST_HOSTS = /(?:^|\/\/)(?:globalapi\.ad\.xiaomi\.com|api\.ad\.xiaomi\.com)\/filter/i;
-export const LIST_KEYS = new Set(['keywords', 'keyword', 'blacklist', 'black_list', 'blackList', 'sensitive', 'sensitiveWords', 'sensitive_words', 'words', 'wordList', 'word_list', 'badwords', 'badWords', 'filterWords', 'filter_words', 'cacheTime', 'cache_time']);
-export const STORAGE_NAME = /^(?:MiAdBlacklistConfig|cbw\.dat|[\w./-]*(?:blacklist|blocklist|keyword|sensi|badword|dirtyword|filterword|forbid)[\w.-]*\.(?:dat|json|txt|db|cfg|bin|xml))$/i;
+export const LIST_KEYS = new Set([
+  'keywords',
+  'keyword',
+  'blacklist',
+  'black_list',
+  'blackList',
+  'sensitive',
+  'sensitiveWords',
+  'sensitive_words',
+  'words',
+  'wordList',
+  'word_list',
+  'badwords',
+  'badWords',
+  'filterWords',
+  'filter_words',
+  'cacheTime',
+  'cache_time',
+]);
+export const STORAGE_NAME =
+  /^(?:MiAdBlacklistConfig|cbw\.dat|[\w./-]*(?:blacklist|blocklist|keyword|sensi|badword|dirtyword|filterword|forbid)[\w.-]*\.(?:dat|json|txt|db|cfg|bin|xml))$/i;
 const SCHEDULERS = [
   'Landroid/app/AlarmManager;->setRepeating',
   'Landroid/app/AlarmManager;->setInexactRepeating',
@@ -22,7 +42,13 @@ const SCHEDULERS = [
   'Ljava/util/Timer;->schedule',
   'Ljava/util/Timer;->scheduleAtFixedRate',
 ];
-const MATCHERS = ['Ljava/lang/String;->contains', 'Ljava/lang/String;->indexOf', 'Ljava/util/regex/Pattern;->compile', 'Ljava/lang/String;->matches', 'Ljava/lang/String;->toLowerCase'];
+const MATCHERS = [
+  'Ljava/lang/String;->contains',
+  'Ljava/lang/String;->indexOf',
+  'Ljava/util/regex/Pattern;->compile',
+  'Ljava/lang/String;->matches',
+  'Ljava/lang/String;->toLowerCase',
+];
 export const CONNECTIVITY_CHANGE = 'android.net.conn.CONNECTIVITY_CHANGE';
 
 export interface ListCodeSignals {
@@ -55,7 +81,16 @@ function callRole(c: string): CallRole {
 }
 
 const signalCache = new WeakMap<CodeFacts, Map<number, ListCodeSignals>>();
-const EMPTY: ListCodeSignals = Object.freeze({ urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 }) as ListCodeSignals;
+const EMPTY: ListCodeSignals = Object.freeze({
+  urls: [],
+  keys: [],
+  storage: [],
+  intervalsMs: [],
+  schedulers: [],
+  matchers: [],
+  connectivity: false,
+  lexiconHits: 0,
+}) as ListCodeSignals;
 
 /** A method's list-handling signals; computed once per method (lexicon hits only when a lexicon is given). */
 export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon | null): ListCodeSignals {
@@ -69,7 +104,12 @@ export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon
   }
   if (lexicon && m.stringIds.length >= 3) {
     let hits = 0;
-    for (const hit of facts.memo('strong-lexicon-hit', m, (s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak))) if (hit) hits++;
+    for (const hit of facts.memo(
+      'strong-lexicon-hit',
+      m,
+      (s) => s.length > 0 && s.length <= 64 && lexicon.match(s).some((h) => !h.entry.weak),
+    ))
+      if (hit) hits++;
     return hits ? { ...sig, lexiconHits: hits } : sig;
   }
   return sig;
@@ -80,7 +120,16 @@ function computeSignals(facts: CodeFacts, m: MethodFacts): ListCodeSignals {
   const calls = m.callIds.length ? facts.memoCalls('list-call-role', m, callRole) : [];
   const hasInterval = m.numbers.some((n) => n >= 600_000 && n <= 604_800_000 && n % 60_000 === 0);
   if (!roles.some((r) => r !== null) && !calls.some((r) => r !== null) && !hasInterval) return EMPTY;
-  const sig: ListCodeSignals = { urls: [], keys: [], storage: [], intervalsMs: [], schedulers: [], matchers: [], connectivity: false, lexiconHits: 0 };
+  const sig: ListCodeSignals = {
+    urls: [],
+    keys: [],
+    storage: [],
+    intervalsMs: [],
+    schedulers: [],
+    matchers: [],
+    connectivity: false,
+    lexiconHits: 0,
+  };
   let strings: string[] | null = null;
   roles.forEach((role, i) => {
     if (!role) return;

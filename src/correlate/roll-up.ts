@@ -39,10 +39,16 @@ export function rollUp(parts: CensorshipFinding[], context: Finding[]): RollUp |
   if (!parts.length) return null;
   const byFingerprint = new Map(context.map((f) => [f.fingerprint, f]));
   const described = parts.map((f) => describe(f, byFingerprint));
-  const severity = parts.reduce<Severity>((s, f) => (severityRank(f.severity) > severityRank(s) ? f.severity : s), parts[0].severity);
+  const severity = parts.reduce<Severity>(
+    (s, f) => (severityRank(f.severity) > severityRank(s) ? f.severity : s),
+    parts[0].severity,
+  );
   // The roll-up is as sure as the surest of its most severe parts, no surer.
   const atTop = parts.filter((f) => f.severity === severity);
-  const confidence = atTop.reduce<Confidence>((c, f) => (CONFIDENCE.indexOf(f.confidence) > CONFIDENCE.indexOf(c) ? f.confidence : c), atTop[0].confidence);
+  const confidence = atTop.reduce<Confidence>(
+    (c, f) => (CONFIDENCE.indexOf(f.confidence) > CONFIDENCE.indexOf(c) ? f.confidence : c),
+    atTop[0].confidence,
+  );
   return { severity, confidence, parts: described, top: described[parts.indexOf(atTop[0])] };
 }
 
@@ -61,7 +67,8 @@ function describe(f: CensorshipFinding, byFingerprint: Map<string, Finding>): Ro
     if (linked?.detectorId === 'censorship/list-refresh') linked.evidence.appliedBy.forEach((c) => code.add(c));
   }
   const applyingCode = [...code].slice(0, 20);
-  if (f.detectorId === 'censorship/keyword-list') return { ...part, kind: f.evidence.kind, termCount: f.evidence.termCount, applyingCode };
+  if (f.detectorId === 'censorship/keyword-list')
+    return { ...part, kind: f.evidence.kind, termCount: f.evidence.termCount, applyingCode };
   return { ...part, applyingCode };
 }
 
@@ -73,6 +80,8 @@ export function partText(p: RolledUpPart, within: string): string {
   const what = p.kind ? `${p.kind} list` : p.detectorId;
   const where = p.path.startsWith(`${within}!/`) ? p.path.slice(within.length + 2) : p.path;
   const terms = p.termCount !== undefined ? ` (${p.termCount} terms)` : '';
-  const code = p.applyingCode.length ? `, applied by ${p.applyingCode.slice(0, 2).join(', ')}${p.applyingCode.length > 2 ? '…' : ''}` : '';
+  const code = p.applyingCode.length
+    ? `, applied by ${p.applyingCode.slice(0, 2).join(', ')}${p.applyingCode.length > 2 ? '…' : ''}`
+    : '';
   return `${what} ${where}${terms}${code}`;
 }

@@ -28,7 +28,8 @@ export function appKeyCandidates(model: ApkModel): KeyCandidate[] {
     }
   }
   for (const lib of model.nativeLibs) {
-    for (const s of lib.strings) add(s.text, `a string of ${lib.artefact.path.slice(lib.artefact.path.lastIndexOf('!/') + 2)}`);
+    for (const s of lib.strings)
+      add(s.text, `a string of ${lib.artefact.path.slice(lib.artefact.path.lastIndexOf('!/') + 2)}`);
   }
   return out;
 }

@@ -9,11 +9,22 @@ import { Blowfish } from 'egoroof-blowfish';
  */
 
 export type CipherName =
-  | 'aes-128-ecb' | 'aes-192-ecb' | 'aes-256-ecb'
-  | 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc'
-  | 'aes-128-ctr' | 'aes-192-ctr' | 'aes-256-ctr'
-  | 'des-ecb' | 'des-cbc' | 'des-ede3-ecb' | 'des-ede3-cbc'
-  | 'bf-ecb' | 'bf-cbc' | 'rc4';
+  | 'aes-128-ecb'
+  | 'aes-192-ecb'
+  | 'aes-256-ecb'
+  | 'aes-128-cbc'
+  | 'aes-192-cbc'
+  | 'aes-256-cbc'
+  | 'aes-128-ctr'
+  | 'aes-192-ctr'
+  | 'aes-256-ctr'
+  | 'des-ecb'
+  | 'des-cbc'
+  | 'des-ede3-ecb'
+  | 'des-ede3-cbc'
+  | 'bf-ecb'
+  | 'bf-cbc'
+  | 'rc4';
 
 export interface CipherSpec {
   name: CipherName;
@@ -43,7 +54,12 @@ export const CIPHERS: CipherSpec[] = [
 ];
 
 /** Decrypts without removing padding; returns null when the parameters do not fit the cipher. */
-export function decryptRaw(name: CipherName, key: Uint8Array, iv: Uint8Array | null, data: Uint8Array): Uint8Array | null {
+export function decryptRaw(
+  name: CipherName,
+  key: Uint8Array,
+  iv: Uint8Array | null,
+  data: Uint8Array,
+): Uint8Array | null {
   const spec = CIPHERS.find((c) => c.name === name);
   if (!spec) return null;
   if (spec.blockSize > 1 && data.length % spec.blockSize !== 0) return null;

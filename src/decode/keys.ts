@@ -10,7 +10,13 @@ import type { DecodeContext, KeyCandidate } from './search.js';
  * Transformation strings (`AES/CBC/PKCS5Padding`) name the ciphers to try first.
  */
 
-const CRYPTO_TYPES = new Set(['Ljavax/crypto/spec/SecretKeySpec;', 'Ljavax/crypto/spec/IvParameterSpec;', 'Ljavax/crypto/Cipher;', 'Ljavax/crypto/spec/DESKeySpec;', 'Ljavax/crypto/spec/DESedeKeySpec;']);
+const CRYPTO_TYPES = new Set([
+  'Ljavax/crypto/spec/SecretKeySpec;',
+  'Ljavax/crypto/spec/IvParameterSpec;',
+  'Ljavax/crypto/Cipher;',
+  'Ljavax/crypto/spec/DESKeySpec;',
+  'Ljavax/crypto/spec/DESedeKeySpec;',
+]);
 const TRANSFORMATION = /^(AES|DES|DESede|TripleDES|Blowfish|RC4|ARCFOUR)(\/(ECB|CBC|CTR|NONE)(\/[\w]+)?)?$/i;
 const MAX_KEYS = 120;
 
@@ -19,7 +25,12 @@ export function transformationCiphers(t: string): CipherName[] {
   if (!m) return [];
   const algo = m[1].toUpperCase();
   const mode = (m[3] ?? 'ECB').toLowerCase();
-  if (algo === 'AES') return mode === 'ctr' ? ['aes-128-ctr', 'aes-192-ctr', 'aes-256-ctr'] : mode === 'cbc' ? ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc'] : ['aes-128-ecb', 'aes-192-ecb', 'aes-256-ecb'];
+  if (algo === 'AES')
+    return mode === 'ctr'
+      ? ['aes-128-ctr', 'aes-192-ctr', 'aes-256-ctr']
+      : mode === 'cbc'
+        ? ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc']
+        : ['aes-128-ecb', 'aes-192-ecb', 'aes-256-ecb'];
   if (algo === 'DES') return [mode === 'cbc' ? 'des-cbc' : 'des-ecb'];
   if (algo === 'DESEDE' || algo === 'TRIPLEDES') return [mode === 'cbc' ? 'des-ede3-cbc' : 'des-ede3-ecb'];
   if (algo === 'BLOWFISH') return [mode === 'cbc' ? 'bf-cbc' : 'bf-ecb'];
@@ -57,7 +68,8 @@ export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}):
     for (let t = 0; t < dex.typeCount; t++) if (CRYPTO_TYPES.has(dex.typeDescriptor(t) ?? '')) cryptoTypeIdx.add(t);
     const cryptoBodies = new Set<number>();
     for (let b = 0; b < x.bodies.length; b++) {
-      for (let e = x.types.start[b]; e < x.types.start[b + 1]; e++) if (cryptoTypeIdx.has(x.types.targets[e])) cryptoBodies.add(b);
+      for (let e = x.types.start[b]; e < x.types.start[b + 1]; e++)
+        if (cryptoTypeIdx.has(x.types.targets[e])) cryptoBodies.add(b);
       for (let e = x.methods.start[b]; e < x.methods.start[b + 1]; e++) {
         const m = dex.methodRef(x.methods.targets[e]);
         if (m && cryptoTypeIdx.has(m.classIdx)) cryptoBodies.add(b);
@@ -73,7 +85,8 @@ export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}):
         const s = dex.string(x.strings.targets[e]);
         if (!s) continue;
         for (const c of transformationCiphers(s)) preferred.add(c);
-        if (s.length >= 4 && s.length <= 88 && !TRANSFORMATION.test(s)) for (const form of keyForms(s)) add(form, bodyLabel(b), rank);
+        if (s.length >= 4 && s.length <= 88 && !TRANSFORMATION.test(s))
+          for (const form of keyForms(s)) add(form, bodyLabel(b), rank);
       }
     };
     for (const b of cryptoBodies) stringsOf(b, 0);
@@ -82,7 +95,8 @@ export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}):
       const rank = cryptoBodies.has(a.body) ? 0 : cryptoClasses.has(x.bodies[a.body].classDefIdx) ? 1 : 2;
       add(dex.buf.subarray(a.offset, a.offset + a.count), `${bodyLabel(a.body)} (byte array)`, rank);
     }
-    for (let b = 0; b < x.bodies.length; b++) if (!cryptoBodies.has(b) && cryptoClasses.has(x.bodies[b].classDefIdx)) stringsOf(b, 1);
+    for (let b = 0; b < x.bodies.length; b++)
+      if (!cryptoBodies.has(b) && cryptoClasses.has(x.bodies[b].classDefIdx)) stringsOf(b, 1);
     // Transformation strings anywhere in the app name the ciphers in use.
     for (let i = 0; i < dex.stringCount; i++) {
       const r = dex.stringBytes(i);
@@ -118,7 +132,8 @@ const MAX_DERIVED = 96;
 
 function pushTextBase(bases: DigestBase[], k: KeyCandidate): void {
   const text = Buffer.from(k.bytes).toString('utf8');
-  if (/^[\x20-\x7e]{4,88}$/.test(text) && !bases.some((b) => b.text === text)) bases.push({ text, origin: `"${text}" in ${k.origin}` });
+  if (/^[\x20-\x7e]{4,88}$/.test(text) && !bases.some((b) => b.text === text))
+    bases.push({ text, origin: `"${text}" in ${k.origin}` });
 }
 
 /**
@@ -166,7 +181,8 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
     for (let b = 0; b < x.bodies.length; b++) {
       let pbe = false;
       for (let e = x.types.start[b]; e < x.types.start[b + 1] && !pbe; e++) pbe = pbeTypes.has(x.types.targets[e]);
-      for (let e = x.methods.start[b]; e < x.methods.start[b + 1] && !pbe; e++) pbe = pbeTypes.has(dex.methodRef(x.methods.targets[e])?.classIdx ?? -1);
+      for (let e = x.methods.start[b]; e < x.methods.start[b + 1] && !pbe; e++)
+        pbe = pbeTypes.has(dex.methodRef(x.methods.targets[e])?.classIdx ?? -1);
       if (!pbe) continue;
       let digest = 'sha1';
       const strings: string[] = [];
@@ -178,8 +194,12 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
         else if (s.length >= 1 && s.length <= 128 && !TRANSFORMATION.test(s) && !strings.includes(s)) strings.push(s);
       }
       const salts: Uint8Array[] = strings.map((s) => Buffer.from(s, 'utf8'));
-      for (const a of x.arrays) if (a.body === b && a.elementWidth === 1 && a.count >= 4 && a.count <= 64) salts.push(dex.buf.subarray(a.offset, a.offset + a.count));
-      const counts = x.numbers.filter((n) => n.body === b && n.value >= 600 && n.value <= 1_000_000).map((n) => n.value);
+      for (const a of x.arrays)
+        if (a.body === b && a.elementWidth === 1 && a.count >= 4 && a.count <= 64)
+          salts.push(dex.buf.subarray(a.offset, a.offset + a.count));
+      const counts = x.numbers
+        .filter((n) => n.body === b && n.value >= 600 && n.value <= 1_000_000)
+        .map((n) => n.value);
       const iterations = counts.length ? [...new Set(counts)] : DEFAULT_ITERATIONS;
       const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
       for (const password of strings) {
@@ -191,7 +211,11 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
             derivations++;
             const key = pbkdf2Sync(password, salt, it, 32, digest);
             const origin = `PBKDF2-${digest.toUpperCase()}("${password}", salt ${Buffer.from(salt).toString('hex').slice(0, 32)}, ${it}) in ${className}->${method}`;
-            out.push({ bytes: key.subarray(0, 16), origin, rank: 0 }, { bytes: key.subarray(0, 24), origin, rank: 0 }, { bytes: key, origin, rank: 0 });
+            out.push(
+              { bytes: key.subarray(0, 16), origin, rank: 0 },
+              { bytes: key.subarray(0, 24), origin, rank: 0 },
+              { bytes: key, origin, rank: 0 },
+            );
           }
         }
       }
@@ -221,7 +245,8 @@ export function keysNearName(dexes: DexFile[], fileName: string): KeyCandidate[]
     const x = dex.xrefs();
     for (let b = 0; b < x.bodies.length; b++) {
       let uses = false;
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++) uses = wanted.has(x.strings.targets[e]);
+      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++)
+        uses = wanted.has(x.strings.targets[e]);
       if (!uses) continue;
       const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
       for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {

@@ -12,7 +12,15 @@ export const LZ4_MAGIC = 0x184d2204;
  * clusters: no frame, and the decoder stops when the output is full (EROFS decodes a cluster's prefix
  * when a file ends inside it). Returns the number of bytes written.
  */
-export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart = 0, outEnd = out.length, windowStart = outStart): number {
+export function lz4BlockDecode(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  outStart = 0,
+  outEnd = out.length,
+  windowStart = outStart,
+): number {
   let p = start;
   let o = outStart;
   while (p < end && o < outEnd) {
@@ -35,7 +43,8 @@ export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out:
     if (p + 2 > end) throw new MalformedInputError('lz4/truncated', 'match offset runs past the block');
     const offset = src[p] | (src[p + 1] << 8);
     p += 2;
-    if (offset === 0 || offset > o - windowStart) throw new MalformedInputError('lz4/bad-offset', 'match offset outside the output');
+    if (offset === 0 || offset > o - windowStart)
+      throw new MalformedInputError('lz4/bad-offset', 'match offset outside the output');
     let len = (token & 15) + 4;
     if ((token & 15) === 15) {
       let b: number;
@@ -64,7 +73,8 @@ export function lz4BlockDecode(src: Uint8Array, start: number, end: number, out:
  */
 export function lz4FrameDecode(input: Uint8Array, maxOutput: number, limitCode = 'limit/decoded-bytes'): Buffer {
   const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  if (b.length < 7 || b.readUInt32LE(0) !== LZ4_MAGIC) throw new MalformedInputError('lz4/bad-magic', 'not an LZ4 frame');
+  if (b.length < 7 || b.readUInt32LE(0) !== LZ4_MAGIC)
+    throw new MalformedInputError('lz4/bad-magic', 'not an LZ4 frame');
   const flg = b[4];
   if (flg >> 6 !== 1) throw new MalformedInputError('lz4/version', 'unsupported LZ4 frame version');
   const blockChecksum = (flg & 0x10) !== 0;

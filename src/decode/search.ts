@@ -47,7 +47,13 @@ export interface SearchLimits {
 
 /** The search limits of the limits tree (`decode.*`), with a per-search cipher budget for direct calls. */
 const D = DEFAULT_LIMITS.decode;
-export const DEFAULT_SEARCH_LIMITS: SearchLimits = { maxDepth: D.maxDepth, maxNodes: D.maxNodes, maxBytes: D.maxBytes, maxCipherAttempts: 600, maxOutput: D.maxOutput };
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = {
+  maxDepth: D.maxDepth,
+  maxNodes: D.maxNodes,
+  maxBytes: D.maxBytes,
+  maxCipherAttempts: 600,
+  maxOutput: D.maxOutput,
+};
 
 interface Node {
   bytes: Uint8Array;
@@ -86,11 +92,17 @@ export function searchDecodings(
   while (stack.length > 0) {
     const node = stack.pop() as Node;
     if (++budget.nodes > limits.maxNodes) {
-      hits.push({ code: 'limit/decode-nodes', message: `decoding search stopped after ${limits.maxNodes} nodes (limit/decode-nodes)` });
+      hits.push({
+        code: 'limit/decode-nodes',
+        message: `decoding search stopped after ${limits.maxNodes} nodes (limit/decode-nodes)`,
+      });
       break;
     }
     if ((budget.bytes += node.bytes.length) > limits.maxBytes) {
-      hits.push({ code: 'limit/decode-bytes', message: `decoding search stopped after ${limits.maxBytes} bytes processed (limit/decode-bytes)` });
+      hits.push({
+        code: 'limit/decode-bytes',
+        message: `decoding search stopped after ${limits.maxBytes} bytes processed (limit/decode-bytes)`,
+      });
       break;
     }
     const fp = fingerprint(node.bytes);
@@ -98,13 +110,19 @@ export function searchDecodings(
     seen.add(fp);
     const decoded = node.bytes.length <= limits.maxOutput ? decodeText(node.bytes) : null;
     if (decoded && node.chain.length > 0 && accept(decoded.text)) {
-      found.push({ text: decoded.text, textEncoding: decoded.encoding, chain: node.chain, ...(node.keyOrigin ? { keyOrigin: node.keyOrigin } : {}) });
+      found.push({
+        text: decoded.text,
+        textEncoding: decoded.encoding,
+        chain: node.chain,
+        ...(node.keyOrigin ? { keyOrigin: node.keyOrigin } : {}),
+      });
       continue;
     }
     if (node.chain.length >= limits.maxDepth) continue;
     const next = decoded ? textSteps(decoded.text) : binarySteps(node.bytes, ctx, limits, shared, hits);
     // Depth-first, most promising last so it is popped first.
-    for (const n of next.reverse()) stack.push({ bytes: n.bytes, chain: [...node.chain, ...n.steps], keyOrigin: n.keyOrigin ?? node.keyOrigin });
+    for (const n of next.reverse())
+      stack.push({ bytes: n.bytes, chain: [...node.chain, ...n.steps], keyOrigin: n.keyOrigin ?? node.keyOrigin });
   }
   return found;
 }
@@ -123,24 +141,34 @@ function fingerprint(b: Uint8Array): string {
 function textSteps(text: string): Step[] {
   const out: Step[] = [];
   const compact = text.replace(/[\r\n]+/g, '').trim();
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   // One Base64 value per line (MIUI's sensi_words.txt): decode each line on its own.
   if (lines.length >= 3 && lines.every((l) => l.length >= 4 && (B64.test(l) || B64URL.test(l)))) {
     const parts = lines.map((l) => Buffer.from(l, B64.test(l) ? 'base64' : 'base64url'));
     const texts = parts.map((p) => decodeText(p));
     if (texts.every((t) => t !== null)) {
       const enc = (texts[0] as { encoding: string }).encoding;
-      out.push({ bytes: Buffer.from(texts.map((t) => (t as { text: string }).text.replace(/[\r\n]+$/, '')).join('\n')), steps: enc === 'utf-8' || enc === 'ascii' ? ['base64-lines'] : ['base64-lines', enc] });
+      out.push({
+        bytes: Buffer.from(texts.map((t) => (t as { text: string }).text.replace(/[\r\n]+$/, '')).join('\n')),
+        steps: enc === 'utf-8' || enc === 'ascii' ? ['base64-lines'] : ['base64-lines', enc],
+      });
     }
   }
   if (compact.length >= 12 && compact.length % 4 !== 1) {
     if (B64.test(compact)) out.push({ bytes: Buffer.from(compact, 'base64'), steps: ['base64'] });
     else if (B64URL.test(compact)) out.push({ bytes: Buffer.from(compact, 'base64url'), steps: ['base64url'] });
   }
-  if (compact.length >= 16 && compact.length % 2 === 0 && HEX.test(compact)) out.push({ bytes: Buffer.from(compact, 'hex'), steps: ['hex'] });
+  if (compact.length >= 16 && compact.length % 2 === 0 && HEX.test(compact))
+    out.push({ bytes: Buffer.from(compact, 'hex'), steps: ['hex'] });
   if ((text.match(/%[0-9A-Fa-f]{2}/g)?.length ?? 0) >= 3) out.push({ bytes: percentDecode(text), steps: ['percent'] });
   if ((text.match(/\\u[0-9a-fA-F]{4}/g)?.length ?? 0) >= 3) {
-    out.push({ bytes: Buffer.from(text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))), steps: ['unicode-escape'] });
+    out.push({
+      bytes: Buffer.from(text.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))),
+      steps: ['unicode-escape'],
+    });
   }
   return out;
 }
@@ -171,15 +199,25 @@ function tryDecompress(name: string, f: () => Uint8Array, hits: LimitHit[]): Ste
   }
 }
 
-function binarySteps(b: Uint8Array, ctx: DecodeContext | (() => DecodeContext), limits: SearchLimits, budget: { cipher: number }, hits: LimitHit[]): Step[] {
+function binarySteps(
+  b: Uint8Array,
+  ctx: DecodeContext | (() => DecodeContext),
+  limits: SearchLimits,
+  budget: { cipher: number },
+  hits: LimitHit[],
+): Step[] {
   const out: Step[] = [];
   const cap = limits.maxOutput;
   const codec = (c: Codec) => () => boundedDecompress(c, b, cap);
   if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', codec('gzip'), hits));
-  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0) out.push(...tryDecompress('zlib', codec('zlib'), hits));
-  else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) out.push(...tryDecompress('bzip2', codec('bzip2'), hits));
-  else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) out.push(...tryDecompress('zstd', codec('zstd'), hits));
-  else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC) out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, cap), hits));
+  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0)
+    out.push(...tryDecompress('zlib', codec('zlib'), hits));
+  else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
+    out.push(...tryDecompress('bzip2', codec('bzip2'), hits));
+  else if (b.length >= 8 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd)
+    out.push(...tryDecompress('zstd', codec('zstd'), hits));
+  else if (b.length >= 7 && new DataView(b.buffer, b.byteOffset).getUint32(0, true) === LZ4_MAGIC)
+    out.push(...tryDecompress('lz4', () => lz4FrameDecode(b, cap), hits));
   else if (isXz(b)) out.push(...tryDecompress('xz', () => xzDecode(b, cap), hits));
   else if (isLzmaAlone(b)) out.push(...tryDecompress('lzma', () => lzmaAloneDecode(b, cap), hits));
   if (out.length > 0) return out;
@@ -234,7 +272,8 @@ function byteTransforms(b: Uint8Array): Step[] {
   // Score a slice from the start and one from the middle: lists often begin with ASCII (domains, numbers)
   // that many keys keep printable, and only their CJK part tells the keys apart.
   const mid = b.length > 960 ? b.subarray(b.length >> 1) : b.subarray(0, 0);
-  const score = (f: (x: number) => number) => (textiness(b, f) + (mid.length ? textiness(mid, f) : textiness(b, f))) / 2;
+  const score = (f: (x: number) => number) =>
+    (textiness(b, f) + (mid.length ? textiness(mid, f) : textiness(b, f))) / 2;
   // Among keys that keep text text, the one that restores line breaks restores the list.
   const breaks = (f: (x: number) => number) => {
     let k = 0;
@@ -242,7 +281,8 @@ function byteTransforms(b: Uint8Array): Step[] {
     return k;
   };
   const candidates: Array<{ score: number; breaks: number; name: string; f: (x: number) => number }> = [];
-  const add = (name: string, f: (x: number) => number) => candidates.push({ score: score(f), breaks: breaks(f), name, f });
+  const add = (name: string, f: (x: number) => number) =>
+    candidates.push({ score: score(f), breaks: breaks(f), name, f });
   for (let k = 1; k < 256; k++) {
     add(`xor-0x${k.toString(16).padStart(2, '0')}`, (x) => x ^ k);
     add(`sub-0x${k.toString(16).padStart(2, '0')}`, (x) => (x - k) & 0xff);
@@ -265,7 +305,9 @@ function byteTransforms(b: Uint8Array): Step[] {
 function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, budget: { cipher: number }): Step[] {
   if (ctx.keys.length === 0 || b.length < 8) return [];
   const out: Step[] = [];
-  const order = [...CIPHERS].sort((x, y) => Number(ctx.preferred.includes(y.name)) - Number(ctx.preferred.includes(x.name)));
+  const order = [...CIPHERS].sort(
+    (x, y) => Number(ctx.preferred.includes(y.name)) - Number(ctx.preferred.includes(x.name)),
+  );
   // Only keys from code near a crypto call or near the file are tried: brute force over every constant in an
   // app would be slow and would invite false positives.
   const keys = ctx.keys.filter((k) => k.rank <= 1).sort((x, y) => x.rank - y.rank);
@@ -285,7 +327,8 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
         ivs.push({ iv: new Uint8Array(ivLen), data: b });
         for (const iv of ctx.ivs) if (iv.bytes.length === ivLen) ivs.push({ iv: iv.bytes, data: b, origin: iv.origin });
         if (key.bytes.length === ivLen) ivs.push({ iv: key.bytes, data: b, origin: 'key reused as IV' });
-        if (b.length > ivLen * 2) ivs.push({ iv: b.subarray(0, ivLen), data: b.subarray(ivLen), origin: 'IV prepended to the data' });
+        if (b.length > ivLen * 2)
+          ivs.push({ iv: b.subarray(0, ivLen), data: b.subarray(ivLen), origin: 'IV prepended to the data' });
       }
       for (const { iv, data, origin } of ivs) {
         if (++budget.cipher > limits.maxCipherAttempts) return out;
@@ -294,7 +337,11 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
         const plain = spec.padded ? unpad(raw, spec.blockSize) : raw;
         if (!plain || plain.length === 0) continue;
         if (decodeText(plain) || hasCompressionMagic(plain)) {
-          out.push({ bytes: plain, steps: [spec.name], keyOrigin: origin ? `${key.origin} (IV: ${origin})` : key.origin });
+          out.push({
+            bytes: plain,
+            steps: [spec.name],
+            keyOrigin: origin ? `${key.origin} (IV: ${origin})` : key.origin,
+          });
         }
       }
     }
@@ -303,5 +350,9 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
 }
 
 function hasCompressionMagic(b: Uint8Array): boolean {
-  return (b[0] === 0x1f && b[1] === 0x8b) || (b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) || (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68);
+  return (
+    (b[0] === 0x1f && b[1] === 0x8b) ||
+    (b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) ||
+    (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
+  );
 }

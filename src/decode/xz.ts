@@ -56,10 +56,13 @@ export function xzDeclaredSize(b: Uint8Array): number {
     if (end === 0) break;
     if (streams >= 10_000) throw new MalformedInputError('xz/bad-index', 'too many concatenated streams');
     const footer = end - 12;
-    if (footer < 12 || b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a) throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
-    const backward = (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
+    if (footer < 12 || b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a)
+      throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
+    const backward =
+      (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
     const indexStart = footer - backward;
-    if (indexStart < 12 || b[indexStart] !== 0) throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
+    if (indexStart < 12 || b[indexStart] !== 0)
+      throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
     const p = { i: indexStart + 1 };
     const records = readVli(b, p, footer);
     if (records > 1_000_000) throw new MalformedInputError('xz/bad-index', 'too many index records');
@@ -69,7 +72,8 @@ export function xzDeclaredSize(b: Uint8Array): number {
       total += readVli(b, p, footer);
     }
     const start = indexStart - blocks - 12;
-    if (start < 0 || !XZ_MAGIC.every((v, k) => b[start + k] === v)) throw new MalformedInputError('xz/bad-index', 'the index does not account for the stream');
+    if (start < 0 || !XZ_MAGIC.every((v, k) => b[start + k] === v))
+      throw new MalformedInputError('xz/bad-index', 'the index does not account for the stream');
     end = start;
   }
   return total;
@@ -77,18 +81,25 @@ export function xzDeclaredSize(b: Uint8Array): number {
 
 export function xzDecode(b: Uint8Array, maxOutput: number, code = 'limit/decoded-bytes'): Uint8Array {
   const size = xzDeclaredSize(b);
-  if (size > maxOutput) throw new LimitExceededError(code, `xz declares ${size} bytes, past the limit of ${maxOutput} (${code})`);
+  if (size > maxOutput)
+    throw new LimitExceededError(code, `xz declares ${size} bytes, past the limit of ${maxOutput} (${code})`);
   const out = lzma().xz.decompressSync(b);
-  if (out.length > maxOutput) throw new LimitExceededError(code, `xz produced ${out.length} bytes, past the limit of ${maxOutput} (${code})`);
+  if (out.length > maxOutput)
+    throw new LimitExceededError(code, `xz produced ${out.length} bytes, past the limit of ${maxOutput} (${code})`);
   return out;
 }
 
 export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
   const lo = (b[5] | (b[6] << 8) | (b[7] << 16) | (b[8] << 24)) >>> 0;
   const hi = (b[9] | (b[10] << 8) | (b[11] << 16) | (b[12] << 24)) >>> 0;
-  if (hi === 0xffffffff && lo === 0xffffffff) throw new LimitExceededError('limit/decoded-bytes', '.lzma stream of undeclared size cannot be bounded (limit decode.maxOutput)');
+  if (hi === 0xffffffff && lo === 0xffffffff)
+    throw new LimitExceededError(
+      'limit/decoded-bytes',
+      '.lzma stream of undeclared size cannot be bounded (limit decode.maxOutput)',
+    );
   const size = hi * 2 ** 32 + lo;
-  if (size > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes, past the limit of ${maxOutput}`);
+  if (size > maxOutput)
+    throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes, past the limit of ${maxOutput}`);
   return lzma().lzma.decompressSync(b);
 }
 

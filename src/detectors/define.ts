@@ -1,4 +1,13 @@
-import { Type, type Static, type TInteger, type TNumber, type TObject, type TOptional, type TSchema, type TString } from '@sinclair/typebox';
+import {
+  Type,
+  type Static,
+  type TInteger,
+  type TNumber,
+  type TObject,
+  type TOptional,
+  type TSchema,
+  type TString,
+} from '@sinclair/typebox';
 import type { Confidence, Location, Severity } from '../model.js';
 import type { Lexicon } from '../lexicon/lexicon.js';
 import type { ImportedListIndex } from '../lexicon/imported-lists.js';
@@ -32,9 +41,16 @@ export type DetectorInput = keyof DetectorInputs;
 export type FileInput = 'app' | 'text-blob' | 'capture' | 'yara-matches';
 
 /** Message data: named strings and numbers that fill a message template's `{{name}}` placeholders. */
-export type DataSchema = TObject<Record<string, TString | TNumber | TInteger | TOptional<TString | TNumber | TInteger>>>;
+export type DataSchema = TObject<
+  Record<string, TString | TNumber | TInteger | TOptional<TString | TNumber | TInteger>>
+>;
 
-export interface DetectorMeta<K extends DetectorInput = DetectorInput, Id extends string = string, E extends TObject = TObject, D extends DataSchema = DataSchema> {
+export interface DetectorMeta<
+  K extends DetectorInput = DetectorInput,
+  Id extends string = string,
+  E extends TObject = TObject,
+  D extends DataSchema = DataSchema,
+> {
   /** Equals the detector's path under src/detectors, e.g. `censorship/keyword-list`. */
   id: Id;
   version: number;
@@ -53,10 +69,15 @@ export interface DetectorMeta<K extends DetectorInput = DetectorInput, Id extend
 
 /** Evidence schemas are closed (a field they do not name fails validation) and may carry an excerpt. */
 export function evidence<P extends Record<string, TSchema>>(props: P) {
-  return Type.Object({ ...props, excerpt: Type.Optional(Type.String({ description: 'A short quote of what was found.' })) }, { additionalProperties: false });
+  return Type.Object(
+    { ...props, excerpt: Type.Optional(Type.String({ description: 'A short quote of what was found.' })) },
+    { additionalProperties: false },
+  );
 }
 
-export function messageData<P extends Record<string, TString | TNumber | TInteger | TOptional<TString | TNumber | TInteger>>>(props: P) {
+export function messageData<
+  P extends Record<string, TString | TNumber | TInteger | TOptional<TString | TNumber | TInteger>>,
+>(props: P) {
   return Type.Object(props, { additionalProperties: false });
 }
 
@@ -85,7 +106,12 @@ export interface Report<E = Record<string, unknown>, D = Record<string, string |
   identity: string;
 }
 
-export interface Detector<K extends DetectorInput = DetectorInput, Id extends string = string, E extends TObject = TObject, D extends DataSchema = DataSchema> {
+export interface Detector<
+  K extends DetectorInput = DetectorInput,
+  Id extends string = string,
+  E extends TObject = TObject,
+  D extends DataSchema = DataSchema,
+> {
   meta: DetectorMeta<K, Id, E, D>;
   detect(input: DetectorInputs[K], ctx: ContextFor<K>): Array<Report<NoInfer<Static<E>>, NoInfer<Static<D>>>>;
 }
@@ -93,14 +119,25 @@ export interface Detector<K extends DetectorInput = DetectorInput, Id extends st
 /** Any registered detector, as the runner sees it. */
 export type AnyDetector = Detector<DetectorInput, string, TObject, DataSchema>;
 
-export function defineDetector<K extends DetectorInput, const Id extends string, E extends TObject, D extends DataSchema>(d: Detector<K, Id, E, D>): Detector<K, Id, E, D> {
+export function defineDetector<
+  K extends DetectorInput,
+  const Id extends string,
+  E extends TObject,
+  D extends DataSchema,
+>(d: Detector<K, Id, E, D>): Detector<K, Id, E, D> {
   return d;
 }
 
 /** `evidence.related` as correlate/link.ts writes it: a finding of the same mechanism, and why. */
-export const RelatedFinding = Type.Object({ detectorId: Type.String(), fingerprint: Type.String(), why: Type.String() }, { additionalProperties: false });
+export const RelatedFinding = Type.Object(
+  { detectorId: Type.String(), fingerprint: Type.String(), why: Type.String() },
+  { additionalProperties: false },
+);
 /** `evidence.knownList`: the published mechanism (data/known-lists.json) this finding matches. */
-export const KnownListRef = Type.Object({ id: Type.String(), name: Type.String(), vendor: Type.String(), source: Type.String() }, { additionalProperties: false });
+export const KnownListRef = Type.Object(
+  { id: Type.String(), name: Type.String(), vendor: Type.String(), source: Type.String() },
+  { additionalProperties: false },
+);
 
 /**
  * What a detector with this evidence and message data reports. Detectors annotate `detect`'s return type

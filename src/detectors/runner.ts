@@ -36,12 +36,23 @@ export function runDetectorsOn<K extends DetectorInput>(
   return out;
 }
 
-function runOne<K extends DetectorInput>(d: Detector<K>, input: DetectorInputs[K], ctx: ContextFor<K>, o: RunOptions<K>, out: RunResult): void {
+function runOne<K extends DetectorInput>(
+  d: Detector<K>,
+  input: DetectorInputs[K],
+  ctx: ContextFor<K>,
+  o: RunOptions<K>,
+  out: RunResult,
+): void {
   let reports: Report[];
   try {
     reports = d.detect(input, ctx);
   } catch (err) {
-    out.diagnostics.push({ level: 'error', code: 'detector/crashed', message: `${d.meta.id}: ${(err as Error).message}`, path: o.pathOf(input) });
+    out.diagnostics.push({
+      level: 'error',
+      code: 'detector/crashed',
+      message: `${d.meta.id}: ${(err as Error).message}`,
+      path: o.pathOf(input),
+    });
     return;
   }
   for (const r of reports) out.findings.push(toFinding(d, r, o.contentHash(r.artefactId)));

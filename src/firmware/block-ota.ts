@@ -26,9 +26,14 @@ export interface TransferList {
 export function parseTransferList(text: string): TransferList {
   const lines = text.split(/\r?\n/);
   const version = Number(lines[0]);
-  if (!Number.isInteger(version) || version < 1 || version > 4) throw new MalformedInputError('transfer-list/version', `transfer list version "${lines[0]?.slice(0, 20)}" is not 1 to 4`);
+  if (!Number.isInteger(version) || version < 1 || version > 4)
+    throw new MalformedInputError(
+      'transfer-list/version',
+      `transfer list version "${lines[0]?.slice(0, 20)}" is not 1 to 4`,
+    );
   const totalBlocks = Number(lines[1]);
-  if (!Number.isSafeInteger(totalBlocks) || totalBlocks < 0) throw new MalformedInputError('transfer-list/bad-header', 'second line is not a block count');
+  if (!Number.isSafeInteger(totalBlocks) || totalBlocks < 0)
+    throw new MalformedInputError('transfer-list/bad-header', 'second line is not a block count');
   const first = version >= 2 ? 4 : 2;
   const newRanges: Array<[number, number]> = [];
   const unsupported = new Set<string>();
@@ -46,7 +51,10 @@ export function parseTransferList(text: string): TransferList {
     } else if (cmd === 'move' || cmd === 'bsdiff' || cmd === 'imgdiff') {
       unsupported.add(cmd);
     } else {
-      throw new MalformedInputError('transfer-list/bad-command', `line ${i + 1}: unknown command "${cmd.slice(0, 20)}"`);
+      throw new MalformedInputError(
+        'transfer-list/bad-command',
+        `line ${i + 1}: unknown command "${cmd.slice(0, 20)}"`,
+      );
     }
   }
   return { version, totalBlocks, newRanges, unsupported: [...unsupported], endBlock };
@@ -56,12 +64,21 @@ export function parseTransferList(text: string): TransferList {
 export function parseRangeSet(s: string, line: number): Array<[number, number]> {
   const nums = s.split(',').map(Number);
   const count = nums[0];
-  if (!Number.isInteger(count) || count % 2 !== 0 || nums.length !== count + 1 || nums.some((n) => !Number.isSafeInteger(n) || n < 0)) {
+  if (
+    !Number.isInteger(count) ||
+    count % 2 !== 0 ||
+    nums.length !== count + 1 ||
+    nums.some((n) => !Number.isSafeInteger(n) || n < 0)
+  ) {
     throw new MalformedInputError('transfer-list/bad-range', `line ${line}: malformed range set`);
   }
   const out: Array<[number, number]> = [];
   for (let k = 1; k < nums.length; k += 2) {
-    if (nums[k + 1] <= nums[k] || nums[k + 1] > MAX_BLOCKS) throw new MalformedInputError('transfer-list/bad-range', `line ${line}: range ${nums[k]}-${nums[k + 1]} is empty or too large`);
+    if (nums[k + 1] <= nums[k] || nums[k + 1] > MAX_BLOCKS)
+      throw new MalformedInputError(
+        'transfer-list/bad-range',
+        `line ${line}: range ${nums[k]}-${nums[k + 1]} is empty or too large`,
+      );
     out.push([nums[k], nums[k + 1]]);
   }
   return out;
@@ -86,8 +103,12 @@ export function blockOtaImage(list: TransferList, newData: ByteSource): { image:
     pieces.push({ at: a * BLOCK, length: bytes, kind: 'source', source: newData, offset: consumed });
     consumed += bytes;
   }
-  if (consumed < newData.size && warnings.length === 0) warnings.push(`new.dat has ${newData.size - consumed} bytes the transfer list never uses`);
-  if (list.unsupported.length) warnings.push(`the transfer list also patches blocks (${list.unsupported.join(', ')}); those blocks need the previous image and read as zeros`);
+  if (consumed < newData.size && warnings.length === 0)
+    warnings.push(`new.dat has ${newData.size - consumed} bytes the transfer list never uses`);
+  if (list.unsupported.length)
+    warnings.push(
+      `the transfer list also patches blocks (${list.unsupported.join(', ')}); those blocks need the previous image and read as zeros`,
+    );
   const size = Math.max(list.endBlock, list.totalBlocks) * BLOCK;
   return { image: new MappedSource(size, pieces), warnings };
 }

@@ -30,26 +30,51 @@ export function isBootImage(head: Buffer): boolean {
 
 export function parseBootImage(src: ByteSource): BootImage {
   const head = src.read(0, Math.min(src.size, 4096));
-  if (head.length < 1632 || !isBootImage(head)) throw new MalformedInputError('bootimg/bad-magic', 'not an Android boot image');
+  if (head.length < 1632 || !isBootImage(head))
+    throw new MalformedInputError('bootimg/bad-magic', 'not an Android boot image');
   if (head.toString('latin1', 0, 8) === 'VNDRBOOT') return vendorBoot(src, head);
   const version = head.readUInt32LE(40);
-  if (version > 4) throw new MalformedInputError('bootimg/version', `boot image header version ${version} is not 0 to 4`);
+  if (version > 4)
+    throw new MalformedInputError('bootimg/version', `boot image header version ${version} is not 0 to 4`);
   if (version >= 3) {
     const kernelSize = head.readUInt32LE(8);
     const ramdiskSize = head.readUInt32LE(12);
     const os = head.readUInt32LE(16);
     const page = 4096;
     const ramdiskOffset = page + align(kernelSize, page);
-    return { kind: 'boot', headerVersion: version, pageSize: page, cmdline: cstr(head, 44, 1536), ...osFields(os), kernelSize, ramdiskSize, ramdiskOffset, ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize), name: '' };
+    return {
+      kind: 'boot',
+      headerVersion: version,
+      pageSize: page,
+      cmdline: cstr(head, 44, 1536),
+      ...osFields(os),
+      kernelSize,
+      ramdiskSize,
+      ramdiskOffset,
+      ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize),
+      name: '',
+    };
   }
   const kernelSize = head.readUInt32LE(8);
   const ramdiskSize = head.readUInt32LE(16);
   const page = head.readUInt32LE(36);
-  if (page < 2048 || page > 65536 || (page & (page - 1)) !== 0) throw new MalformedInputError('bootimg/bad-page-size', `page size ${page}`);
+  if (page < 2048 || page > 65536 || (page & (page - 1)) !== 0)
+    throw new MalformedInputError('bootimg/bad-page-size', `page size ${page}`);
   const os = head.readUInt32LE(44);
   const cmdline = (cstr(head, 64, 512) + cstr(head, 608, 1024)).trim();
   const ramdiskOffset = page + align(kernelSize, page);
-  return { kind: 'boot', headerVersion: version, pageSize: page, cmdline, ...osFields(os), kernelSize, ramdiskSize, ramdiskOffset, ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize), name: cstr(head, 48, 16) };
+  return {
+    kind: 'boot',
+    headerVersion: version,
+    pageSize: page,
+    cmdline,
+    ...osFields(os),
+    kernelSize,
+    ramdiskSize,
+    ramdiskOffset,
+    ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize),
+    name: cstr(head, 48, 16),
+  };
 }
 
 /**
@@ -79,12 +104,14 @@ export function bootTruncation(src: ByteSource, b: BootImage): string[] {
   const out: string[] = [];
   let at = 0;
   for (const [name, length] of sections) {
-    if (length > 0 && at + length > size) out.push(`${name} (${length} bytes at ${at}) runs past the ${size}-byte image`);
+    if (length > 0 && at + length > size)
+      out.push(`${name} (${length} bytes at ${at}) runs past the ${size}-byte image`);
     at += align(length, page);
   }
   // Boot partitions and the images written for them are whole pages (a footer, when present, ends the
   // partition): any other size is an image cut short, even when only padding was lost.
-  if (out.length === 0 && size % page !== 0) out.push(`${size}-byte image is not a whole number of ${page}-byte pages: cut short`);
+  if (out.length === 0 && size % page !== 0)
+    out.push(`${size}-byte image is not a whole number of ${page}-byte pages: cut short`);
   return out;
 }
 
@@ -92,17 +119,31 @@ function vendorBoot(src: ByteSource, head: Buffer): BootImage {
   if (head.length < 2112) throw new MalformedInputError('bootimg/truncated', 'vendor_boot header is cut short');
   const version = head.readUInt32LE(8);
   const page = head.readUInt32LE(12);
-  if (page < 2048 || page > 65536 || (page & (page - 1)) !== 0) throw new MalformedInputError('bootimg/bad-page-size', `page size ${page}`);
+  if (page < 2048 || page > 65536 || (page & (page - 1)) !== 0)
+    throw new MalformedInputError('bootimg/bad-page-size', `page size ${page}`);
   const ramdiskSize = head.readUInt32LE(24);
   const headerSize = head.readUInt32LE(2096);
   const ramdiskOffset = align(headerSize, page);
-  const out: BootImage = { kind: 'vendor_boot', headerVersion: version, pageSize: page, cmdline: cstr(head, 28, 2048), osVersion: null, patchLevel: null, kernelSize: 0, ramdiskSize, ramdiskOffset, ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize), name: cstr(head, 2080, 16) };
+  const out: BootImage = {
+    kind: 'vendor_boot',
+    headerVersion: version,
+    pageSize: page,
+    cmdline: cstr(head, 28, 2048),
+    osVersion: null,
+    patchLevel: null,
+    kernelSize: 0,
+    ramdiskSize,
+    ramdiskOffset,
+    ramdiskFormat: ramdiskFormat(src, ramdiskOffset, ramdiskSize),
+    name: cstr(head, 2080, 16),
+  };
   if (version >= 4 && head.length >= 2128) {
     const dtbSize = head.readUInt32LE(2100);
     const tableSize = head.readUInt32LE(2112);
     const bootconfigSize = head.readUInt32LE(2124);
     const at = ramdiskOffset + align(ramdiskSize, page) + align(dtbSize, page) + align(tableSize, page);
-    if (bootconfigSize > 0 && bootconfigSize < 1 << 20 && at + bootconfigSize <= src.size) out.bootconfig = src.read(at, bootconfigSize).toString('utf8').replace(/\0+$/, '');
+    if (bootconfigSize > 0 && bootconfigSize < 1 << 20 && at + bootconfigSize <= src.size)
+      out.bootconfig = src.read(at, bootconfigSize).toString('utf8').replace(/\0+$/, '');
   }
   return out;
 }

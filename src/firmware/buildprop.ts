@@ -34,16 +34,22 @@ export function isPropFile(path: string): boolean {
   return /(^|\/)(build\.prop|default\.prop|prop\.default|[^/]*\.prop|[^/]*\.getprop)$/.test(path);
 }
 
-const REGION_KEY = /(^|[._-])(region|regionmark|country|iso-country|locale|carrier|csc|sales_code|optb|hwc|hwcountry|nv_id|mod_device|cust_variant|market|sku)($|[._-])/i;
-const NOT_REGION = /^(debug\.|dev\.|init\.svc\.)|(lcd|display|camera|audio|sampling|\.date|\.utc|surfaceflinger|version)/i;
+const REGION_KEY =
+  /(^|[._-])(region|regionmark|country|iso-country|locale|carrier|csc|sales_code|optb|hwc|hwcountry|nv_id|mod_device|cust_variant|market|sku)($|[._-])/i;
+const NOT_REGION =
+  /^(debug\.|dev\.|init\.svc\.)|(lcd|display|camera|audio|sampling|\.date|\.utc|surfaceflinger|version)/i;
 
 export function isRegionProperty(key: string): boolean {
   return REGION_KEY.test(key) && !NOT_REGION.test(key);
 }
 
-
 /** Reads a property from any partition's prefix (ro.product.system.model, ro.product.vendor.model...). */
-function pick(all: Array<{ path: string; props: Props }>, keys: string[], sources: Record<string, string>, field: string): string | null {
+function pick(
+  all: Array<{ path: string; props: Props }>,
+  keys: string[],
+  sources: Record<string, string>,
+  field: string,
+): string | null {
   for (const key of keys) {
     for (const { path, props } of all) {
       const v = props.get(key);
@@ -57,7 +63,8 @@ function pick(all: Array<{ path: string; props: Props }>, keys: string[], source
 }
 
 const PARTITION_PREFIXES = ['', 'system.', 'vendor.', 'product.', 'odm.', 'system_ext.', 'bootimage.'];
-const variants = (base: string, part: string) => PARTITION_PREFIXES.map((p) => base.replace('{p}', p)).filter((k, i, a) => a.indexOf(k) === i && k.includes(part));
+const variants = (base: string, part: string) =>
+  PARTITION_PREFIXES.map((p) => base.replace('{p}', p)).filter((k, i, a) => a.indexOf(k) === i && k.includes(part));
 
 const SKINS: Array<[string, string]> = [
   ['ro.miui.ui.version.name', 'MIUI'],
@@ -75,16 +82,20 @@ const SKINS: Array<[string, string]> = [
 
 export function deviceProfile(files: Array<{ path: string; props: Props }>): DeviceProfile {
   // system first: it is what the device reports; vendor and others fill gaps.
-  const order = (p: string) => ['system/', 'system_ext/', 'product/', 'vendor/', 'odm/'].findIndex((x) => p.includes(x));
-  const all = [...files].sort((a, b) => (order(a.path) + 10) % 10 - (order(b.path) + 10) % 10 || a.path.localeCompare(b.path));
+  const order = (p: string) =>
+    ['system/', 'system_ext/', 'product/', 'vendor/', 'odm/'].findIndex((x) => p.includes(x));
+  const all = [...files].sort(
+    (a, b) => ((order(a.path) + 10) % 10) - ((order(b.path) + 10) % 10) || a.path.localeCompare(b.path),
+  );
   const sources: Record<string, string> = {};
   const get = (field: string, ...keys: string[]) => pick(all, keys, sources, field);
   const region: Record<string, string> = {};
   for (const { path, props } of all) {
-    for (const [k, v] of props) if (isRegionProperty(k) && !(k in region)) {
-      region[k] = v;
-      sources[`region:${k}`] = path;
-    }
+    for (const [k, v] of props)
+      if (isRegionProperty(k) && !(k in region)) {
+        region[k] = v;
+        sources[`region:${k}`] = path;
+      }
   }
   let skin: string | null = null;
   for (const [key, label] of SKINS) {
@@ -101,7 +112,12 @@ export function deviceProfile(files: Array<{ path: string; props: Props }>): Dev
     device: get('device', ...variants('ro.product.{p}device', 'device'), 'ro.build.product'),
     name: get('name', ...variants('ro.product.{p}name', 'name')),
     fingerprint: get('fingerprint', ...variants('ro.{p}build.fingerprint', 'fingerprint'), 'ro.build.oemfingerprint'),
-    firmwareVersion: get('firmwareVersion', 'ro.build.display.id', 'ro.build.version.incremental', 'ro.system.build.version.incremental'),
+    firmwareVersion: get(
+      'firmwareVersion',
+      'ro.build.display.id',
+      'ro.build.version.incremental',
+      'ro.system.build.version.incremental',
+    ),
     androidVersion: get('androidVersion', ...variants('ro.{p}build.version.release', 'release')),
     sdk: get('sdk', ...variants('ro.{p}build.version.sdk', 'sdk')),
     securityPatch: get('securityPatch', 'ro.build.version.security_patch', 'ro.vendor.build.security_patch'),

@@ -17,7 +17,8 @@ import { isTar } from './tar.js';
  * a block OTA or a system tree, and are not themselves APKs.
  */
 
-const FIRMWARE_ZIP_ENTRY = /^(payload\.bin|[^/]+\.img|[^/]+\.transfer\.list|[^/]+\.new\.dat(\.br)?|META-INF\/com\/google\/android\/update-binary|(system|vendor|product)\/.+|image-[^/]+\.zip|[^/]+\/image-[^/]+\.zip|[^/]+\/[^/]+\.img)$/;
+const FIRMWARE_ZIP_ENTRY =
+  /^(payload\.bin|[^/]+\.img|[^/]+\.transfer\.list|[^/]+\.new\.dat(\.br)?|META-INF\/com\/google\/android\/update-binary|(system|vendor|product)\/.+|image-[^/]+\.zip|[^/]+\/image-[^/]+\.zip|[^/]+\/[^/]+\.img)$/;
 
 export function isFirmwareFile(path: string): boolean {
   let src: FileSource | null = null;
@@ -43,10 +44,20 @@ export function isFirmwareFile(path: string): boolean {
 
 /** An extracted firmware: a build.prop or priv-app near the top, or partition images in the folder. */
 export function isFirmwareFolder(dir: string): boolean {
-  const candidates = ['build.prop', 'system/build.prop', 'system/system/build.prop', 'priv-app', 'system/priv-app', 'system/system/priv-app', 'vendor/build.prop'];
+  const candidates = [
+    'build.prop',
+    'system/build.prop',
+    'system/system/build.prop',
+    'priv-app',
+    'system/priv-app',
+    'system/system/priv-app',
+    'vendor/build.prop',
+  ];
   if (candidates.some((c) => existsSync(join(dir, c)))) return true;
   try {
-    return readdirSync(dir).some((n) => /\.(img)$/i.test(n) && statSync(join(dir, n)).isFile() && isFirmwareFile(join(dir, n)));
+    return readdirSync(dir).some(
+      (n) => /\.(img)$/i.test(n) && statSync(join(dir, n)).isFile() && isFirmwareFile(join(dir, n)),
+    );
   } catch {
     return false;
   }

@@ -69,7 +69,8 @@ export class Erofs implements FileSystem {
     if (!isErofs(src)) throw new MalformedInputError('erofs/bad-magic', 'no EROFS superblock');
     const sb = src.read(1024, 128);
     this.blkszbits = sb[12];
-    if (this.blkszbits < 9 || this.blkszbits > 16) throw new MalformedInputError('erofs/bad-superblock', `block size 2^${this.blkszbits} is not plausible`);
+    if (this.blkszbits < 9 || this.blkszbits > 16)
+      throw new MalformedInputError('erofs/bad-superblock', `block size 2^${this.blkszbits} is not plausible`);
     this.blockSize = 1 << this.blkszbits;
     this.rootNid = sb.readUInt16LE(14);
     this.metaBase = sb.readUInt32LE(40) * this.blockSize;
@@ -77,12 +78,17 @@ export class Erofs implements FileSystem {
     const name = sb.subarray(64, 80);
     this.label = name.subarray(0, name.indexOf(0) < 0 ? 16 : name.indexOf(0)).toString('utf8');
     const blocks = sb.readUInt32LE(36);
-    if (blocks * this.blockSize > src.size) throw new MalformedInputError('erofs/truncated', `superblock claims ${blocks} blocks, the image holds ${Math.floor(src.size / this.blockSize)}`);
+    if (blocks * this.blockSize > src.size)
+      throw new MalformedInputError(
+        'erofs/truncated',
+        `superblock claims ${blocks} blocks, the image holds ${Math.floor(src.size / this.blockSize)}`,
+      );
   }
 
   private inode(nid: number): Inode {
     const addr = this.metaBase + nid * 32;
-    if (addr + 32 > this.src.size) throw new MalformedInputError('erofs/bad-inode', `inode ${nid} lies past the end of the image`);
+    if (addr + 32 > this.src.size)
+      throw new MalformedInputError('erofs/bad-inode', `inode ${nid} lies past the end of the image`);
     const h = this.src.read(addr, 32);
     const format = h.readUInt16LE(0);
     const extended = (format & 1) === 1;
@@ -92,7 +98,8 @@ export class Erofs implements FileSystem {
     let size: number;
     let rawBlkaddr: number;
     if (extended) {
-      if (addr + 64 > this.src.size) throw new MalformedInputError('erofs/bad-inode', `inode ${nid} lies past the end of the image`);
+      if (addr + 64 > this.src.size)
+        throw new MalformedInputError('erofs/bad-inode', `inode ${nid} lies past the end of the image`);
       const x = this.src.read(addr, 64);
       size = Number(x.readBigUInt64LE(8));
       rawBlkaddr = x.readUInt32LE(16);
@@ -100,24 +107,31 @@ export class Erofs implements FileSystem {
       size = h.readUInt32LE(8);
       rawBlkaddr = h.readUInt32LE(16);
     }
-    if (!Number.isSafeInteger(size)) throw new MalformedInputError('erofs/bad-inode', `inode ${nid} claims an impossible size`);
+    if (!Number.isSafeInteger(size))
+      throw new MalformedInputError('erofs/bad-inode', `inode ${nid} claims an impossible size`);
     const xattrBytes = xattrCount ? 12 + (xattrCount - 1) * 4 : 0;
     return { nid, addr, layout, mode, size, rawBlkaddr, headerEnd: addr + (extended ? 64 : 32) + xattrBytes };
   }
 
   private blocks(blkaddr: number, count: number, what: string): Buffer {
     const at = blkaddr * this.blockSize;
-    if (at + count * this.blockSize > this.src.size) throw new MalformedInputError('erofs/bad-block', `${what} points to blocks ${blkaddr}..${blkaddr + count} outside the image`);
+    if (at + count * this.blockSize > this.src.size)
+      throw new MalformedInputError(
+        'erofs/bad-block',
+        `${what} points to blocks ${blkaddr}..${blkaddr + count} outside the image`,
+      );
     return this.src.read(at, count * this.blockSize);
   }
 
   private content(ino: Inode, path: string, maxBytes: number): Buffer {
-    if (ino.size > maxBytes) throw new LimitExceededError('limit/file-bytes', `${path} is ${ino.size} bytes, over the ${maxBytes}-byte limit`);
+    if (ino.size > maxBytes)
+      throw new LimitExceededError('limit/file-bytes', `${path} is ${ino.size} bytes, over the ${maxBytes}-byte limit`);
     const size = ino.size;
     switch (ino.layout) {
       case LAYOUT_FLAT_PLAIN: {
         if (size === 0) return Buffer.alloc(0);
-        if (ino.rawBlkaddr * this.blockSize + size > this.src.size) throw new MalformedInputError('erofs/bad-block', `${path} runs past the end of the image`);
+        if (ino.rawBlkaddr * this.blockSize + size > this.src.size)
+          throw new MalformedInputError('erofs/bad-block', `${path} runs past the end of the image`);
         return Buffer.from(this.src.read(ino.rawBlkaddr * this.blockSize, size));
       }
       case LAYOUT_FLAT_INLINE: {
@@ -126,7 +140,8 @@ export class Erofs implements FileSystem {
         const out = Buffer.alloc(size);
         if (full) this.blocks(ino.rawBlkaddr, full / this.blockSize, path).copy(out, 0);
         if (tail) {
-          if (ino.headerEnd + tail > this.src.size) throw new MalformedInputError('erofs/bad-inline', `${path}'s inline tail runs past the image`);
+          if (ino.headerEnd + tail > this.src.size)
+            throw new MalformedInputError('erofs/bad-inline', `${path}'s inline tail runs past the image`);
           this.src.read(ino.headerEnd, tail).copy(out, full);
         }
         return out;
@@ -149,12 +164,14 @@ export class Erofs implements FileSystem {
     const chunks = Math.ceil(ino.size / chunkSize);
     const entry = indexed ? 8 : 4;
     const base = indexed ? align(ino.headerEnd, 8) : ino.headerEnd;
-    if (base + chunks * entry > this.src.size) throw new MalformedInputError('erofs/bad-chunks', `${path}'s chunk table runs past the image`);
+    if (base + chunks * entry > this.src.size)
+      throw new MalformedInputError('erofs/bad-chunks', `${path}'s chunk table runs past the image`);
     const table = this.src.read(base, chunks * entry);
     const out = Buffer.alloc(ino.size);
     for (let c = 0; c < chunks; c++) {
       const blk = indexed ? table.readUInt32LE(c * 8 + 4) : table.readUInt32LE(c * 4);
-      if (indexed && table.readUInt16LE(c * 8 + 2) !== 0) throw new MalformedInputError('erofs/unsupported-device', `${path} keeps chunks on an extra device`);
+      if (indexed && table.readUInt16LE(c * 8 + 2) !== 0)
+        throw new MalformedInputError('erofs/unsupported-device', `${path} keeps chunks on an extra device`);
       if (blk === 0xffffffff) continue; // hole
       const n = Math.min(chunkSize, ino.size - c * chunkSize);
       this.blocks(blk, Math.ceil(n / this.blockSize), path).copy(out, c * chunkSize, 0, n);
@@ -174,7 +191,10 @@ export class Erofs implements FileSystem {
       lclusterbits = this.blkszbits + (h[7] & 7);
     }
     if (advise & ADVISE_FRAGMENT_PCLUSTER) {
-      throw new MalformedInputError('erofs/unsupported-layout', `${path} keeps its tail in the packed-fragments inode, which this reader does not decode yet`);
+      throw new MalformedInputError(
+        'erofs/unsupported-layout',
+        `${path} keeps its tail in the packed-fragments inode, which this reader does not decode yet`,
+      );
     }
     const inlineSize = advise & ADVISE_INLINE_PCLUSTER ? this.src.read(headerAt, 8).readUInt16LE(2) : 0;
     const total = Math.ceil(ino.size / 2 ** lclusterbits);
@@ -201,33 +221,49 @@ export class Erofs implements FileSystem {
         const next = reader.index(lcn + 1);
         if (next.type === TYPE_NONHEAD && next.cblkcnt !== null) cblocks = next.cblkcnt;
       }
-      if (cblocks < 1 || cblocks > 1024) throw new MalformedInputError('erofs/bad-cluster', `${path} has a physical cluster of ${cblocks} blocks`);
+      if (cblocks < 1 || cblocks > 1024)
+        throw new MalformedInputError('erofs/bad-cluster', `${path} has a physical cluster of ${cblocks} blocks`);
       // A tail-packed file keeps its last cluster inline, right after the index pack of its last lcluster.
       const tailInline = inlineSize > 0 && h === heads.length - 1;
-      const input = tailInline ? this.src.read(reader.packEnd(total - 1), inlineSize) : this.blocks(index.pblk, cblocks, path);
+      const input = tailInline
+        ? this.src.read(reader.packEnd(total - 1), inlineSize)
+        : this.blocks(index.pblk, cblocks, path);
       if (index.type === TYPE_PLAIN) {
         // Uncompressed cluster; "interlaced" ones are stored rotated by the extent's offset in a block.
         const rot = advise & ADVISE_INTERLACED_PCLUSTER ? start & (this.blockSize - 1) : 0;
         const rotated = rot ? Buffer.concat([input.subarray(rot), input.subarray(0, rot)]) : input;
-        if (end - start > rotated.length) throw new MalformedInputError('erofs/bad-cluster', `${path}'s plain cluster is shorter than its extent`);
+        if (end - start > rotated.length)
+          throw new MalformedInputError('erofs/bad-cluster', `${path}'s plain cluster is shorter than its extent`);
         rotated.copy(out, start, 0, end - start);
         continue;
       }
       const algorithm = index.type === TYPE_HEAD2 ? algorithms >> 4 : algorithms & 15;
       if (algorithm !== 0 && algorithm !== 1) {
-        throw new MalformedInputError('erofs/unsupported-algorithm', `${path} is compressed with ${ALGORITHM_NAMES[algorithm] ?? `algorithm ${algorithm}`}, which this reader does not decode`);
+        throw new MalformedInputError(
+          'erofs/unsupported-algorithm',
+          `${path} is compressed with ${ALGORITHM_NAMES[algorithm] ?? `algorithm ${algorithm}`}, which this reader does not decode`,
+        );
       }
       let from = 0;
       // Compressed data is aligned to the end of its cluster (always for LZMA): skip the leading zeros.
-      if (this.incompat & INCOMPAT_ZERO_PADDING || algorithm === 1) while (from < input.length && input[from] === 0) from++;
+      if (this.incompat & INCOMPAT_ZERO_PADDING || algorithm === 1)
+        while (from < input.length && input[from] === 0) from++;
       if (algorithm === 1) {
         const decoded = microLzmaDecode(input.subarray(from), end - start, end - start);
-        if (decoded.length !== end - start) throw new MalformedInputError('erofs/short-cluster', `${path}: an LZMA cluster decoded to ${decoded.length} bytes, its extent needs ${end - start}`);
+        if (decoded.length !== end - start)
+          throw new MalformedInputError(
+            'erofs/short-cluster',
+            `${path}: an LZMA cluster decoded to ${decoded.length} bytes, its extent needs ${end - start}`,
+          );
         out.set(decoded, start);
         continue;
       }
       const n = lz4BlockDecode(input, from, input.length, out, start, end);
-      if (n !== end - start) throw new MalformedInputError('erofs/short-cluster', `${path}: a cluster decoded to ${n} bytes, its extent needs ${end - start}`);
+      if (n !== end - start)
+        throw new MalformedInputError(
+          'erofs/short-cluster',
+          `${path}: a cluster decoded to ${n} bytes, its extent needs ${end - start}`,
+        );
     }
     return out;
   }
@@ -254,7 +290,8 @@ export class Erofs implements FileSystem {
   }
 
   private dirEntries(dir: Inode, path: string): Array<{ nid: number; name: string }> {
-    if (typeOfMode(dir.mode) !== 'dir') throw new MalformedInputError('erofs/not-a-directory', `${path} is not a directory`);
+    if (typeOfMode(dir.mode) !== 'dir')
+      throw new MalformedInputError('erofs/not-a-directory', `${path} is not a directory`);
     const data = this.content(dir, path, 256 * 1024 * 1024);
     const out: Array<{ nid: number; name: string }> = [];
     for (let off = 0; off < data.length; off += this.blockSize) {
@@ -262,12 +299,17 @@ export class Erofs implements FileSystem {
       if (block.length < 12) break;
       const first = block.readUInt16LE(8);
       const n = Math.floor(first / 12);
-      if (n === 0 || first > block.length) throw new MalformedInputError('erofs/bad-directory', `${path} has a corrupt directory block`);
+      if (n === 0 || first > block.length)
+        throw new MalformedInputError('erofs/bad-directory', `${path} has a corrupt directory block`);
       for (let i = 0; i < n; i++) {
         const nid = Number(block.readBigUInt64LE(i * 12));
         const nameOff = block.readUInt16LE(i * 12 + 8);
         let nameEnd = i + 1 < n ? block.readUInt16LE((i + 1) * 12 + 8) : block.length;
-        if (nameOff > block.length || nameEnd > block.length || nameEnd < nameOff) throw new MalformedInputError('erofs/bad-directory', `${path} has a directory entry whose name lies outside its block`);
+        if (nameOff > block.length || nameEnd > block.length || nameEnd < nameOff)
+          throw new MalformedInputError(
+            'erofs/bad-directory',
+            `${path} has a directory entry whose name lies outside its block`,
+          );
         if (i + 1 === n) {
           const nul = block.indexOf(0, nameOff);
           if (nul >= 0 && nul < nameEnd) nameEnd = nul;
@@ -298,7 +340,8 @@ class IndexReader {
     if (initial === 8) initial = 0;
     this.compacted4bInitial = initial;
     this.compacted2b = advise & ADVISE_COMPACTED_2B && initial < total ? Math.floor((total - initial) / 16) * 16 : 0;
-    if (this.compacted2b && lclusterbits !== 12) throw new MalformedInputError('erofs/bad-index', '2-byte cluster indexes need 4 KiB clusters');
+    if (this.compacted2b && lclusterbits !== 12)
+      throw new MalformedInputError('erofs/bad-index', '2-byte cluster indexes need 4 KiB clusters');
   }
 
   index(lcn: number): LclusterIndex {
@@ -316,7 +359,8 @@ class IndexReader {
   }
 
   private position(lcn: number): { shift: number; pos: number } {
-    if (lcn >= this.total) throw new MalformedInputError('erofs/bad-index', `lcluster ${lcn} is past the file's ${this.total}`);
+    if (lcn >= this.total)
+      throw new MalformedInputError('erofs/bad-index', `lcluster ${lcn} is past the file's ${this.total}`);
     let pos = this.ebase;
     let shift = 2;
     let n = lcn;
@@ -335,7 +379,8 @@ class IndexReader {
 
   private legacy(lcn: number): LclusterIndex {
     const at = this.ebase + lcn * 8;
-    if (at + 8 > this.src.size) throw new MalformedInputError('erofs/bad-index', 'cluster index past the end of the image');
+    if (at + 8 > this.src.size)
+      throw new MalformedInputError('erofs/bad-index', 'cluster index past the end of the image');
     const b = this.src.read(at, 8);
     const type = b.readUInt16LE(0) & 3;
     const clusterofs = b.readUInt16LE(2);
@@ -352,7 +397,8 @@ class IndexReader {
     const packBytes = vcnt << shift;
     const encodebits = ((packBytes - 4) * 8) / vcnt;
     const base = pos - (pos % packBytes);
-    if (base + packBytes > this.src.size) throw new MalformedInputError('erofs/bad-index', 'cluster index past the end of the image');
+    if (base + packBytes > this.src.size)
+      throw new MalformedInputError('erofs/bad-index', 'cluster index past the end of the image');
     const pack = this.src.read(base, packBytes);
     let i = (pos - base) >> shift;
     const big = (this.advise & (ADVISE_BIG_PCLUSTER_1 | ADVISE_BIG_PCLUSTER_2)) !== 0;
@@ -363,7 +409,8 @@ class IndexReader {
     };
     let { lo, type } = decode(i);
     if (type === TYPE_NONHEAD) {
-      if (lo & D0_CBLKCNT && big) return { type, clusterofs: 2 ** this.lclusterbits, delta0: 1, pblk: 0, cblkcnt: lo & ~D0_CBLKCNT };
+      if (lo & D0_CBLKCNT && big)
+        return { type, clusterofs: 2 ** this.lclusterbits, delta0: 1, pblk: 0, cblkcnt: lo & ~D0_CBLKCNT };
       if (i + 1 !== vcnt) return { type, clusterofs: 2 ** this.lclusterbits, delta0: lo, pblk: 0, cblkcnt: null };
       // The last lcluster of a pack stores delta[1]; delta[0] comes from its neighbour.
       const prev = decode(i - 1);

@@ -42,7 +42,10 @@ export interface WalkBounds {
   maxFsDepth: number;
 }
 
-export const DEFAULT_WALK_BOUNDS: WalkBounds = { maxFsEntries: DEFAULT_LIMITS.firmware.maxFsEntries, maxFsDepth: DEFAULT_LIMITS.firmware.maxFsDepth };
+export const DEFAULT_WALK_BOUNDS: WalkBounds = {
+  maxFsEntries: DEFAULT_LIMITS.firmware.maxFsEntries,
+  maxFsDepth: DEFAULT_LIMITS.firmware.maxFsDepth,
+};
 
 export type { ByteSource };
 
@@ -77,23 +80,47 @@ export interface TreeReader<N> {
  * cycles, bounded depth and bounded entry counts, and turns every unreadable node into a problem while
  * the rest of the tree is still listed.
  */
-export function walkTree<N>(r: TreeReader<N>, visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds: WalkBounds = DEFAULT_WALK_BOUNDS): void {
+export function walkTree<N>(
+  r: TreeReader<N>,
+  visit: (entry: FsEntry) => void,
+  problem: (p: FsProblem) => void,
+  bounds: WalkBounds = DEFAULT_WALK_BOUNDS,
+): void {
   const { maxFsDepth, maxFsEntries } = bounds;
   const seen = new Set<number>();
   let count = 0;
   const recurse = (id: number, dirPath: string, depth: number): void => {
-    if (depth > maxFsDepth) return problem({ code: 'fs/too-deep', message: `directories nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`, path: dirPath });
-    if (seen.has(id)) return problem({ code: 'fs/directory-cycle', message: `directory node ${id} appears twice in the tree`, path: dirPath });
+    if (depth > maxFsDepth)
+      return problem({
+        code: 'fs/too-deep',
+        message: `directories nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`,
+        path: dirPath,
+      });
+    if (seen.has(id))
+      return problem({
+        code: 'fs/directory-cycle',
+        message: `directory node ${id} appears twice in the tree`,
+        path: dirPath,
+      });
     seen.add(id);
     let entries: Array<{ id: number; name: string }>;
     try {
       entries = r.children(r.node(id), dirPath);
     } catch (err) {
-      return problem({ code: (err as { code?: string }).code ?? `${r.kind}/bad-directory`, message: (err as Error).message, path: dirPath });
+      return problem({
+        code: (err as { code?: string }).code ?? `${r.kind}/bad-directory`,
+        message: (err as Error).message,
+        path: dirPath,
+      });
     }
     for (const e of entries) {
       if (e.name === '.' || e.name === '..') continue;
-      if (++count > maxFsEntries) return problem({ code: 'limit/fs-entries', message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`, path: dirPath });
+      if (++count > maxFsEntries)
+        return problem({
+          code: 'limit/fs-entries',
+          message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`,
+          path: dirPath,
+        });
       const path = `${dirPath === '/' ? '' : dirPath}/${e.name}`;
       let node: N;
       try {

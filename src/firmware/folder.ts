@@ -17,11 +17,20 @@ export class FolderFs implements FileSystem {
     this.label = root.split('/').filter(Boolean).pop() ?? root;
   }
 
-  walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds: WalkBounds = DEFAULT_WALK_BOUNDS): void {
+  walk(
+    visit: (entry: FsEntry) => void,
+    problem: (p: FsProblem) => void,
+    bounds: WalkBounds = DEFAULT_WALK_BOUNDS,
+  ): void {
     const { maxFsDepth, maxFsEntries } = bounds;
     let count = 0;
     const recurse = (dir: string, rel: string, depth: number) => {
-      if (depth > maxFsDepth) return problem({ code: 'fs/too-deep', message: `folders nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`, path: rel || '/' });
+      if (depth > maxFsDepth)
+        return problem({
+          code: 'fs/too-deep',
+          message: `folders nest deeper than ${maxFsDepth} (limit firmware.maxFsDepth)`,
+          path: rel || '/',
+        });
       let names: string[];
       try {
         names = readdirSync(dir).sort();
@@ -29,7 +38,12 @@ export class FolderFs implements FileSystem {
         return problem({ code: 'io/unreadable', message: (err as Error).message, path: rel || '/' });
       }
       for (const name of names) {
-        if (++count > maxFsEntries) return problem({ code: 'limit/fs-entries', message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`, path: rel || '/' });
+        if (++count > maxFsEntries)
+          return problem({
+            code: 'limit/fs-entries',
+            message: `more than ${maxFsEntries} entries (limit firmware.maxFsEntries)`,
+            path: rel || '/',
+          });
         const full = join(dir, name);
         const path = `${rel}/${name}`;
         let st;
@@ -39,7 +53,8 @@ export class FolderFs implements FileSystem {
           continue;
         }
         const node = this.paths.push(full) - 1;
-        if (st.isSymbolicLink()) visit({ path, type: 'symlink', size: 0, mode: st.mode, node, target: safeReadlink(full) });
+        if (st.isSymbolicLink())
+          visit({ path, type: 'symlink', size: 0, mode: st.mode, node, target: safeReadlink(full) });
         else if (st.isDirectory()) {
           visit({ path, type: 'dir', size: 0, mode: st.mode, node });
           recurse(full, path, depth + 1);
@@ -51,11 +66,16 @@ export class FolderFs implements FileSystem {
 
   readFile(entry: FsEntry, maxBytes: number): Buffer {
     const full = this.paths[entry.node];
-    if (full === undefined) throw new MalformedInputError('fs/unknown-entry', `${entry.path} was not listed by this walk`);
+    if (full === undefined)
+      throw new MalformedInputError('fs/unknown-entry', `${entry.path} was not listed by this walk`);
     const fd = openSync(full, 'r');
     try {
       const size = fstatSync(fd).size;
-      if (size > maxBytes) throw new LimitExceededError('limit/file-bytes', `${entry.path} is ${size} bytes, over the ${maxBytes}-byte limit`);
+      if (size > maxBytes)
+        throw new LimitExceededError(
+          'limit/file-bytes',
+          `${entry.path} is ${size} bytes, over the ${maxBytes}-byte limit`,
+        );
       const out = Buffer.alloc(size);
       let done = 0;
       while (done < size) {

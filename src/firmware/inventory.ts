@@ -29,7 +29,11 @@ export function isAospPackage(pkg: string | null): boolean {
   return pkg === 'android' || (pkg ?? '').startsWith('com.android.');
 }
 
-export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, appsByPath: Map<string, App>): FirmwareSummary {
+export function buildFirmwareSummary(
+  walk: FirmwareWalk,
+  artefact: Artefact,
+  appsByPath: Map<string, App>,
+): FirmwareSummary {
   const props = walk.props.map((p) => ({ path: p.path, props: p.props }));
   const profile = deviceProfile(props);
   const properties: Record<string, string> = {};
@@ -37,7 +41,8 @@ export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, app
   // The platform certificate is the one that signs framework-res.apk.
   let platformCert: string | null = null;
   for (const f of walk.files) {
-    if (f.kind === 'apk' && /\/framework\/framework-res\.apk$/.test(f.pathInPartition)) platformCert = appsByPath.get(f.logicalPath)?.signers[0]?.sha256 ?? platformCert;
+    if (f.kind === 'apk' && /\/framework\/framework-res\.apk$/.test(f.pathInPartition))
+      platformCert = appsByPath.get(f.logicalPath)?.signers[0]?.sha256 ?? platformCert;
   }
   const apps: PreinstalledApp[] = [];
   for (const f of walk.files) {
@@ -62,7 +67,8 @@ export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, app
         return false;
       });
     const systemUid = SYSTEM_UIDS.has(app.sharedUserId ?? '');
-    const canInstall = app.permissions.some((p) => p.name === INSTALL) && (granted.includes(INSTALL) || (systemUid && platformSigned));
+    const canInstall =
+      app.permissions.some((p) => p.name === INSTALL) && (granted.includes(INSTALL) || (systemUid && platformSigned));
     apps.push({
       artefactId: app.artefactId,
       path: f.logicalPath,
@@ -87,8 +93,26 @@ export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, app
     partitions: walk.partitions,
     profile,
     properties,
-    boot: walk.boot.map((b) => ({ path: b.path, kind: b.kind, headerVersion: b.headerVersion, cmdline: b.cmdline, ...(b.bootconfig ? { bootconfig: b.bootconfig } : {}), osVersion: b.osVersion, patchLevel: b.patchLevel, ramdiskFormat: b.ramdiskFormat })),
-    vbmeta: walk.vbmeta.map((v) => ({ path: v.path, algorithm: v.algorithm, flags: v.flags, hashtreeDisabled: v.hashtreeDisabled, verificationDisabled: v.verificationDisabled, rollbackIndex: v.rollbackIndex, partitions: v.partitions, publicKeySha256: v.publicKeySha256 })),
+    boot: walk.boot.map((b) => ({
+      path: b.path,
+      kind: b.kind,
+      headerVersion: b.headerVersion,
+      cmdline: b.cmdline,
+      ...(b.bootconfig ? { bootconfig: b.bootconfig } : {}),
+      osVersion: b.osVersion,
+      patchLevel: b.patchLevel,
+      ramdiskFormat: b.ramdiskFormat,
+    })),
+    vbmeta: walk.vbmeta.map((v) => ({
+      path: v.path,
+      algorithm: v.algorithm,
+      flags: v.flags,
+      hashtreeDisabled: v.hashtreeDisabled,
+      verificationDisabled: v.verificationDisabled,
+      rollbackIndex: v.rollbackIndex,
+      partitions: v.partitions,
+      publicKeySha256: v.publicKeySha256,
+    })),
     apps,
   };
 }
@@ -98,7 +122,12 @@ export function buildFirmwareSummary(walk: FirmwareWalk, artefact: Artefact, app
  * whole scan that lie inside each pre-installed app (to link keyword lists, endpoints, install paths and
  * trackers to it); `destinations` come from any capture in the same scan and give hard-coded hosts a country.
  */
-export function firmwareModel(summary: FirmwareSummary, artefact: Artefact, findings: Finding[], destinations: Destination[]): FirmwareModel {
+export function firmwareModel(
+  summary: FirmwareSummary,
+  artefact: Artefact,
+  findings: Finding[],
+  destinations: Destination[],
+): FirmwareModel {
   const appOfArtefact = new Map(summary.apps.map((a) => [a.artefactId, a]));
   // Findings inside an app's nested parts belong to the app too: map each finding by its path prefix.
   const appForPath = (path: string) => summary.apps.find((a) => path === a.path || path.startsWith(`${a.path}!/`));
@@ -118,7 +147,9 @@ export function firmwareModel(summary: FirmwareSummary, artefact: Artefact, find
     // An APK stored inside another is analysed, and its lists and hosts ship with the app; but what it may
     // do (its permissions, its install paths) is the outer app's only if the outer app installs APKs.
     const installs = mine.some((f) => f.detectorId === 'distribution/install-paths');
-    const inner = (nested.get(a.artefactId) ?? []).filter((f) => installs || !APP_CAPABILITY_DETECTORS.has(f.detectorId));
+    const inner = (nested.get(a.artefactId) ?? []).filter(
+      (f) => installs || !APP_CAPABILITY_DETECTORS.has(f.detectorId),
+    );
     if (mine.length + inner.length > 0) appFindings.set(a.artefactId, [...mine, ...inner]);
   }
   return { artefact, summary, appFindings, destinations };
@@ -134,7 +165,11 @@ export function insideNestedApk(path: string, appPath: string): boolean {
 }
 
 /** Where a host named by a system app lies, and how Candor knows. */
-export function countryForHost(host: string, isIp: boolean, destinations: Destination[]): { country: string; how: string } | null {
+export function countryForHost(
+  host: string,
+  isIp: boolean,
+  destinations: Destination[],
+): { country: string; how: string } | null {
   if (isIp) {
     const c = countryOf(host);
     return c ? { country: c, how: 'IP geolocation' } : null;
@@ -142,7 +177,30 @@ export function countryForHost(host: string, isIp: boolean, destinations: Destin
   const seen = destinations.find((d) => d.host === host && d.country);
   if (seen?.country) return { country: seen.country, how: 'seen in a capture of this scan' };
   const tld = host.split('.').pop()?.toUpperCase() ?? '';
-  if (/^[A-Z]{2}$/.test(tld) && !['EU', 'IO', 'CO', 'ME', 'TV', 'CC', 'LY', 'AI', 'GG', 'FM', 'AM', 'TO', 'WS', 'NU', 'SH', 'AC', 'VC', 'GL', 'LA'].includes(tld)) {
+  if (
+    /^[A-Z]{2}$/.test(tld) &&
+    ![
+      'EU',
+      'IO',
+      'CO',
+      'ME',
+      'TV',
+      'CC',
+      'LY',
+      'AI',
+      'GG',
+      'FM',
+      'AM',
+      'TO',
+      'WS',
+      'NU',
+      'SH',
+      'AC',
+      'VC',
+      'GL',
+      'LA',
+    ].includes(tld)
+  ) {
     return { country: tld === 'UK' ? 'GB' : tld, how: 'country-code top-level domain' };
   }
   return null;

@@ -30,10 +30,15 @@ export class MappedSource implements ByteSource {
     this.pieces = pieces.filter((p) => p.length > 0).sort((a, b) => a.at - b.at);
     for (let i = 1; i < this.pieces.length; i++) {
       const prev = this.pieces[i - 1];
-      if (this.pieces[i].at < prev.at + prev.length) throw new MalformedInputError('image/overlapping-extents', `two extents both write byte ${this.pieces[i].at}`);
+      if (this.pieces[i].at < prev.at + prev.length)
+        throw new MalformedInputError('image/overlapping-extents', `two extents both write byte ${this.pieces[i].at}`);
     }
     const last = this.pieces[this.pieces.length - 1];
-    if (last && last.at + last.length > size) throw new MalformedInputError('image/extent-past-end', `an extent ends at ${last.at + last.length}, past the ${size}-byte image`);
+    if (last && last.at + last.length > size)
+      throw new MalformedInputError(
+        'image/extent-past-end',
+        `an extent ends at ${last.at + last.length}, past the ${size}-byte image`,
+      );
   }
 
   get pieceCount(): number {
@@ -41,8 +46,17 @@ export class MappedSource implements ByteSource {
   }
 
   read(offset: number, length: number): Buffer {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
-      throw new MalformedInputError('io/out-of-range', `read of ${length} bytes at ${offset} is outside the ${this.size}-byte image`);
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
+      throw new MalformedInputError(
+        'io/out-of-range',
+        `read of ${length} bytes at ${offset} is outside the ${this.size}-byte image`,
+      );
     }
     const out = Buffer.alloc(length);
     let i = this.firstPiece(offset);
@@ -60,7 +74,11 @@ export class MappedSource implements ByteSource {
         for (let k = 0; k < n; k++) out[dst + k] = p.pattern[(inPiece + k) & 3];
       } else {
         const buf = this.produced(p);
-        if (p.offset + inPiece + n > buf.length) throw new MalformedInputError('image/short-operation', `an operation produced ${buf.length} bytes, fewer than its extents need`);
+        if (p.offset + inPiece + n > buf.length)
+          throw new MalformedInputError(
+            'image/short-operation',
+            `an operation produced ${buf.length} bytes, fewer than its extents need`,
+          );
         buf.copy(out, dst, p.offset + inPiece, p.offset + inPiece + n);
       }
     }
@@ -107,10 +125,18 @@ export class SliceSource implements ByteSource {
     private readonly start: number,
     readonly size: number,
   ) {
-    if (start < 0 || size < 0 || start + size > parent.size) throw new MalformedInputError('image/slice-outside', `a ${size}-byte part at ${start} lies outside its ${parent.size}-byte container`);
+    if (start < 0 || size < 0 || start + size > parent.size)
+      throw new MalformedInputError(
+        'image/slice-outside',
+        `a ${size}-byte part at ${start} lies outside its ${parent.size}-byte container`,
+      );
   }
   read(offset: number, length: number): Buffer {
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new MalformedInputError('io/out-of-range', `read of ${length} bytes at ${offset} is outside the ${this.size}-byte part`);
+    if (offset < 0 || length < 0 || offset + length > this.size)
+      throw new MalformedInputError(
+        'io/out-of-range',
+        `read of ${length} bytes at ${offset} is outside the ${this.size}-byte part`,
+      );
     return this.parent.read(this.start + offset, length);
   }
   close(): void {}

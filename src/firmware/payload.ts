@@ -16,8 +16,21 @@ import { Msg } from './protobuf.js';
 
 const MAGIC = 'CrAU';
 const OP_NAMES: Record<number, string> = {
-  0: 'REPLACE', 1: 'REPLACE_BZ', 2: 'MOVE', 3: 'BSDIFF', 4: 'SOURCE_COPY', 5: 'SOURCE_BSDIFF', 6: 'ZERO', 7: 'DISCARD',
-  8: 'REPLACE_XZ', 9: 'PUFFDIFF', 10: 'BROTLI_BSDIFF', 11: 'ZUCCHINI', 12: 'LZ4DIFF_BSDIFF', 13: 'LZ4DIFF_PUFFDIFF', 14: 'REPLACE_ZSTD',
+  0: 'REPLACE',
+  1: 'REPLACE_BZ',
+  2: 'MOVE',
+  3: 'BSDIFF',
+  4: 'SOURCE_COPY',
+  5: 'SOURCE_BSDIFF',
+  6: 'ZERO',
+  7: 'DISCARD',
+  8: 'REPLACE_XZ',
+  9: 'PUFFDIFF',
+  10: 'BROTLI_BSDIFF',
+  11: 'ZUCCHINI',
+  12: 'LZ4DIFF_BSDIFF',
+  13: 'LZ4DIFF_PUFFDIFF',
+  14: 'REPLACE_ZSTD',
 };
 const FULL_OPS = new Set([0, 1, 6, 7, 8, 14]);
 
@@ -46,27 +59,44 @@ export interface Payload {
   partitions: PayloadPartition[];
 }
 
-export function openPayload(src: ByteSource, limits: Pick<Limits['firmware'], 'maxManifestBytes' | 'maxOperationBytes'> = DEFAULT_LIMITS.firmware): Payload {
+export function openPayload(
+  src: ByteSource,
+  limits: Pick<Limits['firmware'], 'maxManifestBytes' | 'maxOperationBytes'> = DEFAULT_LIMITS.firmware,
+): Payload {
   if (src.size < 24) throw new MalformedInputError('payload/truncated', 'payload shorter than its header');
   const h = src.read(0, 24);
   if (!isPayload(h)) throw new MalformedInputError('payload/bad-magic', 'not an update_engine payload');
   const version = Number(h.readBigUInt64BE(4));
-  if (version !== 1 && version !== 2) throw new MalformedInputError('payload/version', `payload version ${version} is not 1 or 2`);
+  if (version !== 1 && version !== 2)
+    throw new MalformedInputError('payload/version', `payload version ${version} is not 1 or 2`);
   const manifestSize = Number(h.readBigUInt64BE(12));
   const sigSize = version === 2 ? h.readUInt32BE(20) : 0;
   const headerSize = version === 2 ? 24 : 20;
-  if (manifestSize > limits.maxManifestBytes) throw new LimitExceededError('limit/manifest-bytes', `manifest claims ${manifestSize} bytes, limit firmware.maxManifestBytes is ${limits.maxManifestBytes}`);
-  if (headerSize + manifestSize + sigSize > src.size) throw new MalformedInputError('payload/truncated', 'manifest runs past the end of the payload');
+  if (manifestSize > limits.maxManifestBytes)
+    throw new LimitExceededError(
+      'limit/manifest-bytes',
+      `manifest claims ${manifestSize} bytes, limit firmware.maxManifestBytes is ${limits.maxManifestBytes}`,
+    );
+  if (headerSize + manifestSize + sigSize > src.size)
+    throw new MalformedInputError('payload/truncated', 'manifest runs past the end of the payload');
   const manifest = Msg.parse(src.read(headerSize, manifestSize));
   const dataStart = headerSize + manifestSize + sigSize;
   const blockSize = manifest.num(3, 4096);
-  if (blockSize < 512 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0) throw new MalformedInputError('payload/bad-block-size', `block size ${blockSize}`);
+  if (blockSize < 512 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0)
+    throw new MalformedInputError('payload/bad-block-size', `block size ${blockSize}`);
   const partitions: PayloadPartition[] = [];
   for (const p of manifest.msgs(13)) {
     const name = p.str(1) ?? '(unnamed)';
     const info = p.msg(7);
     const ops = p.msgs(8);
-    const unsupported = [...new Set(ops.map((o) => o.num(1)).filter((t) => !FULL_OPS.has(t)).map((t) => OP_NAMES[t] ?? `type ${t}`))];
+    const unsupported = [
+      ...new Set(
+        ops
+          .map((o) => o.num(1))
+          .filter((t) => !FULL_OPS.has(t))
+          .map((t) => OP_NAMES[t] ?? `type ${t}`),
+      ),
+    ];
     let size = info ? info.num(1) : 0;
     const pieces: Piece[] = [];
     let problem: string | undefined;
@@ -80,20 +110,48 @@ export function openPayload(src: ByteSource, limits: Pick<Limits['firmware'], 'm
           const span = extents.reduce((n, e) => Math.max(n, e.start + e.length), 0);
           if (!info) size = Math.max(size, span);
           if (type === 6 || type === 7) return; // ZERO and DISCARD leave zeros
-          if (dataStart + dataOffset + dataLength > src.size) throw new MalformedInputError('payload/data-outside', `${name} operation ${i} reads data past the end of the payload`);
+          if (dataStart + dataOffset + dataLength > src.size)
+            throw new MalformedInputError(
+              'payload/data-outside',
+              `${name} operation ${i} reads data past the end of the payload`,
+            );
           // An operation writes exactly its extents: decompression stops there (or at firmware.maxOperationBytes).
           const wanted = extents.reduce((n, e) => n + e.length, 0);
           const cap = Math.min(limits.maxOperationBytes, Math.max(wanted, blockSize));
-          const produce = () => decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`, cap);
+          const produce = () =>
+            decodeOperation(type, src.read(dataStart + dataOffset, dataLength), `${name} operation ${i}`, cap);
           let inOutput = 0;
           for (const e of extents) {
-            if (type === 0) pieces.push({ at: e.start, length: e.length, kind: 'source', source: src, offset: dataStart + dataOffset + inOutput });
-            else pieces.push({ at: e.start, length: e.length, kind: 'lazy', key: `${name}/${i}`, offset: inOutput, produce });
+            if (type === 0)
+              pieces.push({
+                at: e.start,
+                length: e.length,
+                kind: 'source',
+                source: src,
+                offset: dataStart + dataOffset + inOutput,
+              });
+            else
+              pieces.push({
+                at: e.start,
+                length: e.length,
+                kind: 'lazy',
+                key: `${name}/${i}`,
+                offset: inOutput,
+                produce,
+              });
             inOutput += e.length;
           }
-          if (type === 0 && inOutput > dataLength) throw new MalformedInputError('payload/short-operation', `${name} operation ${i} writes ${inOutput} bytes from ${dataLength}`);
+          if (type === 0 && inOutput > dataLength)
+            throw new MalformedInputError(
+              'payload/short-operation',
+              `${name} operation ${i} writes ${inOutput} bytes from ${dataLength}`,
+            );
         });
-        if (pieces.some((x) => x.at + x.length > size)) throw new MalformedInputError('payload/extent-outside', `an operation of ${name} writes past the partition's ${size} bytes`);
+        if (pieces.some((x) => x.at + x.length > size))
+          throw new MalformedInputError(
+            'payload/extent-outside',
+            `an operation of ${name} writes past the partition's ${size} bytes`,
+          );
       } catch (err) {
         // One bad partition does not hide the others.
         if (!(err instanceof MalformedInputError)) throw err;
@@ -103,7 +161,13 @@ export function openPayload(src: ByteSource, limits: Pick<Limits['firmware'], 'm
     const image = unsupported.length || problem ? null : new MappedSource(size, pieces);
     partitions.push({ name, size, operations: ops.length, unsupported, image, ...(problem ? { problem } : {}) });
   }
-  return { version, blockSize, minorVersion: manifest.num(12), full: partitions.every((p) => p.unsupported.length === 0), partitions };
+  return {
+    version,
+    blockSize,
+    minorVersion: manifest.num(12),
+    full: partitions.every((p) => p.unsupported.length === 0),
+    partitions,
+  };
 }
 
 function decodeOperation(type: number, data: Buffer, what: string, cap: number): Buffer {

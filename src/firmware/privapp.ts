@@ -46,7 +46,8 @@ export function readPermissionXml(text: string, path: string, into: PermissionGr
       continue;
     }
     if ((tag === 'permission' || tag === 'deny-permission') && parent?.pkg && attrs.name) {
-      const target = tag === 'deny-permission' ? into.denied : parent.tag === 'exception' ? into.defaults : into.privileged;
+      const target =
+        tag === 'deny-permission' ? into.denied : parent.tag === 'exception' ? into.defaults : into.privileged;
       addTo(target, parent.pkg, attrs.name);
     }
     if (!selfClosing && tag !== 'permission' && tag !== 'deny-permission') stack.push({ tag, pkg: null });

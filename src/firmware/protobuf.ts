@@ -6,7 +6,10 @@ import { MalformedInputError } from '../io/errors.js';
  * length that runs past its message is a malformed input, never a read out of bounds.
  */
 
-export type WireValue = { field: number; wire: 0; value: bigint } | { field: number; wire: 2; value: Buffer } | { field: number; wire: 1 | 5; value: Buffer };
+export type WireValue =
+  | { field: number; wire: 0; value: bigint }
+  | { field: number; wire: 2; value: Buffer }
+  | { field: number; wire: 1 | 5; value: Buffer };
 
 export function readMessage(buf: Buffer): WireValue[] {
   const out: WireValue[] = [];
@@ -23,12 +26,14 @@ export function readMessage(buf: Buffer): WireValue[] {
       p = next;
     } else if (wire === 2) {
       const [len, next] = varint(buf, p);
-      if (next + Number(len) > buf.length) throw new MalformedInputError('protobuf/truncated', `field ${field} claims ${len} bytes past its message`);
+      if (next + Number(len) > buf.length)
+        throw new MalformedInputError('protobuf/truncated', `field ${field} claims ${len} bytes past its message`);
       out.push({ field, wire, value: buf.subarray(next, next + Number(len)) });
       p = next + Number(len);
     } else if (wire === 1 || wire === 5) {
       const n = wire === 1 ? 8 : 4;
-      if (p + n > buf.length) throw new MalformedInputError('protobuf/truncated', `field ${field} runs past its message`);
+      if (p + n > buf.length)
+        throw new MalformedInputError('protobuf/truncated', `field ${field} runs past its message`);
       out.push({ field, wire, value: buf.subarray(p, p + n) });
       p += n;
     } else {
@@ -59,7 +64,8 @@ export class Msg {
     const f = this.fields.find((x) => x.field === field && x.wire === 0);
     if (!f) return fallback;
     const n = Number(f.value);
-    if (!Number.isSafeInteger(n)) throw new MalformedInputError('protobuf/too-large', `field ${field} does not fit a safe integer`);
+    if (!Number.isSafeInteger(n))
+      throw new MalformedInputError('protobuf/too-large', `field ${field} does not fit a safe integer`);
     return n;
   }
   has(field: number): boolean {

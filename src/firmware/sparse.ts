@@ -28,7 +28,10 @@ export interface SparseInfo {
   size: number;
 }
 
-export function openSparse(src: ByteSource, maxChunks = DEFAULT_LIMITS.firmware.maxSparseChunks): { image: MappedSource; info: SparseInfo; warnings: string[] } {
+export function openSparse(
+  src: ByteSource,
+  maxChunks = DEFAULT_LIMITS.firmware.maxSparseChunks,
+): { image: MappedSource; info: SparseInfo; warnings: string[] } {
   const h = src.read(0, Math.min(src.size, 28));
   if (h.length < 28 || !isSparse(h)) throw new MalformedInputError('sparse/bad-magic', 'not an Android sparse image');
   const major = h.readUInt16LE(4);
@@ -38,9 +41,18 @@ export function openSparse(src: ByteSource, maxChunks = DEFAULT_LIMITS.firmware.
   const blockSize = h.readUInt32LE(12);
   const blocks = h.readUInt32LE(16);
   const chunks = h.readUInt32LE(20);
-  if (fileHeader < 28 || chunkHeader < 12) throw new MalformedInputError('sparse/bad-header', `header sizes ${fileHeader}/${chunkHeader} are below the format's 28/12`);
-  if (blockSize === 0 || blockSize % 4 !== 0) throw new MalformedInputError('sparse/bad-block-size', `block size ${blockSize} is not a multiple of 4`);
-  if (chunks > maxChunks) throw new LimitExceededError('limit/sparse-chunks', `${chunks} chunks claimed, limit firmware.maxSparseChunks is ${maxChunks}`);
+  if (fileHeader < 28 || chunkHeader < 12)
+    throw new MalformedInputError(
+      'sparse/bad-header',
+      `header sizes ${fileHeader}/${chunkHeader} are below the format's 28/12`,
+    );
+  if (blockSize === 0 || blockSize % 4 !== 0)
+    throw new MalformedInputError('sparse/bad-block-size', `block size ${blockSize} is not a multiple of 4`);
+  if (chunks > maxChunks)
+    throw new LimitExceededError(
+      'limit/sparse-chunks',
+      `${chunks} chunks claimed, limit firmware.maxSparseChunks is ${maxChunks}`,
+    );
   const size = blocks * blockSize;
   const pieces: Piece[] = [];
   const warnings: string[] = [];
@@ -58,10 +70,17 @@ export function openSparse(src: ByteSource, maxChunks = DEFAULT_LIMITS.firmware.
     const data = pos + chunkHeader;
     const bytes = count * blockSize;
     if (type !== CRC32 && block + count > blocks) {
-      throw new MalformedInputError('sparse/chunk-overrun', `chunk ${i} covers blocks ${block}..${block + count}, past the image's ${blocks} blocks`);
+      throw new MalformedInputError(
+        'sparse/chunk-overrun',
+        `chunk ${i} covers blocks ${block}..${block + count}, past the image's ${blocks} blocks`,
+      );
     }
     if (type === RAW) {
-      if (total !== chunkHeader + bytes) throw new MalformedInputError('sparse/bad-chunk', `raw chunk ${i} is ${total} bytes, expected ${chunkHeader + bytes}`);
+      if (total !== chunkHeader + bytes)
+        throw new MalformedInputError(
+          'sparse/bad-chunk',
+          `raw chunk ${i} is ${total} bytes, expected ${chunkHeader + bytes}`,
+        );
       if (data + bytes > src.size) {
         warnings.push(`raw chunk ${i} is cut short by the end of the file`);
         pieces.push({ at: block * blockSize, length: src.size - data, kind: 'source', source: src, offset: data });
@@ -71,14 +90,16 @@ export function openSparse(src: ByteSource, maxChunks = DEFAULT_LIMITS.firmware.
     } else if (type === FILL) {
       if (total < chunkHeader + 4) throw new MalformedInputError('sparse/bad-chunk', `fill chunk ${i} has no pattern`);
       const pattern = src.read(data, 4);
-      if (pattern.readUInt32LE(0) !== 0) pieces.push({ at: block * blockSize, length: bytes, kind: 'fill', pattern: Buffer.from(pattern) });
+      if (pattern.readUInt32LE(0) !== 0)
+        pieces.push({ at: block * blockSize, length: bytes, kind: 'fill', pattern: Buffer.from(pattern) });
     } else if (type === DONT_CARE || type === CRC32) {
       // Holes read as zeros; the CRC chunk carries a checksum of what precedes it and no blocks.
     } else {
       throw new MalformedInputError('sparse/bad-chunk-type', `chunk ${i} has unknown type 0x${type.toString(16)}`);
     }
     if (type !== CRC32) block += count;
-    if (total < chunkHeader) throw new MalformedInputError('sparse/bad-chunk', `chunk ${i} claims ${total} bytes, less than its header`);
+    if (total < chunkHeader)
+      throw new MalformedInputError('sparse/bad-chunk', `chunk ${i} claims ${total} bytes, less than its header`);
     pos += total;
   }
   return { image: new MappedSource(size, pieces), info: { blockSize, blocks, chunks, size }, warnings };

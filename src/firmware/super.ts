@@ -46,7 +46,8 @@ export function openSuper(src: ByteSource): SuperImage {
   let geometry = readGeometry(src, RESERVED);
   if (!geometry) {
     geometry = readGeometry(src, RESERVED + GEOMETRY_SIZE);
-    if (!geometry) throw new MalformedInputError('super/bad-geometry', 'neither the primary nor the backup LP geometry is valid');
+    if (!geometry)
+      throw new MalformedInputError('super/bad-geometry', 'neither the primary nor the backup LP geometry is valid');
     warnings.push('primary LP geometry is corrupt; the backup was used');
   }
   const { metadataMaxSize, slotCount } = geometry;
@@ -63,9 +64,18 @@ export function openSuper(src: ByteSource): SuperImage {
   }
   if (!meta) throw new MalformedInputError('super/bad-metadata', 'no valid LP metadata in slot 0 or its backup');
   const { header, tables } = meta;
-  const devices = table(tables, header, 3).map((e) => ({ first: Number(e.readBigUInt64LE(0)), size: Number(e.readBigUInt64LE(16)), name: cstr(e, 24, 36) }));
+  const devices = table(tables, header, 3).map((e) => ({
+    first: Number(e.readBigUInt64LE(0)),
+    size: Number(e.readBigUInt64LE(16)),
+    name: cstr(e, 24, 36),
+  }));
   const groups = table(tables, header, 2).map((e) => cstr(e, 0, 36));
-  const extents = table(tables, header, 1).map((e) => ({ sectors: Number(e.readBigUInt64LE(0)), type: e.readUInt32LE(8), data: Number(e.readBigUInt64LE(12)), source: e.readUInt32LE(20) }));
+  const extents = table(tables, header, 1).map((e) => ({
+    sectors: Number(e.readBigUInt64LE(0)),
+    type: e.readUInt32LE(8),
+    data: Number(e.readBigUInt64LE(12)),
+    source: e.readUInt32LE(20),
+  }));
   const partitions: LogicalPartition[] = [];
   for (const e of table(tables, header, 0)) {
     const fullName = cstr(e, 0, 36);
@@ -74,7 +84,14 @@ export function openSuper(src: ByteSource): SuperImage {
     const numExtents = e.readUInt32LE(44);
     const group = groups[e.readUInt32LE(48)] ?? '?';
     const m = /^(.*?)(_[ab])?$/.exec(fullName) as RegExpExecArray;
-    const part: LogicalPartition = { name: m[1], slot: m[2] ?? '', group, size: 0, readonly: (attributes & 1) !== 0, image: null };
+    const part: LogicalPartition = {
+      name: m[1],
+      slot: m[2] ?? '',
+      group,
+      size: 0,
+      readonly: (attributes & 1) !== 0,
+      image: null,
+    };
     if (firstExtent + numExtents > extents.length) {
       part.problem = `extents ${firstExtent}..${firstExtent + numExtents} are outside the table`;
       partitions.push(part);
@@ -85,8 +102,10 @@ export function openSuper(src: ByteSource): SuperImage {
     for (const x of extents.slice(firstExtent, firstExtent + numExtents)) {
       const length = x.sectors * SECTOR;
       if (x.type === 0) {
-        if (x.source !== 0) part.problem = `extent on block device ${devices[x.source]?.name ?? x.source}, which is not in this file`;
-        else if (x.data * SECTOR + length > src.size) part.problem = `extent at sector ${x.data} runs past the ${src.size}-byte image`;
+        if (x.source !== 0)
+          part.problem = `extent on block device ${devices[x.source]?.name ?? x.source}, which is not in this file`;
+        else if (x.data * SECTOR + length > src.size)
+          part.problem = `extent at sector ${x.data} runs past the ${src.size}-byte image`;
         else pieces.push({ at, length, kind: 'source', source: src, offset: x.data * SECTOR });
       }
       at += length;
@@ -96,7 +115,13 @@ export function openSuper(src: ByteSource): SuperImage {
     else part.image = new MappedSource(at, pieces);
     partitions.push(part);
   }
-  return { metadataVersion: `${header.major}.${header.minor}`, slots: slotCount, blockDevices: devices.map((d) => d.name), partitions, warnings };
+  return {
+    metadataVersion: `${header.major}.${header.minor}`,
+    slots: slotCount,
+    blockDevices: devices.map((d) => d.name),
+    partitions,
+    warnings,
+  };
 }
 
 function readGeometry(src: ByteSource, at: number): { metadataMaxSize: number; slotCount: number } | null {
@@ -127,16 +152,27 @@ function readMetadata(src: ByteSource, at: number, maxSize: number): { header: H
   const major = h.readUInt16LE(4);
   const minor = h.readUInt16LE(6);
   const size = h.readUInt32LE(8);
-  if (major !== 10 || (size !== 128 && size !== 256)) throw new MalformedInputError('super/bad-header', `LP metadata version ${major}.${minor} with a ${size}-byte header`);
+  if (major !== 10 || (size !== 128 && size !== 256))
+    throw new MalformedInputError(
+      'super/bad-header',
+      `LP metadata version ${major}.${minor} with a ${size}-byte header`,
+    );
   const full = src.read(at, size);
   const copy = Buffer.from(full);
   copy.fill(0, 12, 44);
-  if (!createHash('sha256').update(copy).digest().equals(full.subarray(12, 44))) throw new MalformedInputError('super/bad-checksum', 'LP metadata header checksum does not match');
+  if (!createHash('sha256').update(copy).digest().equals(full.subarray(12, 44)))
+    throw new MalformedInputError('super/bad-checksum', 'LP metadata header checksum does not match');
   const tablesSize = full.readUInt32LE(44);
-  if (size + tablesSize > maxSize || at + size + tablesSize > src.size) throw new MalformedInputError('super/bad-header', 'LP tables run past their slot');
+  if (size + tablesSize > maxSize || at + size + tablesSize > src.size)
+    throw new MalformedInputError('super/bad-header', 'LP tables run past their slot');
   const tables = src.read(at + size, tablesSize);
-  if (!createHash('sha256').update(tables).digest().equals(full.subarray(48, 80))) throw new MalformedInputError('super/bad-checksum', 'LP metadata tables checksum does not match');
-  const descriptors = [0, 1, 2, 3].map((i) => ({ offset: full.readUInt32LE(80 + i * 12), count: full.readUInt32LE(84 + i * 12), entrySize: full.readUInt32LE(88 + i * 12) }));
+  if (!createHash('sha256').update(tables).digest().equals(full.subarray(48, 80)))
+    throw new MalformedInputError('super/bad-checksum', 'LP metadata tables checksum does not match');
+  const descriptors = [0, 1, 2, 3].map((i) => ({
+    offset: full.readUInt32LE(80 + i * 12),
+    count: full.readUInt32LE(84 + i * 12),
+    entrySize: full.readUInt32LE(88 + i * 12),
+  }));
   return { header: { major, minor, size, tablesSize, descriptors }, tables };
 }
 
@@ -144,9 +180,14 @@ function table(tables: Buffer, header: Header, i: number): Buffer[] {
   const d = header.descriptors[i];
   const minEntry = [52, 24, 48, 64][i];
   if (d.count > MAX_ENTRIES || d.entrySize < minEntry || d.offset + d.count * d.entrySize > tables.length) {
-    throw new MalformedInputError('super/bad-table', `LP table ${i} (${d.count} entries of ${d.entrySize} bytes at ${d.offset}) does not fit`);
+    throw new MalformedInputError(
+      'super/bad-table',
+      `LP table ${i} (${d.count} entries of ${d.entrySize} bytes at ${d.offset}) does not fit`,
+    );
   }
-  return Array.from({ length: d.count }, (_, k) => tables.subarray(d.offset + k * d.entrySize, d.offset + (k + 1) * d.entrySize));
+  return Array.from({ length: d.count }, (_, k) =>
+    tables.subarray(d.offset + k * d.entrySize, d.offset + (k + 1) * d.entrySize),
+  );
 }
 
 function cstr(b: Buffer, at: number, len: number): string {

@@ -14,7 +14,6 @@ export interface TarMember {
   size: number;
 }
 
-
 export function isTar(src: ByteSource): boolean {
   if (src.size < 512) return false;
   const h = src.read(0, 512);
@@ -35,7 +34,8 @@ export function readTar(src: ByteSource, maxMembers = DEFAULT_LIMITS.firmware.ma
     let name = longName ?? (prefix ? `${prefix}/${cstr(h, 0, 100)}` : cstr(h, 0, 100));
     longName = null;
     const data = pos + 512;
-    if (data + size > src.size) throw new MalformedInputError('tar/truncated', `member ${name.slice(0, 100)} runs past the end of the archive`);
+    if (data + size > src.size)
+      throw new MalformedInputError('tar/truncated', `member ${name.slice(0, 100)} runs past the end of the archive`);
     if (typeflag === 'L') longName = src.read(data, Math.min(size, 4096)).toString('utf8').replace(/\0.*$/s, '');
     else if (typeflag === 'x') {
       const pax = src.read(data, Math.min(size, 65536)).toString('utf8');
@@ -43,7 +43,12 @@ export function readTar(src: ByteSource, maxMembers = DEFAULT_LIMITS.firmware.ma
       if (m) longName = m[1];
     } else {
       name = name.replace(/^\.\//, '');
-      out.push({ name, type: typeflag === '0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'dir' : 'other', offset: data, size });
+      out.push({
+        name,
+        type: typeflag === '0' || typeflag === '7' ? 'file' : typeflag === '5' ? 'dir' : 'other',
+        offset: data,
+        size,
+      });
     }
     pos = data + Math.ceil(size / 512) * 512;
   }
@@ -63,7 +68,10 @@ function octal(h: Buffer, at: number, len: number): number {
     for (let i = at + 1; i < at + len; i++) v = v * 256 + h[i];
     return v;
   }
-  const s = h.toString('latin1', at, at + len).replace(/[\0 ]+$/g, '').trim();
+  const s = h
+    .toString('latin1', at, at + len)
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   return s ? parseInt(s, 8) : 0;
 }
 

@@ -11,7 +11,15 @@ import { MalformedInputError } from '../io/errors.js';
 
 const FLAG_HASHTREE_DISABLED = 1;
 const FLAG_VERIFICATION_DISABLED = 2;
-const ALGORITHMS = ['NONE', 'SHA256_RSA2048', 'SHA256_RSA4096', 'SHA256_RSA8192', 'SHA512_RSA2048', 'SHA512_RSA4096', 'SHA512_RSA8192'];
+const ALGORITHMS = [
+  'NONE',
+  'SHA256_RSA2048',
+  'SHA256_RSA4096',
+  'SHA256_RSA8192',
+  'SHA512_RSA2048',
+  'SHA512_RSA4096',
+  'SHA512_RSA8192',
+];
 
 export interface Vbmeta {
   /** Offset of the vbmeta struct in the source (0, or where the footer points). */
@@ -55,7 +63,8 @@ export function parseVbmeta(src: ByteSource, offset: number, sha256: (b: Buffer)
   const algorithm = h.readUInt32BE(28);
   const flags = h.readUInt32BE(120);
   const auxAt = offset + 256 + authSize;
-  if (authSize > 1 << 20 || auxSize > 16 << 20 || auxAt + auxSize > src.size) throw new MalformedInputError('vbmeta/truncated', 'vbmeta blocks run past the image');
+  if (authSize > 1 << 20 || auxSize > 16 << 20 || auxAt + auxSize > src.size)
+    throw new MalformedInputError('vbmeta/truncated', 'vbmeta blocks run past the image');
   const aux = src.read(auxAt, auxSize);
   const keyOff = num(h, 64);
   const keySize = num(h, 72);
@@ -73,21 +82,25 @@ export function parseVbmeta(src: ByteSource, offset: number, sha256: (b: Buffer)
     partitions: [],
     properties: {},
     cmdlines: [],
-    publicKeySha256: keySize > 0 && keyOff + keySize <= aux.length ? sha256(aux.subarray(keyOff, keyOff + keySize)) : null,
+    publicKeySha256:
+      keySize > 0 && keyOff + keySize <= aux.length ? sha256(aux.subarray(keyOff, keyOff + keySize)) : null,
   };
-  if (descOff + descSize > aux.length) throw new MalformedInputError('vbmeta/bad-descriptors', 'descriptors run past the auxiliary block');
+  if (descOff + descSize > aux.length)
+    throw new MalformedInputError('vbmeta/bad-descriptors', 'descriptors run past the auxiliary block');
   let p = descOff;
   const end = descOff + descSize;
   while (p + 16 <= end) {
     const tag = Number(aux.readBigUInt64BE(p));
     const len = num(aux, p + 8);
     const body = p + 16;
-    if (body + len > end) throw new MalformedInputError('vbmeta/bad-descriptor', `descriptor at ${p} runs past the descriptor area`);
+    if (body + len > end)
+      throw new MalformedInputError('vbmeta/bad-descriptor', `descriptor at ${p} runs past the descriptor area`);
     const d = aux.subarray(body, body + len);
     if (tag === 0 && d.length >= 16) {
       const kl = num(d, 0);
       const vl = num(d, 8);
-      if (16 + kl + 1 + vl <= d.length) out.properties[d.toString('utf8', 16, 16 + kl)] = d.toString('utf8', 17 + kl, 17 + kl + vl);
+      if (16 + kl + 1 + vl <= d.length)
+        out.properties[d.toString('utf8', 16, 16 + kl)] = d.toString('utf8', 17 + kl, 17 + kl + vl);
     } else if (tag === 1 && d.length >= 164) {
       // hashtree: dm_verity_version, image_size, tree_offset, tree_size, data_block_size, hash_block_size,
       // fec_num_roots, fec_offset, fec_size, hash_algorithm[32], then partition_name_len at 88.

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { BufferSource, FileSource, type ByteSource } from '../io/byte-source.js';
 import { errorCode, errorMessage, LimitExceededError, MalformedInputError } from '../io/errors.js';
 import type { Limits } from '../io/limits.js';
-import { InflateBudget, entryDataStart, readEntry, readZipDirectory, type ZipDirectory, type ZipEntry } from '../containers/zip.js';
+import {
+  InflateBudget,
+  entryDataStart,
+  readEntry,
+  readZipDirectory,
+  type ZipDirectory,
+  type ZipEntry,
+} from '../containers/zip.js';
 import { blockOtaImage, parseTransferList } from './block-ota.js';
 import { bootTruncation, isBootImage, parseBootImage, type BootImage } from './bootimg.js';
 import { isPropFile, parseProps, type Props } from './buildprop.js';
@@ -66,23 +73,52 @@ export interface FirmwareWalk {
 
 const APK = /\.apk$/i;
 /** Partitions that hold no Android file system: firmware of other processors, device trees, splash screens. */
-const RAW_PARTITION = /^(bootloader|radio|modem|dtbo|dtb|dsp|xbl|xbl_config|abl|tz|hyp|keymaster|cmnlib|cmnlib64|devcfg|aop|qupfw|uefisecapp|imagefv|logo|splash|pvmfw|bluetooth|featenabler|multiimgoem|shrm|cpucp|storsec|engineering_cdt|uefi|tzsw|ldfw|gsa|pbl|bl1|bl2|bl31|abl_.*|radio-.*|bootloader-.*)(\.(img|bin|mbn|elf))?$/i;
+const RAW_PARTITION =
+  /^(bootloader|radio|modem|dtbo|dtb|dsp|xbl|xbl_config|abl|tz|hyp|keymaster|cmnlib|cmnlib64|devcfg|aop|qupfw|uefisecapp|imagefv|logo|splash|pvmfw|bluetooth|featenabler|multiimgoem|shrm|cpucp|storsec|engineering_cdt|uefi|tzsw|ldfw|gsa|pbl|bl1|bl2|bl31|abl_.*|radio-.*|bootloader-.*)(\.(img|bin|mbn|elf))?$/i;
 const LIST_LIKE = /\.(txt|json|conf|cfg|csv|lst|list|ini|properties|xml|dat)$/i;
 
 /** What to walk: an image file (or any byte source), or a folder holding an extracted firmware or images. */
 export type FirmwareRoot = { kind: 'source'; source: ByteSource } | { kind: 'folder'; dir: string };
 
-export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Limits, grants: PermissionGrants): FirmwareWalk {
-  const w: FirmwareWalk = { partitions: [], files: [], props: [], boot: [], vbmeta: [], grants, problems: [], layers: new Set(), sources: [] };
-  const problem = (err: unknown, path: string, level: 'warning' | 'error' = 'error') => w.problems.push({ level, code: errorCode(err), message: errorMessage(err), path });
+export function walkFirmware(
+  root: FirmwareRoot,
+  logicalPath: string,
+  limits: Limits,
+  grants: PermissionGrants,
+): FirmwareWalk {
+  const w: FirmwareWalk = {
+    partitions: [],
+    files: [],
+    props: [],
+    boot: [],
+    vbmeta: [],
+    grants,
+    problems: [],
+    layers: new Set(),
+    sources: [],
+  };
+  const problem = (err: unknown, path: string, level: 'warning' | 'error' = 'error') =>
+    w.problems.push({ level, code: errorCode(err), message: errorMessage(err), path });
   const textCount = { n: 0 };
   const fw = limits.firmware;
   const walkBounds = { maxFsEntries: fw.maxFsEntries, maxFsDepth: fw.maxFsDepth };
-  const fwBudget = new InflateBudget({ maxEntryBytes: fw.maxExpandedBytes, maxTotalInflatedBytes: fw.maxInflatedBytes, maxCompressionRatio: limits.zip.maxCompressionRatio });
-  const expand = (src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string) => expandMember(src, how, path, fw.maxExpandedBytes);
+  const fwBudget = new InflateBudget({
+    maxEntryBytes: fw.maxExpandedBytes,
+    maxTotalInflatedBytes: fw.maxInflatedBytes,
+    maxCompressionRatio: limits.zip.maxCompressionRatio,
+  });
+  const expand = (src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string) =>
+    expandMember(src, how, path, fw.maxExpandedBytes);
 
   const visitImage = (img: ByteSource, path: string, name: string, layers: string[]): void => {
-    if (layers.length > fw.maxLayers) return void problem(new LimitExceededError('limit/firmware-layers', `more than ${fw.maxLayers} nested layers (limit firmware.maxLayers)`), path);
+    if (layers.length > fw.maxLayers)
+      return void problem(
+        new LimitExceededError(
+          'limit/firmware-layers',
+          `more than ${fw.maxLayers} nested layers (limit firmware.maxLayers)`,
+        ),
+        path,
+      );
     try {
       const head = img.read(0, Math.min(img.size, 16));
       if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return visitZip(img, path, layers);
@@ -90,7 +126,10 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       if (head[0] === 0x1f && head[1] === 0x8b) {
         // A gzipped tarball (factory images as .tgz): no random access into gzip, so it is expanded.
         w.layers.add('gzip');
-        return visitImage(new BufferSource(expand(img, 'gz', path)), path, name.replace(/\.(tgz|gz)$/i, ''), [...layers, 'gzip']);
+        return visitImage(new BufferSource(expand(img, 'gz', path)), path, name.replace(/\.(tgz|gz)$/i, ''), [
+          ...layers,
+          'gzip',
+        ]);
       }
       if (isSparse(head)) {
         const { image, warnings } = openSparse(img, fw.maxSparseChunks);
@@ -102,7 +141,8 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
         w.layers.add('boot');
         const boot = parseBootImage(img);
         w.boot.push({ ...boot, path });
-        for (const m of bootTruncation(img, boot)) problem(new MalformedInputError('bootimg/truncated', m), path, 'warning');
+        for (const m of bootTruncation(img, boot))
+          problem(new MalformedInputError('bootimg/truncated', m), path, 'warning');
         return visitVbmetaFooter(img, path);
       }
       if (head.toString('latin1', 0, 4) === 'AVB0') {
@@ -116,10 +156,23 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       if (isTar(img)) return visitTar(img, path, layers);
       if (RAW_PARTITION.test(name)) {
         // Bootloader, modem, device-tree and similar blobs: listed, not opened, not a problem.
-        w.partitions.push({ path, name: name.replace(/\.(img|bin|mbn|elf)$/i, ''), layers, size: img.size, fileSystem: null, files: 0, apks: 0 });
+        w.partitions.push({
+          path,
+          name: name.replace(/\.(img|bin|mbn|elf)$/i, ''),
+          layers,
+          size: img.size,
+          fileSystem: null,
+          files: 0,
+          apks: 0,
+        });
         return;
       }
-      w.problems.push({ level: 'warning', code: 'firmware/unknown-image', message: `${name}: not a file system, boot, vbmeta, sparse, super or OTA image`, path });
+      w.problems.push({
+        level: 'warning',
+        code: 'firmware/unknown-image',
+        message: `${name}: not a file system, boot, vbmeta, sparse, super or OTA image`,
+        path,
+      });
     } catch (err) {
       problem(err, path);
     }
@@ -146,7 +199,8 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
     // Partition images inside a firmware zip are larger than any app: their members may each expand to
     // firmware.maxExpandedBytes, all of one image's zips together to firmware.maxInflatedBytes.
     const budget = fwBudget;
-    const entrySource = (e: ZipEntry): ByteSource => (e.method === 0 ? storedSlice(img, e) : new BufferSource(readEntry(img, e, budget)));
+    const entrySource = (e: ZipEntry): ByteSource =>
+      e.method === 0 ? storedSlice(img, e) : new BufferSource(readEntry(img, e, budget));
     const names = [...dir.byName.keys()];
     // Block OTAs: NAME.transfer.list with NAME.new.dat or NAME.new.dat.br.
     const blockOtas = new Set<string>();
@@ -163,7 +217,12 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
       blockOtas.add(n).add(data.name);
       if (dir.byName.has(`${base}.patch.dat`)) {
         blockOtas.add(`${base}.patch.dat`);
-        w.problems.push({ level: 'warning', code: 'block-ota/patch-unsupported', message: `${base}.patch.dat is an incremental patch; patched blocks need the previous firmware`, path: sub });
+        w.problems.push({
+          level: 'warning',
+          code: 'block-ota/patch-unsupported',
+          message: `${base}.patch.dat is an incremental patch; patched blocks need the previous firmware`,
+          path: sub,
+        });
       }
       try {
         const list = parseTransferList(readEntry(img, dir.byName.get(n) as ZipEntry, budget).toString('latin1'));
@@ -171,7 +230,8 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
         if (data.name.endsWith('.br')) dataSrc = new BufferSource(expand(dataSrc, 'br', `${path}!/${data.name}`));
         const { image, warnings } = blockOtaImage(list, dataSrc);
         w.layers.add('block-ota');
-        for (const m2 of warnings) w.problems.push({ level: 'warning', code: 'block-ota/incomplete', message: m2, path: sub });
+        for (const m2 of warnings)
+          w.problems.push({ level: 'warning', code: 'block-ota/incomplete', message: m2, path: sub });
         visitImage(image, sub, m[2], [...layers, 'zip', 'block-ota']);
       } catch (err) {
         problem(err, sub);
@@ -186,10 +246,19 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
           visitImage(entrySource(e), sub, base.replace(/\.(img|bin)$/i, ''), [...layers, 'zip']);
         } else if (/\.(tar|tgz|tar\.gz|tar\.md5)$/i.test(base)) {
           const s = entrySource(e);
-          visitImage(/\.(tgz|gz)$/i.test(base) ? new BufferSource(expand(s, 'gz', sub)) : s, sub, base, [...layers, 'zip']);
+          visitImage(/\.(tgz|gz)$/i.test(base) ? new BufferSource(expand(s, 'gz', sub)) : s, sub, base, [
+            ...layers,
+            'zip',
+          ]);
         } else {
           // File-based OTAs and extracted trees carry files directly: treat the zip as a partition.
-          fileInTree(e.name, e.uncompressedSize, () => readEntry(img, e, new InflateBudget(limits)), sub, zipPartition(e.name));
+          fileInTree(
+            e.name,
+            e.uncompressedSize,
+            () => readEntry(img, e, new InflateBudget(limits)),
+            sub,
+            zipPartition(e.name),
+          );
         }
       } catch (err) {
         problem(err, sub);
@@ -203,12 +272,30 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
     for (const p of payload.partitions) {
       const sub = `${path}!/${p.name}`;
       if (p.problem) {
-        w.problems.push({ level: 'error', code: 'payload/bad-partition', message: `partition ${p.name}: ${p.problem}`, path: sub });
+        w.problems.push({
+          level: 'error',
+          code: 'payload/bad-partition',
+          message: `partition ${p.name}: ${p.problem}`,
+          path: sub,
+        });
         continue;
       }
       if (!p.image) {
-        w.problems.push({ level: 'warning', code: 'payload/incremental', message: `partition ${p.name} is built from the previous firmware (${p.unsupported.join(', ')}); only full OTAs can be read`, path: sub });
-        w.partitions.push({ path: sub, name: p.name, layers: [...layers, 'payload'], size: p.size, fileSystem: null, files: 0, apks: 0 });
+        w.problems.push({
+          level: 'warning',
+          code: 'payload/incremental',
+          message: `partition ${p.name} is built from the previous firmware (${p.unsupported.join(', ')}); only full OTAs can be read`,
+          path: sub,
+        });
+        w.partitions.push({
+          path: sub,
+          name: p.name,
+          layers: [...layers, 'payload'],
+          size: p.size,
+          fileSystem: null,
+          files: 0,
+          apks: 0,
+        });
         continue;
       }
       visitImage(p.image, sub, p.name, [...layers, 'payload']);
@@ -221,7 +308,13 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
     for (const m of sup.warnings) w.problems.push({ level: 'warning', code: 'super/metadata', message: m, path });
     for (const p of sup.partitions) {
       const sub = `${path}!/${p.name}${p.slot}`;
-      if (p.problem) w.problems.push({ level: 'warning', code: 'super/partition', message: `${p.name}${p.slot}: ${p.problem}`, path: sub });
+      if (p.problem)
+        w.problems.push({
+          level: 'warning',
+          code: 'super/partition',
+          message: `${p.name}${p.slot}: ${p.problem}`,
+          path: sub,
+        });
       // An empty B slot is normal on an A/B device right after flashing.
       if (!p.image || p.size === 0) continue;
       visitImage(p.image, sub, p.name, [...layers, 'super']);
@@ -244,7 +337,15 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
 
   const visitFs = (fs: FileSystem, img: ByteSource, path: string, name: string, layers: string[]) => {
     w.layers.add(fs.kind);
-    const info: PartitionInfo = { path, name: partitionName(name, fs.label), layers, size: img.size, fileSystem: fs.kind as 'ext4' | 'erofs', files: 0, apks: 0 };
+    const info: PartitionInfo = {
+      path,
+      name: partitionName(name, fs.label),
+      layers,
+      size: img.size,
+      fileSystem: fs.kind as 'ext4' | 'erofs',
+      files: 0,
+      apks: 0,
+    };
     w.partitions.push(info);
     fs.walk(
       (e: FsEntry) => {
@@ -293,7 +394,15 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
         const partition = zipPartition(e.path);
         let info = parts.get(partition);
         if (!info) {
-          info = { path: `${logicalPath}/${partition}`, name: partition, layers: ['folder'], size: 0, fileSystem: null, files: 0, apks: 0 };
+          info = {
+            path: `${logicalPath}/${partition}`,
+            name: partition,
+            layers: ['folder'],
+            size: 0,
+            fileSystem: null,
+            files: 0,
+            apks: 0,
+          };
           parts.set(partition, info);
         }
         info.files++;
@@ -312,7 +421,13 @@ export function walkFirmware(root: FirmwareRoot, logicalPath: string, limits: Li
           return;
         }
         if (APK.test(base)) info.apks++;
-        fileInTree(e.path, e.size, () => fs.readFile(e, limits.zip.maxEntryBytes), `${logicalPath}${e.path}`, partition);
+        fileInTree(
+          e.path,
+          e.size,
+          () => fs.readFile(e, limits.zip.maxEntryBytes),
+          `${logicalPath}${e.path}`,
+          partition,
+        );
       },
       (p) => w.problems.push({ level: 'warning', code: p.code, message: p.message, path: `${logicalPath}${p.path}` }),
       walkBounds,
@@ -330,7 +445,11 @@ function storedSlice(img: ByteSource, e: ZipEntry): ByteSource {
 }
 
 function expandMember(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string, max: number): Buffer {
-  if (src.size > max) throw new LimitExceededError('limit/expanded-bytes', `${path} is too large to expand in memory (limit firmware.maxExpandedBytes ${max})`);
+  if (src.size > max)
+    throw new LimitExceededError(
+      'limit/expanded-bytes',
+      `${path} is too large to expand in memory (limit firmware.maxExpandedBytes ${max})`,
+    );
   const input = src.read(0, src.size);
   try {
     if (how === 'br') return boundedDecompress('brotli', input, max, 'limit/expanded-bytes');
@@ -345,7 +464,13 @@ function expandMember(src: ByteSource, how: 'br' | 'gz' | 'lz4', path: string, m
 /** system_a -> system; "system.img" -> system; a label from the file system when the name says nothing. */
 function partitionName(name: string, label: string): string {
   const n = name.replace(/\.(img|bin|ext4|erofs|raw)$/i, '').replace(/_[ab]$/, '');
-  if (n && /^(system|system_ext|vendor|product|odm|oem|cust|preload|vendor_dlkm|odm_dlkm|system_dlkm|my_[a-z]+|mi_ext|india|version|reserve|userdata|data)$/i.test(n)) return n.toLowerCase();
+  if (
+    n &&
+    /^(system|system_ext|vendor|product|odm|oem|cust|preload|vendor_dlkm|odm_dlkm|system_dlkm|my_[a-z]+|mi_ext|india|version|reserve|userdata|data)$/i.test(
+      n,
+    )
+  )
+    return n.toLowerCase();
   // A file-system label (mkfs -L, "system" on most builds) is better than a file name that says nothing.
   return label || n || 'unknown';
 }

@@ -181,7 +181,9 @@ export function resolveString(table: ResourceTable, resId: number): string | nul
     const values = table.values.get(id);
     if (!values || values.length === 0) return null;
     const pick =
-      values.find((v) => v.locale === '') ?? values.find((v) => v.locale === 'en' || v.locale.startsWith('en-')) ?? values[0];
+      values.find((v) => v.locale === '') ??
+      values.find((v) => v.locale === 'en' || v.locale.startsWith('en-')) ??
+      values[0];
     if (pick.dataType === 0x03) return table.strings?.tryGet(pick.data) ?? null;
     id = pick.data >>> 0;
   }

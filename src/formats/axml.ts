@@ -104,7 +104,8 @@ export function parseBinaryXml(buf: Buffer): BinaryXml {
     if ((overruns && type !== RES_STRING_POOL_TYPE) || chunkHeader < 8 || chunkHeader > size) {
       // A chunk whose sizes cannot be right (a header larger than its chunk, a chunk past the end) says
       // nothing about where the next one starts: read on from the next believable element chunk.
-      if (!overruns) warnings.push(`chunk 0x${type.toString(16)} at ${p} has a ${chunkHeader}-byte header in a ${size}-byte chunk`);
+      if (!overruns)
+        warnings.push(`chunk 0x${type.toString(16)} at ${p} has a ${chunkHeader}-byte header in a ${size}-byte chunk`);
       const next = nextNodeChunk(buf, p + 4, end);
       if (next === null) break;
       warnings.push(`read on from the element chunk at ${next}`);
@@ -125,13 +126,20 @@ export function parseBinaryXml(buf: Buffer): BinaryXml {
         case RES_XML_START_ELEMENT_TYPE: {
           const line = buf.readUInt32LE(p + 8);
           const ext = p + chunkHeader;
-          if (ext + 20 > p + size) throw new MalformedInputError('axml/truncated-element', `element at ${p} is truncated`);
+          if (ext + 20 > p + size)
+            throw new MalformedInputError('axml/truncated-element', `element at ${p} is truncated`);
           const nsIdx = buf.readUInt32LE(ext);
           const nameIdx = buf.readUInt32LE(ext + 4);
           const attrStart = buf.readUInt16LE(ext + 8);
           const attrSize = buf.readUInt16LE(ext + 10);
           const attrCount = buf.readUInt16LE(ext + 12);
-          const el: XmlElement = { name: str(nameIdx) ?? '', namespace: str(nsIdx), attributes: [], children: [], line };
+          const el: XmlElement = {
+            name: str(nameIdx) ?? '',
+            namespace: str(nsIdx),
+            attributes: [],
+            children: [],
+            line,
+          };
           const stride = Math.max(20, attrSize);
           for (let i = 0; i < attrCount; i++) {
             const a = ext + attrStart + i * stride;
@@ -159,7 +167,8 @@ export function parseBinaryXml(buf: Buffer): BinaryXml {
     } catch (err) {
       // One chunk that cannot be read costs that chunk (an element, the resource map), not the document;
       // without its string pool, though, no name in the document can be read.
-      if (type === RES_STRING_POOL_TYPE || (!(err instanceof MalformedInputError) && !(err instanceof RangeError))) throw err;
+      if (type === RES_STRING_POOL_TYPE || (!(err instanceof MalformedInputError) && !(err instanceof RangeError)))
+        throw err;
       warnings.push(`chunk 0x${type.toString(16)} at ${p}: ${err.message}`);
     }
     if (size < 8) break;
@@ -179,7 +188,12 @@ function nextNodeChunk(buf: Buffer, from: number, end: number): number | null {
   return null;
 }
 
-function readAttribute(buf: Buffer, a: number, str: (i: number) => string | null, resourceMap: Uint32Array): XmlAttribute {
+function readAttribute(
+  buf: Buffer,
+  a: number,
+  str: (i: number) => string | null,
+  resourceMap: Uint32Array,
+): XmlAttribute {
   const nsIdx = buf.readUInt32LE(a);
   const nameIdx = buf.readUInt32LE(a + 4);
   const rawIdx = buf.readUInt32LE(a + 8);
@@ -230,7 +244,10 @@ export function attrString(el: XmlElement, name: string, androidOnly = true): st
 export function toXmlText(el: XmlElement, depth = 0): string {
   const pad = '  '.repeat(depth);
   const attrs = el.attributes
-    .map((a) => ` ${a.namespace === ANDROID_NS ? 'android:' : ''}${a.name}="${escapeXml(a.value.type === 'reference' ? `@0x${a.value.value.toString(16)}` : String(a.value.value))}"`)
+    .map(
+      (a) =>
+        ` ${a.namespace === ANDROID_NS ? 'android:' : ''}${a.name}="${escapeXml(a.value.type === 'reference' ? `@0x${a.value.value.toString(16)}` : String(a.value.value))}"`,
+    )
     .join('');
   if (el.children.length === 0) return `${pad}<${el.name}${attrs}/>\n`;
   return `${pad}<${el.name}${attrs}>\n${el.children.map((c) => toXmlText(c, depth + 1)).join('')}${pad}</${el.name}>\n`;

@@ -23,7 +23,10 @@ export class Cursor {
 
   need(n: number): void {
     if (n < 0 || this.pos + n > this.end) {
-      throw new MalformedInputError(`${this.format}/truncated`, `${this.format}: ${n} bytes needed at ${this.pos}, ${this.end - this.pos} left`);
+      throw new MalformedInputError(
+        `${this.format}/truncated`,
+        `${this.format}: ${n} bytes needed at ${this.pos}, ${this.end - this.pos} left`,
+      );
     }
   }
 
@@ -45,7 +48,9 @@ export class Cursor {
     const b = this.buf;
     const p = this.pos;
     this.pos += 4;
-    const v = this.le ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24) : (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+    const v = this.le
+      ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)
+      : (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
     return v >>> 0;
   }
 
@@ -54,7 +59,11 @@ export class Cursor {
     const a = this.u32();
     const b = this.u32();
     const [lo, hi] = this.le ? [a, b] : [b, a];
-    if (hi > 0x1fffff) throw new MalformedInputError(`${this.format}/bad-size`, `${this.format}: 64-bit value too large at ${this.pos - 8}`);
+    if (hi > 0x1fffff)
+      throw new MalformedInputError(
+        `${this.format}/bad-size`,
+        `${this.format}: 64-bit value too large at ${this.pos - 8}`,
+      );
     return hi * 0x100000000 + lo;
   }
 
@@ -84,7 +93,8 @@ export class Cursor {
     const stop = Math.min(this.end, this.pos + max);
     let i = this.pos;
     while (i < stop && this.buf[i] !== 0) i++;
-    if (i >= stop) throw new MalformedInputError(`${this.format}/bad-string`, `${this.format}: unterminated string at ${this.pos}`);
+    if (i >= stop)
+      throw new MalformedInputError(`${this.format}/bad-string`, `${this.format}: unterminated string at ${this.pos}`);
     const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, i - this.pos).toString('utf8');
     this.pos = i + 1;
     return s;

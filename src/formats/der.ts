@@ -12,12 +12,14 @@ export interface Tlv {
 export function readTlv(buf: Uint8Array, at: number, limit = buf.length): Tlv {
   if (at + 2 > limit) throw new MalformedInputError('der/truncated', 'DER element runs past its container');
   const tag = buf[at];
-  if ((tag & 0x1f) === 0x1f) throw new MalformedInputError('der/long-tag', 'multi-byte DER tags are not used in PKCS#7');
+  if ((tag & 0x1f) === 0x1f)
+    throw new MalformedInputError('der/long-tag', 'multi-byte DER tags are not used in PKCS#7');
   let p = at + 1;
   let len = buf[p++];
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4 || p + n > limit) throw new MalformedInputError('der/bad-length', 'unsupported or truncated DER length');
+    if (n === 0 || n > 4 || p + n > limit)
+      throw new MalformedInputError('der/bad-length', 'unsupported or truncated DER length');
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + buf[p++];
   }
@@ -44,7 +46,8 @@ export function children(buf: Uint8Array, parent: Tlv): Tlv[] {
 export function pkcs7Certificates(buf: Uint8Array): Uint8Array[] {
   const contentInfo = readTlv(buf, 0);
   const [, explicit] = children(buf, contentInfo);
-  if (!explicit || explicit.tag !== 0xa0) throw new MalformedInputError('pkcs7/no-content', 'PKCS#7 has no signed content');
+  if (!explicit || explicit.tag !== 0xa0)
+    throw new MalformedInputError('pkcs7/no-content', 'PKCS#7 has no signed content');
   const [signedData] = children(buf, explicit);
   if (!signedData) throw new MalformedInputError('pkcs7/no-content', 'PKCS#7 signed data is empty');
   const parts = children(buf, signedData);

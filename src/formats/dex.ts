@@ -101,25 +101,36 @@ export class DexFile {
     readonly buf: Buffer,
     limits: Limits,
   ) {
-    if (buf.length < HEADER_SIZE) throw new MalformedInputError('dex/truncated-header', `${buf.length} bytes is shorter than a DEX header`);
-    if (buf.toString('latin1', 0, 4) !== 'dex\n' || buf[7] !== 0) throw new MalformedInputError('dex/bad-magic', 'not a DEX file');
+    if (buf.length < HEADER_SIZE)
+      throw new MalformedInputError('dex/truncated-header', `${buf.length} bytes is shorter than a DEX header`);
+    if (buf.toString('latin1', 0, 4) !== 'dex\n' || buf[7] !== 0)
+      throw new MalformedInputError('dex/bad-magic', 'not a DEX file');
     this.version = buf.toString('latin1', 4, 7);
-    if (!/^0(3[5-9]|4[01])$/.test(this.version)) this.warnings.push(`unknown DEX version ${JSON.stringify(this.version)}`);
+    if (!/^0(3[5-9]|4[01])$/.test(this.version))
+      this.warnings.push(`unknown DEX version ${JSON.stringify(this.version)}`);
     const endian = buf.readUInt32LE(40);
-    if (endian !== ENDIAN_CONSTANT) throw new MalformedInputError('dex/bad-endian', `endian tag 0x${endian.toString(16)} is not supported`);
+    if (endian !== ENDIAN_CONSTANT)
+      throw new MalformedInputError('dex/bad-endian', `endian tag 0x${endian.toString(16)} is not supported`);
     const fileSize = buf.readUInt32LE(32);
-    if (fileSize > buf.length) this.warnings.push(`header declares ${fileSize} bytes, ${buf.length} present (truncated)`);
+    if (fileSize > buf.length)
+      this.warnings.push(`header declares ${fileSize} bytes, ${buf.length} present (truncated)`);
     const section = (countAt: number, offAt: number, stride: number, what: string): [number, number] => {
       const count = buf.readUInt32LE(countAt);
       const off = buf.readUInt32LE(offAt);
       if (count > 0 && (off > buf.length || count * stride > buf.length - off)) {
-        throw new MalformedInputError('dex/bad-section', `${what}: ${count} items at ${off} run past the ${buf.length}-byte file`);
+        throw new MalformedInputError(
+          'dex/bad-section',
+          `${what}: ${count} items at ${off} run past the ${buf.length}-byte file`,
+        );
       }
       return [count, off];
     };
     [this.stringCount, this.stringIdsOff] = section(56, 60, 4, 'string_ids');
     if (this.stringCount > limits.dex.maxStrings) {
-      throw new LimitExceededError('limit/dex-strings', `${this.stringCount} strings exceed the limit dex.maxStrings ${limits.dex.maxStrings}`);
+      throw new LimitExceededError(
+        'limit/dex-strings',
+        `${this.stringCount} strings exceed the limit dex.maxStrings ${limits.dex.maxStrings}`,
+      );
     }
     [this.typeCount, this.typeIdsOff] = section(64, 68, 4, 'type_ids');
     [this.protoCount, this.protoIdsOff] = section(72, 76, 12, 'proto_ids');
@@ -173,7 +184,8 @@ export class DexFile {
     }
     const limit = Math.min(this.buf.length, p + units * 3);
     if (limit - p > this.stringScanBudget) {
-      if (this.stringScanBudget >= 0) this.warnings.push('string data read adds up to twice the file: remaining strings not read');
+      if (this.stringScanBudget >= 0)
+        this.warnings.push('string data read adds up to twice the file: remaining strings not read');
       this.stringScanBudget = -1;
       return this.noString(i);
     }
@@ -206,19 +218,29 @@ export class DexFile {
 
   /** `Lcom/example/Foo;` for class def `i`. */
   classDescriptor(classDefIdx: number): string {
-    return this.typeDescriptor(this.classDefs[classDefIdx].classIdx) ?? `<bad type ${this.classDefs[classDefIdx].classIdx}>`;
+    return (
+      this.typeDescriptor(this.classDefs[classDefIdx].classIdx) ?? `<bad type ${this.classDefs[classDefIdx].classIdx}>`
+    );
   }
 
   methodRef(methodIdx: number): { classIdx: number; protoIdx: number; nameIdx: number } | null {
     if (methodIdx < 0 || methodIdx >= this.methodCount) return null;
     const p = this.methodIdsOff + methodIdx * 8;
-    return { classIdx: this.buf.readUInt16LE(p), protoIdx: this.buf.readUInt16LE(p + 2), nameIdx: this.buf.readUInt32LE(p + 4) };
+    return {
+      classIdx: this.buf.readUInt16LE(p),
+      protoIdx: this.buf.readUInt16LE(p + 2),
+      nameIdx: this.buf.readUInt32LE(p + 4),
+    };
   }
 
   fieldRef(fieldIdx: number): { classIdx: number; typeIdx: number; nameIdx: number } | null {
     if (fieldIdx < 0 || fieldIdx >= this.fieldCount) return null;
     const p = this.fieldIdsOff + fieldIdx * 8;
-    return { classIdx: this.buf.readUInt16LE(p), typeIdx: this.buf.readUInt16LE(p + 2), nameIdx: this.buf.readUInt32LE(p + 4) };
+    return {
+      classIdx: this.buf.readUInt16LE(p),
+      typeIdx: this.buf.readUInt16LE(p + 2),
+      nameIdx: this.buf.readUInt32LE(p + 4),
+    };
   }
 
   /** `Lcom/example/Foo;->bar(ILjava/lang/String;)V` */
@@ -331,7 +353,9 @@ export class DexFile {
       }
       consumed += r.pos - off;
       if (consumed > buf.length) {
-        this.warnings.push(`class_data items add up to more than the ${buf.length}-byte file: later classes not decoded`);
+        this.warnings.push(
+          `class_data items add up to more than the ${buf.length}-byte file: later classes not decoded`,
+        );
         stopped = true;
       }
     }
@@ -363,7 +387,8 @@ export class DexFile {
         out.push({ methodIdx, classDefIdx: c, codeOff, insnsSize: this.buf.readUInt32LE(codeOff + 12) });
       }
     }
-    if (shared > 0) this.warnings.push(`${shared} methods share a code item with another method; each item is read once`);
+    if (shared > 0)
+      this.warnings.push(`${shared} methods share a code item with another method; each item is read once`);
     return out;
   }
 
@@ -382,7 +407,8 @@ class Uleb {
     let result = 0;
     let shift = 0;
     for (let k = 0; k < 5; k++) {
-      if (this.pos >= this.buf.length) throw new MalformedInputError('dex/truncated-uleb128', 'uleb128 runs past the file');
+      if (this.pos >= this.buf.length)
+        throw new MalformedInputError('dex/truncated-uleb128', 'uleb128 runs past the file');
       const b = this.buf[this.pos++];
       result |= (b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result >>> 0;
@@ -398,11 +424,31 @@ const WIDTH = new Uint8Array(256).fill(1);
   const set = (from: number, to: number, w: number) => {
     for (let o = from; o <= to; o++) WIDTH[o] = w;
   };
-  set(0x02, 0x02, 2), set(0x03, 0x03, 3), set(0x05, 0x05, 2), set(0x06, 0x06, 3), set(0x08, 0x08, 2), set(0x09, 0x09, 3);
-  set(0x13, 0x13, 2), set(0x14, 0x14, 3), set(0x15, 0x16, 2), set(0x17, 0x17, 3), set(0x18, 0x18, 5), set(0x19, 0x19, 2);
-  set(0x1a, 0x1a, 2), set(0x1b, 0x1b, 3), set(0x1c, 0x1c, 2), set(0x1f, 0x20, 2), set(0x22, 0x23, 2), set(0x24, 0x26, 3);
-  set(0x29, 0x29, 2), set(0x2a, 0x2c, 3), set(0x2d, 0x3d, 2), set(0x44, 0x6d, 2), set(0x6e, 0x72, 3), set(0x74, 0x78, 3);
-  set(0x90, 0xaf, 2), set(0xd0, 0xe2, 2), set(0xfa, 0xfb, 4), set(0xfc, 0xfd, 3), set(0xfe, 0xff, 2);
+  (set(0x02, 0x02, 2),
+    set(0x03, 0x03, 3),
+    set(0x05, 0x05, 2),
+    set(0x06, 0x06, 3),
+    set(0x08, 0x08, 2),
+    set(0x09, 0x09, 3));
+  (set(0x13, 0x13, 2),
+    set(0x14, 0x14, 3),
+    set(0x15, 0x16, 2),
+    set(0x17, 0x17, 3),
+    set(0x18, 0x18, 5),
+    set(0x19, 0x19, 2));
+  (set(0x1a, 0x1a, 2),
+    set(0x1b, 0x1b, 3),
+    set(0x1c, 0x1c, 2),
+    set(0x1f, 0x20, 2),
+    set(0x22, 0x23, 2),
+    set(0x24, 0x26, 3));
+  (set(0x29, 0x29, 2),
+    set(0x2a, 0x2c, 3),
+    set(0x2d, 0x3d, 2),
+    set(0x44, 0x6d, 2),
+    set(0x6e, 0x72, 3),
+    set(0x74, 0x78, 3));
+  (set(0x90, 0xaf, 2), set(0xd0, 0xe2, 2), set(0xfa, 0xfb, 4), set(0xfc, 0xfd, 3), set(0xfe, 0xff, 2));
 })();
 
 class Vec {
@@ -508,7 +554,8 @@ function buildXrefs(dex: DexFile): DexXrefs {
             if (target >= 0 && target + 4 <= units && buf.readUInt16LE(q) === 0x0300) {
               const elementWidth = buf.readUInt16LE(q + 2);
               const count = buf.readUInt32LE(q + 4);
-              if (q + 8 + elementWidth * count <= insns + units * 2) arrays.push({ body: bi, elementWidth, count, offset: q + 8 });
+              if (q + 8 + elementWidth * count <= insns + units * 2)
+                arrays.push({ body: bi, elementWidth, count, offset: q + 8 });
             }
             break;
           }
@@ -522,15 +569,26 @@ function buildXrefs(dex: DexFile): DexXrefs {
             types.add(buf.readUInt16LE(p + 2), pc);
             break;
           default:
-            if ((op >= 0x52 && op <= 0x6d)) fields.add(buf.readUInt16LE(p + 2), pc);
-            else if ((op >= 0x6e && op <= 0x72) || (op >= 0x74 && op <= 0x78) || op === 0xfa || op === 0xfb) methods.add(buf.readUInt16LE(p + 2), pc);
+            if (op >= 0x52 && op <= 0x6d) fields.add(buf.readUInt16LE(p + 2), pc);
+            else if ((op >= 0x6e && op <= 0x72) || (op >= 0x74 && op <= 0x78) || op === 0xfa || op === 0xfb)
+              methods.add(buf.readUInt16LE(p + 2), pc);
         }
       }
       pc += width;
     }
   }
-  if (overBudget > 0) dex.warnings.push(`${overBudget} code items overlap others past the file's size and were not walked`);
-  return { bodies, arrays, numbers, strings: strings.finish(), methods: methods.finish(), fields: fields.finish(), types: types.finish(), badBodies };
+  if (overBudget > 0)
+    dex.warnings.push(`${overBudget} code items overlap others past the file's size and were not walked`);
+  return {
+    bodies,
+    arrays,
+    numbers,
+    strings: strings.finish(),
+    methods: methods.finish(),
+    fields: fields.finish(),
+    types: types.finish(),
+    badBodies,
+  };
 }
 
 /** Literals below this are loop bounds, flags and sizes; intervals and country codes are larger. */
@@ -542,8 +600,10 @@ function payloadWidth(buf: Buffer, p: number, remaining: number): number {
   if (ident === 0 || remaining < 2) return 1;
   const size = buf.readUInt16LE(p + 2);
   let w: number;
-  if (ident === 0x01) w = size * 2 + 4; // packed-switch-payload
-  else if (ident === 0x02) w = size * 4 + 2; // sparse-switch-payload
+  if (ident === 0x01)
+    w = size * 2 + 4; // packed-switch-payload
+  else if (ident === 0x02)
+    w = size * 4 + 2; // sparse-switch-payload
   else if (ident === 0x03) {
     if (remaining < 4) return remaining;
     const elementWidth = size;

@@ -42,12 +42,15 @@ export function readDotnetStrings(buf: Uint8Array, maxStrings: number): DotnetSt
   c.skip(2);
   const optional = c.pos;
   const magic = c.u16();
-  if (magic !== 0x10b && magic !== 0x20b) throw new MalformedInputError('dotnet/bad-header', `optional header magic 0x${magic.toString(16)}`);
+  if (magic !== 0x10b && magic !== 0x20b)
+    throw new MalformedInputError('dotnet/bad-header', `optional header magic 0x${magic.toString(16)}`);
   const dirs = optional + (magic === 0x20b ? 112 : 96);
-  if (dirs + (CLI_DIRECTORY + 1) * 8 > optional + optionalSize) throw new MalformedInputError('dotnet/not-managed', 'no CLI header directory: a native PE, not a .NET assembly');
+  if (dirs + (CLI_DIRECTORY + 1) * 8 > optional + optionalSize)
+    throw new MalformedInputError('dotnet/not-managed', 'no CLI header directory: a native PE, not a .NET assembly');
   c.pos = dirs + CLI_DIRECTORY * 8;
   const cliRva = c.u32();
-  if (cliRva === 0) throw new MalformedInputError('dotnet/not-managed', 'no CLI header: a native PE, not a .NET assembly');
+  if (cliRva === 0)
+    throw new MalformedInputError('dotnet/not-managed', 'no CLI header: a native PE, not a .NET assembly');
   if (sectionCount > MAX_SECTIONS) throw new MalformedInputError('dotnet/bad-header', `${sectionCount} sections`);
   const sections: Array<{ va: number; vsize: number; raw: number; rawSize: number }> = [];
   c.pos = optional + optionalSize;
@@ -71,13 +74,15 @@ export function readDotnetStrings(buf: Uint8Array, maxStrings: number): DotnetSt
   const metaSize = c.u32();
   const root = offsetOf(metaRva);
   const m = new Cursor(buf, 'dotnet', root, Math.min(buf.length, root + metaSize));
-  if (m.u32() !== 0x424a5342) throw new MalformedInputError('dotnet/bad-metadata', 'metadata root has no BSJB signature');
+  if (m.u32() !== 0x424a5342)
+    throw new MalformedInputError('dotnet/bad-metadata', 'metadata root has no BSJB signature');
   m.skip(8);
   const versionLength = m.u32();
   const runtime = Buffer.from(m.bytes(versionLength)).toString('latin1').replace(/\0.*$/s, '');
   m.skip(2);
   const streamCount = m.u16();
-  if (streamCount > MAX_STREAMS) throw new MalformedInputError('dotnet/bad-metadata', `${streamCount} metadata streams`);
+  if (streamCount > MAX_STREAMS)
+    throw new MalformedInputError('dotnet/bad-metadata', `${streamCount} metadata streams`);
   const budget = new StringBudget(maxStrings, 'dotnet');
   const out: DotnetStrings = { runtime, userStrings: [], strings: [], truncated: false };
   for (let i = 0; i < streamCount; i++) {
@@ -87,7 +92,8 @@ export function readDotnetStrings(buf: Uint8Array, maxStrings: number): DotnetSt
     const name = m.cstring(32);
     m.pos = nameStart + Math.ceil((m.pos - nameStart) / 4) * 4;
     const start = root + offset;
-    if (start + size > buf.length) throw new MalformedInputError('dotnet/bad-stream', `stream ${name} runs past the file`);
+    if (start + size > buf.length)
+      throw new MalformedInputError('dotnet/bad-stream', `stream ${name} runs past the file`);
     const heap = buf.subarray(start, start + size);
     if (name === '#US') out.userStrings = userStrings(heap, budget);
     else if (name === '#Strings') out.strings = identifierStrings(heap, budget);
@@ -114,7 +120,8 @@ function userStrings(heap: Uint8Array, budget: StringBudget): HeapString[] {
       len = ((b & 0x1f) << 24) | (heap[p + 1] << 16) | (heap[p + 2] << 8) | heap[p + 3];
       p += 4;
     } else break; // padding at the end of the heap, or damage
-    if (p + len > heap.length) throw new MalformedInputError('dotnet/bad-user-string', `user string at ${index} runs past the heap`);
+    if (p + len > heap.length)
+      throw new MalformedInputError('dotnet/bad-user-string', `user string at ${index} runs past the heap`);
     if (len === 0) continue; // alignment padding is zero-length blobs
     const chars = len & ~1;
     if (!budget.take()) break;

@@ -27,7 +27,16 @@ export interface ExtractedString {
 }
 
 const MACHINES: Record<number, string> = { 3: 'x86', 8: 'mips', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv' };
-const STRING_SECTIONS = new Set(['.rodata', '.data', '.data.rel.ro', '.rodata.str1.1', '.rodata.str1.4', '.rodata.str1.8', '.dynstr', '.rdata']);
+const STRING_SECTIONS = new Set([
+  '.rodata',
+  '.data',
+  '.data.rel.ro',
+  '.rodata.str1.1',
+  '.rodata.str1.4',
+  '.rodata.str1.8',
+  '.dynstr',
+  '.rdata',
+]);
 const SHT_NOBITS = 8;
 
 export function isElf(buf: Uint8Array): boolean {
@@ -49,10 +58,20 @@ export function parseElf(buf: Buffer): ElfInfo {
   const shentsize = u16(cls === 64 ? 0x3a : 0x2e);
   const shnum = u16(cls === 64 ? 0x3c : 0x30);
   const shstrndx = u16(cls === 64 ? 0x3e : 0x32);
-  const info: ElfInfo = { class: cls, endian: le ? 'le' : 'be', machine, machineName: MACHINES[machine] ?? `machine-${machine}`, type, sections: [] };
+  const info: ElfInfo = {
+    class: cls,
+    endian: le ? 'le' : 'be',
+    machine,
+    machineName: MACHINES[machine] ?? `machine-${machine}`,
+    type,
+    sections: [],
+  };
   if (shoff === 0 || shnum === 0) return info;
   if (shentsize < (cls === 64 ? 64 : 40) || shoff + shnum * shentsize > buf.length) {
-    throw new MalformedInputError('elf/bad-section-table', `section table (${shnum} x ${shentsize} at ${shoff}) runs past the file`);
+    throw new MalformedInputError(
+      'elf/bad-section-table',
+      `section table (${shnum} x ${shentsize} at ${shoff}) runs past the file`,
+    );
   }
   const raw = [];
   for (let i = 0; i < shnum; i++) {
@@ -100,11 +119,18 @@ export function elfStrings(buf: Buffer, info: ElfInfo | null, minBytes = 4, maxS
 }
 
 /** Calls `emit` for each run of printable ASCII or well-formed multi-byte UTF-8. */
-export function scanPrintable(buf: Uint8Array, start: number, end: number, minBytes: number, emit: (offset: number, text: string) => void): void {
+export function scanPrintable(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  minBytes: number,
+  emit: (offset: number, text: string) => void,
+): void {
   let runStart = -1;
   let i = start;
   const flush = (at: number) => {
-    if (runStart >= 0 && at - runStart >= minBytes) emit(runStart, Buffer.from(buf.buffer, buf.byteOffset + runStart, at - runStart).toString('utf8'));
+    if (runStart >= 0 && at - runStart >= minBytes)
+      emit(runStart, Buffer.from(buf.buffer, buf.byteOffset + runStart, at - runStart).toString('utf8'));
     runStart = -1;
   };
   while (i < end) {
@@ -112,8 +138,17 @@ export function scanPrintable(buf: Uint8Array, start: number, end: number, minBy
     let len = 0;
     if ((b >= 0x20 && b < 0x7f) || b === 0x09) len = 1;
     else if (b >= 0xc2 && b <= 0xdf && i + 1 < end && (buf[i + 1] & 0xc0) === 0x80) len = 2;
-    else if (b >= 0xe0 && b <= 0xef && i + 2 < end && (buf[i + 1] & 0xc0) === 0x80 && (buf[i + 2] & 0xc0) === 0x80) len = 3;
-    else if (b >= 0xf0 && b <= 0xf4 && i + 3 < end && (buf[i + 1] & 0xc0) === 0x80 && (buf[i + 2] & 0xc0) === 0x80 && (buf[i + 3] & 0xc0) === 0x80) len = 4;
+    else if (b >= 0xe0 && b <= 0xef && i + 2 < end && (buf[i + 1] & 0xc0) === 0x80 && (buf[i + 2] & 0xc0) === 0x80)
+      len = 3;
+    else if (
+      b >= 0xf0 &&
+      b <= 0xf4 &&
+      i + 3 < end &&
+      (buf[i + 1] & 0xc0) === 0x80 &&
+      (buf[i + 2] & 0xc0) === 0x80 &&
+      (buf[i + 3] & 0xc0) === 0x80
+    )
+      len = 4;
     if (len === 0) {
       flush(i);
       i++;
@@ -147,7 +182,7 @@ export function elfListStrings(buf: Buffer, info: ElfInfo | null, maxStrings = 5
     while (p < r.end && out.length < maxStrings) {
       const nul = buf.indexOf(0, p);
       const e = nul < 0 || nul > r.end ? r.end : nul;
-      if (e > p && (nul >= 0 && nul <= r.end)) {
+      if (e > p && nul >= 0 && nul <= r.end) {
         const s = tableString(buf, p, e);
         if (s) out.push({ offset: p, section: r.name, ...s });
       }
@@ -157,7 +192,11 @@ export function elfListStrings(buf: Buffer, info: ElfInfo | null, maxStrings = 5
   return out;
 }
 
-function tableString(buf: Buffer, start: number, end: number): { text: string; byteLength?: number; encoding?: 'gb18030'; gbkAlternative?: string } | null {
+function tableString(
+  buf: Buffer,
+  start: number,
+  end: number,
+): { text: string; byteLength?: number; encoding?: 'gb18030'; gbkAlternative?: string } | null {
   let ascii = true;
   let utf8 = true;
   let gbk = true;
@@ -176,7 +215,8 @@ function tableString(buf: Buffer, start: number, end: number): { text: string; b
     let okUtf8 = n > 0 && i + n <= end;
     for (let k = 1; okUtf8 && k < n; k++) if ((buf[i + k] & 0xc0) !== 0x80) okUtf8 = false;
     // GBK double-byte character?
-    const okGbk = b >= 0x81 && b <= 0xfe && i + 1 < end && buf[i + 1] >= 0x40 && buf[i + 1] <= 0xfe && buf[i + 1] !== 0x7f;
+    const okGbk =
+      b >= 0x81 && b <= 0xfe && i + 1 < end && buf[i + 1] >= 0x40 && buf[i + 1] <= 0xfe && buf[i + 1] !== 0x7f;
     if (!okUtf8) utf8 = false;
     if (!okGbk) gbk = false;
     i += okUtf8 && utf8 ? n : 2;
@@ -188,15 +228,17 @@ function tableString(buf: Buffer, start: number, end: number): { text: string; b
     const alt = isGbk(buf, start, end) ? GB18030.decode(buf.subarray(start, end)) : null;
     return text.length >= 1 ? { text, ...(alt && alt !== text ? { gbkAlternative: alt } : {}) } : null;
   }
-  if (gbk && isGbk(buf, start, end)) return { text: GB18030.decode(buf.subarray(start, end)), byteLength: len, encoding: 'gb18030' };
+  if (gbk && isGbk(buf, start, end))
+    return { text: GB18030.decode(buf.subarray(start, end)), byteLength: len, encoding: 'gb18030' };
   return null;
 }
 
 function isGbk(buf: Buffer, start: number, end: number): boolean {
-  for (let k = start; k < end; ) {
+  for (let k = start; k < end;) {
     const b = buf[k];
     if (b < 0x80) k++;
-    else if (b >= 0x81 && b <= 0xfe && k + 1 < end && buf[k + 1] >= 0x40 && buf[k + 1] <= 0xfe && buf[k + 1] !== 0x7f) k += 2;
+    else if (b >= 0x81 && b <= 0xfe && k + 1 < end && buf[k + 1] >= 0x40 && buf[k + 1] <= 0xfe && buf[k + 1] !== 0x7f)
+      k += 2;
     else return false;
   }
   return true;
@@ -220,10 +262,16 @@ export function elfPointerStrings(buf: Buffer, info: ElfInfo, maxStrings = 500_0
   const le = info.endian === 'le';
   const is64 = info.class === 64;
   const word = is64 ? 8 : 4;
-  const read = (p: number) => (is64 ? Number(le ? buf.readBigUInt64LE(p) : buf.readBigUInt64BE(p)) : le ? buf.readUInt32LE(p) : buf.readUInt32BE(p));
+  const read = (p: number) =>
+    is64
+      ? Number(le ? buf.readBigUInt64LE(p) : buf.readBigUInt64BE(p))
+      : le
+        ? buf.readUInt32LE(p)
+        : buf.readUInt32BE(p);
   const mapped = info.sections.filter((s) => s.addr && s.type !== SHT_NOBITS && s.offset + s.size <= buf.length);
   const toOffset = (addr: number) => {
-    for (const s of mapped) if (addr >= s.addr! && addr < s.addr! + s.size) return { off: s.offset + (addr - s.addr!), section: s };
+    for (const s of mapped)
+      if (addr >= s.addr! && addr < s.addr! + s.size) return { off: s.offset + (addr - s.addr!), section: s };
     return null;
   };
   const slots: Array<{ slot: number; target: number }> = [];

@@ -30,7 +30,11 @@ const MAX_DEPTH = 200;
 const LUAC_DATA = [0x19, 0x93, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function isLuaBytecode(buf: Uint8Array): boolean {
-  return buf.length >= 5 && buf[0] === 0x1b && ((buf[1] === 0x4c && buf[2] === 0x75 && buf[3] === 0x61) || (buf[1] === 0x4c && buf[2] === 0x4a));
+  return (
+    buf.length >= 5 &&
+    buf[0] === 0x1b &&
+    ((buf[1] === 0x4c && buf[2] === 0x75 && buf[3] === 0x61) || (buf[1] === 0x4c && buf[2] === 0x4a))
+  );
 }
 
 export function readLuaBytecode(buf: Uint8Array, maxStrings: number): LuaChunk {
@@ -58,7 +62,11 @@ class PucReader {
     private readonly version: number,
     private readonly budget: StringBudget,
   ) {
-    if (version < 0x51 || version > 0x54) throw new MalformedInputError('lua/unsupported-version', `Lua bytecode version 0x${version.toString(16)} is not 5.1-5.4`);
+    if (version < 0x51 || version > 0x54)
+      throw new MalformedInputError(
+        'lua/unsupported-version',
+        `Lua bytecode version 0x${version.toString(16)} is not 5.1-5.4`,
+      );
   }
 
   versionName(): LuaVersion {
@@ -68,7 +76,8 @@ class PucReader {
   header(): void {
     const c = this.c;
     const format = c.u8();
-    if (format !== 0) throw new MalformedInputError('lua/unsupported-format', `Lua bytecode format ${format} is not the official one`);
+    if (format !== 0)
+      throw new MalformedInputError('lua/unsupported-format', `Lua bytecode format ${format} is not the official one`);
     if (this.version <= 0x52) {
       c.le = c.u8() === 1;
       this.sizeInt = c.u8();
@@ -92,24 +101,32 @@ class PucReader {
       if (c.uint(Math.min(this.sizeInteger, 8)) !== 0x5678) {
         c.pos = at;
         c.le = false;
-        if (c.uint(Math.min(this.sizeInteger, 8)) !== 0x5678) throw new MalformedInputError('lua/bad-header', 'LUAC_INT check value does not match');
+        if (c.uint(Math.min(this.sizeInteger, 8)) !== 0x5678)
+          throw new MalformedInputError('lua/bad-header', 'LUAC_INT check value does not match');
       }
       c.skip(this.sizeNumber);
       c.u8(); // number of upvalues of the main function
     }
-    for (const [name, v] of [['int', this.sizeInt], ['size_t', this.sizeSizeT], ['Instruction', this.sizeInstr]] as const) {
+    for (const [name, v] of [
+      ['int', this.sizeInt],
+      ['size_t', this.sizeSizeT],
+      ['Instruction', this.sizeInstr],
+    ] as const) {
       if (v !== 4 && v !== 8) throw new MalformedInputError('lua/bad-header', `sizeof(${name}) = ${v}`);
     }
   }
 
   private tail(): void {
-    for (const b of LUAC_DATA) if (this.c.u8() !== b) throw new MalformedInputError('lua/bad-header', 'LUAC_DATA check bytes do not match (damaged chunk)');
+    for (const b of LUAC_DATA)
+      if (this.c.u8() !== b)
+        throw new MalformedInputError('lua/bad-header', 'LUAC_DATA check bytes do not match (damaged chunk)');
   }
 
   /** A count: `int` up to 5.3, the MSB-first varint of 5.4. Bounded by the bytes left, as each item takes one. */
   private count(): number {
     const n = this.version === 0x54 ? this.varint() : this.c.uint(this.sizeInt);
-    if (n > this.c.remaining) throw new MalformedInputError('lua/bad-count', `count ${n} at ${this.c.pos} exceeds the chunk`);
+    if (n > this.c.remaining)
+      throw new MalformedInputError('lua/bad-count', `count ${n} at ${this.c.pos} exceeds the chunk`);
     return n;
   }
 
@@ -212,7 +229,8 @@ const LJ_STRIP = 0x02;
 function readLuaJit(buf: Uint8Array, budget: StringBudget): LuaChunk {
   const c = new Cursor(buf, 'luajit', 3);
   const version = c.u8();
-  if (version !== 1 && version !== 2) throw new MalformedInputError('lua/unsupported-version', `LuaJIT bytecode version ${version}`);
+  if (version !== 1 && version !== 2)
+    throw new MalformedInputError('lua/unsupported-version', `LuaJIT bytecode version ${version}`);
   const flags = uleb(c);
   const stripped = (flags & LJ_STRIP) !== 0;
   if (!stripped) c.skip(uleb(c)); // chunk name
@@ -242,7 +260,8 @@ function readLuaJitProto(c: Cursor, index: number, stripped: boolean, budget: St
     uleb(c); // numline
   }
   c.skip(sizebc * 4 + numuv * 2);
-  if (sizekgc > c.remaining) throw new MalformedInputError('lua/bad-count', `${sizekgc} GC constants in a ${c.remaining}-byte prototype`);
+  if (sizekgc > c.remaining)
+    throw new MalformedInputError('lua/bad-count', `${sizekgc} GC constants in a ${c.remaining}-byte prototype`);
   // Written from the last constant index to the first: reversed, they are in the order the source used them.
   const groups: string[][] = [];
   for (let i = 0; i < sizekgc; i++) {
@@ -252,7 +271,11 @@ function readLuaJitProto(c: Cursor, index: number, stripped: boolean, budget: St
     else if (t === 1) {
       const narray = uleb(c);
       const nhash = uleb(c);
-      if (narray + nhash > c.remaining) throw new MalformedInputError('lua/bad-count', `table constant of ${narray}+${nhash} items exceeds the prototype`);
+      if (narray + nhash > c.remaining)
+        throw new MalformedInputError(
+          'lua/bad-count',
+          `table constant of ${narray}+${nhash} items exceeds the prototype`,
+        );
       for (let k = 0; k < narray; k++) tableValue(c, group, budget);
       for (let k = 0; k < nhash * 2; k++) tableValue(c, group, budget);
     } else if (t === 2 || t === 3) {
@@ -355,7 +378,19 @@ function longBracket(text: string, at: number): { value: string; end: number } |
   return { value: text.slice(p + 1, end), end: end + close.length };
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', '"': '"', "'": "'", '\n': '\n' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  '\n': '\n',
+};
 
 function shortString(text: string, at: number): { value: string; end: number } {
   const quote = text[at];

@@ -4,12 +4,30 @@ import { resolveString } from './arsc.js';
 import { attr, attrString, type XmlElement } from './axml.js';
 
 /** The parts of AndroidManifest.xml an audit needs, with string references resolved through resources.arsc. */
-export type Manifest = Pick<App, 'package' | 'versionCode' | 'versionName' | 'label' | 'minSdk' | 'targetSdk' | 'sharedUserId' | 'permissions' | 'declaredPermissions' | 'components'>;
+export type Manifest = Pick<
+  App,
+  | 'package'
+  | 'versionCode'
+  | 'versionName'
+  | 'label'
+  | 'minSdk'
+  | 'targetSdk'
+  | 'sharedUserId'
+  | 'permissions'
+  | 'declaredPermissions'
+  | 'components'
+>;
 
 const COMPONENT_TYPES = new Set(['activity', 'activity-alias', 'service', 'receiver', 'provider']);
 const PERMISSION_ELEMENTS = new Set(['uses-permission', 'uses-permission-sdk-23', 'uses-permission-sdk-m']);
 
-const PROTECTION_LEVELS: Record<number, string> = { 0: 'normal', 1: 'dangerous', 2: 'signature', 3: 'signatureOrSystem', 4: 'internal' };
+const PROTECTION_LEVELS: Record<number, string> = {
+  0: 'normal',
+  1: 'dangerous',
+  2: 'signature',
+  3: 'signatureOrSystem',
+  4: 'internal',
+};
 
 export function readManifest(root: XmlElement, resources: ResourceTable | null): Manifest {
   const str = (el: XmlElement, name: string, androidOnly = true): string | null => {
@@ -39,7 +57,8 @@ export function readManifest(root: XmlElement, resources: ResourceTable | null):
       const name = str(el, 'name');
       if (!name) continue;
       const level = attr(el, 'protectionLevel');
-      const protectionLevel = level === undefined ? undefined : level.type === 'int' ? describeProtection(level.value) : String(level.value);
+      const protectionLevel =
+        level === undefined ? undefined : level.type === 'int' ? describeProtection(level.value) : String(level.value);
       declaredPermissions.push({ name, ...(protectionLevel ? { protectionLevel } : {}) });
     }
   }
@@ -97,7 +116,11 @@ function addImpliedPermissions(permissions: PermissionUse[], targetSdk: number):
 }
 
 function readFilter(f: XmlElement, str: (el: XmlElement, name: string) => string | null): IntentFilter {
-  const pick = (tag: string) => f.children.filter((c) => c.name === tag).map((c) => str(c, 'name')).filter((s): s is string => !!s);
+  const pick = (tag: string) =>
+    f.children
+      .filter((c) => c.name === tag)
+      .map((c) => str(c, 'name'))
+      .filter((s): s is string => !!s);
   const data = f.children
     .filter((c) => c.name === 'data')
     .map((c) => {

@@ -19,7 +19,10 @@ export function describeCertificate(der: Uint8Array, scheme: Signer['scheme']): 
   try {
     cert = new X509Certificate(der);
   } catch (err) {
-    throw new MalformedInputError('apksig/bad-certificate', `${scheme} certificate (sha256 ${createHash('sha256').update(der).digest('hex')}) is not readable X.509: ${(err as Error).message}`);
+    throw new MalformedInputError(
+      'apksig/bad-certificate',
+      `${scheme} certificate (sha256 ${createHash('sha256').update(der).digest('hex')}) is not readable X.509: ${(err as Error).message}`,
+    );
   }
   return {
     scheme,
@@ -57,15 +60,18 @@ export function readSigningBlock(src: ByteSource, cdOffset: number): Map<number,
   if (footer.toString('latin1', 8, 24) !== BLOCK_MAGIC) return null;
   const sizeInFooter = Number(footer.readBigUInt64LE(0));
   const blockStart = cdOffset - sizeInFooter - 8;
-  if (sizeInFooter < 24 || blockStart < 0) throw new MalformedInputError('apksig/bad-block-size', `signing block size ${sizeInFooter} is impossible`);
+  if (sizeInFooter < 24 || blockStart < 0)
+    throw new MalformedInputError('apksig/bad-block-size', `signing block size ${sizeInFooter} is impossible`);
   const block = src.read(blockStart, sizeInFooter + 8);
-  if (Number(block.readBigUInt64LE(0)) !== sizeInFooter) throw new MalformedInputError('apksig/size-mismatch', 'signing block header and footer sizes differ');
+  if (Number(block.readBigUInt64LE(0)) !== sizeInFooter)
+    throw new MalformedInputError('apksig/size-mismatch', 'signing block header and footer sizes differ');
   const pairs = new Map<number, Buffer>();
   let p = 8;
   const end = block.length - 24;
   while (p + 12 <= end) {
     const len = Number(block.readBigUInt64LE(p));
-    if (len < 4 || p + 8 + len > end) throw new MalformedInputError('apksig/bad-pair', `signing block pair at ${p} runs past the block`);
+    if (len < 4 || p + 8 + len > end)
+      throw new MalformedInputError('apksig/bad-pair', `signing block pair at ${p} runs past the block`);
     pairs.set(block.readUInt32LE(p + 8), block.subarray(p + 12, p + 8 + len));
     p += 8 + len;
   }
@@ -107,7 +113,8 @@ interface Slice {
 function lengthPrefixed(buf: Buffer, at: number, limit: number, what: string): Slice {
   if (at + 4 > limit) throw new MalformedInputError('apksig/truncated', `${what} is truncated`);
   const len = buf.readUInt32LE(at);
-  if (at + 4 + len > limit) throw new MalformedInputError('apksig/truncated', `${what} claims ${len} bytes and runs past its parent`);
+  if (at + 4 + len > limit)
+    throw new MalformedInputError('apksig/truncated', `${what} claims ${len} bytes and runs past its parent`);
   return { buf, start: at + 4, end: at + 4 + len };
 }
 

@@ -22,7 +22,10 @@ export function isSqlite(buf: Uint8Array): boolean {
 
 const MAX_TABLES = 1000;
 
-export function sqliteTextColumns(buf: Buffer, maxStrings: number): { columns: SqliteColumn[]; truncated: boolean; problems: string[] } {
+export function sqliteTextColumns(
+  buf: Buffer,
+  maxStrings: number,
+): { columns: SqliteColumn[]; truncated: boolean; problems: string[] } {
   if (!isSqlite(buf)) throw new MalformedInputError('sqlite/bad-magic', 'not an SQLite database');
   let db: Database.Database;
   try {
@@ -36,7 +39,9 @@ export function sqliteTextColumns(buf: Buffer, maxStrings: number): { columns: S
   try {
     let tables: Array<{ name: string }>;
     try {
-      tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT ?").all(MAX_TABLES) as Array<{ name: string }>;
+      tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' LIMIT ?")
+        .all(MAX_TABLES) as Array<{ name: string }>;
     } catch (err) {
       throw new MalformedInputError('sqlite/unreadable', `SQLite: ${(err as Error).message}`);
     }

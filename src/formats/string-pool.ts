@@ -20,18 +20,26 @@ export class StringPool {
     private readonly buf: Buffer,
     at: number,
   ) {
-    if (at + 28 > buf.length) throw new MalformedInputError('res/string-pool-truncated', 'string pool header runs past the file');
+    if (at + 28 > buf.length)
+      throw new MalformedInputError('res/string-pool-truncated', 'string pool header runs past the file');
     const headerSize = buf.readUInt16LE(at + 2);
     const size = buf.readUInt32LE(at + 4);
     this.end = at + size;
-    if (this.end > buf.length || size < 28) throw new MalformedInputError('res/string-pool-size', `string pool claims ${size} bytes, ${buf.length - at} available`);
+    if (this.end > buf.length || size < 28)
+      throw new MalformedInputError(
+        'res/string-pool-size',
+        `string pool claims ${size} bytes, ${buf.length - at} available`,
+      );
     this.count = buf.readUInt32LE(at + 8);
     const flags = buf.readUInt32LE(at + 16);
     this.utf8 = (flags & UTF8_FLAG) !== 0;
     this.stringsAt = at + buf.readUInt32LE(at + 20);
     this.offsetsAt = at + headerSize;
     if (this.offsetsAt + this.count * 4 > this.end) {
-      throw new MalformedInputError('res/string-pool-count', `string pool claims ${this.count} strings, which do not fit in ${size} bytes`);
+      throw new MalformedInputError(
+        'res/string-pool-count',
+        `string pool claims ${this.count} strings, which do not fit in ${size} bytes`,
+      );
     }
     this.cache = new Array(this.count);
   }
@@ -53,24 +61,29 @@ export class StringPool {
     if (this.utf8) {
       // Two lengths: UTF-16 length then UTF-8 byte length, each 1 or 2 bytes (high bit = 2 bytes).
       p += b[p] & 0x80 ? 2 : 1;
-      if (p + 1 >= this.end) throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
+      if (p + 1 >= this.end)
+        throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
       let len = b[p];
       if (len & 0x80) {
         len = ((len & 0x7f) << 8) | b[p + 1];
         p += 2;
       } else p += 1;
-      if (p + len > this.end) throw new MalformedInputError('res/string-length', `string ${index} runs outside its pool`);
+      if (p + len > this.end)
+        throw new MalformedInputError('res/string-length', `string ${index} runs outside its pool`);
       return b.toString('utf8', p, p + len);
     }
-    if (p + 2 > this.end) throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
+    if (p + 2 > this.end)
+      throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
     let len = b.readUInt16LE(p);
     p += 2;
     if (len & 0x8000) {
-      if (p + 2 > this.end) throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
+      if (p + 2 > this.end)
+        throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
       len = ((len & 0x7fff) << 16) | b.readUInt16LE(p);
       p += 2;
     }
-    if (p + len * 2 > this.end) throw new MalformedInputError('res/string-length', `string ${index} runs outside its pool`);
+    if (p + len * 2 > this.end)
+      throw new MalformedInputError('res/string-length', `string ${index} runs outside its pool`);
     return b.toString('utf16le', p, p + len * 2);
   }
 

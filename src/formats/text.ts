@@ -52,7 +52,19 @@ function plausibleShare(text: string): number {
   let ok = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || (c >= 0xa0 && c < 0x250) || (c >= 0x3000 && c < 0xa000) || (c >= 0xac00 && c < 0xd7a4) || (c >= 0xff00 && c < 0xfff0) || (c >= 0x2000 && c < 0x2070) || (c >= 0x400 && c < 0x530)) ok++;
+    if (
+      (c >= 0x20 && c < 0x7f) ||
+      c === 9 ||
+      c === 10 ||
+      c === 13 ||
+      (c >= 0xa0 && c < 0x250) ||
+      (c >= 0x3000 && c < 0xa000) ||
+      (c >= 0xac00 && c < 0xd7a4) ||
+      (c >= 0xff00 && c < 0xfff0) ||
+      (c >= 0x2000 && c < 0x2070) ||
+      (c >= 0x400 && c < 0x530)
+    )
+      ok++;
   }
   return ok / n;
 }
@@ -91,7 +103,7 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
       const t = buf.length <= SAMPLE ? sample : tryDecode(enc, buf);
       if (t === null) continue;
       const share = plausibleShare(t);
-      if (share > bestShare) (best = { encoding: enc, bom: false, text: t }), (bestShare = share);
+      if (share > bestShare) ((best = { encoding: enc, bom: false, text: t }), (bestShare = share));
     }
     if (best) return best;
   }

@@ -76,7 +76,8 @@ export function readUnityFs(buf: Uint8Array, maxOutput: number): { engine: strin
   ic.le = false;
   ic.skip(16); // hash of the uncompressed data
   const blockCount = ic.u32();
-  if (blockCount * 10 > ic.remaining) throw new MalformedInputError('unity/bad-count', `${blockCount} blocks in a ${info.length}-byte table`);
+  if (blockCount * 10 > ic.remaining)
+    throw new MalformedInputError('unity/bad-count', `${blockCount} blocks in a ${info.length}-byte table`);
   const blocks: Array<{ size: number; compressed: number; flags: number }> = [];
   let total = 0;
   for (let i = 0; i < blockCount; i++) {
@@ -84,33 +85,38 @@ export function readUnityFs(buf: Uint8Array, maxOutput: number): { engine: strin
     total += b.size;
     blocks.push(b);
   }
-  if (total > maxOutput) throw new LimitExceededError('limit/unity-bytes', `bundle data of ${total} bytes exceeds ${maxOutput}`);
+  if (total > maxOutput)
+    throw new LimitExceededError('limit/unity-bytes', `bundle data of ${total} bytes exceeds ${maxOutput}`);
   const data = new Uint8Array(total);
   let inAt = dataStart;
   let outAt = 0;
   for (const b of blocks) {
-    if (inAt + b.compressed > buf.length) throw new MalformedInputError('unity/truncated', `data block at ${inAt} runs past the file`);
+    if (inAt + b.compressed > buf.length)
+      throw new MalformedInputError('unity/truncated', `data block at ${inAt} runs past the file`);
     const part = decompress(buf.subarray(inAt, inAt + b.compressed), b.flags & 0x3f, b.size, maxOutput);
     data.set(part.subarray(0, b.size), outAt);
     inAt += b.compressed;
     outAt += b.size;
   }
   const nodeCount = ic.u32();
-  if (nodeCount * 21 > ic.remaining) throw new MalformedInputError('unity/bad-count', `${nodeCount} nodes in the directory`);
+  if (nodeCount * 21 > ic.remaining)
+    throw new MalformedInputError('unity/bad-count', `${nodeCount} nodes in the directory`);
   const nodes: UnityNode[] = [];
   for (let i = 0; i < nodeCount; i++) {
     const offset = ic.u64();
     const size = ic.u64();
     ic.u32(); // flags
     const path = ic.cstring(1024);
-    if (offset + size > data.length) throw new MalformedInputError('unity/bad-node', `node ${path} lies outside the bundle data`);
+    if (offset + size > data.length)
+      throw new MalformedInputError('unity/bad-node', `node ${path} lies outside the bundle data`);
     nodes.push({ path, data: data.subarray(offset, offset + size) });
   }
   return { engine, nodes };
 }
 
 function decompress(input: Uint8Array, kind: number, size: number, maxOutput: number): Uint8Array {
-  if (size > maxOutput) throw new LimitExceededError('limit/unity-bytes', `block of ${size} bytes exceeds ${maxOutput}`);
+  if (size > maxOutput)
+    throw new LimitExceededError('limit/unity-bytes', `block of ${size} bytes exceeds ${maxOutput}`);
   if (kind === 0) {
     if (input.length < size) throw new MalformedInputError('unity/truncated', 'stored block shorter than declared');
     return input.subarray(0, size);
@@ -159,14 +165,22 @@ export function looksLikeSerializedFile(buf: Uint8Array): boolean {
   }
 }
 
-function serializedHeader(buf: Uint8Array): { version: number; dataOffset: number; metadataSize: number; fileSize: number; metaStart: number; le: boolean } {
+function serializedHeader(buf: Uint8Array): {
+  version: number;
+  dataOffset: number;
+  metadataSize: number;
+  fileSize: number;
+  metaStart: number;
+  le: boolean;
+} {
   const c = new Cursor(buf, 'unity');
   c.le = false;
   let metadataSize = c.u32();
   let fileSize = c.u32();
   const version = c.u32();
   let dataOffset = c.u32();
-  if (version < 9 || version > 22) throw new MalformedInputError('unity/unsupported-version', `serialized file version ${version}`);
+  if (version < 9 || version > 22)
+    throw new MalformedInputError('unity/unsupported-version', `serialized file version ${version}`);
   const le = c.u8() === 0;
   c.skip(3);
   if (version >= 22) {
@@ -175,13 +189,19 @@ function serializedHeader(buf: Uint8Array): { version: number; dataOffset: numbe
     dataOffset = c.u64();
     c.skip(8);
   }
-  if (fileSize !== buf.length && fileSize < buf.length / 2) throw new MalformedInputError('unity/bad-header', `declared size ${fileSize} of a ${buf.length}-byte file`);
-  if (dataOffset > buf.length) throw new MalformedInputError('unity/bad-header', `data offset ${dataOffset} past the file`);
+  if (fileSize !== buf.length && fileSize < buf.length / 2)
+    throw new MalformedInputError('unity/bad-header', `declared size ${fileSize} of a ${buf.length}-byte file`);
+  if (dataOffset > buf.length)
+    throw new MalformedInputError('unity/bad-header', `data offset ${dataOffset} past the file`);
   return { version, dataOffset, metadataSize, fileSize, metaStart: c.pos, le };
 }
 
 /** The object table of a serialized file. */
-export function readSerializedObjects(buf: Uint8Array): { version: number; engine: string; objects: SerializedObject[] } {
+export function readSerializedObjects(buf: Uint8Array): {
+  version: number;
+  engine: string;
+  objects: SerializedObject[];
+} {
   const h = serializedHeader(buf);
   const v = h.version;
   const c = new Cursor(buf, 'unity', h.metaStart);
@@ -215,7 +235,8 @@ export function readSerializedObjects(buf: Uint8Array): { version: number; engin
   let bigIds = false;
   if (v >= 7 && v < 14) bigIds = c.u32() !== 0;
   const count = c.u32();
-  if (count > MAX_OBJECTS || count * 12 > c.remaining) throw new MalformedInputError('unity/bad-count', `${count} objects in the table`);
+  if (count > MAX_OBJECTS || count * 12 > c.remaining)
+    throw new MalformedInputError('unity/bad-count', `${count} objects in the table`);
   const objects: SerializedObject[] = [];
   for (let i = 0; i < count; i++) {
     if (v >= 14) c.align(4);
@@ -227,7 +248,8 @@ export function readSerializedObjects(buf: Uint8Array): { version: number; engin
     if (v < 11) c.u16();
     if (v >= 11 && v < 17) c.u16();
     if (v === 15 || v === 16) c.u8();
-    if (start + size > buf.length) throw new MalformedInputError('unity/bad-object', `object ${pathId} lies outside the file`);
+    if (start + size > buf.length)
+      throw new MalformedInputError('unity/bad-object', `object ${pathId} lies outside the file`);
     objects.push({ pathId, classId, start, size });
   }
   return { version: v, engine, objects };
@@ -247,7 +269,10 @@ function skipLegacyTree(c: Cursor, v: number, depth: number): void {
 }
 
 /** Reads a file or bundle node: serialized file objects when it parses as one, else a scan for strings. */
-export function unityTexts(buf: Uint8Array, opts: { maxStrings: number; maxOutput: number; label?: string }): UnityReadResult {
+export function unityTexts(
+  buf: Uint8Array,
+  opts: { maxStrings: number; maxOutput: number; label?: string },
+): UnityReadResult {
   const budget = new StringBudget(opts.maxStrings, 'unity');
   const result: UnityReadResult = { texts: [], problems: [], truncated: false };
   const note = (err: unknown) => {
@@ -276,7 +301,8 @@ export function unityTexts(buf: Uint8Array, opts: { maxStrings: number; maxOutpu
       for (const o of objects) {
         if (o.classId === TEXT_ASSET) {
           const t = textAsset(node.data, o);
-          if (t && budget.take()) result.texts.push({ where: `${prefix}TextAsset "${t.name}"`, offset: o.start, text: t.text });
+          if (t && budget.take())
+            result.texts.push({ where: `${prefix}TextAsset "${t.name}"`, offset: o.start, text: t.text });
         } else {
           for (const run of stringRuns(node.data, o.start, o.start + o.size, budget)) {
             result.texts.push({ ...run, where: `${prefix}object ${o.pathId} (class ${o.classId})` });
@@ -284,7 +310,8 @@ export function unityTexts(buf: Uint8Array, opts: { maxStrings: number; maxOutpu
         }
       }
     } else {
-      for (const run of stringRuns(node.data, 0, node.data.length, budget)) result.texts.push({ ...run, where: `${prefix}strings at ${run.offset}` });
+      for (const run of stringRuns(node.data, 0, node.data.length, budget))
+        result.texts.push({ ...run, where: `${prefix}strings at ${run.offset}` });
     }
   }
   result.truncated = budget.truncated;
@@ -344,7 +371,9 @@ export function stringRuns(buf: Uint8Array, start: number, end: number, budget: 
       r = at(q);
     }
     if (run.length >= MIN_RUN) out.push({ where: '', offset: p, entries: run.map((x) => x.s) });
-    else for (const x of run) if (x.s.length >= MIN_LONG_STRING && /[\n,|;、，]/.test(x.s)) out.push({ where: '', offset: x.at, text: x.s });
+    else
+      for (const x of run)
+        if (x.s.length >= MIN_LONG_STRING && /[\n,|;、，]/.test(x.s)) out.push({ where: '', offset: x.at, text: x.s });
     p = Math.max(q, p + 4);
   }
   return out;

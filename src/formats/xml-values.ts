@@ -70,7 +70,10 @@ export function xmlValueGroups(text: string, maxStrings: number): { groups: XmlG
   return { groups: [...groups].map(([key, values]) => ({ key, values })), truncated: budget.truncated };
 }
 
-function readTag(text: string, at: number): { name: string; attributes: Array<[string, string]>; selfClosing: boolean; end: number } {
+function readTag(
+  text: string,
+  at: number,
+): { name: string; attributes: Array<[string, string]>; selfClosing: boolean; end: number } {
   const name = /^[^\s/>]*/.exec(text.slice(at, at + 256))![0];
   let i = at + name.length;
   const attributes: Array<[string, string]> = [];

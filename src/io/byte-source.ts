@@ -50,7 +50,16 @@ export class FileSource implements ByteSource {
 }
 
 function checkRange(offset: number, length: number, size: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
-    throw new MalformedInputError('io/out-of-range', `read of ${length} bytes at ${offset} is outside the ${size}-byte input`);
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  ) {
+    throw new MalformedInputError(
+      'io/out-of-range',
+      `read of ${length} bytes at ${offset} is outside the ${size}-byte input`,
+    );
   }
 }

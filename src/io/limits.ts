@@ -108,10 +108,23 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
 export const DEFAULT_LIMITS: Limits = {
-  zip: { maxEntries: 200_000, maxEntryBytes: 512 * MiB, maxTotalInflatedBytes: 4 * GiB, maxCompressionRatio: 1000, maxNestingDepth: 3 },
+  zip: {
+    maxEntries: 200_000,
+    maxEntryBytes: 512 * MiB,
+    maxTotalInflatedBytes: 4 * GiB,
+    maxCompressionRatio: 1000,
+    maxNestingDepth: 3,
+  },
   text: { maxBytes: 32 * MiB, maxHarBytes: 256 * MiB },
   dex: { maxStrings: 4_000_000 },
-  decode: { maxDepth: 5, maxNodes: 160, maxBytes: 48 * MiB, maxOutput: 16 * MiB, maxBlobsPerApp: 400, maxCipherAttemptsPerApp: 6000 },
+  decode: {
+    maxDepth: 5,
+    maxNodes: 160,
+    maxBytes: 48 * MiB,
+    maxOutput: 16 * MiB,
+    maxBlobsPerApp: 400,
+    maxCipherAttemptsPerApp: 6000,
+  },
   firmware: {
     maxLayers: 8,
     maxExpandedBytes: 2 * GiB,
@@ -152,11 +165,15 @@ export function resolveLimits(overrides: LimitOverrides = {}): Limits {
   const out = structuredClone(DEFAULT_LIMITS) as unknown as Record<string, Record<string, number>>;
   for (const [group, leaves] of Object.entries(overrides)) {
     const target = out[group];
-    if (!target) throw new LimitSettingError(`unknown limit group "${group}" (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+    if (!target)
+      throw new LimitSettingError(`unknown limit group "${group}" (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
     for (const [leaf, value] of Object.entries(leaves ?? {})) {
-      if (!(leaf in target)) throw new LimitSettingError(`unknown limit "${group}.${leaf}" (known: ${limitNames().join(', ')})`);
+      if (!(leaf in target))
+        throw new LimitSettingError(`unknown limit "${group}.${leaf}" (known: ${limitNames().join(', ')})`);
       if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-        throw new LimitSettingError(`limit ${group}.${leaf} must be a positive whole number, got ${JSON.stringify(value)}`);
+        throw new LimitSettingError(
+          `limit ${group}.${leaf} must be a positive whole number, got ${JSON.stringify(value)}`,
+        );
       }
       target[leaf] = value;
     }
@@ -176,14 +193,18 @@ export function parseLimitSetting(setting: string, overrides: LimitOverrides = {
   const [group, leaf, extra] = name.split('.');
   const known = limitNames();
   if (eq < 0 || !group || !leaf || extra !== undefined || !known.includes(name)) {
-    throw new LimitSettingError(eq < 0 ? `expected name=value, got "${setting}"` : `unknown limit "${name}" (known: ${known.join(', ')})`);
+    throw new LimitSettingError(
+      eq < 0 ? `expected name=value, got "${setting}"` : `unknown limit "${name}" (known: ${known.join(', ')})`,
+    );
   }
   const raw = setting.slice(eq + 1).trim();
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw);
   const unit = m ? SUFFIX[(m[2] as string).toLowerCase()] : undefined;
   const timeUnit = m?.[2] && /^m?s$/i.test(m[2]);
   if (!m || unit === undefined || (timeUnit && leaf !== 'timeMs')) {
-    throw new LimitSettingError(`limit ${name} must be a positive whole number (with K, M or G for sizes, s for time), got "${raw}"`);
+    throw new LimitSettingError(
+      `limit ${name} must be a positive whole number (with K, M or G for sizes, s for time), got "${raw}"`,
+    );
   }
   const value = Math.round(Number(m[1]) * unit);
   const groupOverrides = (overrides[group as keyof Limits] ?? {}) as Record<string, number>;

@@ -27,7 +27,8 @@ const PACKAGES: Record<NativeCapability, NativePackage> = {
   lzma: {
     specifier: '@napi-rs/lzma',
     code: 'unavailable/lzma',
-    consequence: 'LZMA decoding unavailable: xz and .lzma blobs, payload.bin xz operations and EROFS LZMA clusters are not decoded',
+    consequence:
+      'LZMA decoding unavailable: xz and .lzma blobs, payload.bin xz operations and EROFS LZMA clusters are not decoded',
   },
 };
 
@@ -53,7 +54,9 @@ function attempt(capability: NativeCapability): { module: unknown } | { error: U
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       const where = `${process.platform}-${process.arch}`;
-      state = { error: new UnavailableError(pkg.code, `${pkg.consequence} (${pkg.specifier} cannot load on ${where}: ${why})`) };
+      state = {
+        error: new UnavailableError(pkg.code, `${pkg.consequence} (${pkg.specifier} cannot load on ${where}: ${why})`),
+      };
     }
     loaded.set(capability, state);
   }
@@ -75,6 +78,8 @@ export function nativeAvailable(capability: NativeCapability): boolean {
 export function unavailableDiagnostics(needed: NativeCapability[]): Diagnostic[] {
   return needed.flatMap((c) => {
     const state = attempt(c);
-    return 'error' in state ? [{ level: 'warning' as const, code: state.error.code, message: state.error.message, path: '' }] : [];
+    return 'error' in state
+      ? [{ level: 'warning' as const, code: state.error.code, message: state.error.message, path: '' }]
+      : [];
   });
 }

@@ -37,7 +37,8 @@ function tokenize(src: string): Token[] {
       let v = '';
       i++;
       for (;;) {
-        if (i >= src.length) throw new MalformedInputError('stix/unterminated-string', 'unterminated string in pattern');
+        if (i >= src.length)
+          throw new MalformedInputError('stix/unterminated-string', 'unterminated string in pattern');
         if (src[i] === '\\' && i + 1 < src.length) {
           v += src[i + 1];
           i += 2;
@@ -50,7 +51,7 @@ function tokenize(src: string): Token[] {
     } else if (/[=!<>]/.test(c)) {
       const two = src.slice(i, i + 2);
       const op = ['!=', '<=', '>='].includes(two) ? two : c;
-      if (op === '!' ) throw new MalformedInputError('stix/bad-operator', `bad operator at ${i}`);
+      if (op === '!') throw new MalformedInputError('stix/bad-operator', `bad operator at ${i}`);
       out.push({ t: 'op', v: op });
       i += op.length;
     } else {
@@ -166,12 +167,14 @@ export function parsePattern(src: string): Pattern {
   };
   const value = (): string => {
     const tok = toks[p++];
-    if (!tok || (tok.t !== 'str' && tok.t !== 'word')) throw new MalformedInputError('stix/bad-value', `expected a value at token ${p}`);
+    if (!tok || (tok.t !== 'str' && tok.t !== 'word'))
+      throw new MalformedInputError('stix/bad-value', `expected a value at token ${p}`);
     return tok.v;
   };
   const result = obsOr();
   if (p !== toks.length) throw new MalformedInputError('stix/trailing', `unexpected input after token ${p}`);
-  if (result.length > 10_000) throw new MalformedInputError('stix/too-complex', 'pattern expands to too many alternatives');
+  if (result.length > 10_000)
+    throw new MalformedInputError('stix/too-complex', 'pattern expands to too many alternatives');
   return result;
 }
 
@@ -187,7 +190,8 @@ export function compare(c: Comparison, observed: string[]): string | null {
     let hit = false;
     if (c.op === '=') hit = c.values[0] === o || (isCaseless(c) && c.values[0].toLowerCase() === o.toLowerCase());
     else if (c.op === '!=') hit = c.values[0] !== o;
-    else if (c.op === 'IN') hit = c.values.some((v) => v === o || (isCaseless(c) && v.toLowerCase() === o.toLowerCase()));
+    else if (c.op === 'IN')
+      hit = c.values.some((v) => v === o || (isCaseless(c) && v.toLowerCase() === o.toLowerCase()));
     else if (c.op === 'LIKE') hit = likeToRegExp(c.values[0]).test(o);
     else if (c.op === 'MATCHES') {
       try {
@@ -207,6 +211,9 @@ function isCaseless(c: Comparison): boolean {
 }
 
 function likeToRegExp(like: string): RegExp {
-  const body = like.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = like
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }

@@ -25,7 +25,23 @@ export interface IndicatorSet {
   diagnostics: Diagnostic[];
 }
 
-const SUPPORTED = new Set(['app:id', 'domain-name:value', 'ipv4-addr:value', 'ipv6-addr:value', 'url:value', 'file:name', 'file:hashes.MD5', 'file:hashes.SHA-1', 'file:hashes.SHA-256', 'file:hashes.SHA1', 'file:hashes.SHA256', 'x509-certificate:hashes.SHA-1', 'x509-certificate:hashes.SHA-256', 'x509-certificate:hashes.MD5', 'android-property:name']);
+const SUPPORTED = new Set([
+  'app:id',
+  'domain-name:value',
+  'ipv4-addr:value',
+  'ipv6-addr:value',
+  'url:value',
+  'file:name',
+  'file:hashes.MD5',
+  'file:hashes.SHA-1',
+  'file:hashes.SHA-256',
+  'file:hashes.SHA1',
+  'file:hashes.SHA256',
+  'x509-certificate:hashes.SHA-1',
+  'x509-certificate:hashes.SHA-256',
+  'x509-certificate:hashes.MD5',
+  'android-property:name',
+]);
 
 export function parseStixBundle(json: string, source: string): IndicatorSet {
   const diagnostics: Diagnostic[] = [];
@@ -34,13 +50,30 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
   try {
     data = JSON.parse(json);
   } catch (err) {
-    return { source, indicators: [], diagnostics: [{ level: 'error', code: 'stix/bad-json', message: (err as Error).message, path: source }] };
+    return {
+      source,
+      indicators: [],
+      diagnostics: [{ level: 'error', code: 'stix/bad-json', message: (err as Error).message, path: source }],
+    };
   }
   if (!data || data.type !== 'bundle' || !Array.isArray(data.objects)) {
-    return { source, indicators: [], diagnostics: [{ level: 'error', code: 'stix/not-a-bundle', message: 'not a STIX 2.1 bundle (type "bundle" with objects)', path: source }] };
+    return {
+      source,
+      indicators: [],
+      diagnostics: [
+        {
+          level: 'error',
+          code: 'stix/not-a-bundle',
+          message: 'not a STIX 2.1 bundle (type "bundle" with objects)',
+          path: source,
+        },
+      ],
+    };
   }
   const objects = data.objects.filter((o): o is Record<string, unknown> => !!o && typeof o === 'object');
-  const malwareNames = new Map(objects.filter((o) => o.type === 'malware').map((o) => [String(o.id), String(o.name ?? o.id)]));
+  const malwareNames = new Map(
+    objects.filter((o) => o.type === 'malware').map((o) => [String(o.id), String(o.name ?? o.id)]),
+  );
   const indicates = new Map<string, string[]>();
   for (const r of objects.filter((o) => o.type === 'relationship' && o.relationship_type === 'indicates')) {
     const name = malwareNames.get(String(r.target_ref));
@@ -69,10 +102,20 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
     }
     const unsupported = pattern.flat().filter((c) => !SUPPORTED.has(`${c.objectType}:${c.path}`));
     if (unsupported.length) {
-      diag('stix/unsupported-object-path', `${id}: ${[...new Set(unsupported.map((c) => `${c.objectType}:${c.path}`))].join(', ')} cannot be evaluated; the indicator is skipped`);
+      diag(
+        'stix/unsupported-object-path',
+        `${id}: ${[...new Set(unsupported.map((c) => `${c.objectType}:${c.path}`))].join(', ')} cannot be evaluated; the indicator is skipped`,
+      );
       continue;
     }
-    indicators.push({ id, name: String(o.name ?? id), pattern, patternText: o.pattern, malware: indicates.get(id) ?? [], source });
+    indicators.push({
+      id,
+      name: String(o.name ?? id),
+      pattern,
+      patternText: o.pattern,
+      malware: indicates.get(id) ?? [],
+      source,
+    });
   }
   return { source, indicators, diagnostics };
 }

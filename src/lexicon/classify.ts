@@ -132,10 +132,14 @@ export function classifyList(
     for (const c of new Set(entries.map((e) => e.category))) perCategory.set(c, (perCategory.get(c) ?? 0) + 1);
     for (const e of entries) if (matched.size < MAX_MATCHED) matched.add(e.term);
     if (samples.length < SAMPLE_SIZE) samples.push(original);
-    counter.add(norm, entries.filter((e) => isSpecific(e, model)));
+    counter.add(
+      norm,
+      entries.filter((e) => isSpecific(e, model)),
+    );
   }
   const content = {} as Record<CategoryGroup, GroupEvidence>;
-  for (const g of GROUPS) content[g] = groupEvidence(counter.evidence(g), counter.distinctTerms(g), n, model.background[g]);
+  for (const g of GROUPS)
+    content[g] = groupEvidence(counter.evidence(g), counter.distinctTerms(g), n, model.background[g]);
   const names = options.names ?? [];
   const use = options.use ?? null;
   const hidden = options.hidden === true;
@@ -192,7 +196,8 @@ function decide(
     const kind: ListKind = top === 'filter' ? 'content-filter' : top === 'services' ? 'services' : 'brands';
     return { kind, carriedBy: ['content', ...carriedBy] };
   }
-  if (significant(c.brands, listLevel, MIN_DISTINCT_TERMS)) return { kind: 'brands', carriedBy: ['content', ...carriedBy] };
+  if (significant(c.brands, listLevel, MIN_DISTINCT_TERMS))
+    return { kind: 'brands', carriedBy: ['content', ...carriedBy] };
   // Below the content threshold a list is reported only when something else says it is one (code that
   // filters text with it, a name that says so, or the effort of hiding it) and it holds some sensitive
   // terms the background does not explain.

@@ -57,7 +57,13 @@ export class ImportedListIndex {
       const shareOfList = k / Math.max(1, n);
       const shareOfImported = k / Math.max(1, this.sizes[id]!);
       if (k >= MIN_SHARED && Math.max(shareOfList, shareOfImported) >= MIN_SHARE) {
-        out.push({ name: l.name, source: l.source, shared: k, shareOfList: round(shareOfList), shareOfImported: round(shareOfImported) });
+        out.push({
+          name: l.name,
+          source: l.source,
+          shared: k,
+          shareOfList: round(shareOfList),
+          shareOfImported: round(shareOfImported),
+        });
       }
     }
     return out.sort((a, b) => b.shared - a.shared);

@@ -109,7 +109,9 @@ export class Lexicon {
         category: cat,
         weak,
         latin,
-        wholeEntryOnly: latin ? n.replace(/[^a-z]/g, '').length <= 3 || WHOLE_ENTRY_LATIN_CATEGORIES.has(cat) : Array.from(n).length === 1,
+        wholeEntryOnly: latin
+          ? n.replace(/[^a-z]/g, '').length <= 3 || WHOLE_ENTRY_LATIN_CATEGORIES.has(cat)
+          : Array.from(n).length === 1,
       });
     });
     return new Lexicon(entries);
@@ -165,7 +167,8 @@ export class Lexicon {
         if (entry.wholeEntryOnly) {
           if (start !== 0 || end !== text.length) continue;
         } else if (entry.latin) {
-          if ((start > 0 && WORD_CHAR.test(text[start - 1])) || (end < text.length && WORD_CHAR.test(text[end]))) continue;
+          if ((start > 0 && WORD_CHAR.test(text[start - 1])) || (end < text.length && WORD_CHAR.test(text[end])))
+            continue;
         } else if (insideNumber(text, start, end)) {
           continue;
         }

@@ -79,7 +79,13 @@ export function fitListModel(sources: BenignSource[], lexicon: Lexicon): ListMod
     if (s.entries.length < MIN_SOURCE_ENTRIES) continue;
     const counts = new EvidenceCounter();
     for (const e of s.entries) {
-      counts.add(e, lexicon.matchNormalized(e).map((h) => h.entry).filter((x) => isSpecific(x, partial)));
+      counts.add(
+        e,
+        lexicon
+          .matchNormalized(e)
+          .map((h) => h.entry)
+          .filter((x) => isSpecific(x, partial)),
+      );
     }
     for (const g of Object.keys(background) as CategoryGroup[]) {
       background[g] = Math.max(background[g], counts.evidence(g) / s.entries.length);
@@ -154,7 +160,9 @@ const RUN_WINDOW = 64;
  * matches ("达赖" in "达赖喇嘛" is the longer term's evidence, whose own count decides).
  */
 function embeddingTerms(lexicon: Lexicon, entry: string): Set<string> {
-  const hits = lexicon.matchNormalized(entry).map((h) => ({ term: h.entry.normalized, start: h.end - h.entry.normalized.length, end: h.end }));
+  const hits = lexicon
+    .matchNormalized(entry)
+    .map((h) => ({ term: h.entry.normalized, start: h.end - h.entry.normalized.length, end: h.end }));
   const out = new Set<string>();
   for (const h of hits) {
     if (h.term === entry) continue;

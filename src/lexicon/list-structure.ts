@@ -36,17 +36,26 @@ export function splitList(text: string): SplitList | null {
     const xml = xmlTexts(trimmed);
     if (xml.length > 0) return finish('xml', xml);
   }
-  const lines = trimmed.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = trimmed
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (looksLikeRegexList(lines)) return regexList(lines);
   if (lines.length >= 3) {
     const delimiter = lineDelimiter(lines);
     if (delimiter === '|' || delimiter === ';') {
-      return finish('lines', lines.flatMap((l) => l.split(delimiter)));
+      return finish(
+        'lines',
+        lines.flatMap((l) => l.split(delimiter)),
+      );
     }
     if (delimiter) {
       const table = csvColumn(lines, delimiter);
       if (table) return { ...table, column: table.column };
-      return finish('lines', lines.flatMap((l) => l.split(delimiter)));
+      return finish(
+        'lines',
+        lines.flatMap((l) => l.split(delimiter)),
+      );
     }
     return finish('lines', lines);
   }
@@ -81,7 +90,10 @@ function csvColumn(lines: string[], delimiter: string): SplitList | null {
   let body = regular;
   const head = regular[0]!;
   // eslint-disable-next-line no-control-regex
-  if (head.every((f) => /^[A-Za-z_][\w ]*$/.test(f)) && regular.slice(1).some((r) => r.some((f) => /[^\x00-\x7f]/.test(f)))) {
+  if (
+    head.every((f) => /^[A-Za-z_][\w ]*$/.test(f)) &&
+    regular.slice(1).some((r) => r.some((f) => /[^\x00-\x7f]/.test(f)))
+  ) {
     body = regular.slice(1);
   }
   const scores: number[] = [];
@@ -90,11 +102,16 @@ function csvColumn(lines: string[], delimiter: string): SplitList | null {
     const filled = values.filter((v) => v.length > 0);
     const distinctShare = new Set(filled).size / Math.max(1, filled.length);
     const notWords = filled.filter((v) => /^-?[\d.]+$|^[*＊#]+$|^(true|false)$/i.test(v)).length;
-    scores.push(filled.length === 0 || notWords > 0.5 * filled.length || distinctShare < 0.2 ? -1 : filled.length * distinctShare);
+    scores.push(
+      filled.length === 0 || notWords > 0.5 * filled.length || distinctShare < 0.2 ? -1 : filled.length * distinctShare,
+    );
   }
   const best = scores.indexOf(Math.max(...scores));
   if (best < 0 || scores[best]! < 0) return null;
-  const split = finish('csv', body.map((r) => r[best] ?? ''));
+  const split = finish(
+    'csv',
+    body.map((r) => r[best] ?? ''),
+  );
   return split ? { ...split, column: { index: best, of: width } } : null;
 }
 
@@ -170,7 +187,9 @@ function jsonStrings(text: string): string[] | null {
     } else if (v && typeof v === 'object') {
       const entries = Object.entries(v);
       consider(entries.filter(([, x]) => typeof x === 'string').map(([, x]) => x as string));
-      consider(entries.filter(([, x]) => typeof x === 'number' || typeof x === 'boolean' || x === null).map(([k]) => k));
+      consider(
+        entries.filter(([, x]) => typeof x === 'number' || typeof x === 'boolean' || x === null).map(([k]) => k),
+      );
       entries.forEach(([, x]) => walk(x, depth + 1));
     }
   };

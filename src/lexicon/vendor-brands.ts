@@ -22,6 +22,8 @@ const EMPTY: ReadonlySet<string> = new Set();
 export function ownBrandTerms(appPackage: string | undefined): ReadonlySet<string> {
   if (!appPackage) return EMPTY;
   vendors ??= load();
-  const v = vendors.find((x) => x.packages.some((p) => appPackage === p.replace(/\.$/, '') || appPackage.startsWith(p)));
+  const v = vendors.find((x) =>
+    x.packages.some((p) => appPackage === p.replace(/\.$/, '') || appPackage.startsWith(p)),
+  );
   return v ? v.normalized : EMPTY;
 }

@@ -28,10 +28,20 @@ export interface ScanDiff {
     disappeared: ListRef[];
     changed: Array<ListRef & { from: number; to: number; termsAdded: string[]; termsRemoved: string[] }>;
   };
-  trackers: { added: Array<{ package: string; tracker: string }>; removed: Array<{ package: string; tracker: string }> };
+  trackers: {
+    added: Array<{ package: string; tracker: string }>;
+    removed: Array<{ package: string; tracker: string }>;
+  };
   hosts: { added: Array<{ host: string; apps: string[] }>; removed: Array<{ host: string; apps: string[] }> };
-  permissions: { added: Array<{ package: string; permission: string }>; removed: Array<{ package: string; permission: string }> };
-  regionProperties: { added: Record<string, string>; removed: Record<string, string>; changed: Array<{ key: string; from: string; to: string }> };
+  permissions: {
+    added: Array<{ package: string; permission: string }>;
+    removed: Array<{ package: string; permission: string }>;
+  };
+  regionProperties: {
+    added: Record<string, string>;
+    removed: Record<string, string>;
+    changed: Array<{ key: string; from: string; to: string }>;
+  };
   profile: Array<{ field: string; from: string | null; to: string | null }>;
   findings: { new: Array<{ severity: string; detectorId: string; message: string; path: string }>; resolved: number };
 }
@@ -53,13 +63,16 @@ function version(a: App): string | null {
 /** The top-level app holding a path (the longest app path that prefixes it). */
 function ownerOf(apps: App[], path: string): App | null {
   let best: App | null = null;
-  for (const a of apps) if ((path === a.path || path.startsWith(`${a.path}!/`)) && (!best || a.path.length > best.path.length)) best = a;
+  for (const a of apps)
+    if ((path === a.path || path.startsWith(`${a.path}!/`)) && (!best || a.path.length > best.path.length)) best = a;
   return best;
 }
 
 /** A path without the scan's own input root, so the same file in two differently named inputs matches. */
 function withoutRoot(path: string, inputs: string[]): string {
-  for (const i of inputs) if (path === i || path.startsWith(`${i}!`) || path.startsWith(`${i}/`)) return path.slice(i.length).replace(/^!?\/?/, '');
+  for (const i of inputs)
+    if (path === i || path.startsWith(`${i}!`) || path.startsWith(`${i}/`))
+      return path.slice(i.length).replace(/^!?\/?/, '');
   return path;
 }
 
@@ -73,7 +86,14 @@ function listsOf(r: Report): Map<string, ListRef & { terms: string[] }> {
     const inner = owner ? f.location.path.slice(owner.path.length) : withoutRoot(f.location.path, r.scan.inputs);
     const where = [inner, f.location.entry, f.location.className, f.location.method].filter(Boolean).join(' ');
     const key = `${owner ? appKey(owner) : ''}|${where}|${(e.encodings ?? []).join('>')}`;
-    out.set(key, { key, app: owner ? appKey(owner) : null, where: where || f.location.path, termCount: e.termCount ?? e.terms?.length ?? 0, encodings: e.encodings ?? [], terms: e.terms ?? [] });
+    out.set(key, {
+      key,
+      app: owner ? appKey(owner) : null,
+      where: where || f.location.path,
+      termCount: e.termCount ?? e.terms?.length ?? 0,
+      encodings: e.encodings ?? [],
+      terms: e.terms ?? [],
+    });
   }
   return out;
 }
@@ -96,7 +116,8 @@ function hostsOf(r: Report): Map<string, Set<string>> {
 
 function regionOf(r: Report): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const fw of r.firmware ?? []) for (const [k, v] of Object.entries(fw.profile.region)) if (!(k in out)) out[k] = v;
+  for (const fw of r.firmware ?? [])
+    for (const [k, v] of Object.entries(fw.profile.region)) if (!(k in out)) out[k] = v;
   return out;
 }
 
@@ -126,7 +147,8 @@ export function diffScans(a: Report, b: Report): ScanDiff {
     const xa = appsA.get(k);
     if (!xa) continue;
     const signerChanged = (xa.signers[0]?.sha256 ?? '') !== (xb.signers[0]?.sha256 ?? '');
-    if (version(xa) !== version(xb) || signerChanged) d.apps.changed.push({ package: k, from: version(xa), to: version(xb), signerChanged });
+    if (version(xa) !== version(xb) || signerChanged)
+      d.apps.changed.push({ package: k, from: version(xa), to: version(xb), signerChanged });
     const pa = new Set(xa.permissions.map((p) => p.name));
     const pb = new Set(xb.permissions.map((p) => p.name));
     for (const p of pb) if (!pa.has(p)) d.permissions.added.push({ package: k, permission: p });
@@ -186,7 +208,18 @@ export function diffScans(a: Report, b: Report): ScanDiff {
   const pa = a.firmware?.[0]?.profile;
   const pb = b.firmware?.[0]?.profile;
   if (pa || pb) {
-    for (const field of ['brand', 'model', 'device', 'fingerprint', 'firmwareVersion', 'androidVersion', 'securityPatch', 'buildType', 'buildTags', 'skin'] as const) {
+    for (const field of [
+      'brand',
+      'model',
+      'device',
+      'fingerprint',
+      'firmwareVersion',
+      'androidVersion',
+      'securityPatch',
+      'buildType',
+      'buildTags',
+      'skin',
+    ] as const) {
       const from = pa?.[field] ?? null;
       const to = pb?.[field] ?? null;
       if (from !== to) d.profile.push({ field, from, to });
@@ -195,7 +228,14 @@ export function diffScans(a: Report, b: Report): ScanDiff {
 
   const idsA = new Set(a.findings.map((f) => identity(f, a)));
   const idsB = new Set(b.findings.map((f) => identity(f, b)));
-  for (const f of b.findings) if (!idsA.has(identity(f, b)) && f.severity !== 'info') d.findings.new.push({ severity: f.severity, detectorId: f.detectorId, message: f.message, path: f.location.path });
+  for (const f of b.findings)
+    if (!idsA.has(identity(f, b)) && f.severity !== 'info')
+      d.findings.new.push({
+        severity: f.severity,
+        detectorId: f.detectorId,
+        message: f.message,
+        path: f.location.path,
+      });
   d.findings.resolved = [...idsA].filter((x) => !idsB.has(x)).length;
   return d;
 }
@@ -204,32 +244,67 @@ const MAX_TERMS_SHOWN = 30;
 
 export function renderDiffText(d: ScanDiff): string {
   const out: string[] = [];
-  out.push(`candor diff  ${d.a.id.slice(0, 8)} (${d.a.inputs.join(' ')})  →  ${d.b.id.slice(0, 8)} (${d.b.inputs.join(' ')})`, '');
+  out.push(
+    `candor diff  ${d.a.id.slice(0, 8)} (${d.a.inputs.join(' ')})  →  ${d.b.id.slice(0, 8)} (${d.b.inputs.join(' ')})`,
+    '',
+  );
   const grew = d.lists.changed.filter((l) => l.to > l.from);
   if (d.lists.appeared.length || grew.length) {
     out.push('KEYWORD LISTS');
-    for (const l of d.lists.appeared) out.push(`  + new list, ${l.termCount} terms: ${l.app ?? ''} ${l.where}`, ...termLines('+', l.terms));
+    for (const l of d.lists.appeared)
+      out.push(`  + new list, ${l.termCount} terms: ${l.app ?? ''} ${l.where}`, ...termLines('+', l.terms));
     for (const l of d.lists.changed) {
-      out.push(`  ~ ${l.from} → ${l.to} terms (+${l.termsAdded.length} −${l.termsRemoved.length}): ${l.app ?? ''} ${l.where}`, ...termLines('+', l.termsAdded), ...termLines('−', l.termsRemoved));
+      out.push(
+        `  ~ ${l.from} → ${l.to} terms (+${l.termsAdded.length} −${l.termsRemoved.length}): ${l.app ?? ''} ${l.where}`,
+        ...termLines('+', l.termsAdded),
+        ...termLines('−', l.termsRemoved),
+      );
     }
     for (const l of d.lists.disappeared) out.push(`  − list gone (${l.termCount} terms): ${l.app ?? ''} ${l.where}`);
     out.push('');
   } else if (d.lists.changed.length || d.lists.disappeared.length) {
     out.push('KEYWORD LISTS');
-    for (const l of d.lists.changed) out.push(`  ~ ${l.from} → ${l.to} terms: ${l.app ?? ''} ${l.where}`, ...termLines('−', l.termsRemoved));
+    for (const l of d.lists.changed)
+      out.push(`  ~ ${l.from} → ${l.to} terms: ${l.app ?? ''} ${l.where}`, ...termLines('−', l.termsRemoved));
     for (const l of d.lists.disappeared) out.push(`  − list gone (${l.termCount} terms): ${l.app ?? ''} ${l.where}`);
     out.push('');
   } else out.push('KEYWORD LISTS  no change', '');
   const section = (title: string, lines: string[]) => {
     if (lines.length) out.push(title, ...lines, '');
   };
-  section('APPS', [...d.apps.added.map((x) => `  + ${x.package} ${x.version ?? ''}`), ...d.apps.removed.map((x) => `  − ${x.package} ${x.version ?? ''}`), ...d.apps.changed.map((x) => `  ~ ${x.package} ${x.from ?? '?'} → ${x.to ?? '?'}${x.signerChanged ? ' (signing certificate changed)' : ''}`)]);
-  section('TRACKERS', [...d.trackers.added.map((x) => `  + ${x.tracker} in ${x.package}`), ...d.trackers.removed.map((x) => `  − ${x.tracker} in ${x.package}`)]);
-  section('HOSTS', [...d.hosts.added.map((x) => `  + ${x.host}${x.apps.length ? ` (${x.apps.join(', ')})` : ''}`), ...d.hosts.removed.map((x) => `  − ${x.host}`)]);
-  section('PERMISSIONS', [...d.permissions.added.map((x) => `  + ${x.permission} in ${x.package}`), ...d.permissions.removed.map((x) => `  − ${x.permission} in ${x.package}`)]);
-  section('REGION PROPERTIES', [...Object.entries(d.regionProperties.added).map(([k, v]) => `  + ${k}=${v}`), ...Object.entries(d.regionProperties.removed).map(([k, v]) => `  − ${k}=${v}`), ...d.regionProperties.changed.map((x) => `  ~ ${x.key}: ${x.from} → ${x.to}`)]);
-  section('DEVICE', d.profile.map((x) => `  ~ ${x.field}: ${x.from ?? '—'} → ${x.to ?? '—'}`));
-  section('NEW FINDINGS', d.findings.new.map((f) => `  [${f.severity}] ${f.detectorId}: ${f.message.slice(0, 160)}`));
+  section('APPS', [
+    ...d.apps.added.map((x) => `  + ${x.package} ${x.version ?? ''}`),
+    ...d.apps.removed.map((x) => `  − ${x.package} ${x.version ?? ''}`),
+    ...d.apps.changed.map(
+      (x) =>
+        `  ~ ${x.package} ${x.from ?? '?'} → ${x.to ?? '?'}${x.signerChanged ? ' (signing certificate changed)' : ''}`,
+    ),
+  ]);
+  section('TRACKERS', [
+    ...d.trackers.added.map((x) => `  + ${x.tracker} in ${x.package}`),
+    ...d.trackers.removed.map((x) => `  − ${x.tracker} in ${x.package}`),
+  ]);
+  section('HOSTS', [
+    ...d.hosts.added.map((x) => `  + ${x.host}${x.apps.length ? ` (${x.apps.join(', ')})` : ''}`),
+    ...d.hosts.removed.map((x) => `  − ${x.host}`),
+  ]);
+  section('PERMISSIONS', [
+    ...d.permissions.added.map((x) => `  + ${x.permission} in ${x.package}`),
+    ...d.permissions.removed.map((x) => `  − ${x.permission} in ${x.package}`),
+  ]);
+  section('REGION PROPERTIES', [
+    ...Object.entries(d.regionProperties.added).map(([k, v]) => `  + ${k}=${v}`),
+    ...Object.entries(d.regionProperties.removed).map(([k, v]) => `  − ${k}=${v}`),
+    ...d.regionProperties.changed.map((x) => `  ~ ${x.key}: ${x.from} → ${x.to}`),
+  ]);
+  section(
+    'DEVICE',
+    d.profile.map((x) => `  ~ ${x.field}: ${x.from ?? '—'} → ${x.to ?? '—'}`),
+  );
+  section(
+    'NEW FINDINGS',
+    d.findings.new.map((f) => `  [${f.severity}] ${f.detectorId}: ${f.message.slice(0, 160)}`),
+  );
   out.push(`${d.findings.new.length} new finding(s), ${d.findings.resolved} no longer present`);
   return out.join('\n') + '\n';
 }

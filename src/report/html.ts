@@ -30,7 +30,13 @@ export function renderHtml(report: Report): string {
   const max = Math.max(1, ...SEVERITIES.map((k) => s.findings[k]));
   // An SVG chart: its sizes are attributes, which the CSP allows, where inline style attributes are not.
   const order = SEVERITIES.slice().reverse();
-  const fills: Record<string, string> = { critical: '#7b1fa2', high: '#c62828', medium: '#ef6c00', low: '#0277bd', info: '#78909c' };
+  const fills: Record<string, string> = {
+    critical: '#7b1fa2',
+    high: '#c62828',
+    medium: '#ef6c00',
+    low: '#0277bd',
+    info: '#78909c',
+  };
   const bars = `<svg width="${order.length * 80}" height="140" viewBox="0 0 ${order.length * 80} 140" role="img" aria-label="findings by severity">${order
     .map((k, i) => {
       const h = Math.round((s.findings[k] / max) * 90) + 2;
@@ -60,7 +66,10 @@ ${report.destinations?.length ? `<section><h2>Destinations (${report.destination
 <section><h2>Diagnostics (${report.diagnostics.length})</h2>${diagnosticsTable(report)}</section>
 <section><h2>Artefacts (${report.artefacts.length})</h2><details><summary>Show every artefact with its SHA-256</summary>
 <table><tr><th>Path</th><th>Kind</th><th>Size</th><th>SHA-256</th></tr>${report.artefacts
-    .map((a) => `<tr><td>${escapeHtml(a.path)}</td><td>${escapeHtml(a.kind)}</td><td>${a.size}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`)
+    .map(
+      (a) =>
+        `<tr><td>${escapeHtml(a.path)}</td><td>${escapeHtml(a.kind)}</td><td>${a.size}</td><td><code>${escapeHtml(a.sha256)}</code></td></tr>`,
+    )
     .join('')}</table></details></section>
 </main></body></html>
 `;
@@ -86,14 +95,18 @@ ${why ? `<p>Why: ${escapeHtml(why)}</p>` : ''}
 
 function locationText(f: Finding): string {
   const l = f.location;
-  return [l.path, l.entry, l.className, l.method, l.offset !== undefined ? `@${l.offset}` : undefined].filter((x) => x !== undefined && x !== '').join(' ');
+  return [l.path, l.entry, l.className, l.method, l.offset !== undefined ? `@${l.offset}` : undefined]
+    .filter((x) => x !== undefined && x !== '')
+    .join(' ');
 }
 
 function appsTable(report: Report): string {
   if (report.apps.length === 0) return '<p class="muted">No apps.</p>';
   const rows = report.apps
     .map(
-      (a) => `<tr><td>${escapeHtml(a.package ?? '(no manifest)')}<div class="muted">${escapeHtml(a.path)}</div></td><td>${escapeHtml(a.label ?? '')}</td><td>${escapeHtml(a.versionName ?? '')} (${escapeHtml(a.versionCode ?? '-')})</td>
+      (
+        a,
+      ) => `<tr><td>${escapeHtml(a.package ?? '(no manifest)')}<div class="muted">${escapeHtml(a.path)}</div></td><td>${escapeHtml(a.label ?? '')}</td><td>${escapeHtml(a.versionName ?? '')} (${escapeHtml(a.versionCode ?? '-')})</td>
 <td>${a.permissions.length}</td><td>${a.trackers.map((t) => escapeHtml(t.name)).join(', ') || '<span class="muted">none</span>'}</td>
 <td>${a.dexCount} / ${a.classCount}</td><td>${a.signers.map((s) => `${escapeHtml(s.scheme)} <code>${escapeHtml(s.sha256.slice(0, 16))}…</code> ${escapeHtml(s.subject)}`).join('<br>')}</td></tr>`,
     )
@@ -114,7 +127,10 @@ function findingsTable(findings: Finding[]): string {
 function diagnosticsTable(report: Report): string {
   if (report.diagnostics.length === 0) return '<p class="muted">Everything was read.</p>';
   return `<table><tr><th>Level</th><th>Code</th><th>Path</th><th>Message</th></tr>${report.diagnostics
-    .map((d) => `<tr><td>${escapeHtml(d.level)}</td><td><code>${escapeHtml(d.code)}</code></td><td>${escapeHtml(d.path)}</td><td>${escapeHtml(d.message)}</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${escapeHtml(d.level)}</td><td><code>${escapeHtml(d.code)}</code></td><td>${escapeHtml(d.path)}</td><td>${escapeHtml(d.message)}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
@@ -124,12 +140,17 @@ function firmwareSection(fw: FirmwareSummary): string {
   const field = (label: string, v: string | null) => (v ? `<tr><th>${label}</th><td>${escapeHtml(v)}</td></tr>` : '');
   const profile = `<table>${field('Brand', p.brand)}${field('Model', p.model)}${field('Device', p.device)}${field('Firmware', p.firmwareVersion)}${field('Fingerprint', p.fingerprint)}${field('Android', p.androidVersion)}${field('Security patch', p.securityPatch)}${field('Build', [p.buildType, p.buildTags].filter(Boolean).join(' / ') || null)}${field('Skin', p.skin)}</table>`;
   const region = Object.entries(p.region);
-  const regionTable = region.length ? `<h3>Region, locale and carrier properties</h3><table><tr><th>Property</th><th>Value</th></tr>${region.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>` : '';
+  const regionTable = region.length
+    ? `<h3>Region, locale and carrier properties</h3><table><tr><th>Property</th><th>Value</th></tr>${region.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`
+    : '';
   // One bar per partition: its share of the pre-installed apps, so vendor-heavy partitions stand out.
   const maxApks = Math.max(1, ...fw.partitions.map((x) => x.apks));
   // The bar scale leaves room after the longest bar for its label.
   const chart = `<svg width="760" height="${fw.partitions.length * 22 + 8}" role="img" aria-label="apps by partition">${fw.partitions
-    .map((x, i) => `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(x.name)} (${escapeHtml(x.fileSystem ?? 'folder')})</text><rect x="200" y="${i * 22 + 4}" width="${Math.round((x.apks / maxApks) * 440)}" height="14" fill="#0277bd"/><text x="${206 + Math.round((x.apks / maxApks) * 440)}" y="${i * 22 + 15}" font-size="12">${x.apks} ${x.apks === 1 ? 'app' : 'apps'}</text>`)
+    .map(
+      (x, i) =>
+        `<text x="0" y="${i * 22 + 15}" font-size="12">${escapeHtml(x.name)} (${escapeHtml(x.fileSystem ?? 'folder')})</text><rect x="200" y="${i * 22 + 4}" width="${Math.round((x.apks / maxApks) * 440)}" height="14" fill="#0277bd"/><text x="${206 + Math.round((x.apks / maxApks) * 440)}" y="${i * 22 + 15}" font-size="12">${x.apks} ${x.apks === 1 ? 'app' : 'apps'}</text>`,
+    )
     .join('')}</svg>`;
   const apps = `<table><tr><th>Package</th><th>Version</th><th>Partition / path</th><th>Privileged</th><th>Platform key</th><th>Installs apps</th><th>Granted by firmware</th></tr>${fw.apps
     .map(
@@ -137,7 +158,10 @@ function firmwareSection(fw: FirmwareSummary): string {
         `<tr><td>${escapeHtml(a.package ?? '')}${a.sharedUserId ? `<div class="muted">${escapeHtml(a.sharedUserId)}</div>` : ''}</td><td>${escapeHtml(a.versionName ?? '')}</td><td>${escapeHtml(a.partition)}<div class="muted">${escapeHtml(a.pathInPartition)}</div></td><td>${a.privileged ? 'yes' : ''}</td><td>${a.platformSigned ? 'yes' : ''}</td><td>${a.canInstallPackages ? '<strong>yes</strong>' : ''}</td><td>${a.grantedPermissions.map((g) => escapeHtml(g.replace('android.permission.', ''))).join(', ')}</td></tr>`,
     )
     .join('')}</table>`;
-  const boot = fw.boot.length || fw.vbmeta.length ? `<h3>Boot and verified boot</h3><table><tr><th>Image</th><th>Details</th></tr>${fw.boot.map((b) => `<tr><td>${escapeHtml(b.path)}</td><td>${escapeHtml(b.kind)} header v${b.headerVersion}; cmdline: <code>${escapeHtml(b.cmdline)}</code></td></tr>`).join('')}${fw.vbmeta.map((v) => `<tr><td>${escapeHtml(v.path)}</td><td>vbmeta ${escapeHtml(v.algorithm)}, flags ${v.flags}${v.verificationDisabled ? ' — <strong>verification disabled</strong>' : ''}${v.hashtreeDisabled ? ' — <strong>dm-verity disabled</strong>' : ''}</td></tr>`).join('')}</table>` : '';
+  const boot =
+    fw.boot.length || fw.vbmeta.length
+      ? `<h3>Boot and verified boot</h3><table><tr><th>Image</th><th>Details</th></tr>${fw.boot.map((b) => `<tr><td>${escapeHtml(b.path)}</td><td>${escapeHtml(b.kind)} header v${b.headerVersion}; cmdline: <code>${escapeHtml(b.cmdline)}</code></td></tr>`).join('')}${fw.vbmeta.map((v) => `<tr><td>${escapeHtml(v.path)}</td><td>vbmeta ${escapeHtml(v.algorithm)}, flags ${v.flags}${v.verificationDisabled ? ' — <strong>verification disabled</strong>' : ''}${v.hashtreeDisabled ? ' — <strong>dm-verity disabled</strong>' : ''}</td></tr>`).join('')}</table>`
+      : '';
   return `<section><h2>Firmware: ${escapeHtml(fw.path)}</h2><p class="muted">${escapeHtml(fw.layers.join(' · '))}</p>${profile}${regionTable}<h3>Pre-installed apps (${fw.apps.length})</h3>${chart}${apps}${boot}</section>`;
 }
 
@@ -155,7 +179,9 @@ function destinationsChart(report: Report): string {
 }
 
 function destinationsTable(report: Report): string {
-  return `<table><tr><th>Host</th><th>IPs</th><th>Country</th><th>Sent</th><th>Received</th><th>Connections</th><th>Encrypted</th><th>Period</th><th>Apps / trackers</th></tr>${(report.destinations ?? [])
+  return `<table><tr><th>Host</th><th>IPs</th><th>Country</th><th>Sent</th><th>Received</th><th>Connections</th><th>Encrypted</th><th>Period</th><th>Apps / trackers</th></tr>${(
+    report.destinations ?? []
+  )
     .map(
       (d) =>
         `<tr><td>${escapeHtml(d.host)}<div class="muted">${escapeHtml(d.protocols.join(', '))} · name from ${escapeHtml(d.nameSource)}</div></td><td>${d.ips.map(escapeHtml).join('<br>')}</td><td>${escapeHtml(d.country ?? 'unknown')}</td><td>${d.bytesUp}</td><td>${d.bytesDown}</td><td>${d.connections}</td><td>${Math.round(d.encryptedShare * 100)}%${d.encryption?.length ? `<div class="muted">${d.encryption.map(escapeHtml).join(', ')}</div>` : ''}</td><td>${d.periodSeconds ? `${d.periodSeconds} s` : ''}</td><td>${d.apps.map(escapeHtml).join(', ')}${d.trackers?.length ? `<div class="muted">${d.trackers.map(escapeHtml).join(', ')}</div>` : ''}</td></tr>`,

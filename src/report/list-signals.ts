@@ -34,7 +34,9 @@ export function listSignalsText(f: Finding): string | null {
       .sort((a, b) => a[1].log10p - b[1].log10p)[0];
     if (best) {
       const [g, ev] = best;
-      parts.push(`content: ${ev.entries} ${g} entries, ${ev.ratio}× what benign vocabulary shows (chance 1e${Math.round(ev.log10p)})`);
+      parts.push(
+        `content: ${ev.entries} ${g} entries, ${ev.ratio}× what benign vocabulary shows (chance 1e${Math.round(ev.log10p)})`,
+      );
     }
   }
   if (e.signals.names?.length) parts.push(`name: ${e.signals.names.join(', ')}`);

@@ -35,7 +35,14 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
       JSON.stringify(
         lists.map((f) => {
           const e = f.evidence;
-          return { fingerprint: f.fingerprint, location: f.location, kind: e.kind, encodings: e.encodings ?? [], termCount: e.termCount, terms: e.terms ?? [] };
+          return {
+            fingerprint: f.fingerprint,
+            location: f.location,
+            kind: e.kind,
+            encodings: e.encodings ?? [],
+            termCount: e.termCount,
+            terms: e.terms ?? [],
+          };
         }),
         null,
         2,
@@ -46,7 +53,8 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
     const rows = ['list,location,encodings,term'];
     for (const f of lists) {
       const e = f.evidence;
-      for (const t of e.terms ?? []) rows.push([f.fingerprint, where(f), (e.encodings ?? []).join('>'), t].map(csvCell).join(','));
+      for (const t of e.terms ?? [])
+        rows.push([f.fingerprint, where(f), (e.encodings ?? []).join('>'), t].map(csvCell).join(','));
     }
     return rows.join('\n') + '\n';
   }

@@ -12,7 +12,17 @@ import { readManifest, type Manifest } from '../formats/manifest.js';
 import { blockSigners, presentSchemes, readSigningBlock, v1Signers } from '../formats/signing.js';
 import { decodeText } from '../formats/text.js';
 import type { LexiconHit } from '../lexicon/lexicon.js';
-import { findingsOf, type App, type Artefact, type ArtefactKind, type Destination, type Diagnostic, type Finding, type Signer, type TrackerHit } from '../model.js';
+import {
+  findingsOf,
+  type App,
+  type Artefact,
+  type ArtefactKind,
+  type Destination,
+  type Diagnostic,
+  type Finding,
+  type Signer,
+  type TrackerHit,
+} from '../model.js';
 import { analyzeCapture } from '../capture/analyze-capture.js';
 import { captureFormat, headerlessStart } from '../capture/pcap.js';
 import { countryOf } from '../capture/geo.js';
@@ -27,7 +37,15 @@ import type { ApkModel, TextBlob } from './apk-model.js';
 import { scanWithYara, type YaraRules } from '../yara/rules.js';
 import { listUseSignal } from './list-use.js';
 import type { UseSignal } from '../lexicon/classify.js';
-import { clusterBlob, dexLongStringBlobs, dexMethodBlobs, dexOpaqueBlobs, looksEncoded, nativeRunBlobs, resourceBlobs } from './derive-blobs.js';
+import {
+  clusterBlob,
+  dexLongStringBlobs,
+  dexMethodBlobs,
+  dexOpaqueBlobs,
+  looksEncoded,
+  nativeRunBlobs,
+  resourceBlobs,
+} from './derive-blobs.js';
 import { recoverHiddenText } from './hidden-text.js';
 import { assetBlobs, type AssetRead } from './asset-blobs.js';
 
@@ -57,7 +75,8 @@ const SPLIT_PIECE = /^(.+\.assets)\.split(\d+)$/;
 const NAMED_FORMAT = /\.(apk|jar|zip|dex|odex|so|img|bin|pcap|pcapng|cap|har|br|gz|lz4|xz|zst)$/i;
 // Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
 // .dat, .db) stay candidates, since encrypted and compressed lists are binary.
-const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
+const BINARY_EXTENSIONS =
+  /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
 
 export interface AnalyzeContext {
   limits: Limits;
@@ -83,8 +102,21 @@ class Collector {
   readonly destinations: Destination[] = [];
   readonly lexiconCache = new Map<string, LexiconHit[]>();
 
-  artefact(kind: ArtefactKind, path: string, parentId: string | null, bytes: { sha256: string; size: number; sha1?: string; md5?: string }): Artefact {
-    const a: Artefact = { id: shortHash(path), parentId, kind, path, sha256: bytes.sha256, ...(bytes.sha1 ? { sha1: bytes.sha1, md5: bytes.md5 } : {}), size: bytes.size };
+  artefact(
+    kind: ArtefactKind,
+    path: string,
+    parentId: string | null,
+    bytes: { sha256: string; size: number; sha1?: string; md5?: string },
+  ): Artefact {
+    const a: Artefact = {
+      id: shortHash(path),
+      parentId,
+      kind,
+      path,
+      sha256: bytes.sha256,
+      ...(bytes.sha1 ? { sha1: bytes.sha1, md5: bytes.md5 } : {}),
+      size: bytes.size,
+    };
     this.artefacts.push(a);
     this.hashes.set(a.id, a.sha256);
     return a;
@@ -99,14 +131,28 @@ class Collector {
   }
 
   /** Runs the detectors of one input kind that is seen once per file (a capture, YARA matches). */
-  detect<K extends 'capture' | 'yara-matches'>(ctx: AnalyzeContext, kind: K, input: DetectorInputs[K], path: string): void {
-    const r = runDetectorsOn(DETECTORS, kind, [input], ctx.detectors as ContextFor<K>, { contentHash: (id) => this.hashes.get(id) ?? '', pathOf: () => path });
+  detect<K extends 'capture' | 'yara-matches'>(
+    ctx: AnalyzeContext,
+    kind: K,
+    input: DetectorInputs[K],
+    path: string,
+  ): void {
+    const r = runDetectorsOn(DETECTORS, kind, [input], ctx.detectors as ContextFor<K>, {
+      contentHash: (id) => this.hashes.get(id) ?? '',
+      pathOf: () => path,
+    });
     this.findings.push(...r.findings);
     this.diagnostics.push(...r.diagnostics);
   }
 
   diag(level: Diagnostic['level'], err: unknown, path: string, artefactId?: string): void {
-    this.diagnostics.push({ level, code: errorCode(err), message: errorMessage(err), path, ...(artefactId ? { artefactId } : {}) });
+    this.diagnostics.push({
+      level,
+      code: errorCode(err),
+      message: errorMessage(err),
+      path,
+      ...(artefactId ? { artefactId } : {}),
+    });
   }
 }
 
@@ -122,7 +168,14 @@ export function analyzeFile(fsPath: string, logicalPath: string, ctx: AnalyzeCon
 
 /** The result of a file that could not be analysed at all: one error diagnostic. */
 export function failedResult(path: string, size: number, code: string, message: string): FileResult {
-  return { sha256: '', size, artefacts: [], apps: [], findings: [], diagnostics: [{ level: 'error', code, message, path }] };
+  return {
+    sha256: '',
+    size,
+    artefacts: [],
+    apps: [],
+    findings: [],
+    diagnostics: [{ level: 'error', code, message, path }],
+  };
 }
 
 /** Analyses bytes already in memory: a file read out of a firmware image. */
@@ -130,7 +183,12 @@ export function analyzeBytes(bytes: Buffer, logicalPath: string, ctx: AnalyzeCon
   return analyzeOpened(new BufferSource(bytes), logicalPath, ctx, { bytes });
 }
 
-function analyzeOpened(src: ByteSource, logicalPath: string, ctx: AnalyzeContext, yaraTarget: { bytes?: Buffer; file?: string }): FileResult {
+function analyzeOpened(
+  src: ByteSource,
+  logicalPath: string,
+  ctx: AnalyzeContext,
+  yaraTarget: { bytes?: Buffer; file?: string },
+): FileResult {
   const out = new Collector();
   try {
     const digest = hashSource(src, ctx.fileDigests === true);
@@ -145,7 +203,15 @@ function analyzeOpened(src: ByteSource, logicalPath: string, ctx: AnalyzeContext
     // Apps are recorded when their analysis ends, so nested ones come first; list them outer first.
     const order = new Map(out.artefacts.map((a, i) => [a.id, i]));
     out.apps.sort((a, b) => (order.get(a.artefactId) ?? 0) - (order.get(b.artefactId) ?? 0));
-    return { sha256: digest.sha256, size: src.size, artefacts: out.artefacts, apps: out.apps, findings: out.findings, diagnostics: out.diagnostics, ...(out.destinations.length ? { destinations: out.destinations } : {}) };
+    return {
+      sha256: digest.sha256,
+      size: src.size,
+      artefacts: out.artefacts,
+      apps: out.apps,
+      findings: out.findings,
+      diagnostics: out.diagnostics,
+      ...(out.destinations.length ? { destinations: out.destinations } : {}),
+    };
   } finally {
     src.close();
   }
@@ -171,10 +237,24 @@ function hashSource(src: ByteSource, all: boolean): Digests {
 
 function digests(bytes: Buffer, ctx: AnalyzeContext): Digests {
   if (!ctx.fileDigests) return { sha256: sha256(bytes), size: bytes.length };
-  return { sha256: sha256(bytes), sha1: createHash('sha1').update(bytes).digest('hex'), md5: createHash('md5').update(bytes).digest('hex'), size: bytes.length };
+  return {
+    sha256: sha256(bytes),
+    sha1: createHash('sha1').update(bytes).digest('hex'),
+    md5: createHash('md5').update(bytes).digest('hex'),
+    size: bytes.length,
+  };
 }
 
-function analyzeSource(src: ByteSource, path: string, parentId: string | null, digest: Digests, depth: number, budget: InflateBudget, ctx: AnalyzeContext, out: Collector): void {
+function analyzeSource(
+  src: ByteSource,
+  path: string,
+  parentId: string | null,
+  digest: Digests,
+  depth: number,
+  budget: InflateBudget,
+  ctx: AnalyzeContext,
+  out: Collector,
+): void {
   const head = src.read(0, Math.min(8, src.size));
   // A .pcap whose header was lost (a capture cut from a crashed device) is still read, as pcapfix would.
   if (captureFormat(head) || (/\.(pcap|cap)$/i.test(path) && headerlessStart(src) !== null)) {
@@ -182,14 +262,33 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     try {
       const cap = analyzeCapture(src, ctx.deviceIds ?? {}, ctx.limits.capture);
       out.detect(ctx, 'capture', { artefact: a, flows: cap.flows, harLeaks: [] }, path);
-      for (const p of cap.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
+      for (const p of cap.problems)
+        out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
       // A header and nothing after it (a capture stopped at once, or cut short) is said, not left empty.
-      if (cap.packets === 0) out.diagnostics.push({ level: 'warning', code: 'capture/no-packets', message: `no packet in ${src.size} bytes: the capture holds only its header or was cut short`, path, artefactId: a.id });
-      out.destinations.push(...cap.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx)));
+      if (cap.packets === 0)
+        out.diagnostics.push({
+          level: 'warning',
+          code: 'capture/no-packets',
+          message: `no packet in ${src.size} bytes: the capture holds only its header or was cut short`,
+          path,
+          artefactId: a.id,
+        });
+      out.destinations.push(
+        ...cap.destinations.map((d) =>
+          withTrackers({ ...d, country: countryOf(d.ips[0] ?? d.host), artefactId: a.id }, ctx),
+        ),
+      );
       // Plaintext HTTP responses go through the list detectors: a blocklist fetched in clear is found here.
       const model = emptyModel(a);
       for (const r of cap.responses) {
-        model.texts.push({ artefactId: a.id, location: { path, entry: `http://${r.host}${r.path}`, frame: r.frame }, encoding: 'utf-8', encodings: r.encodings, origin: 'entry', text: r.text });
+        model.texts.push({
+          artefactId: a.id,
+          location: { path, entry: `http://${r.host}${r.path}`, frame: r.frame },
+          encoding: 'utf-8',
+          encodings: r.encodings,
+          origin: 'entry',
+          text: r.text,
+        });
       }
       if (model.texts.length) finishModel(model, ctx, out, false, 'text-blob');
     } catch (err) {
@@ -203,7 +302,13 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
       if (src.size <= ctx.limits.text.maxHarBytes) analyzeHarFile(src, path, parentId, digest, ctx, out);
       else {
         const a = out.artefact('capture', path, parentId, digest);
-        out.diagnostics.push({ level: 'warning', code: 'limit/har-bytes', message: `HAR of ${src.size} bytes not parsed (limit text.maxHarBytes ${ctx.limits.text.maxHarBytes})`, path, artefactId: a.id });
+        out.diagnostics.push({
+          level: 'warning',
+          code: 'limit/har-bytes',
+          message: `HAR of ${src.size} bytes not parsed (limit text.maxHarBytes ${ctx.limits.text.maxHarBytes})`,
+          path,
+          artefactId: a.id,
+        });
       }
       return;
     }
@@ -250,7 +355,13 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     const named = NAMED_FORMAT.exec(path);
     if (named) {
       // Read as text, but named as a binary format (or a HAR): most likely a file cut short, and never silent.
-      out.diagnostics.push({ level: 'warning', code: 'input/format-mismatch', message: `named .${named[1]} but its ${bytes.length} bytes are not that format (cut short or mislabelled); read as text`, path, artefactId: a.id });
+      out.diagnostics.push({
+        level: 'warning',
+        code: 'input/format-mismatch',
+        message: `named .${named[1]} but its ${bytes.length} bytes are not that format (cut short or mislabelled); read as text`,
+        path,
+        artefactId: a.id,
+      });
     }
     const model = emptyModel(a);
     model.texts.push(textBlob(a, decoded.encoding, decoded.text));
@@ -258,10 +369,23 @@ function analyzeSource(src: ByteSource, path: string, parentId: string | null, d
     return;
   }
   const a = out.artefact('file', path, parentId, digest);
-  out.diagnostics.push({ level: 'warning', code: 'input/unknown-format', message: 'not an APK, DEX, ELF, zip or text file', path, artefactId: a.id });
+  out.diagnostics.push({
+    level: 'warning',
+    code: 'input/unknown-format',
+    message: 'not an APK, DEX, ELF, zip or text file',
+    path,
+    artefactId: a.id,
+  });
 }
 
-function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, digest: Digests, ctx: AnalyzeContext, out: Collector): void {
+function analyzeHarFile(
+  src: ByteSource,
+  path: string,
+  parentId: string | null,
+  digest: Digests,
+  ctx: AnalyzeContext,
+  out: Collector,
+): void {
   const a = out.artefact('capture', path, parentId, digest);
   let har;
   try {
@@ -270,12 +394,23 @@ function analyzeHarFile(src: ByteSource, path: string, parentId: string | null, 
     out.diag('error', err, path, a.id);
     return;
   }
-  for (const p of har.problems) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
-  out.destinations.push(...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)));
+  for (const p of har.problems)
+    out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path, artefactId: a.id });
+  out.destinations.push(
+    ...har.destinations.map((d) => withTrackers({ ...d, country: countryOf(d.ips[0] ?? ''), artefactId: a.id }, ctx)),
+  );
   out.detect(ctx, 'capture', { artefact: a, flows: [], harLeaks: har.leaks }, path);
   // Response bodies go through the same list detectors as assets: a blocklist fetched in clear is found here.
   const model = emptyModel(a);
-  for (const r of har.responses) model.texts.push({ artefactId: a.id, location: { path, entry: r.url, line: r.entry }, encoding: 'utf-8', encodings: [], origin: 'entry', text: r.text });
+  for (const r of har.responses)
+    model.texts.push({
+      artefactId: a.id,
+      location: { path, entry: r.url, line: r.entry },
+      encoding: 'utf-8',
+      encodings: [],
+      origin: 'entry',
+      text: r.text,
+    });
   finishModel(model, ctx, out, false, 'text-blob');
 }
 
@@ -325,7 +460,13 @@ function analyzeArchive(
   model.zipAnomalies = dir.anomalies;
   model.prependedMagic = prependedMagic;
   for (const an of dir.anomalies) {
-    out.diagnostics.push({ level: 'warning', code: an.code, message: an.message, path: an.entry ? `${path}!/${an.entry}` : path, artefactId: a.id });
+    out.diagnostics.push({
+      level: 'warning',
+      code: an.code,
+      message: an.message,
+      path: an.entry ? `${path}!/${an.entry}` : path,
+      artefactId: a.id,
+    });
   }
   const read = (e: ZipEntry): Buffer | null => {
     try {
@@ -342,14 +483,22 @@ function analyzeArchive(
     if (bytes) {
       try {
         model.resources = parseResourceTable(bytes);
-        for (const w of model.resources.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'arsc/warning', message: w, path: `${path}!/resources.arsc`, artefactId: a.id });
+        for (const w of model.resources.warnings.slice(0, 20))
+          out.diagnostics.push({
+            level: 'warning',
+            code: 'arsc/warning',
+            message: w,
+            path: `${path}!/resources.arsc`,
+            artefactId: a.id,
+          });
       } catch (err) {
         out.diag('error', err, `${path}!/resources.arsc`, a.id);
       }
     }
   }
   const manifestEntry = dir.byName.get('AndroidManifest.xml');
-  if (manifestEntry) model.manifest = openManifest(read(manifestEntry), model.resources, `${path}!/AndroidManifest.xml`, a.id, out);
+  if (manifestEntry)
+    model.manifest = openManifest(read(manifestEntry), model.resources, `${path}!/AndroidManifest.xml`, a.id, out);
   readSignatures(src, dir, model, read, path, out);
   const splitGroups = new Map<string, ZipEntry[]>();
   for (const e of entries) {
@@ -384,7 +533,13 @@ function analyzeArchive(
       continue; // read below, joined with its sibling pieces
     } else if (NESTED_ARCHIVE.test(e.name) || (/\.zip$/i.test(e.name) && holdsApp(read, e, ctx.limits))) {
       if (depth + 1 > ctx.limits.zip.maxNestingDepth) {
-        out.diagnostics.push({ level: 'warning', code: 'limit/nesting-depth', message: `archive nested deeper than ${ctx.limits.zip.maxNestingDepth} levels (limit zip.maxNestingDepth) not opened`, path: childPath, artefactId: a.id });
+        out.diagnostics.push({
+          level: 'warning',
+          code: 'limit/nesting-depth',
+          message: `archive nested deeper than ${ctx.limits.zip.maxNestingDepth} levels (limit zip.maxNestingDepth) not opened`,
+          path: childPath,
+          artefactId: a.id,
+        });
         continue;
       }
       const bytes = read(e);
@@ -400,14 +555,18 @@ function analyzeArchive(
       const bytes = read(e);
       if (!bytes || isBinaryXml(bytes)) continue;
       const decoded = decodeText(bytes);
-      const child = out.artefact(decoded ? 'text' : 'file', childPath, a.id, { sha256: sha256(bytes), size: bytes.length });
+      const child = out.artefact(decoded ? 'text' : 'file', childPath, a.id, {
+        sha256: sha256(bytes),
+        size: bytes.length,
+      });
       out.yaraScan(ctx, child, { bytes });
       const formats = assetBlobs({ artefactId: child.id, path: childPath, chain: [] }, bytes, ctx.limits, depth);
       takeAssetRead(formats, model, out, a.id);
       if (formats.handled) continue;
       if (decoded) model.texts.push(textBlob(child, decoded.encoding, decoded.text));
       // Anything that is not plain readable text may hide a list under an encoding.
-      if (!decoded || looksEncoded(decoded.text)) model.opaque.push({ artefactId: child.id, location: { path: childPath }, origin: 'entry', bytes });
+      if (!decoded || looksEncoded(decoded.text))
+        model.opaque.push({ artefactId: child.id, location: { path: childPath }, origin: 'entry', bytes });
     }
   }
   for (const [base, pieces] of splitGroups) joinSplitPieces(base, pieces, read, path, a, model, ctx, out, depth);
@@ -416,16 +575,35 @@ function analyzeArchive(
 
 function takeAssetRead(r: AssetRead, model: ApkModel, out: Collector, artefactId: string): void {
   model.texts.push(...r.blobs);
-  for (const p of r.problems.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path: p.path, artefactId });
+  for (const p of r.problems.slice(0, 20))
+    out.diagnostics.push({ level: 'warning', code: p.code, message: p.message, path: p.path, artefactId });
 }
 
 /** Joins `x.assets.split0..N` in numeric order, as Unity's player does, and reads the whole file. */
-function joinSplitPieces(base: string, pieces: ZipEntry[], read: (e: ZipEntry) => Buffer | null, path: string, a: Artefact, model: ApkModel, ctx: AnalyzeContext, out: Collector, depth: number): void {
-  const ordered = [...pieces].sort((x, y) => Number(SPLIT_PIECE.exec(x.name)![2]) - Number(SPLIT_PIECE.exec(y.name)![2]));
+function joinSplitPieces(
+  base: string,
+  pieces: ZipEntry[],
+  read: (e: ZipEntry) => Buffer | null,
+  path: string,
+  a: Artefact,
+  model: ApkModel,
+  ctx: AnalyzeContext,
+  out: Collector,
+  depth: number,
+): void {
+  const ordered = [...pieces].sort(
+    (x, y) => Number(SPLIT_PIECE.exec(x.name)![2]) - Number(SPLIT_PIECE.exec(y.name)![2]),
+  );
   const total = ordered.reduce((n, e) => n + e.uncompressedSize, 0);
   const joinedPath = `${path}!/${base}`;
   if (total > ctx.limits.assets.maxOutputBytes) {
-    out.diagnostics.push({ level: 'warning', code: 'limit/unity-split', message: `${ordered.length} split pieces of ${total} bytes exceed ${ctx.limits.assets.maxOutputBytes}`, path: joinedPath, artefactId: a.id });
+    out.diagnostics.push({
+      level: 'warning',
+      code: 'limit/unity-split',
+      message: `${ordered.length} split pieces of ${total} bytes exceed ${ctx.limits.assets.maxOutputBytes}`,
+      path: joinedPath,
+      artefactId: a.id,
+    });
     return;
   }
   const parts: Buffer[] = [];
@@ -460,11 +638,18 @@ function isTextCandidate(e: ZipEntry, limits: Limits): boolean {
   return true;
 }
 
-function openManifest(bytes: Buffer | null, resources: ResourceTable | null, path: string, artefactId: string, out: Collector): Manifest | null {
+function openManifest(
+  bytes: Buffer | null,
+  resources: ResourceTable | null,
+  path: string,
+  artefactId: string,
+  out: Collector,
+): Manifest | null {
   if (!bytes) return null;
   try {
     const xml = parseBinaryXml(bytes);
-    for (const w of xml.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'axml/warning', message: w, path, artefactId });
+    for (const w of xml.warnings.slice(0, 20))
+      out.diagnostics.push({ level: 'warning', code: 'axml/warning', message: w, path, artefactId });
     if (!xml.root) throw new MalformedInputError('axml/no-root', 'manifest has no root element');
     return readManifest(xml.root, resources);
   } catch (err) {
@@ -473,14 +658,27 @@ function openManifest(bytes: Buffer | null, resources: ResourceTable | null, pat
   }
 }
 
-function readSignatures(src: ByteSource, dir: ZipDirectory, model: ApkModel, read: (e: ZipEntry) => Buffer | null, path: string, out: Collector): void {
+function readSignatures(
+  src: ByteSource,
+  dir: ZipDirectory,
+  model: ApkModel,
+  read: (e: ZipEntry) => Buffer | null,
+  path: string,
+  out: Collector,
+): void {
   const signers: Signer[] = [];
   const schemes = new Set<string>();
   for (const e of dir.byName.values()) {
     if (!V1_SIGNATURE.test(e.name)) continue;
     // The JAR verifier only honours a signature block whose signature file (same base name, .SF) exists.
     if (!dir.byName.has(e.name.replace(/\.[^.]+$/, '.SF'))) {
-      out.diagnostics.push({ level: 'warning', code: 'apksig/orphan-signature-block', message: 'signature block without a matching .SF file is ignored', path: `${path}!/${e.name}`, artefactId: model.artefact.id });
+      out.diagnostics.push({
+        level: 'warning',
+        code: 'apksig/orphan-signature-block',
+        message: 'signature block without a matching .SF file is ignored',
+        path: `${path}!/${e.name}`,
+        artefactId: model.artefact.id,
+      });
       continue;
     }
     const bytes = read(e);
@@ -525,7 +723,12 @@ function openElf(bytes: Buffer, a: Artefact, out: Collector): ApkModel['nativeLi
     out.diag('warning', err, a.path, a.id);
   }
   // Pointer tables first: where one holds a list, it has the list's own order and its tail-merged entries.
-  return { artefact: a, elf, strings: elfStrings(bytes, elf), ...(elf ? { listStrings: [...elfPointerStrings(bytes, elf), ...elfListStrings(bytes, elf)] } : {}) };
+  return {
+    artefact: a,
+    elf,
+    strings: elfStrings(bytes, elf),
+    ...(elf ? { listStrings: [...elfPointerStrings(bytes, elf), ...elfListStrings(bytes, elf)] } : {}),
+  };
 }
 
 /** Tells each list candidate which app it belongs to and how to find the code that uses it. */
@@ -542,12 +745,21 @@ function attachAppContext(model: ApkModel, blobs: TextBlob[]): void {
 function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp: boolean, only?: 'text-blob'): void {
   const lexicon = ctx.detectors.lexicon;
   // A .NET heap holds every literal of the program: only the stretches that look like lists are candidates.
-  const blobs: TextBlob[] = model.texts.flatMap((t) => (/^dotnet-/.test(t.encodings.at(-1) ?? '') ? clusterBlob(t, lexicon, out.lexiconCache) : [t]));
+  const blobs: TextBlob[] = model.texts.flatMap((t) =>
+    /^dotnet-/.test(t.encodings.at(-1) ?? '') ? clusterBlob(t, lexicon, out.lexiconCache) : [t],
+  );
   if (model.resources) blobs.push(...resourceBlobs(model.artefact, model.resources));
   for (const { artefact, dex } of model.dexes) {
     try {
       blobs.push(...dexMethodBlobs(artefact, dex, lexicon, out.lexiconCache), ...dexLongStringBlobs(artefact, dex));
-      if (dex.xrefs().badBodies > 0) out.diagnostics.push({ level: 'warning', code: 'dex/bad-code', message: `${dex.xrefs().badBodies} method bodies lie outside the file`, path: artefact.path, artefactId: artefact.id });
+      if (dex.xrefs().badBodies > 0)
+        out.diagnostics.push({
+          level: 'warning',
+          code: 'dex/bad-code',
+          message: `${dex.xrefs().badBodies} method bodies lie outside the file`,
+          path: artefact.path,
+          artefactId: artefact.id,
+        });
     } catch (err) {
       out.diag('error', err, artefact.path, artefact.id);
     }
@@ -555,7 +767,13 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   for (const lib of model.nativeLibs) {
     blobs.push(...nativeRunBlobs(lib.artefact, lib.listStrings ?? lib.strings, lexicon, out.lexiconCache));
     for (const s of lib.strings) {
-      if (s.text.length >= 24 && looksEncoded(s.text)) model.opaque.push({ artefactId: lib.artefact.id, location: { path: lib.artefact.path, offset: s.offset }, origin: 'native-strings', bytes: Buffer.from(s.text) });
+      if (s.text.length >= 24 && looksEncoded(s.text))
+        model.opaque.push({
+          artefactId: lib.artefact.id,
+          location: { path: lib.artefact.path, offset: s.offset },
+          origin: 'native-strings',
+          bytes: Buffer.from(s.text),
+        });
     }
   }
   for (const { artefact, dex } of model.dexes) model.opaque.push(...dexOpaqueBlobs(artefact, dex));
@@ -566,14 +784,34 @@ function finishModel(model: ApkModel, ctx: AnalyzeContext, out: Collector, isApp
   }
   attachAppContext(model, blobs);
   const detectors = only ? DETECTORS.filter((d) => d.meta.input === only) : DETECTORS;
-  const { findings, diagnostics } = runDetectors(detectors, model, blobs, ctx.detectors, (id) => out.hashes.get(id) ?? '');
+  const { findings, diagnostics } = runDetectors(
+    detectors,
+    model,
+    blobs,
+    ctx.detectors,
+    (id) => out.hashes.get(id) ?? '',
+  );
   linkListFindings(findings);
   out.findings.push(...findings);
   out.diagnostics.push(...diagnostics);
   // Bounds the code model hit while the detectors queried it (dispatch fan-out, value-analysis budget, path visits).
-  for (const d of builtCodeModel(model)?.diagnostics ?? []) out.diagnostics.push({ level: 'warning', code: d.code, message: d.message, path: model.artefact.path, artefactId: model.artefact.id });
+  for (const d of builtCodeModel(model)?.diagnostics ?? [])
+    out.diagnostics.push({
+      level: 'warning',
+      code: d.code,
+      message: d.message,
+      path: model.artefact.path,
+      artefactId: model.artefact.id,
+    });
   for (const { artefact, dex } of model.dexes) {
-    for (const w of dex.warnings.slice(0, 20)) out.diagnostics.push({ level: 'warning', code: 'dex/warning', message: w, path: artefact.path, artefactId: artefact.id });
+    for (const w of dex.warnings.slice(0, 20))
+      out.diagnostics.push({
+        level: 'warning',
+        code: 'dex/warning',
+        message: w,
+        path: artefact.path,
+        artefactId: artefact.id,
+      });
   }
   if (isApp) out.apps.push(toApp(model, findings));
 }
@@ -583,7 +821,15 @@ function toApp(model: ApkModel, findings: Finding[]): App {
   const trackers: TrackerHit[] = findingsOf(findings, 'trackers/code-signature')
     .filter((f) => f.artefactId === model.artefact.id)
     .map(({ evidence: e }) => {
-      return { id: e.trackerId, name: e.name, source: e.source, categories: e.categories, ...(e.website ? { website: e.website } : {}), matchedClasses: e.matchedClasses, matchedClassCount: e.matchedClassCount };
+      return {
+        id: e.trackerId,
+        name: e.name,
+        source: e.source,
+        categories: e.categories,
+        ...(e.website ? { website: e.website } : {}),
+        matchedClasses: e.matchedClasses,
+        matchedClassCount: e.matchedClassCount,
+      };
     });
   return {
     artefactId: model.artefact.id,

@@ -38,7 +38,10 @@ interface BuildStamp {
  * in code-unit order of their relative paths; each path and length is hashed before the bytes, so moving
  * bytes between files or renaming one changes the hash. Symbolic links and special files are ignored.
  */
-export function hashTree(root: string, include: (relative: string) => boolean = () => true): { sha256: string; files: number } {
+export function hashTree(
+  root: string,
+  include: (relative: string) => boolean = () => true,
+): { sha256: string; files: number } {
   const files: string[] = [];
   const walk = (dir: string, prefix: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -101,7 +104,11 @@ export function codeHash(codeRoot: string): string {
 /** Version and pinned dependencies: a different library build can decode or match differently. */
 export function packagesHash(packageJsonPath: string): string {
   const pkg = JSON.parse(readFileSync(packageJsonPath, 'utf8')) as Record<string, unknown>;
-  const pinned = { version: pkg.version, dependencies: pkg.dependencies, optionalDependencies: pkg.optionalDependencies };
+  const pinned = {
+    version: pkg.version,
+    dependencies: pkg.dependencies,
+    optionalDependencies: pkg.optionalDependencies,
+  };
   return createHash('sha256').update(JSON.stringify(pinned)).digest('hex');
 }
 

@@ -56,12 +56,22 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
   const read: AssetRead = { blobs: [], problems: [], handled: false };
   const problem = (err: unknown) => {
     if (!(err instanceof CandorError)) throw err;
-    read.problems.push({ code: err.code, message: err.message, path: target.path + (target.inner ? `!/${target.inner}` : '') });
+    read.problems.push({
+      code: err.code,
+      message: err.message,
+      path: target.path + (target.inner ? `!/${target.inner}` : ''),
+    });
   };
-  const loc = (extra: Partial<Location>): Location => ({ path: target.path, ...(target.inner ? { entry: target.inner } : {}), ...extra });
+  const loc = (extra: Partial<Location>): Location => ({
+    path: target.path,
+    ...(target.inner ? { entry: target.inner } : {}),
+    ...extra,
+  });
   const push = (step: string, extra: Partial<Location>, entries: string[] | null, text?: string) => {
     if (entries && entries.length < MIN_GROUP) return;
-    const where = extra.entry ? { ...extra, entry: target.inner ? `${target.inner}: ${extra.entry}` : extra.entry } : extra;
+    const where = extra.entry
+      ? { ...extra, entry: target.inner ? `${target.inner}: ${extra.entry}` : extra.entry }
+      : extra;
     read.blobs.push({
       artefactId: target.artefactId,
       location: loc(where),
@@ -80,7 +90,12 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
       const chunk = readLuaBytecode(bytes, max);
       const step = chunk.version === 'luajit' ? 'luajit' : `luac-${chunk.version}`;
       for (const f of chunk.functions) push(step, { method: f.id, ...(f.line ? { line: f.line } : {}) }, f.strings);
-      if (chunk.truncated) read.problems.push({ code: 'limit/lua-strings', message: `more than ${max} string constants`, path: target.path });
+      if (chunk.truncated)
+        read.problems.push({
+          code: 'limit/lua-strings',
+          message: `more than ${max} string constants`,
+          path: target.path,
+        });
     } else if (isUnityFs(bytes) || (UNITY_NAME.test(name) && looksLikeSerializedFile(bytes))) {
       read.handled = true;
       unityBlobs(bytes, isUnityFs(bytes) ? 'unityfs' : 'unity-serialized', target, limits, read, push);
@@ -88,12 +103,21 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
       read.handled = true;
       const r = sqliteTextColumns(bytes, max);
       for (const c of r.columns) push('sqlite', { entry: `${c.table}.${c.column}` }, c.values);
-      for (const p of r.problems.slice(0, 5)) read.problems.push({ code: 'sqlite/table-unreadable', message: p, path: target.path });
+      for (const p of r.problems.slice(0, 5))
+        read.problems.push({ code: 'sqlite/table-unreadable', message: p, path: target.path });
     } else if (isPe(bytes)) {
       const r = readDotnetStrings(bytes, max);
       read.handled = true;
-      push('dotnet-us', { entry: '#US' }, r.userStrings.map((s) => s.text));
-      push('dotnet-strings', { entry: '#Strings' }, r.strings.map((s) => s.text));
+      push(
+        'dotnet-us',
+        { entry: '#US' },
+        r.userStrings.map((s) => s.text),
+      );
+      push(
+        'dotnet-strings',
+        { entry: '#Strings' },
+        r.strings.map((s) => s.text),
+      );
     } else if (bytes.length >= 4 && bytes.readUInt32LE(0) === ZIP_MAGIC) {
       read.handled = true;
       zipBlobs(bytes, target, limits, depth, read);
@@ -113,28 +137,46 @@ export function assetBlobs(target: AssetTarget, bytes: Buffer, limits: Limits, d
 
 type Push = (step: string, extra: Partial<Location>, entries: string[] | null, text?: string) => void;
 
-function unityBlobs(bytes: Buffer, step: string, target: AssetTarget, limits: Limits, read: AssetRead, push: Push): void {
+function unityBlobs(
+  bytes: Buffer,
+  step: string,
+  target: AssetTarget,
+  limits: Limits,
+  read: AssetRead,
+  push: Push,
+): void {
   const r = unityTexts(bytes, { maxStrings: limits.assets.maxStrings, maxOutput: limits.assets.maxOutputBytes });
   for (const t of r.texts) {
     if (t.entries) push(step, { entry: t.where, offset: t.offset }, t.entries);
     else if (t.text) push(step, { entry: t.where, offset: t.offset }, null, t.text);
   }
   for (const p of r.problems.slice(0, 5)) read.problems.push({ ...p, path: target.path });
-  if (r.truncated) read.problems.push({ code: 'limit/unity-strings', message: `more than ${limits.assets.maxStrings} strings`, path: target.path });
+  if (r.truncated)
+    read.problems.push({
+      code: 'limit/unity-strings',
+      message: `more than ${limits.assets.maxStrings} strings`,
+      path: target.path,
+    });
 }
 
 /** Lua source and XML configs: groups of literals or values; other text stays with the caller. */
 function sourceBlobs(text: string, name: string, max: number, read: AssetRead, push: Push): void {
   if (/\.luac?$/i.test(name) || LUA_SOURCE.test(text.replace(/^\uFEFF/, '').slice(0, 4096))) {
     const { groups } = luaSourceStrings(text, max);
-    const big = groups.filter((g) => g.length >= MIN_GROUP || (g.length === 1 && g[0].length >= 64 && g[0].includes('\n')));
+    const big = groups.filter(
+      (g) => g.length >= MIN_GROUP || (g.length === 1 && g[0].length >= 64 && g[0].includes('\n')),
+    );
     // Plain lines saved as .lua have few literals (a stray quote); in a real Lua table of strings the
     // literals are a large part of the text (even `["词"] = true,` is one fifth literal).
     const literalChars = groups.reduce((n, g) => n + g.reduce((m, x) => m + x.length, 0), 0);
     const textChars = text.replace(/\s+/g, '').length;
     if (big.some((g) => g.length >= MIN_GROUP) && literalChars >= 0.15 * textChars) {
       read.handled = true;
-      big.forEach((g, i) => (g.length === 1 ? push('lua-source', { entry: `long string ${i}` }, null, g[0]) : push('lua-source', { entry: `table ${i}` }, g)));
+      big.forEach((g, i) =>
+        g.length === 1
+          ? push('lua-source', { entry: `long string ${i}` }, null, g[0])
+          : push('lua-source', { entry: `table ${i}` }, g),
+      );
     }
     return;
   }
@@ -151,13 +193,20 @@ function sourceBlobs(text: string, name: string, max: number, read: AssetRead, p
 /** Entries of a zip stored as an asset (not an APK or JAR, which the caller analyses as an app). */
 function zipBlobs(bytes: Buffer, target: AssetTarget, limits: Limits, depth: number, read: AssetRead): void {
   if (depth + 1 > limits.zip.maxNestingDepth) {
-    read.problems.push({ code: 'limit/nesting-depth', message: `zip nested deeper than ${limits.zip.maxNestingDepth} levels not opened`, path: target.path });
+    read.problems.push({
+      code: 'limit/nesting-depth',
+      message: `zip nested deeper than ${limits.zip.maxNestingDepth} levels not opened`,
+      path: target.path,
+    });
     return;
   }
   const src = new BufferSource(bytes);
   const dir = readZipDirectory(src, limits);
   // The asset's inner files share one output budget: a small zip cannot expand into gigabytes.
-  const budget = new InflateBudget({ ...limits, maxTotalInflatedBytes: Math.min(limits.zip.maxTotalInflatedBytes, limits.assets.maxOutputBytes) });
+  const budget = new InflateBudget({
+    ...limits,
+    maxTotalInflatedBytes: Math.min(limits.zip.maxTotalInflatedBytes, limits.assets.maxOutputBytes),
+  });
   for (const e of dir.byName.values()) {
     if (e.name.endsWith('/') || e.uncompressedSize === 0 || e.uncompressedSize > limits.text.maxBytes) continue;
     let inner: Buffer;
@@ -176,7 +225,14 @@ function zipBlobs(bytes: Buffer, target: AssetTarget, limits: Limits, depth: num
     if (!sub.handled) {
       const decoded = decodeText(inner);
       if (decoded) {
-        read.blobs.push({ artefactId: target.artefactId, location: { path: target.path, entry: innerName }, encoding: decoded.encoding, encodings: [...target.chain, 'zip'], origin: 'entry', text: decoded.text });
+        read.blobs.push({
+          artefactId: target.artefactId,
+          location: { path: target.path, entry: innerName },
+          encoding: decoded.encoding,
+          encodings: [...target.chain, 'zip'],
+          origin: 'entry',
+          text: decoded.text,
+        });
       }
     }
   }

@@ -34,7 +34,11 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
     hiddenLists: settings.hiddenLists !== false,
     fileDigests: settings.fileDigests === true,
     ...(settings.deviceIds ? { deviceIds: settings.deviceIds } : {}),
-    ...(settings.yaraCompiled ? { yara: deserializeRules(settings.yaraCompiled) } : settings.yaraSources?.length ? { yara: compileRules(settings.yaraSources) } : {}),
+    ...(settings.yaraCompiled
+      ? { yara: deserializeRules(settings.yaraCompiled) }
+      : settings.yaraSources?.length
+        ? { yara: compileRules(settings.yaraSources) }
+        : {}),
     detectors: {
       get lexicon(): Lexicon {
         return (lexicon ??= loadDefaultLexicon());
@@ -63,7 +67,9 @@ function stableJson(value: unknown): string {
  */
 export function analyzerKey(settings: AnalyzeSettings, identity: AnalyzerIdentity = analyzerIdentity()): string {
   const h = createHash('sha256');
-  h.update(`code ${identity.code}\ndata ${identity.data}\npackages ${identity.packages}\nnatives ${identity.natives.join(',')}\n`);
+  h.update(
+    `code ${identity.code}\ndata ${identity.data}\npackages ${identity.packages}\nnatives ${identity.natives.join(',')}\n`,
+  );
   const options = {
     limits: { ...DEFAULT_LIMITS, ...settings.limits },
     hiddenLists: settings.hiddenLists !== false,

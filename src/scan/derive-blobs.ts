@@ -19,7 +19,12 @@ const MAX_ENTRY_CHARS = 200;
 /** Largest gap, in bytes, between two native strings that still belong to the same run. */
 const NATIVE_GAP = 16;
 
-export function dexMethodBlobs(artefact: Artefact, dex: DexFile, lexicon: Lexicon, cache: Map<string, LexiconHit[]>): TextBlob[] {
+export function dexMethodBlobs(
+  artefact: Artefact,
+  dex: DexFile,
+  lexicon: Lexicon,
+  cache: Map<string, LexiconHit[]>,
+): TextBlob[] {
   const x = dex.xrefs();
   const hitByString = new Map<number, boolean>();
   const hasHit = (idx: number): boolean => {
@@ -78,19 +83,33 @@ export function dexLongStringBlobs(artefact: Artefact, dex: DexFile, minChars = 
     if (!r || r[1] - r[0] < minChars) continue;
     const s = dex.string(i);
     if (!s || !/[|,;\n、，]/.test(s)) continue;
-    out.push({ artefactId: artefact.id, location: { path: artefact.path, offset: r[0] }, encoding: 'mutf-8', encodings: [], origin: 'dex-string', text: s });
+    out.push({
+      artefactId: artefact.id,
+      location: { path: artefact.path, offset: r[0] },
+      encoding: 'mutf-8',
+      encodings: [],
+      origin: 'dex-string',
+      text: s,
+    });
   }
   return out;
 }
 
-export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], lexicon: Lexicon, cache: Map<string, LexiconHit[]>): TextBlob[] {
+export function nativeRunBlobs(
+  artefact: Artefact,
+  strings: ExtractedString[],
+  lexicon: Lexicon,
+  cache: Map<string, LexiconHit[]>,
+): TextBlob[] {
   const out: TextBlob[] = [];
   let run: ExtractedString[] = [];
   const flush = () => {
     if (run.length >= MIN_ENTRIES) {
       // In a table that is mostly GBK, strings that also happen to be valid UTF-8 are GBK too.
       // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
-      const gbkRun = run.filter((s) => s.encoding === 'gb18030').length > run.filter((s) => /[^\x00-\x7f]/.test(s.text) && !s.encoding && !s.gbkAlternative).length;
+      const gbkRun =
+        run.filter((s) => s.encoding === 'gb18030').length >
+        run.filter((s) => /[^\x00-\x7f]/.test(s.text) && !s.encoding && !s.gbkAlternative).length;
       const texts = run.map((s) => (gbkRun && s.gbkAlternative ? s.gbkAlternative : s.text));
       for (const [from, to] of hitClusters(texts, lexicon, cache)) {
         const part = run.slice(from, to);
@@ -117,10 +136,19 @@ export function nativeRunBlobs(artefact: Artefact, strings: ExtractedString[], l
   }
   flush();
   // A list found through its pointer table is also a run in .rodata: keep the pointer table's copy.
-  const tables = out.filter((b, i) => strings.length && b.location.offset !== undefined && sectionAt(strings, b.location.offset) === '(pointer table)' && i >= 0);
+  const tables = out.filter(
+    (b, i) =>
+      strings.length &&
+      b.location.offset !== undefined &&
+      sectionAt(strings, b.location.offset) === '(pointer table)' &&
+      i >= 0,
+  );
   if (!tables.length) return out;
   const inTables = new Set(tables.flatMap((b) => b.entries ?? []));
-  return out.filter((b) => tables.includes(b) || (b.entries ?? []).filter((e) => inTables.has(e)).length < 0.8 * (b.entries?.length ?? 0));
+  return out.filter(
+    (b) =>
+      tables.includes(b) || (b.entries ?? []).filter((e) => inTables.has(e)).length < 0.8 * (b.entries?.length ?? 0),
+  );
 }
 
 function sectionAt(strings: ExtractedString[], offset: number): string | undefined {
@@ -139,7 +167,11 @@ const MAX_LIST_ENTRY = 40;
  * neighbouring entries that still look like list entries (short, not code), so a list's first and last
  * words stay in even when the lexicon does not know them. Each stretch needs MIN_HITS hits.
  */
-export function hitClusters(entries: string[], lexicon: Lexicon, cache: Map<string, LexiconHit[]>): Array<[number, number]> {
+export function hitClusters(
+  entries: string[],
+  lexicon: Lexicon,
+  cache: Map<string, LexiconHit[]>,
+): Array<[number, number]> {
   const hits: number[] = [];
   for (let i = 0; i < entries.length; i++) {
     const t = entries[i];
@@ -176,7 +208,12 @@ export function clusterBlob(blob: TextBlob, lexicon: Lexicon, cache: Map<string,
   const entries = blob.entries ?? [];
   return hitClusters(entries, lexicon, cache).map(([from, to]) => {
     const part = entries.slice(from, to);
-    return { ...blob, location: { ...blob.location, entry: `${blob.location.entry ?? ''}[${from}..${to})`, offset: from }, text: part.join('\n'), entries: part };
+    return {
+      ...blob,
+      location: { ...blob.location, entry: `${blob.location.entry ?? ''}[${from}..${to})`, offset: from },
+      text: part.join('\n'),
+      entries: part,
+    };
   });
 }
 
@@ -214,13 +251,24 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
     const s = dex.string(i);
     // Hex digests (SHA-1, SHA-256, SHA-512) are everywhere in code and never a list.
     if (s && /^[0-9a-fA-F]{40,128}$/.test(s)) continue;
-    if (s && looksEncoded(s)) out.push({ artefactId: artefact.id, location: { path: artefact.path, offset: r[0] }, origin: 'dex-string', bytes: Buffer.from(s) });
+    if (s && looksEncoded(s))
+      out.push({
+        artefactId: artefact.id,
+        location: { path: artefact.path, offset: r[0] },
+        origin: 'dex-string',
+        bytes: Buffer.from(s),
+      });
   }
   const x = dex.xrefs();
   for (const a of x.arrays) {
     if (a.elementWidth !== 1 || a.count < MIN_ARRAY_BYTES) continue;
     const { className, method } = dex.methodOwnerAndName(x.bodies[a.body].methodIdx);
-    out.push({ artefactId: artefact.id, location: { path: artefact.path, className, method, offset: a.offset }, origin: 'dex-array', bytes: dex.buf.subarray(a.offset, a.offset + a.count) });
+    out.push({
+      artefactId: artefact.id,
+      location: { path: artefact.path, className, method, offset: a.offset },
+      origin: 'dex-array',
+      bytes: dex.buf.subarray(a.offset, a.offset + a.count),
+    });
   }
   return out;
 }
@@ -230,7 +278,8 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
  * comma or semicolon counts only without a following space (prose puts one after it).
  */
 function delimitedList(s: string): boolean {
-  for (const sep of [/\n/g, /\|/g, /、/g, /，/g, /,(?! )/g, /;(?! )/g, /；/g]) if ((s.match(sep)?.length ?? 0) >= MIN_LIST_SEPARATORS) return true;
+  for (const sep of [/\n/g, /\|/g, /、/g, /，/g, /,(?! )/g, /;(?! )/g, /；/g])
+    if ((s.match(sep)?.length ?? 0) >= MIN_LIST_SEPARATORS) return true;
   return false;
 }
 

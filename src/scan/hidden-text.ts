@@ -11,13 +11,22 @@ import type { AnalyzeContext } from './analyze.js';
  * hidden texts that turned out to be lists, each tagged with its decoding chain and key origin.
  */
 
-
-export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { lexiconCache: Map<string, LexiconHit[]>; diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[] }): TextBlob[] {
+export function recoverHiddenText(
+  model: ApkModel,
+  ctx: AnalyzeContext,
+  out: {
+    lexiconCache: Map<string, LexiconHit[]>;
+    diagnostics: { level: 'warning' | 'error'; code: string; message: string; path: string }[];
+  },
+): TextBlob[] {
   const dexes = model.dexes.map((d) => d.dex);
   let keyCtxCache: ReturnType<typeof dexKeyContext> | null = null;
   const keyCtx = () => {
     if (keyCtxCache) return keyCtxCache;
-    const base = dexKeyContext(dexes, { packageName: model.manifest?.package, maxIterations: ctx.limits.assets.maxKeyDerivationIterations });
+    const base = dexKeyContext(dexes, {
+      packageName: model.manifest?.package,
+      maxIterations: ctx.limits.assets.maxKeyDerivationIterations,
+    });
     // Keys kept in string resources or native libraries come after the code's own constants.
     return (keyCtxCache = { ...base, keys: [...base.keys, ...appKeyCandidates(model)] });
   };
@@ -27,20 +36,38 @@ export function recoverHiddenText(model: ApkModel, ctx: AnalyzeContext, out: { l
   // Caps for one app: how many blobs are searched, and how many decryptions all searches may try.
   const d = ctx.limits.decode;
   const MAX_BLOBS = d.maxBlobsPerApp;
-  const limits = { maxDepth: d.maxDepth, maxNodes: d.maxNodes, maxBytes: d.maxBytes, maxOutput: d.maxOutput, maxCipherAttempts: d.maxCipherAttemptsPerApp };
+  const limits = {
+    maxDepth: d.maxDepth,
+    maxNodes: d.maxNodes,
+    maxBytes: d.maxBytes,
+    maxOutput: d.maxOutput,
+    maxCipherAttempts: d.maxCipherAttemptsPerApp,
+  };
   const candidates = model.opaque.slice(0, MAX_BLOBS);
   if (model.opaque.length > MAX_BLOBS) {
-    out.diagnostics.push({ level: 'warning', code: 'limit/decode-blobs', message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched (limit decode.maxBlobsPerApp ${MAX_BLOBS})`, path: model.artefact.path });
+    out.diagnostics.push({
+      level: 'warning',
+      code: 'limit/decode-blobs',
+      message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched (limit decode.maxBlobsPerApp ${MAX_BLOBS})`,
+      path: model.artefact.path,
+    });
   }
   for (const blob of candidates) {
     // Keys from the code that opens this very file come first.
-    const nearConstants = blob.origin === 'entry' ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1)) : [];
+    const nearConstants =
+      blob.origin === 'entry'
+        ? keysNearName(dexes, blob.location.path.slice(blob.location.path.lastIndexOf('/') + 1))
+        : [];
     // The code that opens the file may hash one of its constants into the key.
     const near = nearConstants.length ? [...nearConstants, ...digestKeys(textBases(nearConstants))] : [];
     const ctxForBlob = near.length
       ? () => {
           const base = keyCtx();
-          return { ...base, keys: [...near, ...base.keys], ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...base.ivs] };
+          return {
+            ...base,
+            keys: [...near, ...base.keys],
+            ivs: [...near.filter((k) => k.bytes.length === 8 || k.bytes.length === 16), ...base.ivs],
+          };
         }
       : keyCtx;
     const hits: LimitHit[] = [];
@@ -71,7 +98,8 @@ function textBases(keys: Array<{ bytes: Uint8Array; origin: string }>): DigestBa
   const out: DigestBase[] = [];
   for (const k of keys) {
     const text = Buffer.from(k.bytes).toString('utf8');
-    if (/^[\x20-\x7e]{4,88}$/.test(text) && !out.some((b) => b.text === text)) out.push({ text, origin: `"${text}" in ${k.origin}` });
+    if (/^[\x20-\x7e]{4,88}$/.test(text) && !out.some((b) => b.text === text))
+      out.push({ text, origin: `"${text}" in ${k.origin}` });
   }
   return out;
 }

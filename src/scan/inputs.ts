@@ -26,7 +26,10 @@ export interface FirmwareInput {
   size: number;
 }
 
-export function expandInputs(paths: string[], cwd: string): { files: InputFile[]; firmwares: FirmwareInput[]; diagnostics: Diagnostic[] } {
+export function expandInputs(
+  paths: string[],
+  cwd: string,
+): { files: InputFile[]; firmwares: FirmwareInput[]; diagnostics: Diagnostic[] } {
   const files: InputFile[] = [];
   const firmwares: FirmwareInput[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -95,7 +98,11 @@ function hasKnownMagic(file: string): boolean {
     fd = openSync(file, 'r');
     const b = Buffer.alloc(4);
     if (readSync(fd, b, 0, 4, 0) < 4) return false;
-    return b.readUInt32LE(0) === 0x04034b50 || b.toString('latin1') === 'dex\n' || (b[0] === 0x7f && b.toString('latin1', 1) === 'ELF');
+    return (
+      b.readUInt32LE(0) === 0x04034b50 ||
+      b.toString('latin1') === 'dex\n' ||
+      (b[0] === 0x7f && b.toString('latin1', 1) === 'ELF')
+    );
   } catch {
     return false;
   } finally {

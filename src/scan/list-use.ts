@@ -17,7 +17,11 @@ const OPERATIONS: ReadonlyArray<[RegExp, string, boolean]> = [
   [/^Ljava\/lang\/String;->replace$/, 'replace', true],
   [/^Ljava\/lang\/(StringBuilder|StringBuffer);->(replace|setCharAt)$/, 'replace', true],
   [/^Ljava\/lang\/String;->(toLowerCase|toUpperCase|equalsIgnoreCase)$/, 'case-folding', false],
-  [/^Ljava\/util\/(HashSet|Set|TreeSet|LinkedHashSet|HashMap|Map|TreeMap);->(add|put|contains|containsKey|get)$/, 'set', false],
+  [
+    /^Ljava\/util\/(HashSet|Set|TreeSet|LinkedHashSet|HashMap|Map|TreeMap);->(add|put|contains|containsKey|get)$/,
+    'set',
+    false,
+  ],
   [/^Landroid\/content\/res\/AssetManager;->open$/, 'load', false],
   [/^Ljava\/io\/BufferedReader;->readLine$/, 'load', false],
   [/^Landroid\/widget\/(TextView|EditText);->(getText|setText)$/, 'ui-text', false],
@@ -47,7 +51,9 @@ export function listUseSignal(app: ApkModel, blob: TextBlob): UseSignal | null {
     }
     if (here && appliers.length < MAX_METHODS) appliers.push(`${m.className}->${m.method}`);
   }
-  const loaderNames = loaders.slice(0, MAX_METHODS).map((id) => `${facts.methods[id]!.className}->${facts.methods[id]!.method}`);
+  const loaderNames = loaders
+    .slice(0, MAX_METHODS)
+    .map((id) => `${facts.methods[id]!.className}->${facts.methods[id]!.method}`);
   return { methods: [...new Set([...loaderNames, ...appliers])], operations: [...ops].sort(), filters };
 }
 

@@ -45,14 +45,20 @@ export class WorkerPool {
   ) {}
 
   private spawn(): Worker {
-    const options = { workerData: this.settings, resourceLimits: { maxOldGenerationSizeMb: this.settings.limits.file.memoryMb } };
+    const options = {
+      workerData: this.settings,
+      resourceLimits: { maxOldGenerationSizeMb: this.settings.limits.file.memoryMb },
+    };
     let w: Worker;
     if (import.meta.url.endsWith('.ts')) {
       // Running from TypeScript sources (tests, tsx): register tsx inside the worker, then load the worker module.
       // tsx is resolved from here, not from the process's working directory (which may be anywhere).
       const entry = new URL('./worker.ts', import.meta.url).href;
       const tsx = import.meta.resolve('tsx/esm/api');
-      w = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { ...options, eval: true });
+      w = new Worker(
+        `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+        { ...options, eval: true },
+      );
     } else {
       w = new Worker(new URL('./worker.js', import.meta.url), options);
     }
@@ -96,7 +102,17 @@ export class WorkerPool {
         cleanup();
         w.unref();
         this.release(w);
-        resolve(msg.result ? { result: msg.result } : { failure: { code: 'internal/worker-failed', message: firstLine(msg.error ?? 'unknown worker error'), ...(partial ? { partial } : {}) } });
+        resolve(
+          msg.result
+            ? { result: msg.result }
+            : {
+                failure: {
+                  code: 'internal/worker-failed',
+                  message: firstLine(msg.error ?? 'unknown worker error'),
+                  ...(partial ? { partial } : {}),
+                },
+              },
+        );
       };
       const onDeath = (err: unknown) => {
         cleanup();
@@ -106,10 +122,17 @@ export class WorkerPool {
         const next = this.waiting.shift();
         if (next) next(this.spawn());
         const oom = (err as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        const failure: JobFailure = stopped ??
+        const failure: JobFailure =
+          stopped ??
           (oom
-            ? { code: 'limit/file-memory', message: `analysis stopped: its worker ran out of its ${memoryMb} MB heap (limit file.memoryMb)` }
-            : { code: 'internal/worker-failed', message: `analysis worker lost: ${err instanceof Error ? firstLine(err.message) : `exit code ${String(err)}`}` });
+            ? {
+                code: 'limit/file-memory',
+                message: `analysis stopped: its worker ran out of its ${memoryMb} MB heap (limit file.memoryMb)`,
+              }
+            : {
+                code: 'internal/worker-failed',
+                message: `analysis worker lost: ${err instanceof Error ? firstLine(err.message) : `exit code ${String(err)}`}`,
+              });
         resolve({ failure: { ...failure, ...(partial ? { partial } : {}) } });
       };
       const watchdog = setTimeout(() => {
@@ -128,7 +151,8 @@ export class WorkerPool {
       if (job.bytes) {
         // Hand the bytes over without a copy when the buffer owns its memory outright.
         const b = job.bytes;
-        const owned = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
+        const owned =
+          b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
         const bytes = owned ? new Uint8Array(b.buffer) : new Uint8Array(b);
         w.postMessage({ id, fsPath: '', logicalPath: job.logicalPath, bytes }, [bytes.buffer as ArrayBuffer]);
       } else w.postMessage({ id, fsPath: job.fsPath, logicalPath: job.logicalPath });

@@ -7,7 +7,10 @@ import type { FileResult } from './analyze.js';
  */
 export function relocate(result: FileResult, fromRoot: string, toRoot: string): FileResult {
   if (fromRoot === toRoot) return result;
-  const movePath = (p: string) => (p === fromRoot || p.startsWith(`${fromRoot}!/`) || p.startsWith(`${fromRoot} `) ? toRoot + p.slice(fromRoot.length) : p);
+  const movePath = (p: string) =>
+    p === fromRoot || p.startsWith(`${fromRoot}!/`) || p.startsWith(`${fromRoot} `)
+      ? toRoot + p.slice(fromRoot.length)
+      : p;
   const ids = new Map<string, string>();
   const artefacts = result.artefacts.map((a) => {
     const path = movePath(a.path);
@@ -26,7 +29,14 @@ export function relocate(result: FileResult, fromRoot: string, toRoot: string): 
     ...result,
     artefacts: artefacts.map((a) => ({ ...a, parentId: a.parentId ? mapId(a.parentId) : null })),
     apps: result.apps.map((a) => ({ ...(deep(a) as typeof a), artefactId: mapId(a.artefactId) })),
-    findings: result.findings.map((f) => ({ ...(deep(f) as typeof f), artefactId: mapId(f.artefactId), fingerprint: f.fingerprint })),
-    diagnostics: result.diagnostics.map((d) => ({ ...(deep(d) as typeof d), ...(d.artefactId ? { artefactId: mapId(d.artefactId) } : {}) })),
+    findings: result.findings.map((f) => ({
+      ...(deep(f) as typeof f),
+      artefactId: mapId(f.artefactId),
+      fingerprint: f.fingerprint,
+    })),
+    diagnostics: result.diagnostics.map((d) => ({
+      ...(deep(d) as typeof d),
+      ...(d.artefactId ? { artefactId: mapId(d.artefactId) } : {}),
+    })),
   };
 }

@@ -1,7 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { resolveLimits, type LimitOverrides, type Limits } from '../io/limits.js';
-import { REPORT_SCHEMA_VERSION, SEVERITIES, findingsOf, severityRank, type Artefact, type Destination, type Report, type Severity } from '../model.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  SEVERITIES,
+  findingsOf,
+  severityRank,
+  type Artefact,
+  type Destination,
+  type Report,
+  type Severity,
+} from '../model.js';
 import type { Store } from '../store/sqlite.js';
 import { VERSION } from '../version.js';
 import { GEO_ATTRIBUTION, geoDataDate } from '../capture/geo.js';
@@ -69,10 +78,16 @@ export async function scan(options: ScanOptions): Promise<Report> {
   // Rules are read and checked here once, so a bad rule file is one diagnostic, not one per worker.
   const ruleRead = readRuleSources(options.yara ?? []);
   const yaraSources = [...ruleRead.sources, ...(options.yaraSources ?? [])];
-  const ruleCheck = yaraSources.length ? compileRules(yaraSources) : { files: [], compiled: [], namespaces: new Map<string, string>() };
+  const ruleCheck = yaraSources.length
+    ? compileRules(yaraSources)
+    : { files: [], compiled: [], namespaces: new Map<string, string>() };
   const usable = yaraSources.filter((s) => ruleCheck.files.some((f) => f.path === s.path && f.status === 'loaded'));
   const yaraCompiled = serializeRules(ruleCheck);
-  const yaraReport = { files: [...ruleRead.files, ...ruleCheck.files], compiled: [], namespaces: new Map<string, string>() };
+  const yaraReport = {
+    files: [...ruleRead.files, ...ruleCheck.files],
+    compiled: [],
+    namespaces: new Map<string, string>(),
+  };
   const settings: AnalyzeSettings = {
     limits: resolveLimits(options.limits),
     trackersPath: options.trackersPath ?? null,
@@ -90,11 +105,20 @@ export async function scan(options: ScanOptions): Promise<Report> {
     options.onProgress?.({ type: 'firmware', path: input.logicalPath, phase: 'walk' });
     firmwares.push(await openFirmware(input, settings.limits));
     const fw = firmwares[firmwares.length - 1];
-    options.onProgress?.({ type: 'firmware', path: input.logicalPath, phase: 'walked', partitions: fw.walk.partitions.length, apps: fw.walk.files.filter((f) => f.kind === 'apk').length });
+    options.onProgress?.({
+      type: 'firmware',
+      path: input.logicalPath,
+      phase: 'walked',
+      partitions: fw.walk.partitions.length,
+      apps: fw.walk.files.filter((f) => f.kind === 'apk').length,
+    });
   }
-  const jobs: Job[] = [...files.map((file): Job => ({ kind: 'file', file, size: file.size, logicalPath: file.logicalPath }))];
+  const jobs: Job[] = [
+    ...files.map((file): Job => ({ kind: 'file', file, size: file.size, logicalPath: file.logicalPath })),
+  ];
   firmwares.forEach((fw, index) => {
-    for (const f of fw.walk.files) jobs.push({ kind: 'firmware', firmware: index, file: f, size: f.size, logicalPath: f.logicalPath });
+    for (const f of fw.walk.files)
+      jobs.push({ kind: 'firmware', firmware: index, file: f, size: f.size, logicalPath: f.logicalPath });
   });
   const totalBytes = jobs.reduce((n, j) => n + j.size, 0);
   options.onProgress?.({ type: 'start', files: jobs.length, bytes: totalBytes });
@@ -106,7 +130,14 @@ export async function scan(options: ScanOptions): Promise<Report> {
     results[i] = result;
     done++;
     doneBytes += jobs[i].size;
-    options.onProgress?.({ type: 'file', done, files: jobs.length, bytes: doneBytes, path: jobs[i].logicalPath, cached });
+    options.onProgress?.({
+      type: 'file',
+      done,
+      files: jobs.length,
+      bytes: doneBytes,
+      path: jobs[i].logicalPath,
+      cached,
+    });
   };
   const remember = (i: number, r: FileResult) => {
     // Stored as each result arrives, so an interrupted scan resumes without redoing finished files.
@@ -166,7 +197,8 @@ export async function scan(options: ScanOptions): Promise<Report> {
   }
   // Files read out of a firmware hang under the firmware's artefact.
   jobs.forEach((job, i) => {
-    if (job.kind === 'firmware' && results[i]?.artefacts[0]) results[i].artefacts[0].parentId = firmwares[job.firmware].artefact.id;
+    if (job.kind === 'firmware' && results[i]?.artefacts[0])
+      results[i].artefacts[0].parentId = firmwares[job.firmware].artefact.id;
   });
   const jobsUsed = workerCount;
 
@@ -178,13 +210,25 @@ export async function scan(options: ScanOptions): Promise<Report> {
       startedAt: startedAt.toISOString(),
       finishedAt: now().toISOString(),
       inputs: options.inputs,
-      options: { trackers: options.trackersPath ?? 'builtin', jobs: jobsUsed, hiddenLists: settings.hiddenLists, analyzerKey: key },
+      options: {
+        trackers: options.trackersPath ?? 'builtin',
+        jobs: jobsUsed,
+        hiddenLists: settings.hiddenLists,
+        analyzerKey: key,
+      },
     },
     summary: { artefacts: 0, apps: 0, findings: emptyCounts(), diagnostics: 0, durationMs: 0 },
     artefacts: [...firmwares.map((f) => f.artefact), ...results.flatMap((r) => r.artefacts)],
     apps: results.flatMap((r) => r.apps),
     findings: results.flatMap((r) => r.findings).sort(bySeverityThenPath),
-    diagnostics: [...inputDiagnostics, ...firmwares.flatMap((f) => f.walk.problems.map((p) => ({ ...p, artefactId: f.artefact.id }))), ...yaraDiagnostics(yaraReport), ...unavailableDiagnostics(yaraSources.length ? ['lzma', 'yara'] : ['lzma']), ...results.flatMap((r) => r.diagnostics), ...(options.indicators ?? []).flatMap((s) => s.diagnostics)],
+    diagnostics: [
+      ...inputDiagnostics,
+      ...firmwares.flatMap((f) => f.walk.problems.map((p) => ({ ...p, artefactId: f.artefact.id }))),
+      ...yaraDiagnostics(yaraReport),
+      ...unavailableDiagnostics(yaraSources.length ? ['lzma', 'yara'] : ['lzma']),
+      ...results.flatMap((r) => r.diagnostics),
+      ...(options.indicators ?? []).flatMap((s) => s.diagnostics),
+    ],
   };
   if (yaraReport.files.length) report.scan.options.yara = yaraReport.files;
   const destinations = results.flatMap((r) => r.destinations ?? []);
@@ -197,14 +241,38 @@ export async function scan(options: ScanOptions): Promise<Report> {
     const appsByPath = new Map(report.apps.map((a) => [a.path, a]));
     report.firmware = firmwares.map((f) => buildFirmwareSummary(f.walk, f.artefact, appsByPath));
     // Each firmware's detectors fingerprint with the firmware's hash: the same app in another image is another finding.
-    const models = report.firmware.map((fw, i) => firmwareModel(fw, firmwares[i].artefact, report.findings, report.destinations ?? []));
-    for (const m of models) addFindings(report, runDetectorsOn(DETECTORS, 'firmware', [m], {}, { contentHash: () => m.artefact.sha256, pathOf: () => m.artefact.path }));
+    const models = report.firmware.map((fw, i) =>
+      firmwareModel(fw, firmwares[i].artefact, report.findings, report.destinations ?? []),
+    );
+    for (const m of models)
+      addFindings(
+        report,
+        runDetectorsOn(
+          DETECTORS,
+          'firmware',
+          [m],
+          {},
+          { contentHash: () => m.artefact.sha256, pathOf: () => m.artefact.path },
+        ),
+      );
   }
   // Scan-level correlation (transfers outside the EEA, indicators) sees every finding above.
   const hashes = new Map(report.artefacts.map((a) => [a.id, a.sha256]));
-  addFindings(report, runDetectorsOn(DETECTORS, 'scan', [{ report, indicators: options.indicators ?? [] }], {}, { contentHash: (id) => hashes.get(id) ?? '', pathOf: () => '' }));
+  addFindings(
+    report,
+    runDetectorsOn(
+      DETECTORS,
+      'scan',
+      [{ report, indicators: options.indicators ?? [] }],
+      {},
+      { contentHash: (id) => hashes.get(id) ?? '', pathOf: () => '' },
+    ),
+  );
   if (options.indicators?.length) {
-    report.scan.options.indicators = options.indicators.map((s) => ({ source: s.source, indicators: s.indicators.length }));
+    report.scan.options.indicators = options.indicators.map((s) => ({
+      source: s.source,
+      indicators: s.indicators.length,
+    }));
   }
   report.summary = {
     artefacts: report.artefacts.length,
@@ -230,7 +298,9 @@ interface OpenedFirmware {
   close(): void;
 }
 
-type Job = { logicalPath: string; size: number } & ({ kind: 'file'; file: InputFile } | { kind: 'firmware'; firmware: number; file: FirmwareFile });
+type Job = { logicalPath: string; size: number } & (
+  { kind: 'file'; file: InputFile } | { kind: 'firmware'; firmware: number; file: FirmwareFile }
+);
 
 async function openFirmware(input: FirmwareInput, limits: Limits): Promise<OpenedFirmware> {
   const grants = emptyGrants();
@@ -238,13 +308,27 @@ async function openFirmware(input: FirmwareInput, limits: Limits): Promise<Opene
     const walk = walkFirmware({ kind: 'folder', dir: input.fsPath }, input.logicalPath, limits, grants);
     // A folder has no bytes of its own: identify it by the listing of what was walked.
     const listing = walk.files.map((f) => `${f.logicalPath}\t${f.size}`).join('\n');
-    const artefact: Artefact = { id: shortHash(input.logicalPath), parentId: null, kind: 'firmware', path: input.logicalPath, sha256: sha256(Buffer.from(listing)), size: walk.files.reduce((n, f) => n + f.size, 0) };
+    const artefact: Artefact = {
+      id: shortHash(input.logicalPath),
+      parentId: null,
+      kind: 'firmware',
+      path: input.logicalPath,
+      sha256: sha256(Buffer.from(listing)),
+      size: walk.files.reduce((n, f) => n + f.size, 0),
+    };
     return { artefact, walk, close: () => walk.sources.forEach((s) => s.close()) };
   }
   const digest = await hashFile(input.fsPath);
   const src = new FileSource(input.fsPath);
   const walk = walkFirmware({ kind: 'source', source: src }, input.logicalPath, limits, grants);
-  const artefact: Artefact = { id: shortHash(input.logicalPath), parentId: null, kind: 'firmware', path: input.logicalPath, sha256: digest, size: input.size };
+  const artefact: Artefact = {
+    id: shortHash(input.logicalPath),
+    parentId: null,
+    kind: 'firmware',
+    path: input.logicalPath,
+    sha256: digest,
+    size: input.size,
+  };
   return {
     artefact,
     walk,
@@ -288,7 +372,14 @@ function hashFile(path: string): Promise<string> {
 function lost(path: string, size: number, failure: JobFailure): FileResult {
   const r = failedResult(path, size, failure.code, failure.message);
   if (failure.partial) {
-    const artefact: Artefact = { id: shortHash(path), parentId: null, kind: 'file', path, sha256: failure.partial.sha256, size: failure.partial.size };
+    const artefact: Artefact = {
+      id: shortHash(path),
+      parentId: null,
+      kind: 'file',
+      path,
+      sha256: failure.partial.sha256,
+      size: failure.partial.size,
+    };
     r.artefacts.push(artefact);
     (r.diagnostics[0] as Report['diagnostics'][number]).artefactId = artefact.id;
   }
@@ -306,7 +397,12 @@ function countBySeverity(list: Severity[]): Record<Severity, number> {
 }
 
 function bySeverityThenPath(a: Report['findings'][number], b: Report['findings'][number]): number {
-  return severityRank(b.severity) - severityRank(a.severity) || a.location.path.localeCompare(b.location.path) || a.detectorId.localeCompare(b.detectorId) || a.fingerprint.localeCompare(b.fingerprint);
+  return (
+    severityRank(b.severity) - severityRank(a.severity) ||
+    a.location.path.localeCompare(b.location.path) ||
+    a.detectorId.localeCompare(b.detectorId) ||
+    a.fingerprint.localeCompare(b.fingerprint)
+  );
 }
 
 /** The highest severity among findings, or null when there are none. */
@@ -331,18 +427,30 @@ function markEndpointsSeen(report: Report): void {
   }
   const paths = new Map(report.artefacts.map((a) => [a.id, a.path]));
   // List-refresh findings carry the host of the list's URL as built by the code.
-  const withHost = [...findingsOf(report.findings, 'network/endpoints'), ...findingsOf(report.findings, 'censorship/list-refresh')];
+  const withHost = [
+    ...findingsOf(report.findings, 'network/endpoints'),
+    ...findingsOf(report.findings, 'censorship/list-refresh'),
+  ];
   for (const f of withHost) {
     if (typeof f.evidence.host !== 'string') continue;
     const seen = byHost.get(f.evidence.host) ?? [];
     f.evidence.seenInCapture = seen.length
-      ? seen.map((d) => ({ capture: paths.get(d.artefactId) ?? d.artefactId, host: d.host, connections: d.connections, frames: d.sampleFrames, country: d.country }))
+      ? seen.map((d) => ({
+          capture: paths.get(d.artefactId) ?? d.artefactId,
+          host: d.host,
+          connections: d.connections,
+          frames: d.sampleFrames,
+          country: d.country,
+        }))
       : false;
   }
 }
 
 /** Adds to each destination the apps of the same scan whose code or resources name its host. */
-function linkDestinations(destinations: NonNullable<Report['destinations']>, report: Report): NonNullable<Report['destinations']> {
+function linkDestinations(
+  destinations: NonNullable<Report['destinations']>,
+  report: Report,
+): NonNullable<Report['destinations']> {
   const appOf = new Map(report.apps.map((a) => [a.artefactId, a.package ?? a.path]));
   const hostApps = new Map<string, Set<string>>();
   for (const f of findingsOf(report.findings, 'network/endpoints')) {

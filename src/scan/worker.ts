@@ -18,7 +18,9 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 port.on('message', (job: Job) => {
   ctx.onDigest = (hashed) => port.postMessage({ id: job.id, hashed });
   try {
-    const result = job.bytes ? analyzeBytes(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength), job.logicalPath, ctx) : analyzeFile(job.fsPath, job.logicalPath, ctx);
+    const result = job.bytes
+      ? analyzeBytes(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength), job.logicalPath, ctx)
+      : analyzeFile(job.fsPath, job.logicalPath, ctx);
     port.postMessage({ id: job.id, result });
   } catch (err) {
     port.postMessage({ id: job.id, error: (err as Error).stack ?? String(err) });

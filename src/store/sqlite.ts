@@ -72,10 +72,12 @@ export class Store {
     const hasMeta = this.db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'").get();
     let version = 0;
     if (hasMeta) {
-      const row = this.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string } | undefined;
+      const row = this.db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as
+        { value: string } | undefined;
       version = row ? Number(row.value) : 0;
     }
-    if (version > SCHEMA_VERSION) throw new Error(`store ${this.path} has schema ${version}, newer than this Candor (${SCHEMA_VERSION})`);
+    if (version > SCHEMA_VERSION)
+      throw new Error(`store ${this.path} has schema ${version}, newer than this Candor (${SCHEMA_VERSION})`);
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]);
@@ -85,16 +87,18 @@ export class Store {
   }
 
   cachedResult(sha256: string, analyzerKey: string): { rootPath: string; result: FileResult } | null {
-    const row = this.db.prepare('SELECT root_path, result FROM file_results WHERE sha256 = ? AND analyzer_key = ?').get(sha256, analyzerKey) as
-      | { root_path: string; result: string }
-      | undefined;
+    const row = this.db
+      .prepare('SELECT root_path, result FROM file_results WHERE sha256 = ? AND analyzer_key = ?')
+      .get(sha256, analyzerKey) as { root_path: string; result: string } | undefined;
     return row ? { rootPath: row.root_path, result: JSON.parse(row.result) as FileResult } : null;
   }
 
   cacheResult(analyzerKey: string, rootPath: string, result: FileResult): void {
     if (!result.sha256) return;
     this.db
-      .prepare('INSERT OR REPLACE INTO file_results(sha256, analyzer_key, root_path, result, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO file_results(sha256, analyzer_key, root_path, result, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(result.sha256, analyzerKey, rootPath, JSON.stringify(result), new Date().toISOString());
   }
 
@@ -103,53 +107,104 @@ export class Store {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM scans WHERE id = ?').run(s.id);
       this.db
-        .prepare('INSERT INTO scans(id, started_at, finished_at, inputs, options, summary, report) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(s.id, s.startedAt, s.finishedAt, JSON.stringify(s.inputs), JSON.stringify(s.options), JSON.stringify(report.summary), JSON.stringify(report));
-      const art = this.db.prepare('INSERT OR REPLACE INTO artefacts(scan_id, id, parent_id, kind, path, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)');
+        .prepare(
+          'INSERT INTO scans(id, started_at, finished_at, inputs, options, summary, report) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          s.id,
+          s.startedAt,
+          s.finishedAt,
+          JSON.stringify(s.inputs),
+          JSON.stringify(s.options),
+          JSON.stringify(report.summary),
+          JSON.stringify(report),
+        );
+      const art = this.db.prepare(
+        'INSERT OR REPLACE INTO artefacts(scan_id, id, parent_id, kind, path, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
       for (const a of report.artefacts) art.run(s.id, a.id, a.parentId, a.kind, a.path, a.sha256, a.size);
-      const app = this.db.prepare('INSERT OR REPLACE INTO apps(scan_id, artefact_id, package, version_code, version_name, label, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      for (const a of report.apps) app.run(s.id, a.artefactId, a.package, a.versionCode, a.versionName, a.label, JSON.stringify(a));
+      const app = this.db.prepare(
+        'INSERT OR REPLACE INTO apps(scan_id, artefact_id, package, version_code, version_name, label, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const a of report.apps)
+        app.run(s.id, a.artefactId, a.package, a.versionCode, a.versionName, a.label, JSON.stringify(a));
       const f = this.db.prepare(
         'INSERT INTO findings(scan_id, fingerprint, detector_id, detector_version, message_id, severity, confidence, tags, message, artefact_id, path, location, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const x of report.findings) {
-        f.run(s.id, x.fingerprint, x.detectorId, x.detectorVersion, x.messageId, x.severity, x.confidence, JSON.stringify(x.tags), x.message, x.artefactId, x.location.path, JSON.stringify(x.location), JSON.stringify(x.evidence));
+        f.run(
+          s.id,
+          x.fingerprint,
+          x.detectorId,
+          x.detectorVersion,
+          x.messageId,
+          x.severity,
+          x.confidence,
+          JSON.stringify(x.tags),
+          x.message,
+          x.artefactId,
+          x.location.path,
+          JSON.stringify(x.location),
+          JSON.stringify(x.evidence),
+        );
       }
-      const d = this.db.prepare('INSERT INTO diagnostics(scan_id, level, code, message, path, artefact_id) VALUES (?, ?, ?, ?, ?, ?)');
+      const d = this.db.prepare(
+        'INSERT INTO diagnostics(scan_id, level, code, message, path, artefact_id) VALUES (?, ?, ?, ?, ?, ?)',
+      );
       for (const x of report.diagnostics) d.run(s.id, x.level, x.code, x.message, x.path, x.artefactId ?? null);
     })();
   }
 
   listScans(limit = 50): StoredScan[] {
-    const rows = this.db.prepare('SELECT id, started_at, finished_at, inputs, summary FROM scans ORDER BY started_at DESC LIMIT ?').all(limit) as Array<{
+    const rows = this.db
+      .prepare('SELECT id, started_at, finished_at, inputs, summary FROM scans ORDER BY started_at DESC LIMIT ?')
+      .all(limit) as Array<{
       id: string;
       started_at: string;
       finished_at: string;
       inputs: string;
       summary: string;
     }>;
-    return rows.map((r) => ({ id: r.id, startedAt: r.started_at, finishedAt: r.finished_at, inputs: JSON.parse(r.inputs), summary: JSON.parse(r.summary) }));
+    return rows.map((r) => ({
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      inputs: JSON.parse(r.inputs),
+      summary: JSON.parse(r.summary),
+    }));
   }
 
   /** A stored report by id, by unique id prefix, or `latest`. */
   loadReport(idOrPrefix: string): Report | null {
     if (idOrPrefix === 'latest') {
-      const row = this.db.prepare('SELECT report FROM scans ORDER BY started_at DESC LIMIT 1').get() as { report: string } | undefined;
+      const row = this.db.prepare('SELECT report FROM scans ORDER BY started_at DESC LIMIT 1').get() as
+        { report: string } | undefined;
       return row ? (JSON.parse(row.report) as Report) : null;
     }
-    const rows = this.db.prepare("SELECT report FROM scans WHERE id = ? OR id LIKE ? || '%' LIMIT 2").all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as Array<{ report: string }>;
+    const rows = this.db
+      .prepare("SELECT report FROM scans WHERE id = ? OR id LIKE ? || '%' LIMIT 2")
+      .all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as Array<{ report: string }>;
     return rows.length === 1 ? (JSON.parse(rows[0].report) as Report) : null;
   }
 
   /** Keeps a STIX bundle for every later scan with this store; a bundle from the same source replaces the old one. */
   importIndicators(source: string, bundle: string, count: number): void {
     this.db
-      .prepare('INSERT INTO indicator_sets(source, bundle, indicators, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET bundle = excluded.bundle, indicators = excluded.indicators, imported_at = excluded.imported_at')
+      .prepare(
+        'INSERT INTO indicator_sets(source, bundle, indicators, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET bundle = excluded.bundle, indicators = excluded.indicators, imported_at = excluded.imported_at',
+      )
       .run(source, bundle, count, new Date().toISOString());
   }
 
   indicatorBundles(): Array<{ source: string; bundle: string; indicators: number; importedAt: string }> {
-    return (this.db.prepare('SELECT source, bundle, indicators, imported_at FROM indicator_sets ORDER BY id').all() as Array<{ source: string; bundle: string; indicators: number; imported_at: string }>).map((r) => ({
+    return (
+      this.db.prepare('SELECT source, bundle, indicators, imported_at FROM indicator_sets ORDER BY id').all() as Array<{
+        source: string;
+        bundle: string;
+        indicators: number;
+        imported_at: string;
+      }>
+    ).map((r) => ({
       source: r.source,
       bundle: r.bundle,
       indicators: r.indicators,
@@ -159,13 +214,18 @@ export class Store {
 
   /** Keeps YARA rule sources (includes resolved) for every later scan; the same path replaces its old text. */
   addRules(sources: Array<{ path: string; source: string }>): void {
-    const stmt = this.db.prepare('INSERT INTO yara_rules(path, source, added_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET source = excluded.source, added_at = excluded.added_at');
+    const stmt = this.db.prepare(
+      'INSERT INTO yara_rules(path, source, added_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET source = excluded.source, added_at = excluded.added_at',
+    );
     const now = new Date().toISOString();
     this.db.transaction(() => sources.forEach((s) => stmt.run(s.path, s.source, now)))();
   }
 
   ruleSources(): Array<{ path: string; source: string }> {
-    return this.db.prepare('SELECT path, source FROM yara_rules ORDER BY id').all() as Array<{ path: string; source: string }>;
+    return this.db.prepare('SELECT path, source FROM yara_rules ORDER BY id').all() as Array<{
+      path: string;
+      source: string;
+    }>;
   }
 
   /** Keeps a published blocklist for every later scan; the same name replaces its old terms. */
@@ -179,19 +239,32 @@ export class Store {
   }
 
   importedLists(): Array<ImportedList & { importedAt: string }> {
-    const rows = this.db.prepare('SELECT name, source, terms, imported_at FROM imported_lists ORDER BY id').all() as Array<{
+    const rows = this.db
+      .prepare('SELECT name, source, terms, imported_at FROM imported_lists ORDER BY id')
+      .all() as Array<{
       name: string;
       source: string;
       terms: string;
       imported_at: string;
     }>;
-    return rows.map((r) => ({ name: r.name, source: r.source, terms: JSON.parse(r.terms) as string[], importedAt: r.imported_at }));
+    return rows.map((r) => ({
+      name: r.name,
+      source: r.source,
+      terms: JSON.parse(r.terms) as string[],
+      importedAt: r.imported_at,
+    }));
   }
 
   /** Row counts, for tests and `candor scans`. */
   counts(scanId: string): Record<'artefacts' | 'apps' | 'findings' | 'diagnostics', number> {
-    const one = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(scanId) as { n: number }).n;
-    return { artefacts: one('artefacts'), apps: one('apps'), findings: one('findings'), diagnostics: one('diagnostics') };
+    const one = (table: string) =>
+      (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE scan_id = ?`).get(scanId) as { n: number }).n;
+    return {
+      artefacts: one('artefacts'),
+      apps: one('apps'),
+      findings: one('findings'),
+      diagnostics: one('diagnostics'),
+    };
   }
 
   close(): void {

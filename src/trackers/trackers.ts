@@ -31,7 +31,14 @@ export interface TrackerSet {
 
 interface BuiltinFile {
   version: number;
-  trackers: Array<{ id: string; name: string; categories: string[]; website?: string; code: string[]; hosts: string[] }>;
+  trackers: Array<{
+    id: string;
+    name: string;
+    categories: string[];
+    website?: string;
+    code: string[];
+    hosts: string[];
+  }>;
 }
 
 export function loadBuiltinTrackers(): TrackerSet {
@@ -72,7 +79,11 @@ export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet
     throw new MalformedInputError('trackers/bad-json', `${origin}: ${(err as Error).message}`);
   }
   const raw = (data as { trackers?: unknown })?.trackers ?? data;
-  const list: ExodusTracker[] = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? Object.values(raw as object) : [];
+  const list: ExodusTracker[] = Array.isArray(raw)
+    ? raw
+    : raw && typeof raw === 'object'
+      ? Object.values(raw as object)
+      : [];
   if (list.length === 0) throw new MalformedInputError('trackers/empty', `${origin}: no trackers found`);
   const signatures: TrackerSignature[] = [];
   for (const t of list) {
@@ -118,7 +129,8 @@ export function trackersForHost(set: TrackerSet, host: string): string[] {
   const h = host.toLowerCase();
   const out: string[] = [];
   for (const sig of set.signatures) {
-    if (sig.hosts.some((x) => h === x || h.endsWith(`.${x}`)) || (sig.networkPattern && sig.networkPattern.test(h))) out.push(sig.name);
+    if (sig.hosts.some((x) => h === x || h.endsWith(`.${x}`)) || (sig.networkPattern && sig.networkPattern.test(h)))
+      out.push(sig.name);
   }
   return out;
 }

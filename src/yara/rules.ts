@@ -96,14 +96,29 @@ export function readRuleSources(paths: string[]): { sources: RuleSource[]; files
 }
 
 /** Modules YARA-X provides; a file importing any other (androguard, cuckoo, magic) cannot compile. */
-const YARA_X_MODULES = new Set(['console', 'crx', 'dex', 'dotnet', 'elf', 'hash', 'lnk', 'macho', 'math', 'pe', 'string', 'time', 'vt']);
+const YARA_X_MODULES = new Set([
+  'console',
+  'crx',
+  'dex',
+  'dotnet',
+  'elf',
+  'hash',
+  'lnk',
+  'macho',
+  'math',
+  'pe',
+  'string',
+  'time',
+  'vt',
+]);
 
 function classifyFailure(path: string, source: string, msg: string): RuleFileStatus {
   const module = /unknown module `([^`]+)`/.exec(msg)?.[1];
   // YARA-X has its own dex module whose fields differ from YARA's: rules written for YARA's are skipped.
   const dexField = /import\s+"dex"/.test(source) ? /unknown field or method `([^`]+)`/.exec(msg)?.[1] : undefined;
   if (module) return { path, status: 'skipped', reason: `needs YARA's "${module}" module, which YARA-X does not have` };
-  if (dexField) return { path, status: 'skipped', reason: `needs YARA's "dex" module: YARA-X's dex module has no "${dexField}"` };
+  if (dexField)
+    return { path, status: 'skipped', reason: `needs YARA's "dex" module: YARA-X's dex module has no "${dexField}"` };
   return { path, status: 'error', reason: msg.split('\n').slice(0, 4).join(' ').trim() };
 }
 
@@ -120,7 +135,9 @@ export function compileRules(sources: RuleSource[]): YaraRules {
       files.push({ path, status: 'skipped', reason: 'YARA scanning is unavailable on this platform' });
       continue;
     }
-    const missing = [...source.matchAll(/^\s*import\s+"([^"]+)"/gm)].map((m) => m[1]).find((m) => !YARA_X_MODULES.has(m));
+    const missing = [...source.matchAll(/^\s*import\s+"([^"]+)"/gm)]
+      .map((m) => m[1])
+      .find((m) => !YARA_X_MODULES.has(m));
     if (missing) {
       files.push({ path, status: 'skipped', reason: `needs YARA's "${missing}" module, which YARA-X does not have` });
       continue;
@@ -165,11 +182,20 @@ export function loadYaraRules(paths: string[]): YaraRules {
 export function yaraDiagnostics(rules: YaraRules): Diagnostic[] {
   return rules.files
     .filter((f) => f.status !== 'loaded')
-    .map((f) => ({ level: 'warning' as const, code: f.status === 'skipped' ? 'yara/rule-skipped' : 'yara/rule-error', message: f.reason ?? '', path: f.path }));
+    .map((f) => ({
+      level: 'warning' as const,
+      code: f.status === 'skipped' ? 'yara/rule-skipped' : 'yara/rule-error',
+      message: f.reason ?? '',
+      path: f.path,
+    }));
 }
 
 /** Scans one artefact's bytes (or file) with every loaded rule file; the detector yara/rule-match reports the matches. */
-export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: string }, artefact: { id: string; path: string }): { matches: YaraRuleMatch[]; errors: Diagnostic[] } {
+export function scanWithYara(
+  rules: YaraRules,
+  target: { bytes?: Buffer; file?: string },
+  artefact: { id: string; path: string },
+): { matches: YaraRuleMatch[]; errors: Diagnostic[] } {
   const out: YaraRuleMatch[] = [];
   const errors: Diagnostic[] = [];
   for (const { path: file, rules: r } of rules.compiled) {
@@ -177,12 +203,26 @@ export function scanWithYara(rules: YaraRules, target: { bytes?: Buffer; file?: 
     try {
       results = target.file ? r.scanFile(target.file) : r.scan(target.bytes ?? Buffer.alloc(0));
     } catch (err) {
-      errors.push({ level: 'warning', code: 'yara/scan-failed', message: (err as Error).message, path: artefact.path, artefactId: artefact.id });
+      errors.push({
+        level: 'warning',
+        code: 'yara/scan-failed',
+        message: (err as Error).message,
+        path: artefact.path,
+        artefactId: artefact.id,
+      });
       continue;
     }
     for (const m of results) {
-      const matches = m.matches.slice(0, 20).map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
-      out.push({ rule: m.ruleIdentifier, ruleFile: rules.namespaces.get(m.namespace) ?? file, tags: m.tags, meta: m.meta, matches });
+      const matches = m.matches
+        .slice(0, 20)
+        .map((x) => ({ identifier: x.identifier, offset: x.offset, length: x.length, data: printable(x.data) }));
+      out.push({
+        rule: m.ruleIdentifier,
+        ruleFile: rules.namespaces.get(m.namespace) ?? file,
+        tags: m.tags,
+        meta: m.meta,
+        matches,
+      });
     }
   }
   return { matches: out, errors };

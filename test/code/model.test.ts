@@ -20,14 +20,30 @@ function dexdumpOpcodes(path: string): Map<string, number> {
   return counts;
 }
 
-const OPCODE_NAMES: Record<number, string> = { 0x1a: 'const-string', 0x22: 'new-instance', 0x26: 'fill-array-data', 0x6e: 'invoke-virtual', 0x70: 'invoke-direct', 0x71: 'invoke-static', 0x72: 'invoke-interface', 0x12: 'const/4', 0x18: 'const-wide', 0x38: 'if-eqz', 0x5b: 'iput-object', 0x62: 'sget-object', 0xfc: 'invoke-custom' };
+const OPCODE_NAMES: Record<number, string> = {
+  0x1a: 'const-string',
+  0x22: 'new-instance',
+  0x26: 'fill-array-data',
+  0x6e: 'invoke-virtual',
+  0x70: 'invoke-direct',
+  0x71: 'invoke-static',
+  0x72: 'invoke-interface',
+  0x12: 'const/4',
+  0x18: 'const-wide',
+  0x38: 'if-eqz',
+  0x5b: 'iput-object',
+  0x62: 'sget-object',
+  0xfc: 'invoke-custom',
+};
 
 function dexOf(path: string): DexFile {
   return new DexFile(readFileSync(path), DEFAULT_LIMITS);
 }
 
 const edgesFrom = (m: CodeModel, name: string, kind?: string) =>
-  m.methods.filter((x) => m.name(x.id) === name).flatMap((x) => m.out[x.id].filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
+  m.methods
+    .filter((x) => m.name(x.id) === name)
+    .flatMap((x) => m.out[x.id].filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
 
 describe('Dalvik decoder', () => {
   requireTool('dexdump');
@@ -49,7 +65,8 @@ describe('Dalvik decoder', () => {
       for (const n of ref.values()) refTotal += n;
       if (total !== refTotal) mismatches.push(`${basename(p)}: ${total} instructions, dexdump ${refTotal}`);
       for (const [op, name] of Object.entries(OPCODE_NAMES)) {
-        if ((mine.get(Number(op)) ?? 0) !== (ref.get(name) ?? 0)) mismatches.push(`${basename(p)} ${name}: ${mine.get(Number(op)) ?? 0}/${ref.get(name) ?? 0}`);
+        if ((mine.get(Number(op)) ?? 0) !== (ref.get(name) ?? 0))
+          mismatches.push(`${basename(p)} ${name}: ${mine.get(Number(op)) ?? 0}/${ref.get(name) ?? 0}`);
       }
     }
     expect(mismatches).toEqual([]);
@@ -61,13 +78,15 @@ describe('call graph on real OkHttp', () => {
 
   it('resolves the interface call of the interceptor chain to every interceptor OkHttp instantiates', () => {
     const targets = edgesFrom(model, 'Lokhttp3/internal/http/RealInterceptorChain;->proceed', 'virtual');
-    expect(targets).toEqual(expect.arrayContaining([
-      'Lokhttp3/internal/http/RetryAndFollowUpInterceptor;->intercept',
-      'Lokhttp3/internal/http/BridgeInterceptor;->intercept',
-      'Lokhttp3/internal/cache/CacheInterceptor;->intercept',
-      'Lokhttp3/internal/connection/ConnectInterceptor;->intercept',
-      'Lokhttp3/internal/http/CallServerInterceptor;->intercept',
-    ]));
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        'Lokhttp3/internal/http/RetryAndFollowUpInterceptor;->intercept',
+        'Lokhttp3/internal/http/BridgeInterceptor;->intercept',
+        'Lokhttp3/internal/cache/CacheInterceptor;->intercept',
+        'Lokhttp3/internal/connection/ConnectInterceptor;->intercept',
+        'Lokhttp3/internal/http/CallServerInterceptor;->intercept',
+      ]),
+    );
   });
 
   it('links an AsyncCall handed to an executor to the run() it inherits', () => {
@@ -79,6 +98,8 @@ describe('call graph on real OkHttp', () => {
   });
 
   it('indexes library calls under the framework names of their classes', () => {
-    expect(model.apiCallers('Ljava/util/concurrent/Executor;->execute').map((id) => model.name(id))).toContain('Lokhttp3/RealCall$AsyncCall;->executeOn');
+    expect(model.apiCallers('Ljava/util/concurrent/Executor;->execute').map((id) => model.name(id))).toContain(
+      'Lokhttp3/RealCall$AsyncCall;->executeOn',
+    );
   });
 });

@@ -11,7 +11,8 @@ import { CHAT_SMALI } from '../fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../fixtures/smali/keyboard.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../fixtures/smali/negatives.js';
 
-const modelOf = (sources: Record<string, string>, limits: Limits = DEFAULT_LIMITS) => buildCodeModel([new DexFile(assembleSmali(sources), limits)], null, limits);
+const modelOf = (sources: Record<string, string>, limits: Limits = DEFAULT_LIMITS) =>
+  buildCodeModel([new DexFile(assembleSmali(sources), limits)], null, limits);
 const never = () => false;
 function sinksOf(model: CodeModel) {
   const sinks = new Map<number, 'fetch' | 'apply' | 'list'>();
@@ -47,13 +48,19 @@ describe('region gate paths', () => {
     const model = modelOf(CHAT_SMALI);
     const { gates } = regionGates(model, regionReads(model), sinksOf(model));
     expect(gates.map((g) => ({ key: g.read.key, path: g.path, comparisons: g.comparisons }))).toEqual([
-      { key: 'region', path: ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a'], comparisons: ['String.equals(CN)'] },
+      {
+        key: 'region',
+        path: ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a'],
+        comparisons: ['String.equals(CN)'],
+      },
     ]);
   });
 
   it('finds the server flag that turns the filter off', () => {
     const model = modelOf(CHAT_SMALI);
-    expect(remoteSwitches(model, sinksOf(model)).switches).toEqual([{ key: 'sw', api: 'JSONObject.optBoolean', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'], sinkKind: 'apply' }]);
+    expect(remoteSwitches(model, sinksOf(model)).switches).toEqual([
+      { key: 'sw', api: 'JSONObject.optBoolean', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'], sinkKind: 'apply' },
+    ]);
   });
 
   it('finds no list behind a region read that picks a server or feeds a fingerprint', () => {
@@ -77,7 +84,14 @@ describe('list use (for the keyword-list detector)', () => {
   it('names the asset loader and the method that masks whole words found in the set', () => {
     const model = modelOf(KEYBOARD_SMALI);
     const { uses } = listUse(model, { asset: 'assets/kb/w.txt' });
-    expect(uses).toEqual([{ loader: 'Lz/p/a;->a', user: 'Lz/p/c;->a', path: ['Lz/p/a;->a', 'via field a → Lz/p/c;->a'], operations: ['case-folding', 'masking', 'set-lookup', 'whole-word'] }]);
+    expect(uses).toEqual([
+      {
+        loader: 'Lz/p/a;->a',
+        user: 'Lz/p/c;->a',
+        path: ['Lz/p/a;->a', 'via field a → Lz/p/c;->a'],
+        operations: ['case-folding', 'masking', 'set-lookup', 'whole-word'],
+      },
+    ]);
     expect(listUse(model, { asset: 'assets/other.txt' }).uses).toEqual([]);
   });
 

@@ -23,7 +23,9 @@ describe('constant propagation (smali fixture assembled by Debian smali)', () =>
   it('rebuilds a URL from a constant of another class, a StringBuilder chain and an int', () => {
     const s = summary('Lx/q/b;->a');
     const url = s.calls.find((c) => c.callee === 'Ljava/net/URL;-><init>');
-    expect(describeValue(s, url?.args[1])).toBe('https://cfg.adsrv.example/v2/ad/fw?pkg={Context.getPackageName()}&ver=31');
+    expect(describeValue(s, url?.args[1])).toBe(
+      'https://cfg.adsrv.example/v2/ad/fw?pkg={Context.getPackageName()}&ver=31',
+    );
   });
 
   it('resolves constants written in <clinit> of a constants class, through sget in other classes', () => {
@@ -53,12 +55,19 @@ describe('field def-use', () => {
 });
 
 describe('asynchronous edges', () => {
-  const edges = (from: string) => model.out[method(model, from)].map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
+  const edges = (from: string) =>
+    model.out[method(model, from)].map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
   it('links a Runnable given to an executor, a Handler message and a receiver registered in code', () => {
     expect(edges('Lx/q/g;->a')).toContain('async Lx/q/g$1;->run via Ljava/util/concurrent/Executor;->execute');
-    expect(edges('Lx/q/e;->a')).toContain('async Lx/q/e;->handleMessage via Landroid/os/Handler;->sendEmptyMessageDelayed');
-    expect(edges('Lx/q/i;->onCreate')).toContain('async Lx/q/h;->onReceive via Landroid/content/Context;->registerReceiver');
-    expect(model.receivers.map((r) => [model.name(r.method), r.actions])).toEqual([['Lx/q/h;->onReceive', ['android.net.conn.CONNECTIVITY_CHANGE']]]);
+    expect(edges('Lx/q/e;->a')).toContain(
+      'async Lx/q/e;->handleMessage via Landroid/os/Handler;->sendEmptyMessageDelayed',
+    );
+    expect(edges('Lx/q/i;->onCreate')).toContain(
+      'async Lx/q/h;->onReceive via Landroid/content/Context;->registerReceiver',
+    );
+    expect(model.receivers.map((r) => [model.name(r.method), r.actions])).toEqual([
+      ['Lx/q/h;->onReceive', ['android.net.conn.CONNECTIVITY_CHANGE']],
+    ]);
     expect(model.entries.get(method(model, 'Lx/q/i;->onCreate'))).toBe('app-init');
   });
 });

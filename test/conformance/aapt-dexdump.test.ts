@@ -79,15 +79,27 @@ describe('parsers agree with aapt and dexdump', () => {
         mismatches.push(`${apk}: no app (${r.diagnostics.map((d) => d.code).join(',')})`);
         continue;
       }
-      const ours = { package: app.package, versionCode: String(app.versionCode ?? ''), versionName: app.versionName ?? '' };
-      if (ours.package !== ref.package || ours.versionCode !== ref.versionCode || ours.versionName !== ref.versionName) {
-        mismatches.push(`${apk}: ${JSON.stringify(ours)} vs aapt ${JSON.stringify({ package: ref.package, versionCode: ref.versionCode, versionName: ref.versionName })}`);
+      const ours = {
+        package: app.package,
+        versionCode: String(app.versionCode ?? ''),
+        versionName: app.versionName ?? '',
+      };
+      if (
+        ours.package !== ref.package ||
+        ours.versionCode !== ref.versionCode ||
+        ours.versionName !== ref.versionName
+      ) {
+        mismatches.push(
+          `${apk}: ${JSON.stringify(ours)} vs aapt ${JSON.stringify({ package: ref.package, versionCode: ref.versionCode, versionName: ref.versionName })}`,
+        );
       }
-      if (ref.label !== null && app.label !== ref.label) mismatches.push(`${apk}: label ${JSON.stringify(app.label)} vs aapt ${JSON.stringify(ref.label)}`);
+      if (ref.label !== null && app.label !== ref.label)
+        mismatches.push(`${apk}: label ${JSON.stringify(app.label)} vs aapt ${JSON.stringify(ref.label)}`);
       const perms = new Set(app.permissions.map((p) => p.name));
       const missing = [...ref.permissions].filter((p) => !perms.has(p));
       const extra = [...perms].filter((p) => !ref.permissions.has(p));
-      if (missing.length || extra.length) mismatches.push(`${apk}: permissions missing ${missing.join(',')} extra ${extra.join(',')}`);
+      if (missing.length || extra.length)
+        mismatches.push(`${apk}: permissions missing ${missing.join(',')} extra ${extra.join(',')}`);
     }
     expect(compared).toBeGreaterThan(250);
     expect(mismatches).toEqual([]);
@@ -114,8 +126,15 @@ describe('parsers agree with aapt and dexdump', () => {
       const r = analyzeFile(dexPath, basename(dexPath), analyzeContext());
       const app = r.apps[0];
       compared++;
-      if (!app || app.classCount !== ref.classes || app.methodCount !== ref.methods || app.stringCount !== ref.strings) {
-        mismatches.push(`${dexPath}: ours ${app?.classCount}/${app?.methodCount}/${app?.stringCount}, dexdump ${ref.classes}/${ref.methods}/${ref.strings}`);
+      if (
+        !app ||
+        app.classCount !== ref.classes ||
+        app.methodCount !== ref.methods ||
+        app.stringCount !== ref.strings
+      ) {
+        mismatches.push(
+          `${dexPath}: ours ${app?.classCount}/${app?.methodCount}/${app?.stringCount}, dexdump ${ref.classes}/${ref.methods}/${ref.strings}`,
+        );
       }
     }
     expect(compared).toBeGreaterThan(300);

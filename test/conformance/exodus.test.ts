@@ -8,7 +8,15 @@ import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { analyzeFile } from '../../src/scan/analyze.js';
 import { deriveApk } from '../fixtures/apk-builder.js';
 import { buildDex } from '../fixtures/dex-builder.js';
-import { EXODUS_JSON, analyzeContext, androguardFiles, corpusApks, corpusFile, requireTool, tempDir } from '../helpers.js';
+import {
+  EXODUS_JSON,
+  analyzeContext,
+  androguardFiles,
+  corpusApks,
+  corpusFile,
+  requireTool,
+  tempDir,
+} from '../helpers.js';
 
 /** Class names of SDKs that Exodus tracks, and of a look-alike it must not match. */
 const TRACKER_CLASSES = [
@@ -60,9 +68,15 @@ function exodusTrackers(apk: string, dir: string): string[] | null {
   }
   if (dexes.length === 0) return null;
   const classesFile = join(dir, `${basename(apk)}.classes`);
-  const dump = execFileSync('sh', ['-c', `dexdump "$@" | perl -n -e'/[A-Z]+((?:\\w+\\/)+\\w+)/ && print "$1\\n"' | sort -u`, 'sh', ...dexes], { maxBuffer: 1 << 30 });
+  const dump = execFileSync(
+    'sh',
+    ['-c', `dexdump "$@" | perl -n -e'/[A-Z]+((?:\\w+\\/)+\\w+)/ && print "$1\\n"' | sort -u`, 'sh', ...dexes],
+    { maxBuffer: 1 << 30 },
+  );
   writeFileSync(classesFile, dump);
-  return JSON.parse(execFileSync('python3', ['-c', EXODUS_PY, EXODUS_JSON, classesFile], { encoding: 'utf8' })) as string[];
+  return JSON.parse(
+    execFileSync('python3', ['-c', EXODUS_PY, EXODUS_JSON, classesFile], { encoding: 'utf8' }),
+  ) as string[];
 }
 
 describe('tracker detection with the Exodus database', () => {
@@ -71,9 +85,17 @@ describe('tracker detection with the Exodus database', () => {
   const fixture = deriveApk({
     base: corpusFile('urzip.apk'),
     out: join(tempDir(), 'trackers.apk'),
-    entries: { 'classes.dex': buildDex(TRACKER_CLASSES.map((descriptor) => ({ descriptor, methods: [{ name: 'init', strings: ['x'] }] }))) },
+    entries: {
+      'classes.dex': buildDex(
+        TRACKER_CLASSES.map((descriptor) => ({ descriptor, methods: [{ name: 'init', strings: ['x'] }] })),
+      ),
+    },
   });
-  const apks = [fixture, ...corpusApks().filter((p) => p.endsWith('.apk')), ...androguardFiles('.apk').filter((p) => /\/tests\//.test(p))];
+  const apks = [
+    fixture,
+    ...corpusApks().filter((p) => p.endsWith('.apk')),
+    ...androguardFiles('.apk').filter((p) => /\/tests\//.test(p)),
+  ];
 
   it(`finds the same trackers as Exodus's own matching on ${apks.length} APKs`, () => {
     const dir = tempDir();
@@ -88,7 +110,8 @@ describe('tracker detection with the Exodus database', () => {
       const ours = [...new Set(app?.trackers.map((t) => t.name) ?? [])].sort();
       compared++;
       if (expected.length > 0) withTrackers++;
-      if (JSON.stringify(ours) !== JSON.stringify(expected)) mismatches.push(`${apk}: ours ${ours.join(', ')} | exodus ${expected.join(', ')}`);
+      if (JSON.stringify(ours) !== JSON.stringify(expected))
+        mismatches.push(`${apk}: ours ${ours.join(', ')} | exodus ${expected.join(', ')}`);
       for (const t of app?.trackers ?? []) expect(t.matchedClasses.length).toBeGreaterThan(0);
     }
     expect(compared).toBeGreaterThan(15);

@@ -28,39 +28,70 @@ function opensslEncrypt(cipher: string, keyHex: string, ivHex: string | null): B
   const plain = join(dir, 'p');
   run('sh', ['-c', `cat > ${plain}`], { input: list.bytes });
   const iv = ivHex ? `-iv ${ivHex}` : '';
-  return Buffer.from(run('sh', ['-c', `openssl enc -${cipher} -K ${keyHex} ${iv} -in ${plain} | od -An -v -tx1 | tr -d ' \\n'`]), 'hex');
+  return Buffer.from(
+    run('sh', ['-c', `openssl enc -${cipher} -K ${keyHex} ${iv} -in ${plain} | od -An -v -tx1 | tr -d ' \\n'`]),
+    'hex',
+  );
 }
 
 function recovered(asset: Buffer, method: FixtureMethod, limits = DEFAULT_LIMITS) {
   const dex = buildDex([{ descriptor: 'Lcom/game/Filter;', methods: [method] }]);
-  const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'k.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset } });
+  const apk = deriveApk({
+    base: corpusFile('urzip.apk'),
+    out: join(tempDir(), 'k.apk'),
+    entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset },
+  });
   const r = analyzeFile(apk, 'k.apk', { ...analyzeContext(), limits });
   return findingsOf(r.findings, 'censorship/keyword-list').filter((f) => f.location.path.endsWith('words.dat'));
 }
 
-const cipherUse = { calls: ['Ljavax/crypto/Cipher;->getInstance'], newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'] };
+const cipherUse = {
+  calls: ['Ljavax/crypto/Cipher;->getInstance'],
+  newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'],
+};
 
 describe('derived keys', () => {
   it('MD5 of the package name, as AES-128-CBC with a zero IV', () => {
     const key = py(`hashlib.md5(b'${PACKAGE}').hexdigest()`);
-    const [f] = recovered(opensslEncrypt('aes-128-cbc', key, '00'.repeat(16)), { name: 'decrypt', strings: ['AES/CBC/PKCS5Padding', 'MD5'], ...cipherUse });
+    const [f] = recovered(opensslEncrypt('aes-128-cbc', key, '00'.repeat(16)), {
+      name: 'decrypt',
+      strings: ['AES/CBC/PKCS5Padding', 'MD5'],
+      ...cipherUse,
+    });
     expect(f?.evidence.keyOrigin).toMatch(/^MD5\(package name\)\[0:16\]/);
     expect(f?.evidence.encodings).toEqual(['aes-128-cbc']);
   });
 
   it('the first 16 hex characters of SHA-256 of a constant in the decrypting method, as AES-128-ECB', () => {
     const key = Buffer.from(py(`hashlib.sha256(b'wj#Filter2017').hexdigest()[:16]`)).toString('hex');
-    const [f] = recovered(opensslEncrypt('aes-128-ecb', key, null), { name: 'decrypt', strings: ['AES/ECB/PKCS5Padding', 'wj#Filter2017'], ...cipherUse });
+    const [f] = recovered(opensslEncrypt('aes-128-ecb', key, null), {
+      name: 'decrypt',
+      strings: ['AES/ECB/PKCS5Padding', 'wj#Filter2017'],
+      ...cipherUse,
+    });
     expect(f?.evidence.keyOrigin).toMatch(/^hex SHA-256\("wj#Filter2017" in Lcom\/game\/Filter;->decrypt\)\[0:16\]/);
   });
 
   it('PBKDF2-HMAC-SHA1 with the password, salt and iteration count of the method building the PBEKeySpec', () => {
     const key = py(`hashlib.pbkdf2_hmac('sha1', b'kw-pass', b'salt!2016', 1024, 32).hex()`);
-    const method: FixtureMethod = { name: 'key', strings: ['PBKDF2WithHmacSHA1', 'kw-pass', 'salt!2016', 'AES/CBC/PKCS5Padding'], numbers: [1024], calls: ['Ljavax/crypto/SecretKeyFactory;->getInstance', 'Ljavax/crypto/Cipher;->getInstance'], newInstances: ['Ljavax/crypto/spec/PBEKeySpec;', 'Ljavax/crypto/spec/SecretKeySpec;'] };
+    const method: FixtureMethod = {
+      name: 'key',
+      strings: ['PBKDF2WithHmacSHA1', 'kw-pass', 'salt!2016', 'AES/CBC/PKCS5Padding'],
+      numbers: [1024],
+      calls: ['Ljavax/crypto/SecretKeyFactory;->getInstance', 'Ljavax/crypto/Cipher;->getInstance'],
+      newInstances: ['Ljavax/crypto/spec/PBEKeySpec;', 'Ljavax/crypto/spec/SecretKeySpec;'],
+    };
     const [f] = recovered(opensslEncrypt('aes-256-cbc', key, '00'.repeat(16)), method);
-    expect(f?.evidence.keyOrigin).toMatch(/^PBKDF2-SHA1\("kw-pass", salt [0-9a-f]+, 1024\) in Lcom\/game\/Filter;->key/);
+    expect(f?.evidence.keyOrigin).toMatch(
+      /^PBKDF2-SHA1\("kw-pass", salt [0-9a-f]+, 1024\) in Lcom\/game\/Filter;->key/,
+    );
     // With no iteration budget, PBKDF2 is not tried and the list stays hidden.
-    expect(recovered(opensslEncrypt('aes-256-cbc', key, '00'.repeat(16)), method, { ...DEFAULT_LIMITS, assets: { ...DEFAULT_LIMITS.assets, maxKeyDerivationIterations: 0 } })).toEqual([]);
+    expect(
+      recovered(opensslEncrypt('aes-256-cbc', key, '00'.repeat(16)), method, {
+        ...DEFAULT_LIMITS,
+        assets: { ...DEFAULT_LIMITS.assets, maxKeyDerivationIterations: 0 },
+      }),
+    ).toEqual([]);
   });
 
   it('digests equal those of the standard algorithms, truncated', () => {
@@ -79,13 +110,39 @@ describe('keys kept outside the code', () => {
     const key = 'Qw7#zT1!pL9$kM3x';
     const lib = readFileSync(buildNativeLib([key, 'Java_com_game_Filter_key']));
     const asset = opensslEncrypt('aes-128-ecb', Buffer.from(key).toString('hex'), null);
-    const dex = buildDex([{ descriptor: 'Lcom/game/Filter;', methods: [{ name: 'load', strings: ['AES/ECB/PKCS5Padding', 'words.dat'], calls: ['Ljava/lang/System;->loadLibrary', ...cipherUse.calls], newInstances: cipherUse.newInstances }] }]);
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'n.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset, 'lib/x86_64/libkeys.so': lib } });
-    const [f] = findingsOf(analyzeFile(apk, 'n.apk', analyzeContext()).findings, 'censorship/keyword-list').filter((x) => x.location.path.endsWith('words.dat'));
+    const dex = buildDex([
+      {
+        descriptor: 'Lcom/game/Filter;',
+        methods: [
+          {
+            name: 'load',
+            strings: ['AES/ECB/PKCS5Padding', 'words.dat'],
+            calls: ['Ljava/lang/System;->loadLibrary', ...cipherUse.calls],
+            newInstances: cipherUse.newInstances,
+          },
+        ],
+      },
+    ]);
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(tempDir(), 'n.apk'),
+      entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset, 'lib/x86_64/libkeys.so': lib },
+    });
+    const [f] = findingsOf(analyzeFile(apk, 'n.apk', analyzeContext()).findings, 'censorship/keyword-list').filter(
+      (x) => x.location.path.endsWith('words.dat'),
+    );
     expect(f?.evidence.encodings).toEqual(['aes-128-ecb']);
     expect(f?.evidence.keyOrigin).toMatch(/libkeys\.so/);
     // Without the library the list stays hidden: the key is nowhere else.
-    const bare = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'b.apk'), entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset } });
-    expect(analyzeFile(bare, 'b.apk', analyzeContext()).findings.filter((x) => x.location.path.endsWith('words.dat') && x.detectorId === 'censorship/keyword-list')).toEqual([]);
+    const bare = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(tempDir(), 'b.apk'),
+      entries: { 'classes.dex': dex, 'assets/cfg/words.dat': asset },
+    });
+    expect(
+      analyzeFile(bare, 'b.apk', analyzeContext()).findings.filter(
+        (x) => x.location.path.endsWith('words.dat') && x.detectorId === 'censorship/keyword-list',
+      ),
+    ).toEqual([]);
   });
 });

@@ -37,7 +37,13 @@ describe('firmware bad input', () => {
     const good = readFileSync(mkfsErofs(tree(), join(dir, 'system.img')));
     const bad = readFileSync(mkfsExt4(tree(), join(dir, 'vendor.img'), [], '8M'));
     bad.writeUInt32LE(40, 1024 + 24); // s_log_block_size: 2^50-byte blocks
-    writeFileSync(join(dir, 'payload.bin'), payloadBin([{ name: 'system', image: good }, { name: 'vendor', image: bad }]));
+    writeFileSync(
+      join(dir, 'payload.bin'),
+      payloadBin([
+        { name: 'system', image: good },
+        { name: 'vendor', image: bad },
+      ]),
+    );
     const r = await scanOne(join(dir, 'payload.bin'));
     expect(codes(r)).toContain('ext4/bad-superblock');
     expect(packages(r)).toEqual(['com.teleca.jamendo']);
@@ -50,9 +56,14 @@ describe('firmware bad input', () => {
     const fs = new Ext4(new FileSource(img));
     const paths: string[] = [];
     const problems: string[] = [];
-    fs.walk((e) => paths.push(e.path), (p) => problems.push(p.code));
+    fs.walk(
+      (e) => paths.push(e.path),
+      (p) => problems.push(p.code),
+    );
     expect(problems).toEqual(['fs/directory-cycle']);
-    expect(paths).toEqual(expect.arrayContaining(['/app/Jamendo/Jamendo.apk', '/etc/words.txt', '/deep/a/b/file.txt', '/deep/a/b/loop']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['/app/Jamendo/Jamendo.apk', '/etc/words.txt', '/deep/a/b/file.txt', '/deep/a/b/loop']),
+    );
   });
 
   it('an extent tree that points back at itself is refused, not followed forever', () => {
@@ -72,18 +83,22 @@ describe('firmware bad input', () => {
     writeFileSync(img, bytes);
     // i_block becomes a depth-1 root pointing at that node.
     const words = [0x0001f30a, 0x00010004, 0, 0, self, 0];
-    for (const [i, w] of words.entries()) run('debugfs', ['-w', '-R', `sif <${ino}> block[${i}] 0x${w.toString(16)}`, img]);
+    for (const [i, w] of words.entries())
+      run('debugfs', ['-w', '-R', `sif <${ino}> block[${i}] 0x${w.toString(16)}`, img]);
     const fs = new Ext4(new FileSource(img));
     let err: unknown = null;
-    fs.walk((e) => {
-      if (e.path === '/etc/words.txt') {
-        try {
-          fs.readFile(e, 1 << 20);
-        } catch (x) {
-          err = x;
+    fs.walk(
+      (e) => {
+        if (e.path === '/etc/words.txt') {
+          try {
+            fs.readFile(e, 1 << 20);
+          } catch (x) {
+            err = x;
+          }
         }
-      }
-    }, () => {});
+      },
+      () => {},
+    );
     expect((err as { code?: string })?.code).toBe('ext4/extent-cycle');
   });
 
@@ -123,9 +138,20 @@ describe('firmware bad input', () => {
     const dir = tempDir('candor-bad-');
     const system = readFileSync(mkfsErofs(tree(), join(dir, 'system.img')));
     // The vendor partition's second operation reads 1 TiB into the payload.
-    writeFileSync(join(dir, 'payload.bin'), payloadBin([{ name: 'system', image: system }, { name: 'vendor', image: system }], { corruptOffset: 'vendor', chunkBlocks: 8 }));
+    writeFileSync(
+      join(dir, 'payload.bin'),
+      payloadBin(
+        [
+          { name: 'system', image: system },
+          { name: 'vendor', image: system },
+        ],
+        { corruptOffset: 'vendor', chunkBlocks: 8 },
+      ),
+    );
     const r = await scanOne(join(dir, 'payload.bin'));
-    expect(r.diagnostics.find((d) => d.code === 'payload/bad-partition')?.message).toMatch(/vendor operation 1 reads data past the end/);
+    expect(r.diagnostics.find((d) => d.code === 'payload/bad-partition')?.message).toMatch(
+      /vendor operation 1 reads data past the end/,
+    );
     expect(packages(r)).toEqual(['com.teleca.jamendo']);
   });
 
@@ -152,21 +178,36 @@ describe('firmware bad input', () => {
     const dir = tempDir('candor-bad-');
     const system = readFileSync(mkfsErofs(tree(), join(dir, 'system.img')));
     const noise = Buffer.from(Array.from({ length: 64 * 1024 }, (_, i) => (i * 2654435761) >>> 24));
-    writeFileSync(join(dir, 'payload.bin'), payloadBin([{ name: 'system', image: system }, { name: 'oem', image: noise, claimSize: 100 * 2 ** 30 }]));
+    writeFileSync(
+      join(dir, 'payload.bin'),
+      payloadBin([
+        { name: 'system', image: system },
+        { name: 'oem', image: noise, claimSize: 100 * 2 ** 30 },
+      ]),
+    );
     const before = process.memoryUsage().rss;
     const r = await scanOne(join(dir, 'payload.bin'));
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);
     expect(r.diagnostics.find((d) => d.code === 'firmware/unknown-image')?.path).toContain('oem');
     expect(packages(r)).toEqual(['com.teleca.jamendo']);
     // A super partition whose (checksummed, valid-looking) extent claims 100 GB past the file.
-    const sup = superImage([{ name: 'system', image: system }, { name: 'vendor', image: system }]);
+    const sup = superImage([
+      { name: 'system', image: system },
+      { name: 'vendor', image: system },
+    ]);
     for (let copy = 0; copy < 4; copy++) {
       const at = 12288 + copy * 65536;
       sup.writeBigUInt64LE(BigInt((100 * 2 ** 30) / 512), at + 128 + 2 * 52 + 24); // vendor's extent: num_sectors
       const tablesSize = sup.readUInt32LE(at + 44);
-      createHash('sha256').update(sup.subarray(at + 128, at + 128 + tablesSize)).digest().copy(sup, at + 48);
+      createHash('sha256')
+        .update(sup.subarray(at + 128, at + 128 + tablesSize))
+        .digest()
+        .copy(sup, at + 48);
       sup.fill(0, at + 12, at + 44);
-      createHash('sha256').update(sup.subarray(at, at + 128)).digest().copy(sup, at + 12);
+      createHash('sha256')
+        .update(sup.subarray(at, at + 128))
+        .digest()
+        .copy(sup, at + 12);
     }
     writeFileSync(join(dir, 'super.img'), sup);
     const r2 = await scanOne(join(dir, 'super.img'));
@@ -196,8 +237,14 @@ describe('firmware bad input', () => {
       { name: 'mystery.img', file: join(dir, 'noise.bin') },
     ]);
     const r = await scanOne(join(dir, 'factory.zip'));
-    expect(r.diagnostics.map((d) => `${d.code} ${d.path.split('!/').pop()}`)).toEqual(['firmware/unknown-image mystery.img']);
-    expect(r.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual(['bootloader-apollo-1.0', 'dtbo', 'radio-apollo-2.0']);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.path.split('!/').pop()}`)).toEqual([
+      'firmware/unknown-image mystery.img',
+    ]);
+    expect(r.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual([
+      'bootloader-apollo-1.0',
+      'dtbo',
+      'radio-apollo-2.0',
+    ]);
   });
 
   it('a truncated EROFS image reports the files it cannot read and audits the rest', async () => {

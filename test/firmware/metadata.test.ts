@@ -46,7 +46,12 @@ describe('boot images', () => {
 
   for (const version of [0, 1, 2, 3, 4]) {
     it(`decodes OS version, patch level and ramdisk format of a header v${version} image`, () => {
-      const img = bootImage({ version, cmdline: 'console=ttyMSM0 androidboot.selinux=permissive', osVersion: [12, 1, 0], patch: [2022, 3] });
+      const img = bootImage({
+        version,
+        cmdline: 'console=ttyMSM0 androidboot.selinux=permissive',
+        osVersion: [12, 1, 0],
+        patch: [2022, 3],
+      });
       const b = parseBootImage(new BufferSource(img));
       expect(b.headerVersion).toBe(version);
       expect(b.cmdline).toBe('console=ttyMSM0 androidboot.selinux=permissive');
@@ -64,7 +69,12 @@ describe('vbmeta', () => {
     expect(v.flags).toBe(3);
     expect(v.verificationDisabled).toBe(true);
     expect(v.hashtreeDisabled).toBe(true);
-    expect(v.partitions.map((p) => `${p.kind}:${p.partition}`)).toEqual(['hash:boot', 'hashtree:system', 'hashtree:vendor', 'hash:dtbo']);
+    expect(v.partitions.map((p) => `${p.kind}:${p.partition}`)).toEqual([
+      'hash:boot',
+      'hashtree:system',
+      'hashtree:vendor',
+      'hash:dtbo',
+    ]);
     expect(v.algorithm).toBe('SHA256_RSA4096');
   });
 
@@ -90,8 +100,14 @@ describe('vbmeta', () => {
 
 describe('build.prop and getprop dumps', () => {
   const cases: Array<[string, string[]]> = [
-    ['op7pro__intl__11.0.5.1.GM21AA.prop', ['ro.build.version.security_patch', 'ro.build.type', 'ro.build.tags', 'ro.build.version.release']],
-    ['op9rt__china__MT2110_11_A.10.getprop', ['ro.product.brand', 'ro.product.model', 'ro.build.version.security_patch']],
+    [
+      'op7pro__intl__11.0.5.1.GM21AA.prop',
+      ['ro.build.version.security_patch', 'ro.build.type', 'ro.build.tags', 'ro.build.version.release'],
+    ],
+    [
+      'op9rt__china__MT2110_11_A.10.getprop',
+      ['ro.product.brand', 'ro.product.model', 'ro.build.version.security_patch'],
+    ],
     ['opx__3.1.4.prop', ['ro.build.version.security_patch', 'ro.build.type', 'ro.build.tags']],
   ];
   for (const [file, keys] of cases) {
@@ -102,7 +118,10 @@ describe('build.prop and getprop dumps', () => {
   }
 
   it('builds a device profile with the region properties vendors switch on', () => {
-    const files = ['op9rt__china__MT2110_11_A.10.getprop'].map((f) => ({ path: f, props: parseProps(readFileSync(join(FW, 'buildprops', f), 'utf8')) }));
+    const files = ['op9rt__china__MT2110_11_A.10.getprop'].map((f) => ({
+      path: f,
+      props: parseProps(readFileSync(join(FW, 'buildprops', f), 'utf8')),
+    }));
     const p = deviceProfile(files);
     expect(p.brand).toBe('OnePlus');
     expect(p.model).toBe('MT2110');
@@ -116,8 +135,23 @@ describe('build.prop and getprop dumps', () => {
   });
 
   it('knows the region properties of MIUI, EMUI, ColorOS and OxygenOS', () => {
-    for (const k of ['ro.miui.region', 'ro.product.mod_device', 'ro.config.hw_optb', 'ro.vendor.oplus.regionmark', 'persist.sys.oem.region', 'ro.boot.hwc', 'ro.product.locale', 'ro.csc.sales_code']) expect(isRegionProperty(k), k).toBe(true);
-    for (const k of ['ro.build.version.release', 'debug.sf.enable_hwc_vds', 'persist.oplus.display.surfaceflinger.regionsampling.cwb']) expect(isRegionProperty(k), k).toBe(false);
+    for (const k of [
+      'ro.miui.region',
+      'ro.product.mod_device',
+      'ro.config.hw_optb',
+      'ro.vendor.oplus.regionmark',
+      'persist.sys.oem.region',
+      'ro.boot.hwc',
+      'ro.product.locale',
+      'ro.csc.sales_code',
+    ])
+      expect(isRegionProperty(k), k).toBe(true);
+    for (const k of [
+      'ro.build.version.release',
+      'debug.sf.enable_hwc_vds',
+      'persist.oplus.display.surfaceflinger.regionsampling.cwb',
+    ])
+      expect(isRegionProperty(k), k).toBe(false);
   });
 });
 
@@ -137,8 +171,15 @@ describe('permission XML', () => {
       'privapp-permissions-vendor.xml',
       g,
     );
-    readPermissionXml(`<exceptions><exception package="com.vendor.analytics"><permission name="android.permission.READ_PHONE_STATE" fixed="false"/></exception></exceptions>`, 'default-permissions.xml', g);
-    expect([...(g.privileged.get('com.vendor.appstore') ?? [])]).toEqual(['android.permission.INSTALL_PACKAGES', 'android.permission.DELETE_PACKAGES']);
+    readPermissionXml(
+      `<exceptions><exception package="com.vendor.analytics"><permission name="android.permission.READ_PHONE_STATE" fixed="false"/></exception></exceptions>`,
+      'default-permissions.xml',
+      g,
+    );
+    expect([...(g.privileged.get('com.vendor.appstore') ?? [])]).toEqual([
+      'android.permission.INSTALL_PACKAGES',
+      'android.permission.DELETE_PACKAGES',
+    ]);
     expect([...(g.denied.get('com.vendor.appstore') ?? [])]).toEqual(['android.permission.READ_LOGS']);
     expect([...(g.defaults.get('com.vendor.analytics') ?? [])]).toEqual(['android.permission.READ_PHONE_STATE']);
     expect(g.privileged.has('commented.out')).toBe(false);

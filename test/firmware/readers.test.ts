@@ -10,7 +10,15 @@ import { openPayload } from '../../src/firmware/payload.js';
 import { blockOtaImage, parseTransferList } from '../../src/firmware/block-ota.js';
 import { openSuper } from '../../src/firmware/super.js';
 import { CORPUS, corpusFile, requireTool, run, tempDir } from '../helpers.js';
-import { blockOta, img2simg, mkfsErofs, mkfsExt4, payloadBin, superImage, writeTree } from '../fixtures/firmware-builder.js';
+import {
+  blockOta,
+  img2simg,
+  mkfsErofs,
+  mkfsExt4,
+  payloadBin,
+  superImage,
+  writeTree,
+} from '../fixtures/firmware-builder.js';
 
 /**
  * Every reader against the tool that made or reads the image: debugfs rdump for ext4, fsck.erofs
@@ -34,7 +42,10 @@ function sampleTree(): string {
   names['a/b/c/d/e/f/g/h/deep.txt'] = 'deep';
   writeTree(root, names);
   // Random bytes do not compress: EROFS stores them as plain clusters.
-  writeFileSync(join(root, 'random.bin'), Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 2654435761) >>> 24)));
+  writeFileSync(
+    join(root, 'random.bin'),
+    Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 2654435761) >>> 24)),
+  );
   symlinkSync('/system/build.prop', join(root, 'short-link'));
   symlinkSync('y'.repeat(120), join(root, 'long-link'));
   return root;
@@ -83,7 +94,11 @@ function expectSameFiles(ours: Map<string, Buffer | string>, reference: Map<stri
 }
 
 /** Opens an image with a reader and compares everything it lists with the reference listing. */
-function expectImageMatches(img: string, open: (src: FileSource) => FileSystem, reference: Map<string, Buffer | string>): void {
+function expectImageMatches(
+  img: string,
+  open: (src: FileSource) => FileSystem,
+  reference: Map<string, Buffer | string>,
+): void {
   const src = new FileSource(img);
   try {
     expectSameFiles(readAll(open(src)), reference);
@@ -149,7 +164,8 @@ describe('EROFS LZMA clusters agree with fsck.erofs built with LZMA', () => {
   // Debian's erofs-utils cannot write LZMA; .ci/run builds Debian's own source with --enable-lzma.
   const tools = () => {
     const dir = process.env.CANDOR_EROFS_LZMA;
-    if (!dir) throw new Error('CANDOR_EROFS_LZMA is not set: .ci/run builds mkfs.erofs and fsck.erofs with LZMA and sets it');
+    if (!dir)
+      throw new Error('CANDOR_EROFS_LZMA is not set: .ci/run builds mkfs.erofs and fsck.erofs with LZMA and sets it');
     return { mkfs: join(dir, 'mkfs.erofs'), fsck: join(dir, 'fsck.erofs') };
   };
   const tree = sampleTree();
@@ -171,7 +187,7 @@ describe('EROFS LZMA clusters agree with fsck.erofs built with LZMA', () => {
 });
 
 describe('sparse images agree with simg2img', () => {
-  it('expands an img2simg image of an ext4 file system (raw, fill and don\'t-care chunks)', () => {
+  it("expands an img2simg image of an ext4 file system (raw, fill and don't-care chunks)", () => {
     const dir = tempDir('candor-sparse-');
     const raw = mkfsExt4(sampleTree(), join(dir, 'raw.img'), [], '32M');
     const sparse = img2simg(raw, join(dir, 'sparse.img'));
@@ -254,7 +270,9 @@ describe('super.img (dynamic partitions)', () => {
     expect(Buffer.compare(va.image!.read(0, vendor.length), vendor)).toBe(0);
     expect(sb.size).toBe(0);
     // The file systems inside read as their own tools wrote them.
-    expect(readAll(new Erofs(sa.image!)).get('/system/build.prop')?.toString()).toContain('ro.product.system.brand=Candor');
+    expect(readAll(new Erofs(sa.image!)).get('/system/build.prop')?.toString()).toContain(
+      'ro.product.system.brand=Candor',
+    );
   });
 
   it('falls back to the backup geometry when the primary one is corrupt', () => {

@@ -14,7 +14,18 @@ import type { DetectorId } from '../../src/detectors/evidence.js';
 import { CORPUS, ROOT, corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { POLITICAL_TERMS } from '../fixtures/lists.js';
-import { bootImage, buildApp, img2simg, mkfsErofs, mkfsExt4, payloadBin, platformFrameworkRes, superImage, writeTree, type TreeFile } from '../fixtures/firmware-builder.js';
+import {
+  bootImage,
+  buildApp,
+  img2simg,
+  mkfsErofs,
+  mkfsExt4,
+  payloadBin,
+  platformFrameworkRes,
+  superImage,
+  writeTree,
+  type TreeFile,
+} from '../fixtures/firmware-builder.js';
 
 /**
  * Whole-phone audits end to end: a firmware built from real APKs (aapt + apksigner), real file systems
@@ -33,7 +44,12 @@ interface Built {
 }
 
 function systemTree(version: 1 | 2): Record<string, TreeFile> {
-  const store = buildApp({ pkg: 'com.vendor.appstore', versionName: '7.0', permissions: ['android.permission.INSTALL_PACKAGES', 'android.permission.INTERNET'], platformKey: true });
+  const store = buildApp({
+    pkg: 'com.vendor.appstore',
+    versionName: '7.0',
+    permissions: ['android.permission.INSTALL_PACKAGES', 'android.permission.INTERNET'],
+    platformKey: true,
+  });
   const terms = version === 1 ? POLITICAL_TERMS.slice(0, 20) : [...POLITICAL_TERMS, '新疆再教育营', '李文亮'];
   const browser = buildApp({
     pkg: 'com.vendor.browser',
@@ -42,7 +58,10 @@ function systemTree(version: 1 | 2): Record<string, TreeFile> {
     permissions: ['android.permission.INTERNET', 'android.permission.READ_PHONE_STATE'],
     assets: { 'ad_blacklist.txt': terms.join('\n') },
     dex: buildDex([
-      { descriptor: 'Lcom/vendor/browser/Telemetry;', methods: [{ name: 'upload', strings: ['https://stat.browser-vendor.cn/v1/report', 'ad_blacklist.txt'] }] },
+      {
+        descriptor: 'Lcom/vendor/browser/Telemetry;',
+        methods: [{ name: 'upload', strings: ['https://stat.browser-vendor.cn/v1/report', 'ad_blacklist.txt'] }],
+      },
       { descriptor: 'Lcom/adjust/sdk/Adjust;', methods: [{ name: 'onCreate', strings: ['adjust'] }] },
     ]),
   });
@@ -68,7 +87,8 @@ function systemTree(version: 1 | 2): Record<string, TreeFile> {
     'system/priv-app/VendorStore/VendorStore.apk': { copy: store },
     'system/app/Browser/Browser.apk': { copy: browser },
     'system/app/Jamendo/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
-    'system/etc/permissions/privapp-permissions-vendor.xml': '<permissions><privapp-permissions package="com.vendor.appstore"><permission name="android.permission.INSTALL_PACKAGES"/></privapp-permissions></permissions>',
+    'system/etc/permissions/privapp-permissions-vendor.xml':
+      '<permissions><privapp-permissions package="com.vendor.appstore"><permission name="android.permission.INSTALL_PACKAGES"/></privapp-permissions></permissions>',
   };
   if (version === 2) tree['system/app/Notes/Notes.apk'] = { copy: corpusFile('org.dyndns.fules.ck_20.apk') };
   return tree;
@@ -77,19 +97,27 @@ function systemTree(version: 1 | 2): Record<string, TreeFile> {
 function build(): Built {
   const dir = tempDir('candor-fw-');
   const sysTree = writeTree(join(dir, 'system-tree'), systemTree(1));
-  const vendorTree = writeTree(join(dir, 'vendor-tree'), { 'build.prop': 'ro.product.vendor.brand=Xiaomi\nro.vendor.build.security_patch=2022-01-01\nro.boot.hwc=GLOBAL\n' });
+  const vendorTree = writeTree(join(dir, 'vendor-tree'), {
+    'build.prop': 'ro.product.vendor.brand=Xiaomi\nro.vendor.build.security_patch=2022-01-01\nro.boot.hwc=GLOBAL\n',
+  });
   const system = readFileSync(mkfsErofs(sysTree, join(dir, 'system.img'), ['-zlz4hc']));
   const vendor = readFileSync(mkfsExt4(vendorTree, join(dir, 'vendor.img'), ['-L', 'vendor'], '8M'));
-  const boot = bootImage({ version: 2, cmdline: 'console=ttyMSM0,115200n8 androidboot.hardware=qcom androidboot.selinux=permissive' });
+  const boot = bootImage({
+    version: 2,
+    cmdline: 'console=ttyMSM0,115200n8 androidboot.hardware=qcom androidboot.selinux=permissive',
+  });
   const vbmeta = readFileSync(VBMETA_DISABLED);
 
   // A/B OTA: payload.bin stored in a zip, as update_engine expects.
-  writeFileSync(join(dir, 'payload.bin'), payloadBin([
-    { name: 'system', image: system, encodings: ['xz', 'zstd', 'bz', 'replace'] },
-    { name: 'vendor', image: vendor, encodings: ['zstd'] },
-    { name: 'boot', image: boot },
-    { name: 'vbmeta', image: vbmeta },
-  ]));
+  writeFileSync(
+    join(dir, 'payload.bin'),
+    payloadBin([
+      { name: 'system', image: system, encodings: ['xz', 'zstd', 'bz', 'replace'] },
+      { name: 'vendor', image: vendor, encodings: ['zstd'] },
+      { name: 'boot', image: boot },
+      { name: 'vbmeta', image: vbmeta },
+    ]),
+  );
   const otaZip = join(dir, 'apollo-ota.zip');
   pythonZip(otaZip, [
     { name: 'payload.bin', file: join(dir, 'payload.bin'), stored: true },
@@ -97,7 +125,14 @@ function build(): Built {
   ]);
 
   // Factory image: outer zip > image-*.zip > sparse super.img (system_a, vendor_a, empty system_b), boot, vbmeta.
-  writeFileSync(join(dir, 'super.raw'), superImage([{ name: 'system_a', image: system }, { name: 'vendor_a', image: vendor }, { name: 'system_b', image: null }]));
+  writeFileSync(
+    join(dir, 'super.raw'),
+    superImage([
+      { name: 'system_a', image: system },
+      { name: 'vendor_a', image: vendor },
+      { name: 'system_b', image: null },
+    ]),
+  );
   img2simg(join(dir, 'super.raw'), join(dir, 'super.img'));
   writeFileSync(join(dir, 'boot.img'), boot);
   const inner = join(dir, 'image-apollo.zip');
@@ -107,7 +142,10 @@ function build(): Built {
     { name: 'vbmeta.img', file: VBMETA_DISABLED },
   ]);
   const factoryZip = join(dir, 'apollo-factory.zip');
-  pythonZip(factoryZip, [{ name: 'apollo-factory/image-apollo.zip', file: inner, stored: true }, { name: 'apollo-factory/flash-all.sh', data: 'fastboot update image-apollo.zip\n' }]);
+  pythonZip(factoryZip, [
+    { name: 'apollo-factory/image-apollo.zip', file: inner, stored: true },
+    { name: 'apollo-factory/flash-all.sh', data: 'fastboot update image-apollo.zip\n' },
+  ]);
 
   // Version 2, already extracted to a folder: the list grew, an app was added, the region changed.
   const v2Folder = writeTree(join(dir, 'apollo-v2'), systemTree(2));
@@ -140,7 +178,7 @@ describe('a firmware scan', () => {
     expect(validate(ota), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
   });
 
-  it('builds the device profile from every partition\'s build.prop', () => {
+  it("builds the device profile from every partition's build.prop", () => {
     const p = ota.firmware![0].profile;
     expect(p.brand).toBe('Xiaomi');
     expect(p.model).toBe('M2007J3SG');
@@ -148,7 +186,11 @@ describe('a firmware scan', () => {
     expect(p.androidVersion).toBe('12');
     expect(p.securityPatch).toBe('2022-01-01');
     expect(p.skin).toBe('MIUI V130');
-    expect(p.region).toMatchObject({ 'ro.miui.region': 'SG', 'ro.product.mod_device': 'apollo_global', 'ro.boot.hwc': 'GLOBAL' });
+    expect(p.region).toMatchObject({
+      'ro.miui.region': 'SG',
+      'ro.product.mod_device': 'apollo_global',
+      'ro.boot.hwc': 'GLOBAL',
+    });
   });
 
   it('lists each pre-installed app with partition, privilege, platform signature and firmware grants', () => {
@@ -174,10 +216,17 @@ describe('a firmware scan', () => {
     expect(lists.map((f) => f.evidence.package)).toEqual(['com.vendor.browser']);
     expect(lists[0].severity).toBe('high');
     const related = lists[0].evidence.related;
-    expect(ota.findings.filter((f) => related.includes(f.fingerprint)).some((f) => f.detectorId === 'censorship/keyword-list')).toBe(true);
+    expect(
+      ota.findings
+        .filter((f) => related.includes(f.fingerprint))
+        .some((f) => f.detectorId === 'censorship/keyword-list'),
+    ).toBe(true);
     const endpoint = byId('firmware/non-adequate-endpoint');
     expect(endpoint.map((f) => f.evidence.country)).toContain('CN');
-    expect(byId('firmware/verified-boot-disabled')[0]?.evidence).toMatchObject({ flags: 3, verificationDisabled: true });
+    expect(byId('firmware/verified-boot-disabled')[0]?.evidence).toMatchObject({
+      flags: 3,
+      verificationDisabled: true,
+    });
     expect(byId('firmware/selinux-permissive')).toHaveLength(1);
     expect(byId('firmware/weak-build')[0]?.evidence.reasons).toContain('ro.debuggable=1');
     expect(byId('firmware/preinstalled-tracker').map((f) => f.evidence.name)).toContain('Adjust');
@@ -188,9 +237,12 @@ describe('a firmware scan', () => {
     const fw = factory.firmware![0];
     expect(fw.layers).toEqual(expect.arrayContaining(['zip', 'sparse', 'super', 'erofs', 'ext4', 'boot', 'vbmeta']));
     expect(fw.apps.map((a) => a.package).sort()).toEqual(ota.firmware![0].apps.map((a) => a.package).sort());
-    const ids = (r: Report) => [...new Set(r.findings.filter((f) => f.detectorId.startsWith('firmware/')).map((f) => f.detectorId))].sort();
+    const ids = (r: Report) =>
+      [...new Set(r.findings.filter((f) => f.detectorId.startsWith('firmware/')).map((f) => f.detectorId))].sort();
     expect(ids(factory)).toEqual(ids(ota));
-    expect(fw.partitions.map((p) => p.path.split('!/').pop())).toEqual(expect.arrayContaining(['system_a', 'vendor_a']));
+    expect(fw.partitions.map((p) => p.path.split('!/').pop())).toEqual(
+      expect.arrayContaining(['system_a', 'vendor_a']),
+    );
   });
 
   it('reads vendor tarballs: a Samsung-style .tar.md5 of LZ4-compressed sparse images, and a .tgz of images', async () => {
@@ -199,10 +251,21 @@ describe('a firmware scan', () => {
     run('lz4', ['-q', '-f', join(dir, 'system.img'), join(dir, 'system.img.lz4')]);
     run('lz4', ['-q', '-f', join(built.dir, 'boot.img'), join(dir, 'boot.img.lz4')]);
     run('tar', ['--format=ustar', '-C', dir, '-cf', join(dir, 'AP_APOLLO.tar.md5'), 'system.img.lz4', 'boot.img.lz4']);
-    writeFileSync(join(dir, 'AP_APOLLO.tar.md5'), Buffer.concat([readFileSync(join(dir, 'AP_APOLLO.tar.md5')), Buffer.from('d41d8cd98f00b204e9800998ecf8427e  AP_APOLLO.tar\n')]));
+    writeFileSync(
+      join(dir, 'AP_APOLLO.tar.md5'),
+      Buffer.concat([
+        readFileSync(join(dir, 'AP_APOLLO.tar.md5')),
+        Buffer.from('d41d8cd98f00b204e9800998ecf8427e  AP_APOLLO.tar\n'),
+      ]),
+    );
     const samsung = await scan({ inputs: [join(dir, 'AP_APOLLO.tar.md5')], cwd: '/', jobs: 2 });
     expect(samsung.firmware?.[0].layers).toEqual(expect.arrayContaining(['tar', 'sparse', 'erofs', 'boot']));
-    expect(samsung.firmware?.[0].apps.map((a) => a.package).sort()).toEqual(['android', 'com.teleca.jamendo', 'com.vendor.appstore', 'com.vendor.browser']);
+    expect(samsung.firmware?.[0].apps.map((a) => a.package).sort()).toEqual([
+      'android',
+      'com.teleca.jamendo',
+      'com.vendor.appstore',
+      'com.vendor.browser',
+    ]);
     expect(samsung.findings.some((f) => f.detectorId === 'firmware/selinux-permissive')).toBe(true);
     run('tar', ['-C', built.dir, '-czf', join(dir, 'apollo_global_images.tgz'), 'system.img', 'vendor.img']);
     const xiaomi = await scan({ inputs: [join(dir, 'apollo_global_images.tgz')], cwd: '/', jobs: 2 });
@@ -216,8 +279,17 @@ describe('a firmware scan', () => {
       const first: ProgressEvent[] = [];
       await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => first.push(e) });
       const second: ProgressEvent[] = [];
-      const again = await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => second.push(e) });
-      const apkEvents = (events: ProgressEvent[]) => events.filter((e): e is Extract<ProgressEvent, { type: 'file' }> => e.type === 'file' && e.path.endsWith('.apk'));
+      const again = await scan({
+        inputs: [built.otaZip],
+        cwd: built.dir,
+        store,
+        jobs: 2,
+        onProgress: (e) => second.push(e),
+      });
+      const apkEvents = (events: ProgressEvent[]) =>
+        events.filter(
+          (e): e is Extract<ProgressEvent, { type: 'file' }> => e.type === 'file' && e.path.endsWith('.apk'),
+        );
       expect(apkEvents(first).every((e) => !e.cached)).toBe(true);
       expect(apkEvents(second)).toHaveLength(4);
       expect(apkEvents(second).every((e) => e.cached)).toBe(true);
@@ -247,7 +319,8 @@ describe('firmware in the reports', () => {
   it('escapes hostile property values and file names from a firmware', async () => {
     const dir = tempDir('candor-fw-hostile-');
     writeTree(join(dir, 'fw'), {
-      'system/build.prop': 'ro.product.system.model=<script>alert(1)</script>\nro.miui.region=<img src=x onerror=alert(2)>\n',
+      'system/build.prop':
+        'ro.product.system.model=<script>alert(1)</script>\nro.miui.region=<img src=x onerror=alert(2)>\n',
       'system/app/<b>x</b>/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
     });
     const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1 });
@@ -261,32 +334,75 @@ describe('firmware in the reports', () => {
 });
 
 describe('firmware and traffic in one scan', () => {
-  it('places a system app\'s hard-coded host by the capture, and names the app on the destination', async () => {
+  it("places a system app's hard-coded host by the capture, and names the app on the destination", async () => {
     const { buildPcap } = await import('../fixtures/pcap-builder.js');
     const pcap = join(tempDir('candor-fw-pcap-'), 'phone.pcap');
     const start = 1_700_000_000;
-    writeFileSync(pcap, buildPcap(Array.from({ length: 5 }, (_, i) => ({ ts: start + i * 300, client: '192.168.1.23', server: '161.117.96.10', clientPort: 41000 + i, serverPort: 443, sni: 'stat.browser-vendor.cn', uploadBytes: 900 }))));
+    writeFileSync(
+      pcap,
+      buildPcap(
+        Array.from({ length: 5 }, (_, i) => ({
+          ts: start + i * 300,
+          client: '192.168.1.23',
+          server: '161.117.96.10',
+          clientPort: 41000 + i,
+          serverPort: 443,
+          sni: 'stat.browser-vendor.cn',
+          uploadBytes: 900,
+        })),
+      ),
+    );
     const r = await scan({ inputs: [built.otaZip, pcap], cwd: '/', jobs: 2 });
-    const placed = findingsOf(r.findings, 'firmware/non-adequate-endpoint').find((f) => f.evidence.host === 'stat.browser-vendor.cn');
-    expect(placed?.evidence).toMatchObject({ country: 'SG', how: 'seen in a capture of this scan', package: 'com.vendor.browser' });
+    const placed = findingsOf(r.findings, 'firmware/non-adequate-endpoint').find(
+      (f) => f.evidence.host === 'stat.browser-vendor.cn',
+    );
+    expect(placed?.evidence).toMatchObject({
+      country: 'SG',
+      how: 'seen in a capture of this scan',
+      package: 'com.vendor.browser',
+    });
     expect(placed?.severity).toBe('medium');
     expect(r.destinations?.find((d) => d.host === 'stat.browser-vendor.cn')?.apps).toContain('com.vendor.browser');
   });
 });
 
 describe('indicators on firmware', () => {
-  it('matches STIX android-property:name indicators against the firmware\'s properties', async () => {
+  it("matches STIX android-property:name indicators against the firmware's properties", async () => {
     const stix = JSON.stringify({
       type: 'bundle',
       id: 'bundle--fw',
       objects: [
-        { type: 'indicator', spec_version: '2.1', id: 'indicator--prop', name: 'stalkerware property', pattern: "[android-property:name = 'persist.sys.monitor.upload']", pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' },
-        { type: 'indicator', spec_version: '2.1', id: 'indicator--absent', name: 'absent property', pattern: "[android-property:name = 'ro.not.there']", pattern_type: 'stix', valid_from: '2024-01-01T00:00:00Z' },
+        {
+          type: 'indicator',
+          spec_version: '2.1',
+          id: 'indicator--prop',
+          name: 'stalkerware property',
+          pattern: "[android-property:name = 'persist.sys.monitor.upload']",
+          pattern_type: 'stix',
+          valid_from: '2024-01-01T00:00:00Z',
+        },
+        {
+          type: 'indicator',
+          spec_version: '2.1',
+          id: 'indicator--absent',
+          name: 'absent property',
+          pattern: "[android-property:name = 'ro.not.there']",
+          pattern_type: 'stix',
+          valid_from: '2024-01-01T00:00:00Z',
+        },
       ],
     });
     const dir = tempDir('candor-fw-ioc-');
-    writeTree(join(dir, 'fw'), { 'system/build.prop': 'ro.product.system.brand=X\npersist.sys.monitor.upload=1\n', 'system/app/J/J.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') } });
-    const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1, indicators: [parseStixBundle(stix, 'fw.stix2')] });
+    writeTree(join(dir, 'fw'), {
+      'system/build.prop': 'ro.product.system.brand=X\npersist.sys.monitor.upload=1\n',
+      'system/app/J/J.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
+    });
+    const r = await scan({
+      inputs: [join(dir, 'fw')],
+      cwd: '/',
+      jobs: 1,
+      indicators: [parseStixBundle(stix, 'fw.stix2')],
+    });
     const hits = r.findings.filter((f) => f.detectorId === 'iocs/stix-indicator');
     expect(hits.map((f) => f.evidence.indicator)).toEqual(['stalkerware property']);
   });
@@ -304,8 +420,17 @@ describe('candor diff between two firmware versions', () => {
     expect(grown!.termsRemoved).toEqual([]);
     expect(d.apps.added.map((a) => a.package)).toEqual(['org.dyndns.fules.ck']);
     expect(d.apps.changed.find((a) => a.package === 'com.vendor.browser')).toMatchObject({ from: '1.0', to: '2.0' });
-    expect(d.regionProperties.changed).toEqual(expect.arrayContaining([{ key: 'ro.miui.region', from: 'SG', to: 'CN' }, { key: 'ro.boot.hwc', from: 'GLOBAL', to: 'CN' }]));
-    expect(d.profile.find((p) => p.field === 'securityPatch')).toEqual({ field: 'securityPatch', from: '2022-01-01', to: '2022-02-01' });
+    expect(d.regionProperties.changed).toEqual(
+      expect.arrayContaining([
+        { key: 'ro.miui.region', from: 'SG', to: 'CN' },
+        { key: 'ro.boot.hwc', from: 'GLOBAL', to: 'CN' },
+      ]),
+    );
+    expect(d.profile.find((p) => p.field === 'securityPatch')).toEqual({
+      field: 'securityPatch',
+      from: '2022-01-01',
+      to: '2022-02-01',
+    });
     const text = renderDiffText(d);
     expect(text).toMatch(/KEYWORD LISTS\n {2}~ \d+ → \d+ terms \(\+\d+ −0\): com\.vendor\.browser/);
     expect(text).toContain('+ 李文亮');
@@ -314,7 +439,12 @@ describe('candor diff between two firmware versions', () => {
   it('works from the command line on stored scans and on JSON reports, and gates CI on list growth', () => {
     const dir = tempDir('candor-diff-cli-');
     const db = join(dir, 'c.sqlite');
-    const cli = (args: string[]) => spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', TSX, join(ROOT, 'src', 'cli', 'run.ts'), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
     const s1 = cli(['scan', built.otaZip, '--db', db, '-q', '--format', 'json', '--out', join(dir, 'a.json')]);
     expect(s1.status, s1.stderr).toBe(0);
     const s2 = cli(['scan', built.v2Folder, '--db', db, '-q', '--format', 'json', '--out', join(dir, 'b.json')]);

@@ -13,7 +13,9 @@ import { requireTool, run, tempDir } from '../helpers.js';
 /** Entries aapt2 keeps verbatim: no quotes, escapes, resource references or runs of spaces. */
 // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
 const plain = (l: string) => !/["'\\@?<>&]|^\s|\s$|\s\s/.test(l) && !/[\x00-\x1f]/.test(l);
-const [zh, def] = gameLists((p) => p.endsWith('strings.xml') || p.endsWith('badwords.conf')).map((l) => l.lines.filter(plain));
+const [zh, def] = gameLists((p) => p.endsWith('strings.xml') || p.endsWith('badwords.conf')).map((l) =>
+  l.lines.filter(plain),
+);
 
 function buildApk(): string {
   const dir = tempDir('candor-arsc-');
@@ -23,10 +25,20 @@ function buildApk(): string {
   mkdirSync(join(dir, 'res', 'values-zh-rCN'), { recursive: true });
   writeFileSync(join(dir, 'res', 'values', 'strings.xml'), xml(def, def.slice(0, 40).join('|')));
   writeFileSync(join(dir, 'res', 'values-zh-rCN', 'strings.xml'), xml(zh, zh.slice(0, 40).join('|')));
-  writeFileSync(join(dir, 'AndroidManifest.xml'), '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="org.example.words"><application/></manifest>\n');
+  writeFileSync(
+    join(dir, 'AndroidManifest.xml'),
+    '<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="org.example.words"><application/></manifest>\n',
+  );
   const aapt2 = requireTool('aapt2');
   run(aapt2, ['compile', '--dir', join(dir, 'res'), '-o', join(dir, 'res.zip')]);
-  run(aapt2, ['link', '-o', join(dir, 'out.apk'), '--manifest', join(dir, 'AndroidManifest.xml'), join(dir, 'res.zip')]);
+  run(aapt2, [
+    'link',
+    '-o',
+    join(dir, 'out.apk'),
+    '--manifest',
+    join(dir, 'AndroidManifest.xml'),
+    join(dir, 'res.zip'),
+  ]);
   return join(dir, 'out.apk');
 }
 
@@ -56,14 +68,17 @@ describe('resources.arsc string arrays in every configuration, built by aapt2 fr
   const apk = buildApk();
   const src = new BufferSource(readFileSync(apk));
   const dir = readZipDirectory(src, DEFAULT_LIMITS);
-  const table = parseResourceTable(readEntry(src, dir.byName.get('resources.arsc')!, new InflateBudget(DEFAULT_LIMITS)));
+  const table = parseResourceTable(
+    readEntry(src, dir.byName.get('resources.arsc')!, new InflateBudget(DEFAULT_LIMITS)),
+  );
 
   it('reads each configuration of the array as aapt2 dumps it', () => {
     expect(def.length).toBeGreaterThan(1000);
     const oracle = aapt2Arrays(apk);
     const got: Record<string, string[]> = {};
     for (const [id, configs] of table.bags) {
-      for (const c of configs) got[`0x${id.toString(16)} ${c.locale.replace('-', '-r')}`] = c.strings.map((i) => table.strings!.tryGet(i)!);
+      for (const c of configs)
+        got[`0x${id.toString(16)} ${c.locale.replace('-', '-r')}`] = c.strings.map((i) => table.strings!.tryGet(i)!);
     }
     expect(got).toEqual(oracle);
     expect(oracle['0x7f010000 zh-rCN']).toEqual(zh);
@@ -76,7 +91,12 @@ describe('resources.arsc string arrays in every configuration, built by aapt2 fr
     const arrays = blobs.filter((b) => b.entries);
     expect(arrays.map((b) => b.location.entry).sort()).toEqual(['0x7f010000', '0x7f010000 (zh-CN)']);
     expect(arrays.find((b) => b.location.entry === '0x7f010000 (zh-CN)')?.entries).toEqual(zh);
-    expect(blobs.filter((b) => !b.entries).map((b) => b.text).sort()).toEqual([def.slice(0, 40).join('|'), zh.slice(0, 40).join('|')].sort());
+    expect(
+      blobs
+        .filter((b) => !b.entries)
+        .map((b) => b.text)
+        .sort(),
+    ).toEqual([def.slice(0, 40).join('|'), zh.slice(0, 40).join('|')].sort());
     expect(blobs.every((b) => b.location.path.endsWith('!/resources.arsc') && b.encodings[0] === 'arsc')).toBe(true);
   });
 });

@@ -14,7 +14,8 @@ function dexdumpCounts(path: string): { constString: number; invoke: number } {
   const lines = r.stdout.split('\n').filter((l) => /^[0-9a-f]{6}: /.test(l));
   return {
     constString: lines.filter((l) => /\| ?[0-9a-f]{4}: const-string(\/jumbo)? /.test(l)).length,
-    invoke: lines.filter((l) => /\| ?[0-9a-f]{4}: invoke-(virtual|super|direct|static|interface|polymorphic)/.test(l)).length,
+    invoke: lines.filter((l) => /\| ?[0-9a-f]{4}: invoke-(virtual|super|direct|static|interface|polymorphic)/.test(l))
+      .length,
   };
 }
 
@@ -29,7 +30,9 @@ describe('DEX parser', () => {
       const x = dex.xrefs();
       const ref = dexdumpCounts(p);
       if (x.strings.targets.length !== ref.constString || x.methods.targets.length !== ref.invoke) {
-        mismatches.push(`${basename(p)}: const-string ${x.strings.targets.length}/${ref.constString}, invoke ${x.methods.targets.length}/${ref.invoke}`);
+        mismatches.push(
+          `${basename(p)}: const-string ${x.strings.targets.length}/${ref.constString}, invoke ${x.methods.targets.length}/${ref.invoke}`,
+        );
       }
     }
     expect(mismatches).toEqual([]);
@@ -37,7 +40,15 @@ describe('DEX parser', () => {
 
   it('records which method loads which string, through const-string and const-string/jumbo', () => {
     const buf = buildDex(
-      [{ descriptor: 'Lcom/candor/fixture/Lists;', methods: [{ name: 'load', strings: ['法轮功', 'free tibet', 'hello 😀', 'nul\u0000inside'], invokes: ['other'] }, { name: 'other', strings: ['x'] }] }],
+      [
+        {
+          descriptor: 'Lcom/candor/fixture/Lists;',
+          methods: [
+            { name: 'load', strings: ['法轮功', 'free tibet', 'hello 😀', 'nul\u0000inside'], invokes: ['other'] },
+            { name: 'other', strings: ['x'] },
+          ],
+        },
+      ],
       70_000,
     );
     const path = join(tempDir(), 'fixture.dex');
@@ -46,9 +57,13 @@ describe('DEX parser', () => {
     const dex = new DexFile(buf, DEFAULT_LIMITS);
     const x = dex.xrefs();
     const load = x.bodies.findIndex((b) => dex.methodOwnerAndName(b.methodIdx).method === 'load');
-    const loaded = Array.from(x.strings.targets.subarray(x.strings.start[load], x.strings.start[load + 1])).map((i) => dex.string(i));
+    const loaded = Array.from(x.strings.targets.subarray(x.strings.start[load], x.strings.start[load + 1])).map((i) =>
+      dex.string(i),
+    );
     expect(loaded).toEqual(['法轮功', 'free tibet', 'hello 😀', 'nul\u0000inside']);
-    const invoked = Array.from(x.methods.targets.subarray(x.methods.start[load], x.methods.start[load + 1])).map((i) => dex.methodSignature(i));
+    const invoked = Array.from(x.methods.targets.subarray(x.methods.start[load], x.methods.start[load + 1])).map((i) =>
+      dex.methodSignature(i),
+    );
     expect(invoked).toEqual(['Lcom/candor/fixture/Lists;->other()V']);
     expect(exodusClassNames(dex).has('com/candor/fixture/Lists')).toBe(true);
   });
@@ -81,12 +96,15 @@ describe('DEX parser', () => {
   });
 
   describe('cost bounds: work follows the bytes, not what the file claims', () => {
-    const realDex = () => readFileSync(androguardFiles('.dex').sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]);
+    const realDex = () =>
+      readFileSync(androguardFiles('.dex').sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]);
 
     it('reads a class_data item shared by every class once', () => {
       const buf = Buffer.from(realDex());
       const honest = new DexFile(buf, DEFAULT_LIMITS);
-      const richest = honest.members().reduce((best, m, i, all) => (m.methods.length > all[best].methods.length ? i : best), 0);
+      const richest = honest
+        .members()
+        .reduce((best, m, i, all) => (m.methods.length > all[best].methods.length ? i : best), 0);
       const classOff = buf.readUInt32LE(100);
       const shared = honest.classDefs[richest].classDataOff;
       for (let c = 0; c < honest.classDefs.length; c++) buf.writeUInt32LE(shared, classOff + c * 32 + 24);
@@ -107,7 +125,8 @@ describe('DEX parser', () => {
       for (const b of bodies) buf.writeUInt32LE(Math.floor((buf.length - b.codeOff - 16) / 2), b.codeOff + 12);
       const dex = new DexFile(buf, DEFAULT_LIMITS);
       const x = dex.xrefs();
-      const walked = x.strings.targets.length + x.methods.targets.length + x.fields.targets.length + x.types.targets.length;
+      const walked =
+        x.strings.targets.length + x.methods.targets.length + x.fields.targets.length + x.types.targets.length;
       expect(walked).toBeLessThanOrEqual(units);
       expect(dex.warnings.some((w) => /overlap others/.test(w))).toBe(true);
     });

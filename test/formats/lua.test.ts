@@ -22,7 +22,13 @@ function loadWith(interpreter: string, chunk: string): string[] {
 /** Lua source that returns the list as a table, written the way the games' config scripts are. */
 function luaTable(lines: string[]): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
-  const quote = (s: string) => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\x00-\x1f]/g, (c) => `\\${c.charCodeAt(0)}`) + '"';
+  const quote = (s: string) =>
+    '"' +
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/"/g, '\\"')
+      .replace(/[\x00-\x1f]/g, (c) => `\\${c.charCodeAt(0)}`) +
+    '"';
   return `-- generated from a real list\nlocal words = {\n${lines.map((l) => `  ${quote(l)},`).join('\n')}\n}\nlocal function count() return #words, "count" end\nreturn words\n`;
 }
 
@@ -123,7 +129,8 @@ describe('Lua source', () => {
   });
 
   it('reads long strings, escapes and skips comments', () => {
-    const text = '--[==[ {"not", "this"} ]==]\nlocal a = [[\n习近平\n六四\n]] -- "nor this"\nlocal t = { "\\228\\185\\160", \'\\x41\\u{4E2D}\', "a\\z\n   b" }';
+    const text =
+      '--[==[ {"not", "this"} ]==]\nlocal a = [[\n习近平\n六四\n]] -- "nor this"\nlocal t = { "\\228\\185\\160", \'\\x41\\u{4E2D}\', "a\\z\n   b" }';
     const { groups } = luaSourceStrings(text, MAX);
     expect(groups).toEqual([['习近平\n六四\n'], ['习', 'A中', 'ab']]);
   });

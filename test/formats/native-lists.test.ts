@@ -14,20 +14,33 @@ import { analyzeContext, requireTool, run, tempDir } from '../helpers.js';
  */
 
 const LISTS = gameLists((p) => /^lib\/.*\.so$/.test(p));
-const ARTEFACT: Artefact = { id: 'so', parentId: null, kind: 'native-lib', path: 'lib/armeabi/libgame.so', sha256: '', size: 0 };
+const ARTEFACT: Artefact = {
+  id: 'so',
+  parentId: null,
+  kind: 'native-lib',
+  path: 'lib/armeabi/libgame.so',
+  sha256: '',
+  size: 0,
+};
 
 function compile(strings: Buffer[], opt: string): Buffer {
   const dir = tempDir('candor-natlist-');
   const lit = (b: Buffer) => `"${b.toString('hex').replace(/(..)/g, '\\x$1')}"`;
-  writeFileSync(join(dir, 'w.c'), `#include <string.h>\nconst char *const words[] = {\n${strings.map(lit).join(',\n')}\n};\nint bad(const char *s) { for (unsigned i = 0; i < sizeof words / sizeof *words; i++) if (strstr(s, words[i])) return 1; return 0; }\nconst char *msg(void) { return "filter: %s matched at %d"; }\n`);
+  writeFileSync(
+    join(dir, 'w.c'),
+    `#include <string.h>\nconst char *const words[] = {\n${strings.map(lit).join(',\n')}\n};\nint bad(const char *s) { for (unsigned i = 0; i < sizeof words / sizeof *words; i++) if (strstr(s, words[i])) return 1; return 0; }\nconst char *msg(void) { return "filter: %s matched at %d"; }\n`,
+  );
   run(requireTool('gcc'), ['-shared', '-fPIC', opt, '-o', join(dir, 'w.so'), join(dir, 'w.c')]);
   return readFileSync(join(dir, 'w.so'));
 }
 
 /** GBK bytes by Python's codec for every line it can encode (one process for the whole list). */
 function gbkLines(lines: string[]): Array<{ line: string; bytes: Buffer }> {
-  const script = 'import json,sys\nout=[]\nfor l in json.loads(sys.stdin.read()):\n  try: out.append([l, l.encode("gbk").hex()])\n  except UnicodeEncodeError: pass\nprint(json.dumps(out))';
-  const pairs = JSON.parse(run('/usr/bin/python3', ['-c', script], { input: JSON.stringify(lines) })) as Array<[string, string]>;
+  const script =
+    'import json,sys\nout=[]\nfor l in json.loads(sys.stdin.read()):\n  try: out.append([l, l.encode("gbk").hex()])\n  except UnicodeEncodeError: pass\nprint(json.dumps(out))';
+  const pairs = JSON.parse(run('/usr/bin/python3', ['-c', script], { input: JSON.stringify(lines) })) as Array<
+    [string, string]
+  >;
   return pairs.map(([line, hex]) => ({ line, bytes: Buffer.from(hex, 'hex') }));
 }
 
@@ -35,7 +48,11 @@ describe('keyword tables in native libraries', () => {
   const lexicon = analyzeContext().detectors.lexicon;
   it('has the native-library lists to test on', () => expect(LISTS.length).toBe(5));
 
-  for (const [charset, opt] of [['utf-8', '-O2'], ['utf-8', '-O0'], ['gbk', '-O2']] as const) {
+  for (const [charset, opt] of [
+    ['utf-8', '-O2'],
+    ['utf-8', '-O0'],
+    ['gbk', '-O2'],
+  ] as const) {
     it(`finds each list as one run of entries (${charset}, gcc ${opt})`, () => {
       for (const list of LISTS) {
         // Lines GBK cannot encode are left out of the GBK build, as a GBK toolchain could not emit them.
@@ -44,7 +61,8 @@ describe('keyword tables in native libraries', () => {
         const bytes = gbk ? gbk.map((g) => g.bytes) : lines.map((l) => Buffer.from(l));
         const so = compile(bytes, opt);
         const strings = [...elfPointerStrings(so, parseElf(so)), ...elfListStrings(so, parseElf(so))];
-        if (charset === 'gbk') expect(strings.filter((s) => s.encoding === 'gb18030').length).toBeGreaterThan(lines.length / 3);
+        if (charset === 'gbk')
+          expect(strings.filter((s) => s.encoding === 'gb18030').length).toBeGreaterThan(lines.length / 3);
         const blobs = nativeRunBlobs(ARTEFACT, strings, lexicon, new Map());
         const got = blobs.flatMap((b) => b.entries ?? []);
         const want = distinct(lines);
@@ -60,7 +78,10 @@ describe('keyword tables in native libraries', () => {
   }
 
   it('keeps one-character and two-letter entries, which the 4-byte printable scan drops', () => {
-    const so = compile(['六四', '枪', 'jj', 'AV', '法轮功', '藏独', '台独'].map((s) => Buffer.from(s)), '-O2');
+    const so = compile(
+      ['六四', '枪', 'jj', 'AV', '法轮功', '藏独', '台独'].map((s) => Buffer.from(s)),
+      '-O2',
+    );
     const texts = [...elfPointerStrings(so, parseElf(so)), ...elfListStrings(so, parseElf(so))].map((s) => s.text);
     for (const w of ['枪', 'jj', 'AV', '六四']) expect(texts).toContain(w);
   });

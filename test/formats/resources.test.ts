@@ -24,7 +24,9 @@ describe('binary XML and resources.arsc', () => {
       e.children.forEach(walk);
     };
     walk(xml.root as NonNullable<typeof xml.root>);
-    const ref = [...run('aapt', ['dump', 'xmltree', apk, 'AndroidManifest.xml']).matchAll(/^\s*E: ([\w-]+) /gm)].map((m) => m[1]);
+    const ref = [...run('aapt', ['dump', 'xmltree', apk, 'AndroidManifest.xml']).matchAll(/^\s*E: ([\w-]+) /gm)].map(
+      (m) => m[1],
+    );
     expect(names).toEqual(ref);
     expect(xml.warnings).toEqual([]);
   });
@@ -36,7 +38,9 @@ describe('binary XML and resources.arsc', () => {
     const app = xml.root?.children.find((c) => c.name === 'application');
     const label = app && attr(app, 'label');
     expect(label?.type).toBe('reference');
-    expect(resolveString(table, (label as { value: number }).value)).toBe(/application-label:'(.*)'/.exec(run('aapt', ['dump', 'badging', apk]))?.[1]);
+    expect(resolveString(table, (label as { value: number }).value)).toBe(
+      /application-label:'(.*)'/.exec(run('aapt', ['dump', 'badging', apk]))?.[1],
+    );
   });
 
   it('rejects a string pool that lies about its size or count', () => {

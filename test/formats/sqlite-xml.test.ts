@@ -34,7 +34,9 @@ describe('SQLite word tables built by sqlite3 from the real lists', () => {
       const bytes = readFileSync(db);
       expect(isSqlite(bytes)).toBe(true);
       const r = sqliteTextColumns(bytes, MAX);
-      const words = run(sqlite3, ['-separator', '\u0001', '-newline', '\u0002', db, 'SELECT word FROM t_filter']).split('\u0002').slice(0, -1);
+      const words = run(sqlite3, ['-separator', '\u0001', '-newline', '\u0002', db, 'SELECT word FROM t_filter'])
+        .split('\u0002')
+        .slice(0, -1);
       expect(r.columns.map((c) => `${c.table}.${c.column}`)).toEqual(['t_filter.word', 't_filter.mask']);
       expect(r.columns[0].values).toEqual(words);
       expect(r.columns[0].values).toEqual(list.lines);
@@ -90,7 +92,8 @@ describe('XML configs written by Python ElementTree from the real lists', () => 
   });
 
   it('reads CDATA, entities and character references; ignores comments; survives broken markup', () => {
-    const xml = '<?xml version="1.0"?><!-- <w v="no"/> --><r><w v="&#x4E60;&amp;&lt;"/><w v=\'b\'/><w v=c><t><![CDATA[六四<x>]]></t><t>a &quot;q&quot;</t><unclosed attr="';
+    const xml =
+      '<?xml version="1.0"?><!-- <w v="no"/> --><r><w v="&#x4E60;&amp;&lt;"/><w v=\'b\'/><w v=c><t><![CDATA[六四<x>]]></t><t>a &quot;q&quot;</t><unclosed attr="';
     const g = Object.fromEntries(xmlValueGroups(xml, MAX).groups.map((x) => [x.key, x.values]));
     expect(g['w@v']).toEqual(['习&<', 'b', 'c']);
     expect(g['t']).toEqual(['六四<x>', 'a "q"']);

@@ -16,10 +16,25 @@ describe('text encoding detection', () => {
   it('recognises UTF-8, UTF-16 with and without BOM, GB18030 and Big5 written by Python', () => {
     expect(decodeText(Buffer.from(SIMPLIFIED))).toMatchObject({ encoding: 'utf-8', text: SIMPLIFIED });
     expect(decodeText(Buffer.from('plain ascii\n'))?.encoding).toBe('ascii');
-    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16'))).toMatchObject({ encoding: 'utf-16le', bom: true, text: SIMPLIFIED });
-    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16-le'))).toMatchObject({ encoding: 'utf-16le', bom: false, text: SIMPLIFIED });
-    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16-be'))).toMatchObject({ encoding: 'utf-16be', bom: false, text: SIMPLIFIED });
-    expect(decodeText(encodeWithPython(SIMPLIFIED, 'gb18030'))).toMatchObject({ encoding: 'gb18030', text: SIMPLIFIED });
+    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16'))).toMatchObject({
+      encoding: 'utf-16le',
+      bom: true,
+      text: SIMPLIFIED,
+    });
+    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16-le'))).toMatchObject({
+      encoding: 'utf-16le',
+      bom: false,
+      text: SIMPLIFIED,
+    });
+    expect(decodeText(encodeWithPython(SIMPLIFIED, 'utf-16-be'))).toMatchObject({
+      encoding: 'utf-16be',
+      bom: false,
+      text: SIMPLIFIED,
+    });
+    expect(decodeText(encodeWithPython(SIMPLIFIED, 'gb18030'))).toMatchObject({
+      encoding: 'gb18030',
+      text: SIMPLIFIED,
+    });
     expect(decodeText(encodeWithPython(SIMPLIFIED, 'gbk'))).toMatchObject({ encoding: 'gb18030', text: SIMPLIFIED });
     expect(decodeText(encodeWithPython(TRADITIONAL, 'big5'))).toMatchObject({ encoding: 'big5', text: TRADITIONAL });
   });
@@ -42,7 +57,14 @@ describe('ELF reader', () => {
       const info = parseElf(readEntry(src, e, new InflateBudget(DEFAULT_LIMITS)));
       machines[e.name.split('/')[1]] = info.machineName;
     }
-    expect(machines).toMatchObject({ armeabi: 'arm', 'armeabi-v7a': 'arm', 'arm64-v8a': 'aarch64', x86: 'x86', x86_64: 'x86_64', mips: 'mips' });
+    expect(machines).toMatchObject({
+      armeabi: 'arm',
+      'armeabi-v7a': 'arm',
+      'arm64-v8a': 'aarch64',
+      x86: 'x86',
+      x86_64: 'x86_64',
+      mips: 'mips',
+    });
   });
 
   it('extracts the strings of .rodata that a gcc-built library holds, with offsets', () => {

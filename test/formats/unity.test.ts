@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { StringBudget } from '../../src/formats/cursor.js';
-import { isUnityFs, looksLikeSerializedFile, readSerializedObjects, readUnityFs, stringRuns, unityTexts } from '../../src/formats/unity.js';
+import {
+  isUnityFs,
+  looksLikeSerializedFile,
+  readSerializedObjects,
+  readUnityFs,
+  stringRuns,
+  unityTexts,
+} from '../../src/formats/unity.js';
 import { CandorError } from '../../src/io/errors.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { gameLists } from '../fixtures/game-lists.js';
@@ -54,7 +61,9 @@ describe('Unity serialized files and UnityFS bundles holding the real game lists
         expect(nodes.map((n) => n.path)).toEqual(['CAB-0123456789abcdef', 'CAB-0123456789abcdef.resS']);
         const r = unityTexts(b, OPTS);
         expect(r.problems).toEqual([]);
-        expect(r.texts.find((t) => t.where === 'CAB-0123456789abcdef: TextAsset "wordfilter"')?.text).toBe(bodyOf(list.bytes));
+        expect(r.texts.find((t) => t.where === 'CAB-0123456789abcdef: TextAsset "wordfilter"')?.text).toBe(
+          bodyOf(list.bytes),
+        );
         expect(r.texts.filter((t) => t.entries).flatMap((t) => t.entries!)).toEqual(list.lines);
       }
     });
@@ -72,7 +81,11 @@ describe('Unity serialized files and UnityFS bundles holding the real game lists
 
 describe('damaged Unity data', () => {
   const list = gameLists((p) => /sharedassets/.test(p))[0];
-  const b = buildUnityBundle(22, objectsFor(list.lines.slice(0, 50), list.bytes.subarray(0, 2000)), { compression: 3, blockSize: 1024, atEnd: false });
+  const b = buildUnityBundle(22, objectsFor(list.lines.slice(0, 50), list.bytes.subarray(0, 2000)), {
+    compression: 3,
+    blockSize: 1024,
+    atEnd: false,
+  });
 
   it('reports truncated and corrupted bundles as typed problems, never a crash', () => {
     for (let cut = 9; cut < b.length; cut += 97) {

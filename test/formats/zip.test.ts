@@ -35,7 +35,10 @@ describe('zip reader', () => {
 
   it('reads ZIP64 archives written by Python', () => {
     const out = join(tempDir(), 'z64.zip');
-    run('python3', ['-c', `import zipfile\nz=zipfile.ZipFile('${out}','w',allowZip64=True)\nz.writestr(zipfile.ZipInfo('a.txt'), b'hello', compress_type=zipfile.ZIP_DEFLATED)\nw=z.open('big.bin','w',force_zip64=True)\nw.write(b'x'*1000)\nw.close()\nz.close()`]);
+    run('python3', [
+      '-c',
+      `import zipfile\nz=zipfile.ZipFile('${out}','w',allowZip64=True)\nz.writestr(zipfile.ZipInfo('a.txt'), b'hello', compress_type=zipfile.ZIP_DEFLATED)\nw=z.open('big.bin','w',force_zip64=True)\nw.write(b'x'*1000)\nw.close()\nz.close()`,
+    ]);
     const { src, dir } = open(out);
     expect(dir.entries.map((e) => e.name)).toEqual(['a.txt', 'big.bin']);
     expect(readEntry(src, dir.byName.get('big.bin') as never, new InflateBudget(DEFAULT_LIMITS)).length).toBe(1000);
@@ -64,11 +67,16 @@ describe('zip reader', () => {
     const src = new BufferSource(buf);
     const dir = readZipDirectory(src, DEFAULT_LIMITS);
     expect(dir.anomalies.map((a) => a.code)).toContain('zip/duplicate-entry');
-    expect(readEntry(src, dir.byName.get('classes.dex') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('second');
+    expect(readEntry(src, dir.byName.get('classes.dex') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe(
+      'second',
+    );
   });
 
   it('flags entry names that escape the archive', () => {
-    const dir = readZipDirectory(new BufferSource(handZip([{ name: '../../etc/evil', data: Buffer.from('x') }])), DEFAULT_LIMITS);
+    const dir = readZipDirectory(
+      new BufferSource(handZip([{ name: '../../etc/evil', data: Buffer.from('x') }])),
+      DEFAULT_LIMITS,
+    );
     expect(dir.anomalies.map((a) => a.code)).toContain('zip/unsafe-entry-name');
     expect(isUnsafeName('assets/../../x')).toBe(true);
     expect(isUnsafeName('/abs')).toBe(true);
@@ -90,7 +98,9 @@ describe('zip reader', () => {
 
   it('stops an archive with too many entries before reading them', () => {
     const many = handZip(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') })));
-    expect(() => readZipDirectory(new BufferSource(many), resolveLimits({ zip: { maxEntries: 10 } }))).toThrow(LimitExceededError);
+    expect(() => readZipDirectory(new BufferSource(many), resolveLimits({ zip: { maxEntries: 10 } }))).toThrow(
+      LimitExceededError,
+    );
   });
 
   it('shares one inflation budget across entries', () => {
@@ -108,7 +118,9 @@ describe('zip reader', () => {
   it('rejects truncated archives with a typed error', () => {
     const buf = readFileSync(corpusFile('urzip.apk'));
     for (const cut of [0, 10, 100, buf.length / 2, buf.length - 30]) {
-      expect(() => readZipDirectory(new BufferSource(buf.subarray(0, Math.floor(cut))), DEFAULT_LIMITS)).toThrow(MalformedInputError);
+      expect(() => readZipDirectory(new BufferSource(buf.subarray(0, Math.floor(cut))), DEFAULT_LIMITS)).toThrow(
+        MalformedInputError,
+      );
     }
   });
 
@@ -123,6 +135,8 @@ describe('zip reader', () => {
       ['assets/a.txt', 8],
       ['assets/b.txt', 0],
     ]);
-    expect(readEntry(src, dir.byName.get('assets/b.txt') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('beta');
+    expect(readEntry(src, dir.byName.get('assets/b.txt') as never, new InflateBudget(DEFAULT_LIMITS)).toString()).toBe(
+      'beta',
+    );
   });
 });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataRoot } from '../../src/data-path.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
-import { analyzerIdentity, BUILD_STAMP, codeHash, hashTree, isCodeFile, packagesHash, writeBuildStamp } from '../../src/scan/analyzer-identity.js';
+import {
+  analyzerIdentity,
+  BUILD_STAMP,
+  codeHash,
+  hashTree,
+  isCodeFile,
+  packagesHash,
+  writeBuildStamp,
+} from '../../src/scan/analyzer-identity.js';
 import { analyzerKey, type AnalyzeSettings } from '../../src/scan/context.js';
 import { ROOT, tempDir } from '../helpers.js';
 
@@ -126,7 +134,10 @@ describe('analyzerKey', () => {
       analyzerKey(SETTINGS, { ...identity, data: 'other' }),
       analyzerKey(SETTINGS, { ...identity, packages: 'other' }),
       analyzerKey(SETTINGS, { ...identity, natives: [] }),
-      analyzerKey({ ...SETTINGS, limits: resolveLimits({ zip: { maxNestingDepth: DEFAULT_LIMITS.zip.maxNestingDepth + 1 } }) }, identity),
+      analyzerKey(
+        { ...SETTINGS, limits: resolveLimits({ zip: { maxNestingDepth: DEFAULT_LIMITS.zip.maxNestingDepth + 1 } }) },
+        identity,
+      ),
       // Any leaf of the tree, however deep: the whole tree is hashed.
       analyzerKey({ ...SETTINGS, limits: resolveLimits({ firmware: { maxTarMembers: 7 } }) }, identity),
       analyzerKey({ ...SETTINGS, hiddenLists: false }, identity),

@@ -32,7 +32,11 @@ function blobsOf(entries: Record<string, Buffer>): { blobs: TextBlob[]; diagnost
   };
   try {
     const r = analyzeFile(apk, apk, analyzeContext());
-    return { blobs: seen, diagnostics: r.diagnostics.map((d) => d.code), findings: r.findings.filter((f) => f.detectorId === 'censorship/keyword-list').map((f) => f.location.path) };
+    return {
+      blobs: seen,
+      diagnostics: r.diagnostics.map((d) => d.code),
+      findings: r.findings.filter((f) => f.detectorId === 'censorship/keyword-list').map((f) => f.location.path),
+    };
   } finally {
     (keywordList as { detect: unknown }).detect = original;
   }
@@ -55,7 +59,10 @@ describe('asset formats inside an APK', () => {
     writeFileSync(src, luaTable(list.lines));
     run(requireTool('luac5.1'), ['-o', join(dir, 'w51.luac'), src]);
     run(requireTool('luajit'), ['-b', src, join(dir, 'wjit.luac')]);
-    const r = blobsOf({ 'assets/src/config/words.luac': readFileSync(join(dir, 'w51.luac')), 'assets/src/config/jit.luac': readFileSync(join(dir, 'wjit.luac')) });
+    const r = blobsOf({
+      'assets/src/config/words.luac': readFileSync(join(dir, 'w51.luac')),
+      'assets/src/config/jit.luac': readFileSync(join(dir, 'wjit.luac')),
+    });
     const lua51 = r.blobs.find((b) => b.location.path.endsWith('words.luac') && holdsList(b));
     expect(lua51?.encodings).toEqual(['luac-5.1']);
     expect(lua51?.location.method).toBe('main');
@@ -89,8 +96,12 @@ describe('asset formats inside an APK', () => {
     const fromBundle = r.blobs.find((b) => b.location.path.endsWith('WordFilter.assetbundle') && holdsList(b));
     expect(fromBundle?.encodings).toEqual(['unityfs']);
     expect(fromBundle?.location.entry).toBe('CAB-0123456789abcdef: TextAsset "wordfilter"');
-    expect(r.blobs.find((b) => b.location.path.endsWith('0123456789abcdef') && holdsList(b))?.encodings).toEqual(['unity-serialized']);
-    const joined = r.blobs.find((b) => b.location.path.endsWith('!/assets/bin/Data/sharedassets1.assets') && holdsList(b));
+    expect(r.blobs.find((b) => b.location.path.endsWith('0123456789abcdef') && holdsList(b))?.encodings).toEqual([
+      'unity-serialized',
+    ]);
+    const joined = r.blobs.find(
+      (b) => b.location.path.endsWith('!/assets/bin/Data/sharedassets1.assets') && holdsList(b),
+    );
     expect(joined?.encodings).toEqual(['unity-split', 'unity-serialized']);
     expect(joined?.location.entry).toBe('TextAsset "wordfilter"');
   });
@@ -98,10 +109,21 @@ describe('asset formats inside an APK', () => {
   it('a .NET assembly, an SQLite table, an XML config with attribute values, and a zip inside the assets', () => {
     const cs = join(dir, 'w.cs');
     const q = (s: string) => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
-    writeFileSync(cs, `public static class F { public static readonly string[] W = {\n${list.lines.map(q).join(',\n')}\n}; }\n`);
+    writeFileSync(
+      cs,
+      `public static class F { public static readonly string[] W = {\n${list.lines.map(q).join(',\n')}\n}; }\n`,
+    );
     run(requireTool('mcs'), ['-target:library', `-out:${join(dir, 'Assembly-CSharp.dll')}`, cs]);
     const db = join(dir, 'w.db');
-    run('/usr/bin/python3', ['-c', 'import json,sqlite3,sys\nd=sqlite3.connect(sys.argv[1])\nd.execute("create table kw(id integer primary key, word text)")\nd.executemany("insert into kw(word) values (?)", [(l,) for l in json.loads(sys.stdin.read())])\nd.commit()', db], { input: JSON.stringify(list.lines) });
+    run(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import json,sqlite3,sys\nd=sqlite3.connect(sys.argv[1])\nd.execute("create table kw(id integer primary key, word text)")\nd.executemany("insert into kw(word) values (?)", [(l,) for l in json.loads(sys.stdin.read())])\nd.commit()',
+        db,
+      ],
+      { input: JSON.stringify(list.lines) },
+    );
     const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
     const xml = `<?xml version="1.0" encoding="utf-8"?>\n<dirtyword>\n${list.lines.map((l) => `  <word value="${esc(l)}" level="1"/>`).join('\n')}\n</dirtyword>\n`;
     const zip = join(dir, 'pack.zip');
@@ -112,7 +134,9 @@ describe('asset formats inside an APK', () => {
       'assets/android/dirtywordconfig.xml': Buffer.from(xml),
       'assets/res/pack.dat': readFileSync(zip),
     });
-    expect(r.blobs.find((b) => b.location.path.endsWith('Assembly-CSharp.dll') && holdsList(b))?.encodings).toEqual(['dotnet-us']);
+    expect(r.blobs.find((b) => b.location.path.endsWith('Assembly-CSharp.dll') && holdsList(b))?.encodings).toEqual([
+      'dotnet-us',
+    ]);
     expect(r.blobs.find((b) => b.location.path.endsWith('words.db') && holdsList(b))?.location.entry).toBe('kw.word');
     const x = r.blobs.find((b) => b.location.path.endsWith('dirtywordconfig.xml') && holdsList(b));
     expect(x?.location.entry).toBe('word@value');
@@ -125,7 +149,11 @@ describe('asset formats inside an APK', () => {
     const src = join(dir, 'd.lua');
     writeFileSync(src, luaTable(list.lines));
     run(requireTool('luac5.3'), ['-o', join(dir, 'd.luac'), src]);
-    const bundle = buildUnityBundle(22, [{ kind: 'text-asset', name: 'w', script: list.bytes }], { compression: 2, blockSize: 4096, atEnd: false });
+    const bundle = buildUnityBundle(22, [{ kind: 'text-asset', name: 'w', script: list.bytes }], {
+      compression: 2,
+      blockSize: 4096,
+      atEnd: false,
+    });
     const r = blobsOf({
       'assets/a.luac': readFileSync(join(dir, 'd.luac')).subarray(0, 200),
       'assets/b.assetbundle': bundle.subarray(0, 300),

@@ -30,7 +30,7 @@ describe('bad input', () => {
     expect(diagnosed).toBeGreaterThan(50);
   });
 
-  it('reads every APK and DEX of Debian\'s androguard examples (invalid, unusual and hostile ones included) without an internal error', () => {
+  it("reads every APK and DEX of Debian's androguard examples (invalid, unusual and hostile ones included) without an internal error", () => {
     const files = [...androguardFiles('.apk'), ...androguardFiles('.dex')];
     expect(files.length).toBeGreaterThan(350);
     for (const f of files) {
@@ -54,7 +54,10 @@ describe('bad input', () => {
   it('stops a zip bomb inside an APK and still audits the app', () => {
     const out = join(dir, 'bomb.apk');
     pythonZip(out, [{ name: 'assets/bomb.txt', data: 'A'.repeat(60 * 1024 * 1024) }], corpusFile('urzip.apk'));
-    const r = analyzeFile(out, 'bomb.apk', { ...analyzeContext(), limits: resolveLimits({ text: { maxBytes: 128 * 1024 * 1024 } }) });
+    const r = analyzeFile(out, 'bomb.apk', {
+      ...analyzeContext(),
+      limits: resolveLimits({ text: { maxBytes: 128 * 1024 * 1024 } }),
+    });
     expect(r.diagnostics.map((d) => d.code)).toContain('limit/compression-ratio');
     expect(r.apps[0].package).toBe('info.guardianproject.urzip');
   });
@@ -81,15 +84,29 @@ describe('bad input', () => {
   it('reports an entry name with ../ and never uses it as a path', () => {
     const out = join(dir, 'traversal.apk');
     // Declared size 40 for a 44-byte text: the header lies as well.
-    writeFileSync(out, handZip([{ name: '../../../../tmp/candor-escape.txt', data: Buffer.from('六四\n法轮功\n达赖喇嘛\n藏独\n台独\n'), deflate: true, declaredSize: 40 }]));
+    writeFileSync(
+      out,
+      handZip([
+        {
+          name: '../../../../tmp/candor-escape.txt',
+          data: Buffer.from('六四\n法轮功\n达赖喇嘛\n藏独\n台独\n'),
+          deflate: true,
+          declaredSize: 40,
+        },
+      ]),
+    );
     const r = analyzeFile(out, 'traversal.apk', analyzeContext());
     expect(r.diagnostics.map((d) => d.code)).toContain('zip/unsafe-entry-name');
-    expect(r.findings.some((f) => f.detectorId === 'integrity/zip-anomalies' && f.messageId === 'unsafe-name')).toBe(true);
+    expect(r.findings.some((f) => f.detectorId === 'integrity/zip-anomalies' && f.messageId === 'unsafe-name')).toBe(
+      true,
+    );
   });
 
   it('keeps auditing an APK whose manifest string pool lies and whose DEX offsets point outside the file', () => {
     const src = readFileSync(corpusFile('urzip.apk'));
-    const dex = Buffer.from(buildDex([{ descriptor: 'La;', methods: [{ name: 'm', strings: ['https://example.org/x'] }] }]));
+    const dex = Buffer.from(
+      buildDex([{ descriptor: 'La;', methods: [{ name: 'm', strings: ['https://example.org/x'] }] }]),
+    );
     dex.writeUInt32LE(0x0fffffff, 88); // method_ids_size
     const out = join(dir, 'lying.apk');
     pythonZip(out, [{ name: 'classes2.dex', data: dex.toString('latin1') }], corpusFile('urzip.apk'));
@@ -106,7 +123,11 @@ describe('bad input', () => {
   it('reports unknown and unreadable inputs as diagnostics', () => {
     const p = join(dir, 'random.bin');
     writeFileSync(p, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) & 0xff)));
-    expect(analyzeFile(p, 'random.bin', analyzeContext()).diagnostics.map((d) => d.code)).toEqual(['input/unknown-format']);
-    expect(analyzeFile(join(dir, 'missing.apk'), 'missing.apk', analyzeContext()).diagnostics.map((d) => d.code)).toEqual(['io/unreadable']);
+    expect(analyzeFile(p, 'random.bin', analyzeContext()).diagnostics.map((d) => d.code)).toEqual([
+      'input/unknown-format',
+    ]);
+    expect(
+      analyzeFile(join(dir, 'missing.apk'), 'missing.apk', analyzeContext()).diagnostics.map((d) => d.code),
+    ).toEqual(['io/unreadable']);
   });
 });

@@ -26,7 +26,18 @@ function install(): string {
 
 function scanWith(installation: string, db: string): Report {
   const apk = corpusFile('souch.smsbypass_9.apk');
-  const args = ['--import', TSX, join(installation, 'src', 'cli', 'run.ts'), 'scan', apk, '--db', db, '--format', 'json', '-q'];
+  const args = [
+    '--import',
+    TSX,
+    join(installation, 'src', 'cli', 'run.ts'),
+    'scan',
+    apk,
+    '--db',
+    db,
+    '--format',
+    'json',
+    '-q',
+  ];
   const r = spawnSync(process.execPath, args, { cwd: installation, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`scan failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Report;
@@ -40,7 +51,10 @@ function permissionSeverity(report: Report): string | undefined {
 function cachedRows(db: string): { analyzer_key: string; created_at: string }[] {
   const store = new Database(db, { readonly: true });
   try {
-    return store.prepare('SELECT analyzer_key, created_at FROM file_results ORDER BY created_at').all() as { analyzer_key: string; created_at: string }[];
+    return store.prepare('SELECT analyzer_key, created_at FROM file_results ORDER BY created_at').all() as {
+      analyzer_key: string;
+      created_at: string;
+    }[];
   } finally {
     store.close();
   }
@@ -52,7 +66,9 @@ describe('result cache after a data change', () => {
     const db = join(tempDir(), 'store.sqlite');
     const first = scanWith(installation, db);
     const original = permissionSeverity(first);
-    expect(original).toBe(JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')).permissions[PERMISSION].severity);
+    expect(original).toBe(
+      JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')).permissions[PERMISSION].severity,
+    );
     const stored = cachedRows(db);
     expect(stored).toHaveLength(1);
 
@@ -72,6 +88,10 @@ describe('result cache after a data change', () => {
     const third = scanWith(installation, db);
     expect(third.scan.options.analyzerKey).not.toBe(first.scan.options.analyzerKey);
     expect(permissionSeverity(third)).toBe(changed);
-    expect(cachedRows(db).map((r) => r.analyzer_key).sort()).toEqual([first.scan.options.analyzerKey, third.scan.options.analyzerKey].sort());
+    expect(
+      cachedRows(db)
+        .map((r) => r.analyzer_key)
+        .sort(),
+    ).toEqual([first.scan.options.analyzerKey, third.scan.options.analyzerKey].sort());
   });
 });

@@ -11,9 +11,24 @@ import { DEFAULT_LIMITS } from '../../src/io/limits.js';
  * derived corpus bytes are kept in the repository. Each must now end normally or as a CandorError.
  */
 const FOUND: Array<{ target: string; base: number; inputs: number[]; was: string }> = [
-  { target: 'har', base: 7, inputs: [1, 85, 1682], was: 'TypeError on serverIPAddress, headers and content.text of the wrong type' },
-  { target: 'axml', base: 7, inputs: [377, 732, 8131, 12094, 104451], was: 'RangeError: negative typed-array length (chunk header larger than its chunk)' },
-  { target: 'capture', base: 7, inputs: [937, 1437, 1969, 3554], was: "RangeError: Invalid time value (pcapng timestamp outside Date's range)" },
+  {
+    target: 'har',
+    base: 7,
+    inputs: [1, 85, 1682],
+    was: 'TypeError on serverIPAddress, headers and content.text of the wrong type',
+  },
+  {
+    target: 'axml',
+    base: 7,
+    inputs: [377, 732, 8131, 12094, 104451],
+    was: 'RangeError: negative typed-array length (chunk header larger than its chunk)',
+  },
+  {
+    target: 'capture',
+    base: 7,
+    inputs: [937, 1437, 1969, 3554],
+    was: "RangeError: Invalid time value (pcapng timestamp outside Date's range)",
+  },
   { target: 'signing', base: 7, inputs: [10628, 11295], was: 'X509Certificate refuses the certificate' },
   { target: 'dex', base: 7, inputs: [10, 21], was: 'hang: class data and code items decoded again and again' },
 ];

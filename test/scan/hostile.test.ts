@@ -25,7 +25,10 @@ const hostile = (name: string) => {
 
 const codes = (r: Report) => r.diagnostics.map((d) => d.code);
 
-async function scanStored(inputs: string[], extra: Partial<Parameters<typeof scan>[0]> = {}): Promise<{ report: Report; stored: Report | null }> {
+async function scanStored(
+  inputs: string[],
+  extra: Partial<Parameters<typeof scan>[0]> = {},
+): Promise<{ report: Report; stored: Report | null }> {
   const store = new Store(join(tempDir('candor-hostile-'), 'candor.sqlite'));
   try {
     const report = await scan({ inputs, cwd: ROOT, store, jobs: 2, ...extra });
@@ -39,11 +42,25 @@ describe('hostile examples end as typed diagnostics, the rest of the scan comple
   const clean = corpusFile('com.teleca.jamendo_35.apk');
 
   it('all seven examples in one scan beside a clean app', async () => {
-    const axmlApk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'axml.apk'), entries: { 'AndroidManifest.xml': readFileSync(hostile('axml_typed_array_len.xml')) } });
-    const names = ['apk_hang_423.apk', 'asset_bzip2.apk', 'overlap1000.apk', 'har_serverIP_typeerror.har', 'pcapng_invalid_time_252.pcapng', 'apk_x509_pem.apk'];
+    const axmlApk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(tempDir(), 'axml.apk'),
+      entries: { 'AndroidManifest.xml': readFileSync(hostile('axml_typed_array_len.xml')) },
+    });
+    const names = [
+      'apk_hang_423.apk',
+      'asset_bzip2.apk',
+      'overlap1000.apk',
+      'har_serverIP_typeerror.har',
+      'pcapng_invalid_time_252.pcapng',
+      'apk_x509_pem.apk',
+    ];
     const { report, stored } = await scanStored([clean, axmlApk, ...names.map(hostile)]);
     expect(stored?.scan.id).toBe(report.scan.id);
-    const at = (name: string) => report.diagnostics.filter((d) => d.path.startsWith(name.startsWith('/') ? name : hostile(name))).map((d) => d.code);
+    const at = (name: string) =>
+      report.diagnostics
+        .filter((d) => d.path.startsWith(name.startsWith('/') ? name : hostile(name)))
+        .map((d) => d.code);
     // Nothing escapes as an untyped error or a lost worker.
     expect(codes(report).filter((c) => c.startsWith('internal/'))).toEqual([]);
     // The clean app is audited as usual.
@@ -74,10 +91,13 @@ describe('hostile examples end as typed diagnostics, the rest of the scan comple
 describe('decompression bombs built with the real tools stop at their cap', () => {
   it('gzip, zlib, bzip2, zstd, xz and brotli assets each end as limit/decoded-bytes', async () => {
     const zeros = 64 * 1024 * 1024;
-    const bomb = (cmd: string) => Buffer.from(run('sh', ['-c', `head -c ${zeros} /dev/zero | ${cmd} | base64 -w0`]), 'base64');
+    const bomb = (cmd: string) =>
+      Buffer.from(run('sh', ['-c', `head -c ${zeros} /dev/zero | ${cmd} | base64 -w0`]), 'base64');
     const assets: Record<string, Buffer> = {
       'assets/g.bin': bomb('gzip -9'),
-      'assets/z.bin': bomb(`python3 -c "import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), 9))"`),
+      'assets/z.bin': bomb(
+        `python3 -c "import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read(), 9))"`,
+      ),
       'assets/b.bin': bomb('bzip2 -9'),
       'assets/s.bin': bomb('zstd -19 -q'),
       'assets/x.bin': bomb('xz -9'),
@@ -87,7 +107,8 @@ describe('decompression bombs built with the real tools stop at their cap', () =
     const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'bombs.apk'), entries: assets });
     const { report, stored } = await scanStored([apk]);
     expect(stored).not.toBeNull();
-    const limitAt = (entry: string) => report.diagnostics.filter((d) => d.path.endsWith(entry) && d.code === 'limit/decoded-bytes');
+    const limitAt = (entry: string) =>
+      report.diagnostics.filter((d) => d.path.endsWith(entry) && d.code === 'limit/decoded-bytes');
     for (const entry of Object.keys(assets)) {
       const hits = limitAt(entry);
       expect(hits.length, entry).toBe(1);
@@ -106,10 +127,16 @@ describe('per-file budgets', () => {
       const report = await scan({ inputs: files, cwd: ROOT, store, jobs: 1, limits: { file: { timeMs: 1 } } });
       for (const f of files) {
         const stopped = report.diagnostics.filter((d) => d.path === f);
-        expect(stopped.map((d) => d.code), f).toEqual(['limit/file-time']);
+        expect(
+          stopped.map((d) => d.code),
+          f,
+        ).toEqual(['limit/file-time']);
         expect(stopped[0]?.message).toContain('file.timeMs');
       }
-      expect(store.loadReport(report.scan.id)?.diagnostics.map((d) => d.code)).toEqual(['limit/file-time', 'limit/file-time']);
+      expect(store.loadReport(report.scan.id)?.diagnostics.map((d) => d.code)).toEqual([
+        'limit/file-time',
+        'limit/file-time',
+      ]);
     } finally {
       store.close();
     }
@@ -118,7 +145,8 @@ describe('per-file budgets', () => {
   it('a worker out of its heap is limit/file-memory for its file, and the scan goes on with a fresh worker', async () => {
     const files = [corpusFile('urzip.apk'), corpusFile('com.teleca.jamendo_35.apk')];
     const report = await scan({ inputs: files, cwd: ROOT, jobs: 1, limits: { file: { memoryMb: 2 } } });
-    for (const f of files) expect(report.diagnostics.filter((d) => d.path === f).map((d) => d.code)).toEqual(['limit/file-memory']);
+    for (const f of files)
+      expect(report.diagnostics.filter((d) => d.path === f).map((d) => d.code)).toEqual(['limit/file-memory']);
   }, 120_000);
 });
 
@@ -129,7 +157,14 @@ describe('limits tree', () => {
     expect(resolveLimits(o).zip.maxEntryBytes).toBe(64 * 1024 * 1024);
     expect(resolveLimits(o).file.timeMs).toBe(90_000);
     expect(resolveLimits(o).zip.maxEntries).toBe(resolveLimits().zip.maxEntries);
-    for (const bad of ['zip.nope=1', 'zip.maxEntries=abc', 'zip.maxEntries=0', 'zip.maxEntries', 'zip.maxEntries=5s', 'nope.x=1']) {
+    for (const bad of [
+      'zip.nope=1',
+      'zip.maxEntries=abc',
+      'zip.maxEntries=0',
+      'zip.maxEntries',
+      'zip.maxEntries=5s',
+      'nope.x=1',
+    ]) {
       expect(() => parseLimitSetting(bad), bad).toThrow(LimitSettingError);
     }
     expect(() => resolveLimits({ zip: { maxEntries: -1 } })).toThrow(LimitSettingError);
@@ -137,7 +172,20 @@ describe('limits tree', () => {
 
   it('a bad --limit is a one-line usage error with exit code 2', () => {
     const tsx = import.meta.resolve('tsx');
-    const r = spawnSync(process.execPath, ['--import', tsx, join(ROOT, 'src', 'cli', 'run.ts'), 'scan', '--no-db', '--limit', 'zip.maxEntries=lots', corpusFile('urzip.apk')], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        tsx,
+        join(ROOT, 'src', 'cli', 'run.ts'),
+        'scan',
+        '--no-db',
+        '--limit',
+        'zip.maxEntries=lots',
+        corpusFile('urzip.apk'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('zip.maxEntries');
@@ -146,9 +194,17 @@ describe('limits tree', () => {
   it('a limit set through the API reaches the parsers', async () => {
     const dir = tempDir();
     const many = join(dir, 'many.zip');
-    run('python3', ['-c', `import zipfile\nz=zipfile.ZipFile(${JSON.stringify(many)},'w')\nfor i in range(20): z.writestr(f'f{i}.txt', 'x')\nz.close()`]);
+    run('python3', [
+      '-c',
+      `import zipfile\nz=zipfile.ZipFile(${JSON.stringify(many)},'w')\nfor i in range(20): z.writestr(f'f{i}.txt', 'x')\nz.close()`,
+    ]);
     writeFileSync(join(dir, 'keep.txt'), 'plain text\n');
-    const report = await scan({ inputs: [many, join(dir, 'keep.txt')], cwd: dir, jobs: 1, limits: { zip: { maxEntries: 10 } } });
+    const report = await scan({
+      inputs: [many, join(dir, 'keep.txt')],
+      cwd: dir,
+      jobs: 1,
+      limits: { zip: { maxEntries: 10 } },
+    });
     expect(report.diagnostics.find((d) => d.path === many)?.code).toBe('limit/zip-entries');
     expect(report.artefacts.some((a) => a.path === join(dir, 'keep.txt'))).toBe(true);
   }, 60_000);

@@ -20,11 +20,16 @@ const validate = ajv.compile(schema);
 function fixtureFolder(): string {
   const dir = tempDir('candor-scan-');
   mkdirSync(join(dir, 'system', 'app'), { recursive: true });
-  for (const f of ['com.teleca.jamendo_35.apk', 'souch.smsbypass_9.apk', 'janus.apk', 'okhttp.d8.038.dex']) copyFileSync(corpusFile(f), join(dir, 'system', 'app', f));
+  for (const f of ['com.teleca.jamendo_35.apk', 'souch.smsbypass_9.apk', 'janus.apk', 'okhttp.d8.038.dex'])
+    copyFileSync(corpusFile(f), join(dir, 'system', 'app', f));
   deriveApk({
     base: corpusFile('urzip.apk'),
     out: join(dir, 'system', 'app', 'filter.apk'),
-    entries: { 'assets/<img src=x onerror=alert(1)>.json': JSON.stringify({ keywords: [...POLITICAL_TERMS, '<script>alert("x")</script>', '\u001b[2J\u001b]0;pwned\u0007'] }) },
+    entries: {
+      'assets/<img src=x onerror=alert(1)>.json': JSON.stringify({
+        keywords: [...POLITICAL_TERMS, '<script>alert("x")</script>', '\u001b[2J\u001b]0;pwned\u0007'],
+      }),
+    },
   });
   return dir;
 }
@@ -38,7 +43,13 @@ describe('scan, store and report', () => {
     const report = await scan({ inputs: ['system'], cwd: folder, store, jobs: 2 });
     store.close();
     expect(validate(report), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
-    expect(report.apps.map((a) => a.package ?? '(dex)').sort()).toEqual(['(dex)', 'com.example', 'com.teleca.jamendo', 'info.guardianproject.urzip', 'souch.smsbypass']);
+    expect(report.apps.map((a) => a.package ?? '(dex)').sort()).toEqual([
+      '(dex)',
+      'com.example',
+      'com.teleca.jamendo',
+      'info.guardianproject.urzip',
+      'souch.smsbypass',
+    ]);
     const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
     expect(list?.location.path).toBe('system/app/filter.apk!/assets/<img src=x onerror=alert(1)>.json');
     // The store is a real SQLite file another client can read.
@@ -69,7 +80,13 @@ describe('scan, store and report', () => {
     // The same bytes under another name: paths and ids follow the new name.
     const moved = tempDir();
     copyFileSync(corpusFile('souch.smsbypass_9.apk'), join(moved, 'renamed.apk'));
-    const third = await scan({ inputs: ['renamed.apk'], cwd: moved, store, jobs: 1, onProgress: (e) => events.push(e) });
+    const third = await scan({
+      inputs: ['renamed.apk'],
+      cwd: moved,
+      store,
+      jobs: 1,
+      onProgress: (e) => events.push(e),
+    });
     expect(events.at(-1)).toMatchObject({ type: 'file', cached: true });
     expect(third.apps[0].path).toBe('renamed.apk');
     expect(third.findings.every((f) => f.location.path.startsWith('renamed.apk'))).toBe(true);

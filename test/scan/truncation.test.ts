@@ -14,8 +14,18 @@ import { CORPUS, corpusFile, requireTool, run, tempDir } from '../helpers.js';
 
 /** Findings and diagnostics that concern `path` (the file itself or anything read out of it). */
 function about(report: Report, path: string): { codes: string[]; findings: number } {
-  const ids = new Set(report.artefacts.filter((a) => a.path === path || a.path.startsWith(`${path}!`)).map((a) => a.id));
-  const codes = report.diagnostics.filter((d) => d.path === path || d.path.startsWith(`${path}!`) || d.path.startsWith(`${path} `) || (d.artefactId !== undefined && ids.has(d.artefactId))).map((d) => d.code);
+  const ids = new Set(
+    report.artefacts.filter((a) => a.path === path || a.path.startsWith(`${path}!`)).map((a) => a.id),
+  );
+  const codes = report.diagnostics
+    .filter(
+      (d) =>
+        d.path === path ||
+        d.path.startsWith(`${path}!`) ||
+        d.path.startsWith(`${path} `) ||
+        (d.artefactId !== undefined && ids.has(d.artefactId)),
+    )
+    .map((d) => d.code);
   return { codes, findings: report.findings.filter((f) => ids.has(f.artefactId)).length };
 }
 
@@ -108,14 +118,24 @@ describe('truncation', () => {
   it('shows NUL and other control characters in text and CSV exports as escapes', () => {
     const term = 'free\u0000tibet\nsplit';
     const report = {
-      findings: [{ detectorId: 'censorship/keyword-list', fingerprint: 'f1', location: { path: 'a.apk\u0000!/x' }, evidence: { terms: [term, 'plain'], encodings: [], kind: 'political' } }],
+      findings: [
+        {
+          detectorId: 'censorship/keyword-list',
+          fingerprint: 'f1',
+          location: { path: 'a.apk\u0000!/x' },
+          evidence: { terms: [term, 'plain'], encodings: [], kind: 'political' },
+        },
+      ],
     } as unknown as Report;
     for (const format of ['txt', 'csv'] as const) {
       const out = exportLists(report, format);
       // eslint-disable-next-line no-control-regex -- no raw control character may remain
       expect(out, format).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
       expect(out, format).toContain('free\\u0000tibet\\u000asplit');
-      expect(out.split('\n').filter((l) => l.includes('split')), format).toHaveLength(1);
+      expect(
+        out.split('\n').filter((l) => l.includes('split')),
+        format,
+      ).toHaveLength(1);
     }
   });
 });

@@ -6,11 +6,21 @@ import { testDetector } from '../../../test/rule-tester.js';
 import { apkModel, manifest } from '../../../test/fixtures/models.js';
 import type { PermissionUse } from '../../model.js';
 
-const requesting = (...names: string[]) => apkModel('app.apk', { hasManifest: true, manifest: manifest({ package: 'org.example.app', permissions: names.map((name): PermissionUse => ({ name, element: 'uses-permission' })) }) });
+const requesting = (...names: string[]) =>
+  apkModel('app.apk', {
+    hasManifest: true,
+    manifest: manifest({
+      package: 'org.example.app',
+      permissions: names.map((name): PermissionUse => ({ name, element: 'uses-permission' })),
+    }),
+  });
 
 testDetector(detector, {
   valid: [
-    { name: 'normal permissions (INTERNET, VIBRATE)', input: requesting('android.permission.INTERNET', 'android.permission.VIBRATE') },
+    {
+      name: 'normal permissions (INTERNET, VIBRATE)',
+      input: requesting('android.permission.INTERNET', 'android.permission.VIBRATE'),
+    },
     { name: 'a bare DEX without a manifest', input: apkModel('classes.dex') },
     { name: 'a permission Candor has no entry for', input: requesting('org.example.permission.C2D_MESSAGE') },
   ],
@@ -19,7 +29,12 @@ testDetector(detector, {
       name: 'INSTALL_PACKAGES is high, with the reason from data/permissions.json',
       input: requesting('android.permission.INSTALL_PACKAGES'),
       messageId: 'permission',
-      data: { package: 'org.example.app', permission: 'android.permission.INSTALL_PACKAGES', level: 'signature|privileged', why: "installs apps silently, without the user's consent" },
+      data: {
+        package: 'org.example.app',
+        permission: 'android.permission.INSTALL_PACKAGES',
+        level: 'signature|privileged',
+        why: "installs apps silently, without the user's consent",
+      },
       severity: 'high',
       evidence: { protectionLevel: 'signature|privileged', element: 'uses-permission' },
     },
@@ -33,13 +48,17 @@ testDetector(detector, {
 });
 
 const ID = 'app/permissions';
-const findings = (apk: string) => analyzeFile(corpusFile(apk), apk, analyzeContext()).findings.filter((f) => f.detectorId === ID);
+const findings = (apk: string) =>
+  analyzeFile(corpusFile(apk), apk, analyzeContext()).findings.filter((f) => f.detectorId === ID);
 
 describe('real APKs: positive', () => {
   it('reports the SMS permissions of SMS Bypass, with protection levels', () => {
     const f = findings('souch.smsbypass_9.apk');
     const byName = Object.fromEntries(f.map((x) => [x.evidence.permission, x]));
-    expect(byName['android.permission.RECEIVE_SMS']).toMatchObject({ severity: 'medium', evidence: { protectionLevel: 'dangerous' } });
+    expect(byName['android.permission.RECEIVE_SMS']).toMatchObject({
+      severity: 'medium',
+      evidence: { protectionLevel: 'dangerous' },
+    });
     expect(byName['android.permission.SEND_SMS']?.tags).toContain('privacy');
   });
 

@@ -26,7 +26,12 @@ const Evidence = evidence({
   element: Type.String(),
   maxSdkVersion: Type.Optional(Type.Integer()),
 });
-const Data = messageData({ package: Type.String(), permission: Type.String(), level: Type.String(), why: Type.String() });
+const Data = messageData({
+  package: Type.String(),
+  permission: Type.String(),
+  level: Type.String(),
+  why: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -35,7 +40,8 @@ export default defineDetector({
     id: 'app/permissions',
     version: 1,
     input: 'app',
-    description: 'Requested permissions that are dangerous, signature|privileged, or central to the mission (installing apps, identifiers, messages, location).',
+    description:
+      'Requested permissions that are dangerous, signature|privileged, or central to the mission (installing apps, identifiers, messages, location).',
     severity: 'medium',
     confidence: 'high',
     tags: ['permissions'],
@@ -56,13 +62,23 @@ export default defineDetector({
       if (!info || severityRank(info.severity) < severityRank('low')) continue;
       out.push({
         messageId: 'permission',
-        data: { package: app.manifest?.package ?? app.artefact.path, permission: p.name, level: info.protectionLevel, why: info.why ?? `${info.protectionLevel} permission` },
+        data: {
+          package: app.manifest?.package ?? app.artefact.path,
+          permission: p.name,
+          level: info.protectionLevel,
+          why: info.why ?? `${info.protectionLevel} permission`,
+        },
         artefactId: app.artefact.id,
         location: { path: app.artefact.path, entry: 'AndroidManifest.xml' },
         severity: info.severity,
         tags: ['permissions', ...info.tags],
         identity: p.name,
-        evidence: { permission: p.name, protectionLevel: info.protectionLevel, element: p.element, ...(p.maxSdkVersion !== undefined ? { maxSdkVersion: p.maxSdkVersion } : {}) },
+        evidence: {
+          permission: p.name,
+          protectionLevel: info.protectionLevel,
+          element: p.element,
+          ...(p.maxSdkVersion !== undefined ? { maxSdkVersion: p.maxSdkVersion } : {}),
+        },
       });
     }
     return out;

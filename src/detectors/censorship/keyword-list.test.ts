@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
-import { COUNTRY_PICKER, DISGUISED_POLITICAL_TERMS, POLITICAL_TERMS, PROFANITY_TERMS, UI_STRINGS, VPN_BLOCKLIST } from '../../../test/fixtures/lists.js';
+import {
+  COUNTRY_PICKER,
+  DISGUISED_POLITICAL_TERMS,
+  POLITICAL_TERMS,
+  PROFANITY_TERMS,
+  UI_STRINGS,
+  VPN_BLOCKLIST,
+} from '../../../test/fixtures/lists.js';
 import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
 import { analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
 
@@ -21,7 +28,13 @@ function apkWith(entries: Record<string, Buffer | string>): string {
 
 describe('positive', () => {
   it('finds a MiAdBlacklistConfig-style JSON list in assets, with counts, categories and terms', () => {
-    const config = JSON.stringify({ status: 0, message: 'updated', keywords: POLITICAL_TERMS, version: 42, cacheTime: 43200000 });
+    const config = JSON.stringify({
+      status: 0,
+      message: 'updated',
+      keywords: POLITICAL_TERMS,
+      version: 42,
+      cacheTime: 43200000,
+    });
     const [f, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
     expect(rest).toEqual([]);
     expect(f.severity).toBe('high');
@@ -32,7 +45,9 @@ describe('positive', () => {
     expect(e.termCount).toBe(POLITICAL_TERMS.length);
     expect(e.structure).toBe('json');
     expect(e.sensitiveCount).toBeGreaterThanOrEqual(25);
-    expect(Object.keys(e.categories)).toEqual(expect.arrayContaining(['tibet', 'taiwan', 'tiananmen-1989', 'falun-gong', 'competitor-brands']));
+    expect(Object.keys(e.categories)).toEqual(
+      expect.arrayContaining(['tibet', 'taiwan', 'tiananmen-1989', 'falun-gong', 'competitor-brands']),
+    );
     expect(e.encodings).toEqual([]);
     expect(e.terms).toEqual(expect.arrayContaining(['Free Tibet', '六四']));
   });
@@ -47,7 +62,9 @@ describe('positive', () => {
     const utf16 = Buffer.from(POLITICAL_TERMS.join('\r\n'), 'utf16le');
     const gbBytes = encodeWithPython(POLITICAL_TERMS.join('\n'), 'gb18030');
     const found = listFindings(apkWith({ 'assets/a.dat': utf16, 'assets/b.dat': gbBytes }));
-    const byPath = Object.fromEntries(found.map((f) => [f.location.path, (f.evidence as { textEncoding: string }).textEncoding]));
+    const byPath = Object.fromEntries(
+      found.map((f) => [f.location.path, (f.evidence as { textEncoding: string }).textEncoding]),
+    );
     expect(byPath).toEqual({ 'fixture.apk!/assets/a.dat': 'utf-16le', 'fixture.apk!/assets/b.dat': 'gb18030' });
   });
 
@@ -58,7 +75,11 @@ describe('positive', () => {
     ]);
     const found = listFindings(apkWith({ 'classes.dex': dex }));
     expect(found).toHaveLength(1);
-    expect(found[0].location).toMatchObject({ path: 'fixture.apk!/classes.dex', className: 'Lcom/vendor/filter/SensitiveWords;', method: '<clinit>' });
+    expect(found[0].location).toMatchObject({
+      path: 'fixture.apk!/classes.dex',
+      className: 'Lcom/vendor/filter/SensitiveWords;',
+      method: '<clinit>',
+    });
     expect((found[0].evidence as { origin: string }).origin).toBe('dex-method');
   });
 
@@ -87,7 +108,10 @@ describe('positive', () => {
 function unknownTerms(n: number): string[] {
   const chars = '春夏秋冬山水木火土金石田林森川河湖海云雨风雪花草竹松梅兰菊荷桃李杏梨';
   // Distinct for n up to chars.length squared: lists are counted without repeats.
-  return Array.from({ length: n }, (_, i) => chars[i % chars.length]! + chars[Math.floor(i / chars.length) % chars.length]! + '子');
+  return Array.from(
+    { length: n },
+    (_, i) => chars[i % chars.length]! + chars[Math.floor(i / chars.length) % chars.length]! + '子',
+  );
 }
 
 describe('positive (lists of unknown purpose)', () => {
@@ -106,7 +130,11 @@ describe('positive (lists of unknown purpose)', () => {
       {
         descriptor: 'Lcom/chat/a/b;',
         methods: [
-          { name: 'a', strings: ['words.dat'], calls: ['Landroid/content/res/AssetManager;->open', 'Ljava/lang/String;->contains'] },
+          {
+            name: 'a',
+            strings: ['words.dat'],
+            calls: ['Landroid/content/res/AssetManager;->open', 'Ljava/lang/String;->contains'],
+          },
         ],
       },
     ]);
@@ -120,11 +148,15 @@ describe('positive (lists of unknown purpose)', () => {
 
 describe('negative', () => {
   it('does not report a long Chinese list without any strong sensitive term (a place or word list)', () => {
-    expect(listFindings(apkWith({ 'assets/places.txt': [...unknownTerms(200), '台湾', '香港'].join('\n') }))).toEqual([]);
+    expect(listFindings(apkWith({ 'assets/places.txt': [...unknownTerms(200), '台湾', '香港'].join('\n') }))).toEqual(
+      [],
+    );
   });
 
   it('does not report UI strings that mention Tibet or Taiwan, or a country picker', () => {
-    const dex = buildDex([{ descriptor: 'Lcom/travel/Countries;', methods: [{ name: 'list', strings: COUNTRY_PICKER }] }]);
+    const dex = buildDex([
+      { descriptor: 'Lcom/travel/Countries;', methods: [{ name: 'list', strings: COUNTRY_PICKER }] },
+    ]);
     const found = listFindings(
       apkWith({
         'assets/strings.txt': UI_STRINGS.join('\n'),
@@ -139,8 +171,10 @@ describe('negative', () => {
   it('reports no keyword list in any benign corpus app', () => {
     for (const apk of corpusApks()) {
       const r = analyzeFile(apk, 'x', analyzeContext());
-      expect(r.findings.filter((f) => f.detectorId === ID && f.severity !== 'low'), apk).toEqual([]);
+      expect(
+        r.findings.filter((f) => f.detectorId === ID && f.severity !== 'low'),
+        apk,
+      ).toEqual([]);
     }
   });
 });
-

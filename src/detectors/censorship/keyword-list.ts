@@ -18,7 +18,13 @@ import { defineDetector, evidence, KnownListRef, messageData, RelatedFinding, ty
 const MAX_TERMS_IN_EVIDENCE = 20_000;
 
 const Group = Type.Object(
-  { entries: Type.Integer({ minimum: 0 }), distinctTerms: Type.Integer({ minimum: 0 }), background: Type.Number(), ratio: Type.Number(), log10p: Type.Number() },
+  {
+    entries: Type.Integer({ minimum: 0 }),
+    distinctTerms: Type.Integer({ minimum: 0 }),
+    background: Type.Number(),
+    ratio: Type.Number(),
+    log10p: Type.Number(),
+  },
   { additionalProperties: false },
 );
 const ImportedMatch = Type.Object(
@@ -32,14 +38,26 @@ const ImportedMatch = Type.Object(
   { additionalProperties: false },
 );
 const Evidence = evidence({
-  kind: Type.Union([Type.Literal('political'), Type.Literal('services'), Type.Literal('content-filter'), Type.Literal('brands'), Type.Literal('unknown')]),
+  kind: Type.Union([
+    Type.Literal('political'),
+    Type.Literal('services'),
+    Type.Literal('content-filter'),
+    Type.Literal('brands'),
+    Type.Literal('unknown'),
+  ]),
   /** Distinct entries as written. */
   termCount: Type.Integer({ minimum: 1 }),
   duplicates: Type.Integer({ minimum: 0 }),
   distinctNormalized: Type.Integer({ minimum: 0 }),
   sensitiveCount: Type.Integer({ minimum: 0 }),
   sensitiveShare: Type.Number({ minimum: 0, maximum: 1 }),
-  categories: Type.Record(Type.String(), Type.Object({ count: Type.Integer(), share: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false })),
+  categories: Type.Record(
+    Type.String(),
+    Type.Object(
+      { count: Type.Integer(), share: Type.Number({ minimum: 0, maximum: 1 }) },
+      { additionalProperties: false },
+    ),
+  ),
   sampleTerms: Type.Array(Type.String()),
   matchedLexiconTerms: Type.Array(Type.String()),
   /** Decodings applied to reach the text, outermost first. */
@@ -48,16 +66,30 @@ const Evidence = evidence({
   textEncoding: Type.String(),
   structure: Type.String(),
   /** For CSV tables: the column kept as the entries (0-based) and the column count. */
-  column: Type.Optional(Type.Object({ index: Type.Integer({ minimum: 0 }), of: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+  column: Type.Optional(
+    Type.Object(
+      { index: Type.Integer({ minimum: 0 }), of: Type.Integer({ minimum: 1 }) },
+      { additionalProperties: false },
+    ),
+  ),
   origin: Type.String(),
   cjkShare: Type.Number({ minimum: 0, maximum: 1 }),
   medianLength: Type.Number({ minimum: 0 }),
   /** Each signal the verdict weighed (lexicon/classify.ts). */
   signals: Type.Object(
     {
-      content: Type.Object({ political: Group, services: Group, filter: Group, brands: Group, any: Group }, { additionalProperties: false }),
+      content: Type.Object(
+        { political: Group, services: Group, filter: Group, brands: Group, any: Group },
+        { additionalProperties: false },
+      ),
       names: Type.Array(Type.String()),
-      use: Type.Union([Type.Object({ methods: Type.Array(Type.String()), operations: Type.Array(Type.String()), filters: Type.Boolean() }, { additionalProperties: false }), Type.Null()]),
+      use: Type.Union([
+        Type.Object(
+          { methods: Type.Array(Type.String()), operations: Type.Array(Type.String()), filters: Type.Boolean() },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
       hidden: Type.Boolean(),
       /** Overlap with the published lists the user imported (`candor lexicon import`). */
       imported: Type.Array(ImportedMatch),
@@ -75,7 +107,14 @@ const Evidence = evidence({
   related: Type.Optional(Type.Array(RelatedFinding)),
   knownList: Type.Optional(KnownListRef),
 });
-const Data = messageData({ sensitive: Type.Integer(), political: Type.Integer(), count: Type.Integer(), categories: Type.String(), why: Type.String(), path: Type.String() });
+const Data = messageData({
+  sensitive: Type.Integer(),
+  political: Type.Integer(),
+  count: Type.Integer(),
+  categories: Type.String(),
+  why: Type.String(),
+  path: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -109,7 +148,8 @@ export default defineDetector({
     const names = listNameSignals(blob.location);
     const hidden = blob.encodings.some(isHidingStep);
     const ignoreTerms = ownBrandTerms(blob.appPackage);
-    const forms = 'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
+    const forms =
+      'forms' in split && split.forms ? new Map(split.entries.map((e, i) => [e.trim(), split.forms![i]!])) : undefined;
     const base = {
       names,
       hidden,

@@ -12,8 +12,10 @@ import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/sma
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/list-refresh';
-const apkWith = (dex: Buffer) => deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'r.apk'), entries: { 'classes.dex': dex } });
-const findings = (dex: Buffer) => analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
+const apkWith = (dex: Buffer) =>
+  deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'r.apk'), entries: { 'classes.dex': dex } });
+const findings = (dex: Buffer) =>
+  analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
 
 describe('positive', () => {
   it('MIUI-like code: the URL as built, storage, 12-hour alarm, connectivity trigger and the applying filter', () => {
@@ -38,16 +40,57 @@ describe('positive', () => {
   it('an ad-filter SDK spread over 15 obfuscated classes: one finding with every part and its path', () => {
     const [f, ...rest] = findings(assembleSmali(AD_FILTER_SMALI));
     expect(rest).toEqual([]);
-    expect(f.evidence.fetch).toEqual([{ method: 'Lx/q/b;->a', url: 'https://cfg.adsrv.example/v2/ad/fw?pkg={Context.getPackageName()}&ver=31', httpMethod: 'GET', params: ['pkg', 'ver'], headers: ['X-D'] }]);
-    expect(f.evidence.responseKeys).toEqual(['rc', 'w', 'ttl']);
-    expect(f.evidence.responseChecks).toEqual(expect.arrayContaining(['HTTP status compared with 200', 'rejects an empty response or list']));
-    expect(f.evidence.storageDetail).toEqual({ preferenceFiles: ['p_x'], preferenceKeys: ['t', 'k'], files: [] });
-    expect(f.evidence.policy).toEqual({ cacheLifeMs: [43_200_000], intervalsMs: [], delaysMs: [30_000], retryLimits: [3], constantsFrom: ['Lx/q/a;'] });
-    expect(f.evidence.triggers).toEqual([
-      { kind: 'broadcast', actions: ['android.net.conn.CONNECTIVITY_CHANGE'], path: ['Lx/q/h;->onReceive', 'call → Lx/q/g;->a', 'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run', 'call → Lx/q/b;->a'] },
-      { kind: 'app-init', actions: [], path: ['Lx/q/i;->onCreate', 'call → Lx/q/g;->a', 'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run', 'call → Lx/q/b;->a'] },
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: 'Lx/q/b;->a',
+        url: 'https://cfg.adsrv.example/v2/ad/fw?pkg={Context.getPackageName()}&ver=31',
+        httpMethod: 'GET',
+        params: ['pkg', 'ver'],
+        headers: ['X-D'],
+      },
     ]);
-    expect(f.evidence.apply).toEqual([{ method: 'Lx/q/j;->a', how: ['case-folding', 'substring'], content: ['ad or item title', 'ad or item body'], path: ['Lx/q/j;->a'] }]);
+    expect(f.evidence.responseKeys).toEqual(['rc', 'w', 'ttl']);
+    expect(f.evidence.responseChecks).toEqual(
+      expect.arrayContaining(['HTTP status compared with 200', 'rejects an empty response or list']),
+    );
+    expect(f.evidence.storageDetail).toEqual({ preferenceFiles: ['p_x'], preferenceKeys: ['t', 'k'], files: [] });
+    expect(f.evidence.policy).toEqual({
+      cacheLifeMs: [43_200_000],
+      intervalsMs: [],
+      delaysMs: [30_000],
+      retryLimits: [3],
+      constantsFrom: ['Lx/q/a;'],
+    });
+    expect(f.evidence.triggers).toEqual([
+      {
+        kind: 'broadcast',
+        actions: ['android.net.conn.CONNECTIVITY_CHANGE'],
+        path: [
+          'Lx/q/h;->onReceive',
+          'call → Lx/q/g;->a',
+          'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run',
+          'call → Lx/q/b;->a',
+        ],
+      },
+      {
+        kind: 'app-init',
+        actions: [],
+        path: [
+          'Lx/q/i;->onCreate',
+          'call → Lx/q/g;->a',
+          'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run',
+          'call → Lx/q/b;->a',
+        ],
+      },
+    ]);
+    expect(f.evidence.apply).toEqual([
+      {
+        method: 'Lx/q/j;->a',
+        how: ['case-folding', 'substring'],
+        content: ['ad or item title', 'ad or item body'],
+        path: ['Lx/q/j;->a'],
+      },
+    ]);
     expect(f.evidence.listFields).toEqual(['Lx/q/d;->a:Ljava/util/Set;']);
     expect(f.evidence.regionGate).toMatchObject({ read: 'ro.vendor.region' });
     expect(f.severity).toBe('high');
@@ -56,20 +99,47 @@ describe('positive', () => {
   it('a chat client: encrypted list in a file, POST with OkHttp, job trigger, masking of outgoing messages', () => {
     const [f, ...rest] = findings(assembleSmali(CHAT_SMALI));
     expect(rest).toEqual([]);
-    expect(f.evidence.fetch).toEqual([{ method: 'Ly/k/d;->a', url: 'https://im.chat.example/api/v1/wl?u=0', httpMethod: 'POST', params: ['u'], headers: ['X-T'] }]);
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: 'Ly/k/d;->a',
+        url: 'https://im.chat.example/api/v1/wl?u=0',
+        httpMethod: 'POST',
+        params: ['u'],
+        headers: ['X-T'],
+      },
+    ]);
     expect(f.evidence.storageDetail).toEqual({ preferenceFiles: [], preferenceKeys: [], files: ['w.bin'] });
     expect(f.evidence.policy).toMatchObject({ intervalsMs: [21_600_000] });
     expect((f.evidence.triggers as Array<{ kind: string }>).map((t) => t.kind)).toContain('job');
-    expect(f.evidence.apply).toEqual([{ method: 'Ly/k/h;->a', how: ['masking', 'replace', 'substring'], content: ['text typed or shown in a view'], path: ['Ly/k/h;->a'] }]);
+    expect(f.evidence.apply).toEqual([
+      {
+        method: 'Ly/k/h;->a',
+        how: ['masking', 'replace', 'substring'],
+        content: ['text typed or shown in a view'],
+        path: ['Ly/k/h;->a'],
+      },
+    ]);
     expect(f.evidence.serverSwitches).toEqual([{ key: 'sw', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'] }]);
   });
 });
 
 describe('negative', () => {
   it('does not report ordinary networking, configuration downloads, a bundled list without download, or the corpus apps', () => {
-    const dex = buildDex([{ descriptor: 'Lcom/app/Api;', methods: [{ name: 'get', strings: ['https://api.example.com/v1/items', 'version', 'items'], numbers: [60_000] }] }]);
+    const dex = buildDex([
+      {
+        descriptor: 'Lcom/app/Api;',
+        methods: [
+          { name: 'get', strings: ['https://api.example.com/v1/items', 'version', 'items'], numbers: [60_000] },
+        ],
+      },
+    ]);
     expect(findings(dex)).toEqual([]);
-    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI]) expect(findings(assembleSmali(sources))).toEqual([]);
-    for (const apk of corpusApks()) expect(analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID), apk).toEqual([]);
+    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI])
+      expect(findings(assembleSmali(sources))).toEqual([]);
+    for (const apk of corpusApks())
+      expect(
+        analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID),
+        apk,
+      ).toEqual([]);
   });
 });

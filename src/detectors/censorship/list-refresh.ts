@@ -16,11 +16,20 @@ const MAX_ITEMS = 20;
 
 const Strings = Type.Array(Type.String());
 const Fetch = Type.Object(
-  { method: Type.String(), url: Type.Union([Type.String(), Type.Null()]), httpMethod: Type.Union([Type.String(), Type.Null()]), params: Strings, headers: Strings },
+  {
+    method: Type.String(),
+    url: Type.Union([Type.String(), Type.Null()]),
+    httpMethod: Type.Union([Type.String(), Type.Null()]),
+    params: Strings,
+    headers: Strings,
+  },
   { additionalProperties: false },
 );
 const Trigger = Type.Object({ kind: Type.String(), actions: Strings, path: Strings }, { additionalProperties: false });
-const Apply = Type.Object({ method: Type.String(), how: Strings, content: Strings, path: Strings }, { additionalProperties: false });
+const Apply = Type.Object(
+  { method: Type.String(), how: Strings, content: Strings, path: Strings },
+  { additionalProperties: false },
+);
 const Numbers = Type.Array(Type.Number());
 
 const Evidence = evidence({
@@ -34,7 +43,10 @@ const Evidence = evidence({
   /** The checks that accept a response. */
   responseChecks: Strings,
   storage: Strings,
-  storageDetail: Type.Object({ preferenceFiles: Strings, preferenceKeys: Strings, files: Strings }, { additionalProperties: false }),
+  storageDetail: Type.Object(
+    { preferenceFiles: Strings, preferenceKeys: Strings, files: Strings },
+    { additionalProperties: false },
+  ),
   listFields: Strings,
   refreshIntervalsMs: Numbers,
   refreshIntervals: Strings,
@@ -48,19 +60,38 @@ const Evidence = evidence({
   /** Methods that match text against the list (`Lpkg/Class;->method`). */
   appliedBy: Strings,
   regionGate: Type.Optional(Type.Object({ read: Type.String(), path: Strings }, { additionalProperties: false })),
-  serverSwitches: Type.Optional(Type.Array(Type.Object({ key: Type.String(), path: Strings }, { additionalProperties: false }))),
+  serverSwitches: Type.Optional(
+    Type.Array(Type.Object({ key: Type.String(), path: Strings }, { additionalProperties: false })),
+  ),
   bounds: Type.Optional(Type.String()),
   /** Set by the scan when a capture of the same scan reached the list's host (as for network/endpoints). */
   seenInCapture: Type.Optional(
     Type.Union([
       Type.Literal(false),
-      Type.Array(Type.Object({ capture: Type.String(), host: Type.String(), connections: Type.Integer(), frames: Type.Array(Type.Integer()), country: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+      Type.Array(
+        Type.Object(
+          {
+            capture: Type.String(),
+            host: Type.String(),
+            connections: Type.Integer(),
+            frames: Type.Array(Type.Integer()),
+            country: Type.Union([Type.String(), Type.Null()]),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     ]),
   ),
   related: Type.Optional(Type.Array(RelatedFinding)),
   knownList: Type.Optional(KnownListRef),
 });
-const Data = messageData({ fetcher: Type.String(), url: Type.String(), storage: Type.String(), interval: Type.String(), apply: Type.String() });
+const Data = messageData({
+  fetcher: Type.String(),
+  url: Type.String(),
+  storage: Type.String(),
+  interval: Type.String(),
+  apply: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -69,7 +100,8 @@ export default defineDetector({
     id: 'censorship/list-refresh',
     version: 2,
     input: 'app',
-    description: 'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, storage, refresh policy, triggers and matching code, with call paths.',
+    description:
+      'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, storage, refresh policy, triggers and matching code, with call paths.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['censorship', 'remote-config'],
@@ -86,8 +118,16 @@ export default defineDetector({
     const out: Found[] = [];
     for (const m of code.mechanisms) {
       const fetcher = model.methods[m.fetchMethods[0]];
-      const gate = code.gates.find((g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink));
-      const switches = code.switches.filter((s) => s.path.some((p) => m.applyMethods.some((a) => p.endsWith(model.name(a))) || m.fetchMethods.some((f) => p.endsWith(model.name(f)))));
+      const gate = code.gates.find(
+        (g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink),
+      );
+      const switches = code.switches.filter((s) =>
+        s.path.some(
+          (p) =>
+            m.applyMethods.some((a) => p.endsWith(model.name(a))) ||
+            m.fetchMethods.some((f) => p.endsWith(model.name(f))),
+        ),
+      );
       const urls = [...new Set(m.fetches.map((f) => f.url).filter((u): u is string => u !== null))];
       const refresh = [...new Set([...m.policy.cacheLifeMs, ...m.policy.intervalsMs])].sort((a, b) => a - b);
       const storage = [...new Set([...m.storage.preferenceFiles, ...m.storage.preferenceKeys, ...m.storage.files])];
@@ -99,16 +139,25 @@ export default defineDetector({
           url: urls.length ? ` from ${urls[0]}` : '',
           storage: storage.length ? `, stores it as ${storage.slice(0, 4).join(', ')}` : '',
           interval: refresh.length ? `, refreshes after ${refresh.map(formatInterval).join(' or ')}` : '',
-          apply: m.apply.length ? `, and ${m.apply[0].method} matches text against it (${m.apply[0].how.join(', ')})` : '',
+          apply: m.apply.length
+            ? `, and ${m.apply[0].method} matches text against it (${m.apply[0].how.join(', ')})`
+            : '',
         },
         artefactId: app.artefact.id,
         location: { path: app.dexes[fetcher.dex].artefact.path, className: fetcher.cls, method: fetcher.name },
         severity,
-        confidence: m.apply.length && (m.triggers.length || refresh.length) ? 'high' : m.apply.length || urls.length ? 'medium' : 'low',
+        confidence:
+          m.apply.length && (m.triggers.length || refresh.length)
+            ? 'high'
+            : m.apply.length || urls.length
+              ? 'medium'
+              : 'low',
         identity: m.identity,
         evidence: {
           className: fetcher.cls,
-          methods: [...new Set([...m.fetchMethods, ...m.listMethods, ...m.applyMethods].map((id) => model.name(id)))].slice(0, MAX_ITEMS),
+          methods: [
+            ...new Set([...m.fetchMethods, ...m.listMethods, ...m.applyMethods].map((id) => model.name(id))),
+          ].slice(0, MAX_ITEMS),
           fetch: m.fetches.slice(0, MAX_ITEMS),
           urls,
           ...(urls[0] ? { host: hostOf(urls[0]) } : {}),
@@ -126,7 +175,9 @@ export default defineDetector({
           appliedBy: m.apply.map((a) => a.method).slice(0, MAX_ITEMS),
           ...(gate ? { regionGate: { read: gate.read.key ?? gate.read.api, path: gate.path } } : {}),
           ...(switches.length ? { serverSwitches: switches.map((s) => ({ key: s.key, path: s.path })) } : {}),
-          ...(m.cut || code.cut ? { bounds: 'a search bound cut part of the analysis short; parts of the mechanism may be missing' } : {}),
+          ...(m.cut || code.cut
+            ? { bounds: 'a search bound cut part of the analysis short; parts of the mechanism may be missing' }
+            : {}),
           excerpt: urls[0] ?? storage[0] ?? m.responseKeys.join(', '),
         },
       });

@@ -17,16 +17,28 @@ function encrypted(): Buffer {
   const iv = randomBytes(16).toString('hex');
   const plain = join(dir, 'p');
   run('sh', ['-c', `cat > ${plain}`], { input: list.bytes });
-  return Buffer.from(run('sh', ['-c', `openssl enc -aes-128-cbc -K ${key} -iv ${iv} -in ${plain} | od -An -v -tx1 | tr -d ' \\n'`]), 'hex');
+  return Buffer.from(
+    run('sh', ['-c', `openssl enc -aes-128-cbc -K ${key} -iv ${iv} -in ${plain} | od -An -v -tx1 | tr -d ' \\n'`]),
+    'hex',
+  );
 }
 
 function scan(asset: Buffer, method: FixtureMethod) {
   const dex = buildDex([{ descriptor: 'Lcom/game/data/WordTable;', methods: [method] }]);
-  const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'o.apk'), entries: { 'classes.dex': dex, 'assets/table/keyword.dat': asset } });
+  const apk = deriveApk({
+    base: corpusFile('urzip.apk'),
+    out: join(tempDir(), 'o.apk'),
+    entries: { 'classes.dex': dex, 'assets/table/keyword.dat': asset },
+  });
   return analyzeFile(apk, 'o.apk', analyzeContext()).findings.filter((f) => f.detectorId === ID);
 }
 
-const reader: FixtureMethod = { name: 'load', strings: ['table/keyword.dat', 'AES/CBC/PKCS5Padding'], calls: ['Landroid/content/res/AssetManager;->open', 'Ljavax/crypto/Cipher;->getInstance'], newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'] };
+const reader: FixtureMethod = {
+  name: 'load',
+  strings: ['table/keyword.dat', 'AES/CBC/PKCS5Padding'],
+  calls: ['Landroid/content/res/AssetManager;->open', 'Ljavax/crypto/Cipher;->getInstance'],
+  newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'],
+};
 
 describe('positive', () => {
   it('names an encrypted real list and the method that opens and decrypts it', () => {
@@ -34,26 +46,45 @@ describe('positive', () => {
     expect(rest).toEqual([]);
     expect(f.severity).toBe('info');
     expect(f.location.path.endsWith('!/assets/table/keyword.dat')).toBe(true);
-    expect(f.evidence).toMatchObject({ asset: 'assets/table/keyword.dat', readingCode: ['Lcom/game/data/WordTable;->load'] });
-    expect(f.evidence.apis).toEqual(['Landroid/content/res/AssetManager;', 'Ljavax/crypto/Cipher;', 'Ljavax/crypto/spec/SecretKeySpec;']);
+    expect(f.evidence).toMatchObject({
+      asset: 'assets/table/keyword.dat',
+      readingCode: ['Lcom/game/data/WordTable;->load'],
+    });
+    expect(f.evidence.apis).toEqual([
+      'Landroid/content/res/AssetManager;',
+      'Ljavax/crypto/Cipher;',
+      'Ljavax/crypto/spec/SecretKeySpec;',
+    ]);
     expect(f.evidence.entropy as number).toBeGreaterThan(7);
     expect(f.confidence).toBe('medium');
   });
 
   it('also names a file read through a stream API only (inflate, data streams), at low confidence', () => {
-    const [f] = scan(encrypted(), { name: 'read', strings: ['keyword.dat'], calls: ['Ljava/util/zip/InflaterInputStream;->read'] });
+    const [f] = scan(encrypted(), {
+      name: 'read',
+      strings: ['keyword.dat'],
+      calls: ['Ljava/util/zip/InflaterInputStream;->read'],
+    });
     expect(f?.confidence).toBe('low');
   });
 });
 
 describe('negative', () => {
   it('is silent when no code names the file, when the code only names it, or when the file is readable text', () => {
-    expect(scan(encrypted(), { name: 'load', strings: ['other.dat'], calls: ['Ljavax/crypto/Cipher;->getInstance'] })).toEqual([]);
-    expect(scan(encrypted(), { name: 'load', strings: ['table/keyword.dat'], calls: ['Landroid/util/Log;->d'] })).toEqual([]);
+    expect(
+      scan(encrypted(), { name: 'load', strings: ['other.dat'], calls: ['Ljavax/crypto/Cipher;->getInstance'] }),
+    ).toEqual([]);
+    expect(
+      scan(encrypted(), { name: 'load', strings: ['table/keyword.dat'], calls: ['Landroid/util/Log;->d'] }),
+    ).toEqual([]);
     expect(scan(list.bytes, reader)).toEqual([]);
   });
 
   it('reports nothing for the corpus apps', () => {
-    for (const apk of corpusApks()) expect(analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID), apk).toEqual([]);
+    for (const apk of corpusApks())
+      expect(
+        analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID),
+        apk,
+      ).toEqual([]);
   });
 });

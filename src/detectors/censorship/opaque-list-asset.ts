@@ -13,7 +13,8 @@ import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } 
 const MIN_BYTES = 64;
 /** Classes whose use next to the file name means the app transforms the file's bytes itself. */
 const CIPHER = /^Ljavax\/crypto\/|^Ljava\/security\/(MessageDigest|Key)/;
-const STREAM = /^Ljava\/util\/zip\/|^Ljava\/io\/(DataInputStream|ByteArrayInputStream|ByteArrayOutputStream|BufferedInputStream|ObjectInputStream);$|^Landroid\/util\/Base64;$|^Landroid\/content\/res\/AssetManager;$/;
+const STREAM =
+  /^Ljava\/util\/zip\/|^Ljava\/io\/(DataInputStream|ByteArrayInputStream|ByteArrayOutputStream|BufferedInputStream|ObjectInputStream);$|^Landroid\/util\/Base64;$|^Landroid\/content\/res\/AssetManager;$/;
 const MAX_METHODS = 8;
 
 interface Reader {
@@ -42,7 +43,8 @@ export default defineDetector({
     id: 'censorship/opaque-list-asset',
     version: 1,
     input: 'app',
-    description: 'An asset that does not decode, read by the app\'s own code together with a cipher or stream API: where an encrypted list may be.',
+    description:
+      "An asset that does not decode, read by the app's own code together with a cipher or stream API: where an encrypted list may be.",
     severity: 'info',
     confidence: 'low',
     tags: ['censorship', 'opaque-asset'],
@@ -54,7 +56,9 @@ export default defineDetector({
   },
   detect(app): Found[] {
     const recovered = new Set(app.recoveredPaths ?? []);
-    const candidates = app.opaque.filter((o) => o.origin === 'entry' && o.bytes.length >= MIN_BYTES && !recovered.has(o.location.path));
+    const candidates = app.opaque.filter(
+      (o) => o.origin === 'entry' && o.bytes.length >= MIN_BYTES && !recovered.has(o.location.path),
+    );
     if (!candidates.length || !app.dexes.length) return [];
     const reports: Found[] = [];
     for (const o of candidates) {
@@ -64,12 +68,24 @@ export default defineDetector({
       const apis = [...new Set(readers.flatMap((r) => r.apis))];
       reports.push({
         messageId: 'read',
-        data: { asset: inner, size: o.bytes.length, code: readers.map((r) => r.code).join(', '), apis: apis.join(', ') },
+        data: {
+          asset: inner,
+          size: o.bytes.length,
+          code: readers.map((r) => r.code).join(', '),
+          apis: apis.join(', '),
+        },
         artefactId: o.artefactId,
         location: o.location,
         confidence: apis.some((a) => CIPHER.test(a)) ? ('medium' as const) : ('low' as const),
         identity: inner,
-        evidence: { asset: inner, size: o.bytes.length, entropy: entropy(o.bytes), readingCode: readers.map((r) => r.code), apis, excerpt: `${inner} read by ${readers[0].code}` },
+        evidence: {
+          asset: inner,
+          size: o.bytes.length,
+          entropy: entropy(o.bytes),
+          readingCode: readers.map((r) => r.code),
+          apis,
+          excerpt: `${inner} read by ${readers[0].code}`,
+        },
       });
     }
     return reports;
@@ -95,7 +111,8 @@ function readersOf(app: ApkModel, inner: string): Reader[] {
     const x = dex.xrefs();
     for (let b = 0; b < x.bodies.length && out.length < MAX_METHODS; b++) {
       let uses = false;
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++) uses = wanted.has(x.strings.targets[e]);
+      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++)
+        uses = wanted.has(x.strings.targets[e]);
       if (!uses) continue;
       const apis = apisOf(dex, b);
       if (!apis.length) continue;

@@ -11,8 +11,10 @@ import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../.
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/region-switch';
-const apkWith = (dex: Buffer) => deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'r.apk'), entries: { 'classes.dex': dex } });
-const findings = (dex: Buffer) => analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
+const apkWith = (dex: Buffer) =>
+  deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'r.apk'), entries: { 'classes.dex': dex } });
+const findings = (dex: Buffer) =>
+  analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
 
 describe('positive', () => {
   it('MIUI-like code: ro.miui.region against EU codes gates the list download; filter_switch turns the filter off', () => {
@@ -22,9 +24,17 @@ describe('positive', () => {
     const [f] = gated;
     expect(f.severity).toBe('high');
     expect(f.location.className).toBe('Lcom/miui/systemAdSolution/common/RegionHelper;');
-    expect(f.evidence).toMatchObject({ regionProperties: ['ro.miui.region'], serverFlags: ['filter_switch'], countryApis: ['SystemProperties.get'], gateEffect: 'skips or allows the list download' });
+    expect(f.evidence).toMatchObject({
+      regionProperties: ['ro.miui.region'],
+      serverFlags: ['filter_switch'],
+      countryApis: ['SystemProperties.get'],
+      gateEffect: 'skips or allows the list download',
+    });
     expect(f.evidence.euCountryCodes).toEqual(['AT', 'BE', 'DE', 'ES', 'FR', 'IT', 'LT', 'NL', 'PL', 'SE']);
-    expect(f.evidence.path).toEqual(['Lcom/miui/systemAdSolution/common/RegionHelper;->isFilterRegion', 'returned-to → Lcom/miui/systemAdSolution/common/AdBlacklistConfig;->fetch']);
+    expect(f.evidence.path).toEqual([
+      'Lcom/miui/systemAdSolution/common/RegionHelper;->isFilterRegion',
+      'returned-to → Lcom/miui/systemAdSolution/common/AdBlacklistConfig;->fetch',
+    ]);
     expect(f.evidence.listCode).toContain('Lcom/miui/systemAdSolution/common/AdBlacklistConfig;->fetch');
     const remote = all.filter((x) => x.messageId === 'remote');
     expect(remote.map((x) => [x.evidence.serverFlag, x.severity])).toEqual([['filter_switch', 'medium']]);
@@ -33,14 +43,22 @@ describe('positive', () => {
   it('a reflective region read several calls away from the list, against 27 EU countries', () => {
     const gated = findings(assembleSmali(AD_FILTER_SMALI)).filter((f) => f.messageId === 'gated');
     expect(gated.map((f) => f.evidence.regionRead)).toEqual(['SystemProperties.get (reflection)(ro.vendor.region)']);
-    expect(gated[0].evidence).toMatchObject({ countrySet: '27 countries: the 27 EU members', comparisons: ['Set.contains(a set of 27)'], gate: 'Lx/q/g;->a' });
+    expect(gated[0].evidence).toMatchObject({
+      countrySet: '27 countries: the 27 EU members',
+      comparisons: ['Set.contains(a set of 27)'],
+      gate: 'Lx/q/g;->a',
+    });
     expect((gated[0].evidence.path as string[]).length).toBe(5);
   });
 
   it('an account region from the server gates the chat list download', () => {
     const gated = findings(assembleSmali(CHAT_SMALI)).filter((f) => f.messageId === 'gated');
     expect(gated.map((f) => [f.evidence.regionRead, f.evidence.comparisons, f.evidence.path])).toEqual([
-      ['server response JSONObject.optString(region)', ['String.equals(CN)'], ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a']],
+      [
+        'server response JSONObject.optString(region)',
+        ['String.equals(CN)'],
+        ['Ly/k/b;->a', 'via field r → Ly/k/g;->a', 'call → Ly/k/d;->a'],
+      ],
     ]);
   });
 });
@@ -63,10 +81,23 @@ describe('negative', () => {
 
   it('does not report a region check that has nothing to do with a list, or the corpus apps', () => {
     const dex = buildDex([
-      { descriptor: 'Lcom/app/Locale;', methods: [{ name: 'pick', strings: ['ro.product.locale.region', 'DE', 'FR', 'IT', 'ES', 'NL'], calls: ['Landroid/os/SystemProperties;->get'] }] },
+      {
+        descriptor: 'Lcom/app/Locale;',
+        methods: [
+          {
+            name: 'pick',
+            strings: ['ro.product.locale.region', 'DE', 'FR', 'IT', 'ES', 'NL'],
+            calls: ['Landroid/os/SystemProperties;->get'],
+          },
+        ],
+      },
       { descriptor: 'Lcom/app/Main;', methods: [{ name: 'onCreate', strings: ['Settings', 'About'] }] },
     ]);
     expect(findings(dex)).toEqual([]);
-    for (const apk of corpusApks()) expect(analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID && x.severity !== 'info'), apk).toEqual([]);
+    for (const apk of corpusApks())
+      expect(
+        analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID && x.severity !== 'info'),
+        apk,
+      ).toEqual([]);
   });
 });

@@ -12,7 +12,11 @@ import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } 
  * on or off are reported with their key and path.
  */
 
-const EFFECT = { fetch: 'skips or allows the list download', apply: 'turns the filter on or off', list: 'picks or skips loading the list' } as const;
+const EFFECT = {
+  fetch: 'skips or allows the list download',
+  apply: 'turns the filter on or off',
+  list: 'picks or skips loading the list',
+} as const;
 
 const Strings = Type.Array(Type.String());
 
@@ -58,7 +62,8 @@ export default defineDetector({
     id: 'censorship/region-switch',
     version: 2,
     input: 'app',
-    description: 'Region checks whose value gates list code (with the path from the read to the list), server flags that switch a filter, and region reads that only pick a server (info).',
+    description:
+      'Region checks whose value gates list code (with the path from the read to the list), server flags that switch a filter, and region reads that only pick a server (info).',
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship', 'region-switch'],
@@ -86,7 +91,12 @@ export default defineDetector({
       const eu = g.countries.filter((c) => EU27.has(c) || EEA_EXTRA.has(c) || c === 'GB' || c === 'UK');
       out.push({
         messageId: 'gated',
-        data: { read: what, gate: g.gate, effect: EFFECT[g.sinkKind], countries: g.countries.length ? ` (compared with ${nameCountrySet(g.countries)})` : '' },
+        data: {
+          read: what,
+          gate: g.gate,
+          effect: EFFECT[g.sinkKind],
+          countries: g.countries.length ? ` (compared with ${nameCountrySet(g.countries)})` : '',
+        },
         artefactId: app.artefact.id,
         location: { path: app.dexes[read.dex].artefact.path, className: read.cls, method: read.name },
         severity: 'high',
@@ -119,11 +129,22 @@ export default defineDetector({
         messageId: 'remote',
         data: { key: s.key, effect: EFFECT[s.sinkKind] },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[m?.dex ?? 0].artefact.path, className: m?.cls ?? first, ...(m ? { method: m.name } : {}) },
+        location: {
+          path: app.dexes[m?.dex ?? 0].artefact.path,
+          className: m?.cls ?? first,
+          ...(m ? { method: m.name } : {}),
+        },
         severity: 'medium',
         confidence: 'medium',
         identity: `remote|${s.key}|${first}`,
-        evidence: { serverFlag: s.key, api: s.api, path: s.path, listCode: [...new Set(s.path.map((p) => p.slice(p.lastIndexOf(' ') + 1)))], ...bounds, excerpt: s.key },
+        evidence: {
+          serverFlag: s.key,
+          api: s.api,
+          path: s.path,
+          listCode: [...new Set(s.path.map((p) => p.slice(p.lastIndexOf(' ') + 1)))],
+          ...bounds,
+          excerpt: s.key,
+        },
       });
     }
     for (const c of code.serverChoices) {

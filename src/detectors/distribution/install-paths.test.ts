@@ -8,7 +8,11 @@ import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/h
 const ID = 'distribution/install-paths';
 
 function scanDex(classes: FixtureClass[], base = 'urzip.apk') {
-  const apk = deriveApk({ base: corpusFile(base), out: join(tempDir(), 'd.apk'), entries: { 'classes.dex': buildDex(classes) } });
+  const apk = deriveApk({
+    base: corpusFile(base),
+    out: join(tempDir(), 'd.apk'),
+    entries: { 'classes.dex': buildDex(classes) },
+  });
   return analyzeFile(apk, 'd.apk', analyzeContext()).findings.filter((f) => f.detectorId === ID);
 }
 
@@ -18,21 +22,40 @@ describe('positive', () => {
       {
         descriptor: 'Lcom/vendor/updater/Updater;',
         methods: [
-          { name: 'download', strings: ['http://cdn.example-mirror.net/apps/update.apk'], calls: ['Landroid/app/DownloadManager;->enqueue'] },
-          { name: 'install', strings: ['application/vnd.android.package-archive'], calls: ['Landroid/content/pm/PackageInstaller;->createSession', 'Landroid/content/pm/PackageInstaller$Session;->commit'] },
+          {
+            name: 'download',
+            strings: ['http://cdn.example-mirror.net/apps/update.apk'],
+            calls: ['Landroid/app/DownloadManager;->enqueue'],
+          },
+          {
+            name: 'install',
+            strings: ['application/vnd.android.package-archive'],
+            calls: [
+              'Landroid/content/pm/PackageInstaller;->createSession',
+              'Landroid/content/pm/PackageInstaller$Session;->commit',
+            ],
+          },
         ],
       },
     ]);
     expect(f).toMatchObject({ severity: 'high', evidence: { role: 'updater', verifiesSignatures: false } });
     expect(f.message).toContain('downloads APKs over plain HTTP');
-    expect((f.evidence.installPaths as Array<{ kind: string }>).map((p) => p.kind)).toEqual(expect.arrayContaining(['PackageInstaller session', 'APK install intent (MIME type)', 'DownloadManager download']));
+    expect((f.evidence.installPaths as Array<{ kind: string }>).map((p) => p.kind)).toEqual(
+      expect.arrayContaining([
+        'PackageInstaller session',
+        'APK install intent (MIME type)',
+        'DownloadManager download',
+      ]),
+    );
   });
 
   it('reports an app that sends users to third-party stores for a package it is given', () => {
     const [f] = scanDex([
       {
         descriptor: 'Lcom/vendor/market/Redirect;',
-        methods: [{ name: 'open', strings: ['https://apkpure.com/search?q=', 'aptoidesearch://', 'market://details?id='] }],
+        methods: [
+          { name: 'open', strings: ['https://apkpure.com/search?q=', 'aptoidesearch://', 'market://details?id='] },
+        ],
       },
     ]);
     expect(f.evidence).toMatchObject({ role: 'redirector', thirdPartyStores: ['apkpure', 'aptoide'] });
@@ -41,20 +64,51 @@ describe('positive', () => {
   });
 
   it('reports silent-install commands and the unknown-sources screen', () => {
-    const [f] = scanDex([{ descriptor: 'Lcom/x/Root;', methods: [{ name: 'run', strings: ['pm install -r /sdcard/x.apk', 'android.settings.MANAGE_UNKNOWN_APP_SOURCES'], calls: ['Ljava/lang/Runtime;->exec'] }] }]);
+    const [f] = scanDex([
+      {
+        descriptor: 'Lcom/x/Root;',
+        methods: [
+          {
+            name: 'run',
+            strings: ['pm install -r /sdcard/x.apk', 'android.settings.MANAGE_UNKNOWN_APP_SOURCES'],
+            calls: ['Ljava/lang/Runtime;->exec'],
+          },
+        ],
+      },
+    ]);
     expect(f.evidence.role).toBe('installer');
-    expect((f.evidence.installPaths as Array<{ kind: string }>).map((p) => p.kind)).toEqual(expect.arrayContaining(['pm install shell command', 'shell command', 'unknown-sources settings screen']));
+    expect((f.evidence.installPaths as Array<{ kind: string }>).map((p) => p.kind)).toEqual(
+      expect.arrayContaining(['pm install shell command', 'shell command', 'unknown-sources settings screen']),
+    );
   });
 });
 
 describe('negative', () => {
   it('does not report an app that only links to its own Play Store page', () => {
-    expect(scanDex([{ descriptor: 'Lcom/x/Rate;', methods: [{ name: 'rate', strings: ['market://details?id=info.guardianproject.urzip', 'https://play.google.com/store/apps/details?id=info.guardianproject.urzip'] }] }])).toEqual([]);
+    expect(
+      scanDex([
+        {
+          descriptor: 'Lcom/x/Rate;',
+          methods: [
+            {
+              name: 'rate',
+              strings: [
+                'market://details?id=info.guardianproject.urzip',
+                'https://play.google.com/store/apps/details?id=info.guardianproject.urzip',
+              ],
+            },
+          ],
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('reports nothing for the FOSS corpus apps without install code', () => {
     for (const apk of corpusApks().filter((p) => /jamendo|urzip|smsbypass|a2dp/.test(p))) {
-      expect(analyzeFile(apk, 'c', analyzeContext()).findings.filter((f) => f.detectorId === ID), apk).toEqual([]);
+      expect(
+        analyzeFile(apk, 'c', analyzeContext()).findings.filter((f) => f.detectorId === ID),
+        apk,
+      ).toEqual([]);
     }
   });
 });

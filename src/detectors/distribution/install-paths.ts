@@ -43,7 +43,12 @@ const INSTALL_STRINGS = new Map<string, string>([
 ]);
 const PM_INSTALL = /^(?:su -c )?pm install\b/;
 const APK_URL = /^(https?):\/\/[^\s"']+\.apk(?:[?#][^\s"']*)?$/i;
-const VERIFY_CALLS = ['Landroid/content/pm/PackageManager;->getPackageArchiveInfo', 'Ljava/security/MessageDigest;->digest', 'Landroid/content/pm/Signature;->toByteArray', 'Landroid/content/pm/PackageManager;->checkSignatures'];
+const VERIFY_CALLS = [
+  'Landroid/content/pm/PackageManager;->getPackageArchiveInfo',
+  'Ljava/security/MessageDigest;->digest',
+  'Landroid/content/pm/Signature;->toByteArray',
+  'Landroid/content/pm/PackageManager;->checkSignatures',
+];
 const SYSTEM_UIDS = new Set(['android.uid.system', 'android.uid.phone', 'android.uid.shell']);
 
 interface StoreLink {
@@ -55,8 +60,24 @@ interface StoreLink {
 
 const Evidence = evidence({
   role: Type.String(),
-  installPaths: Type.Array(Type.Object({ kind: Type.String(), where: Type.String(), value: Type.Optional(Type.String()) }, { additionalProperties: false })),
-  storeLinks: Type.Array(Type.Object({ store: Type.String(), official: Type.Boolean(), value: Type.String(), className: Type.String(), forwardsPackage: Type.Boolean() }, { additionalProperties: false })),
+  installPaths: Type.Array(
+    Type.Object(
+      { kind: Type.String(), where: Type.String(), value: Type.Optional(Type.String()) },
+      { additionalProperties: false },
+    ),
+  ),
+  storeLinks: Type.Array(
+    Type.Object(
+      {
+        store: Type.String(),
+        official: Type.Boolean(),
+        value: Type.String(),
+        className: Type.String(),
+        forwardsPackage: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+  ),
   apkDownloads: Type.Array(Type.Object({ url: Type.String(), where: Type.String() }, { additionalProperties: false })),
   verifiesSignatures: Type.Boolean(),
   systemApp: Type.Boolean(),
@@ -71,7 +92,8 @@ export default defineDetector({
     id: 'distribution/install-paths',
     version: 1,
     input: 'app',
-    description: 'Store redirects and install capabilities (PackageInstaller, install intents, APK downloads, install permissions, pm install), and the resulting distribution role.',
+    description:
+      'Store redirects and install capabilities (PackageInstaller, install intents, APK downloads, install permissions, pm install), and the resulting distribution role.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['distribution'],
@@ -105,54 +127,108 @@ export default defineDetector({
         else if (role === 'pm-install') installPaths.push({ kind: 'pm install shell command', where, value: s });
         else installPaths.push({ kind: INSTALL_STRINGS.get(s) as string, where, value: s });
       });
-      const relevant = m.callIds.length && facts ? facts.memoCalls('install-call', m, (c) => INSTALL_CALLS.has(c) || VERIFY_CALLS.includes(c)) : [];
+      const relevant =
+        m.callIds.length && facts
+          ? facts.memoCalls('install-call', m, (c) => INSTALL_CALLS.has(c) || VERIFY_CALLS.includes(c))
+          : [];
       const calls = facts && relevant.some(Boolean) ? facts.memoCalls('name', m, (c) => c) : [];
       for (const c of calls) {
         const kind = INSTALL_CALLS.get(c);
-        if (kind && (kind !== 'shell command' || installPaths.some((p) => p.where === where && p.kind.startsWith('pm install')))) installPaths.push({ kind, where });
+        if (
+          kind &&
+          (kind !== 'shell command' || installPaths.some((p) => p.where === where && p.kind.startsWith('pm install')))
+        )
+          installPaths.push({ kind, where });
         if (VERIFY_CALLS.includes(c)) verifies = true;
       }
     }
-    for (const p of ['android.permission.INSTALL_PACKAGES', 'android.permission.REQUEST_INSTALL_PACKAGES', 'android.permission.DELETE_PACKAGES']) {
-      if (permissions.has(p)) installPaths.push({ kind: `permission ${p.split('.').pop()}`, where: 'AndroidManifest.xml' });
+    for (const p of [
+      'android.permission.INSTALL_PACKAGES',
+      'android.permission.REQUEST_INSTALL_PACKAGES',
+      'android.permission.DELETE_PACKAGES',
+    ]) {
+      if (permissions.has(p))
+        installPaths.push({ kind: `permission ${p.split('.').pop()}`, where: 'AndroidManifest.xml' });
     }
     // A store registers the store schemes itself.
     const storeSchemes = new Set(storeTable().flatMap((s) => s.schemes));
-    const isStore = (app.manifest?.components ?? []).some((c) => c.intentFilters.some((f) => f.data.some((d) => d.scheme && storeSchemes.has(d.scheme)))) || storeTable().some((s) => pkg !== null && s.packages.includes(pkg));
+    const isStore =
+      (app.manifest?.components ?? []).some((c) =>
+        c.intentFilters.some((f) => f.data.some((d) => d.scheme && storeSchemes.has(d.scheme))),
+      ) || storeTable().some((s) => pkg !== null && s.packages.includes(pkg));
     const redirects = links.filter((l) => l.forwardsPackage);
-    const unofficial = [...new Map(redirects.filter((l) => !l.store.official && !l.store.curated).map((l) => [l.store.id, l.store])).values()];
-    const canInstall = installPaths.some((p) => !p.kind.startsWith('DownloadManager')) || permissions.has('android.permission.INSTALL_PACKAGES');
+    const unofficial = [
+      ...new Map(
+        redirects.filter((l) => !l.store.official && !l.store.curated).map((l) => [l.store.id, l.store]),
+      ).values(),
+    ];
+    const canInstall =
+      installPaths.some((p) => !p.kind.startsWith('DownloadManager')) ||
+      permissions.has('android.permission.INSTALL_PACKAGES');
     const downloadsApks = apkUrls.length > 0 || installPaths.some((p) => p.kind.startsWith('DownloadManager'));
-    const role = isStore ? 'store' : canInstall && downloadsApks ? 'updater' : canInstall ? 'installer' : redirects.length ? 'redirector' : 'none';
+    const role = isStore
+      ? 'store'
+      : canInstall && downloadsApks
+        ? 'updater'
+        : canInstall
+          ? 'installer'
+          : redirects.length
+            ? 'redirector'
+            : 'none';
     if (role === 'none') return [];
     const system = SYSTEM_UIDS.has(app.manifest?.sharedUserId ?? '');
     const cleartext = apkUrls.filter((u) => u.url.startsWith('http://'));
-    const offStore = apkUrls.filter((u) => !storeTable().some((s) => s.official && s.hosts.some((h) => hostOf(u.url).endsWith(h))));
+    const offStore = apkUrls.filter(
+      (u) => !storeTable().some((s) => s.official && s.hosts.some((h) => hostOf(u.url).endsWith(h))),
+    );
     let severity: Severity = 'low';
     const reasons: string[] = [];
-    if (permissions.has('android.permission.INSTALL_PACKAGES')) (severity = 'high'), reasons.push('can install silently');
-    if (canInstall && cleartext.length) (severity = 'high'), reasons.push('downloads APKs over plain HTTP');
-    else if (canInstall && offStore.length && !verifies) (severity = raise(severity, 'medium')), reasons.push('installs APKs from outside an official store without checking signatures');
+    if (permissions.has('android.permission.INSTALL_PACKAGES'))
+      ((severity = 'high'), reasons.push('can install silently'));
+    if (canInstall && cleartext.length) ((severity = 'high'), reasons.push('downloads APKs over plain HTTP'));
+    else if (canInstall && offStore.length && !verifies)
+      ((severity = raise(severity, 'medium')),
+        reasons.push('installs APKs from outside an official store without checking signatures'));
     if (unofficial.length) {
       severity = raise(severity, system ? 'high' : 'medium');
-      reasons.push(`${system ? 'system app ' : ''}sends users to third-party stores (${unofficial.map((s) => s.name).join(', ')})`);
+      reasons.push(
+        `${system ? 'system app ' : ''}sends users to third-party stores (${unofficial.map((s) => s.name).join(', ')})`,
+      );
     }
     if (role === 'installer' || role === 'store') severity = raise(severity, 'medium');
-    const summary = reasons.length ? reasons.join('; ') : `${installPaths.length} install paths, ${redirects.length} store links`;
+    const summary = reasons.length
+      ? reasons.join('; ')
+      : `${installPaths.length} install paths, ${redirects.length} store links`;
     const out: Found[] = [
       {
         messageId: 'role',
         data: { package: pkg ?? app.artefact.path, role: `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`, summary },
         artefactId: app.artefact.id,
-        location: { path: app.artefact.path, className: installPaths.find((p) => p.where.startsWith('L'))?.where.split('->')[0] ?? redirects[0]?.className },
+        location: {
+          path: app.artefact.path,
+          className: installPaths.find((p) => p.where.startsWith('L'))?.where.split('->')[0] ?? redirects[0]?.className,
+        },
         severity,
         confidence: installPaths.length + redirects.length >= 2 ? 'high' : 'medium',
-        tags: ['distribution', role, ...(unofficial.length ? ['store-redirect'] : []), ...(canInstall ? ['installer'] : [])],
+        tags: [
+          'distribution',
+          role,
+          ...(unofficial.length ? ['store-redirect'] : []),
+          ...(canInstall ? ['installer'] : []),
+        ],
         identity: role,
         evidence: {
           role,
           installPaths: dedupe(installPaths).slice(0, 30),
-          storeLinks: dedupe(links.map((l) => ({ store: l.store.id, official: l.store.official, value: l.value, className: l.className, forwardsPackage: l.forwardsPackage }))).slice(0, 30),
+          storeLinks: dedupe(
+            links.map((l) => ({
+              store: l.store.id,
+              official: l.store.official,
+              value: l.value,
+              className: l.className,
+              forwardsPackage: l.forwardsPackage,
+            })),
+          ).slice(0, 30),
           apkDownloads: apkUrls.slice(0, 20),
           verifiesSignatures: verifies,
           systemApp: system,
@@ -179,7 +255,12 @@ function distributionRole(s: string): DistributionRole {
 export function storeFor(s: string): Store | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
   if (!scheme) return undefined;
-  return storeTable().find((st) => st.schemes.includes(scheme) || ((scheme === 'http' || scheme === 'https') && st.hosts.some((h) => hostOf(s) === h || hostOf(s).endsWith(`.${h}`) || s.includes(`//${h}/`))));
+  return storeTable().find(
+    (st) =>
+      st.schemes.includes(scheme) ||
+      ((scheme === 'http' || scheme === 'https') &&
+        st.hosts.some((h) => hostOf(s) === h || hostOf(s).endsWith(`.${h}`) || s.includes(`//${h}/`))),
+  );
 }
 
 function hostOf(url: string): string {

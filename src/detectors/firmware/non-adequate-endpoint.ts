@@ -14,7 +14,13 @@ const Evidence = evidence({
   adequacy: Type.String(),
   related: Type.Array(Type.String()),
 });
-const Data = messageData({ label: Type.String(), host: Type.String(), country: Type.String(), how: Type.String(), adequacy: Type.String() });
+const Data = messageData({
+  label: Type.String(),
+  host: Type.String(),
+  country: Type.String(),
+  how: Type.String(),
+  adequacy: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -23,14 +29,16 @@ export default defineDetector({
     id: 'firmware/non-adequate-endpoint',
     version: 1,
     input: 'firmware',
-    description: 'A hard-coded endpoint of a non-AOSP system app located (by a capture, IP geolocation or ccTLD) outside the EU/EEA and adequacy decisions.',
+    description:
+      'A hard-coded endpoint of a non-AOSP system app located (by a capture, IP geolocation or ccTLD) outside the EU/EEA and adequacy decisions.',
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'gdpr', 'network'],
     evidence: Evidence,
     data: Data,
     messages: {
-      'non-adequate-endpoint': 'non-AOSP system app {{label}} names {{host}}, located in {{country}} ({{how}}), {{adequacy}}',
+      'non-adequate-endpoint':
+        'non-AOSP system app {{label}} names {{host}}, located in {{country}} ({{how}}), {{adequacy}}',
     },
   },
   detect(fw): Found[] {
@@ -45,13 +53,27 @@ export default defineDetector({
         if (!verdict) continue;
         out.push({
           messageId: 'non-adequate-endpoint',
-          data: { label: a.package ?? a.pathInPartition, host: e.host, country: placed.country, how: placed.how, adequacy: verdict },
+          data: {
+            label: a.package ?? a.pathInPartition,
+            host: e.host,
+            country: placed.country,
+            how: placed.how,
+            adequacy: verdict,
+          },
           artefactId: a.artefactId,
           location: { path: f.location.path },
           // A top-level domain is a weaker placement than a capture or the IP's location.
           severity: placed.how === 'country-code top-level domain' ? 'low' : 'medium',
           identity: `${a.package}|${e.host}`,
-          evidence: { package: a.package, host: e.host, country: placed.country, how: placed.how, adequacy: verdict, related: [f.fingerprint], excerpt: `${e.host} → ${placed.country}` },
+          evidence: {
+            package: a.package,
+            host: e.host,
+            country: placed.country,
+            how: placed.how,
+            adequacy: verdict,
+            related: [f.fingerprint],
+            excerpt: `${e.host} → ${placed.country}`,
+          },
         });
       }
     }

@@ -4,12 +4,19 @@ import { finding, firmware, firmwareInput, preinstalled } from '../../../test/fi
 
 const a = preinstalled('com.vendor.browser');
 const b = preinstalled('com.vendor.weather');
-const tracker = (app: typeof a) => finding('trackers/code-signature', { artefactId: app.artefactId, evidence: { trackerId: 'adjust', name: 'Adjust' } });
+const tracker = (app: typeof a) =>
+  finding('trackers/code-signature', { artefactId: app.artefactId, evidence: { trackerId: 'adjust', name: 'Adjust' } });
 
 testDetector(detector, {
   valid: [
-    { name: 'apps without tracker findings', input: firmwareInput(firmware({ apps: [a] }), [finding('network/endpoints', { artefactId: a.artefactId })]) },
-    { name: 'a tracker in an app outside the firmware', input: firmwareInput(firmware({ apps: [a] }), [tracker(preinstalled('com.other'))]) },
+    {
+      name: 'apps without tracker findings',
+      input: firmwareInput(firmware({ apps: [a] }), [finding('network/endpoints', { artefactId: a.artefactId })]),
+    },
+    {
+      name: 'a tracker in an app outside the firmware',
+      input: firmwareInput(firmware({ apps: [a] }), [tracker(preinstalled('com.other'))]),
+    },
   ],
   invalid: [
     {

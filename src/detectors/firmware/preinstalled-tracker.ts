@@ -39,7 +39,11 @@ export default defineDetector({
       const names = t.apps.map((a) => a.package ?? a.pathInPartition);
       return {
         messageId: 'preinstalled-tracker',
-        data: { name: t.name, count: names.length, apps: `${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''}` },
+        data: {
+          name: t.name,
+          count: names.length,
+          apps: `${names.slice(0, 8).join(', ')}${names.length > 8 ? '…' : ''}`,
+        },
         artefactId: fw.summary.artefactId,
         location: { path: fw.summary.path },
         identity: `tracker|${id}`,

@@ -15,14 +15,16 @@ export default defineDetector({
     id: 'firmware/selinux-permissive',
     version: 1,
     input: 'firmware',
-    description: 'SELinux set to permissive (androidboot.selinux in a boot image, or ro.boot.selinux): policy logged, not enforced.',
+    description:
+      'SELinux set to permissive (androidboot.selinux in a boot image, or ro.boot.selinux): policy logged, not enforced.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'integrity', 'selinux'],
     evidence: Evidence,
     data: Data,
     messages: {
-      'selinux-permissive': 'SELinux is set to permissive ({{setting}}) in {{where}}: its policy is logged, not enforced',
+      'selinux-permissive':
+        'SELinux is set to permissive ({{setting}}) in {{where}}: its policy is logged, not enforced',
     },
   },
   detect(fw): Found[] {
@@ -33,7 +35,8 @@ export default defineDetector({
         if (m) permissive.push({ where: b.path, text: m[0] });
       }
     }
-    if (fw.summary.properties['ro.boot.selinux'] === 'permissive') permissive.push({ where: 'ro.boot.selinux', text: 'ro.boot.selinux=permissive' });
+    if (fw.summary.properties['ro.boot.selinux'] === 'permissive')
+      permissive.push({ where: 'ro.boot.selinux', text: 'ro.boot.selinux=permissive' });
     return permissive.map((p) => ({
       messageId: 'selinux-permissive',
       data: { setting: p.text, where: p.where.split('!/').pop() ?? p.where },

@@ -24,14 +24,16 @@ export default defineDetector({
     id: 'firmware/silent-installer',
     version: 1,
     input: 'firmware',
-    description: 'A pre-installed app granted INSTALL_PACKAGES (platform-signed, privileged allow-list or system shared uid): it can install apps silently.',
+    description:
+      'A pre-installed app granted INSTALL_PACKAGES (platform-signed, privileged allow-list or system shared uid): it can install apps silently.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'installer', 'distribution'],
     evidence: Evidence,
     data: Data,
     messages: {
-      'silent-installer': '{{label}} in {{partition}} can install apps without asking the user (INSTALL_PACKAGES granted: {{how}})',
+      'silent-installer':
+        '{{label}} in {{partition}} can install apps without asking the user (INSTALL_PACKAGES granted: {{how}})',
     },
   },
   detect(fw): Found[] {
@@ -39,7 +41,11 @@ export default defineDetector({
       .filter(({ app }) => app.canInstallPackages)
       .map(({ app: a, findings }) => {
         const label = a.package ?? a.pathInPartition;
-        const how = a.grantedPermissions.includes(INSTALL) ? (a.platformSigned ? 'platform-signed' : 'privileged allow-list') : `shared uid ${a.sharedUserId} with the platform key`;
+        const how = a.grantedPermissions.includes(INSTALL)
+          ? a.platformSigned
+            ? 'platform-signed'
+            : 'privileged allow-list'
+          : `shared uid ${a.sharedUserId} with the platform key`;
         const related = findings.filter((f) => f.detectorId === 'distribution/install-paths').map((f) => f.fingerprint);
         return {
           messageId: 'silent-installer',
@@ -47,7 +53,16 @@ export default defineDetector({
           artefactId: a.artefactId,
           location: { path: a.path },
           identity: `${a.package}|install`,
-          evidence: { package: a.package, partition: a.partition, path: a.pathInPartition, grantedBy: how, privileged: a.privileged, platformSigned: a.platformSigned, related, excerpt: `${label}: ${INSTALL}` },
+          evidence: {
+            package: a.package,
+            partition: a.partition,
+            path: a.pathInPartition,
+            grantedBy: how,
+            privileged: a.privileged,
+            platformSigned: a.platformSigned,
+            related,
+            excerpt: `${label}: ${INSTALL}`,
+          },
         };
       });
   },

@@ -15,36 +15,71 @@ const list = (app: PreinstalledApp, severity: Severity, kind: ListKind, termCoun
     location: { path: `${app.path}!/assets/${kind}.txt` },
     severity,
     confidence: 'medium',
-    evidence: { kind, termCount, related: related.map((fingerprint) => ({ detectorId: 'censorship/list-refresh', fingerprint, why: 'same app' })) },
+    evidence: {
+      kind,
+      termCount,
+      related: related.map((fingerprint) => ({ detectorId: 'censorship/list-refresh', fingerprint, why: 'same app' })),
+    },
     fingerprint: `fp-${kind}-${severity}`,
   });
 const refresh = finding('censorship/list-refresh', {
   artefactId: browser.artefactId,
   location: { path: `${browser.path}!/classes.dex`, className: 'Lcom/vendor/Words;', method: 'update' },
   severity: 'medium',
-  evidence: { appliedBy: ['Lcom/vendor/ChatFilter;->check'], related: [{ detectorId: 'censorship/keyword-list', fingerprint: 'fp-political-high', why: 'same app' }] },
+  evidence: {
+    appliedBy: ['Lcom/vendor/ChatFilter;->check'],
+    related: [{ detectorId: 'censorship/keyword-list', fingerprint: 'fp-political-high', why: 'same app' }],
+  },
   fingerprint: 'fp-refresh',
 });
 
 testDetector(detector, {
   valid: [
-    { name: 'an app whose only list finding is info', input: firmwareInput(firmware({ apps: [browser] }), [list(browser, 'info', 'unknown', 40)]) },
-    { name: 'a list in an app outside the firmware', input: firmwareInput(firmware({ apps: [browser] }), [finding('censorship/keyword-list', { location: { path: 'other.apk!/a.txt' }, severity: 'high' })]) },
+    {
+      name: 'an app whose only list finding is info',
+      input: firmwareInput(firmware({ apps: [browser] }), [list(browser, 'info', 'unknown', 40)]),
+    },
+    {
+      name: 'a list in an app outside the firmware',
+      input: firmwareInput(firmware({ apps: [browser] }), [
+        finding('censorship/keyword-list', { location: { path: 'other.apk!/a.txt' }, severity: 'high' }),
+      ]),
+    },
   ],
   invalid: [
     {
       name: 'a low content filter stays low',
       input: firmwareInput(firmware({ apps: [browser] }), [list(browser, 'low', 'content-filter', 300)]),
       messageId: 'system-keyword-list',
-      data: { label: 'com.vendor.browser', partition: 'system', count: 1, top: 'content-filter list assets/content-filter.txt (300 terms)' },
+      data: {
+        label: 'com.vendor.browser',
+        partition: 'system',
+        count: 1,
+        top: 'content-filter list assets/content-filter.txt (300 terms)',
+      },
       severity: 'low',
       confidence: 'medium',
-      evidence: { related: ['fp-content-filter-low'], lists: [{ kind: 'content-filter', termCount: 300, severity: 'low', path: `${browser.path}!/assets/content-filter.txt` }] },
+      evidence: {
+        related: ['fp-content-filter-low'],
+        lists: [
+          {
+            kind: 'content-filter',
+            termCount: 300,
+            severity: 'low',
+            path: `${browser.path}!/assets/content-filter.txt`,
+          },
+        ],
+      },
     },
     {
       name: "the code the list's own evidence names as applying it",
       input: firmwareInput(firmware({ apps: [browser] }), [
-        finding('censorship/keyword-list', { artefactId: browser.artefactId, location: { path: `${browser.path}!/assets/w.txt` }, severity: 'medium', evidence: { kind: 'unknown', termCount: 90, applyingCode: ['Lcom/vendor/Chat;->mask'] } }),
+        finding('censorship/keyword-list', {
+          artefactId: browser.artefactId,
+          location: { path: `${browser.path}!/assets/w.txt` },
+          severity: 'medium',
+          evidence: { kind: 'unknown', termCount: 90, applyingCode: ['Lcom/vendor/Chat;->mask'] },
+        }),
       ]),
       messageId: 'system-keyword-list',
       data: { top: 'unknown list assets/w.txt (90 terms), applied by Lcom/vendor/Chat;->mask' },
@@ -65,7 +100,11 @@ testDetector(detector, {
         refresh,
       ]),
       messageId: 'system-keyword-list',
-      data: { count: 3, coverage: ' covering 420 listed terms', top: 'political list assets/political.txt (120 terms), applied by Lcom/vendor/ChatFilter;->check' },
+      data: {
+        count: 3,
+        coverage: ' covering 420 listed terms',
+        top: 'political list assets/political.txt (120 terms), applied by Lcom/vendor/ChatFilter;->check',
+      },
       severity: 'high',
       evidence: { detectors: ['censorship/keyword-list', 'censorship/list-refresh'] },
     },
@@ -77,7 +116,11 @@ describe('roll-up over real apps', () => {
   const real = ['com.teleca.jamendo_35.apk', 'org.dyndns.fules.ck_20.apk'].map((name) => {
     const path = `fw.zip!/system/app/${name}`;
     const r = analyzeFile(corpusFile(name), path, analyzeContext());
-    const app = preinstalled(r.apps[0].package ?? name, { artefactId: r.apps[0].artefactId, path, pathInPartition: `/system/app/${name}` });
+    const app = preinstalled(r.apps[0].package ?? name, {
+      artefactId: r.apps[0].artefactId,
+      path,
+      pathInPartition: `/system/app/${name}`,
+    });
     return { app, findings: r.findings };
   });
   const apps = real.map((r) => r.app);
@@ -90,7 +133,14 @@ describe('roll-up over real apps', () => {
 
   it('keeps a low and a medium keyword list at their own severity, per app, never high', () => {
     const [jamendo, ck] = apps;
-    const reports = detector.detect(firmwareInput(firmware({ apps }), [...own, list(jamendo, 'low', 'content-filter', 300), list(ck, 'medium', 'unknown', 60)]), {});
+    const reports = detector.detect(
+      firmwareInput(firmware({ apps }), [
+        ...own,
+        list(jamendo, 'low', 'content-filter', 300),
+        list(ck, 'medium', 'unknown', 60),
+      ]),
+      {},
+    );
     expect(reports.map((r) => [r.data.label, r.severity])).toEqual([
       [jamendo.package, 'low'],
       [ck.package, 'medium'],

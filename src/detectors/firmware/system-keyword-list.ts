@@ -30,7 +30,13 @@ const Evidence = evidence({
   detectors: Type.Array(Type.String()),
   lists: Type.Array(Part),
 });
-const Data = messageData({ label: Type.String(), partition: Type.String(), count: Type.Integer(), coverage: Type.String(), top: Type.String() });
+const Data = messageData({
+  label: Type.String(),
+  partition: Type.String(),
+  count: Type.Integer(),
+  coverage: Type.String(),
+  top: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -39,14 +45,16 @@ export default defineDetector({
     id: 'firmware/system-keyword-list',
     version: 2,
     input: 'firmware',
-    description: 'A pre-installed system app whose own findings include keyword lists or list machinery (censorship/*), at their highest severity.',
+    description:
+      'A pre-installed system app whose own findings include keyword lists or list machinery (censorship/*), at their highest severity.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'censorship'],
     evidence: Evidence,
     data: Data,
     messages: {
-      'system-keyword-list': 'pre-installed {{label}} ({{partition}}) carries {{count}} censorship finding(s){{coverage}}; the most severe: {{top}}',
+      'system-keyword-list':
+        'pre-installed {{label}} ({{partition}}) carries {{count}} censorship finding(s){{coverage}}; the most severe: {{top}}',
     },
   },
   detect(fw): Found[] {
@@ -58,7 +66,13 @@ export default defineDetector({
       const terms = r.parts.reduce((n, p) => n + (p.termCount ?? 0), 0);
       out.push({
         messageId: 'system-keyword-list',
-        data: { label: a.package ?? a.pathInPartition, partition: a.partition, count: lists.length, coverage: terms ? ` covering ${terms} listed terms` : '', top: partText(r.top, a.path) },
+        data: {
+          label: a.package ?? a.pathInPartition,
+          partition: a.partition,
+          count: lists.length,
+          coverage: terms ? ` covering ${terms} listed terms` : '',
+          top: partText(r.top, a.path),
+        },
         artefactId: a.artefactId,
         location: { path: a.path },
         severity: r.severity,

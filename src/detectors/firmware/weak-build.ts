@@ -3,7 +3,11 @@ import { defineDetector, evidence, messageData, type ReportOf } from '../define.
 
 /** A development build: userdebug/eng type, debuggable, adb without authentication, or test-keys. */
 
-const Evidence = evidence({ reasons: Type.Array(Type.String()), buildType: Type.Union([Type.String(), Type.Null()]), buildTags: Type.Union([Type.String(), Type.Null()]) });
+const Evidence = evidence({
+  reasons: Type.Array(Type.String()),
+  buildType: Type.Union([Type.String(), Type.Null()]),
+  buildTags: Type.Union([Type.String(), Type.Null()]),
+});
 const Data = messageData({ reasons: Type.String() });
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
@@ -13,7 +17,8 @@ export default defineDetector({
     id: 'firmware/weak-build',
     version: 1,
     input: 'firmware',
-    description: 'A development build (userdebug/eng, ro.debuggable=1, ro.secure=0, ro.adb.secure=0, or signed with public test-keys).',
+    description:
+      'A development build (userdebug/eng, ro.debuggable=1, ro.secure=0, ro.adb.secure=0, or signed with public test-keys).',
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'integrity'],

@@ -31,9 +31,32 @@ function packerRules() {
   return rules;
 }
 
-const ANTI_VM = new Set(['goldfish', 'ranchu', 'ro.kernel.qemu', '/dev/qemu_pipe', '/dev/socket/qemud', 'generic_x86', 'vbox86', 'Genymotion', 'ro.hardware.virtual_device', '/system/lib/libc_malloc_debug_qemu.so', 'init.goldfish.rc', '000000000000000', 'google_sdk', 'sdk_gphone']);
+const ANTI_VM = new Set([
+  'goldfish',
+  'ranchu',
+  'ro.kernel.qemu',
+  '/dev/qemu_pipe',
+  '/dev/socket/qemud',
+  'generic_x86',
+  'vbox86',
+  'Genymotion',
+  'ro.hardware.virtual_device',
+  '/system/lib/libc_malloc_debug_qemu.so',
+  'init.goldfish.rc',
+  '000000000000000',
+  'google_sdk',
+  'sdk_gphone',
+]);
 const ANTI_DEBUG_CALLS = new Set(['Landroid/os/Debug;->isDebuggerConnected', 'Landroid/os/Debug;->waitingForDebugger']);
-const SEVERITY: Record<string, Severity> = { packer: 'medium', protector: 'medium', obfuscator: 'low', 'anti-vm': 'low', 'anti-debug': 'low', compiler: 'info', abnormal: 'low' };
+const SEVERITY: Record<string, Severity> = {
+  packer: 'medium',
+  protector: 'medium',
+  obfuscator: 'low',
+  'anti-vm': 'low',
+  'anti-debug': 'low',
+  compiler: 'info',
+  abnormal: 'low',
+};
 
 const Evidence = evidence({
   category: Type.String(),
@@ -62,7 +85,8 @@ export default defineDetector({
     id: 'integrity/packers',
     version: 1,
     input: 'app',
-    description: 'Packers, protectors, obfuscators, anti-VM and anti-debug checks, the compiler that built the DEX, and abnormal DEX headers.',
+    description:
+      'Packers, protectors, obfuscators, anti-VM and anti-debug checks, the compiler that built the DEX, and abnormal DEX headers.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['packer'],
@@ -72,7 +96,14 @@ export default defineDetector({
   },
   detect(app): Found[] {
     const out: Found[] = [];
-    const add = (category: string, id: string, name: string, path: string, evidence: Record<string, unknown>, confidence: 'low' | 'medium' | 'high' = 'high') =>
+    const add = (
+      category: string,
+      id: string,
+      name: string,
+      path: string,
+      evidence: Record<string, unknown>,
+      confidence: 'low' | 'medium' | 'high' = 'high',
+    ) =>
       out.push({
         messageId: 'identified',
         data: { category, name, path },
@@ -85,22 +116,48 @@ export default defineDetector({
         evidence: { category, id, name, ...evidence },
       });
     const libNames = app.nativeLibs.map((l) => l.artefact.path.slice(l.artefact.path.lastIndexOf('/') + 1));
-    const assetNames = [...app.texts.map((t) => t.location.path), ...app.opaque.filter((o) => o.origin === 'entry').map((o) => o.location.path)].map((p) => p.slice(p.lastIndexOf('/') + 1));
+    const assetNames = [
+      ...app.texts.map((t) => t.location.path),
+      ...app.opaque.filter((o) => o.origin === 'entry').map((o) => o.location.path),
+    ].map((p) => p.slice(p.lastIndexOf('/') + 1));
     const classes = app.dexes.flatMap((d) => definedClassNames(d.dex));
     for (const r of packerRules()) {
       const libs = libNames.filter((n) => r.libRe.some((re) => re.test(n)));
       const assets = assetNames.filter((n) => r.assetRe.some((re) => re.test(n)));
       const stubs = classes.filter((c) => r.classes.some((p) => c.startsWith(p))).slice(0, 10);
       if (libs.length + assets.length + stubs.length === 0) continue;
-      add(r.category, r.id, r.name, app.artefact.path, { libraries: libs, assets, classes: stubs }, libs.length + assets.length + stubs.length >= 2 ? 'high' : 'medium');
+      add(
+        r.category,
+        r.id,
+        r.name,
+        app.artefact.path,
+        { libraries: libs, assets, classes: stubs },
+        libs.length + assets.length + stubs.length >= 2 ? 'high' : 'medium',
+      );
     }
     for (const { artefact, dex } of app.dexes) {
       const names = definedClassNames(dex);
       // Minified names (a/b/c): ProGuard or R8. Most ordinary classes have descriptive names.
       const short = names.filter((n) => /^[a-z]{1,2}$/.test(n.slice(n.lastIndexOf('/') + 1).split('$')[0])).length;
-      if (names.length >= 20 && short / names.length >= 0.3) add('obfuscator', 'minified-names', 'ProGuard/R8 name minification', artefact.path, { shortNames: short, classes: names.length }, 'medium');
+      if (names.length >= 20 && short / names.length >= 0.3)
+        add(
+          'obfuscator',
+          'minified-names',
+          'ProGuard/R8 name minification',
+          artefact.path,
+          { shortNames: short, classes: names.length },
+          'medium',
+        );
       const exotic = names.filter((n) => /[^\x20-\x7e]/.test(n)).length;
-      if (names.length >= 10 && exotic / names.length >= 0.1) add('obfuscator', 'unicode-names', 'non-ASCII class names (DexGuard-style)', artefact.path, { unicodeNames: exotic, classes: names.length }, 'medium');
+      if (names.length >= 10 && exotic / names.length >= 0.1)
+        add(
+          'obfuscator',
+          'unicode-names',
+          'non-ASCII class names (DexGuard-style)',
+          artefact.path,
+          { unicodeNames: exotic, classes: names.length },
+          'medium',
+        );
       const compiler = compilerOf(dex);
       if (compiler) add('compiler', compiler.id, compiler.name, artefact.path, { marker: compiler.marker });
       const abnormal = abnormalHeader(dex.buf);
@@ -112,27 +169,52 @@ export default defineDetector({
       const debug = new Set<string>();
       for (const m of facts.methods) {
         if (m.stringIds.length) {
-          const roles = facts.memo('anti-analysis', m, (s) => (ANTI_VM.has(s) ? 'vm' : s === 'TracerPid' ? 'tracer' : s === 'ALLATORIxDEMO' ? 'allatori' : null));
+          const roles = facts.memo('anti-analysis', m, (s) =>
+            ANTI_VM.has(s) ? 'vm' : s === 'TracerPid' ? 'tracer' : s === 'ALLATORIxDEMO' ? 'allatori' : null,
+          );
           if (roles.some((r) => r !== null)) {
             const texts = facts.memo('text', m, (s) => s);
             roles.forEach((r, i) => {
               if (r === 'vm') vm.add(texts[i]);
               else if (r === 'tracer') debug.add(`${m.className}->${m.method} (TracerPid)`);
-              else if (r === 'allatori') add('obfuscator', 'allatori', 'Allatori', app.artefact.path, { className: m.className });
+              else if (r === 'allatori')
+                add('obfuscator', 'allatori', 'Allatori', app.artefact.path, { className: m.className });
             });
           }
         }
-        if (m.callIds.length && facts.memoCalls('anti-debug', m, (c) => ANTI_DEBUG_CALLS.has(c)).some(Boolean)) debug.add(`${m.className}->${m.method}`);
+        if (m.callIds.length && facts.memoCalls('anti-debug', m, (c) => ANTI_DEBUG_CALLS.has(c)).some(Boolean))
+          debug.add(`${m.className}->${m.method}`);
       }
-      if (vm.size >= 2) add('anti-vm', 'emulator-checks', 'emulator detection', app.artefact.path, { strings: [...vm] }, vm.size >= 3 ? 'high' : 'medium');
-      if (debug.size) add('anti-debug', 'debugger-checks', 'debugger detection', app.artefact.path, { methods: [...debug].slice(0, 10) }, 'medium');
+      if (vm.size >= 2)
+        add(
+          'anti-vm',
+          'emulator-checks',
+          'emulator detection',
+          app.artefact.path,
+          { strings: [...vm] },
+          vm.size >= 3 ? 'high' : 'medium',
+        );
+      if (debug.size)
+        add(
+          'anti-debug',
+          'debugger-checks',
+          'debugger detection',
+          app.artefact.path,
+          { methods: [...debug].slice(0, 10) },
+          'medium',
+        );
     }
     return out;
   },
 });
 
 /** R8 and D8 leave a `~~R8{...}` / `~~D8{...}` marker string in the DEX they write. */
-function compilerOf(dex: { stringCount: number; string(i: number): string | null; stringBytes(i: number): [number, number] | null; buf: Buffer }): { id: string; name: string; marker: string } | null {
+function compilerOf(dex: {
+  stringCount: number;
+  string(i: number): string | null;
+  stringBytes(i: number): [number, number] | null;
+  buf: Buffer;
+}): { id: string; name: string; marker: string } | null {
   // Markers sort before most strings ("~" is high ASCII but they are few); scan the pool's tail cheaply.
   for (let i = dex.stringCount - 1; i >= Math.max(0, dex.stringCount - 64); i--) {
     const s = dex.string(i);
@@ -150,7 +232,8 @@ function abnormalHeader(buf: Buffer): string[] {
   const headerSize = buf.readUInt32LE(36);
   if (version !== '041' && headerSize !== 0x70) problems.push(`header_size ${headerSize}`);
   if (buf.readUInt32LE(44) !== 0 || buf.readUInt32LE(48) !== 0) problems.push('non-empty link section');
-  if (buf.readUInt32LE(32) !== buf.length) problems.push(`file_size ${buf.readUInt32LE(32)} differs from ${buf.length}`);
+  if (buf.readUInt32LE(32) !== buf.length)
+    problems.push(`file_size ${buf.readUInt32LE(32)} differs from ${buf.length}`);
   if (buf.readUInt32LE(52) === 0 || buf.readUInt32LE(52) >= buf.length) problems.push('map_off outside the file');
   return problems;
 }

@@ -10,13 +10,25 @@ import { apkModel } from '../../../test/fixtures/models.js';
 testDetector(detector, {
   valid: [
     { name: 'a well-formed archive', input: apkModel('ok.apk') },
-    { name: 'zip diagnostics that Android and analysers read alike', input: apkModel('ok.apk', { zipAnomalies: [{ code: 'zip/comment', message: 'archive comment' }] }) },
+    {
+      name: 'zip diagnostics that Android and analysers read alike',
+      input: apkModel('ok.apk', { zipAnomalies: [{ code: 'zip/comment', message: 'archive comment' }] }),
+    },
   ],
   invalid: [
-    { name: 'a DEX before the zip entries is Janus (high)', input: apkModel('j.apk', { prependedMagic: 'dex' }), messageId: 'janus', data: { path: 'j.apk' }, severity: 'high', evidence: { cve: 'CVE-2017-13156' } },
+    {
+      name: 'a DEX before the zip entries is Janus (high)',
+      input: apkModel('j.apk', { prependedMagic: 'dex' }),
+      messageId: 'janus',
+      data: { path: 'j.apk' },
+      severity: 'high',
+      evidence: { cve: 'CVE-2017-13156' },
+    },
     {
       name: 'other prepended bytes are low',
-      input: apkModel('p.apk', { zipAnomalies: [{ code: 'zip/prepended-data', message: '17 bytes before the first entry' }] }),
+      input: apkModel('p.apk', {
+        zipAnomalies: [{ code: 'zip/prepended-data', message: '17 bytes before the first entry' }],
+      }),
       messageId: 'prepended',
       data: { bytes: '17 bytes before the first entry' },
       severity: 'low',
@@ -35,7 +47,14 @@ testDetector(detector, {
         { messageId: 'fake-encryption', data: { entry: '"res/a.xml"' }, severity: 'low' },
       ],
     },
-    { name: 'a path-traversal entry name', input: apkModel('t.apk', { zipAnomalies: [{ code: 'zip/unsafe-entry-name', message: 'escapes', entry: '../../etc/x' }] }), messageId: 'unsafe-name', evidence: { entry: '../../etc/x' } },
+    {
+      name: 'a path-traversal entry name',
+      input: apkModel('t.apk', {
+        zipAnomalies: [{ code: 'zip/unsafe-entry-name', message: 'escapes', entry: '../../etc/x' }],
+      }),
+      messageId: 'unsafe-name',
+      evidence: { entry: '../../etc/x' },
+    },
   ],
 });
 
@@ -52,7 +71,10 @@ describe('built and real APKs: positive', () => {
 
   it('reports duplicate entry names (Master Key style) written by Python', () => {
     const out = join(tempDir(), 'dup.apk');
-    run('python3', ['-c', `import zipfile,warnings\nwarnings.simplefilter('ignore')\nsrc=zipfile.ZipFile('${corpusFile('urzip.apk')}')\nz=zipfile.ZipFile('${out}','w')\nfor i in src.infolist(): z.writestr(i, src.read(i.filename))\nz.writestr('classes.dex', b'dex\\n035\\0')\nz.close()`]);
+    run('python3', [
+      '-c',
+      `import zipfile,warnings\nwarnings.simplefilter('ignore')\nsrc=zipfile.ZipFile('${corpusFile('urzip.apk')}')\nz=zipfile.ZipFile('${out}','w')\nfor i in src.infolist(): z.writestr(i, src.read(i.filename))\nz.writestr('classes.dex', b'dex\\n035\\0')\nz.close()`,
+    ]);
     const f = analyzeFile(out, 'dup.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
     expect(f.map((x) => x.messageId)).toContain('duplicate');
   });
@@ -60,7 +82,9 @@ describe('built and real APKs: positive', () => {
 
 describe('built and real APKs: negative', () => {
   it('reports nothing for a well-formed signed APK', () => {
-    expect(analyzeFile(corpusFile('urzip.apk'), 'urzip.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID)).toEqual([]);
+    expect(
+      analyzeFile(corpusFile('urzip.apk'), 'urzip.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID),
+    ).toEqual([]);
   });
 
   it('does not call data before a zip Janus unless it is a DEX', () => {

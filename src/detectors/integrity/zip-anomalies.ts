@@ -21,7 +21,11 @@ const Evidence = evidence({
   detail: Type.Optional(Type.String()),
   entry: Type.Optional(Type.String()),
 });
-const Data = messageData({ path: Type.String(), bytes: Type.Optional(Type.String()), entry: Type.Optional(Type.String()) });
+const Data = messageData({
+  path: Type.String(),
+  bytes: Type.Optional(Type.String()),
+  entry: Type.Optional(Type.String()),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -30,7 +34,8 @@ export default defineDetector({
     id: 'integrity/zip-anomalies',
     version: 1,
     input: 'app',
-    description: 'APK structures used to evade analysis: prepended DEX (Janus), duplicate or overlapping entries, path-traversal names, fake encryption flags.',
+    description:
+      'APK structures used to evade analysis: prepended DEX (Janus), duplicate or overlapping entries, path-traversal names, fake encryption flags.',
     severity: 'medium',
     confidence: 'high',
     tags: ['integrity', 'evasion'],

@@ -17,9 +17,19 @@ const Evidence = evidence({
   malware: Type.Array(Type.String()),
   source: Type.String(),
   pattern: Type.String(),
-  matched: Type.Array(Type.Object({ value: Type.String(), artefactId: Type.String(), path: Type.String() }, { additionalProperties: false })),
+  matched: Type.Array(
+    Type.Object(
+      { value: Type.String(), artefactId: Type.String(), path: Type.String() },
+      { additionalProperties: false },
+    ),
+  ),
 });
-const Data = messageData({ indicator: Type.String(), malware: Type.String(), matched: Type.String(), path: Type.String() });
+const Data = messageData({
+  indicator: Type.String(),
+  malware: Type.String(),
+  matched: Type.String(),
+  path: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -28,7 +38,8 @@ export default defineDetector({
     id: 'iocs/stix-indicator',
     version: 1,
     input: 'scan',
-    description: 'STIX 2.1 indicators matched against package names, file hashes and names, signing certificates, hosts, URLs and firmware properties.',
+    description:
+      'STIX 2.1 indicators matched against package names, file hashes and names, signing certificates, hosts, URLs and firmware properties.',
     severity: 'high',
     confidence: 'high',
     tags: ['ioc', 'malware'],
@@ -50,7 +61,9 @@ export default defineDetector({
             const domain = c.objectType === 'domain-name' && c.op === '=' && !c.negated;
             if (domain) {
               const v = c.values[0].toLowerCase();
-              candidates = candidates.filter((o) => o.value.toLowerCase() === v || o.value.toLowerCase().endsWith(`.${v}`));
+              candidates = candidates.filter(
+                (o) => o.value.toLowerCase() === v || o.value.toLowerCase().endsWith(`.${v}`),
+              );
             }
             const hit = domain ? candidates[0] : candidates.find((o) => compare(c, [o.value]) !== null);
             if (!hit) break;
@@ -60,11 +73,24 @@ export default defineDetector({
           const first = matched[0];
           out.push({
             messageId: 'indicator',
-            data: { indicator: ind.name, malware: ind.malware.length ? ` (${ind.malware.join(', ')})` : '', matched: matched.map((m) => m.value).join(' and '), path: first.path },
+            data: {
+              indicator: ind.name,
+              malware: ind.malware.length ? ` (${ind.malware.join(', ')})` : '',
+              matched: matched.map((m) => m.value).join(' and '),
+              path: first.path,
+            },
             artefactId: first.artefactId,
             location: { path: first.path },
             identity: `${ind.id}|${matched.map((m) => `${m.path}=${m.value}`).join('|')}`,
-            evidence: { indicatorId: ind.id, indicator: ind.name, malware: ind.malware, source: ind.source, pattern: ind.patternText, matched, excerpt: matched.map((m) => m.value).join(', ') },
+            evidence: {
+              indicatorId: ind.id,
+              indicator: ind.name,
+              malware: ind.malware,
+              source: ind.source,
+              pattern: ind.patternText,
+              matched,
+              excerpt: matched.map((m) => m.value).join(', '),
+            },
           });
           break;
         }
@@ -98,7 +124,12 @@ function observables(report: ScanReport): Map<string, Observable[]> {
   }
   for (const f of findingsOf(report.findings, 'network/endpoints')) {
     const e = f.evidence;
-    add(e.isIp ? (e.host.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value') : 'domain-name:value', e.host, f.artefactId, f.location.path);
+    add(
+      e.isIp ? (e.host.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value') : 'domain-name:value',
+      e.host,
+      f.artefactId,
+      f.location.path,
+    );
     for (const u of e.urls) add('url:value', u, f.artefactId, f.location.path);
   }
   for (const d of report.destinations ?? []) {
@@ -107,10 +138,12 @@ function observables(report: ScanReport): Map<string, Observable[]> {
     for (const ip of d.ips) add(ip.includes(':') ? 'ipv6-addr:value' : 'ipv4-addr:value', ip, d.artefactId, path);
   }
   // Properties from the firmware's build.prop files (MVT's android-property indicators name them).
-  for (const fw of report.firmware ?? []) for (const name of Object.keys(fw.properties)) add('android-property:name', name, fw.artefactId, fw.path);
+  for (const fw of report.firmware ?? [])
+    for (const name of Object.keys(fw.properties)) add('android-property:name', name, fw.artefactId, fw.path);
   for (const [alias, canonical] of [
     ['file:hashes.SHA256', 'file:hashes.SHA-256'],
     ['file:hashes.SHA1', 'file:hashes.SHA-1'],
-  ]) m.set(alias, m.get(canonical) ?? []);
+  ])
+    m.set(alias, m.get(canonical) ?? []);
   return m;
 }

@@ -19,13 +19,27 @@ describe('positive', () => {
     expect(e.urls.every((u) => u.startsWith('http://api.jamendo.com/'))).toBe(true);
     expect(e.references.some((ref) => ref.className?.startsWith('Lcom/teleca/jamendo/'))).toBe(true);
     // Every DEX string strings(1) sees with the host is accounted for.
-    const stringsOut = run('sh', ['-c', `unzip -p ${corpusFile('com.teleca.jamendo_35.apk')} classes.dex | strings | grep -c 'api.jamendo.com' || true`]).trim();
+    const stringsOut = run('sh', [
+      '-c',
+      `unzip -p ${corpusFile('com.teleca.jamendo_35.apk')} classes.dex | strings | grep -c 'api.jamendo.com' || true`,
+    ]).trim();
     expect(Number(stringsOut)).toBeGreaterThan(0);
   });
 
   it('finds hosts in code, assets and bare host names (the Xiaomi filter endpoint)', () => {
-    const dex = buildDex([{ descriptor: 'Lcom/miui/ad/Filter;', methods: [{ name: 'fetch', strings: ['https://globalapi.ad.xiaomi.com/filter/text?appKey=x', 'sa.api.intl.miui.com'] }] }]);
-    const apk = deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'x.apk'), entries: { 'classes.dex': dex, 'assets/config.json': '{"url":"http://tracking.intl.miui.com/track/v4"}' } });
+    const dex = buildDex([
+      {
+        descriptor: 'Lcom/miui/ad/Filter;',
+        methods: [
+          { name: 'fetch', strings: ['https://globalapi.ad.xiaomi.com/filter/text?appKey=x', 'sa.api.intl.miui.com'] },
+        ],
+      },
+    ]);
+    const apk = deriveApk({
+      base: corpusFile('urzip.apk'),
+      out: join(tempDir(), 'x.apk'),
+      entries: { 'classes.dex': dex, 'assets/config.json': '{"url":"http://tracking.intl.miui.com/track/v4"}' },
+    });
     const hosts = analyzeFile(apk, 'x.apk', analyzeContext())
       .findings.filter((f) => f.detectorId === ID)
       .map((f) => [f.evidence.host, f.location.className ?? f.location.path]);
@@ -39,7 +53,16 @@ describe('positive', () => {
 
 describe('negative', () => {
   it('does not take package names, class names or file names for hosts', () => {
-    for (const s of ['com.example.app', 'android.intent.action.MAIN', 'config.json', 'libfoo.so', 'org.apache.http.client', 'Lcom/foo/Bar;', 'R.string.app_name', 'v1.2.3']) {
+    for (const s of [
+      'com.example.app',
+      'android.intent.action.MAIN',
+      'config.json',
+      'libfoo.so',
+      'org.apache.http.client',
+      'Lcom/foo/Bar;',
+      'R.string.app_name',
+      'v1.2.3',
+    ]) {
       expect(extractEndpoints(s), s).toEqual([]);
     }
     expect(extractEndpoints('example.com').map((e) => e.host)).toEqual(['example.com']);

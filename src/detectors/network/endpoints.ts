@@ -34,11 +34,28 @@ const Evidence = evidence({
   seenInCapture: Type.Optional(
     Type.Union([
       Type.Literal(false),
-      Type.Array(Type.Object({ capture: Type.String(), host: Type.String(), connections: Type.Integer(), frames: Type.Array(Type.Integer()), country: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+      Type.Array(
+        Type.Object(
+          {
+            capture: Type.String(),
+            host: Type.String(),
+            connections: Type.Integer(),
+            frames: Type.Array(Type.Integer()),
+            country: Type.Union([Type.String(), Type.Null()]),
+          },
+          { additionalProperties: false },
+        ),
+      ),
     ]),
   ),
 });
-const Data = messageData({ package: Type.String(), host: Type.String(), domain: Type.String(), sources: Type.String(), schemes: Type.String() });
+const Data = messageData({
+  package: Type.String(),
+  host: Type.String(),
+  domain: Type.String(),
+  sources: Type.String(),
+  schemes: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -62,18 +79,30 @@ export default defineDetector({
     const hosts = new Map<string, HostAccumulator>();
     const add = (ep: Endpoint, source: string, loc: Location) => {
       let acc = hosts.get(ep.host);
-      if (!acc) hosts.set(ep.host, (acc = { endpoint: ep, urls: new Set(), schemes: new Set(), refs: [], sources: new Set() }));
+      if (!acc)
+        hosts.set(ep.host, (acc = { endpoint: ep, urls: new Set(), schemes: new Set(), refs: [], sources: new Set() }));
       if (ep.url && acc.urls.size < MAX_URLS) acc.urls.add(ep.url);
       if (ep.scheme) acc.schemes.add(ep.scheme);
       acc.sources.add(source);
-      if (acc.refs.length < MAX_REFS && !acc.refs.some((r) => r.path === loc.path && r.className === loc.className && r.method === loc.method)) acc.refs.push(loc);
+      if (
+        acc.refs.length < MAX_REFS &&
+        !acc.refs.some((r) => r.path === loc.path && r.className === loc.className && r.method === loc.method)
+      )
+        acc.refs.push(loc);
     };
     for (const { artefact, dex } of app.dexes) {
       const found = new Map<number, Endpoint[]>();
       for (let i = 0; i < dex.stringCount; i++) {
         const range = dex.stringBytes(i);
         // Cheap byte-level pre-filter: a host needs a dot and at least four bytes.
-        if (!range || range[1] - range[0] < 4 || range[1] - range[0] > 8192 || dex.buf.indexOf(0x2e, range[0]) >= range[1] || dex.buf.indexOf(0x2e, range[0]) < 0) continue;
+        if (
+          !range ||
+          range[1] - range[0] < 4 ||
+          range[1] - range[0] > 8192 ||
+          dex.buf.indexOf(0x2e, range[0]) >= range[1] ||
+          dex.buf.indexOf(0x2e, range[0]) < 0
+        )
+          continue;
         const s = dex.string(i);
         if (!s) continue;
         const eps = extractEndpoints(s);
@@ -114,7 +143,13 @@ export default defineDetector({
       const cleartext = [...acc.schemes].some((s) => s === 'http' || s === 'ws' || s === 'ftp');
       out.push({
         messageId: cleartext ? 'cleartext' : 'host',
-        data: { package: pkg, host, domain: acc.endpoint.registrableDomain ?? host, sources: [...acc.sources].join(', '), schemes: [...acc.schemes].join('/') },
+        data: {
+          package: pkg,
+          host,
+          domain: acc.endpoint.registrableDomain ?? host,
+          sources: [...acc.sources].join(', '),
+          schemes: [...acc.schemes].join('/'),
+        },
         artefactId: app.artefact.id,
         location: acc.refs[0] ?? { path: app.artefact.path },
         severity: cleartext ? ('low' as const) : ('info' as const),

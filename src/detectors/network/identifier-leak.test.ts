@@ -6,7 +6,23 @@ import type { Leak } from '../../capture/leaks.js';
 
 const cap = artefact('cap.pcap', 'capture');
 const har = artefact('session.har', 'capture');
-const flow = (leaks: Leak[]): Flow => ({ proto: 'tcp', client: '10.0.0.2', clientPort: 40000, server: '192.0.2.7', serverPort: 80, firstFrame: 4, firstSeen: 0, lastSeen: 1, bytesUp: 300, bytesDown: 200, packets: 6, http: [{ method: 'GET', host: 'ads.example.net', path: '/t' }], leaks, protocol: 'HTTP', encrypted: false });
+const flow = (leaks: Leak[]): Flow => ({
+  proto: 'tcp',
+  client: '10.0.0.2',
+  clientPort: 40000,
+  server: '192.0.2.7',
+  serverPort: 80,
+  firstFrame: 4,
+  firstSeen: 0,
+  lastSeen: 1,
+  bytesUp: 300,
+  bytesDown: 200,
+  packets: 6,
+  http: [{ method: 'GET', host: 'ads.example.net', path: '/t' }],
+  leaks,
+  protocol: 'HTTP',
+  encrypted: false,
+});
 const imei: Leak = { kind: 'imei', value: '490154203237518', field: 'url', form: 'plain' };
 
 testDetector(detector, {
@@ -26,7 +42,11 @@ testDetector(detector, {
     },
     {
       name: 'an MD5 of the Android id in a header',
-      input: { artefact: cap, flows: [flow([{ kind: 'android-id', value: 'abc', field: 'X-Id', form: 'md5' }])], harLeaks: [] },
+      input: {
+        artefact: cap,
+        flows: [flow([{ kind: 'android-id', value: 'abc', field: 'X-Id', form: 'md5' }])],
+        harLeaks: [],
+      },
       messageId: 'leak',
       data: { form: ' (md5)' },
       severity: 'medium',
@@ -34,9 +54,21 @@ testDetector(detector, {
     },
     {
       name: 'HAR requests: in clear over http, low over https',
-      input: { artefact: har, flows: [], harLeaks: [{ ...imei, host: 'a.example', entry: 1, scheme: 'http' }, { ...imei, host: 'b.example', entry: 2, scheme: 'https' }] },
+      input: {
+        artefact: har,
+        flows: [],
+        harLeaks: [
+          { ...imei, host: 'a.example', entry: 1, scheme: 'http' },
+          { ...imei, host: 'b.example', entry: 2, scheme: 'https' },
+        ],
+      },
       errors: [
-        { messageId: 'leak', data: { clear: 'in clear ', host: 'a.example' }, severity: 'high', evidence: { entry: 1, scheme: 'http' } },
+        {
+          messageId: 'leak',
+          data: { clear: 'in clear ', host: 'a.example' },
+          severity: 'high',
+          evidence: { entry: 1, scheme: 'http' },
+        },
         { messageId: 'leak', data: { clear: '', host: 'b.example' }, severity: 'low' },
       ],
     },

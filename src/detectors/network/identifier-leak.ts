@@ -41,7 +41,13 @@ const Evidence = evidence({
   scheme: Type.Optional(Type.String()),
   entry: Type.Optional(Type.Integer({ minimum: 1 })),
 });
-const Data = messageData({ kind: Type.String(), clear: Type.String(), host: Type.String(), field: Type.String(), form: Type.String() });
+const Data = messageData({
+  kind: Type.String(),
+  clear: Type.String(),
+  host: Type.String(),
+  field: Type.String(),
+  form: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -50,7 +56,8 @@ export default defineDetector({
     id: 'network/identifier-leak',
     version: 1,
     input: 'capture',
-    description: 'Device and user identifiers (IMEI, IMSI, advertising id, e-mail, location...) sent in captured requests, plainly or hashed.',
+    description:
+      'Device and user identifiers (IMEI, IMSI, advertising id, e-mail, location...) sent in captured requests, plainly or hashed.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['privacy', 'identifier-leak', 'network'],
@@ -76,7 +83,18 @@ function flowLeaks(cap: CaptureModel, f: Flow): Found[] {
     confidence: l.kind.startsWith('device-') || l.kind === 'imei' || l.kind === 'iccid' ? 'high' : 'medium',
     tags: ['privacy', 'identifier-leak', 'cleartext', 'network'],
     identity: `${f.client}:${f.clientPort}>${f.server}:${f.serverPort}|${l.kind}|${l.value}|${l.field}`,
-    evidence: { kind: l.kind, value: l.value, field: l.field, form: l.form, host, server: f.server, serverPort: f.serverPort, client: f.client, frame: f.firstFrame, excerpt: l.value },
+    evidence: {
+      kind: l.kind,
+      value: l.value,
+      field: l.field,
+      form: l.form,
+      host,
+      server: f.server,
+      serverPort: f.serverPort,
+      client: f.client,
+      frame: f.firstFrame,
+      excerpt: l.value,
+    },
   }));
 }
 
@@ -92,6 +110,15 @@ function harLeak(cap: CaptureModel, l: HarLeak): Found {
     confidence: 'medium',
     tags: ['privacy', 'identifier-leak', 'network', ...(clear ? ['cleartext'] : [])],
     identity: `${l.entry}|${l.kind}|${l.value}|${l.field}`,
-    evidence: { kind: l.kind, value: l.value, field: l.field, form: l.form, host: l.host, scheme: l.scheme, entry: l.entry, excerpt: l.value },
+    evidence: {
+      kind: l.kind,
+      value: l.value,
+      field: l.field,
+      form: l.form,
+      host: l.host,
+      scheme: l.scheme,
+      entry: l.entry,
+      excerpt: l.value,
+    },
   };
 }

@@ -6,20 +6,37 @@ import { testDetector } from '../../../test/rule-tester.js';
 import { artefact, destination, report } from '../../../test/fixtures/models.js';
 
 const cap = artefact('cap.pcap', 'capture', { id: 'id:cap.pcap' });
-const scanOf = (...destinations: ReturnType<typeof destination>[]) => ({ report: report({ artefacts: [cap], destinations }), indicators: [] });
+const scanOf = (...destinations: ReturnType<typeof destination>[]) => ({
+  report: report({ artefacts: [cap], destinations }),
+  indicators: [],
+});
 
 testDetector(detector, {
   valid: [
     { name: 'a destination in the EU', input: scanOf(destination('a.example.de', { country: 'DE', bytesUp: 50_000 })) },
-    { name: 'a country under a full adequacy decision (Switzerland)', input: scanOf(destination('a.example.ch', { country: 'CH', bytesUp: 50_000 })) },
-    { name: 'a destination with no known country', input: scanOf(destination('a.example', { country: null, bytesUp: 50_000 })) },
+    {
+      name: 'a country under a full adequacy decision (Switzerland)',
+      input: scanOf(destination('a.example.ch', { country: 'CH', bytesUp: 50_000 })),
+    },
+    {
+      name: 'a destination with no known country',
+      input: scanOf(destination('a.example', { country: null, bytesUp: 50_000 })),
+    },
   ],
   invalid: [
     {
       name: 'a steady encrypted upload to China: high',
-      input: scanOf(destination('beacon.example.cn', { country: 'CN', bytesUp: 900, periodSeconds: 60, encryptedShare: 1 })),
+      input: scanOf(
+        destination('beacon.example.cn', { country: 'CN', bytesUp: 900, periodSeconds: 60, encryptedShare: 1 }),
+      ),
       messageId: 'no-adequacy',
-      data: { host: 'beacon.example.cn', country: 'CN', cadence: ', every 60 s', readable: 'encrypted', restriction: 'no EU adequacy decision' },
+      data: {
+        host: 'beacon.example.cn',
+        country: 'CN',
+        cadence: ', every 60 s',
+        readable: 'encrypted',
+        restriction: 'no EU adequacy decision',
+      },
       severity: 'high',
       evidence: { gdprDataAsOf: expect.any(String) },
     },
@@ -37,7 +54,9 @@ describe('fingerprint', () => {
   // The runner stamps it; a transfer's fingerprint includes the capture's content hash.
   const fingerprints = (sha256: string) => {
     const input = scanOf(destination('beacon.example.cn', { country: 'CN', bytesUp: 900, periodSeconds: 60 }));
-    return runDetectorsOn(DETECTORS, 'scan', [input], {}, { contentHash: () => sha256, pathOf: () => 'cap.pcap' }).findings.filter((f) => f.detectorId === detector.meta.id).map((f) => f.fingerprint);
+    return runDetectorsOn(DETECTORS, 'scan', [input], {}, { contentHash: () => sha256, pathOf: () => 'cap.pcap' })
+      .findings.filter((f) => f.detectorId === detector.meta.id)
+      .map((f) => f.fingerprint);
   };
   it('differs between two captures with the same destination, and is stable for the same capture', () => {
     expect(fingerprints('a'.repeat(64))).toHaveLength(1);

@@ -9,9 +9,13 @@ import { defineDetector, evidence, messageData, type ReportOf } from '../define.
  * read. A steady, encrypted upload to such a country is what the 2021 assessment described: high.
  */
 
-const MESSAGE = '{{host}} ({{country}}) received {{bytesUp}} bytes over {{connections}} connections{{cadence}}, {{readable}}; {{restriction}}';
+const MESSAGE =
+  '{{host}} ({{country}}) received {{bytesUp}} bytes over {{connections}} connections{{cadence}}, {{readable}}; {{restriction}}';
 
-const Adequacy = Type.Object({ country: Type.String(), name: Type.String(), date: Type.String(), scope: Type.String() }, { additionalProperties: false });
+const Adequacy = Type.Object(
+  { country: Type.String(), name: Type.String(), date: Type.String(), scope: Type.String() },
+  { additionalProperties: false },
+);
 const Evidence = evidence({
   host: Type.String(),
   ips: Type.Array(Type.String()),
@@ -27,7 +31,15 @@ const Evidence = evidence({
   frames: Type.Array(Type.Integer()),
   gdprDataAsOf: Type.String(),
 });
-const Data = messageData({ host: Type.String(), country: Type.String(), bytesUp: Type.Integer(), connections: Type.Integer(), cadence: Type.String(), readable: Type.String(), restriction: Type.String() });
+const Data = messageData({
+  host: Type.String(),
+  country: Type.String(),
+  bytesUp: Type.Integer(),
+  connections: Type.Integer(),
+  cadence: Type.String(),
+  readable: Type.String(),
+  restriction: Type.String(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -36,7 +48,8 @@ export default defineDetector({
     id: 'network/transfer-outside-eea',
     version: 1,
     input: 'scan',
-    description: 'Captured traffic to countries outside the EU/EEA without a (full) adequacy decision, rated by volume, cadence and encryption.',
+    description:
+      'Captured traffic to countries outside the EU/EEA without a (full) adequacy decision, rated by volume, cadence and encryption.',
     severity: 'low',
     confidence: 'high',
     tags: ['gdpr', 'data-transfer', 'network'],
@@ -59,18 +72,45 @@ function transfer(d: Destination, path: string, asOf: string): Found[] {
   if (d.bytesUp > 0 && d.encryptedShare >= 0.9 && d.periodSeconds !== null) severity = adequacy ? 'medium' : 'high';
   else if (d.bytesUp >= 10_000) severity = adequacy ? 'low' : 'medium';
   const opaque = d.encryption?.some((e) => e.startsWith('opaque-')) ?? false;
-  const readable = d.encryptedShare < 0.5 ? 'readable in the capture' : opaque ? 'sent as opaque (likely encrypted) bodies over plain HTTP' : 'encrypted';
+  const readable =
+    d.encryptedShare < 0.5
+      ? 'readable in the capture'
+      : opaque
+        ? 'sent as opaque (likely encrypted) bodies over plain HTTP'
+        : 'encrypted';
   return [
     {
       messageId: adequacy ? 'partial-adequacy' : 'no-adequacy',
-      data: { host: d.host, country: d.country ?? '', bytesUp: d.bytesUp, connections: d.connections, cadence: d.periodSeconds ? `, every ${d.periodSeconds} s` : '', readable, restriction: restrictionText(restriction) },
+      data: {
+        host: d.host,
+        country: d.country ?? '',
+        bytesUp: d.bytesUp,
+        connections: d.connections,
+        cadence: d.periodSeconds ? `, every ${d.periodSeconds} s` : '',
+        readable,
+        restriction: restrictionText(restriction),
+      },
       artefactId: d.artefactId,
       location: { path },
       severity,
       confidence: d.nameSource === 'ip' ? 'medium' : 'high',
       // The capture's hash joins the fingerprint in the runner: the same host in another capture is another finding.
       identity: `${d.host}|${d.country}|${d.ips.join(',')}`,
-      evidence: { host: d.host, ips: d.ips, country: d.country, adequacy: adequacy ?? null, bytesUp: d.bytesUp, bytesDown: d.bytesDown, connections: d.connections, periodSeconds: d.periodSeconds, encryptedShare: d.encryptedShare, encryption: d.encryption ?? [], frames: d.sampleFrames, gdprDataAsOf: asOf, excerpt: `${d.host} → ${d.country}` },
+      evidence: {
+        host: d.host,
+        ips: d.ips,
+        country: d.country,
+        adequacy: adequacy ?? null,
+        bytesUp: d.bytesUp,
+        bytesDown: d.bytesDown,
+        connections: d.connections,
+        periodSeconds: d.periodSeconds,
+        encryptedShare: d.encryptedShare,
+        encryption: d.encryption ?? [],
+        frames: d.sampleFrames,
+        gdprDataAsOf: asOf,
+        excerpt: `${d.host} → ${d.country}`,
+      },
     },
   ];
 }

@@ -11,7 +11,11 @@ const ID = 'trackers/code-signature';
 
 function apkWithClasses(descriptors: string[]): string {
   const dex = buildDex(descriptors.map((descriptor) => ({ descriptor, methods: [{ name: 'init', strings: ['x'] }] })));
-  return deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'trackers.apk'), entries: { 'classes.dex': dex } });
+  return deriveApk({
+    base: corpusFile('urzip.apk'),
+    out: join(tempDir(), 'trackers.apk'),
+    entries: { 'classes.dex': dex },
+  });
 }
 
 describe('positive', () => {
@@ -27,8 +31,19 @@ describe('positive', () => {
       'Lcom/miui/zeus/mimo/sdk/MimoSdk;',
     ]);
     const app = analyzeFile(apk, 'a.apk', analyzeContext()).apps[0];
-    expect(app.trackers.map((t) => t.id).sort()).toEqual(['baidu-mobstat', 'getui', 'jpush', 'sensors-analytics', 'tencent-bugly', 'umeng', 'xiaomi-ads', 'xiaomi-push']);
-    expect(app.trackers.find((t) => t.id === 'sensors-analytics')?.matchedClasses).toEqual(['com.sensorsdata.analytics.android.sdk.SensorsDataAPI']);
+    expect(app.trackers.map((t) => t.id).sort()).toEqual([
+      'baidu-mobstat',
+      'getui',
+      'jpush',
+      'sensors-analytics',
+      'tencent-bugly',
+      'umeng',
+      'xiaomi-ads',
+      'xiaomi-push',
+    ]);
+    expect(app.trackers.find((t) => t.id === 'sensors-analytics')?.matchedClasses).toEqual([
+      'com.sensorsdata.analytics.android.sdk.SensorsDataAPI',
+    ]);
   });
 
   it('imports the Exodus database and matches with its regular expressions', () => {
@@ -46,7 +61,9 @@ describe('negative', () => {
   });
 
   it('finds no tracker in a small FOSS app', () => {
-    expect(analyzeFile(corpusFile('com.teleca.jamendo_35.apk'), 'j.apk', analyzeContext()).apps[0].trackers).toEqual([]);
+    expect(analyzeFile(corpusFile('com.teleca.jamendo_35.apk'), 'j.apk', analyzeContext()).apps[0].trackers).toEqual(
+      [],
+    );
   });
 
   it('rejects a malformed tracker file with a typed error', () => {

@@ -18,7 +18,12 @@ const Evidence = evidence({
   matchedClasses: Type.Array(Type.String()),
   matchedClassCount: Type.Integer({ minimum: 1 }),
 });
-const Data = messageData({ name: Type.String(), categories: Type.String(), package: Type.String(), count: Type.Integer() });
+const Data = messageData({
+  name: Type.String(),
+  categories: Type.String(),
+  package: Type.String(),
+  count: Type.Integer(),
+});
 
 type Found = ReportOf<typeof Evidence, typeof Data>;
 
@@ -54,7 +59,8 @@ export default defineDetector({
       if (sig.prefixes) {
         // Prefix signatures: binary-search each prefix in the sorted names instead of testing every class.
         const hits = new Set<string>();
-        for (const p of sig.prefixes) for (let i = lowerBound(sorted, p); i < sorted.length && sorted[i].startsWith(p); i++) hits.add(sorted[i]);
+        for (const p of sig.prefixes)
+          for (let i = lowerBound(sorted, p); i < sorted.length && sorted[i].startsWith(p); i++) hits.add(sorted[i]);
         [...hits].sort().forEach(visit);
       } else {
         for (const n of sorted) if (sig.matchClass(n)) visit(n);
@@ -62,12 +68,25 @@ export default defineDetector({
       if (count === 0) continue;
       out.push({
         messageId: 'tracker',
-        data: { name: sig.name, categories: sig.categories.join(', ') || 'uncategorised', package: app.manifest?.package ?? app.artefact.path, count },
+        data: {
+          name: sig.name,
+          categories: sig.categories.join(', ') || 'uncategorised',
+          package: app.manifest?.package ?? app.artefact.path,
+          count,
+        },
         artefactId: app.artefact.id,
         location: { path: app.artefact.path, className: matched[0] },
         tags: ['tracker', ...sig.categories.map((c) => c.replace(/\s+/g, '-'))],
         identity: sig.id,
-        evidence: { trackerId: sig.id, name: sig.name, source: sig.source, categories: sig.categories, website: sig.website, matchedClasses: matched, matchedClassCount: count },
+        evidence: {
+          trackerId: sig.id,
+          name: sig.name,
+          source: sig.source,
+          categories: sig.categories,
+          website: sig.website,
+          matchedClasses: matched,
+          matchedClassCount: count,
+        },
       });
     }
     return out;

@@ -3,7 +3,13 @@ import { testDetector } from '../../../test/rule-tester.js';
 import type { YaraRuleMatch } from '../models.js';
 
 const artefact = { id: 'id:a', path: 'app.apk!/classes.dex', sha256: '0'.repeat(64) };
-const match = (meta: Record<string, unknown>): YaraRuleMatch => ({ rule: 'SpyKit', ruleFile: '/rules/spy.yar', tags: ['spyware'], meta, matches: [{ identifier: '$a', offset: 96, length: 6, data: 'spykit' }] });
+const match = (meta: Record<string, unknown>): YaraRuleMatch => ({
+  rule: 'SpyKit',
+  ruleFile: '/rules/spy.yar',
+  tags: ['spyware'],
+  meta,
+  matches: [{ identifier: '$a', offset: 96, length: 6, data: 'spykit' }],
+});
 
 testDetector(detector, {
   valid: [{ name: 'no rule matched', input: { artefact, matches: [] } }],
@@ -16,6 +22,11 @@ testDetector(detector, {
       severity: 'high',
       evidence: { ruleFile: '/rules/spy.yar', excerpt: '$a=spykit' },
     },
-    { name: 'an unknown severity meta falls back to medium', input: { artefact, matches: [match({ severity: 'urgent' })] }, messageId: 'match', severity: 'medium' },
+    {
+      name: 'an unknown severity meta falls back to medium',
+      input: { artefact, matches: [match({ severity: 'urgent' })] },
+      messageId: 'match',
+      severity: 'medium',
+    },
   ],
 });

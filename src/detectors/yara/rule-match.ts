@@ -10,7 +10,17 @@ const Evidence = evidence({
   tags: Type.Array(Type.String()),
   /** The rule's meta section as written (any keys). */
   meta: Type.Record(Type.String(), Type.Unknown()),
-  matches: Type.Array(Type.Object({ identifier: Type.String(), offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 0 }), data: Type.String() }, { additionalProperties: false })),
+  matches: Type.Array(
+    Type.Object(
+      {
+        identifier: Type.String(),
+        offset: Type.Integer({ minimum: 0 }),
+        length: Type.Integer({ minimum: 0 }),
+        data: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+  ),
 });
 const Data = messageData({ rule: Type.String(), file: Type.String(), path: Type.String(), at: Type.String() });
 
@@ -35,13 +45,28 @@ export default defineDetector({
       const first = m.matches[0];
       return {
         messageId: 'match',
-        data: { rule: m.rule, file: m.ruleFile.slice(m.ruleFile.lastIndexOf('/') + 1), path: artefact.path, at: first ? ` at offset ${first.offset}` : '' },
+        data: {
+          rule: m.rule,
+          file: m.ruleFile.slice(m.ruleFile.lastIndexOf('/') + 1),
+          path: artefact.path,
+          at: first ? ` at offset ${first.offset}` : '',
+        },
         artefactId: artefact.id,
         location: { path: artefact.path, ...(first ? { offset: first.offset } : {}) },
         severity: (SEVERITIES as readonly string[]).includes(declared) ? (declared as Severity) : 'medium',
         tags: ['yara', ...m.tags],
         identity: `${m.ruleFile}|${m.rule}`,
-        evidence: { rule: m.rule, ruleFile: m.ruleFile, tags: m.tags, meta: m.meta, matches: m.matches, excerpt: m.matches.map((x) => `${x.identifier}=${x.data}`).join(' ').slice(0, 200) },
+        evidence: {
+          rule: m.rule,
+          ruleFile: m.ruleFile,
+          tags: m.tags,
+          meta: m.meta,
+          matches: m.matches,
+          excerpt: m.matches
+            .map((x) => `${x.identifier}=${x.data}`)
+            .join(' ')
+            .slice(0, 200),
+        },
       };
     });
   },
