@@ -35,7 +35,8 @@ export function listSignalsText(f: Finding): string | null {
     if (best) {
       const [g, ev] = best;
       parts.push(
-        `content: ${ev.entries} ${g} entries, ${ev.ratio}× what benign vocabulary shows (chance 1e${Math.round(ev.log10p)})`,
+        `content: ${ev.entries} ${g} entries, ${ev.ratio}× what benign vocabulary shows ` +
+          `(chance 1e${Math.round(ev.log10p)})`,
       );
     }
   }

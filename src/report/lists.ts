@@ -1,6 +1,9 @@
 import { findingsOf, type Finding, type Report } from '../model.js';
 
-/** `candor lists export`: every term of every keyword list of a report, with where it was found and how it was hidden. */
+/**
+ * `candor lists export`: every term of every keyword list of a report, with where it was found and how it was
+ * hidden.
+ */
 
 // Reports read back from JSON may come from older versions: list fields are read defensively.
 function listFindings(report: Report): Array<Finding<'censorship/keyword-list'>> {
@@ -61,7 +64,9 @@ export function exportLists(report: Report, format: 'txt' | 'json' | 'csv'): str
   return lists
     .map((f) => {
       const e = f.evidence;
-      return `# ${printable(where(f))} [${(e.encodings ?? []).join(' -> ') || 'plain'}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms\n${(e.terms ?? []).map(printable).join('\n')}\n`;
+      const encodings = (e.encodings ?? []).join(' -> ') || 'plain';
+      const heading = `# ${printable(where(f))} [${encodings}] ${e.kind ?? ''} ${e.terms?.length ?? 0} terms`;
+      return `${heading}\n${(e.terms ?? []).map(printable).join('\n')}\n`;
     })
     .join('\n');
 }

@@ -34,8 +34,12 @@ export function reportSchema(): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://candor.invalid/schema/report-1.json',
     title: 'Candor report',
-    description:
-      "The canonical output of a Candor scan. Every other format (terminal, HTML) is rendered from it. Version 1.x: fields may be added; none is removed or changes meaning without a major version. Generated from the TypeBox model (src/model.ts) and the detectors' evidence schemas by `npm run schema`: do not edit by hand.",
+    description: [
+      'The canonical output of a Candor scan. Every other format (terminal, HTML) is rendered from it.',
+      'Version 1.x: fields may be added; none is removed or changes meaning without a major version.',
+      "Generated from the TypeBox model (src/model.ts) and the detectors' evidence schemas by `npm run schema`:",
+      'do not edit by hand.',
+    ].join(' '),
     ...body,
   };
 }

@@ -30,8 +30,10 @@ export function renderTerminal(
     .map((s) => c(s, `${report.summary.findings[s]} ${s}`))
     .join(', ');
   lines.push(`Candor ${report.tool.version} scan ${report.scan.id}`);
+  const seconds = (report.summary.durationMs / 1000).toFixed(2);
   lines.push(
-    `${report.summary.artefacts} artefacts, ${report.summary.apps} apps, ${report.summary.diagnostics} diagnostics, ${(report.summary.durationMs / 1000).toFixed(2)} s`,
+    `${report.summary.artefacts} artefacts, ${report.summary.apps} apps, ` +
+      `${report.summary.diagnostics} diagnostics, ${seconds} s`,
   );
   lines.push(`Findings: ${counts}`);
   if (report.apps.length > 0) {
@@ -39,7 +41,9 @@ export function renderTerminal(
     for (const a of report.apps.slice(0, 50)) {
       const trackers = a.trackers.length ? `; trackers: ${a.trackers.map((t) => t.name).join(', ')}` : '';
       lines.push(
-        `  ${clean(a.package ?? '(no manifest)')} ${clean(a.versionName ?? '')} (${a.versionCode ?? '-'}) ${clean(a.label ?? '')} — ${a.dexCount} dex, ${a.classCount} classes, ${a.permissions.length} permissions${clean(trackers)}`,
+        `  ${clean(a.package ?? '(no manifest)')} ${clean(a.versionName ?? '')} (${a.versionCode ?? '-'}) ` +
+          `${clean(a.label ?? '')} — ${a.dexCount} dex, ${a.classCount} classes, ` +
+          `${a.permissions.length} permissions${clean(trackers)}`,
       );
     }
     if (report.apps.length > 50) lines.push(`  … and ${report.apps.length - 50} more`);
@@ -48,18 +52,23 @@ export function renderTerminal(
     const p = fw.profile;
     lines.push('', `Firmware ${clean(fw.path)} [${fw.layers.join(', ')}]`);
     const device = [p.brand, p.model, p.device ? `(${p.device})` : null].filter(Boolean).join(' ');
+    const skin = p.skin ? ` · ${clean(p.skin)}` : '';
     lines.push(
-      `  ${clean(device || 'unknown device')} · Android ${clean(p.androidVersion ?? '?')} · patch ${clean(p.securityPatch ?? '?')} · ${clean(p.buildType ?? '?')}/${clean(p.buildTags ?? '?')}${p.skin ? ` · ${clean(p.skin)}` : ''}`,
+      `  ${clean(device || 'unknown device')} · Android ${clean(p.androidVersion ?? '?')} · ` +
+        `patch ${clean(p.securityPatch ?? '?')} · ${clean(p.buildType ?? '?')}/${clean(p.buildTags ?? '?')}${skin}`,
     );
     if (p.firmwareVersion) lines.push(`  firmware ${clean(p.firmwareVersion)}`);
     const region = Object.entries(p.region).slice(0, 12);
     if (region.length) lines.push(`  region: ${clean(region.map(([k, v]) => `${k}=${v}`).join(', '))}`);
-    lines.push(
-      `  partitions: ${fw.partitions.map((x) => `${clean(x.name)} (${x.fileSystem ?? 'folder'}, ${x.apks} apks)`).join(', ')}`,
-    );
+    const partitions = fw.partitions.map((x) => `${clean(x.name)} (${x.fileSystem ?? 'folder'}, ${x.apks} apks)`);
+    lines.push(`  partitions: ${partitions.join(', ')}`);
     const flagged = fw.apps.filter((a) => a.canInstallPackages || a.platformSigned || a.privileged);
+    const privileged = fw.apps.filter((a) => a.privileged).length;
+    const platformSigned = fw.apps.filter((a) => a.platformSigned).length;
+    const installers = fw.apps.filter((a) => a.canInstallPackages).length;
     lines.push(
-      `  ${fw.apps.length} pre-installed apps, ${fw.apps.filter((a) => a.privileged).length} privileged, ${fw.apps.filter((a) => a.platformSigned).length} platform-signed, ${fw.apps.filter((a) => a.canInstallPackages).length} can install apps`,
+      `  ${fw.apps.length} pre-installed apps, ${privileged} privileged, ${platformSigned} platform-signed, ` +
+        `${installers} can install apps`,
     );
     for (const a of flagged.slice(0, 30)) {
       const marks = [
@@ -77,15 +86,22 @@ export function renderTerminal(
     for (const v of fw.vbmeta)
       if (v.verificationDisabled || v.hashtreeDisabled)
         lines.push(
-          `  vbmeta ${clean(v.path.split('!/').pop() ?? v.path)}: flags ${v.flags} (verification ${v.verificationDisabled ? 'DISABLED' : 'on'}, dm-verity ${v.hashtreeDisabled ? 'DISABLED' : 'on'})`,
+          `  vbmeta ${clean(v.path.split('!/').pop() ?? v.path)}: flags ${v.flags} ` +
+            `(verification ${v.verificationDisabled ? 'DISABLED' : 'on'}, ` +
+            `dm-verity ${v.hashtreeDisabled ? 'DISABLED' : 'on'})`,
         );
   }
   if (report.destinations?.length) {
     lines.push('', 'Destinations (captures):');
     lines.push(`  ${'host'.padEnd(40)} ${'up'.padStart(9)} ${'down'.padStart(9)} conns  encrypted  period country`);
     for (const d of report.destinations.slice(0, 20)) {
+      const encrypted = `${Math.round(d.encryptedShare * 100)}%`;
+      const period = d.periodSeconds ? `${d.periodSeconds}s` : '-';
+      const trackers = d.trackers?.length ? ` [${clean(d.trackers.join(', '))}]` : '';
       lines.push(
-        `  ${clean(d.host).slice(0, 40).padEnd(40)} ${String(d.bytesUp).padStart(9)} ${String(d.bytesDown).padStart(9)} ${String(d.connections).padStart(5)}  ${`${Math.round(d.encryptedShare * 100)}%`.padStart(9)}  ${(d.periodSeconds ? `${d.periodSeconds}s` : '-').padEnd(6)} ${d.country ?? ''}${d.trackers?.length ? ` [${clean(d.trackers.join(', '))}]` : ''}`,
+        `  ${clean(d.host).slice(0, 40).padEnd(40)} ${String(d.bytesUp).padStart(9)} ` +
+          `${String(d.bytesDown).padStart(9)} ${String(d.connections).padStart(5)}  ` +
+          `${encrypted.padStart(9)}  ${period.padEnd(6)} ${d.country ?? ''}${trackers}`,
       );
     }
     if (report.destinations.length > 20) lines.push(`  … and ${report.destinations.length - 20} more`);
@@ -98,7 +114,8 @@ export function renderTerminal(
       lines.push(`  ${c(f.severity, f.severity.toUpperCase())} ${clean(f.message)}`);
       if (e.sampleTerms?.length)
         lines.push(
-          `      e.g. ${clean(e.sampleTerms.slice(0, 8).join(' | '))}${e.encodings?.length ? ` [${e.encodings.join(' → ')}]` : ''}`,
+          `      e.g. ${clean(e.sampleTerms.slice(0, 8).join(' | '))}` +
+            (e.encodings?.length ? ` [${e.encodings.join(' → ')}]` : ''),
         );
       const why = listSignalsText(f);
       if (why) lines.push(`      why: ${clean(why)}`);
