@@ -17,7 +17,8 @@ const MIGRATIONS = [
      id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
      inputs TEXT NOT NULL, options TEXT NOT NULL, summary TEXT NOT NULL, report TEXT NOT NULL);
    CREATE TABLE file_results (
-     sha256 TEXT NOT NULL, analyzer_key TEXT NOT NULL, root_path TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
+     sha256 TEXT NOT NULL, analyzer_key TEXT NOT NULL, root_path TEXT NOT NULL, ` +
+    `result TEXT NOT NULL, created_at TEXT NOT NULL,
      PRIMARY KEY (sha256, analyzer_key));
    CREATE TABLE artefacts (
      scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE, id TEXT NOT NULL, parent_id TEXT, kind TEXT NOT NULL,
@@ -40,10 +41,13 @@ const MIGRATIONS = [
      message TEXT NOT NULL, path TEXT NOT NULL, artefact_id TEXT);
    CREATE INDEX diagnostics_scan ON diagnostics(scan_id);`,
   `CREATE TABLE indicator_sets (
-     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL, indicators INTEGER NOT NULL, imported_at TEXT NOT NULL);`,
-  `CREATE TABLE yara_rules (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, source TEXT NOT NULL, added_at TEXT NOT NULL);`,
+     id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL, ` +
+    `indicators INTEGER NOT NULL, imported_at TEXT NOT NULL);`,
+  'CREATE TABLE yara_rules (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, ' +
+    'source TEXT NOT NULL, added_at TEXT NOT NULL);',
   `CREATE TABLE imported_lists (
-     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, source TEXT NOT NULL, terms TEXT NOT NULL, imported_at TEXT NOT NULL);`,
+     id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, source TEXT NOT NULL, terms TEXT NOT NULL, ` +
+    `imported_at TEXT NOT NULL);`,
 ];
 
 /** One migration per schema version; the store's version is the number applied. */
@@ -97,7 +101,8 @@ export class Store {
     if (!result.sha256) return;
     this.db
       .prepare(
-        'INSERT OR REPLACE INTO file_results(sha256, analyzer_key, root_path, result, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO file_results(sha256, analyzer_key, root_path, result, created_at) ' +
+          'VALUES (?, ?, ?, ?, ?)',
       )
       .run(result.sha256, analyzerKey, rootPath, JSON.stringify(result), new Date().toISOString());
   }
@@ -108,7 +113,8 @@ export class Store {
       this.db.prepare('DELETE FROM scans WHERE id = ?').run(s.id);
       this.db
         .prepare(
-          'INSERT INTO scans(id, started_at, finished_at, inputs, options, summary, report) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO scans(id, started_at, finished_at, inputs, options, summary, report) ' +
+            'VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           s.id,
@@ -120,16 +126,19 @@ export class Store {
           JSON.stringify(report),
         );
       const art = this.db.prepare(
-        'INSERT OR REPLACE INTO artefacts(scan_id, id, parent_id, kind, path, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO artefacts(scan_id, id, parent_id, kind, path, sha256, size) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       for (const a of report.artefacts) art.run(s.id, a.id, a.parentId, a.kind, a.path, a.sha256, a.size);
       const app = this.db.prepare(
-        'INSERT OR REPLACE INTO apps(scan_id, artefact_id, package, version_code, version_name, label, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO apps(scan_id, artefact_id, package, version_code, version_name, label, data) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       for (const a of report.apps)
         app.run(s.id, a.artefactId, a.package, a.versionCode, a.versionName, a.label, JSON.stringify(a));
       const f = this.db.prepare(
-        'INSERT INTO findings(scan_id, fingerprint, detector_id, detector_version, message_id, severity, confidence, tags, message, artefact_id, path, location, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO findings(scan_id, fingerprint, detector_id, detector_version, message_id, severity, confidence, ' +
+          'tags, message, artefact_id, path, location, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const x of report.findings) {
         f.run(
@@ -187,11 +196,16 @@ export class Store {
     return rows.length === 1 ? (JSON.parse(rows[0].report) as Report) : null;
   }
 
-  /** Keeps a STIX bundle for every later scan with this store; a bundle from the same source replaces the old one. */
+  /**
+   * Keeps a STIX bundle for every later scan with this store; a bundle from the same source replaces the old
+   * one.
+   */
   importIndicators(source: string, bundle: string, count: number): void {
     this.db
       .prepare(
-        'INSERT INTO indicator_sets(source, bundle, indicators, imported_at) VALUES (?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET bundle = excluded.bundle, indicators = excluded.indicators, imported_at = excluded.imported_at',
+        'INSERT INTO indicator_sets(source, bundle, indicators, imported_at) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT(source) DO UPDATE SET bundle = excluded.bundle, indicators = excluded.indicators, ' +
+          'imported_at = excluded.imported_at',
       )
       .run(source, bundle, count, new Date().toISOString());
   }
@@ -215,7 +229,8 @@ export class Store {
   /** Keeps YARA rule sources (includes resolved) for every later scan; the same path replaces its old text. */
   addRules(sources: Array<{ path: string; source: string }>): void {
     const stmt = this.db.prepare(
-      'INSERT INTO yara_rules(path, source, added_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET source = excluded.source, added_at = excluded.added_at',
+      'INSERT INTO yara_rules(path, source, added_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT(path) DO UPDATE SET source = excluded.source, added_at = excluded.added_at',
     );
     const now = new Date().toISOString();
     this.db.transaction(() => sources.forEach((s) => stmt.run(s.path, s.source, now)))();
@@ -233,7 +248,8 @@ export class Store {
     this.db
       .prepare(
         'INSERT INTO imported_lists(name, source, terms, imported_at) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT(name) DO UPDATE SET source = excluded.source, terms = excluded.terms, imported_at = excluded.imported_at',
+          'ON CONFLICT(name) DO UPDATE SET source = excluded.source, terms = excluded.terms, ' +
+          'imported_at = excluded.imported_at',
       )
       .run(list.name, list.source, JSON.stringify(list.terms), new Date().toISOString());
   }
