@@ -286,7 +286,10 @@ export class InflateBudget {
 
 export type BudgetLimits = Pick<Limits['zip'], 'maxEntryBytes' | 'maxTotalInflatedBytes' | 'maxCompressionRatio'>;
 
-/** Where an entry's data starts: after its local header, whose name and extra lengths may differ from the directory's. */
+/**
+ * Where an entry's data starts: after its local header, whose name and extra lengths may differ from the
+ * directory's.
+ */
 export function entryDataStart(src: ByteSource, entry: ZipEntry): number {
   const lh = src.read(entry.localHeaderOffset, 30);
   if (lh.readUInt32LE(0) !== SIG_LOCAL) {
@@ -316,7 +319,8 @@ export function readEntry(src: ByteSource, entry: ZipEntry, budget: InflateBudge
   if (entry.uncompressedSize > 0 && declaredRatio > limits.maxCompressionRatio) {
     throw new LimitExceededError(
       'limit/compression-ratio',
-      `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio (limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1)`,
+      `${entry.name} declares a ${Math.round(declaredRatio)}:1 ratio ` +
+        `(limit zip.maxCompressionRatio ${limits.maxCompressionRatio}:1)`,
     );
   }
   const rangeKey = `${start}:${raw.length}`;
@@ -370,7 +374,8 @@ function capName(limits: InflateBudget['limits'], cap: number, compressed: numbe
 function totalExceeded(budget: InflateBudget, name: string): LimitExceededError {
   return new LimitExceededError(
     'limit/total-inflated-bytes',
-    `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes (limit zip.maxTotalInflatedBytes) at ${name}`,
+    `archive tree exceeds ${budget.limits.maxTotalInflatedBytes} inflated bytes ` +
+      `(limit zip.maxTotalInflatedBytes) at ${name}`,
   );
 }
 

@@ -6,8 +6,14 @@ import type { CodeFacts, MethodFacts } from './code-facts.js';
  * (file names), schedule its refresh (intervals, alarms, jobs, connectivity receivers) or hold its terms.
  */
 
-export const LIST_URL =
-  /https?:\/\/[^\s"']*\/(?:[\w-]*\/)*(?:filter|blacklist|black_list|blocklist|keyword|keywords|sensitive|sensi|badword|badwords|dirtyword|forbid|censor|banned|wordlist)[\w-]*(?:\/[\w-]*)*(?:[?#][^\s"']*)?$/i;
+/** Path words of a list URL: one path segment starts with one of them. */
+const LIST_URL_WORDS =
+  'filter|blacklist|black_list|blocklist|keyword|keywords|sensitive|sensi|' +
+  'badword|badwords|dirtyword|forbid|censor|banned|wordlist';
+export const LIST_URL = new RegExp(
+  `https?:\\/\\/[^\\s"']*\\/(?:[\\w-]*\\/)*(?:${LIST_URL_WORDS})[\\w-]*(?:\\/[\\w-]*)*(?:[?#][^\\s"']*)?$`,
+  'i',
+);
 export const KNOWN_LIST_HOSTS = /(?:^|\/\/)(?:globalapi\.ad\.xiaomi\.com|api\.ad\.xiaomi\.com)\/filter/i;
 export const LIST_KEYS = new Set([
   'keywords',
@@ -28,8 +34,12 @@ export const LIST_KEYS = new Set([
   'cacheTime',
   'cache_time',
 ]);
-export const STORAGE_NAME =
-  /^(?:MiAdBlacklistConfig|cbw\.dat|[\w./-]*(?:blacklist|blocklist|keyword|sensi|badword|dirtyword|filterword|forbid)[\w.-]*\.(?:dat|json|txt|db|cfg|bin|xml))$/i;
+/** Words in the file name a list is stored under. */
+const STORAGE_WORDS = 'blacklist|blocklist|keyword|sensi|badword|dirtyword|filterword|forbid';
+export const STORAGE_NAME = new RegExp(
+  `^(?:MiAdBlacklistConfig|cbw\\.dat|[\\w./-]*(?:${STORAGE_WORDS})[\\w.-]*\\.(?:dat|json|txt|db|cfg|bin|xml))$`,
+  'i',
+);
 const SCHEDULERS = [
   'Landroid/app/AlarmManager;->setRepeating',
   'Landroid/app/AlarmManager;->setInexactRepeating',

@@ -210,7 +210,9 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
             spent += it;
             derivations++;
             const key = pbkdf2Sync(password, salt, it, 32, digest);
-            const origin = `PBKDF2-${digest.toUpperCase()}("${password}", salt ${Buffer.from(salt).toString('hex').slice(0, 32)}, ${it}) in ${className}->${method}`;
+            const saltHex = Buffer.from(salt).toString('hex').slice(0, 32);
+            const derivation = `PBKDF2-${digest.toUpperCase()}("${password}", salt ${saltHex}, ${it})`;
+            const origin = `${derivation} in ${className}->${method}`;
             out.push(
               { bytes: key.subarray(0, 16), origin, rank: 0 },
               { bytes: key.subarray(0, 24), origin, rank: 0 },

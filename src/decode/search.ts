@@ -135,7 +135,9 @@ interface Step {
 
 function fingerprint(b: Uint8Array): string {
   const n = b.length;
-  return `${n}:${Buffer.from(b.subarray(0, 32)).toString('base64')}:${Buffer.from(b.subarray(Math.max(0, n - 32))).toString('base64')}`;
+  const head = Buffer.from(b.subarray(0, 32)).toString('base64');
+  const tail = Buffer.from(b.subarray(Math.max(0, n - 32))).toString('base64');
+  return `${n}:${head}:${tail}`;
 }
 
 function textSteps(text: string): Step[] {

@@ -107,7 +107,8 @@ export function blockOtaImage(list: TransferList, newData: ByteSource): { image:
     warnings.push(`new.dat has ${newData.size - consumed} bytes the transfer list never uses`);
   if (list.unsupported.length)
     warnings.push(
-      `the transfer list also patches blocks (${list.unsupported.join(', ')}); those blocks need the previous image and read as zeros`,
+      `the transfer list also patches blocks (${list.unsupported.join(', ')}); ` +
+        'those blocks need the previous image and read as zeros',
     );
   const size = Math.max(list.endBlock, list.totalBlocks) * BLOCK;
   return { image: new MappedSource(size, pieces), warnings };

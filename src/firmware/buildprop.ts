@@ -34,8 +34,12 @@ export function isPropFile(path: string): boolean {
   return /(^|\/)(build\.prop|default\.prop|prop\.default|[^/]*\.prop|[^/]*\.getprop)$/.test(path);
 }
 
-const REGION_KEY =
-  /(^|[._-])(region|regionmark|country|iso-country|locale|carrier|csc|sales_code|optb|hwc|hwcountry|nv_id|mod_device|cust_variant|market|sku)($|[._-])/i;
+/** Property-name words that carry a region, between separators. */
+const REGION_WORDS = [
+  'region|regionmark|country|iso-country|locale|carrier|csc|sales_code',
+  'optb|hwc|hwcountry|nv_id|mod_device|cust_variant|market|sku',
+].join('|');
+const REGION_KEY = new RegExp(`(^|[._-])(${REGION_WORDS})($|[._-])`, 'i');
 const NOT_REGION =
   /^(debug\.|dev\.|init\.svc\.)|(lcd|display|camera|audio|sampling|\.date|\.utc|surfaceflinger|version)/i;
 

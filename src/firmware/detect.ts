@@ -17,8 +17,20 @@ import { isTar } from './tar.js';
  * a block OTA or a system tree, and are not themselves APKs.
  */
 
-const FIRMWARE_ZIP_ENTRY =
-  /^(payload\.bin|[^/]+\.img|[^/]+\.transfer\.list|[^/]+\.new\.dat(\.br)?|META-INF\/com\/google\/android\/update-binary|(system|vendor|product)\/.+|image-[^/]+\.zip|[^/]+\/image-[^/]+\.zip|[^/]+\/[^/]+\.img)$/;
+/** Entry names that make a zip a firmware package, one alternative each. */
+const FIRMWARE_ZIP_ENTRY = new RegExp(
+  `^(${[
+    'payload\\.bin',
+    '[^/]+\\.img',
+    '[^/]+\\.transfer\\.list',
+    '[^/]+\\.new\\.dat(\\.br)?',
+    'META-INF\\/com\\/google\\/android\\/update-binary',
+    '(system|vendor|product)\\/.+',
+    'image-[^/]+\\.zip',
+    '[^/]+\\/image-[^/]+\\.zip',
+    '[^/]+\\/[^/]+\\.img',
+  ].join('|')})$`,
+);
 
 export function isFirmwareFile(path: string): boolean {
   let src: FileSource | null = null;

@@ -241,7 +241,8 @@ export class Erofs implements FileSystem {
       if (algorithm !== 0 && algorithm !== 1) {
         throw new MalformedInputError(
           'erofs/unsupported-algorithm',
-          `${path} is compressed with ${ALGORITHM_NAMES[algorithm] ?? `algorithm ${algorithm}`}, which this reader does not decode`,
+          `${path} is compressed with ${ALGORITHM_NAMES[algorithm] ?? `algorithm ${algorithm}`}, ` +
+            'which this reader does not decode',
         );
       }
       let from = 0;

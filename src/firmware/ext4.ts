@@ -255,7 +255,9 @@ export class Ext4 implements FileSystem {
     if (this.totalBlocks * this.blockSize > this.src.size) {
       problem({
         code: 'ext4/truncated',
-        message: `superblock claims ${this.totalBlocks} blocks of ${this.blockSize} bytes, the image holds ${Math.floor(this.src.size / this.blockSize)}`,
+        message:
+          `superblock claims ${this.totalBlocks} blocks of ${this.blockSize} bytes, ` +
+          `the image holds ${Math.floor(this.src.size / this.blockSize)}`,
         path: '/',
       });
     }

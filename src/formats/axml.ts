@@ -244,10 +244,10 @@ export function attrString(el: XmlElement, name: string, androidOnly = true): st
 export function toXmlText(el: XmlElement, depth = 0): string {
   const pad = '  '.repeat(depth);
   const attrs = el.attributes
-    .map(
-      (a) =>
-        ` ${a.namespace === ANDROID_NS ? 'android:' : ''}${a.name}="${escapeXml(a.value.type === 'reference' ? `@0x${a.value.value.toString(16)}` : String(a.value.value))}"`,
-    )
+    .map((a) => {
+      const value = a.value.type === 'reference' ? `@0x${a.value.value.toString(16)}` : String(a.value.value);
+      return ` ${a.namespace === ANDROID_NS ? 'android:' : ''}${a.name}="${escapeXml(value)}"`;
+    })
     .join('');
   if (el.children.length === 0) return `${pad}<${el.name}${attrs}/>\n`;
   return `${pad}<${el.name}${attrs}>\n${el.children.map((c) => toXmlText(c, depth + 1)).join('')}${pad}</${el.name}>\n`;

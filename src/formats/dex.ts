@@ -247,7 +247,8 @@ export class DexFile {
   methodSignature(methodIdx: number): string {
     const m = this.methodRef(methodIdx);
     if (!m) return `<bad method ${methodIdx}>`;
-    return `${this.typeDescriptor(m.classIdx) ?? '?'}->${this.string(m.nameIdx) ?? '?'}${this.protoDescriptor(m.protoIdx)}`;
+    const owner = this.typeDescriptor(m.classIdx) ?? '?';
+    return `${owner}->${this.string(m.nameIdx) ?? '?'}${this.protoDescriptor(m.protoIdx)}`;
   }
 
   /** Class and bare method name, for compact evidence. */
@@ -260,7 +261,8 @@ export class DexFile {
   fieldSignature(fieldIdx: number): string {
     const f = this.fieldRef(fieldIdx);
     if (!f) return `<bad field ${fieldIdx}>`;
-    return `${this.typeDescriptor(f.classIdx) ?? '?'}->${this.string(f.nameIdx) ?? '?'}:${this.typeDescriptor(f.typeIdx) ?? '?'}`;
+    const owner = this.typeDescriptor(f.classIdx) ?? '?';
+    return `${owner}->${this.string(f.nameIdx) ?? '?'}:${this.typeDescriptor(f.typeIdx) ?? '?'}`;
   }
 
   protoDescriptor(protoIdx: number): string {

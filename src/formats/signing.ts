@@ -21,7 +21,8 @@ export function describeCertificate(der: Uint8Array, scheme: Signer['scheme']): 
   } catch (err) {
     throw new MalformedInputError(
       'apksig/bad-certificate',
-      `${scheme} certificate (sha256 ${createHash('sha256').update(der).digest('hex')}) is not readable X.509: ${(err as Error).message}`,
+      `${scheme} certificate (sha256 ${createHash('sha256').update(der).digest('hex')}) ` +
+        `is not readable X.509: ${(err as Error).message}`,
     );
   }
   return {

@@ -12,7 +12,10 @@ export interface Limits {
     maxEntries: number;
     /** Bytes inflated from one entry. */
     maxEntryBytes: number;
-    /** Bytes inflated from all entries of one file tree (an APK and every archive nested in it), failed attempts included. */
+    /**
+     * Bytes inflated from all entries of one file tree (an APK and every archive nested in it), failed attempts
+     * included.
+     */
     maxTotalInflatedBytes: number;
     /** Ratio of inflated to compressed size of one entry (zip-bomb guard). */
     maxCompressionRatio: number;

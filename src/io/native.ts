@@ -28,7 +28,8 @@ const PACKAGES: Record<NativeCapability, NativePackage> = {
     specifier: '@napi-rs/lzma',
     code: 'unavailable/lzma',
     consequence:
-      'LZMA decoding unavailable: xz and .lzma blobs, payload.bin xz operations and EROFS LZMA clusters are not decoded',
+      'LZMA decoding unavailable: xz and .lzma blobs, payload.bin xz operations and EROFS LZMA clusters ' +
+      'are not decoded',
   },
 };
 

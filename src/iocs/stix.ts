@@ -104,7 +104,8 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
     if (unsupported.length) {
       diag(
         'stix/unsupported-object-path',
-        `${id}: ${[...new Set(unsupported.map((c) => `${c.objectType}:${c.path}`))].join(', ')} cannot be evaluated; the indicator is skipped`,
+        `${id}: ${[...new Set(unsupported.map((c) => `${c.objectType}:${c.path}`))].join(', ')} ` +
+          'cannot be evaluated; the indicator is skipped',
       );
       continue;
     }

@@ -18,9 +18,13 @@ export interface Endpoint {
 const URL_RE = /\b((?:https?|wss?|ftp):\/\/[^\s"'<>\\^`{|}]+)/gi;
 const BARE_HOST_RE = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i;
 const FILE_EXTENSIONS = new Set(
-  'json xml png jpg jpeg gif webp svg txt html htm js css so dex apk jar zip db dat properties java class kt smali log tmp bin conf cfg ini yml yaml proto mp3 mp4 ogg wav ttf otf woff pdf csv md sh py lua arsc pem crt key der gz tar bz2 xz 7z rar mov avi mkv sql sqlite jks bks p12'.split(
-    ' ',
-  ),
+  [
+    'json xml png jpg jpeg gif webp svg txt html htm js css so dex apk jar zip db dat properties java class kt',
+    'smali log tmp bin conf cfg ini yml yaml proto mp3 mp4 ogg wav ttf otf woff pdf csv md sh py lua arsc pem crt',
+    'key der gz tar bz2 xz 7z rar mov avi mkv sql sqlite jks bks p12',
+  ]
+    .join(' ')
+    .split(' '),
 );
 const PACKAGE_ROOTS = new Set(
   'com org net io android androidx java javax kotlin dalvik junit sun de fr uk cn jp ru me co app dev'.split(' '),

@@ -68,7 +68,8 @@ function stableJson(value: unknown): string {
 export function analyzerKey(settings: AnalyzeSettings, identity: AnalyzerIdentity = analyzerIdentity()): string {
   const h = createHash('sha256');
   h.update(
-    `code ${identity.code}\ndata ${identity.data}\npackages ${identity.packages}\nnatives ${identity.natives.join(',')}\n`,
+    `code ${identity.code}\ndata ${identity.data}\npackages ${identity.packages}\n` +
+      `natives ${identity.natives.join(',')}\n`,
   );
   const options = {
     limits: { ...DEFAULT_LIMITS, ...settings.limits },

@@ -48,7 +48,9 @@ export function recoverHiddenText(
     out.diagnostics.push({
       level: 'warning',
       code: 'limit/decode-blobs',
-      message: `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched (limit decode.maxBlobsPerApp ${MAX_BLOBS})`,
+      message:
+        `${model.opaque.length - MAX_BLOBS} encoded-looking blobs were not searched ` +
+        `(limit decode.maxBlobsPerApp ${MAX_BLOBS})`,
       path: model.artefact.path,
     });
   }

@@ -131,7 +131,9 @@ export class WorkerPool {
               }
             : {
                 code: 'internal/worker-failed',
-                message: `analysis worker lost: ${err instanceof Error ? firstLine(err.message) : `exit code ${String(err)}`}`,
+                message: `analysis worker lost: ${
+                  err instanceof Error ? firstLine(err.message) : `exit code ${String(err)}`
+                }`,
               });
         resolve({ failure: { ...failure, ...(partial ? { partial } : {}) } });
       };

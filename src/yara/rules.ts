@@ -190,7 +190,10 @@ export function yaraDiagnostics(rules: YaraRules): Diagnostic[] {
     }));
 }
 
-/** Scans one artefact's bytes (or file) with every loaded rule file; the detector yara/rule-match reports the matches. */
+/**
+ * Scans one artefact's bytes (or file) with every loaded rule file; the detector yara/rule-match reports the
+ * matches.
+ */
 export function scanWithYara(
   rules: YaraRules,
   target: { bytes?: Buffer; file?: string },

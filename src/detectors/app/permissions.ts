@@ -41,7 +41,8 @@ export default defineDetector({
     version: 1,
     input: 'app',
     description:
-      'Requested permissions that are dangerous, signature|privileged, or central to the mission (installing apps, identifiers, messages, location).',
+      'Requested permissions that are dangerous, signature|privileged, or central to the mission (installing ' +
+      'apps, identifiers, messages, location).',
     severity: 'medium',
     confidence: 'high',
     tags: ['permissions'],

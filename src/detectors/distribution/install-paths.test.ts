@@ -17,7 +17,7 @@ function scanDex(classes: FixtureClass[], base = 'urzip.apk') {
 }
 
 describe('positive', () => {
-  it('reports an updater that downloads APKs over plain HTTP and installs them through a PackageInstaller session', () => {
+  it('reports an updater that downloads APKs over plain HTTP and installs them via a PackageInstaller session', () => {
     const [f] = scanDex([
       {
         descriptor: 'Lcom/vendor/updater/Updater;',

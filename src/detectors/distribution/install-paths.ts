@@ -93,7 +93,8 @@ export default defineDetector({
     version: 1,
     input: 'app',
     description:
-      'Store redirects and install capabilities (PackageInstaller, install intents, APK downloads, install permissions, pm install), and the resulting distribution role.',
+      'Store redirects and install capabilities (PackageInstaller, install intents, APK downloads, install ' +
+      'permissions, pm install), and the resulting distribution role.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['distribution'],

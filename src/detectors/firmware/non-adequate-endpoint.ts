@@ -30,7 +30,8 @@ export default defineDetector({
     version: 1,
     input: 'firmware',
     description:
-      'A hard-coded endpoint of a non-AOSP system app located (by a capture, IP geolocation or ccTLD) outside the EU/EEA and adequacy decisions.',
+      'A hard-coded endpoint of a non-AOSP system app located (by a capture, IP geolocation or ccTLD) outside ' +
+      'the EU/EEA and adequacy decisions.',
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'gdpr', 'network'],

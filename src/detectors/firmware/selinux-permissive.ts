@@ -16,7 +16,8 @@ export default defineDetector({
     version: 1,
     input: 'firmware',
     description:
-      'SELinux set to permissive (androidboot.selinux in a boot image, or ro.boot.selinux): policy logged, not enforced.',
+      'SELinux set to permissive (androidboot.selinux in a boot image, or ro.boot.selinux): policy logged, not ' +
+      'enforced.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'integrity', 'selinux'],

@@ -25,7 +25,8 @@ export default defineDetector({
     version: 1,
     input: 'firmware',
     description:
-      'A pre-installed app granted INSTALL_PACKAGES (platform-signed, privileged allow-list or system shared uid): it can install apps silently.',
+      'A pre-installed app granted INSTALL_PACKAGES (platform-signed, privileged allow-list or system shared ' +
+      'uid): it can install apps silently.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'installer', 'distribution'],

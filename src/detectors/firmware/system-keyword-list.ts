@@ -46,7 +46,8 @@ export default defineDetector({
     version: 2,
     input: 'firmware',
     description:
-      'A pre-installed system app whose own findings include keyword lists or list machinery (censorship/*), at their highest severity.',
+      'A pre-installed system app whose own findings include keyword lists or list machinery (censorship/*), ' +
+      'at their highest severity.',
     severity: 'high',
     confidence: 'high',
     tags: ['firmware', 'censorship'],
@@ -54,7 +55,8 @@ export default defineDetector({
     data: Data,
     messages: {
       'system-keyword-list':
-        'pre-installed {{label}} ({{partition}}) carries {{count}} censorship finding(s){{coverage}}; the most severe: {{top}}',
+        'pre-installed {{label}} ({{partition}}) carries {{count}} censorship finding(s){{coverage}}; ' +
+        'the most severe: {{top}}',
     },
   },
   detect(fw): Found[] {

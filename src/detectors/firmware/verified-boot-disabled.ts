@@ -26,7 +26,8 @@ export default defineDetector({
     data: Data,
     messages: {
       'verified-boot-disabled':
-        '{{image}} disables Android Verified Boot {{what}} (flags {{flags}}): modified system partitions would still boot',
+        '{{image}} disables Android Verified Boot {{what}} (flags {{flags}}): modified system partitions would ' +
+        'still boot',
     },
   },
   detect(fw): Found[] {

@@ -18,7 +18,8 @@ export default defineDetector({
     version: 1,
     input: 'firmware',
     description:
-      'A development build (userdebug/eng, ro.debuggable=1, ro.secure=0, ro.adb.secure=0, or signed with public test-keys).',
+      'A development build (userdebug/eng, ro.debuggable=1, ro.secure=0, ro.adb.secure=0, or signed with public ' +
+      'test-keys).',
     severity: 'medium',
     confidence: 'high',
     tags: ['firmware', 'integrity'],

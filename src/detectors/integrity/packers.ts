@@ -86,7 +86,8 @@ export default defineDetector({
     version: 1,
     input: 'app',
     description:
-      'Packers, protectors, obfuscators, anti-VM and anti-debug checks, the compiler that built the DEX, and abnormal DEX headers.',
+      'Packers, protectors, obfuscators, anti-VM and anti-debug checks, the compiler that built the DEX, and ' +
+      'abnormal DEX headers.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['packer'],

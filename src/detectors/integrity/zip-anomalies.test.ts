@@ -73,7 +73,15 @@ describe('built and real APKs: positive', () => {
     const out = join(tempDir(), 'dup.apk');
     run('python3', [
       '-c',
-      `import zipfile,warnings\nwarnings.simplefilter('ignore')\nsrc=zipfile.ZipFile('${corpusFile('urzip.apk')}')\nz=zipfile.ZipFile('${out}','w')\nfor i in src.infolist(): z.writestr(i, src.read(i.filename))\nz.writestr('classes.dex', b'dex\\n035\\0')\nz.close()`,
+      [
+        'import zipfile,warnings',
+        "warnings.simplefilter('ignore')",
+        `src=zipfile.ZipFile('${corpusFile('urzip.apk')}')`,
+        `z=zipfile.ZipFile('${out}','w')`,
+        'for i in src.infolist(): z.writestr(i, src.read(i.filename))',
+        "z.writestr('classes.dex', b'dex\\n035\\0')",
+        'z.close()',
+      ].join('\n'),
     ]);
     const f = analyzeFile(out, 'dup.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
     expect(f.map((x) => x.messageId)).toContain('duplicate');

@@ -35,7 +35,8 @@ export default defineDetector({
     version: 1,
     input: 'app',
     description:
-      'APK structures used to evade analysis: prepended DEX (Janus), duplicate or overlapping entries, path-traversal names, fake encryption flags.',
+      'APK structures used to evade analysis: prepended DEX (Janus), duplicate or overlapping entries, ' +
+      'path-traversal names, fake encryption flags.',
     severity: 'medium',
     confidence: 'high',
     tags: ['integrity', 'evasion'],

@@ -39,7 +39,8 @@ export default defineDetector({
     version: 1,
     input: 'scan',
     description:
-      'STIX 2.1 indicators matched against package names, file hashes and names, signing certificates, hosts, URLs and firmware properties.',
+      'STIX 2.1 indicators matched against package names, file hashes and names, signing certificates, hosts, ' +
+      'URLs and firmware properties.',
     severity: 'high',
     confidence: 'high',
     tags: ['ioc', 'malware'],

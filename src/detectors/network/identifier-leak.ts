@@ -57,7 +57,8 @@ export default defineDetector({
     version: 1,
     input: 'capture',
     description:
-      'Device and user identifiers (IMEI, IMSI, advertising id, e-mail, location...) sent in captured requests, plainly or hashed.',
+      'Device and user identifiers (IMEI, IMSI, advertising id, e-mail, location...) sent in captured requests, ' +
+      'plainly or hashed.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['privacy', 'identifier-leak', 'network'],

@@ -10,7 +10,8 @@ import { defineDetector, evidence, messageData, type ReportOf } from '../define.
  */
 
 const MESSAGE =
-  '{{host}} ({{country}}) received {{bytesUp}} bytes over {{connections}} connections{{cadence}}, {{readable}}; {{restriction}}';
+  '{{host}} ({{country}}) received {{bytesUp}} bytes over {{connections}} connections{{cadence}}, ' +
+  '{{readable}}; {{restriction}}';
 
 const Adequacy = Type.Object(
   { country: Type.String(), name: Type.String(), date: Type.String(), scope: Type.String() },
@@ -49,7 +50,8 @@ export default defineDetector({
     version: 1,
     input: 'scan',
     description:
-      'Captured traffic to countries outside the EU/EEA without a (full) adequacy decision, rated by volume, cadence and encryption.',
+      'Captured traffic to countries outside the EU/EEA without a (full) adequacy decision, rated by volume, ' +
+      'cadence and encryption.',
     severity: 'low',
     confidence: 'high',
     tags: ['gdpr', 'data-transfer', 'network'],
