@@ -204,25 +204,33 @@ function main(): void {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n\n`);
   process.stdout.write(
-    `Candor full scan (CLI process, cold) vs androguard load+list: ${(totals.androguard / totals.candor).toFixed(1)}x faster\n`,
+    `Candor full scan (CLI process, cold) vs androguard load+list: ` +
+      `${(totals.androguard / totals.candor).toFixed(1)}x faster\n`,
   );
   process.stdout.write(
-    `Candor full scan (in-process, warm) vs androguard load+list: ${(totals.androguard / totals.candorWarm).toFixed(1)}x faster\n`,
+    `Candor full scan (in-process, warm) vs androguard load+list: ` +
+      `${(totals.androguard / totals.candorWarm).toFixed(1)}x faster\n`,
   );
   process.stdout.write(
-    `Candor batch scan of all ${all.length} inputs in one process (2 workers): ${batch.seconds.toFixed(2)} s, ${batch.maxRssMb.toFixed(0)} MB peak, vs androguard ${(totals.androguard / batch.seconds).toFixed(1)}x faster, vs dexdump -d ${(totals.dexdump / batch.seconds).toFixed(2)}x\n`,
+    `Candor batch scan of all ${all.length} inputs in one process (2 workers): ` +
+      `${batch.seconds.toFixed(2)} s, ${batch.maxRssMb.toFixed(0)} MB peak, ` +
+      `vs androguard ${(totals.androguard / batch.seconds).toFixed(1)}x faster, ` +
+      `vs dexdump -d ${(totals.dexdump / batch.seconds).toFixed(2)}x\n`,
   );
   process.stdout.write(
-    `Candor full scan (CLI process, cold) vs dexdump -d: ${(totals.dexdump / totals.candor).toFixed(2)}x (above 1 = Candor faster)\n`,
+    `Candor full scan (CLI process, cold) vs dexdump -d: ` +
+      `${(totals.dexdump / totals.candor).toFixed(2)}x (above 1 = Candor faster)\n`,
   );
   process.stdout.write(
     `Candor full scan (in-process, warm) vs dexdump -d: ${(totals.dexdump / totals.candorWarm).toFixed(2)}x\n`,
   );
   process.stdout.write(
-    `aapt dump badging (manifest only) total ${totals.aapt.toFixed(2)} s vs Candor full scan ${totals.candor.toFixed(2)} s cold, ${totals.candorWarm.toFixed(2)} s warm\n`,
+    `aapt dump badging (manifest only) total ${totals.aapt.toFixed(2)} s vs ` +
+      `Candor full scan ${totals.candor.toFixed(2)} s cold, ${totals.candorWarm.toFixed(2)} s warm\n`,
   );
   process.stdout.write(
-    `Hidden-list search cost (warm, all inputs): ${totals.candorWarm.toFixed(2)} s with it, ${warmNoHidden.toFixed(2)} s without: ${(totals.candorWarm / warmNoHidden).toFixed(2)}x\n`,
+    `Hidden-list search cost (warm, all inputs): ${totals.candorWarm.toFixed(2)} s with it, ` +
+      `${warmNoHidden.toFixed(2)} s without: ${(totals.candorWarm / warmNoHidden).toFixed(2)}x\n`,
   );
   // Known-malware matching overhead: the corpus YARA rule sets and a 10,000-indicator STIX bundle.
   const stixFile = join(WORK, 'indicators.json');
@@ -279,7 +287,9 @@ function main(): void {
     ]),
   );
   process.stdout.write(
-    `Known-malware matching cost (corpus YARA rules + 10,000 STIX indicators): ${withMalware.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s: ${(withMalware.seconds / plain.seconds).toFixed(2)}x\n`,
+    `Known-malware matching cost (corpus YARA rules + 10,000 STIX indicators): ` +
+      `${withMalware.seconds.toFixed(2)} s vs ${plain.seconds.toFixed(2)} s: ` +
+      `${(withMalware.seconds / plain.seconds).toFixed(2)}x\n`,
   );
   process.stdout.write(
     `Worst peak memory / uncompressed DEX size (APKs with >1 MB of DEX): ${worstMemoryRatio.toFixed(1)}x\n`,
@@ -326,7 +336,10 @@ function benchCaptures(cli: string): void {
     ]);
     const theirs = tshark(real);
     process.stdout.write(
-      `\npathspider real.pcap (62,781 packets): Candor ${ours.toFixed(2)} s warm, ${cold.seconds.toFixed(2)} s as a CLI scan, vs tshark field extraction ${theirs.seconds.toFixed(2)} s: ${(theirs.seconds / ours).toFixed(1)}x warm, ${(theirs.seconds / cold.seconds).toFixed(1)}x cold\n`,
+      `\npathspider real.pcap (62,781 packets): Candor ${ours.toFixed(2)} s warm, ` +
+        `${cold.seconds.toFixed(2)} s as a CLI scan, ` +
+        `vs tshark field extraction ${theirs.seconds.toFixed(2)} s: ` +
+        `${(theirs.seconds / ours).toFixed(1)}x warm, ${(theirs.seconds / cold.seconds).toFixed(1)}x cold\n`,
     );
   } else process.stdout.write('\npathspider real.pcap: skipped (apt-get install pathspider)\n');
   let tsharkTotal = 0;
@@ -335,7 +348,9 @@ function benchCaptures(cli: string): void {
   const candorTotal = (performance.now() - t0) / 1000;
   for (const f of files) tsharkTotal += tshark(f).seconds;
   process.stdout.write(
-    `\nCaptures: ${files.length} nDPI captures, Candor full analysis (warm) ${candorTotal.toFixed(2)} s vs tshark field extraction ${tsharkTotal.toFixed(2)} s: ${(tsharkTotal / candorTotal).toFixed(1)}x faster\n`,
+    `\nCaptures: ${files.length} nDPI captures, ` +
+      `Candor full analysis (warm) ${candorTotal.toFixed(2)} s vs tshark field extraction ` +
+      `${tsharkTotal.toFixed(2)} s: ${(tsharkTotal / candorTotal).toFixed(1)}x faster\n`,
   );
   // A large capture: the records of real captures repeated to about 150 MB.
   const big = join(WORK, 'big.pcap');
@@ -362,7 +377,10 @@ function benchCaptures(cli: string): void {
   ]);
   const theirs = tshark(big);
   process.stdout.write(
-    `Large capture (${size.toFixed(0)} MB): Candor ${ours.seconds.toFixed(2)} s (${(size / ours.seconds).toFixed(0)} MB/s, ${ours.maxRssMb.toFixed(0)} MB peak) vs tshark ${theirs.seconds.toFixed(2)} s (${theirs.maxRssMb.toFixed(0)} MB peak): ${(theirs.seconds / ours.seconds).toFixed(1)}x\n`,
+    `Large capture (${size.toFixed(0)} MB): Candor ${ours.seconds.toFixed(2)} s ` +
+      `(${(size / ours.seconds).toFixed(0)} MB/s, ${ours.maxRssMb.toFixed(0)} MB peak) vs tshark ` +
+      `${theirs.seconds.toFixed(2)} s (${theirs.maxRssMb.toFixed(0)} MB peak): ` +
+      `${(theirs.seconds / ours.seconds).toFixed(1)}x\n`,
   );
 }
 
@@ -436,16 +454,22 @@ function benchFirmware(cli: string): void {
   const report = JSON.parse(readFileSync(join(WORK, 'fw.json'), 'utf8')) as { apps: unknown[] };
   const gb = (f: string) => (statSync(f).size / 2 ** 30).toFixed(2);
   process.stdout.write(
-    `\nFirmware: ${apks.length} real APKs (${report.apps.length} apps audited) in a ${gb(large.erofs)} GB EROFS (LZ4) image and a ${gb(large.ext4)} GB ext4 image\n`,
+    `\nFirmware: ${apks.length} real APKs (${report.apps.length} apps audited) in a ` +
+      `${gb(large.erofs)} GB EROFS (LZ4) image and a ${gb(large.ext4)} GB ext4 image\n`,
   );
   process.stdout.write(
-    `  EROFS: Candor full audit ${erofsAudit.seconds.toFixed(1)} s (${erofsAudit.maxRssMb.toFixed(0)} MB peak) vs fsck.erofs --extract alone ${fsck.seconds.toFixed(1)} s: ${(erofsAudit.seconds / fsck.seconds).toFixed(2)}x the extraction (target <= 2x)\n`,
+    `  EROFS: Candor full audit ${erofsAudit.seconds.toFixed(1)} s (${erofsAudit.maxRssMb.toFixed(0)} MB peak) ` +
+      `vs fsck.erofs --extract alone ${fsck.seconds.toFixed(1)} s: ` +
+      `${(erofsAudit.seconds / fsck.seconds).toFixed(2)}x the extraction (target <= 2x)\n`,
   );
   process.stdout.write(
-    `  ext4:  Candor full audit ${ext4Audit.seconds.toFixed(1)} s (${ext4Audit.maxRssMb.toFixed(0)} MB peak) vs debugfs rdump alone ${rdump.seconds.toFixed(1)} s: ${(ext4Audit.seconds / rdump.seconds).toFixed(2)}x the extraction\n`,
+    `  ext4:  Candor full audit ${ext4Audit.seconds.toFixed(1)} s (${ext4Audit.maxRssMb.toFixed(0)} MB peak) ` +
+      `vs debugfs rdump alone ${rdump.seconds.toFixed(1)} s: ` +
+      `${(ext4Audit.seconds / rdump.seconds).toFixed(2)}x the extraction\n`,
   );
   process.stdout.write(
-    `  Peak memory, same apps: ${smallAudit.maxRssMb.toFixed(0)} MB on a ${gb(small.erofs)} GB image, ${erofsAudit.maxRssMb.toFixed(0)} MB on a ${gb(large.erofs)} GB image\n`,
+    `  Peak memory, same apps: ${smallAudit.maxRssMb.toFixed(0)} MB on a ${gb(small.erofs)} GB image, ` +
+      `${erofsAudit.maxRssMb.toFixed(0)} MB on a ${gb(large.erofs)} GB image\n`,
   );
 }
 
