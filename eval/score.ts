@@ -1,7 +1,10 @@
 import { findingsOf, type Finding } from '../src/model.js';
 import type { EvalCase } from './cases.js';
 
-/** Scores findings against the evaluation set: a positive counts when a keyword-list finding has the expected chain and term count. */
+/**
+ * Scores findings against the evaluation set: a positive counts when a keyword-list finding has the expected
+ * chain and term count.
+ */
 export function evaluate(cases: EvalCase[], scanFindings: (apk: string) => Finding[]) {
   const rows: Array<{ name: string; ok: boolean; detail: string }> = [];
   let positives = 0;
@@ -26,7 +29,8 @@ export function evaluate(cases: EvalCase[], scanFindings: (apk: string) => Findi
       const seen =
         lists.map((f) => `${JSON.stringify(f.evidence.encodings)}x${f.evidence.termCount}`).join(' ') || 'nothing';
       const how = hit
-        ? `${hit.evidence.encodings.join(' → ') || 'plain'}, ${expect.termCount} terms${hit.evidence.keyOrigin ? `, key from ${hit.evidence.keyOrigin}` : ''}`
+        ? `${hit.evidence.encodings.join(' → ') || 'plain'}, ${expect.termCount} terms` +
+          (hit.evidence.keyOrigin ? `, key from ${hit.evidence.keyOrigin}` : '')
         : '';
       rows.push({
         name: c.name,

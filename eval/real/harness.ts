@@ -128,8 +128,12 @@ export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalR
     }
   }
   const fitted = opts.model
-    ? `${opts.model.description}: fitted ${plan.k} times, fold i on every negative source but source i (${plan.sources.join(', ')}), publisher groups hashed into the ${plan.k} folds; once more on all sources for the controls; no positive list enters any fit, and the shipped data/lexicon/list-model.json is not used`
-    : 'no fitted parameters (src/lexicon/list-model.ts has no fitListModel): every list is scored with the fixed lexicon and thresholds';
+    ? `${opts.model.description}: fitted ${plan.k} times, fold i on every negative source but source i ` +
+      `(${plan.sources.join(', ')}), publisher groups hashed into the ${plan.k} folds; ` +
+      'once more on all sources for the controls; no positive list enters any fit, ' +
+      'and the shipped data/lexicon/list-model.json is not used'
+    : 'no fitted parameters (src/lexicon/list-model.ts has no fitListModel): ' +
+      'every list is scored with the fixed lexicon and thresholds';
   return {
     labels,
     positives: positiveScores,

@@ -1,4 +1,7 @@
-/** Prints the 30 lists of the label review (eval/real/LABELS.md), a spread of entries each: `npx tsx eval/real/review.ts`. */
+/**
+ * Prints the 30 lists of the label review (eval/real/LABELS.md), a spread of entries each:
+ * `npx tsx eval/real/review.ts`.
+ */
 import { loadRealLists, stableHash } from './corpus.js';
 import { labelList, listEntries } from './labels.js';
 const ls = loadRealLists();
@@ -9,7 +12,8 @@ for (const l of pick) {
   // a spread sample: every k-th entry
   const k = Math.max(1, Math.floor(e.length / 30));
   console.log(
-    `## ${l.file.slice(-50)} group=${l.group} n=${lab.entries} anchors=${lab.anchors.length} political=${lab.political}`,
+    `## ${l.file.slice(-50)} group=${l.group} n=${lab.entries} ` +
+      `anchors=${lab.anchors.length} political=${lab.political}`,
   );
   console.log(
     e

@@ -156,7 +156,9 @@ export function targets(
   const pct = (a: number, b: number) => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)} %`);
   return [
     {
-      name: `political lists found as political/high, terms ±${TERM_TOLERANCE * 100} % (≥ ${TARGET_POLITICAL_HIGH * 100} %)`,
+      name:
+        `political lists found as political/high, terms ±${TERM_TOLERANCE * 100} % ` +
+        `(≥ ${TARGET_POLITICAL_HIGH * 100} %)`,
       value: `${polHigh}/${pol.length} = ${pct(polHigh, pol.length)}`,
       ok: pol.length > 0 && polHigh / pol.length >= TARGET_POLITICAL_HIGH,
     },
