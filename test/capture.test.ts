@@ -118,7 +118,7 @@ describe('captures', () => {
     expect(tshark(pcap, 'dns.flags.response == 1', 'dns.qry.name')).toEqual(new Set(['fragmented.example.org']));
   });
 
-  it('decodes monitor-mode Wi-Fi captures (radiotap and bare 802.11) as tshark does, and reports WPA-protected frames', () => {
+  it('decodes monitor-mode Wi-Fi (radiotap and bare 802.11) as tshark does, and reports WPA-protected frames', () => {
     // A real Ethernet capture re-framed as 802.11 data frames, the way a monitor-mode capture of the phone
     // would carry the same packets: alternating plain and QoS data, some with the Order bit (HT control),
     // some through a WDS link (four addresses), radiotap headers with TSFT and an FCS, and every tenth
@@ -317,7 +317,9 @@ describe('captures', () => {
       server: `203.0.${(i >> 8) & 255}.${i & 255}`,
       clientPort: 20000 + (i % 40000),
       serverPort: 80,
-      httpRequest: `POST /upload?n=${i}${i === 6999 ? '&imei=490154203237518' : ''} HTTP/1.1\r\nHost: t${i}.example.com\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      httpRequest:
+        `POST /upload?n=${i}${i === 6999 ? '&imei=490154203237518' : ''} HTTP/1.1\r\n` +
+        `Host: t${i}.example.com\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       close: true,
     }));
     const r = analyzeCapture(new BufferSource(buildPcap(conns)));
@@ -332,7 +334,8 @@ describe('captures', () => {
     const post = (host: string, body: Buffer) =>
       Buffer.concat([
         Buffer.from(
-          `POST /v1/report HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`,
+          `POST /v1/report HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/octet-stream\r\n` +
+            `Content-Length: ${body.length}\r\n\r\n`,
         ),
         body,
       ]);
@@ -436,7 +439,8 @@ describe('captures', () => {
     ]);
     const response = Buffer.concat([
       Buffer.from(
-        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n',
+        'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n' +
+          'Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n',
       ),
       chunked,
     ]);
@@ -498,7 +502,7 @@ describe('captures', () => {
 });
 
 describe('the covert upload the 2021 assessment described', () => {
-  it('reports a phone beaconing encrypted data to Singapore as a high-severity transfer, linked to the app that names the host', async () => {
+  it('reports encrypted beacons to Singapore as a high-severity transfer, tied to the app naming it', async () => {
     const { buildPcap } = await import('./fixtures/pcap-builder.js');
     const { deriveApk } = await import('./fixtures/apk-builder.js');
     const { buildDex } = await import('./fixtures/dex-builder.js');
@@ -578,8 +582,14 @@ describe('identifier leaks', () => {
     const androidId = '9774d56d682e549c';
     const md5Imei = createHash('md5').update(imei).digest('hex').toUpperCase();
     const sha256Mac = createHash('sha256').update(mac).digest('hex');
-    const body = `{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d","mail":"${encodeURIComponent('tester@example.org')}","d":"${Buffer.from(`androidid=${androidId}`).toString('base64')}","h":"${md5Imei}","m":"${sha256Mac}"}`;
-    const request = `POST /collect?imei=${imei}&mac=${encodeURIComponent(mac)} HTTP/1.1\r\nHost: tracker.example.cn\r\nX-Device: ${androidId}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const mail = encodeURIComponent('tester@example.org');
+    const encodedId = Buffer.from(`androidid=${androidId}`).toString('base64');
+    const body =
+      `{"gaid":"38400000-8cf0-11bd-b23e-10b96e40000d","mail":"${mail}","d":"${encodedId}",` +
+      `"h":"${md5Imei}","m":"${sha256Mac}"}`;
+    const request =
+      `POST /collect?imei=${imei}&mac=${encodeURIComponent(mac)} HTTP/1.1\r\nHost: tracker.example.cn\r\n` +
+      `X-Device: ${androidId}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     const pcap = join(tempDir(), 'leak.pcap');
     writeFileSync(
       pcap,
@@ -631,7 +641,13 @@ describe('HAR', () => {
           'python3',
           [
             '-c',
-            'import json,sys\nfrom urllib.parse import urlparse\nd=json.load(open(sys.argv[1]))\nprint(json.dumps(sorted({urlparse(e["request"]["url"]).hostname.lower() for e in d["log"]["entries"] if urlparse(e["request"]["url"]).hostname})))',
+            [
+              'import json,sys',
+              'from urllib.parse import urlparse',
+              'd=json.load(open(sys.argv[1]))',
+              'print(json.dumps(sorted({urlparse(e["request"]["url"]).hostname.lower() for e in d["log"]["entries"]' +
+                ' if urlparse(e["request"]["url"]).hostname})))',
+            ].join('\n'),
             join(dir, f),
           ],
           { encoding: 'utf8' },
@@ -646,7 +662,7 @@ describe('HAR', () => {
     }
   });
 
-  it('attributes destinations to trackers by host, with the built-in set and with Exodus network signatures', async () => {
+  it('attributes destinations to trackers by host, with the built-in set and Exodus network signatures', async () => {
     const pcapReport = await scan({ inputs: [join(CAPTURES, 'ndpi', 'android.pcap')], cwd: '/', jobs: 1 });
     expect(pcapReport.destinations?.find((d) => d.host === 'app-measurement.com')?.trackers).toEqual([
       'Google Firebase Analytics',

@@ -60,7 +60,8 @@ describe('a positive and a negative case per matcher rule', () => {
     it('names each host and its subdomains, not a host that only ends with the same letters', () => {
       for (const h of sig.hosts) {
         expect(trackersForHost({ signatures: [sig], source: 't' }, `edge.${h}`)).toEqual([sig.name]);
-        // (Unless another of the rule's hosts is a parent domain: google-analytics.com covers ssl.google-analytics.com.)
+        // (Unless another of the rule's hosts is a parent domain: google-analytics.com covers
+        // ssl.google-analytics.com.)
         if (!sig.hosts.some((o) => h.endsWith(`.${o}`)))
           expect(trackersForHost({ signatures: [sig], source: 't' }, `not${h}`)).toEqual([]);
         expect(trackersForHost({ signatures: [sig], source: 't' }, `${h}.evil.example`)).toEqual([]);

@@ -45,7 +45,8 @@ describe('decoders', () => {
     const ref = Buffer.from(
       run('sh', [
         '-c',
-        "printf 'hello candor' | openssl enc -rc4 -K 0102030405060708090a0b0c0d0e0f10 -provider legacy -provider default | base64 -w0",
+        "printf 'hello candor' | openssl enc -rc4 -K 0102030405060708090a0b0c0d0e0f10 " +
+          '-provider legacy -provider default | base64 -w0',
       ]),
       'base64',
     );
@@ -53,7 +54,8 @@ describe('decoders', () => {
     const des = Buffer.from(
       run('sh', [
         '-c',
-        "printf 'eight by' | openssl enc -des-ecb -nopad -K 133457799BBCDFF1 -provider legacy -provider default | base64 -w0",
+        "printf 'eight by' | openssl enc -des-ecb -nopad -K 133457799BBCDFF1 " +
+          '-provider legacy -provider default | base64 -w0',
       ]),
       'base64',
     );

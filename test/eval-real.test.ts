@@ -48,7 +48,8 @@ describe('real-data evaluation harness', () => {
         'python3',
         [
           '-c',
-          'import sys; print(len({l.strip().lstrip("\\ufeff") for l in sys.stdin.read().splitlines() if l.strip().lstrip("\\ufeff")}))',
+          'import sys; print(len({l.strip().lstrip("\\ufeff") for l in sys.stdin.read().splitlines() ' +
+            'if l.strip().lstrip("\\ufeff")}))',
         ],
         { input: list.text, encoding: 'utf8' },
       );

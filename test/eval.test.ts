@@ -10,7 +10,9 @@ describe('hidden keyword lists', () => {
   for (const tool of ['gzip', 'bzip2', 'zstd', 'lz4', 'openssl', 'gcc']) requireTool(tool);
   const cases = buildEvalSet(corpusFile('urzip.apk'), join(tempDir('candor-eval-'), 'set'));
 
-  it(`recovers every hiding method in ${cases.filter((c) => c.expect).length} APKs with the right chain and term count`, () => {
+  const positives = cases.filter((c) => c.expect).length;
+
+  it(`recovers every hiding method in ${positives} APKs with the right chain and term count`, () => {
     expect(cases.filter((c) => c.expect).length).toBeGreaterThanOrEqual(30);
     const result = evaluate(cases, (apk) => analyzeFile(apk, 'eval.apk', analyzeContext()).findings);
     expect(result.rows.filter((r) => !r.ok)).toEqual([]);

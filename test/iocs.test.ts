@@ -53,12 +53,15 @@ for fam in data:
         global n
         n += 1
         iid = 'indicator--%d' % n
-        objs.append({'type': 'indicator', 'spec_version': '2.1', 'id': iid, 'name': fam['name'], 'pattern': p, 'pattern_type': 'stix', 'valid_from': '2024-01-01T00:00:00Z'})
-        objs.append({'type': 'relationship', 'spec_version': '2.1', 'id': 'relationship--%d' % n, 'relationship_type': 'indicates', 'source_ref': iid, 'target_ref': mid})
+        objs.append({'type': 'indicator', 'spec_version': '2.1', 'id': iid, 'name': fam['name'], 'pattern': p,
+                     'pattern_type': 'stix', 'valid_from': '2024-01-01T00:00:00Z'})
+        objs.append({'type': 'relationship', 'spec_version': '2.1', 'id': 'relationship--%d' % n,
+                     'relationship_type': 'indicates', 'source_ref': iid, 'target_ref': mid})
     esc = lambda v: str(v).replace('\\\\', '\\\\\\\\').replace("'", "\\\\'")
     for p in fam.get('packages') or []: ind("[app:id = '%s']" % esc(p))
     for c in fam.get('certificates') or []: ind("[x509-certificate:hashes.'SHA-1' = '%s']" % esc(c))
-    for w in (fam.get('websites') or []) + (fam.get('c2', {}) or {}).get('domains', []) : ind("[domain-name:value = '%s']" % esc(w))
+    for w in (fam.get('websites') or []) + (fam.get('c2', {}) or {}).get('domains', []):
+        ind("[domain-name:value = '%s']" % esc(w))
 print(json.dumps({'type': 'bundle', 'id': 'bundle--echap', 'objects': objs}))
 `;
   return run('python3', ['-c', script, join(CORPUS, 'yara-rules', 'stalkerware', 'ioc.yaml')]);

@@ -55,7 +55,7 @@ describe('real benign vocabulary', () => {
     expect(sources.length).toBe(BENIGN_SOURCES.length);
   });
 
-  it('reports no list in dictionaries, input-method tables, word lists and CLDR names, each judged by a model fitted without it', () => {
+  it('finds no list in dictionaries, IME tables, word lists or CLDR names, each judged by a model without it', () => {
     const flagged: string[] = [];
     for (const held of sources) {
       const model = fitListModel(

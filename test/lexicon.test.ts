@@ -77,7 +77,8 @@ describe('list structure', () => {
   it('refuses prose and single values', () => {
     expect(
       splitList(
-        'This is a paragraph about a trip.\nIt has long sentences that are not list entries at all, clearly.\nAnd a third sentence that is also quite long indeed.',
+        'This is a paragraph about a trip.\nIt has long sentences that are not list entries at all, clearly.\n' +
+          'And a third sentence that is also quite long indeed.',
       ),
     ).toBeNull();
     expect(splitList('hello')).toBeNull();

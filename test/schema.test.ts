@@ -36,7 +36,7 @@ describe('the generated report schema', () => {
     expect(validate(report), errors()).toBe(true);
   });
 
-  it('validates a scan of a firmware folder built from real parts (a OnePlus build.prop, corpus APKs, a vbmeta image)', async () => {
+  it('validates a scan of a firmware folder of real parts (OnePlus build.prop, corpus APKs, vbmeta)', async () => {
     const dir = join(tempDir('candor-schema-fw-'), 'op7');
     mkdirSync(join(dir, 'system', 'priv-app', 'Jamendo'), { recursive: true });
     copyFileSync(

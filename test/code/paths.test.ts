@@ -25,7 +25,7 @@ function sinksOf(model: CodeModel) {
 }
 
 describe('region gate paths', () => {
-  it('follows a region read by reflection up through two returns to the gate, and down through an executor to the fetch', () => {
+  it('follows a reflective region read up two returns to the gate, and down through an executor to the fetch', () => {
     const model = modelOf(AD_FILTER_SMALI);
     const { gates, ungated } = regionGates(model, regionReads(model), sinksOf(model));
     expect(gates).toHaveLength(1);

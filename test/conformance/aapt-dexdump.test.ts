@@ -90,7 +90,8 @@ describe('parsers agree with aapt and dexdump', () => {
         ours.versionName !== ref.versionName
       ) {
         mismatches.push(
-          `${apk}: ${JSON.stringify(ours)} vs aapt ${JSON.stringify({ package: ref.package, versionCode: ref.versionCode, versionName: ref.versionName })}`,
+          `${apk}: ${JSON.stringify(ours)} vs aapt ` +
+            JSON.stringify({ package: ref.package, versionCode: ref.versionCode, versionName: ref.versionName }),
         );
       }
       if (ref.label !== null && app.label !== ref.label)
@@ -133,7 +134,8 @@ describe('parsers agree with aapt and dexdump', () => {
         app.stringCount !== ref.strings
       ) {
         mismatches.push(
-          `${dexPath}: ours ${app?.classCount}/${app?.methodCount}/${app?.stringCount}, dexdump ${ref.classes}/${ref.methods}/${ref.strings}`,
+          `${dexPath}: ours ${app?.classCount}/${app?.methodCount}/${app?.stringCount}, ` +
+            `dexdump ${ref.classes}/${ref.methods}/${ref.strings}`,
         );
       }
     }

@@ -81,7 +81,7 @@ describe('captures agree with tshark and nDPI', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it("agrees with nDPI's .out files flow by flow: every flow, its packets, its bytes and its TLS/QUIC server name", () => {
+  it("agrees with nDPI's .out files flow by flow: every flow's packets, bytes and TLS/QUIC server name", () => {
     const dir = join(CAPTURES, 'ndpi');
     let flows = 0;
     let named = 0;
@@ -115,7 +115,8 @@ describe('captures agree with tshark and nDPI', () => {
         const extra = Number(m[5]) + Number(m[7]) - (flow.bytesUp + flow.bytesDown);
         if (extra < 0 || extra > packets * 64)
           mismatches.push(
-            `${file} ${key}: ${flow.bytesUp + flow.bytesDown} bytes, nDPI ${Number(m[5]) + Number(m[7])} for ${packets} packets`,
+            `${file} ${key}: ${flow.bytesUp + flow.bytesDown} bytes, ` +
+              `nDPI ${Number(m[5]) + Number(m[7])} for ${packets} packets`,
           );
         if (extra % packets === 0) linkBytes.add(extra / packets);
         const sni = /\[Hostname\/SNI: ([^\]]+)\]/.exec(line)?.[1];

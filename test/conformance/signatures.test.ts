@@ -34,7 +34,8 @@ describe('APK signatures agree with apksigner', () => {
       const missingSchemes = verified.filter((s) => !app?.signatureSchemes.includes(s));
       if ([...certs].some((c) => !ours.has(c)) || [...ours].some((c) => !certs.has(c)) || missingSchemes.length > 0) {
         mismatches.push(
-          `${apk}: ours ${[...ours].join(',')} [${app?.signatureSchemes.join(',')}] vs apksigner ${[...certs].join(',')} [${verified.join(',')}]`,
+          `${apk}: ours ${[...ours].join(',')} [${app?.signatureSchemes.join(',')}] ` +
+            `vs apksigner ${[...certs].join(',')} [${verified.join(',')}]`,
         );
       }
     }

@@ -172,7 +172,8 @@ describe('permission XML', () => {
       g,
     );
     readPermissionXml(
-      `<exceptions><exception package="com.vendor.analytics"><permission name="android.permission.READ_PHONE_STATE" fixed="false"/></exception></exceptions>`,
+      '<exceptions><exception package="com.vendor.analytics">' +
+        '<permission name="android.permission.READ_PHONE_STATE" fixed="false"/></exception></exceptions>',
       'default-permissions.xml',
       g,
     );

@@ -116,7 +116,7 @@ describe('ext4 reader agrees with debugfs rdump', () => {
     ['64-bit group descriptors', ['-O', '64bit'], '64M'],
     ['hashed directories (e2fsck -D)', [], '64M', true],
   ];
-  it('inline data (checked against the tree mkfs.ext4 was given: debugfs 1.47 rdump pads inline files to 60 bytes)', () => {
+  it('inline data (checked against the tree given to mkfs.ext4: debugfs 1.47 rdump pads inline files to 60 B)', () => {
     const dir = tempDir('candor-ext4-');
     const img = mkfsExt4(tree, join(dir, 'fs.img'), ['-O', 'inline_data'], '64M');
     expect(run('debugfs', ['-R', 'stat /small.txt', img])).toContain('Size of inline data');
@@ -213,7 +213,7 @@ describe('sparse images agree with simg2img', () => {
 });
 
 describe('payload.bin (A/B OTA)', () => {
-  it('rebuilds every partition byte for byte from REPLACE, REPLACE_BZ, REPLACE_XZ, REPLACE_ZSTD and ZERO operations', () => {
+  it('rebuilds every partition byte for byte from REPLACE, REPLACE_BZ/_XZ/_ZSTD and ZERO operations', () => {
     const dir = tempDir('candor-payload-');
     const tree = sampleTree();
     const system = readFileSync(mkfsErofs(tree, join(dir, 'system.img'), ['-zlz4hc']));

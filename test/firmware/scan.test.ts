@@ -88,7 +88,8 @@ function systemTree(version: 1 | 2): Record<string, TreeFile> {
     'system/app/Browser/Browser.apk': { copy: browser },
     'system/app/Jamendo/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
     'system/etc/permissions/privapp-permissions-vendor.xml':
-      '<permissions><privapp-permissions package="com.vendor.appstore"><permission name="android.permission.INSTALL_PACKAGES"/></privapp-permissions></permissions>',
+      '<permissions><privapp-permissions package="com.vendor.appstore">' +
+      '<permission name="android.permission.INSTALL_PACKAGES"/></privapp-permissions></permissions>',
   };
   if (version === 2) tree['system/app/Notes/Notes.apk'] = { copy: corpusFile('org.dyndns.fules.ck_20.apk') };
   return tree;
@@ -245,7 +246,7 @@ describe('a firmware scan', () => {
     );
   });
 
-  it('reads vendor tarballs: a Samsung-style .tar.md5 of LZ4-compressed sparse images, and a .tgz of images', async () => {
+  it('reads vendor tarballs: a Samsung-style .tar.md5 of LZ4 sparse images, and a .tgz of images', async () => {
     const dir = tempDir('candor-fw-tar-');
     img2simg(join(built.dir, 'system.img'), join(dir, 'system.img'));
     run('lz4', ['-q', '-f', join(dir, 'system.img'), join(dir, 'system.img.lz4')]);

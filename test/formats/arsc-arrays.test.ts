@@ -20,7 +20,9 @@ const [zh, def] = gameLists((p) => p.endsWith('strings.xml') || p.endsWith('badw
 function buildApk(): string {
   const dir = tempDir('candor-arsc-');
   const xml = (items: string[], long: string) =>
-    `<resources>\n  <string name="app_name">Words</string>\n  <string name="filter_line">${long}</string>\n  <string-array name="badwords">\n${items.map((i) => `    <item>${i}</item>`).join('\n')}\n  </string-array>\n</resources>\n`;
+    `<resources>\n  <string name="app_name">Words</string>\n  <string name="filter_line">${long}</string>\n` +
+    `  <string-array name="badwords">\n${items.map((i) => `    <item>${i}</item>`).join('\n')}\n` +
+    '  </string-array>\n</resources>\n';
   mkdirSync(join(dir, 'res', 'values'), { recursive: true });
   mkdirSync(join(dir, 'res', 'values-zh-rCN'), { recursive: true });
   writeFileSync(join(dir, 'res', 'values', 'strings.xml'), xml(def, def.slice(0, 40).join('|')));

@@ -31,7 +31,8 @@ describe('DEX parser', () => {
       const ref = dexdumpCounts(p);
       if (x.strings.targets.length !== ref.constString || x.methods.targets.length !== ref.invoke) {
         mismatches.push(
-          `${basename(p)}: const-string ${x.strings.targets.length}/${ref.constString}, invoke ${x.methods.targets.length}/${ref.invoke}`,
+          `${basename(p)}: const-string ${x.strings.targets.length}/${ref.constString}, ` +
+            `invoke ${x.methods.targets.length}/${ref.invoke}`,
         );
       }
     }

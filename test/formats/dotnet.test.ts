@@ -23,7 +23,13 @@ function csharp(lines: string[]): string {
       .replace(/"/g, '\\"')
       .replace(escaped, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) +
     '"';
-  return `public static class WordFilter {\n  public static readonly string[] Words = {\n${lines.map((l) => `    ${q(l)},`).join('\n')}\n  };\n  public static bool Check(string s) { foreach (var w in Words) if (s.Contains(w)) return true; return false; }\n}\n`;
+  return (
+    `public static class WordFilter {\n  public static readonly string[] Words = {\n` +
+    `${lines.map((l) => `    ${q(l)},`).join('\n')}\n  };\n` +
+    '  public static bool Check(string s) { foreach (var w in Words) if (s.Contains(w)) return true; ' +
+    'return false; }\n' +
+    '}\n'
+  );
 }
 
 /** Heap entries as monodis prints them: quoted ASCII, or the UTF-16LE bytes plus the flag byte. */

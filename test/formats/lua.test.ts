@@ -30,7 +30,10 @@ function luaTable(lines: string[]): string {
       .replace(/"/g, '\\"')
       .replace(control, (c) => `\\${c.charCodeAt(0)}`) +
     '"';
-  return `-- generated from a real list\nlocal words = {\n${lines.map((l) => `  ${quote(l)},`).join('\n')}\n}\nlocal function count() return #words, "count" end\nreturn words\n`;
+  return (
+    `-- generated from a real list\nlocal words = {\n${lines.map((l) => `  ${quote(l)},`).join('\n')}\n}\n` +
+    'local function count() return #words, "count" end\nreturn words\n'
+  );
 }
 
 /** Constants of every function as `luac -l -l` lists them (its \ddd escapes turned back into bytes). */
@@ -131,7 +134,8 @@ describe('Lua source', () => {
 
   it('reads long strings, escapes and skips comments', () => {
     const text =
-      '--[==[ {"not", "this"} ]==]\nlocal a = [[\n习近平\n六四\n]] -- "nor this"\nlocal t = { "\\228\\185\\160", \'\\x41\\u{4E2D}\', "a\\z\n   b" }';
+      '--[==[ {"not", "this"} ]==]\nlocal a = [[\n习近平\n六四\n]] -- "nor this"\n' +
+      'local t = { "\\228\\185\\160", \'\\x41\\u{4E2D}\', "a\\z\n   b" }';
     const { groups } = luaSourceStrings(text, MAX);
     expect(groups).toEqual([['习近平\n六四\n'], ['习', 'A中', 'ab']]);
   });

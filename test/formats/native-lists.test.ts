@@ -28,7 +28,10 @@ function compile(strings: Buffer[], opt: string): Buffer {
   const lit = (b: Buffer) => `"${b.toString('hex').replace(/(..)/g, '\\x$1')}"`;
   writeFileSync(
     join(dir, 'w.c'),
-    `#include <string.h>\nconst char *const words[] = {\n${strings.map(lit).join(',\n')}\n};\nint bad(const char *s) { for (unsigned i = 0; i < sizeof words / sizeof *words; i++) if (strstr(s, words[i])) return 1; return 0; }\nconst char *msg(void) { return "filter: %s matched at %d"; }\n`,
+    `#include <string.h>\nconst char *const words[] = {\n${strings.map(lit).join(',\n')}\n};\n` +
+      'int bad(const char *s) { for (unsigned i = 0; i < sizeof words / sizeof *words; i++) ' +
+      'if (strstr(s, words[i])) return 1; return 0; }\n' +
+      'const char *msg(void) { return "filter: %s matched at %d"; }\n',
   );
   run(requireTool('gcc'), ['-shared', '-fPIC', opt, '-o', join(dir, 'w.so'), join(dir, 'w.c')]);
   return readFileSync(join(dir, 'w.so'));
@@ -36,8 +39,14 @@ function compile(strings: Buffer[], opt: string): Buffer {
 
 /** GBK bytes by Python's codec for every line it can encode (one process for the whole list). */
 function gbkLines(lines: string[]): Array<{ line: string; bytes: Buffer }> {
-  const script =
-    'import json,sys\nout=[]\nfor l in json.loads(sys.stdin.read()):\n  try: out.append([l, l.encode("gbk").hex()])\n  except UnicodeEncodeError: pass\nprint(json.dumps(out))';
+  const script = [
+    'import json,sys',
+    'out=[]',
+    'for l in json.loads(sys.stdin.read()):',
+    '  try: out.append([l, l.encode("gbk").hex()])',
+    '  except UnicodeEncodeError: pass',
+    'print(json.dumps(out))',
+  ].join('\n');
   const pairs = JSON.parse(run('/usr/bin/python3', ['-c', script], { input: JSON.stringify(lines) })) as Array<
     [string, string]
   >;

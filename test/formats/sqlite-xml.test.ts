@@ -72,7 +72,8 @@ arr = ET.SubElement(root, 'string-array', name='filter')
 for l in lines: ET.SubElement(arr, 'item').text = l
 xml = ET.tostring(root, encoding='unicode')
 back = ET.fromstring(xml)
-print(json.dumps({'xml': xml, 'attrs': [w.get('value') for w in back.iter('word')], 'texts': [i.text for i in back.iter('item')]}))
+print(json.dumps({'xml': xml, 'attrs': [w.get('value') for w in back.iter('word')],
+                  'texts': [i.text for i in back.iter('item')]}))
 `;
 
 describe('XML configs written by Python ElementTree from the real lists', () => {
@@ -93,7 +94,8 @@ describe('XML configs written by Python ElementTree from the real lists', () => 
 
   it('reads CDATA, entities and character references; ignores comments; survives broken markup', () => {
     const xml =
-      '<?xml version="1.0"?><!-- <w v="no"/> --><r><w v="&#x4E60;&amp;&lt;"/><w v=\'b\'/><w v=c><t><![CDATA[六四<x>]]></t><t>a &quot;q&quot;</t><unclosed attr="';
+      '<?xml version="1.0"?><!-- <w v="no"/> --><r><w v="&#x4E60;&amp;&lt;"/><w v=\'b\'/><w v=c>' +
+      '<t><![CDATA[六四<x>]]></t><t>a &quot;q&quot;</t><unclosed attr="';
     const g = Object.fromEntries(xmlValueGroups(xml, MAX).groups.map((x) => [x.key, x.values]));
     expect(g['w@v']).toEqual(['习&<', 'b', 'c']);
     expect(g['t']).toEqual(['六四<x>', 'a "q"']);

@@ -37,7 +37,15 @@ describe('zip reader', () => {
     const out = join(tempDir(), 'z64.zip');
     run('python3', [
       '-c',
-      `import zipfile\nz=zipfile.ZipFile('${out}','w',allowZip64=True)\nz.writestr(zipfile.ZipInfo('a.txt'), b'hello', compress_type=zipfile.ZIP_DEFLATED)\nw=z.open('big.bin','w',force_zip64=True)\nw.write(b'x'*1000)\nw.close()\nz.close()`,
+      [
+        'import zipfile',
+        `z=zipfile.ZipFile('${out}','w',allowZip64=True)`,
+        "z.writestr(zipfile.ZipInfo('a.txt'), b'hello', compress_type=zipfile.ZIP_DEFLATED)",
+        "w=z.open('big.bin','w',force_zip64=True)",
+        "w.write(b'x'*1000)",
+        'w.close()',
+        'z.close()',
+      ].join('\n'),
     ]);
     const { src, dir } = open(out);
     expect(dir.entries.map((e) => e.name)).toEqual(['a.txt', 'big.bin']);

@@ -54,7 +54,7 @@ function luaTable(lines: string[]): string {
 }
 
 describe('asset formats inside an APK', () => {
-  it('compiled Lua (luac 5.1 and LuaJIT): the function building the table is one blob, chain names the compiler', () => {
+  it('compiled Lua (luac 5.1, LuaJIT): the function building the table is one blob, chain names the compiler', () => {
     const src = join(dir, 'w.lua');
     writeFileSync(src, luaTable(list.lines));
     run(requireTool('luac5.1'), ['-o', join(dir, 'w51.luac'), src]);
@@ -119,13 +119,20 @@ describe('asset formats inside an APK', () => {
       '/usr/bin/python3',
       [
         '-c',
-        'import json,sqlite3,sys\nd=sqlite3.connect(sys.argv[1])\nd.execute("create table kw(id integer primary key, word text)")\nd.executemany("insert into kw(word) values (?)", [(l,) for l in json.loads(sys.stdin.read())])\nd.commit()',
+        [
+          'import json,sqlite3,sys',
+          'd=sqlite3.connect(sys.argv[1])',
+          'd.execute("create table kw(id integer primary key, word text)")',
+          'd.executemany("insert into kw(word) values (?)", [(l,) for l in json.loads(sys.stdin.read())])',
+          'd.commit()',
+        ].join('\n'),
         db,
       ],
       { input: JSON.stringify(list.lines) },
     );
     const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-    const xml = `<?xml version="1.0" encoding="utf-8"?>\n<dirtyword>\n${list.lines.map((l) => `  <word value="${esc(l)}" level="1"/>`).join('\n')}\n</dirtyword>\n`;
+    const words = list.lines.map((l) => `  <word value="${esc(l)}" level="1"/>`).join('\n');
+    const xml = `<?xml version="1.0" encoding="utf-8"?>\n<dirtyword>\n${words}\n</dirtyword>\n`;
     const zip = join(dir, 'pack.zip');
     pythonZip(zip, [{ name: 'cfg/badword.txt', data: list.lines.join('\n') }]);
     const r = blobsOf({

@@ -30,7 +30,7 @@ describe('bad input', () => {
     expect(diagnosed).toBeGreaterThan(50);
   });
 
-  it("reads every APK and DEX of Debian's androguard examples (invalid, unusual and hostile ones included) without an internal error", () => {
+  it("reads every APK and DEX of Debian's androguard examples (hostile ones too) without an internal error", () => {
     const files = [...androguardFiles('.apk'), ...androguardFiles('.dex')];
     expect(files.length).toBeGreaterThan(350);
     for (const f of files) {

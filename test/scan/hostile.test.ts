@@ -120,7 +120,7 @@ describe('decompression bombs built with the real tools stop at their cap', () =
 });
 
 describe('per-file budgets', () => {
-  it('files past their time budget are stopped as limit/file-time, and the scan still completes and is stored', async () => {
+  it('files past their time budget stop as limit/file-time; the scan still completes and is stored', async () => {
     const store = new Store(join(tempDir('candor-budget-'), 'candor.sqlite'));
     try {
       const files = [corpusFile('com.teleca.jamendo_35.apk'), corpusFile('urzip.apk')];
@@ -142,7 +142,7 @@ describe('per-file budgets', () => {
     }
   }, 120_000);
 
-  it('a worker out of its heap is limit/file-memory for its file, and the scan goes on with a fresh worker', async () => {
+  it('a worker out of heap is limit/file-memory for its file; the scan goes on with a fresh worker', async () => {
     const files = [corpusFile('urzip.apk'), corpusFile('com.teleca.jamendo_35.apk')];
     const report = await scan({ inputs: files, cwd: ROOT, jobs: 1, limits: { file: { memoryMb: 2 } } });
     for (const f of files)
@@ -196,7 +196,8 @@ describe('limits tree', () => {
     const many = join(dir, 'many.zip');
     run('python3', [
       '-c',
-      `import zipfile\nz=zipfile.ZipFile(${JSON.stringify(many)},'w')\nfor i in range(20): z.writestr(f'f{i}.txt', 'x')\nz.close()`,
+      `import zipfile\nz=zipfile.ZipFile(${JSON.stringify(many)},'w')\n` +
+        "for i in range(20): z.writestr(f'f{i}.txt', 'x')\nz.close()",
     ]);
     writeFileSync(join(dir, 'keep.txt'), 'plain text\n');
     const report = await scan({
