@@ -11,20 +11,21 @@ import {
   type ZipEntry,
 } from '../containers/zip.js';
 import { blockOtaImage, parseTransferList } from './block-ota.js';
-import { bootTruncation, isBootImage, parseBootImage, type BootImage } from './bootimg.js';
+import { bootTruncation, parseBootImage, type BootImage } from './bootimg.js';
 import { isPropFile, parseProps, type Props } from './buildprop.js';
-import { Erofs, isErofs } from './erofs.js';
-import { Ext4, isExt4 } from './ext4.js';
+import { Erofs } from './erofs.js';
+import { Ext4 } from './ext4.js';
 import type { FileSystem, FsEntry } from './filesystem.js';
 import { FolderFs } from './folder.js';
 import { SliceSource } from './mapped-source.js';
 import { lz4FrameDecode } from '../decode/lz4.js';
 import { boundedDecompress } from '../decode/bounded.js';
-import { isPayload, openPayload } from './payload.js';
+import { openPayload } from './payload.js';
 import { isPermissionXml, readPermissionXml, type PermissionGrants } from './privapp.js';
-import { isSparse, openSparse } from './sparse.js';
-import { isSuper, openSuper } from './super.js';
-import { isTar, readTar } from './tar.js';
+import { openSparse } from './sparse.js';
+import { openSuper } from './super.js';
+import { readTar } from './tar.js';
+import { sniffLayer } from '../containers/sniff.js';
 import { findVbmeta, parseVbmeta, type Vbmeta } from './vbmeta.js';
 import { sha256 } from '../io/hash.js';
 import type { FirmwarePartition } from '../model.js';
@@ -120,10 +121,10 @@ export function walkFirmware(
         path,
       );
     try {
-      const head = img.read(0, Math.min(img.size, 16));
-      if (head.length >= 4 && head.readUInt32LE(0) === 0x04034b50) return visitZip(img, path, layers);
-      if (isPayload(head)) return visitPayload(img, path, layers);
-      if (head[0] === 0x1f && head[1] === 0x8b) {
+      const kind = sniffLayer(img);
+      if (kind === 'zip') return visitZip(img, path, layers);
+      if (kind === 'payload') return visitPayload(img, path, layers);
+      if (kind === 'gzip') {
         // A gzipped tarball (factory images as .tgz): no random access into gzip, so it is expanded.
         w.layers.add('gzip');
         return visitImage(new BufferSource(expand(img, 'gz', path)), path, name.replace(/\.(tgz|gz)$/i, ''), [
@@ -131,13 +132,13 @@ export function walkFirmware(
           'gzip',
         ]);
       }
-      if (isSparse(head)) {
+      if (kind === 'sparse') {
         const { image, warnings } = openSparse(img, fw.maxSparseChunks);
         w.layers.add('sparse');
         for (const m of warnings) problem(new MalformedInputError('sparse/truncated', m), path, 'warning');
         return visitImage(image, path, name, [...layers, 'sparse']);
       }
-      if (isBootImage(head)) {
+      if (kind === 'boot') {
         w.layers.add('boot');
         const boot = parseBootImage(img);
         w.boot.push({ ...boot, path });
@@ -145,15 +146,15 @@ export function walkFirmware(
           problem(new MalformedInputError('bootimg/truncated', m), path, 'warning');
         return visitVbmetaFooter(img, path);
       }
-      if (head.toString('latin1', 0, 4) === 'AVB0') {
+      if (kind === 'vbmeta') {
         w.layers.add('vbmeta');
         w.vbmeta.push({ ...parseVbmeta(img, 0, sha256), path });
         return;
       }
-      if (isSuper(img)) return visitSuper(img, path, layers);
-      if (isExt4(img)) return visitFs(new Ext4(img), img, path, name, [...layers, 'ext4']);
-      if (isErofs(img)) return visitFs(new Erofs(img), img, path, name, [...layers, 'erofs']);
-      if (isTar(img)) return visitTar(img, path, layers);
+      if (kind === 'super') return visitSuper(img, path, layers);
+      if (kind === 'ext4') return visitFs(new Ext4(img), img, path, name, [...layers, 'ext4']);
+      if (kind === 'erofs') return visitFs(new Erofs(img), img, path, name, [...layers, 'erofs']);
+      if (kind === 'tar') return visitTar(img, path, layers);
       if (RAW_PARTITION.test(name)) {
         // Bootloader, modem, device-tree and similar blobs: listed, not opened, not a problem.
         w.partitions.push({
