@@ -1,5 +1,8 @@
 import { regexSpellings, topLevelAlternatives } from './regex-spellings.js';
 
+// eslint-disable-next-line no-control-regex -- any character outside ASCII, control range included
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * Splits text into list entries when it has the shape of a list: a JSON array or object of strings,
  * XML items, one entry per line, or one line of delimited entries. Prose, code and markup that are not
@@ -89,10 +92,9 @@ function csvColumn(lines: string[], delimiter: string): SplitList | null {
   if (regular.length < 0.8 * rows.length) return null;
   let body = regular;
   const head = regular[0]!;
-  // eslint-disable-next-line no-control-regex
   if (
     head.every((f) => /^[A-Za-z_][\w ]*$/.test(f)) &&
-    regular.slice(1).some((r) => r.some((f) => /[^\x00-\x7f]/.test(f)))
+    regular.slice(1).some((r) => r.some((f) => NON_ASCII.test(f)))
   ) {
     body = regular.slice(1);
   }

@@ -5,6 +5,9 @@ import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
 import type { Artefact } from '../model.js';
 import type { OpaqueBlob, TextBlob } from './apk-model.js';
 
+// eslint-disable-next-line no-control-regex -- any character outside ASCII, control range included
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * Turns code and native libraries into list candidates. A keyword list compiled into an app is usually
  * a String[] initialiser: its terms are the string constants of one method (often `<clinit>`). In a
@@ -106,10 +109,9 @@ export function nativeRunBlobs(
   const flush = () => {
     if (run.length >= MIN_ENTRIES) {
       // In a table that is mostly GBK, strings that also happen to be valid UTF-8 are GBK too.
-      // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       const gbkRun =
         run.filter((s) => s.encoding === 'gb18030').length >
-        run.filter((s) => /[^\x00-\x7f]/.test(s.text) && !s.encoding && !s.gbkAlternative).length;
+        run.filter((s) => NON_ASCII.test(s.text) && !s.encoding && !s.gbkAlternative).length;
       const texts = run.map((s) => (gbkRun && s.gbkAlternative ? s.gbkAlternative : s.text));
       for (const [from, to] of hitClusters(texts, lexicon, cache)) {
         const part = run.slice(from, to);
