@@ -1,5 +1,7 @@
 import { MalformedInputError } from '../io/errors.js';
-import { beaconPeriod, isoTime, opaqueBody, type Destination as CaptureDestination } from './analyze-capture.js';
+import type { Destination as CaptureDestination } from './capture-model.js';
+import { beaconPeriod, isoTime } from './destinations.js';
+import { opaqueBody } from './opaque-body.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Flow } from '../capture/analyze-capture.js';
+import type { Flow } from '../capture/capture-model.js';
 import type { Leak } from '../capture/leaks.js';
 import type { IndicatorSet } from '../iocs/stix.js';
 import type { Artefact, Destination, Finding, FirmwareSummary, PreinstalledApp, Report } from '../model.js';

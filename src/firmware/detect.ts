@@ -3,13 +3,7 @@ import { join } from 'node:path';
 import { FileSource } from '../io/byte-source.js';
 import { DEFAULT_LIMITS } from '../io/limits.js';
 import { readZipDirectory } from '../containers/zip.js';
-import { isBootImage } from './bootimg.js';
-import { isErofs } from './erofs.js';
-import { isExt4 } from './ext4.js';
-import { isPayload } from './payload.js';
-import { isSparse } from './sparse.js';
-import { isSuper } from './super.js';
-import { isTar } from './tar.js';
+import { layerKinds } from '../containers/sniff.js';
 
 /**
  * Decides whether an input is a firmware (image, OTA package, factory zip or tarball, extracted tree)
@@ -37,16 +31,16 @@ export function isFirmwareFile(path: string): boolean {
   try {
     src = new FileSource(path);
     if (src.size < 512) return false;
-    const head = src.read(0, 16);
-    if (isSparse(head) || isPayload(head) || isBootImage(head) || head.toString('latin1', 0, 4) === 'AVB0') return true;
-    if (isExt4(src) || isErofs(src) || isSuper(src) || isTar(src)) return true;
-    if (head[0] === 0x1f && head[1] === 0x8b && /\.(tgz|tar\.gz)$/i.test(path)) return true;
-    if (head.readUInt32LE(0) === 0x04034b50) {
-      const dir = readZipDirectory(src, DEFAULT_LIMITS);
-      if (dir.byName.has('AndroidManifest.xml')) return false;
-      return dir.entries.some((e) => FIRMWARE_ZIP_ENTRY.test(e.name));
+    // An image layer decides at once; a gzip only by its name; a zip only by what it holds.
+    let zip = false;
+    for (const kind of layerKinds(src)) {
+      if (kind === 'zip') zip = true;
+      else if (kind !== 'gzip' || /\.(tgz|tar\.gz)$/i.test(path)) return true;
     }
-    return false;
+    if (!zip) return false;
+    const dir = readZipDirectory(src, DEFAULT_LIMITS);
+    if (dir.byName.has('AndroidManifest.xml')) return false;
+    return dir.entries.some((e) => FIRMWARE_ZIP_ENTRY.test(e.name));
   } catch {
     return false;
   } finally {

@@ -60,3 +60,26 @@ export interface OpaqueBlob {
   origin: TextBlob['origin'];
   bytes: Uint8Array;
 }
+
+/** A model with nothing parsed yet, for an artefact whose parts are about to be added. */
+export function emptyModel(artefact: Artefact): ApkModel {
+  return {
+    artefact,
+    hasManifest: false,
+    manifest: null,
+    resources: null,
+    signers: [],
+    signatureSchemes: [],
+    dexes: [],
+    nativeLibs: [],
+    texts: [],
+    opaque: [],
+    zipAnomalies: [],
+    prependedMagic: null,
+  };
+}
+
+/** A whole artefact's text, stored plainly. */
+export function textBlob(a: Artefact, encoding: string, text: string): TextBlob {
+  return { artefactId: a.id, location: { path: a.path }, encoding, encodings: [], origin: 'entry', text };
+}

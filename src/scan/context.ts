@@ -5,7 +5,7 @@ import { ImportedListIndex, type ImportedList } from '../lexicon/imported-lists.
 import { loadDefaultLexicon, type Lexicon } from '../lexicon/lexicon.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../trackers/trackers.js';
 import { analyzerIdentity, type AnalyzerIdentity } from './analyzer-identity.js';
-import type { AnalyzeContext } from './analyze.js';
+import type { AnalyzeContext } from './analyze-context.js';
 import { compileRules, deserializeRules, type RuleSource, type SerializedRules } from '../yara/rules.js';
 
 /** What a worker needs to rebuild the analysis context: plain data, cloneable across threads. */

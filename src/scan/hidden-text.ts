@@ -4,7 +4,7 @@ import { searchDecodings, type CipherBudget, type LimitHit } from '../decode/sea
 import { splitList } from '../lexicon/list-structure.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
-import type { AnalyzeContext } from './analyze.js';
+import type { AnalyzeContext } from './analyze-context.js';
 
 /**
  * Runs the decoding search over an app's opaque blobs, with the keys its code carries, and returns the

@@ -1,7 +1,7 @@
 import detector from './identifier-leak.js';
 import { testDetector } from '../../../test/rule-tester.js';
 import { artefact } from '../../../test/fixtures/models.js';
-import type { Flow } from '../../capture/analyze-capture.js';
+import type { Flow } from '../../capture/capture-model.js';
 import type { Leak } from '../../capture/leaks.js';
 
 const cap = artefact('cap.pcap', 'capture');

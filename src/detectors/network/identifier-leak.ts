@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Severity } from '../../model.js';
 import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
 import type { CaptureModel, HarLeak } from '../models.js';
-import type { Flow } from '../../capture/analyze-capture.js';
+import type { Flow } from '../../capture/capture-model.js';
 import type { Leak } from '../../capture/leaks.js';
 
 /** Identifier leaks found in captured requests, as findings naming the flow, frame, field and form. */

@@ -1,0 +1,24 @@
+/** system_a -> system; "system.img" -> system; a label from the file system when the name says nothing. */
+export function partitionName(name: string, label: string): string {
+  const n = name.replace(/\.(img|bin|ext4|erofs|raw)$/i, '').replace(/_[ab]$/, '');
+  if (
+    n &&
+    /^(system|system_ext|vendor|product|odm|oem|cust|preload|vendor_dlkm|odm_dlkm|system_dlkm|my_[a-z]+|mi_ext|india|version|reserve|userdata|data)$/i.test(
+      n,
+    )
+  )
+    return n.toLowerCase();
+  // A file-system label (mkfs -L, "system" on most builds) is better than a file name that says nothing.
+  return label || n || 'unknown';
+}
+
+/** The partition a path of a file-based OTA or extracted tree belongs to, by its first folder. */
+export function zipPartition(entry: string): string {
+  const first = entry.replace(/^\//, '').split('/')[0] ?? '';
+  return /^(system|vendor|product|odm|system_ext|oem|cust|preload|data)$/i.test(first) ? first.toLowerCase() : 'system';
+}
+
+/** The last segment of a slash-separated path. */
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
