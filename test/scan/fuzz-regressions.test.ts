@@ -38,7 +38,8 @@ describe('fuzz regressions', () => {
     it(`${target}: ${was}`, () => {
       const t = TARGETS.find((x) => x.name === target);
       if (!t) throw new Error(`no fuzz target ${target}`);
-      const seeds = t.seeds();
+      // These inputs were found before small seeds were added: their numbers count over the old list.
+      const seeds = (t.legacySeeds ?? t.seeds)();
       expect(seeds.length).toBeGreaterThan(0);
       for (const i of inputs) {
         let error: unknown = null;
