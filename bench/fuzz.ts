@@ -8,6 +8,7 @@
  *   npm run fuzz -- --seed 12345               a fixed base seed (default: from the clock)
  *   npm run fuzz -- --out DIR                  where crashers are written (default bench/.fuzz)
  *   npm run fuzz -- --no-ledger                do not append this run to bench/fuzz-ledger.jsonl
+ *   npm run fuzz -- --ledger FILE              append it to FILE instead (a run from a clone of a commit)
  *   npm run fuzz -- --ledger-sum               print the ledger's totals per target and exit
  *
  * Each target runs on a worker thread with a heap cap (--heap-mb, 2048); the worker announces every input
@@ -27,7 +28,7 @@ import { fuzzInput } from './fuzz-mutate.js';
 import { TARGETS, crashOf, type Target } from './fuzz-targets.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const LEDGER = join(ROOT, 'bench', 'fuzz-ledger.jsonl');
+const DEFAULT_LEDGER = join(ROOT, 'bench', 'fuzz-ledger.jsonl');
 
 type Engine = 'mutate' | 'property';
 const inputOf = (engine: Engine) => (engine === 'property' ? propertyInput : fuzzInput);
@@ -66,6 +67,7 @@ if (!isMainThread) {
     return k > 0 ? (process.argv[k + 1] as string) : dflt;
   };
   const flag = (name: string) => process.argv.includes(`--${name}`);
+  const LEDGER = arg('ledger', DEFAULT_LEDGER);
   const only = arg('only', '');
   const targets = TARGETS.filter((t) => !only || only.split(',').includes(t.name));
   if (flag('ledger-sum')) {
