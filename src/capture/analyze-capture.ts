@@ -129,6 +129,10 @@ export function analyzeCapture(
   let retained = 0;
   const fragments = new FragmentReassembler();
   const responses: HttpBody[] = [];
+  const bodyCuts = { count: 0, first: '' };
+  const bodyCut = (message: string) => {
+    if (bodyCuts.count++ === 0) bodyCuts.first = message;
+  };
 
   /**
    * Parses what a flow retained (TLS or QUIC ClientHello, HTTP requests and responses, identifiers) into
@@ -146,7 +150,7 @@ export function analyzeCapture(
     }
     if (f.down?.length) {
       const host = http.find((h) => h.host)?.host ?? f.server;
-      for (const r of parseHttpResponses(Buffer.concat(f.down), 50, limits.maxHttpBodyBytes)) {
+      for (const r of parseHttpResponses(Buffer.concat(f.down), 50, limits.maxHttpBodyBytes, bodyCut)) {
         if (responses.length < 1000) responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
       }
     }
@@ -337,6 +341,11 @@ export function analyzeCapture(
       message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed`,
     });
   }
+  if (bodyCuts.count > 0)
+    problems.push({
+      code: 'limit/http-body',
+      message: `${bodyCuts.count} HTTP response bodies over the limit capture.maxHttpBodyBytes ${limits.maxHttpBodyBytes}, e.g. ${bodyCuts.first}`,
+    });
   if (flowsDropped > 0)
     problems.push({
       code: 'limit/capture-flows',

@@ -389,7 +389,7 @@ function analyzeHarFile(
   const a = out.artefact('capture', path, parentId, digest);
   let har;
   try {
-    har = analyzeHar(src.read(0, src.size).toString('utf8'), ctx.deviceIds ?? {});
+    har = analyzeHar(src.read(0, src.size).toString('utf8'), ctx.deviceIds ?? {}, ctx.limits.capture.maxHttpBodyBytes);
   } catch (err) {
     out.diag('error', err, path, a.id);
     return;
