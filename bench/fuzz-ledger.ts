@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
 /**
- * The fuzzing ledger (bench/fuzz-ledger.jsonl): one line per real run of bench/fuzz.ts, appended by the
- * run itself, with the commit it ran on, its base seed and engine, and per target the inputs tried and
- * the distinct problems found. The README's figures are the sums over it (`npm run fuzz -- --ledger-sum`),
+ * The fuzzing ledger (bench/fuzz-ledger.jsonl): one line per target of each real run of bench/fuzz.ts,
+ * appended by the run itself as the target ends, with the commit it ran on, its base seed and engine, the
+ * inputs tried and the distinct problems found. The README's figures are the sums over it (`npm run fuzz -- --ledger-sum`),
  * so the campaign of issue #13 (100,000 inputs per parser) can be reached over several sessions.
  */
 export interface LedgerTarget {
@@ -21,6 +21,8 @@ export interface LedgerRun {
   seed: number;
   seconds: number;
   result: 'clean' | 'problems';
+  /** The run was stopped (signal) while this target ran: its figures go up to the last input started. */
+  stopped?: true;
   targets: Record<string, LedgerTarget>;
 }
 

@@ -10,6 +10,7 @@
  *   npm run fuzz -- --no-ledger                do not append this run to bench/fuzz-ledger.jsonl
  *   npm run fuzz -- --ledger FILE              append it to FILE instead (a run from a clone of a commit)
  *   npm run fuzz -- --ledger-sum               print the ledger's totals per target and exit
+ *   npm run fuzz -- --progress                 print every 10,000th input number
  *
  * Each target runs on a worker thread with a heap cap (--heap-mb, 2048); the worker announces every input
  * before running it, so an input that hangs (no word for --hang-ms, 10,000) or exhausts the heap is known
@@ -78,7 +79,7 @@ if (!isMainThread) {
     const rows = [...totals].map(([n, t]) => `| ${n} | ${t.inputs.toLocaleString('en')} | ${t.problems} |`);
     const all = [...totals.values()].reduce((s, t) => s + t.inputs, 0);
     console.log(['| target | inputs | problems |', '| --- | ---: | ---: |', ...rows].join('\n'));
-    console.log(`total ${all.toLocaleString('en')} inputs over ${readLedger(LEDGER).length} runs`);
+    console.log(`total ${all.toLocaleString('en')} inputs (${readLedger(LEDGER).length} ledger lines)`);
     process.exit(0);
   }
   const seconds = flag('minutes')
@@ -100,8 +101,35 @@ if (!isMainThread) {
       `${seconds > 0 ? `${seconds} s` : 'no time limit'}${perTarget ? `, ${perTarget} inputs per target` : ''}`,
   );
   const rows: string[] = [];
-  const ledger: Record<string, LedgerTarget> = {};
   let problems = 0;
+  // Each target's figures are appended as it ends, so a run stopped early (Ctrl-C, SIGTERM, a session
+  // ending) still records what it really tried: the current target up to its last announced input.
+  const record = (name: string, t: LedgerTarget, stopped = false) => {
+    if (flag('no-ledger')) return;
+    appendRun(LEDGER, {
+      date: new Date(started).toISOString(),
+      commit,
+      dirty,
+      engine,
+      seed: base,
+      seconds: Math.round((Date.now() - started) / 1000),
+      result: t.problems ? 'problems' : 'clean',
+      ...(stopped ? { stopped: true } : {}),
+      targets: { [name]: t },
+    });
+  };
+  let current: { name: string; figures: () => LedgerTarget; stop: () => void } | null = null;
+  const interrupt = () => {
+    if (current) {
+      record(current.name, current.figures(), true);
+      current.stop();
+    }
+    console.log(rows.join('\n'));
+    console.log('stopped; the inputs tried so far are recorded');
+    process.exit(130);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   for (const target of targets) {
     const seeds = target.seeds();
     if (seeds.length === 0) {
@@ -125,6 +153,12 @@ if (!isMainThread) {
       // Engine, base seed and input number regenerate the input (test/scan/fuzz-regressions.test.ts).
       writeFileSync(join(out, target.name, `${kind}-${engine}-${base}-${i}-${sha}.bin`), b);
     };
+    let worker: Worker | null = null;
+    current = {
+      name: target.name,
+      figures: () => ({ inputs: count, problems: crashes.size, slowestMs: Math.round(slowestMs) }),
+      stop: () => void worker?.terminate(),
+    };
     while (Date.now() < until && from < to) {
       const next = await new Promise<number>((resolve) => {
         // Register tsx inside the worker (as scan/pool.ts does), then load this module as the worker.
@@ -135,6 +169,7 @@ if (!isMainThread) {
           workerData: { name: target.name, engine, base, from, to, until } satisfies Job,
           resourceLimits: { maxOldGenerationSizeMb: heapMb },
         });
+        worker = w;
         let current = -1;
         let since = performance.now();
         let finished = false;
@@ -144,6 +179,8 @@ if (!isMainThread) {
         };
         let timer = setTimeout(hang, hangMs * 3); // loading the worker and its seeds takes a while
         w.on('message', (m: Msg) => {
+          if (flag('progress') && m.start !== undefined && m.start % 10_000 === 0)
+            console.log(`  ${target.name} #${m.start}`);
           if (m.start !== undefined) {
             const now = performance.now();
             if (current >= 0) slowestMs = Math.max(slowestMs, now - since);
@@ -172,7 +209,8 @@ if (!isMainThread) {
     }
     const found = [...crashes].map(([k, n]) => `\n    ${n}× ${k}`).join('');
     problems += crashes.size;
-    ledger[target.name] = { inputs: count, problems: crashes.size, slowestMs: Math.round(slowestMs) };
+    current = null;
+    record(target.name, { inputs: count, problems: crashes.size, slowestMs: Math.round(slowestMs) });
     const rate = (count / Math.max(1, (Date.now() - t0) / 1000)).toFixed(0);
     rows.push(
       `${target.name.padEnd(13)} ${String(count).padStart(8)} inputs (${rate}/s)  slowest ${Math.round(slowestMs)} ms  ` +
@@ -180,19 +218,7 @@ if (!isMainThread) {
     );
   }
   console.log(rows.join('\n'));
-  if (!flag('no-ledger')) {
-    appendRun(LEDGER, {
-      date: new Date(started).toISOString(),
-      commit,
-      dirty,
-      engine,
-      seed: base,
-      seconds: Math.round((Date.now() - started) / 1000),
-      result: problems ? 'problems' : 'clean',
-      targets: ledger,
-    });
-    console.log(`recorded in ${LEDGER}`);
-  }
+  if (!flag('no-ledger')) console.log(`recorded in ${LEDGER}`);
   if (problems) {
     console.log(`${problems} distinct problems; crashers in ${out}`);
     process.exitCode = 1;
