@@ -1,7 +1,9 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { propertyInput } from '../../bench/fuzz-arbitraries.js';
 import { fuzzInput } from '../../bench/fuzz-mutate.js';
-import { TARGETS } from '../../bench/fuzz-targets.js';
+import { TARGETS, crashOf, regressionInputs } from '../../bench/fuzz-targets.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { CandorError } from '../../src/io/errors.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
@@ -52,7 +54,17 @@ const FOUND: Found[] = [
   },
 ];
 
+const KEPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'fuzz-crashers');
+
 describe('fuzz regressions', () => {
+  for (const t of TARGETS) {
+    const kept = regressionInputs(KEPT, t.name);
+    if (kept.length === 0) continue;
+    it(`${t.name}: the ${kept.length} crashers kept as bytes (test/fixtures/fuzz-crashers)`, () => {
+      for (const b of kept) expect(crashOf(t, b)).toBeNull();
+    }, 60_000);
+  }
+
   for (const { target, engine, legacy, base, inputs, was } of FOUND) {
     const input = engine === 'property' ? propertyInput : fuzzInput;
     it(`${target}: ${was}`, () => {
