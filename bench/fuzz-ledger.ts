@@ -19,6 +19,7 @@ export interface LedgerRun {
   dirty: boolean;
   engine: 'mutate' | 'property';
   seed: number;
+  /** Seconds since the run started, when this line was written. */
   seconds: number;
   result: 'clean' | 'problems';
   /** The run was stopped (signal) while this target ran: its figures go up to the last input started. */
