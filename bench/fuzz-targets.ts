@@ -305,7 +305,11 @@ export const TARGETS: Target[] = [
 /** Every file of `dir` (a regression corpus folder) for one target, if any. */
 export function regressionInputs(dir: string, target: string): Buffer[] {
   const d = join(dir, target);
-  return existsSync(d) ? readdirSync(d).sort().map((f) => readFileSync(join(d, f))) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .sort()
+        .map((f) => readFileSync(join(d, f)))
+    : [];
 }
 
 /**
