@@ -19,6 +19,7 @@ import { DexFile } from '../src/formats/dex.js';
 import { readManifest } from '../src/formats/manifest.js';
 import { blockSigners, readSigningBlock, v1Signers } from '../src/formats/signing.js';
 import { BufferSource } from '../src/io/byte-source.js';
+import { CandorError } from '../src/io/errors.js';
 import { sha256 } from '../src/io/hash.js';
 import { DEFAULT_LIMITS } from '../src/io/limits.js';
 import { analyzeBytes, type AnalyzeContext } from '../src/scan/analyze.js';
@@ -39,14 +40,41 @@ export interface Target {
   /** JSON seeds get structural mutations (a value replaced by one of another type) besides byte ones. */
   json?: boolean;
   seeds: () => Buffer[];
+  /**
+   * The seeds before small ones were added for throughput: the regression entries found with them
+   * (test/scan/fuzz-regressions.test.ts) name their inputs by number over this list.
+   */
+  legacySeeds?: () => Buffer[];
   run: (input: Buffer) => void;
 }
 
-const corpus = (...rel: string[]) =>
+const ANDROGUARD = '/usr/share/doc/androguard/examples';
+const read = (dir: string, rel: string[]) =>
   rel
-    .map((r) => join(CORPUS, r))
+    .map((r) => join(dir, r))
     .filter(existsSync)
     .map((p) => readFileSync(p));
+const corpus = (...rel: string[]) => read(CORPUS, rel);
+/** Small real DEX and APK files from Debian's androguard package: many more inputs per second than big seeds. */
+const androguard = (...rel: string[]) => read(ANDROGUARD, rel);
+const SMALL_DEX = [
+  'android/TC/bin/classes.dex',
+  'obfu/classes_tc_proguard.dex',
+  'obfu/classes_tc_dasho.dex',
+  'tests/ExceptionHandling.dex',
+  'tests/FillArrays.dex',
+  'tests/Switch.dex',
+  'tests/InterfaceCls.dex',
+  'tests/FieldsTest.dex',
+  'tests/AnalysisTest.dex',
+];
+const SMALL_CAPTURES = [
+  'network-captures/ndpi/http.pcapng',
+  'network-captures/ndpi/tls_ech.pcapng',
+  'network-captures/ndpi/tencent_games.pcap',
+  'network-captures/ndpi/quic-29.pcap',
+  'network-captures/ndpi/xiaomi.pcap',
+];
 const apks = () =>
   corpus(
     'apk/urzip.apk',
@@ -66,17 +94,24 @@ const tool = (cmd: string, input: Buffer) =>
   spawnSync('sh', ['-c', cmd], { input, maxBuffer: 1 << 28 }).stdout as Buffer;
 
 let ctx: AnalyzeContext | null = null;
-let ext4Seeds: Buffer[] | null = null;
+const ext4Seeds = new Map<string, Buffer[]>();
 
-function makeExt4(): Buffer[] {
-  if (ext4Seeds) return ext4Seeds;
+/** ext4 images made by mke2fs holding a real APK: 2 MB with a journal and, smaller, 256 KB without. */
+function makeExt4(sizes: string[]): Buffer[] {
+  const key = sizes.join();
+  const known = ext4Seeds.get(key);
+  if (known) return known;
   const dir = mkdtempSync(join(tmpdir(), 'candor-fuzz-'));
   mkdirSync(join(dir, 'tree', 'app', 'x'), { recursive: true });
   copyFileSync(join(CORPUS, 'apk', 'urzip.apk'), join(dir, 'tree', 'app', 'x', 'urzip.apk'));
-  const img = join(dir, 'system.img');
-  spawnSync('mke2fs', ['-q', '-t', 'ext4', '-b', '1024', '-d', join(dir, 'tree'), img, '2M']);
-  ext4Seeds = existsSync(img) ? [readFileSync(img)] : [];
-  return ext4Seeds;
+  const out: Buffer[] = [];
+  for (const size of sizes) {
+    const img = join(dir, `system-${size}.img`);
+    spawnSync('mke2fs', ['-q', '-t', 'ext4', '-b', '1024', '-d', join(dir, 'tree'), img, size]);
+    if (existsSync(img)) out.push(readFileSync(img));
+  }
+  ext4Seeds.set(key, out);
+  return out;
 }
 
 export const TARGETS: Target[] = [
@@ -100,6 +135,11 @@ export const TARGETS: Target[] = [
   {
     name: 'dex',
     seeds: () => [
+      ...corpus('apk/okhttp.d8.038.dex', 'apk/Test.dex', 'apk/StringTests.dex'),
+      ...entries('classes.dex').slice(0, 2),
+      ...androguard(...SMALL_DEX),
+    ],
+    legacySeeds: () => [
       ...corpus('apk/okhttp.d8.038.dex', 'apk/Test.dex', 'apk/StringTests.dex'),
       ...entries('classes.dex').slice(0, 2),
     ],
@@ -134,7 +174,16 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'capture',
-    seeds: () =>
+    seeds: () => [
+      ...corpus(
+        'network-captures/ndpi/android.pcap',
+        'network-captures/ndpi/doh.pcapng',
+        'network-captures/pcapdroid/two_flows.pcap',
+        'network-captures/pcapdroid/http_proxy.pcap',
+      ),
+      ...corpus(...SMALL_CAPTURES),
+    ],
+    legacySeeds: () =>
       corpus(
         'network-captures/ndpi/android.pcap',
         'network-captures/ndpi/doh.pcapng',
@@ -147,6 +196,13 @@ export const TARGETS: Target[] = [
     name: 'har',
     json: true,
     seeds: () =>
+      corpus(
+        'network-captures/har/mitmproxy-charles.har',
+        'network-captures/har/mitmproxy-firefox.har',
+        'hostile/har_serverIP_typeerror.har',
+        'network-captures/har/mitmproxy-websocket.har',
+      ),
+    legacySeeds: () =>
       corpus(
         'network-captures/har/mitmproxy-charles.har',
         'network-captures/har/mitmproxy-firefox.har',
@@ -188,7 +244,8 @@ export const TARGETS: Target[] = [
   },
   {
     name: 'ext4',
-    seeds: makeExt4,
+    seeds: () => makeExt4(['2M', '256K']),
+    legacySeeds: () => makeExt4(['2M']),
     run: (b) => {
       const fs = new Ext4(new BufferSource(b));
       const files: Parameters<Ext4['readFile']>[0][] = [];
@@ -227,6 +284,14 @@ export const TARGETS: Target[] = [
     seeds: () => [
       ...corpus('apk/urzip.apk', 'apk/janus.apk', 'apk/okhttp.d8.038.dex'),
       ...corpus('network-captures/pcapdroid/two_flows.pcap'),
+      ...corpus('apk/multidex.apk', 'apk/duplicate.permisssions_9999999.apk', 'apk/apk.embedded_1.apk'),
+      ...corpus('network-captures/ndpi/http.pcapng', 'network-captures/har/mitmproxy-websocket.har'),
+      ...corpus('firmware/avbroot/boot_v4.img', 'firmware/avbroot/vbmeta_root.img'),
+      ...androguard('android/TC/bin/classes.dex', 'tests/FillArrays.dex'),
+    ],
+    legacySeeds: () => [
+      ...corpus('apk/urzip.apk', 'apk/janus.apk', 'apk/okhttp.d8.038.dex'),
+      ...corpus('network-captures/pcapdroid/two_flows.pcap'),
     ],
     run: (b) => {
       ctx ??= buildContext({ limits: L, trackersPath: null });
@@ -240,5 +305,23 @@ export const TARGETS: Target[] = [
 /** Every file of `dir` (a regression corpus folder) for one target, if any. */
 export function regressionInputs(dir: string, target: string): Buffer[] {
   const d = join(dir, target);
-  return existsSync(d) ? readdirSync(d).map((f) => readFileSync(join(d, f))) : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .sort()
+        .map((f) => readFileSync(join(d, f)))
+    : [];
+}
+
+/**
+ * What makes an input a crasher, short of a hang or heap exhaustion (those need a worker): an error that
+ * is not a CandorError (targets turn `internal/*` diagnostics into plain errors). Null when it is fine.
+ */
+export function crashOf(target: Target, input: Buffer): string | null {
+  try {
+    target.run(input);
+    return null;
+  } catch (err) {
+    if (err instanceof CandorError) return null;
+    return ((err as Error).stack ?? String(err)).split('\n').slice(0, 3).join(' | ');
+  }
 }

@@ -20,6 +20,7 @@ export function identifyProtocol(
   limits: Limits['capture'],
   responses: HttpBody[],
   inspect: RequestInspector,
+  bodyCut: (message: string) => void = () => {},
 ): void {
   const prefix = Buffer.concat(f.up);
   const quicHello = f.quic?.length ? cryptoStream(f.quic) : null;
@@ -30,7 +31,7 @@ export function identifyProtocol(
     const end = prefix.indexOf('\r\n\r\n');
     if (end >= 0) hello = parseClientHello(prefix.subarray(end + 4));
   }
-  if (f.down?.length) keepResponses(f, f.down, http, limits, responses);
+  if (f.down?.length) keepResponses(f, f.down, http, limits, responses, bodyCut);
   if (hello) markTls(f, hello, http);
   else if (http.length) markHttp(f, prefix, http, inspect);
   else if (looksLikeQuic(f, prefix)) Object.assign(f, { protocol: 'quic', encrypted: true });
@@ -46,9 +47,10 @@ function keepResponses(
   http: Requests,
   limits: Limits['capture'],
   responses: HttpBody[],
+  bodyCut: (message: string) => void,
 ): void {
   const host = http.find((h) => h.host)?.host ?? f.server;
-  for (const r of parseHttpResponses(Buffer.concat(down), 50, limits.maxHttpBodyBytes)) {
+  for (const r of parseHttpResponses(Buffer.concat(down), 50, limits.maxHttpBodyBytes, bodyCut)) {
     if (responses.length < MAX_RESPONSES)
       responses.push({ frame: f.firstFrame, host, path: http[0]?.path ?? '/', ...r });
   }

@@ -38,6 +38,8 @@ export class FlowTable {
   /** Packets of flows past `maxFlows`, counted in no flow. */
   dropped = 0;
   readonly responses: HttpBody[] = [];
+  /** HTTP bodies cut at `maxHttpBodyBytes`: how many, and the first one's description. */
+  readonly bodyCuts = { count: 0, first: '' };
 
   constructor(
     private readonly limits: Limits['capture'],
@@ -135,7 +137,9 @@ export class FlowTable {
   }
 
   private settle(f: FlowState): void {
-    identifyProtocol(f, this.limits, this.responses, this.inspect);
+    identifyProtocol(f, this.limits, this.responses, this.inspect, (message) => {
+      if (this.bodyCuts.count++ === 0) this.bodyCuts.first = message;
+    });
     this.retained -= releaseRetained(f);
   }
 }

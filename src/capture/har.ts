@@ -1,4 +1,5 @@
 import { MalformedInputError } from '../io/errors.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 import type { Destination as CaptureDestination } from './capture-model.js';
 import { beaconPeriod, isoTime } from './destinations.js';
 import { opaqueBody } from './opaque-body.js';
@@ -45,7 +46,6 @@ export function looksLikeHar(head: string): boolean {
 }
 
 const MAX_ENTRIES = 200_000;
-const MAX_BODY = 8 * 1024 * 1024;
 
 type Problems = Map<string, { count: number; first: string }>;
 
@@ -123,7 +123,13 @@ function readHarEntry(raw: unknown, index: number, problems: Problems): HarEntry
   };
 }
 
-export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
+/** `maxBody`: characters of a request or response body read (capture.maxHttpBodyBytes, as for captures). */
+export function analyzeHar(
+  json: string,
+  device: DeviceIds = {},
+  maxBody = DEFAULT_LIMITS.capture.maxHttpBodyBytes,
+): HarAnalysis {
+  const MAX_BODY = maxBody;
   let data: { log?: { entries?: unknown[] } };
   try {
     data = JSON.parse(json);
@@ -157,6 +163,16 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
       else problems.set('har/bad-entry', { count: 1, first: `entry ${i + 1}: ${(err as Error).message}` });
     }
   });
+  /** A body over the limit is read up to it; the first such body is named, the others counted. */
+  function bodyCut(i: number, which: string, length: number): void {
+    const p = problems.get('limit/har-body');
+    if (p) p.count++;
+    else
+      problems.set('limit/har-body', {
+        count: 1,
+        first: `entry ${i + 1}: the ${which} body of ${length} characters is read up to the limit capture.maxHttpBodyBytes ${MAX_BODY}`,
+      });
+  }
   function addEntry(e: HarEntry, i: number): void {
     let url: URL;
     try {
@@ -208,7 +224,9 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     x.connections.add(e.connection ?? `entry-${i}`);
     if (Number.isFinite(ts)) x.starts.push(ts);
     if (d.sampleFrames.length < 5) d.sampleFrames.push(i + 1);
-    const raw = `${e.request?.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1\r\n${(e.request?.headers ?? []).map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\n${(e.request?.postData?.text ?? '').slice(0, MAX_BODY)}`;
+    const post = e.request?.postData?.text ?? '';
+    if (post.length > MAX_BODY) bodyCut(i, 'request', post.length);
+    const raw = `${e.request?.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1\r\n${(e.request?.headers ?? []).map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\n${post.slice(0, MAX_BODY)}`;
     for (const l of httpRequestLeaks(raw, device)) leaks.push({ ...l, host, entry: i + 1, scheme: proto });
     // An opaque body inside a decrypted HTTPS exchange is encryption by the app itself: say so.
     const opaque = opaqueBody(raw);
@@ -216,6 +234,8 @@ export function analyzeHar(json: string, device: DeviceIds = {}): HarAnalysis {
     if (proto === 'https' || proto === 'wss' || opaque) x.encrypted += up + down;
     const content = e.response?.content;
     if (content?.text) {
+      const limit = content.encoding === 'base64' ? MAX_BODY * 2 : MAX_BODY;
+      if (content.text.length > limit) bodyCut(i, 'response', content.text.length);
       const text =
         content.encoding === 'base64'
           ? Buffer.from(content.text.slice(0, MAX_BODY * 2), 'base64').toString('utf8')

@@ -3,13 +3,16 @@ import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
  * HTTP/1.x responses from the server's side of a plaintext stream: status, headers, and bodies delimited
- * by Content-Length or chunked transfer coding, decoded from gzip, deflate or brotli, each bounded.
+ * by Content-Length or chunked transfer coding, decoded from gzip, deflate or brotli, each bounded by
+ * capture.maxHttpBodyBytes. A body over it is read up to the limit (a compressed one is skipped) and
+ * `cut` hears of it, so the caller can say which limit cut what.
  */
 
 export function parseHttpResponses(
   stream: Buffer,
   max = 50,
   MAX_BODY = DEFAULT_LIMITS.capture.maxHttpBodyBytes,
+  cut: (message: string) => void = () => {},
 ): Array<{ contentType: string; text: string; encodings: string[] }> {
   const out: Array<{ contentType: string; text: string; encodings: string[] }> = [];
   let p = 0;
@@ -38,7 +41,10 @@ export function parseHttpResponses(
           break;
         }
         total += size;
-        if (total > MAX_BODY) break;
+        if (total > MAX_BODY) {
+          cut(`a chunked body passes ${MAX_BODY} bytes; the chunks past the limit are not read`);
+          break;
+        }
         parts.push(stream.subarray(q, Math.min(stream.length, q + size)));
         q += size + 2;
         if (q > stream.length) break;
@@ -47,6 +53,7 @@ export function parseHttpResponses(
       next = q;
     } else {
       const len = Number(header('content-length') ?? NaN);
+      if (len > MAX_BODY) cut(`a body of ${len} bytes (Content-Length) is read up to the limit`);
       const end = Number.isFinite(len) ? Math.min(stream.length, start + Math.min(len, MAX_BODY)) : stream.length;
       body = stream.subarray(start, end);
       next = end;
@@ -64,8 +71,10 @@ export function parseHttpResponses(
         }
         encodings.push('deflate');
       } else if (coding === 'br') ((body = brotliDecompressSync(body, opts)), encodings.push('brotli'));
-    } catch {
+    } catch (err) {
       // A body cut short by the capture or over the limit is skipped, not reported half-decoded.
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        cut(`a ${coding} body decodes past the limit and is skipped`);
       p = next;
       continue;
     }

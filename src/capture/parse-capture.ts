@@ -46,6 +46,13 @@ export function parseCapture(src: ByteSource, limits: Limits['capture'], inspect
   }
   const flows = table.finish();
   problems.push(...unanalysedProblems(packets, skipped, fragments.dropped, table.dropped, limits));
+  if (table.bodyCuts.count > 0)
+    problems.push({
+      code: 'limit/http-body',
+      message:
+        `${table.bodyCuts.count} HTTP response bodies over the limit capture.maxHttpBodyBytes ` +
+        `${limits.maxHttpBodyBytes}, e.g. ${table.bodyCuts.first}`,
+    });
   return {
     responses: table.responses,
     packets,

@@ -47,7 +47,7 @@ function readVli(b: Uint8Array, p: { i: number }, end: number): number {
  * so where the stream starts. The streams found must cover the whole input, so a small last stream
  * cannot hide a large first one.
  */
-export function xzDeclaredSize(b: Uint8Array): number {
+export function xzDeclaredSize(b: Uint8Array, found: Array<{ start: number; index: number }> = []): number {
   let end = b.length;
   let total = 0;
   for (let streams = 0; end > 0; streams++) {
@@ -74,16 +74,88 @@ export function xzDeclaredSize(b: Uint8Array): number {
     const start = indexStart - blocks - 12;
     if (start < 0 || !XZ_MAGIC.every((v, k) => b[start + k] === v))
       throw new MalformedInputError('xz/bad-index', 'the index does not account for the stream');
+    found.push({ start, index: indexStart });
     end = start;
   }
   return total;
+}
+
+const CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
+
+/**
+ * What the decoder will write for one stream's blocks, from their LZMA2 chunk headers (xz format 1.0.4
+ * section 3; LZMA2 as liblzma reads it): each chunk states its unpacked size and the decoder writes
+ * exactly that, so the sum bounds the output before any decoding. The blocks are walked from the stream
+ * header in the decoder's order and must end where the index starts. The index cannot bound it: the
+ * decoder checks the index only after it has written the blocks (a 43 KB file declaring 1,000 bytes
+ * decoded 300 MB first).
+ */
+function xzChunkedSize(b: Uint8Array, start: number, index: number): number {
+  const check = CHECK_SIZES[b[start + 7] & 0x0f] as number;
+  let total = 0;
+  let i = start + 12;
+  while (i < index) {
+    const headerSize = (b[i] + 1) * 4;
+    const flags = b[i + 1];
+    if (b[i] === 0 || i + headerSize > index || (flags & 0x3c) !== 0)
+      throw new MalformedInputError('xz/bad-block', 'block header does not fit its stream');
+    // Only the last filter of the chain decompresses; delta and BCJ filters before it keep the size.
+    const p = { i: i + 2 };
+    const end = i + headerSize - 4;
+    if (flags & 0x40) readVli(b, p, end);
+    if (flags & 0x80) readVli(b, p, end);
+    let last = -1;
+    for (let f = 0; f <= (flags & 3); f++) {
+      last = readVli(b, p, end);
+      const props = readVli(b, p, end);
+      p.i += props;
+    }
+    if (last !== 0x21) throw new MalformedInputError('xz/bad-block', `last filter ${last} is not LZMA2`);
+    let q = i + headerSize;
+    for (;;) {
+      if (q >= index) throw new MalformedInputError('xz/bad-block', 'LZMA2 chunks run past the block');
+      const c = b[q];
+      if (c === 0) break;
+      if (c === 1 || c === 2) {
+        const size = ((b[q + 1] << 8) | b[q + 2]) + 1;
+        total += size;
+        q += 3 + size;
+      } else if (c >= 0x80) {
+        total += (((c & 0x1f) << 16) | (b[q + 1] << 8) | b[q + 2]) + 1;
+        q += (((c >> 5) & 3) >= 2 ? 6 : 5) + ((b[q + 3] << 8) | b[q + 4]) + 1;
+      } else throw new MalformedInputError('xz/bad-block', `LZMA2 control byte ${c}`);
+    }
+    i = Math.ceil((q + 1 - start) / 4) * 4 + start + check;
+  }
+  if (i !== index) throw new MalformedInputError('xz/bad-block', 'the blocks do not end where the index starts');
+  return total;
+}
+
+/** Bytes every stream's LZMA2 chunks will decode to, in total (see xzChunkedSize). */
+export function xzChunkedTotal(b: Uint8Array): number {
+  const streams: Array<{ start: number; index: number }> = [];
+  xzDeclaredSize(b, streams);
+  return streams.reduce((n, st) => n + xzChunkedSize(b, st.start, st.index), 0);
 }
 
 export function xzDecode(b: Uint8Array, maxOutput: number, code = 'limit/decoded-bytes'): Uint8Array {
   const size = xzDeclaredSize(b);
   if (size > maxOutput)
     throw new LimitExceededError(code, `xz declares ${size} bytes, past the limit of ${maxOutput} (${code})`);
-  const out = lzma().xz.decompressSync(b);
+  const chunked = xzChunkedTotal(b);
+  if (chunked > maxOutput)
+    throw new LimitExceededError(
+      code,
+      `xz blocks hold ${chunked} bytes (the index declares ${size}), past the limit of ${maxOutput} (${code})`,
+    );
+  const decoder = lzma();
+  let out: Uint8Array;
+  try {
+    out = decoder.xz.decompressSync(b);
+  } catch (err) {
+    // Corrupt data, or a check the library lacks (SHA-256): a bad stream, not a crash.
+    throw new MalformedInputError('xz/bad-stream', `xz: ${(err as Error).message}`);
+  }
   if (out.length > maxOutput)
     throw new LimitExceededError(code, `xz produced ${out.length} bytes, past the limit of ${maxOutput} (${code})`);
   return out;
@@ -100,7 +172,12 @@ export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
   const size = hi * 2 ** 32 + lo;
   if (size > maxOutput)
     throw new LimitExceededError('limit/decoded-bytes', `.lzma declares ${size} bytes, past the limit of ${maxOutput}`);
-  return lzma().lzma.decompressSync(b);
+  const decoder = lzma();
+  try {
+    return decoder.lzma.decompressSync(b);
+  } catch (err) {
+    throw new MalformedInputError('lzma/bad-stream', `.lzma: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -64,6 +64,8 @@ export class Erofs implements FileSystem {
   private readonly metaBase: number;
   private readonly rootNid: number;
   private readonly incompat: number;
+  /** Blocks the superblock claims; an image shorter than that is cut, and only what it still holds is read. */
+  private readonly claimedBlocks: number;
 
   constructor(private readonly src: ByteSource) {
     if (!isErofs(src)) throw new MalformedInputError('erofs/bad-magic', 'no EROFS superblock');
@@ -77,12 +79,7 @@ export class Erofs implements FileSystem {
     this.incompat = sb.readUInt32LE(80);
     const name = sb.subarray(64, 80);
     this.label = name.subarray(0, name.indexOf(0) < 0 ? 16 : name.indexOf(0)).toString('utf8');
-    const blocks = sb.readUInt32LE(36);
-    if (blocks * this.blockSize > src.size)
-      throw new MalformedInputError(
-        'erofs/truncated',
-        `superblock claims ${blocks} blocks, the image holds ${Math.floor(src.size / this.blockSize)}`,
-      );
+    this.claimedBlocks = sb.readUInt32LE(36);
   }
 
   private inode(nid: number): Inode {
@@ -274,6 +271,14 @@ export class Erofs implements FileSystem {
   }
 
   walk(visit: (entry: FsEntry) => void, problem: (p: FsProblem) => void, bounds?: WalkBounds): void {
+    // A cut image still lists what its readable part holds, and says it is cut (as ext4 does): reads
+    // past the end fail one file or directory at a time.
+    if (this.claimedBlocks * this.blockSize > this.src.size)
+      problem({
+        code: 'erofs/truncated',
+        message: `superblock claims ${this.claimedBlocks} blocks, the image holds ${Math.floor(this.src.size / this.blockSize)}`,
+        path: '/',
+      });
     walkTree<Inode>(
       {
         kind: 'erofs',

@@ -71,7 +71,7 @@ export function analyzeHarFile(
   }
   let har;
   try {
-    har = analyzeHar(src.read(0, src.size).toString('utf8'), ctx.deviceIds ?? {});
+    har = analyzeHar(src.read(0, src.size).toString('utf8'), ctx.deviceIds ?? {}, ctx.limits.capture.maxHttpBodyBytes);
   } catch (err) {
     out.diag('error', err, path, a.id);
     return;
