@@ -117,7 +117,7 @@ function lexiconHolder(model: CodeModel, lexicon: Lexicon): (id: number) => bool
     if (!v && s) {
       for (const a of s.fields) {
         if (a.write || !a.field.endsWith(':[Ljava/lang/String;')) continue;
-        if (model.fieldWriters(a.field).some((w) => w !== id && model.methods[w].name === '<clinit>' && holds(w))) {
+        if (model.fieldWriters(a.field).some((w) => w !== id && model.method(w).name === '<clinit>' && holds(w))) {
           v = true;
           break;
         }

@@ -117,7 +117,7 @@ export default defineDetector({
     const { model } = code;
     const out: Found[] = [];
     for (const m of code.mechanisms) {
-      const fetcher = model.methods[m.fetchMethods[0]];
+      const fetcher = model.method(m.fetchMethods[0]);
       const gate = code.gates.find(
         (g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink),
       );
