@@ -116,8 +116,9 @@ const MAX_INTERFACES = 64;
  * unit; queries come back to the same few hundred methods, and an evicted summary is decoded again
  * (deterministically, so results do not depend on the cache).
  */
-const SUMMARY_CACHE_UNITS = 40_000;
+const SUMMARY_CACHE_UNITS = 15_000;
 const NONE: readonly number[] = Object.freeze([]);
+const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
 /** Field keys pair a class id with a name:type id; ids stay below 2^24 and 2^28, so keys are exact doubles. */
 const NT_SPACE = 2 ** 24;
 
@@ -194,8 +195,9 @@ class Types {
     let t = this.ids.get(desc);
     if (t === undefined) {
       t = this.desc.length;
-      this.ids.set(desc, t);
-      this.desc.push(desc);
+      const own = flat(desc);
+      this.ids.set(own, t);
+      this.desc.push(own);
       this.node.push(0);
       this.defined.push(0);
       this.superOf.push(-1);
@@ -266,18 +268,24 @@ class Signatures {
   find(name: string, proto: string): number {
     return this.ids.get(name + proto) ?? -1;
   }
+  /** Only the call resolution looks signatures up by name: the index is dropped once edges are linked. */
+  release(): void {
+    this.ids.clear();
+  }
 }
 
-/** Fields by id: (class, name:type) pairs, resolved to the class up the hierarchy that declares them. */
+/**
+ * Fields by id. Only declaring fields get an id: a field a class defines, or a library field as code
+ * names it (`Landroid/os/Build;->MODEL:Ljava/lang/String;`); a reference through a subclass resolves to
+ * the ancestor that declares it.
+ */
 class Fields {
   readonly ntIds = new Map<string, number>();
   readonly nts: string[] = [];
-  /** pair key -> field id, for every pair seen; `canonical[id]` is the declaring pair's id. */
   private readonly byPair = new Map<number, number>();
   readonly cls: number[] = [];
   readonly nt: number[] = [];
   readonly definedFlag: number[] = [];
-  private readonly canonicalOf: number[] = [];
   private readonly strings: Array<string | undefined> = [];
 
   constructor(private readonly types: Types) {}
@@ -287,8 +295,9 @@ class Fields {
     if (n === undefined) {
       if (!create) return -1;
       n = this.nts.length;
-      this.ntIds.set(nt, n);
-      this.nts.push(nt);
+      const own = flat(nt);
+      this.ntIds.set(own, n);
+      this.nts.push(own);
     }
     return n;
   }
@@ -302,31 +311,17 @@ class Fields {
       this.cls.push(cls);
       this.nt.push(nt);
       this.definedFlag.push(0);
-      this.canonicalOf.push(-1);
     }
     return f;
   }
 
-  isDefined(cls: number, nt: number): boolean {
-    const f = this.byPair.get(cls * NT_SPACE + nt);
-    return f !== undefined && this.definedFlag[f] === 1;
-  }
-
   /** The declaring field of `cls->nt`: the first ancestor (itself included) that defines it, else itself. */
-  canonical(cls: number, nt: number): number {
-    const f = this.pair(cls, nt);
-    if (this.definedFlag[f]) return f;
-    const hit = this.canonicalOf[f];
-    if (hit >= 0) return hit;
-    let c = f;
+  canonical(cls: number, nt: number, create = true): number {
     for (const a of this.types.ancestors(cls)) {
-      if (this.isDefined(a, nt)) {
-        c = this.pair(a, nt);
-        break;
-      }
+      const f = this.byPair.get(a * NT_SPACE + nt);
+      if (f !== undefined && this.definedFlag[f]) return f;
     }
-    this.canonicalOf[f] = c;
-    return c;
+    return create ? this.pair(cls, nt) : (this.byPair.get(cls * NT_SPACE + nt) ?? -1);
   }
 
   /** The canonical field of a signature `Lcls;->name:type`, or -1 when no code could have touched it. */
@@ -337,7 +332,7 @@ class Fields {
     if (nt < 0) return -1;
     const desc = sig.slice(0, arrow);
     const cls = create ? this.types.id(desc) : (this.types.ids.get(desc) ?? -1);
-    return cls < 0 ? -1 : this.canonical(cls, nt);
+    return cls < 0 ? -1 : this.canonical(cls, nt, create);
   }
 
   signature(f: number): string {
@@ -365,6 +360,10 @@ class ModelBuilder {
   /** Method id per body of each DEX's cross-reference index. */
   private readonly bodyIds: Int32Array[] = [];
   private readonly protoCache: Array<Array<string | undefined>>;
+  // Per-DEX caches from the file's own indices to the app's ids (string work once per distinct index).
+  private readonly typeOfIdx: Int32Array[];
+  private readonly sigOfPair: Array<Map<number, number>>;
+  private readonly ntOfPair: Array<Map<number, number>>;
 
   constructor(
     private readonly dexes: DexFile[],
@@ -375,6 +374,56 @@ class ModelBuilder {
     this.byDexMethod = dexes.map((d) => new Int32Array(d.methodCount).fill(-1));
     this.fieldOfRef = dexes.map((d) => new Int32Array(d.fieldCount).fill(-1));
     this.protoCache = dexes.map((d) => new Array<string | undefined>(d.protoCount));
+    this.typeOfIdx = dexes.map((d) => new Int32Array(d.typeCount).fill(-2));
+    this.sigOfPair = dexes.map(() => new Map());
+    this.ntOfPair = dexes.map(() => new Map());
+  }
+
+  /** The type id of type index `ti` of DEX `d`, or -1 when the index names no type. */
+  typeAt(d: number, ti: number): number {
+    const cache = this.typeOfIdx[d];
+    const hit = ti >= 0 && ti < cache.length ? cache[ti] : -1;
+    if (hit !== -2) return hit;
+    const desc = this.dexes[d].typeDescriptor(ti);
+    const t = desc === null ? -1 : this.types.id(desc);
+    cache[ti] = t;
+    return t;
+  }
+
+  typeOrUnknownAt(d: number, ti: number): number {
+    return this.typeOrUnknown(d, ti);
+  }
+
+  private typeOrUnknown(d: number, ti: number): number {
+    const t = this.typeAt(d, ti);
+    return t >= 0 ? t : this.types.id('?');
+  }
+
+  /** The signature id of a method reference's name and prototype (interned when `create`, else -1 if unknown). */
+  sigAt(d: number, nameIdx: number, protoIdx: number, create: boolean): number {
+    // Small keys stay small integers, which Map hashes fastest.
+    const key = nameIdx * this.dexes[d].protoCount + protoIdx;
+    const cache = this.sigOfPair[d];
+    const hit = cache.get(key);
+    if (hit !== undefined && (hit >= 0 || !create)) return hit;
+    const name = this.dexes[d].string(nameIdx) ?? '?';
+    const proto = this.protoOf(d, protoIdx);
+    const sig = create ? this.sigs.id(name, proto) : this.sigs.find(name, proto);
+    cache.set(key, sig);
+    return sig;
+  }
+
+  /** The name:type id of a field reference. */
+  private ntAt(d: number, nameIdx: number, typeIdx: number): number {
+    const key = nameIdx * this.dexes[d].typeCount + typeIdx;
+    const cache = this.ntOfPair[d];
+    let nt = cache.get(key);
+    if (nt === undefined) {
+      const dex = this.dexes[d];
+      nt = this.fields.ntId(`${dex.string(nameIdx) ?? '?'}:${dex.typeDescriptor(typeIdx) ?? '?'}`, true);
+      cache.set(key, nt);
+    }
+    return nt;
   }
 
   protoOf(d: number, p: number): string {
@@ -388,11 +437,10 @@ class ModelBuilder {
   fieldAt(d: number, fi: number): number {
     const cache = this.fieldOfRef[d];
     if (fi < cache.length && cache[fi] >= 0) return cache[fi];
-    const dex = this.dexes[d];
-    const ref = dex.fieldRef(fi);
-    const desc = ref ? (dex.typeDescriptor(ref.classIdx) ?? '?') : `<bad field ${fi}>`;
-    const nt = ref ? `${dex.string(ref.nameIdx) ?? '?'}:${dex.typeDescriptor(ref.typeIdx) ?? '?'}` : '';
-    const f = this.fields.canonical(this.types.id(desc), this.fields.ntId(nt, true));
+    const ref = this.dexes[d].fieldRef(fi);
+    const f = ref
+      ? this.fields.canonical(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
+      : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.fields.ntId('', true));
     if (fi < cache.length) cache[fi] = f;
     return f;
   }
@@ -406,6 +454,7 @@ class ModelBuilder {
     const graph = new EdgeBuilder(methodCount);
     const calls = new CallResolver(this, live, code);
     const asyncCallers = calls.link(graph);
+    this.sigs.release();
     const model = new CompactModel(this, { methodCount, code, readers: reads, writers: writes, resolver: calls });
     const asyncEdges = model.linkAsync(asyncCallers, graph, starts);
     model.finish(graph, asyncEdges, calls.megamorphicSites);
@@ -472,11 +521,10 @@ class ModelBuilder {
         types.dex[t] = d;
         types.classDef[t] = ci;
         const def = dex.classDefs[ci];
-        const sup = def.superclassIdx === 0xffffffff ? null : dex.typeDescriptor(def.superclassIdx);
-        types.superOf[t] = sup === null ? -1 : types.id(sup);
+        types.superOf[t] = def.superclassIdx === 0xffffffff ? -1 : this.typeAt(d, def.superclassIdx);
         const ifaces = dex.interfaces(ci);
         types.interfaces[t] = ifaces.length
-          ? ifaces.slice(0, MAX_INTERFACES).map((i) => types.id(dex.typeDescriptor(i) ?? '?'))
+          ? ifaces.slice(0, MAX_INTERFACES).map((i) => this.typeOrUnknown(d, i))
           : NONE;
         types.methodStart[t] = this.mCls.n;
         for (const { methodIdx, codeOff } of members[ci].methods) {
@@ -484,7 +532,7 @@ class ModelBuilder {
           if (!ref) continue;
           const id = this.mCls.n;
           this.mCls.push(t);
-          this.mSig.push(sigs.id(dex.string(ref.nameIdx) ?? '?', this.protoOf(d, ref.protoIdx)));
+          this.mSig.push(this.sigAt(d, ref.nameIdx, ref.protoIdx, true));
           this.mDex.push(d);
           this.mIdx.push(methodIdx);
           this.mCode.push(codeOff);
@@ -498,10 +546,10 @@ class ModelBuilder {
         }
         for (const f of members[ci].fields) {
           const ref = dex.fieldRef(f);
-          const nt = ref ? `${dex.string(ref.nameIdx) ?? '?'}:${dex.typeDescriptor(ref.typeIdx) ?? '?'}` : '';
           // The signature names the field's own class (a damaged DEX may list another class's field here).
-          const owner = ref ? types.id(dex.typeDescriptor(ref.classIdx) ?? '?') : types.id(`<bad field ${f}>`);
-          const id = fields.pair(owner, fields.ntId(nt, true));
+          const id = ref
+            ? fields.pair(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
+            : fields.pair(types.id(`<bad field ${f}>`), fields.ntId('', true));
           fields.definedFlag[id] = 1;
           this.fieldOfRef[d][f] = id;
         }
@@ -538,7 +586,6 @@ class ModelBuilder {
       const ids = new Int32Array(x.bodies.length);
       this.bodyIds.push(ids);
       seenType.fill(0);
-      const typeIdOf = new Int32Array(dex.typeCount).fill(-1);
       for (let b = 0; b < x.bodies.length; b++) {
         const id = this.byDexMethod[d][x.bodies[b].methodIdx] ?? -1;
         ids[b] = id;
@@ -548,13 +595,8 @@ class ModelBuilder {
           const op = dex.buf[base + x.types.pcs[k] * 2];
           if (op !== 0x22 && op !== 0x1c) continue;
           const ti = x.types.targets[k];
-          let t = ti < typeIdOf.length ? typeIdOf[ti] : -1;
-          if (t < 0) {
-            const desc = dex.typeDescriptor(ti);
-            if (!desc) continue;
-            t = this.types.id(desc);
-            if (ti < typeIdOf.length) typeIdOf[ti] = t;
-          }
+          const t = this.typeAt(d, ti);
+          if (t < 0 || this.types.desc[t] === '') continue;
           if (op === 0x22) {
             if (ti < seenType.length && seenType[ti]) continue;
             if (ti < seenType.length) seenType[ti] = 1;
@@ -645,19 +687,22 @@ class EdgeBuilder {
 /** 3. Call edges: direct calls resolved up the hierarchy, virtual calls to the overrides of live classes. */
 class CallResolver {
   megamorphicSites = 0;
-  readonly apiIndex = new Map<string, number[]>();
+  /** Callers per library method, keyed by `ApiNames.key` of the library class and the method name. */
+  readonly apiIndex = new Map<number, number[]>();
   private readonly dispatchCache = new Map<number, readonly number[] | null>();
   private readonly descendantCache = new Map<number, number[]>();
-  private readonly apiNameCache = new Map<string, string[]>();
+  readonly names: ApiNames;
   constructor(
     private readonly b: ModelBuilder,
     private readonly live: number[],
     private readonly code: Int32Array,
-  ) {}
+  ) {
+    this.names = new ApiNames(b.typeTable);
+  }
 
-  private indexList(name: string): number[] {
-    let l = this.apiIndex.get(name);
-    if (!l) this.apiIndex.set(name, (l = []));
+  private indexList(key: number): number[] {
+    let l = this.apiIndex.get(key);
+    if (!l) this.apiIndex.set(key, (l = []));
     return l;
   }
 
@@ -712,22 +757,6 @@ class CallResolver {
     return result;
   }
 
-  apiNames(ref: string): string[] {
-    const callee = ref.includes('(') ? ref.slice(0, ref.indexOf('(')) : ref;
-    let hit = this.apiNameCache.get(callee);
-    if (hit) return hit;
-    const types = this.b.typeTable;
-    const arrow = callee.indexOf('->');
-    const name = callee.slice(arrow + 2);
-    hit = types
-      .ancestors(types.id(callee.slice(0, arrow)))
-      .filter((a) => !types.defined[a])
-      .map((a) => `${types.desc[a]}->${name}`);
-    if (!hit.length) hit = [callee];
-    this.apiNameCache.set(callee, hit);
-    return hit;
-  }
-
   /** Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API. */
   link(graph: EdgeBuilder): Set<number> {
     const asyncCallers = new Set<number>();
@@ -735,10 +764,9 @@ class CallResolver {
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
       const bodyIds = this.b.bodies[d];
-      const resolved = new Map<
-        number,
-        { declared: number; virtual: readonly number[] | null; ext: number[][] | null; async: boolean }
-      >();
+      const resolved: Array<
+        { declared: number; virtual: readonly number[] | null; ext: number[][] | null; async: boolean } | undefined
+      > = [];
       for (let b = 0; b < x.bodies.length; b++) {
         const from = bodyIds[b];
         if (from < 0) continue;
@@ -749,21 +777,27 @@ class CallResolver {
           const kind = invokeKind(dex.buf[base + pc * 2]);
           if (!kind) continue;
           const dynamic = kind === 'virtual' || kind === 'interface';
-          const key = idx * 8 + (dynamic ? 1 : 0);
-          let r = resolved.get(key);
+          const key = idx * 2 + (dynamic ? 1 : 0);
+          let r = resolved[key];
           if (!r) {
             const ref = dex.methodRef(idx);
-            const t = ref ? types.id(dex.typeDescriptor(ref.classIdx) ?? '?') : types.id('<bad>');
-            const sig = ref ? sigs.find(dex.string(ref.nameIdx) ?? '?', this.b.protoOf(d, ref.protoIdx)) : -1;
+            const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
+            const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
             const declared = this.resolveUp(t, sig);
             const virtual = dynamic ? this.overrides(t, sig) : NONE;
-            const names = declared < 0 || this.code[declared] === 0 ? this.apiNames(dex.methodSignature(idx)) : null;
-            const ext = names ? names.map((n) => this.indexList(n)) : null;
-            const async = !!names?.some(
-              (n) => ASYNC_APIS[n] || LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)),
-            );
+            let ext: number[][] | null = null;
+            let async = false;
+            if (declared < 0 || this.code[declared] === 0) {
+              const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
+              const libs = this.names.libraryClasses(t);
+              const nameId = this.names.nameId(name, true);
+              ext = libs.map((a) => this.indexList(ApiNames.key(a, nameId)));
+              async =
+                LISTENER_NAME.test(name) ||
+                (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
+            }
             r = { declared, virtual, ext, async };
-            resolved.set(key, r);
+            resolved[key] = r;
           }
           if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
           if (r.virtual === null) this.megamorphicSites++;
@@ -785,8 +819,8 @@ class CallResolver {
             if (t === null) return;
             const ref = dex.methodRef(t);
             if (!ref) return;
-            const cls = types.id(dex.typeDescriptor(ref.classIdx) ?? '?');
-            const sig = sigs.find(dex.string(ref.nameIdx) ?? '?', this.b.protoOf(d, ref.protoIdx));
+            const cls = this.b.typeOrUnknownAt(d, ref.classIdx);
+            const sig = this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false);
             graph.add(from, this.resolveUp(cls, sig), K_LAMBDA, insn.pc);
             asyncCallers.add(from);
           });
@@ -801,6 +835,55 @@ class CallResolver {
     }
     return asyncCallers;
   }
+}
+
+/** Library names of call targets: the first undefined classes up a class's hierarchy, and method names by id. */
+class ApiNames {
+  private readonly cache = new Map<string, string[]>();
+  private readonly nameIds = new Map<string, number>();
+  constructor(private readonly types: Types) {}
+
+  static key(cls: number, nameId: number): number {
+    return cls * NT_SPACE + nameId;
+  }
+
+  nameId(name: string, create: boolean): number {
+    let n = this.nameIds.get(name);
+    if (n === undefined) {
+      if (!create) return -1;
+      this.nameIds.set(flat(name), (n = this.nameIds.size));
+    }
+    return n;
+  }
+
+  /** Library ancestors of `t` (itself when it has none: a hierarchy that is all app classes). */
+  libraryClasses(t: number): number[] {
+    const libs = this.types.ancestors(t).filter((a) => !this.types.defined[a]);
+    return libs.length ? libs : [t];
+  }
+
+  /** `Lcls;->name` of a call's library targets, memoised per callee. */
+  of(ref: string): string[] {
+    const callee = ref.includes('(') ? ref.slice(0, ref.indexOf('(')) : ref;
+    let hit = this.cache.get(callee);
+    if (hit) return hit;
+    const types = this.types;
+    const arrow = callee.indexOf('->');
+    const name = callee.slice(arrow + 2);
+    hit = types
+      .ancestors(types.id(callee.slice(0, arrow)))
+      .filter((a) => !types.defined[a])
+      .map((a) => `${types.desc[a]}->${name}`);
+    if (!hit.length) hit = [callee];
+    // A flat copy of the key: a slice would keep the whole signature it was cut from.
+    this.cache.set(flat(callee), hit);
+    return hit;
+  }
+}
+
+/** A string that owns its characters (not a slice or concatenation holding larger strings alive). */
+function flat(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** The method class `t` defines with signature `sig` (the last one, as a map keyed by signature keeps), or -1. */
@@ -836,11 +919,10 @@ class CompactModel implements CodeModel {
   private readonly mCode: Int32Array;
   private readonly bodyIds: Int32Array[];
   private readonly fieldOfRef: Int32Array[];
-  private readonly protoOf: (d: number, p: number) => string;
   private readonly readers: Rows;
   private readonly writers: Rows;
-  private readonly apiIndex: Map<string, number[]>;
-  private readonly apiNamesOf: (ref: string) => string[];
+  private readonly apiIndex: Map<number, number[]>;
+  private readonly apiNamesOf: ApiNames;
   // Edges sorted by caller (out rows), and the in rows as positions into them.
   private outStart = new Int32Array(1);
   private eFrom = new Int32Array(0);
@@ -862,6 +944,8 @@ class CompactModel implements CodeModel {
   private readonly fieldBusy = new Set<number>();
   private readonly fieldConstants = new Map<number, Value | undefined>();
   private readonly fieldStrings: Array<Array<string | undefined>>;
+  private staticsOf = -1;
+  private statics: ReturnType<typeof staticValues> = null;
   private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
   private readonly manifest: Manifest | null;
 
@@ -881,15 +965,13 @@ class CompactModel implements CodeModel {
     this.mCode = parts.code.slice();
     this.bodyIds = b.bodies;
     this.fieldOfRef = b.fieldRefIds();
-    this.protoOf = (d, p) => b.protoOf(d, p);
     this.readers = parts.readers;
     this.writers = parts.writers;
     this.manifest = b.manifestOf;
     this.summaryState = new Uint8Array(parts.methodCount);
     this.fieldStrings = this.dexes.map(() => []);
-    const resolver = parts.resolver;
-    this.apiIndex = resolver.apiIndex;
-    this.apiNamesOf = (ref) => resolver.apiNames(ref);
+    this.apiIndex = parts.resolver.apiIndex;
+    this.apiNamesOf = parts.resolver.names;
   }
 
   method(id: number): CodeMethod {
@@ -979,11 +1061,15 @@ class CompactModel implements CodeModel {
   }
 
   apiCallers(api: string): number[] {
-    return this.apiIndex.get(api) ?? [];
+    const arrow = api.indexOf('->');
+    const t = this.types.ids.get(api.slice(0, arrow));
+    const nameId = this.apiNamesOf.nameId(api.slice(arrow + 2), false);
+    if (t === undefined || nameId < 0) return [];
+    return this.apiIndex.get(ApiNames.key(t, nameId)) ?? [];
   }
 
   apiNames(ref: string): string[] {
-    return this.apiNamesOf(ref);
+    return this.apiNamesOf.of(ref);
   }
 
   ancestors(desc: string): string[] {
@@ -1064,7 +1150,12 @@ class CompactModel implements CodeModel {
     const members = dex.members()[ci];
     const k = members.fields.findIndex((fi) => this.fieldOfRef[d][fi] === f);
     if (k < 0 || k >= members.staticFields) return undefined;
-    const v = staticValues(dex, ci)?.[k];
+    // A class's static values are one encoded array: decode it once, keep only the class asked about last.
+    if (this.staticsOf !== t) {
+      this.staticsOf = t;
+      this.statics = staticValues(dex, ci);
+    }
+    const v = this.statics?.[k];
     if (v?.t === 'int') return { k: 'num', v: v.v };
     if (v?.t === 'string') return { k: 'str', s: dex.string(v.v) ?? '' };
     return undefined;
