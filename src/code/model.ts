@@ -119,8 +119,6 @@ const MAX_INTERFACES = 64;
 const SUMMARY_CACHE_UNITS = 15_000;
 const NONE: readonly number[] = Object.freeze([]);
 const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
-/** Field keys pair a class id with a name:type id; ids stay below 2^24 and 2^28, so keys are exact doubles. */
-const NT_SPACE = 2 ** 24;
 
 /** A growable Int32 column. */
 class IntColumn {
@@ -191,11 +189,11 @@ class Types {
   readonly definedOrder: number[] = [];
   private readonly ancestorCache: Array<number[] | undefined> = [];
 
-  id(desc: string): number {
+  id(desc: string, owned = false): number {
     let t = this.ids.get(desc);
     if (t === undefined) {
       t = this.desc.length;
-      const own = flat(desc);
+      const own = owned ? desc : flat(desc);
       this.ids.set(own, t);
       this.desc.push(own);
       this.node.push(0);
@@ -249,86 +247,125 @@ class Types {
   }
 }
 
-/** Per-app interned method signatures (`name(proto)ret`) with their name and prototype. */
-class Signatures {
-  readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-  readonly protos: string[] = [];
-  id(name: string, proto: string): number {
-    const key = name + proto;
-    let s = this.ids.get(key);
-    if (s === undefined) {
-      s = this.names.length;
-      this.ids.set(key, s);
-      this.names.push(name);
-      this.protos.push(proto);
+/** Strings by id, once per app (method and field names, prototypes). */
+class Interner {
+  private readonly ids = new Map<string, number>();
+  readonly values: string[] = [];
+  /** `owned`: `v` is a string of its own (decoded from the DEX), not a slice to copy before keeping. */
+  id(v: string, create = true, owned = false): number {
+    let n = this.ids.get(v);
+    if (n === undefined) {
+      if (!create) return -1;
+      n = this.values.length;
+      const own = owned ? v : flat(v);
+      this.ids.set(own, n);
+      this.values.push(own);
     }
-    return s;
+    return n;
   }
-  find(name: string, proto: string): number {
-    return this.ids.get(name + proto) ?? -1;
+}
+
+/**
+ * Entries keyed by a pair of small ids, chained per first id in plain integer columns: no composite keys
+ * (which would be strings or non-small numbers, both slow to hash), a few integers per entry.
+ */
+class PairTable {
+  private readonly head: number[] = [];
+  private readonly next: number[] = [];
+  readonly first: number[] = [];
+  readonly second: number[] = [];
+  get size(): number {
+    return this.first.length;
   }
-  /** Only the call resolution looks signatures up by name: the index is dropped once edges are linked. */
-  release(): void {
-    this.ids.clear();
+  find(a: number, b: number): number {
+    for (let e = this.head[a] ?? -1; e >= 0; e = this.next[e]) if (this.second[e] === b) return e;
+    return -1;
+  }
+  add(a: number, b: number): number {
+    let e = this.find(a, b);
+    if (e < 0) {
+      e = this.first.length;
+      this.first.push(a);
+      this.second.push(b);
+      this.next.push(this.head[a] ?? -1);
+      this.head[a] = e;
+    }
+    return e;
+  }
+}
+
+/** Per-app method signatures: (name, prototype) pairs. */
+class Signatures {
+  private readonly table = new PairTable();
+  constructor(
+    private readonly names: Interner,
+    private readonly protos: Interner,
+  ) {}
+  id(name: number, proto: number, create: boolean): number {
+    return create ? this.table.add(name, proto) : this.table.find(name, proto);
+  }
+  name(sig: number): string {
+    return this.names.values[this.table.first[sig]];
+  }
+  proto(sig: number): string {
+    return this.protos.values[this.table.second[sig]];
   }
 }
 
 /**
  * Fields by id. Only declaring fields get an id: a field a class defines, or a library field as code
  * names it (`Landroid/os/Build;->MODEL:Ljava/lang/String;`); a reference through a subclass resolves to
- * the ancestor that declares it.
+ * the ancestor that declares it. A field's name and type form a pair (name id, type id).
  */
 class Fields {
-  readonly ntIds = new Map<string, number>();
-  readonly nts: string[] = [];
-  private readonly byPair = new Map<number, number>();
-  readonly cls: number[] = [];
-  readonly nt: number[] = [];
+  private readonly nts = new PairTable();
+  /** (name:type id, class id) -> field id. */
+  private readonly pairs = new PairTable();
   readonly definedFlag: number[] = [];
   private readonly strings: Array<string | undefined> = [];
 
-  constructor(private readonly types: Types) {}
+  constructor(
+    private readonly types: Types,
+    private readonly names: Interner,
+  ) {}
 
-  ntId(nt: string, create: boolean): number {
-    let n = this.ntIds.get(nt);
-    if (n === undefined) {
-      if (!create) return -1;
-      n = this.nts.length;
-      const own = flat(nt);
-      this.ntIds.set(own, n);
-      this.nts.push(own);
-    }
-    return n;
+  ntId(name: number, type: number, create: boolean): number {
+    return create ? this.nts.add(name, type) : this.nts.find(name, type);
+  }
+
+  cls(f: number): number {
+    return this.pairs.second[f];
+  }
+
+  get count(): number {
+    return this.pairs.size;
   }
 
   pair(cls: number, nt: number): number {
-    const key = cls * NT_SPACE + nt;
-    let f = this.byPair.get(key);
-    if (f === undefined) {
-      f = this.cls.length;
-      this.byPair.set(key, f);
-      this.cls.push(cls);
-      this.nt.push(nt);
-      this.definedFlag.push(0);
-    }
+    const f = this.pairs.add(nt, cls);
+    if (f === this.definedFlag.length) this.definedFlag.push(0);
     return f;
   }
 
   /** The declaring field of `cls->nt`: the first ancestor (itself included) that defines it, else itself. */
   canonical(cls: number, nt: number, create = true): number {
     for (const a of this.types.ancestors(cls)) {
-      const f = this.byPair.get(a * NT_SPACE + nt);
-      if (f !== undefined && this.definedFlag[f]) return f;
+      const f = this.pairs.find(nt, a);
+      if (f >= 0 && this.definedFlag[f]) return f;
     }
-    return create ? this.pair(cls, nt) : (this.byPair.get(cls * NT_SPACE + nt) ?? -1);
+    return create ? this.pair(cls, nt) : this.pairs.find(nt, cls);
   }
 
   /** The canonical field of a signature `Lcls;->name:type`, or -1 when no code could have touched it. */
   fromSignature(sig: string, create: boolean): number {
     const arrow = sig.indexOf('->');
-    if (arrow < 0) return -1;
-    const nt = this.ntId(sig.slice(arrow + 2), create);
+    const colon = sig.indexOf(':', arrow + 2);
+    if (arrow < 0 || colon < 0) return -1;
+    const name = this.names.id(sig.slice(arrow + 2, colon), create);
+    const typeDesc = sig.slice(colon + 1);
+    const type = create ? this.types.id(typeDesc) : (this.types.ids.get(typeDesc) ?? -1);
+    if (name < 0 || type < 0) return -1;
+    const nt = this.ntId(name, type, create);
     if (nt < 0) return -1;
     const desc = sig.slice(0, arrow);
     const cls = create ? this.types.id(desc) : (this.types.ids.get(desc) ?? -1);
@@ -337,14 +374,21 @@ class Fields {
 
   signature(f: number): string {
     let s = this.strings[f];
-    if (s === undefined) s = this.strings[f] = `${this.types.desc[this.cls[f]]}->${this.nts[this.nt[f]]}`;
+    if (s === undefined) {
+      const nt = this.pairs.first[f];
+      const name = this.names.values[this.nts.first[nt]];
+      const type = this.types.desc[this.nts.second[nt]];
+      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]]}->${name}:${type}`;
+    }
     return s;
   }
 }
 
 class ModelBuilder {
   private readonly types = new Types();
-  private readonly sigs = new Signatures();
+  private readonly names = new Interner();
+  private readonly protos = new Interner();
+  private readonly sigs = new Signatures(this.names, this.protos);
   private readonly fields: Fields;
   private readonly diagnostics: CodeDiagnostic[] = [];
   // Method rows (grown while reading the DEX files, then frozen into typed arrays).
@@ -362,21 +406,21 @@ class ModelBuilder {
   private readonly protoCache: Array<Array<string | undefined>>;
   // Per-DEX caches from the file's own indices to the app's ids (string work once per distinct index).
   private readonly typeOfIdx: Int32Array[];
-  private readonly sigOfPair: Array<Map<number, number>>;
-  private readonly ntOfPair: Array<Map<number, number>>;
+  private readonly nameOfString: Int32Array[];
+  private readonly protoOfIdx: Int32Array[];
 
   constructor(
     private readonly dexes: DexFile[],
     private readonly manifest: Manifest | null,
     private readonly limits: Limits,
   ) {
-    this.fields = new Fields(this.types);
+    this.fields = new Fields(this.types, this.names);
     this.byDexMethod = dexes.map((d) => new Int32Array(d.methodCount).fill(-1));
     this.fieldOfRef = dexes.map((d) => new Int32Array(d.fieldCount).fill(-1));
     this.protoCache = dexes.map((d) => new Array<string | undefined>(d.protoCount));
     this.typeOfIdx = dexes.map((d) => new Int32Array(d.typeCount).fill(-2));
-    this.sigOfPair = dexes.map(() => new Map());
-    this.ntOfPair = dexes.map(() => new Map());
+    this.nameOfString = dexes.map((d) => new Int32Array(d.stringCount).fill(-1));
+    this.protoOfIdx = dexes.map((d) => new Int32Array(d.protoCount).fill(-1));
   }
 
   /** The type id of type index `ti` of DEX `d`, or -1 when the index names no type. */
@@ -385,7 +429,7 @@ class ModelBuilder {
     const hit = ti >= 0 && ti < cache.length ? cache[ti] : -1;
     if (hit !== -2) return hit;
     const desc = this.dexes[d].typeDescriptor(ti);
-    const t = desc === null ? -1 : this.types.id(desc);
+    const t = desc === null ? -1 : this.types.id(desc, true);
     cache[ti] = t;
     return t;
   }
@@ -399,38 +443,48 @@ class ModelBuilder {
     return t >= 0 ? t : this.types.id('?');
   }
 
-  /** The signature id of a method reference's name and prototype (interned when `create`, else -1 if unknown). */
-  sigAt(d: number, nameIdx: number, protoIdx: number, create: boolean): number {
-    // Small keys stay small integers, which Map hashes fastest.
-    const key = nameIdx * this.dexes[d].protoCount + protoIdx;
-    const cache = this.sigOfPair[d];
-    const hit = cache.get(key);
-    if (hit !== undefined && (hit >= 0 || !create)) return hit;
-    const name = this.dexes[d].string(nameIdx) ?? '?';
-    const proto = this.protoOf(d, protoIdx);
-    const sig = create ? this.sigs.id(name, proto) : this.sigs.find(name, proto);
-    cache.set(key, sig);
-    return sig;
-  }
-
-  /** The name:type id of a field reference. */
-  private ntAt(d: number, nameIdx: number, typeIdx: number): number {
-    const key = nameIdx * this.dexes[d].typeCount + typeIdx;
-    const cache = this.ntOfPair[d];
-    let nt = cache.get(key);
-    if (nt === undefined) {
-      const dex = this.dexes[d];
-      nt = this.fields.ntId(`${dex.string(nameIdx) ?? '?'}:${dex.typeDescriptor(typeIdx) ?? '?'}`, true);
-      cache.set(key, nt);
-    }
-    return nt;
-  }
-
   protoOf(d: number, p: number): string {
     const cache = this.protoCache[d];
     let s = cache[p];
     if (s === undefined) s = cache[p] = this.dexes[d].protoDescriptor(p);
     return s;
+  }
+
+  /** The app's name id of string index `si` of DEX `d`. */
+  nameAt(d: number, si: number): number {
+    const cache = this.nameOfString[d];
+    let n = si >= 0 && si < cache.length ? cache[si] : -2;
+    if (n >= 0) return n;
+    n = this.names.id(this.dexes[d].string(si) ?? '?', true, true);
+    if (si >= 0 && si < cache.length) cache[si] = n;
+    return n;
+  }
+
+  private protoAt(d: number, p: number): number {
+    const cache = this.protoOfIdx[d];
+    let n = p >= 0 && p < cache.length ? cache[p] : -2;
+    if (n >= 0) return n;
+    n = this.protos.id(this.protoOf(d, p), true, true);
+    if (p >= 0 && p < cache.length) cache[p] = n;
+    return n;
+  }
+
+  /** The signature id of a method reference's name and prototype (added when `create`, else -1 if unknown). */
+  sigAt(d: number, nameIdx: number, protoIdx: number, create: boolean): number {
+    return this.sigs.id(this.nameAt(d, nameIdx), this.protoAt(d, protoIdx), create);
+  }
+
+  /** The name:type id of a field reference. */
+  private ntAt(d: number, nameIdx: number, typeIdx: number): number {
+    return this.fields.ntId(this.nameAt(d, nameIdx), this.typeOrUnknown(d, typeIdx), true);
+  }
+
+  private badNt(): number {
+    return this.fields.ntId(this.names.id(''), this.types.id('?'), true);
+  }
+
+  get nameTable(): Interner {
+    return this.names;
   }
 
   /** The canonical field id of field index `fi` of DEX `d`. */
@@ -440,7 +494,7 @@ class ModelBuilder {
     const ref = this.dexes[d].fieldRef(fi);
     const f = ref
       ? this.fields.canonical(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
-      : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.fields.ntId('', true));
+      : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.badNt());
     if (fi < cache.length) cache[fi] = f;
     return f;
   }
@@ -454,7 +508,6 @@ class ModelBuilder {
     const graph = new EdgeBuilder(methodCount);
     const calls = new CallResolver(this, live, code);
     const asyncCallers = calls.link(graph);
-    this.sigs.release();
     const model = new CompactModel(this, { methodCount, code, readers: reads, writers: writes, resolver: calls });
     const asyncEdges = model.linkAsync(asyncCallers, graph, starts);
     model.finish(graph, asyncEdges, calls.megamorphicSites);
@@ -513,7 +566,7 @@ class ModelBuilder {
     this.dexes.forEach((dex, d) => {
       const members = dex.members();
       for (let ci = 0; ci < dex.classDefs.length; ci++) {
-        const t = types.id(dex.classDescriptor(ci));
+        const t = types.id(dex.classDescriptor(ci), true);
         if (types.defined[t]) continue;
         types.node[t] = 1;
         types.defined[t] = 1;
@@ -549,7 +602,7 @@ class ModelBuilder {
           // The signature names the field's own class (a damaged DEX may list another class's field here).
           const id = ref
             ? fields.pair(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
-            : fields.pair(types.id(`<bad field ${f}>`), fields.ntId('', true));
+            : fields.pair(types.id(`<bad field ${f}>`), this.badNt());
           fields.definedFlag[id] = 1;
           this.fieldOfRef[d][f] = id;
         }
@@ -624,7 +677,7 @@ class ModelBuilder {
         }
       }
     });
-    const n = this.fields.cls.length;
+    const n = this.fields.count;
     return { instantiated, starts, reads: rowsOf(readF, readM, n), writes: rowsOf(writeF, writeM, n) };
   }
 
@@ -687,9 +740,10 @@ class EdgeBuilder {
 /** 3. Call edges: direct calls resolved up the hierarchy, virtual calls to the overrides of live classes. */
 class CallResolver {
   megamorphicSites = 0;
-  /** Callers per library method, keyed by `ApiNames.key` of the library class and the method name. */
-  readonly apiIndex = new Map<number, number[]>();
-  private readonly dispatchCache = new Map<number, readonly number[] | null>();
+  /** Callers per library method, by library class id and then method name id. */
+  readonly apiIndex = new Map<number, Map<number, number[]>>();
+  /** Override sets by receiver class id and then signature id. */
+  private readonly dispatchCache = new Map<number, Map<number, readonly number[] | null>>();
   private readonly descendantCache = new Map<number, number[]>();
   readonly names: ApiNames;
   constructor(
@@ -697,12 +751,14 @@ class CallResolver {
     private readonly live: number[],
     private readonly code: Int32Array,
   ) {
-    this.names = new ApiNames(b.typeTable);
+    this.names = new ApiNames(b.typeTable, b.nameTable);
   }
 
-  private indexList(key: number): number[] {
-    let l = this.apiIndex.get(key);
-    if (!l) this.apiIndex.set(key, (l = []));
+  private indexList(cls: number, nameId: number): number[] {
+    let byName = this.apiIndex.get(cls);
+    if (!byName) this.apiIndex.set(cls, (byName = new Map()));
+    let l = byName.get(nameId);
+    if (!l) byName.set(nameId, (l = []));
     return l;
   }
 
@@ -739,8 +795,9 @@ class CallResolver {
   private overrides(t: number, sig: number): readonly number[] | null {
     const types = this.b.typeTable;
     if (!types.subs[t]?.length || sig < 0) return NONE;
-    const key = t * NT_SPACE + sig;
-    const cached = this.dispatchCache.get(key);
+    let bySig = this.dispatchCache.get(t);
+    if (!bySig) this.dispatchCache.set(t, (bySig = new Map()));
+    const cached = bySig.get(sig);
     if (cached !== undefined) return cached;
     const found: number[] = [];
     let result: number[] | null = found;
@@ -753,7 +810,7 @@ class CallResolver {
         break;
       }
     }
-    this.dispatchCache.set(key, result);
+    bySig.set(sig, result);
     return result;
   }
 
@@ -790,8 +847,8 @@ class CallResolver {
             if (declared < 0 || this.code[declared] === 0) {
               const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
               const libs = this.names.libraryClasses(t);
-              const nameId = this.names.nameId(name, true);
-              ext = libs.map((a) => this.indexList(ApiNames.key(a, nameId)));
+              const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
+              ext = libs.map((a) => this.indexList(a, nameId));
               async =
                 LISTENER_NAME.test(name) ||
                 (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
@@ -840,20 +897,13 @@ class CallResolver {
 /** Library names of call targets: the first undefined classes up a class's hierarchy, and method names by id. */
 class ApiNames {
   private readonly cache = new Map<string, string[]>();
-  private readonly nameIds = new Map<string, number>();
-  constructor(private readonly types: Types) {}
-
-  static key(cls: number, nameId: number): number {
-    return cls * NT_SPACE + nameId;
-  }
+  constructor(
+    private readonly types: Types,
+    private readonly names: Interner,
+  ) {}
 
   nameId(name: string, create: boolean): number {
-    let n = this.nameIds.get(name);
-    if (n === undefined) {
-      if (!create) return -1;
-      this.nameIds.set(flat(name), (n = this.nameIds.size));
-    }
-    return n;
+    return this.names.id(name, create);
   }
 
   /** Library ancestors of `t` (itself when it has none: a hierarchy that is all app classes). */
@@ -921,7 +971,7 @@ class CompactModel implements CodeModel {
   private readonly fieldOfRef: Int32Array[];
   private readonly readers: Rows;
   private readonly writers: Rows;
-  private readonly apiIndex: Map<number, number[]>;
+  private readonly apiIndex: Map<number, Map<number, number[]>>;
   private readonly apiNamesOf: ApiNames;
   // Edges sorted by caller (out rows), and the in rows as positions into them.
   private outStart = new Int32Array(1);
@@ -979,8 +1029,8 @@ class CompactModel implements CodeModel {
     return {
       id,
       cls: this.types.desc[this.mCls[id]],
-      name: this.sigs.names[sig],
-      proto: this.sigs.protos[sig],
+      name: this.sigs.name(sig),
+      proto: this.sigs.proto(sig),
       dex: this.mDex[id],
       methodIdx: this.mIdx[id],
       codeOff: this.mCode[id],
@@ -988,7 +1038,7 @@ class CompactModel implements CodeModel {
   }
 
   name(id: number): string {
-    return `${this.types.desc[this.mCls[id]]}->${this.sigs.names[this.mSig[id]]}`;
+    return `${this.types.desc[this.mCls[id]]}->${this.sigs.name(this.mSig[id])}`;
   }
 
   methodsNamed(name: string): number[] {
@@ -998,7 +1048,7 @@ class CompactModel implements CodeModel {
     const bare = name.slice(arrow + 2);
     const out: number[] = [];
     for (let id = this.types.methodStart[t]; id < this.types.methodEnd[t]; id++)
-      if (this.sigs.names[this.mSig[id]] === bare) out.push(id);
+      if (this.sigs.name(this.mSig[id]) === bare) out.push(id);
     return out;
   }
 
@@ -1065,7 +1115,7 @@ class CompactModel implements CodeModel {
     const t = this.types.ids.get(api.slice(0, arrow));
     const nameId = this.apiNamesOf.nameId(api.slice(arrow + 2), false);
     if (t === undefined || nameId < 0) return [];
-    return this.apiIndex.get(ApiNames.key(t, nameId)) ?? [];
+    return this.apiIndex.get(t)?.get(nameId) ?? [];
   }
 
   apiNames(ref: string): string[] {
@@ -1135,14 +1185,14 @@ class CompactModel implements CodeModel {
   }
 
   private isInitialiser(id: number): boolean {
-    const name = this.sigs.names[this.mSig[id]];
+    const name = this.sigs.name(this.mSig[id]);
     return name === '<clinit>' || name === '<init>';
   }
 
   /** The `static_values` initial value of a defined static field (read when first asked for). */
   private staticInit(f: number): Value | undefined {
     if (!this.fields.definedFlag[f]) return undefined;
-    const t = this.fields.cls[f];
+    const t = this.fields.cls(f);
     if (!this.types.defined[t]) return undefined;
     const d = this.types.dex[t];
     const ci = this.types.classDef[t];
@@ -1183,7 +1233,7 @@ class CompactModel implements CodeModel {
     this.summaryState[id] = 1;
     const d = this.mDex[id];
     const s = summarize(this.dexes[d], this.mCode[id], {
-      proto: this.sigs.protos[this.mSig[id]],
+      proto: this.sigs.proto(this.mSig[id]),
       resolveField: (f) => this.fieldConstant(f),
       fieldKey: (sig) => this.canonicalField(sig),
       fieldAt: (fi) => this.fieldKeyAt(d, fi),
@@ -1240,7 +1290,7 @@ class CompactModel implements CodeModel {
       for (const id of this.ownMethods(a)) {
         if (
           this.mCode[id] !== 0 &&
-          names.includes(this.sigs.names[this.mSig[id]]) &&
+          names.includes(this.sigs.name(this.mSig[id])) &&
           !found.some((f) => this.mSig[f] === this.mSig[id])
         )
           found.push(id);
@@ -1250,7 +1300,7 @@ class CompactModel implements CodeModel {
   }
 
   private callbackMethods(t: number): number[] {
-    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.names[this.mSig[id]].startsWith('<'));
+    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]).startsWith('<'));
   }
 
   /** 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs. */
