@@ -266,31 +266,41 @@ class Interner {
 }
 
 /**
- * Entries keyed by a pair of small ids, chained per first id in plain integer columns: no composite keys
- * (which would be strings or non-small numbers, both slow to hash), a few integers per entry.
+ * Entries keyed by a pair of small ids, in an open-addressing hash table of integer columns: no composite
+ * keys (strings or large numbers, both slow to hash) and a few integers per entry.
  */
 class PairTable {
-  private readonly head: number[] = [];
-  private readonly next: number[] = [];
+  private slots = new Int32Array(1024).fill(-1);
   readonly first: number[] = [];
   readonly second: number[] = [];
   get size(): number {
     return this.first.length;
   }
+  private slot(a: number, b: number): number {
+    const mask = this.slots.length - 1;
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & mask;
+    for (;;) {
+      const e = this.slots[i];
+      if (e < 0 || (this.first[e] === a && this.second[e] === b)) return i;
+      i = (i + 1) & mask;
+    }
+  }
   find(a: number, b: number): number {
-    for (let e = this.head[a] ?? -1; e >= 0; e = this.next[e]) if (this.second[e] === b) return e;
-    return -1;
+    return this.slots[this.slot(a, b)];
   }
   add(a: number, b: number): number {
-    let e = this.find(a, b);
-    if (e < 0) {
-      e = this.first.length;
-      this.first.push(a);
-      this.second.push(b);
-      this.next.push(this.head[a] ?? -1);
-      this.head[a] = e;
-    }
+    const i = this.slot(a, b);
+    if (this.slots[i] >= 0) return this.slots[i];
+    const e = this.first.length;
+    this.first.push(a);
+    this.second.push(b);
+    this.slots[i] = e;
+    if (this.first.length * 2 > this.slots.length) this.grow();
     return e;
+  }
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e], this.second[e])] = e;
   }
 }
 
