@@ -77,7 +77,7 @@ export default defineDetector({
   },
   detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
-    const code = censorshipCode(app, ctx.lexicon);
+    const code = censorshipCode(app, ctx.lexicon, ctx.limits);
     const { model } = code;
     const out: Found[] = [];
     const bounds = code.cut ? { bounds: 'a search bound cut part of the analysis short' } : {};
