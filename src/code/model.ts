@@ -571,7 +571,7 @@ class ModelBuilder {
 
   /** 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides. */
   private readClasses(): void {
-    const { types, sigs, fields } = this;
+    const { types, fields } = this;
     const sigStamp: number[] = [];
     this.dexes.forEach((dex, d) => {
       const members = dex.members();
@@ -632,7 +632,12 @@ class ModelBuilder {
   }
 
   /** 2. Walk the cross-reference index: instantiated classes, classes started by name, field accesses. */
-  private readXrefs(): { instantiated: number[]; starts: Array<{ from: number; cls: number }>; reads: Rows; writes: Rows } {
+  private readXrefs(): {
+    instantiated: number[];
+    starts: Array<{ from: number; cls: number }>;
+    reads: Rows;
+    writes: Rows;
+  } {
     const instantiated: number[] = [];
     const seenType = new Uint8Array(1 << 16);
     const seenTypes = new Set<number>();
@@ -827,7 +832,7 @@ class CallResolver {
   /** Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API. */
   link(graph: EdgeBuilder): Set<number> {
     const asyncCallers = new Set<number>();
-    const { typeTable: types, signatures: sigs } = this.b;
+    const types = this.b.typeTable;
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
       const bodyIds = this.b.bodies[d];
@@ -1422,7 +1427,6 @@ class CompactModel implements CodeModel {
     this.asyncEdgeCount = asyncEdges;
     this.megamorphic = megamorphic;
   }
-
 }
 
 /** The class of the object a value holds: built here, or the declared type of the field, call or parameter. */

@@ -125,7 +125,7 @@ describe('positive', () => {
   });
 });
 
-describe('the scan\'s limits', () => {
+describe("the scan's limits", () => {
   it('bound the code model: a scan whose value-analysis budget is spent says so and reports no mechanism', () => {
     const apk = apkWith(assembleSmali(AD_FILTER_SMALI));
     const open = analyzeFile(apk, 'r.apk', buildContext({ limits: DEFAULT_LIMITS, trackersPath: null }));
