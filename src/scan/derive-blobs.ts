@@ -106,9 +106,9 @@ export function nativeRunBlobs(
   const flush = () => {
     if (run.length >= MIN_ENTRIES) {
       // In a table that is mostly GBK, strings that also happen to be valid UTF-8 are GBK too.
-      // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       const gbkRun =
         run.filter((s) => s.encoding === 'gb18030').length >
+        // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
         run.filter((s) => /[^\x00-\x7f]/.test(s.text) && !s.encoding && !s.gbkAlternative).length;
       const texts = run.map((s) => (gbkRun && s.gbkAlternative ? s.gbkAlternative : s.text));
       for (const [from, to] of hitClusters(texts, lexicon, cache)) {

@@ -14,12 +14,12 @@ const LISTS = gameLists((p) => /sharedassets|bin\/Data\/|\.assetbundle$|\.unity3
 const MAX = DEFAULT_LIMITS.assets.maxStrings;
 
 function csharp(lines: string[]): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
   const q = (s: string) =>
     '"' +
     s
       .replace(/\\/g, '\\\\')
       .replace(/"/g, '\\"')
+      // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       .replace(/[\x00-\x1f\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) +
     '"';
   return `public static class WordFilter {\n  public static readonly string[] Words = {\n${lines.map((l) => `    ${q(l)},`).join('\n')}\n  };\n  public static bool Check(string s) { foreach (var w in Words) if (s.Contains(w)) return true; return false; }\n}\n`;

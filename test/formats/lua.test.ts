@@ -21,12 +21,12 @@ function loadWith(interpreter: string, chunk: string): string[] {
 
 /** Lua source that returns the list as a table, written the way the games' config scripts are. */
 function luaTable(lines: string[]): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
   const quote = (s: string) =>
     '"' +
     s
       .replace(/\\/g, '\\\\')
       .replace(/"/g, '\\"')
+      // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       .replace(/[\x00-\x1f]/g, (c) => `\\${c.charCodeAt(0)}`) +
     '"';
   return `-- generated from a real list\nlocal words = {\n${lines.map((l) => `  ${quote(l)},`).join('\n')}\n}\nlocal function count() return #words, "count" end\nreturn words\n`;
