@@ -38,18 +38,22 @@ for (const path of process.argv.slice(2)) {
     continue;
   }
   const m = buildCodeModel(dexes(path), null);
-  const full = (id: number) => `${m.methods[id].cls}->${m.methods[id].name}${m.methods[id].proto}`;
+  const full = (id: number) => {
+    const x = m.method(id);
+    return `${x.cls}->${x.name}${x.proto}`;
+  };
   const declared = new Set<string>();
   const all = new Set<string>();
-  m.out.forEach((es, from) => {
-    for (const e of es) {
-      if (m.methods[e.to].codeOff === 0) continue;
+  for (let from = 0; from < m.methodCount; from++) {
+    for (const e of m.out(from)) {
+      if (m.method(e.to).codeOff === 0) continue;
       const k = `${full(from)}\t${full(e.to)}`;
       if (e.kind === 'call') declared.add(k);
       all.add(k);
     }
-  });
-  const withCode = new Set(m.methods.filter((x) => x.codeOff !== 0).map((x) => full(x.id)));
+  }
+  const withCode = new Set<string>();
+  for (let id = 0; id < m.methodCount; id++) if (m.method(id).codeOff !== 0) withCode.add(full(id));
   const theirs = new Set<string>();
   for (const line of readFileSync(tsv, 'utf8').split('\n')) {
     const [a, b, ext] = line.split('\t');

@@ -5,7 +5,7 @@
  *
  *   npm run bench                      all inputs
  *   npm run bench -- --quick           the five largest APKs only
- *   npm run bench -- --only=firmware   one section: apps, captures or firmware
+ *   npm run bench -- --only=firmware   one section: apps, code, captures or firmware
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -473,6 +473,23 @@ function benchFirmware(cli: string): void {
   );
 }
 
+/** The code model's share of a large APK's scan and its heap next to the DEX size (issue 11's bench line). */
+function benchCodeModel(): void {
+  process.stdout.write('\n== Code model (share of the scan, heap ÷ DEX size) ==\n');
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      join(ROOT, 'bench', 'code-model.ts'),
+      join(ANDROGUARD, 'tests', 'com.example.android.tvleanback.apk'),
+    ],
+    { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 26 },
+  );
+  process.stdout.write(r.stdout + (r.status === 0 ? '' : r.stderr.slice(-2000)));
+}
+
 function listApks(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -485,6 +502,7 @@ function listApks(dir: string): string[] {
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 if (!only || only === 'apps') main();
+if (!only || only === 'code') benchCodeModel();
 if (!only || only === 'captures') benchCaptures(join(ROOT, 'dist', 'cli', 'run.js'));
 if (!only || only === 'firmware') {
   mkdirSync(WORK, { recursive: true });

@@ -2,6 +2,7 @@ import type { Lexicon } from '../lexicon/lexicon.js';
 import { KNOWN_LIST_HOSTS, LIST_URL, STORAGE_NAME } from '../correlate/list-code.js';
 import type { Manifest } from '../formats/manifest.js';
 import type { DexFile } from '../formats/dex.js';
+import type { Limits } from '../io/limits.js';
 import { listMechanisms, type ListMechanism } from './list-mechanism.js';
 import { appCodeModel, type CodeModel } from './model.js';
 import { pathsDown, renderPath } from './paths.js';
@@ -49,8 +50,9 @@ export function isListUrl(url: string): boolean {
 export function censorshipCode(
   app: { dexes: Array<{ dex: DexFile }>; manifest: Manifest | null },
   lexicon: Lexicon | null,
+  limits?: Limits,
 ): CensorshipCode {
-  const model = appCodeModel(app);
+  const model = appCodeModel(app, limits);
   const hit = cache.get(model);
   if (hit) return hit;
   const mechanisms = listMechanisms(model, isListUrl, (s) => STORAGE_NAME.test(s));
@@ -117,7 +119,7 @@ function lexiconHolder(model: CodeModel, lexicon: Lexicon): (id: number) => bool
     if (!v && s) {
       for (const a of s.fields) {
         if (a.write || !a.field.endsWith(':[Ljava/lang/String;')) continue;
-        if (model.fieldWriters(a.field).some((w) => w !== id && model.methods[w].name === '<clinit>' && holds(w))) {
+        if (model.fieldWriters(a.field).some((w) => w !== id && model.method(w).name === '<clinit>' && holds(w))) {
           v = true;
           break;
         }

@@ -77,7 +77,7 @@ export function listMechanisms(
     // The HTTP library's own code (a bundled OkHttp building its follow-up requests) is not an app's fetch.
     const packages = api.slice(1, api.indexOf(';')).split('/').slice(0, -1).slice(0, 3);
     const libraryRoot = `L${packages.join('/')}/`;
-    for (const id of callersOfApi(model, api)) if (!model.methods[id].cls.startsWith(libraryRoot)) fetchers.add(id);
+    for (const id of callersOfApi(model, api)) if (!model.method(id).cls.startsWith(libraryRoot)) fetchers.add(id);
   }
   const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
   for (const f of fetchers) {
@@ -231,7 +231,7 @@ function resolveParams(model: CodeModel, f: number, text: string, v: Value | und
   if (!v || !text.includes('{param')) return text;
   const m = /\{param(\d+)\}/.exec(text);
   if (!m) return text;
-  for (const e of model.in[f]) {
+  for (const e of model.in(f)) {
     const cs = model.summary(e.to);
     const call = cs?.calls.find((c) => c.pc === e.pc);
     if (!cs || !call) continue;
@@ -267,7 +267,7 @@ function findApply(
   for (const r of [...readers]) {
     const s = model.summary(r);
     if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field)))
-      for (const e of model.in[r]) readers.add(e.to);
+      for (const e of model.in(r)) readers.add(e.to);
   }
   const seen = new Set<number>();
   for (const r of readers) {
@@ -379,7 +379,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
       s.calls.some((c) => {
         const r = roleOf(model, c)?.spec.role;
         return r === 'delay' || r === 'schedule';
-      }) || model.out[id].some((e) => m.fetchMethods.includes(e.to));
+      }) || model.out(id).some((e) => m.fetchMethods.includes(e.to));
     for (const cmp of s.comparisons) {
       const clock = cmp.sites.some((site) => roleOf(model, s.calls[site])?.spec.role === 'clock');
       const n = numberOf(cmp.right) ?? numberOf(cmp.left);
@@ -407,7 +407,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     intervalsMs: [...intervals].sort((a, b) => a - b),
     delaysMs: [...delays].sort((a, b) => a - b),
     retryLimits: [...retries].sort((a, b) => a - b),
-    constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.methods[f].cls === c)).sort(),
+    constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.method(f).cls === c)).sort(),
   };
 }
 

@@ -61,15 +61,14 @@ export function listUse(model: CodeModel, where: ListLocation): ListUseResult {
     }
   }
   if (where.className) {
-    const cls = model.classes.get(where.className);
-    for (const id of cls?.methods.values() ?? []) {
-      const m = model.methods[id];
+    for (const id of model.classMethods(where.className)) {
+      const m = model.method(id);
       if (where.method && m.name !== where.method) continue;
       const s = model.summary(id);
       if (!s) continue;
       // The array is stored in a field (static initialiser) or returned to the callers.
       for (const w of s.fields) if (w.write && w.value?.k === 'arr') fields.add(w.field);
-      if (s.returns.some((v) => v.k === 'arr')) for (const e of model.in[id]) loaders.add(e.to);
+      if (s.returns.some((v) => v.k === 'arr')) for (const e of model.in(id)) loaders.add(e.to);
       if (!where.method || s.fields.length === 0) loaders.add(id);
     }
     for (const f of fields) for (const r of model.fieldReaders(f)) loaders.add(r);
@@ -95,7 +94,7 @@ export function listUse(model: CodeModel, where: ListLocation): ListUseResult {
     if (!s) continue;
     // Getters hand the entries to their callers; follow one level up.
     const starts = s.fields.some((a) => !a.write && fields.has(a.field) && a.use & USE_RETURN)
-      ? [l, ...model.in[l].map((e) => e.to)]
+      ? [l, ...model.in(l).map((e) => e.to)]
       : [l];
     const reach = reachDown(model, starts, 3, 120);
     if (reach.size >= 120) cut = true;

@@ -13,9 +13,22 @@ import { collectionElements, constString, paramTypes, summarize, type MethodSumm
  * analysis restricted to instantiated classes, lambda and asynchronous edges (threads, executors,
  * handlers, AsyncTask, timers, receivers, observers, listeners, components started by class), entry
  * points, field readers and writers, and per-method value summaries computed on demand within a budget.
+ *
+ * The representation is numeric so that a large app costs a few bytes per method and per edge: classes,
+ * method signatures and fields are interned once per app (so classes of several DEX files resolve into
+ * one hierarchy), methods are rows of typed arrays, call edges and field accesses are compressed sparse
+ * rows (like the DEX cross-reference index), and value summaries are decoded only for the methods a query
+ * reaches, kept in a cache bounded in code units and decoded again when evicted. Edge and method objects
+ * are made only when a query asks for them.
  */
 
 export type EdgeKind = 'call' | 'virtual' | 'lambda' | 'async' | 'start';
+const KINDS: EdgeKind[] = ['call', 'virtual', 'lambda', 'async', 'start'];
+const K_CALL = 0;
+const K_VIRTUAL = 1;
+const K_LAMBDA = 2;
+const K_ASYNC = 3;
+const K_START = 4;
 
 export interface Edge {
   to: number;
@@ -35,18 +48,6 @@ export interface CodeMethod {
   codeOff: number;
 }
 
-export interface CodeClass {
-  desc: string;
-  superDesc: string | null;
-  interfaces: string[];
-  defined: boolean;
-  dex: number;
-  classDefIdx: number;
-  /** `name(proto)ret` -> method id. */
-  methods: Map<string, number>;
-  subs: string[];
-}
-
 export interface Receiver {
   /** The receiver's onReceive method. */
   method: number;
@@ -60,24 +61,33 @@ export interface CodeDiagnostic {
   message: string;
 }
 
+export interface CodeModelStats {
+  classes: number;
+  methods: number;
+  edges: number;
+  asyncEdges: number;
+  megamorphicSites: number;
+  summarizedUnits: number;
+}
+
 export interface CodeModel {
   dexes: DexFile[];
-  methods: CodeMethod[];
-  classes: Map<string, CodeClass>;
-  out: Edge[][];
-  in: Edge[][];
+  /** Methods are numbered 0..methodCount-1, class by class in the order the DEX files define them. */
+  methodCount: number;
+  method(id: number): CodeMethod;
+  /** Defined methods called `Lcls;->name` (any prototype). */
+  methodsNamed(name: string): number[];
+  /** Methods a class defines (empty for library classes). */
+  classMethods(desc: string): number[];
+  /** Calls from a method, in the order they were found. */
+  out(id: number): Edge[];
+  /** Calls into a method; `to` is the caller. */
+  in(id: number): Edge[];
   receivers: Receiver[];
   /** Entry points the system calls, by method id: app-init, activity, service, job, work, broadcast. */
   entries: Map<number, string>;
   diagnostics: CodeDiagnostic[];
-  stats: {
-    classes: number;
-    methods: number;
-    edges: number;
-    asyncEdges: number;
-    megamorphicSites: number;
-    summarizedUnits: number;
-  };
+  readonly stats: CodeModelStats;
   limits: Limits;
   /** `Lcls;->name` of a method. */
   name(id: number): string;
@@ -101,351 +111,1075 @@ const MAX_STRING = 512;
 /** Ancestors followed per class, and interfaces read per class (real classes have a handful). */
 const MAX_ANCESTORS = 64;
 const MAX_INTERFACES = 64;
+/**
+ * Code units of value summaries kept decoded at once. A summary costs about a hundred bytes per code
+ * unit; queries come back to the same few hundred methods, and an evicted summary is decoded again
+ * (deterministically, so results do not depend on the cache).
+ */
+const SUMMARY_CACHE_UNITS = 15_000;
+const NONE: readonly number[] = Object.freeze([]);
+const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
+
+/** A growable Int32 column. */
+class IntColumn {
+  a: Int32Array;
+  n = 0;
+  constructor(capacity = 1024) {
+    this.a = new Int32Array(Math.max(16, capacity));
+  }
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** Compressed sparse rows: the values of row r are `values[start[r] .. start[r + 1])`, in insertion order. */
+interface Rows {
+  start: Int32Array;
+  values: Int32Array;
+}
+
+function rowsOf(keys: IntColumn, values: IntColumn, rowCount: number): Rows {
+  const start = new Int32Array(rowCount + 1);
+  for (let i = 0; i < keys.n; i++) start[keys.a[i] + 1]++;
+  for (let r = 0; r < rowCount; r++) start[r + 1] += start[r];
+  const fill = start.slice(0, rowCount);
+  const out = new Int32Array(keys.n);
+  for (let i = 0; i < keys.n; i++) out[fill[keys.a[i]]++] = values.a[i];
+  return { start, values: out };
+}
+
+function row(r: Rows, i: number): number[] {
+  if (i < 0 || i + 1 >= r.start.length) return [];
+  return Array.from(r.values.subarray(r.start[i], r.start[i + 1]));
+}
 
 export function buildCodeModel(
   dexes: DexFile[],
   manifest: Manifest | null,
   limits: Limits = DEFAULT_LIMITS,
 ): CodeModel {
-  const classes = new Map<string, CodeClass>();
-  const methods: CodeMethod[] = [];
-  const diagnostics: CodeDiagnostic[] = [];
-  const byDexMethod: Array<Map<number, number>> = dexes.map(() => new Map());
-  const protoCache: Array<Map<number, string>> = dexes.map(() => new Map());
-  const proto = (d: number, p: number) => {
-    let s = protoCache[d].get(p);
-    if (s === undefined) protoCache[d].set(p, (s = dexes[d].protoDescriptor(p)));
-    return s;
-  };
-  const classNode = (desc: string): CodeClass => {
-    let c = classes.get(desc);
-    if (!c) {
-      c = {
-        desc,
-        superDesc: FRAMEWORK_PARENT[desc] ?? (desc === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;'),
-        interfaces: [],
-        defined: false,
-        dex: -1,
-        classDefIdx: -1,
-        methods: new Map(),
-        subs: [],
-      };
-      classes.set(desc, c);
+  return new ModelBuilder(dexes, manifest, limits).build();
+}
+
+/**
+ * Classes and library types by id. A type is a class node once it is defined or is a parent of a defined
+ * class; other types (field owners, call targets) get an id but keep the hierarchy Candor knows for them.
+ */
+class Types {
+  readonly ids = new Map<string, number>();
+  readonly desc: string[] = [];
+  node: number[] = [];
+  defined: number[] = [];
+  superOf: number[] = [];
+  interfaces: Array<readonly number[]> = [];
+  dex: number[] = [];
+  classDef: number[] = [];
+  /** Methods of a defined class are contiguous: [methodStart, methodEnd). */
+  methodStart: number[] = [];
+  methodEnd: number[] = [];
+  subs: Array<number[] | undefined> = [];
+  /** 1 when a (damaged) class defines one signature twice. */
+  duplicates: number[] = [];
+  /** Defined classes in definition order. */
+  readonly definedOrder: number[] = [];
+  private readonly ancestorCache: Array<number[] | undefined> = [];
+
+  id(desc: string, owned = false): number {
+    let t = this.ids.get(desc);
+    if (t === undefined) {
+      t = this.desc.length;
+      const own = owned ? desc : flat(desc);
+      this.ids.set(own, t);
+      this.desc.push(own);
+      this.node.push(0);
+      this.defined.push(0);
+      this.superOf.push(-1);
+      this.interfaces.push(NONE);
+      this.dex.push(-1);
+      this.classDef.push(-1);
+      this.methodStart.push(0);
+      this.methodEnd.push(0);
+      this.subs.push(undefined);
+      this.duplicates.push(0);
     }
-    return c;
-  };
-  const definedFields = new Set<string>();
-  // Canonical field names per DEX and field index, filled once per referenced field.
-  const fieldKeys: Array<Array<string | undefined>> = dexes.map((d) => new Array(d.fieldCount));
-  const staticInit = new Map<string, Value>();
-  // 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides.
-  dexes.forEach((dex, d) => {
-    const members = dex.members();
-    for (let ci = 0; ci < dex.classDefs.length; ci++) {
-      const desc = dex.classDescriptor(ci);
-      const existing = classes.get(desc);
-      if (existing?.defined) continue;
-      const c = classNode(desc);
-      const def = dex.classDefs[ci];
-      c.defined = true;
-      c.dex = d;
-      c.classDefIdx = ci;
-      c.superDesc = def.superclassIdx === 0xffffffff ? null : dex.typeDescriptor(def.superclassIdx);
-      c.interfaces = dex
-        .interfaces(ci)
-        .slice(0, MAX_INTERFACES)
-        .map((t) => dex.typeDescriptor(t) ?? '?');
-      for (const { methodIdx, codeOff } of members[ci].methods) {
-        const ref = dex.methodRef(methodIdx);
-        if (!ref) continue;
-        const id = methods.length;
-        const name = dex.string(ref.nameIdx) ?? '?';
-        const p = proto(d, ref.protoIdx);
-        methods.push({ id, cls: desc, name, proto: p, dex: d, methodIdx, codeOff });
-        c.methods.set(name + p, id);
-        byDexMethod[d].set(methodIdx, id);
-      }
-      const values = staticValues(dex, ci);
-      members[ci].fields.forEach((f, k) => {
-        const sig = dex.fieldSignature(f);
-        definedFields.add(sig);
-        fieldKeys[d][f] = sig;
-        const v = values?.[k];
-        if (k < members[ci].staticFields && v) {
-          if (v.t === 'int') staticInit.set(sig, { k: 'num', v: v.v });
-          else if (v.t === 'string') staticInit.set(sig, { k: 'str', s: dex.string(v.v) ?? '' });
-        }
-      });
-    }
-  });
-  for (const c of [...classes.values()]) {
-    if (!c.defined) continue;
-    if (c.superDesc) classNode(c.superDesc).subs.push(c.desc);
-    for (const i of c.interfaces) classNode(i).subs.push(c.desc);
+    return t;
   }
-  const ancestorCache = new Map<string, string[]>();
-  const ancestors = (desc: string): string[] => {
-    const hit = ancestorCache.get(desc);
+
+  /** Makes `t` a class node (a library class gets its known framework parent, or Object). */
+  makeNode(t: number): void {
+    if (this.node[t]) return;
+    this.node[t] = 1;
+    const d = this.desc[t];
+    const sup = FRAMEWORK_PARENT[d] ?? (d === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;');
+    this.superOf[t] = sup === null ? -1 : this.id(sup);
+  }
+
+  /** The parent a search follows: a node's recorded parent, else the framework parent Candor knows. */
+  private parent(t: number): number {
+    if (this.node[t]) return this.superOf[t];
+    const sup = FRAMEWORK_PARENT[this.desc[t]];
+    return sup === undefined ? -1 : this.id(sup);
+  }
+
+  /** `t`, its parents and interfaces, breadth-first and bounded (a damaged DEX can declare a cyclic hierarchy). */
+  ancestors(t: number): number[] {
+    const hit = this.ancestorCache[t];
     if (hit) return hit;
-    const out: string[] = [];
-    ancestorCache.set(desc, out);
-    const seen = new Set<string>();
-    // Breadth-first, bounded: a damaged DEX can declare thousands of interfaces or a cyclic hierarchy.
-    const queue = [desc];
+    const out: number[] = [];
+    this.ancestorCache[t] = out;
+    const seen = new Set<number>();
+    const queue = [t];
     for (let head = 0; head < queue.length && out.length < MAX_ANCESTORS; head++) {
       const x = queue[head];
       if (seen.has(x)) continue;
       seen.add(x);
       out.push(x);
-      const c = classes.get(x);
-      const sup = c ? c.superDesc : (FRAMEWORK_PARENT[x] ?? null);
-      if (sup) queue.push(sup);
-      if (c) for (const i of c.interfaces) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
+      const sup = this.parent(x);
+      if (sup >= 0) queue.push(sup);
+      if (this.node[x]) for (const i of this.interfaces[x]) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
     }
     return out;
-  };
-  const apiNameCache = new Map<string, string[]>();
-  const apiNames = (ref: string): string[] => {
-    const callee = ref.includes('(') ? ref.slice(0, ref.indexOf('(')) : ref;
-    let hit = apiNameCache.get(callee);
-    if (hit) return hit;
-    const arrow = callee.indexOf('->');
-    const cls = callee.slice(0, arrow);
-    const name = callee.slice(arrow + 2);
-    hit = ancestors(cls)
-      .filter((a) => !classes.get(a)?.defined)
-      .map((a) => `${a}->${name}`);
-    if (!hit.length) hit = [callee];
-    apiNameCache.set(callee, hit);
-    return hit;
-  };
-  const fieldKeyCache = new Map<string, string>();
-  const canonicalField = (sig: string): string => {
-    if (definedFields.has(sig)) return sig;
-    let hit = fieldKeyCache.get(sig);
-    if (hit) return hit;
+  }
+}
+
+/** Strings by id, once per app (method and field names, prototypes). */
+class Interner {
+  private readonly ids = new Map<string, number>();
+  readonly values: string[] = [];
+  /** `owned`: `v` is a string of its own (decoded from the DEX), not a slice to copy before keeping. */
+  id(v: string, create = true, owned = false): number {
+    let n = this.ids.get(v);
+    if (n === undefined) {
+      if (!create) return -1;
+      n = this.values.length;
+      const own = owned ? v : flat(v);
+      this.ids.set(own, n);
+      this.values.push(own);
+    }
+    return n;
+  }
+}
+
+/**
+ * Entries keyed by a pair of small ids, in an open-addressing hash table of integer columns: no composite
+ * keys (strings or large numbers, both slow to hash) and a few integers per entry.
+ */
+class PairTable {
+  private slots = new Int32Array(1024).fill(-1);
+  readonly first: number[] = [];
+  readonly second: number[] = [];
+  get size(): number {
+    return this.first.length;
+  }
+  private slot(a: number, b: number): number {
+    const mask = this.slots.length - 1;
+    let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & mask;
+    for (;;) {
+      const e = this.slots[i];
+      if (e < 0 || (this.first[e] === a && this.second[e] === b)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+  find(a: number, b: number): number {
+    return this.slots[this.slot(a, b)];
+  }
+  add(a: number, b: number): number {
+    const i = this.slot(a, b);
+    if (this.slots[i] >= 0) return this.slots[i];
+    const e = this.first.length;
+    this.first.push(a);
+    this.second.push(b);
+    this.slots[i] = e;
+    if (this.first.length * 2 > this.slots.length) this.grow();
+    return e;
+  }
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e], this.second[e])] = e;
+  }
+}
+
+/** Per-app method signatures: (name, prototype) pairs. */
+class Signatures {
+  private readonly table = new PairTable();
+  constructor(
+    private readonly names: Interner,
+    private readonly protos: Interner,
+  ) {}
+  id(name: number, proto: number, create: boolean): number {
+    return create ? this.table.add(name, proto) : this.table.find(name, proto);
+  }
+  name(sig: number): string {
+    return this.names.values[this.table.first[sig]];
+  }
+  proto(sig: number): string {
+    return this.protos.values[this.table.second[sig]];
+  }
+}
+
+/**
+ * Fields by id. Only declaring fields get an id: a field a class defines, or a library field as code
+ * names it (`Landroid/os/Build;->MODEL:Ljava/lang/String;`); a reference through a subclass resolves to
+ * the ancestor that declares it. A field's name and type form a pair (name id, type id).
+ */
+class Fields {
+  private readonly nts = new PairTable();
+  /** (name:type id, class id) -> field id. */
+  private readonly pairs = new PairTable();
+  readonly definedFlag: number[] = [];
+  private readonly strings: Array<string | undefined> = [];
+
+  constructor(
+    private readonly types: Types,
+    private readonly names: Interner,
+  ) {}
+
+  ntId(name: number, type: number, create: boolean): number {
+    return create ? this.nts.add(name, type) : this.nts.find(name, type);
+  }
+
+  cls(f: number): number {
+    return this.pairs.second[f];
+  }
+
+  get count(): number {
+    return this.pairs.size;
+  }
+
+  pair(cls: number, nt: number): number {
+    const f = this.pairs.add(nt, cls);
+    if (f === this.definedFlag.length) this.definedFlag.push(0);
+    return f;
+  }
+
+  /** The declaring field of `cls->nt`: the first ancestor (itself included) that defines it, else itself. */
+  canonical(cls: number, nt: number, create = true): number {
+    for (const a of this.types.ancestors(cls)) {
+      const f = this.pairs.find(nt, a);
+      if (f >= 0 && this.definedFlag[f]) return f;
+    }
+    return create ? this.pair(cls, nt) : this.pairs.find(nt, cls);
+  }
+
+  /** The canonical field of a signature `Lcls;->name:type`, or -1 when no code could have touched it. */
+  fromSignature(sig: string, create: boolean): number {
     const arrow = sig.indexOf('->');
-    const rest = sig.slice(arrow);
-    hit = sig;
-    for (const a of ancestors(sig.slice(0, arrow))) {
-      if (definedFields.has(a + rest)) {
-        hit = a + rest;
-        break;
+    const colon = sig.indexOf(':', arrow + 2);
+    if (arrow < 0 || colon < 0) return -1;
+    const name = this.names.id(sig.slice(arrow + 2, colon), create);
+    const typeDesc = sig.slice(colon + 1);
+    const type = create ? this.types.id(typeDesc) : (this.types.ids.get(typeDesc) ?? -1);
+    if (name < 0 || type < 0) return -1;
+    const nt = this.ntId(name, type, create);
+    if (nt < 0) return -1;
+    const desc = sig.slice(0, arrow);
+    const cls = create ? this.types.id(desc) : (this.types.ids.get(desc) ?? -1);
+    return cls < 0 ? -1 : this.canonical(cls, nt, create);
+  }
+
+  signature(f: number): string {
+    let s = this.strings[f];
+    if (s === undefined) {
+      const nt = this.pairs.first[f];
+      const name = this.names.values[this.nts.first[nt]];
+      const type = this.types.desc[this.nts.second[nt]];
+      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]]}->${name}:${type}`;
+    }
+    return s;
+  }
+}
+
+class ModelBuilder {
+  private readonly types = new Types();
+  private readonly names = new Interner();
+  private readonly protos = new Interner();
+  private readonly sigs = new Signatures(this.names, this.protos);
+  private readonly fields: Fields;
+  private readonly diagnostics: CodeDiagnostic[] = [];
+  // Method rows (grown while reading the DEX files, then frozen into typed arrays).
+  private readonly mCls = new IntColumn(4096);
+  private readonly mSig = new IntColumn(4096);
+  private readonly mDex = new IntColumn(4096);
+  private readonly mIdx = new IntColumn(4096);
+  private readonly mCode = new IntColumn(4096);
+  /** Method id per DEX method index (-1 when the DEX defines no body for it, or a class defined earlier wins). */
+  private readonly byDexMethod: Int32Array[];
+  /** Canonical field id per DEX field index (-1 until first seen). */
+  private readonly fieldOfRef: Int32Array[];
+  /** Method id per body of each DEX's cross-reference index. */
+  private readonly bodyIds: Int32Array[] = [];
+  private readonly protoCache: Array<Array<string | undefined>>;
+  // Per-DEX caches from the file's own indices to the app's ids (string work once per distinct index).
+  private readonly typeOfIdx: Int32Array[];
+  private readonly nameOfString: Int32Array[];
+  private readonly protoOfIdx: Int32Array[];
+
+  constructor(
+    private readonly dexes: DexFile[],
+    private readonly manifest: Manifest | null,
+    private readonly limits: Limits,
+  ) {
+    this.fields = new Fields(this.types, this.names);
+    this.byDexMethod = dexes.map((d) => new Int32Array(d.methodCount).fill(-1));
+    this.fieldOfRef = dexes.map((d) => new Int32Array(d.fieldCount).fill(-1));
+    this.protoCache = dexes.map((d) => new Array<string | undefined>(d.protoCount));
+    this.typeOfIdx = dexes.map((d) => new Int32Array(d.typeCount).fill(-2));
+    this.nameOfString = dexes.map((d) => new Int32Array(d.stringCount).fill(-1));
+    this.protoOfIdx = dexes.map((d) => new Int32Array(d.protoCount).fill(-1));
+  }
+
+  /** The type id of type index `ti` of DEX `d`, or -1 when the index names no type. */
+  typeAt(d: number, ti: number): number {
+    const cache = this.typeOfIdx[d];
+    const hit = ti >= 0 && ti < cache.length ? cache[ti] : -1;
+    if (hit !== -2) return hit;
+    const desc = this.dexes[d].typeDescriptor(ti);
+    const t = desc === null ? -1 : this.types.id(desc, true);
+    cache[ti] = t;
+    return t;
+  }
+
+  typeOrUnknownAt(d: number, ti: number): number {
+    return this.typeOrUnknown(d, ti);
+  }
+
+  private typeOrUnknown(d: number, ti: number): number {
+    const t = this.typeAt(d, ti);
+    return t >= 0 ? t : this.types.id('?');
+  }
+
+  protoOf(d: number, p: number): string {
+    const cache = this.protoCache[d];
+    let s = cache[p];
+    if (s === undefined) s = cache[p] = this.dexes[d].protoDescriptor(p);
+    return s;
+  }
+
+  /** The app's name id of string index `si` of DEX `d`. */
+  nameAt(d: number, si: number): number {
+    const cache = this.nameOfString[d];
+    let n = si >= 0 && si < cache.length ? cache[si] : -2;
+    if (n >= 0) return n;
+    n = this.names.id(this.dexes[d].string(si) ?? '?', true, true);
+    if (si >= 0 && si < cache.length) cache[si] = n;
+    return n;
+  }
+
+  private protoAt(d: number, p: number): number {
+    const cache = this.protoOfIdx[d];
+    let n = p >= 0 && p < cache.length ? cache[p] : -2;
+    if (n >= 0) return n;
+    n = this.protos.id(this.protoOf(d, p), true, true);
+    if (p >= 0 && p < cache.length) cache[p] = n;
+    return n;
+  }
+
+  /** The signature id of a method reference's name and prototype (added when `create`, else -1 if unknown). */
+  sigAt(d: number, nameIdx: number, protoIdx: number, create: boolean): number {
+    return this.sigs.id(this.nameAt(d, nameIdx), this.protoAt(d, protoIdx), create);
+  }
+
+  /** The name:type id of a field reference. */
+  private ntAt(d: number, nameIdx: number, typeIdx: number): number {
+    return this.fields.ntId(this.nameAt(d, nameIdx), this.typeOrUnknown(d, typeIdx), true);
+  }
+
+  private badNt(): number {
+    return this.fields.ntId(this.names.id(''), this.types.id('?'), true);
+  }
+
+  get nameTable(): Interner {
+    return this.names;
+  }
+
+  /** The canonical field id of field index `fi` of DEX `d`. */
+  fieldAt(d: number, fi: number): number {
+    const cache = this.fieldOfRef[d];
+    if (fi < cache.length && cache[fi] >= 0) return cache[fi];
+    const ref = this.dexes[d].fieldRef(fi);
+    const f = ref
+      ? this.fields.canonical(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
+      : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.badNt());
+    if (fi < cache.length) cache[fi] = f;
+    return f;
+  }
+
+  build(): CodeModel {
+    this.readClasses();
+    const methodCount = this.mCls.n;
+    const code = this.mCode.a.subarray(0, methodCount);
+    const { instantiated, starts, reads, writes } = this.readXrefs();
+    const live = this.liveClasses(instantiated);
+    const graph = new EdgeBuilder(methodCount);
+    const calls = new CallResolver(this, live, code);
+    const asyncCallers = calls.link(graph);
+    const model = new CompactModel(this, { methodCount, code, readers: reads, writers: writes, resolver: calls });
+    const asyncEdges = model.linkAsync(asyncCallers, graph, starts);
+    model.finish(graph, asyncEdges, calls.megamorphicSites);
+    return model;
+  }
+
+  // Accessors for the resolver and the model (the builder's columns, frozen).
+  get typeTable(): Types {
+    return this.types;
+  }
+  get signatures(): Signatures {
+    return this.sigs;
+  }
+  get fieldTable(): Fields {
+    return this.fields;
+  }
+  get dexFiles(): DexFile[] {
+    return this.dexes;
+  }
+  get manifestOf(): Manifest | null {
+    return this.manifest;
+  }
+  get limitsOf(): Limits {
+    return this.limits;
+  }
+  get diagnosticList(): CodeDiagnostic[] {
+    return this.diagnostics;
+  }
+  get bodies(): Int32Array[] {
+    return this.bodyIds;
+  }
+  /** Signature id per method (final once the classes are read). */
+  get sigColumn(): Int32Array {
+    return this.mSig.a;
+  }
+  methodColumns(): { cls: Int32Array; sig: Int32Array; dex: Int32Array; idx: Int32Array } {
+    const n = this.mCls.n;
+    return {
+      cls: this.mCls.a.slice(0, n),
+      sig: this.mSig.a.slice(0, n),
+      dex: this.mDex.a.slice(0, n),
+      idx: this.mIdx.a.slice(0, n),
+    };
+  }
+  dexMethodIds(): Int32Array[] {
+    return this.byDexMethod;
+  }
+  fieldRefIds(): Int32Array[] {
+    return this.fieldOfRef;
+  }
+
+  /** 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides. */
+  private readClasses(): void {
+    const { types, fields } = this;
+    const sigStamp: number[] = [];
+    this.dexes.forEach((dex, d) => {
+      const members = dex.members();
+      for (let ci = 0; ci < dex.classDefs.length; ci++) {
+        const t = types.id(dex.classDescriptor(ci), true);
+        if (types.defined[t]) continue;
+        types.node[t] = 1;
+        types.defined[t] = 1;
+        types.definedOrder.push(t);
+        types.dex[t] = d;
+        types.classDef[t] = ci;
+        const def = dex.classDefs[ci];
+        types.superOf[t] = def.superclassIdx === 0xffffffff ? -1 : this.typeAt(d, def.superclassIdx);
+        const ifaces = dex.interfaces(ci);
+        types.interfaces[t] = ifaces.length
+          ? ifaces.slice(0, MAX_INTERFACES).map((i) => this.typeOrUnknown(d, i))
+          : NONE;
+        types.methodStart[t] = this.mCls.n;
+        for (const { methodIdx, codeOff } of members[ci].methods) {
+          const ref = dex.methodRef(methodIdx);
+          if (!ref) continue;
+          const id = this.mCls.n;
+          this.mCls.push(t);
+          this.mSig.push(this.sigAt(d, ref.nameIdx, ref.protoIdx, true));
+          this.mDex.push(d);
+          this.mIdx.push(methodIdx);
+          this.mCode.push(codeOff);
+          this.byDexMethod[d][methodIdx] = id;
+        }
+        types.methodEnd[t] = this.mCls.n;
+        for (let id = types.methodStart[t]; id < types.methodEnd[t]; id++) {
+          const sig = this.mSig.a[id];
+          if (sigStamp[sig] === t) types.duplicates[t] = 1;
+          sigStamp[sig] = t;
+        }
+        for (const f of members[ci].fields) {
+          const ref = dex.fieldRef(f);
+          // The signature names the field's own class (a damaged DEX may list another class's field here).
+          const id = ref
+            ? fields.pair(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
+            : fields.pair(types.id(`<bad field ${f}>`), this.badNt());
+          fields.definedFlag[id] = 1;
+          this.fieldOfRef[d][f] = id;
+        }
+      }
+    });
+    for (const t of types.definedOrder) {
+      const sup = types.superOf[t];
+      if (sup >= 0) {
+        types.makeNode(sup);
+        (types.subs[sup] ??= []).push(t);
+      }
+      for (const i of types.interfaces[t]) {
+        types.makeNode(i);
+        (types.subs[i] ??= []).push(t);
       }
     }
-    fieldKeyCache.set(sig, hit);
-    return hit;
-  };
-  // 2. Walk the cross-reference index: instantiated classes, field accesses, raw calls.
-  const instantiated = new Set<string>();
-  const readers = new Map<string, number[]>();
-  const writers = new Map<string, number[]>();
-  const push = (m: Map<string, number[]>, k: string, id: number) => {
-    let l = m.get(k);
-    if (!l) m.set(k, (l = []));
-    if (l[l.length - 1] !== id) l.push(id);
-  };
-  const bodyIds: Int32Array[] = [];
-  const startsByClass: Array<{ from: number; cls: string }> = [];
-  dexes.forEach((dex, d) => {
-    const x = dex.xrefs();
-    const ids = new Int32Array(x.bodies.length);
-    bodyIds.push(ids);
-    for (let b = 0; b < x.bodies.length; b++) {
-      const id = byDexMethod[d].get(x.bodies[b].methodIdx) ?? -1;
-      ids[b] = id;
-      if (id < 0) continue;
-      const base = x.bodies[b].codeOff + 16;
-      for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++) {
-        const op = dex.buf[base + x.types.pcs[k] * 2];
-        if (op !== 0x22 && op !== 0x1c) continue;
-        const t = dex.typeDescriptor(x.types.targets[k]);
-        if (!t) continue;
-        if (op === 0x22) instantiated.add(t);
-        else if (op === 0x1c) startsByClass.push({ from: id, cls: t });
+  }
+
+  /** 2. Walk the cross-reference index: instantiated classes, classes started by name, field accesses. */
+  private readXrefs(): {
+    instantiated: number[];
+    starts: Array<{ from: number; cls: number }>;
+    reads: Rows;
+    writes: Rows;
+  } {
+    const instantiated: number[] = [];
+    const seenType = new Uint8Array(1 << 16);
+    const seenTypes = new Set<number>();
+    const starts: Array<{ from: number; cls: number }> = [];
+    const readF = new IntColumn(8192);
+    const readM = new IntColumn(8192);
+    const writeF = new IntColumn(4096);
+    const writeM = new IntColumn(4096);
+    // Readers and writers keep each method once per run of accesses (the index lists a body's accesses together).
+    const lastReader: number[] = [];
+    const lastWriter: number[] = [];
+    this.dexes.forEach((dex, d) => {
+      const x = dex.xrefs();
+      const ids = new Int32Array(x.bodies.length);
+      this.bodyIds.push(ids);
+      seenType.fill(0);
+      for (let b = 0; b < x.bodies.length; b++) {
+        const id = this.byDexMethod[d][x.bodies[b].methodIdx] ?? -1;
+        ids[b] = id;
+        if (id < 0) continue;
+        const base = x.bodies[b].codeOff + 16;
+        for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++) {
+          const op = dex.buf[base + x.types.pcs[k] * 2];
+          if (op !== 0x22 && op !== 0x1c) continue;
+          const ti = x.types.targets[k];
+          const t = this.typeAt(d, ti);
+          if (t < 0 || this.types.desc[t] === '') continue;
+          if (op === 0x22) {
+            if (ti < seenType.length && seenType[ti]) continue;
+            if (ti < seenType.length) seenType[ti] = 1;
+            if (!seenTypes.has(t)) {
+              seenTypes.add(t);
+              instantiated.push(t);
+            }
+          } else starts.push({ from: id, cls: t });
+        }
+        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
+          const op = dex.buf[base + x.fields.pcs[k] * 2];
+          const f = this.fieldAt(d, x.fields.targets[k]);
+          const write = (op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d);
+          if (write) {
+            if (lastWriter[f] === id) continue;
+            lastWriter[f] = id;
+            writeF.push(f);
+            writeM.push(id);
+          } else {
+            if (lastReader[f] === id) continue;
+            lastReader[f] = id;
+            readF.push(f);
+            readM.push(id);
+          }
+        }
       }
-      for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
-        const op = dex.buf[base + x.fields.pcs[k] * 2];
-        const fi = x.fields.targets[k];
-        let f = fieldKeys[d][fi];
-        if (f === undefined) f = fieldKeys[d][fi] = canonicalField(dex.fieldSignature(fi));
-        const write = (op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d);
-        push(write ? writers : readers, f, id);
+    });
+    const n = this.fields.count;
+    return { instantiated, starts, reads: rowsOf(readF, readM, n), writes: rowsOf(writeF, writeM, n) };
+  }
+
+  /** A class is live when it or a subclass is instantiated (or it is an entry point the system instantiates). */
+  private liveClasses(instantiated: number[]): number[] {
+    const { types } = this;
+    // Ancestor searches may intern library parents, so the flags grow with the type table.
+    const live: number[] = [];
+    const mark = (t: number) => {
+      for (const a of types.ancestors(t)) {
+        if (live[a]) break;
+        live[a] = 1;
       }
-    }
-  });
-  // A class is live when it or a subclass is instantiated (or it is an entry point the system instantiates).
-  const live = new Set<string>();
-  const markLive = (desc: string) => {
-    for (const a of ancestors(desc)) {
-      if (live.has(a)) break;
-      live.add(a);
-    }
-  };
-  for (const t of instantiated) markLive(t);
-  const entryKind = (desc: string): { kind: string; methods: string[] } | null => {
-    for (const a of ancestors(desc)) if (ENTRY_BASES[a]) return ENTRY_BASES[a];
-    return null;
-  };
-  for (const c of classes.values()) if (c.defined && entryKind(c.desc)) markLive(c.desc);
-  // 3. Call edges.
-  const out: Edge[][] = methods.map(() => []);
-  const inc: Edge[][] = methods.map(() => []);
-  const apiIndex = new Map<string, number[]>();
-  const indexList = (name: string): number[] => {
-    let l = apiIndex.get(name);
-    if (!l) apiIndex.set(name, (l = []));
-    return l;
-  };
-  let megamorphicSites = 0;
-  // Duplicate edges (the same callee called twice) are dropped: a stamp per kind while one caller's calls are
-  // added in a row, a scan of the caller's edges otherwise.
-  const stamps = { call: new Int32Array(methods.length).fill(-1), virtual: new Int32Array(methods.length).fill(-1) };
-  const addEdge = (from: number, to: number, kind: EdgeKind, pc: number, via?: string, bulk = false) => {
+    };
+    for (const t of instantiated) mark(t);
+    for (const t of types.definedOrder) if (entryKind(types, t)) mark(t);
+    return live;
+  }
+}
+
+function entryKind(types: Types, t: number): { kind: string; methods: string[] } | null {
+  for (const a of types.ancestors(t)) {
+    const e = ENTRY_BASES[types.desc[a]];
+    if (e) return e;
+  }
+  return null;
+}
+
+/** Call edges in the order they are found; deduplicated per (caller, callee, kind), the first call site kept. */
+class EdgeBuilder {
+  readonly from = new IntColumn(1 << 14);
+  readonly to = new IntColumn(1 << 14);
+  readonly kind = new IntColumn(1 << 14);
+  readonly pc = new IntColumn(1 << 14);
+  readonly via = new Map<number, string>();
+  private readonly stamps: Int32Array[];
+  private readonly others = new Set<number>();
+  constructor(private readonly methodCount: number) {
+    this.stamps = [new Int32Array(methodCount).fill(-1), new Int32Array(methodCount).fill(-1)];
+  }
+  /** `bulk`: a call or virtual edge added while one caller's calls are added in a row (a stamp drops repeats). */
+  add(from: number, to: number, kind: number, pc: number, via?: string, bulk = false): void {
     if (to < 0 || from === to) return;
-    const list = out[from];
-    if (bulk && (kind === 'call' || kind === 'virtual')) {
-      if (stamps[kind][to] === from) return;
-      stamps[kind][to] = from;
-    } else for (const e of list) if (e.to === to && e.kind === kind) return;
-    const e: Edge = via ? { to, kind, pc, via } : { to, kind, pc };
-    list.push(e);
-    inc[to].push(via ? { to: from, kind, pc, via } : { to: from, kind, pc });
-  };
-  const resolveUp = (cls: string, sig: string): number => {
-    for (const a of ancestors(cls)) {
-      const c = classes.get(a);
-      const id = c?.methods.get(sig);
-      if (id !== undefined) return id;
+    if (bulk && kind <= K_VIRTUAL) {
+      if (this.stamps[kind][to] === from) return;
+      this.stamps[kind][to] = from;
+    } else {
+      const key = (from * 8 + kind) * this.methodCount + to;
+      if (this.others.has(key)) return;
+      this.others.add(key);
+    }
+    if (via) this.via.set(this.from.n, via);
+    this.from.push(from);
+    this.to.push(to);
+    this.kind.push(kind);
+    this.pc.push(pc);
+  }
+}
+
+/** 3. Call edges: direct calls resolved up the hierarchy, virtual calls to the overrides of live classes. */
+class CallResolver {
+  megamorphicSites = 0;
+  /** Callers per library method, by library class id and then method name id. */
+  readonly apiIndex = new Map<number, Map<number, number[]>>();
+  /** Override sets by receiver class id and then signature id. */
+  private readonly dispatchCache = new Map<number, Map<number, readonly number[] | null>>();
+  private readonly descendantCache = new Map<number, number[]>();
+  readonly names: ApiNames;
+  constructor(
+    private readonly b: ModelBuilder,
+    private readonly live: number[],
+    private readonly code: Int32Array,
+  ) {
+    this.names = new ApiNames(b.typeTable, b.nameTable);
+  }
+
+  private indexList(cls: number, nameId: number): number[] {
+    let byName = this.apiIndex.get(cls);
+    if (!byName) this.apiIndex.set(cls, (byName = new Map()));
+    let l = byName.get(nameId);
+    if (!l) byName.set(nameId, (l = []));
+    return l;
+  }
+
+  /** The method `sig` resolves to from class `t` (itself or the nearest ancestor defining it), or -1. */
+  resolveUp(t: number, sig: number): number {
+    if (sig < 0) return -1;
+    const types = this.b.typeTable;
+    for (const a of types.ancestors(t)) {
+      const id = methodWithSig(types, this.b.sigColumn, a, sig);
+      if (id >= 0) return id;
     }
     return -1;
-  };
-  const dispatchCache = new Map<string, number[] | null>();
-  const NONE: number[] = [];
-  // Live descendants of a class, computed once per class that is the receiver type of a virtual call.
-  const descendantCache = new Map<string, CodeClass[]>();
-  const liveDescendants = (cls: string): CodeClass[] => {
-    let hit = descendantCache.get(cls);
+  }
+
+  private liveDescendants(t: number): number[] {
+    let hit = this.descendantCache.get(t);
     if (hit) return hit;
+    const types = this.b.typeTable;
     hit = [];
-    const seen = new Set<string>([cls]);
-    const stack = [...(classes.get(cls)?.subs ?? [])];
+    const seen = new Set<number>([t]);
+    const stack = [...(types.subs[t] ?? [])];
     while (stack.length) {
-      const s = stack.pop() as string;
+      const s = stack.pop() as number;
       if (seen.has(s)) continue;
       seen.add(s);
-      const c = classes.get(s);
-      if (!c) continue;
-      if (live.has(s)) hit.push(c);
-      for (const x of c.subs) stack.push(x);
+      if (!types.node[s]) continue;
+      if (this.live[s]) hit.push(s);
+      for (const x of types.subs[s] ?? []) stack.push(x);
     }
-    descendantCache.set(cls, hit);
+    this.descendantCache.set(t, hit);
     return hit;
-  };
-  const overrides = (cls: string, sig: string): number[] | null => {
-    if (!classes.get(cls)?.subs.length) return NONE;
-    const key = cls + '|' + sig;
-    const cached = dispatchCache.get(key);
+  }
+
+  private overrides(t: number, sig: number): readonly number[] | null {
+    const types = this.b.typeTable;
+    if (!types.subs[t]?.length || sig < 0) return NONE;
+    let bySig = this.dispatchCache.get(t);
+    if (!bySig) this.dispatchCache.set(t, (bySig = new Map()));
+    const cached = bySig.get(sig);
     if (cached !== undefined) return cached;
     const found: number[] = [];
     let result: number[] | null = found;
-    for (const c of liveDescendants(cls)) {
-      const id = c.methods.get(sig);
-      if (id === undefined || methods[id].codeOff === 0) continue;
+    for (const c of this.liveDescendants(t)) {
+      const id = methodWithSig(types, this.b.sigColumn, c, sig);
+      if (id < 0 || this.code[id] === 0) continue;
       found.push(id);
-      if (found.length > limits.code.maxDispatchTargets) {
+      if (found.length > this.b.limitsOf.code.maxDispatchTargets) {
         result = null;
         break;
       }
     }
-    dispatchCache.set(key, result);
+    bySig.set(sig, result);
     return result;
-  };
-  const asyncCallers = new Set<number>();
-  const sigOf = (ref: string) => ref.slice(ref.indexOf('->') + 2);
-  dexes.forEach((dex, d) => {
-    const x = dex.xrefs();
-    const resolved = new Map<
-      number,
-      { declared: number; virtual: number[] | null; ext: number[][] | null; async: boolean }
-    >();
-    for (let b = 0; b < x.bodies.length; b++) {
-      const from = bodyIds[d][b];
-      if (from < 0) continue;
-      const base = x.bodies[b].codeOff + 16;
-      for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++) {
-        const idx = x.methods.targets[k];
-        const pc = x.methods.pcs[k];
-        const kind = invokeKind(dex.buf[base + pc * 2]);
-        if (!kind) continue;
-        const key = idx * 8 + (kind === 'virtual' || kind === 'interface' ? 1 : 0);
-        let r = resolved.get(key);
-        if (!r) {
-          const ref = dex.methodSignature(idx);
-          const cls = ref.slice(0, ref.indexOf('->'));
-          const sig = sigOf(ref);
-          const declared = resolveUp(cls, sig);
-          const dynamic = kind === 'virtual' || kind === 'interface';
-          const virtual = dynamic ? overrides(cls, sig) : [];
-          const names = declared < 0 || methods[declared].codeOff === 0 ? apiNames(ref) : null;
-          const ext = names ? names.map((n) => indexList(n)) : null;
-          const async = !!names?.some((n) => ASYNC_APIS[n] || LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
-          r = { declared, virtual, ext, async };
-          resolved.set(key, r);
-        }
-        if (r.declared >= 0 && methods[r.declared].codeOff !== 0)
-          addEdge(from, r.declared, 'call', pc, undefined, true);
-        if (r.virtual === null) megamorphicSites++;
-        else for (const t of r.virtual) addEdge(from, t, 'virtual', pc, undefined, true);
-        if (r.ext) {
-          for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
-          if (r.async) asyncCallers.add(from);
-        }
-      }
-    }
-    // invoke-custom is not in the cross-reference index: walk the bodies of DEX files that have call sites.
-    if (dexTables(dex).callSites.length > 0) {
-      for (let b = 0; b < x.bodies.length; b++) {
-        const from = bodyIds[d][b];
-        if (from < 0) continue;
-        walkCode(dex.buf, x.bodies[b].codeOff, (insn) => {
-          if (insn.op !== 0xfc && insn.op !== 0xfd) return;
-          const t = lambdaTarget(dex, insn.idx);
-          if (t === null) return;
-          const ref = dex.methodSignature(t);
-          addEdge(from, resolveUp(ref.slice(0, ref.indexOf('->')), sigOf(ref)), 'lambda', insn.pc);
-          asyncCallers.add(from);
-        });
-      }
-    }
-  });
-  if (megamorphicSites) {
-    diagnostics.push({
-      code: 'limit/code-dispatch-targets',
-      message: `${megamorphicSites} virtual call sites have more than ${limits.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
-    });
   }
-  const summaries = new Map<number, MethodSummary | null>();
-  let summarizedUnits = 0;
-  let budgetReported = false;
-  const fieldBusy = new Set<string>();
-  const fieldConstants = new Map<string, Value | undefined>();
-  const fieldConstant = (field: string): Value | undefined => {
-    const f = canonicalField(field);
-    if (fieldConstants.has(f)) return fieldConstants.get(f);
-    if (fieldBusy.has(f)) return undefined;
-    fieldBusy.add(f);
-    let result: Value | undefined = staticInit.get(f);
-    const ws = writers.get(f) ?? [];
+
+  /** Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API. */
+  link(graph: EdgeBuilder): Set<number> {
+    const asyncCallers = new Set<number>();
+    const types = this.b.typeTable;
+    this.b.dexFiles.forEach((dex, d) => {
+      const x = dex.xrefs();
+      const bodyIds = this.b.bodies[d];
+      const resolved: Array<
+        { declared: number; virtual: readonly number[] | null; ext: number[][] | null; async: boolean } | undefined
+      > = [];
+      for (let b = 0; b < x.bodies.length; b++) {
+        const from = bodyIds[b];
+        if (from < 0) continue;
+        const base = x.bodies[b].codeOff + 16;
+        for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++) {
+          const idx = x.methods.targets[k];
+          const pc = x.methods.pcs[k];
+          const kind = invokeKind(dex.buf[base + pc * 2]);
+          if (!kind) continue;
+          const dynamic = kind === 'virtual' || kind === 'interface';
+          const key = idx * 2 + (dynamic ? 1 : 0);
+          let r = resolved[key];
+          if (!r) {
+            const ref = dex.methodRef(idx);
+            const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
+            const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
+            const declared = this.resolveUp(t, sig);
+            const virtual = dynamic ? this.overrides(t, sig) : NONE;
+            let ext: number[][] | null = null;
+            let async = false;
+            if (declared < 0 || this.code[declared] === 0) {
+              const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
+              const libs = this.names.libraryClasses(t);
+              const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
+              ext = libs.map((a) => this.indexList(a, nameId));
+              async =
+                LISTENER_NAME.test(name) ||
+                (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
+            }
+            r = { declared, virtual, ext, async };
+            resolved[key] = r;
+          }
+          if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
+          if (r.virtual === null) this.megamorphicSites++;
+          else for (const t of r.virtual) graph.add(from, t, K_VIRTUAL, pc, undefined, true);
+          if (r.ext) {
+            for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
+            if (r.async) asyncCallers.add(from);
+          }
+        }
+      }
+      // invoke-custom is not in the cross-reference index: walk the bodies of DEX files that have call sites.
+      if (dexTables(dex).callSites.length > 0) {
+        for (let b = 0; b < x.bodies.length; b++) {
+          const from = bodyIds[b];
+          if (from < 0) continue;
+          walkCode(dex.buf, x.bodies[b].codeOff, (insn) => {
+            if (insn.op !== 0xfc && insn.op !== 0xfd) return;
+            const t = lambdaTarget(dex, insn.idx);
+            if (t === null) return;
+            const ref = dex.methodRef(t);
+            if (!ref) return;
+            const cls = this.b.typeOrUnknownAt(d, ref.classIdx);
+            const sig = this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false);
+            graph.add(from, this.resolveUp(cls, sig), K_LAMBDA, insn.pc);
+            asyncCallers.add(from);
+          });
+        }
+      }
+    });
+    if (this.megamorphicSites) {
+      this.b.diagnosticList.push({
+        code: 'limit/code-dispatch-targets',
+        message: `${this.megamorphicSites} virtual call sites have more than ${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
+      });
+    }
+    return asyncCallers;
+  }
+}
+
+/** Library names of call targets: the first undefined classes up a class's hierarchy, and method names by id. */
+class ApiNames {
+  private readonly cache = new Map<string, string[]>();
+  constructor(
+    private readonly types: Types,
+    private readonly names: Interner,
+  ) {}
+
+  nameId(name: string, create: boolean): number {
+    return this.names.id(name, create);
+  }
+
+  /** Library ancestors of `t` (itself when it has none: a hierarchy that is all app classes). */
+  libraryClasses(t: number): number[] {
+    const libs = this.types.ancestors(t).filter((a) => !this.types.defined[a]);
+    return libs.length ? libs : [t];
+  }
+
+  /** `Lcls;->name` of a call's library targets, memoised per callee. */
+  of(ref: string): string[] {
+    const callee = ref.includes('(') ? ref.slice(0, ref.indexOf('(')) : ref;
+    let hit = this.cache.get(callee);
+    if (hit) return hit;
+    const types = this.types;
+    const arrow = callee.indexOf('->');
+    const name = callee.slice(arrow + 2);
+    hit = types
+      .ancestors(types.id(callee.slice(0, arrow)))
+      .filter((a) => !types.defined[a])
+      .map((a) => `${types.desc[a]}->${name}`);
+    if (!hit.length) hit = [callee];
+    // A flat copy of the key: a slice would keep the whole signature it was cut from.
+    this.cache.set(flat(callee), hit);
+    return hit;
+  }
+}
+
+/** A string that owns its characters (not a slice or concatenation holding larger strings alive). */
+function flat(s: string): string {
+  return (' ' + s).slice(1);
+}
+
+/** The method class `t` defines with signature `sig` (the last one, as a map keyed by signature keeps), or -1. */
+function methodWithSig(types: Types, sigOf: Int32Array, t: number, sig: number): number {
+  if (!types.defined[t]) return -1;
+  for (let id = types.methodEnd[t] - 1; id >= types.methodStart[t]; id--) if (sigOf[id] === sig) return id;
+  return -1;
+}
+
+interface FrozenParts {
+  methodCount: number;
+  code: Int32Array;
+  readers: Rows;
+  writers: Rows;
+  resolver: CallResolver;
+}
+
+/** The model a query sees: frozen columns, compressed edges, summaries on demand. */
+class CompactModel implements CodeModel {
+  readonly dexes: DexFile[];
+  readonly methodCount: number;
+  readonly receivers: Receiver[] = [];
+  readonly entries = new Map<number, string>();
+  readonly diagnostics: CodeDiagnostic[];
+  readonly limits: Limits;
+  private readonly types: Types;
+  private readonly sigs: Signatures;
+  private readonly fields: Fields;
+  private readonly mCls: Int32Array;
+  private readonly mSig: Int32Array;
+  private readonly mDex: Int32Array;
+  private readonly mIdx: Int32Array;
+  private readonly mCode: Int32Array;
+  private readonly bodyIds: Int32Array[];
+  private readonly fieldOfRef: Int32Array[];
+  private readonly readers: Rows;
+  private readonly writers: Rows;
+  private readonly apiIndex: Map<number, Map<number, number[]>>;
+  private readonly apiNamesOf: ApiNames;
+  // Edges sorted by caller (out rows), and the in rows as positions into them.
+  private outStart = new Int32Array(1);
+  private eFrom = new Int32Array(0);
+  private eTo = new Int32Array(0);
+  private eKind = new Uint8Array(0);
+  private ePc = new Int32Array(0);
+  private eVia = new Map<number, string>();
+  private inStart = new Int32Array(1);
+  private inEdge = new Int32Array(0);
+  private edgeCount = 0;
+  private asyncEdgeCount = 0;
+  private megamorphic = 0;
+  // Value summaries: decoded on demand, kept in a cache bounded in code units (oldest use evicted first).
+  private readonly summaryState: Uint8Array;
+  private readonly summaryCache = new Map<number, MethodSummary>();
+  private cachedUnits = 0;
+  private summarizedUnits = 0;
+  private budgetReported = false;
+  private readonly fieldBusy = new Set<number>();
+  private readonly fieldConstants = new Map<number, Value | undefined>();
+  private readonly fieldStrings: Array<Array<string | undefined>>;
+  private staticsOf = -1;
+  private statics: ReturnType<typeof staticValues> = null;
+  private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
+  private readonly manifest: Manifest | null;
+
+  constructor(b: ModelBuilder, parts: FrozenParts) {
+    this.dexes = b.dexFiles;
+    this.methodCount = parts.methodCount;
+    this.diagnostics = b.diagnosticList;
+    this.limits = b.limitsOf;
+    this.types = b.typeTable;
+    this.sigs = b.signatures;
+    this.fields = b.fieldTable;
+    const cols = b.methodColumns();
+    this.mCls = cols.cls;
+    this.mSig = cols.sig;
+    this.mDex = cols.dex;
+    this.mIdx = cols.idx;
+    this.mCode = parts.code.slice();
+    this.bodyIds = b.bodies;
+    this.fieldOfRef = b.fieldRefIds();
+    this.readers = parts.readers;
+    this.writers = parts.writers;
+    this.manifest = b.manifestOf;
+    this.summaryState = new Uint8Array(parts.methodCount);
+    this.fieldStrings = this.dexes.map(() => []);
+    this.apiIndex = parts.resolver.apiIndex;
+    this.apiNamesOf = parts.resolver.names;
+  }
+
+  method(id: number): CodeMethod {
+    const sig = this.mSig[id];
+    return {
+      id,
+      cls: this.types.desc[this.mCls[id]],
+      name: this.sigs.name(sig),
+      proto: this.sigs.proto(sig),
+      dex: this.mDex[id],
+      methodIdx: this.mIdx[id],
+      codeOff: this.mCode[id],
+    };
+  }
+
+  name(id: number): string {
+    return `${this.types.desc[this.mCls[id]]}->${this.sigs.name(this.mSig[id])}`;
+  }
+
+  methodsNamed(name: string): number[] {
+    const arrow = name.indexOf('->');
+    const t = this.types.ids.get(name.slice(0, arrow));
+    if (t === undefined || !this.types.defined[t]) return [];
+    const bare = name.slice(arrow + 2);
+    const out: number[] = [];
+    for (let id = this.types.methodStart[t]; id < this.types.methodEnd[t]; id++)
+      if (this.sigs.name(this.mSig[id]) === bare) out.push(id);
+    return out;
+  }
+
+  classMethods(desc: string): number[] {
+    const t = this.types.ids.get(desc);
+    return t === undefined ? [] : this.ownMethods(t);
+  }
+
+  /** Methods of class `t` keyed by signature: one per signature (the last), in first-declaration order. */
+  private ownMethods(t: number): number[] {
+    if (!this.types.defined[t]) return [];
+    const start = this.types.methodStart[t];
+    const end = this.types.methodEnd[t];
+    const out: number[] = [];
+    if (!this.types.duplicates[t]) {
+      for (let id = start; id < end; id++) out.push(id);
+      return out;
+    }
+    for (let id = start; id < end; id++) {
+      let last = id;
+      for (let j = end - 1; j > id; j--) if (this.mSig[j] === this.mSig[id]) last = j;
+      if (last !== id && this.mSig.subarray(start, id).includes(this.mSig[id])) continue;
+      out.push(last);
+    }
+    return out;
+  }
+
+  out(id: number): Edge[] {
+    const out: Edge[] = [];
+    if (id < 0 || id >= this.methodCount) return out;
+    for (let k = this.outStart[id]; k < this.outStart[id + 1]; k++) out.push(this.edge(k, this.eTo[k]));
+    return out;
+  }
+
+  in(id: number): Edge[] {
+    const out: Edge[] = [];
+    if (id < 0 || id >= this.methodCount) return out;
+    for (let j = this.inStart[id]; j < this.inStart[id + 1]; j++) {
+      const k = this.inEdge[j];
+      out.push(this.edge(k, this.eFrom[k]));
+    }
+    return out;
+  }
+
+  private edge(k: number, to: number): Edge {
+    const via = this.eVia.get(k);
+    const kind = KINDS[this.eKind[k]];
+    return via ? { to, kind, pc: this.ePc[k], via } : { to, kind, pc: this.ePc[k] };
+  }
+
+  get stats(): CodeModelStats {
+    return {
+      classes: this.types.definedOrder.length,
+      methods: this.methodCount,
+      edges: this.edgeCount,
+      asyncEdges: this.asyncEdgeCount,
+      megamorphicSites: this.megamorphic,
+      summarizedUnits: this.summarizedUnits,
+    };
+  }
+
+  apiCallers(api: string): number[] {
+    const arrow = api.indexOf('->');
+    const t = this.types.ids.get(api.slice(0, arrow));
+    const nameId = this.apiNamesOf.nameId(api.slice(arrow + 2), false);
+    if (t === undefined || nameId < 0) return [];
+    return this.apiIndex.get(t)?.get(nameId) ?? [];
+  }
+
+  apiNames(ref: string): string[] {
+    return this.apiNamesOf.of(ref);
+  }
+
+  ancestors(desc: string): string[] {
+    return this.types.ancestors(this.types.id(desc)).map((t) => this.types.desc[t]);
+  }
+
+  fieldReaders(field: string): number[] {
+    return row(this.readers, this.fields.fromSignature(field, false));
+  }
+
+  fieldWriters(field: string): number[] {
+    return row(this.writers, this.fields.fromSignature(field, false));
+  }
+
+  /** Canonical signature of field index `fi` of DEX `d`, as summaries name it. */
+  private fieldKeyAt(d: number, fi: number): string {
+    const cache = this.fieldStrings[d];
+    let s = cache[fi];
+    if (s === undefined) {
+      let f = fi < this.fieldOfRef[d].length ? this.fieldOfRef[d][fi] : -1;
+      if (f < 0) f = this.fields.fromSignature(this.dexes[d].fieldSignature(fi), true);
+      s = cache[fi] = this.fields.signature(f);
+    }
+    return s;
+  }
+
+  private canonicalField(sig: string): string {
+    const f = this.fields.fromSignature(sig, false);
+    return f < 0 ? sig : this.fields.signature(f);
+  }
+
+  fieldConstant(field: string): Value | undefined {
+    const f = this.fields.fromSignature(field, false);
+    if (f < 0) return undefined;
+    if (this.fieldConstants.has(f)) return this.fieldConstants.get(f);
+    if (this.fieldBusy.has(f)) return undefined;
+    this.fieldBusy.add(f);
+    const sig = this.fields.signature(f);
+    let result: Value | undefined = this.staticInit(f);
+    const ws = row(this.writers, f);
     // Constants live in <clinit>/<init>; a field other code writes is state, not a constant.
-    if (
-      ws.length &&
-      ws.length <= 4 &&
-      ws.every((w) => methods[w].name === '<clinit>' || methods[w].name === '<init>')
-    ) {
+    if (ws.length && ws.length <= 4 && ws.every((w) => this.isInitialiser(w))) {
       const values: Value[] = [];
       for (const w of ws)
-        for (const a of summary(w)?.fields ?? []) if (a.write && a.field === f && a.value) values.push(a.value);
+        for (const a of this.summary(w)?.fields ?? []) if (a.write && a.field === sig && a.value) values.push(a.value);
       const keys = new Set(
         values.map((v) =>
           v.k === 'num'
@@ -460,184 +1194,239 @@ export function buildCodeModel(
       if (values.length && keys.size === 1 && !keys.has('?')) result = values[0];
       if (values.length && keys.size === 1 && keys.has('c') && collectionElements(values[0]).length) result = values[0];
     } else if (ws.length) result = undefined;
-    fieldBusy.delete(f);
-    fieldConstants.set(f, result);
+    this.fieldBusy.delete(f);
+    this.fieldConstants.set(f, result);
     return result;
-  };
-  function summary(id: number): MethodSummary | null {
-    if (summaries.has(id)) return summaries.get(id) as MethodSummary | null;
-    const m = methods[id];
-    if (!m || m.codeOff === 0) return null;
-    if (summarizedUnits > limits.code.maxSummaryUnits) {
-      if (!budgetReported)
-        diagnostics.push({
+  }
+
+  private isInitialiser(id: number): boolean {
+    const name = this.sigs.name(this.mSig[id]);
+    return name === '<clinit>' || name === '<init>';
+  }
+
+  /** The `static_values` initial value of a defined static field (read when first asked for). */
+  private staticInit(f: number): Value | undefined {
+    if (!this.fields.definedFlag[f]) return undefined;
+    const t = this.fields.cls(f);
+    if (!this.types.defined[t]) return undefined;
+    const d = this.types.dex[t];
+    const ci = this.types.classDef[t];
+    const dex = this.dexes[d];
+    const members = dex.members()[ci];
+    const k = members.fields.findIndex((fi) => this.fieldOfRef[d][fi] === f);
+    if (k < 0 || k >= members.staticFields) return undefined;
+    // A class's static values are one encoded array: decode it once, keep only the class asked about last.
+    if (this.staticsOf !== t) {
+      this.staticsOf = t;
+      this.statics = staticValues(dex, ci);
+    }
+    const v = this.statics?.[k];
+    if (v?.t === 'int') return { k: 'num', v: v.v };
+    if (v?.t === 'string') return { k: 'str', s: dex.string(v.v) ?? '' };
+    return undefined;
+  }
+
+  summary(id: number): MethodSummary | null {
+    if (id < 0 || id >= this.methodCount || this.mCode[id] === 0) return null;
+    const state = this.summaryState[id];
+    if (state === 1) return null; // being summarised (a field constant's initialiser reads itself)
+    const hit = this.summaryCache.get(id);
+    if (hit) {
+      this.summaryCache.delete(id);
+      this.summaryCache.set(id, hit);
+      return hit;
+    }
+    if (state === 0 && this.summarizedUnits > this.limits.code.maxSummaryUnits) {
+      if (!this.budgetReported)
+        this.diagnostics.push({
           code: 'limit/code-summary-units',
-          message: `value analysis stopped after ${summarizedUnits} code units (limit code.maxSummaryUnits ${limits.code.maxSummaryUnits}); later queries see less`,
+          message: `value analysis stopped after ${this.summarizedUnits} code units (limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
         });
-      budgetReported = true;
+      this.budgetReported = true;
       return null;
     }
-    summaries.set(id, null);
-    const s = summarize(dexes[m.dex], m.codeOff, {
-      proto: m.proto,
-      resolveField: fieldConstant,
-      fieldKey: canonicalField,
+    this.summaryState[id] = 1;
+    const d = this.mDex[id];
+    const s = summarize(this.dexes[d], this.mCode[id], {
+      proto: this.sigs.proto(this.mSig[id]),
+      resolveField: (f) => this.fieldConstant(f),
+      fieldKey: (sig) => this.canonicalField(sig),
+      fieldAt: (fi) => this.fieldKeyAt(d, fi),
     });
-    summarizedUnits += s.units + 1;
-    summaries.set(id, s);
+    // Units count once per method: a summary decoded again after eviction is not new work for the budget.
+    if (state === 0) this.summarizedUnits += s.units + 1;
+    this.summaryState[id] = 2;
+    this.summaryCache.set(id, s);
+    this.cachedUnits += s.units + 1;
+    for (const [old, o] of this.summaryCache) {
+      if (this.cachedUnits <= SUMMARY_CACHE_UNITS || old === id) break;
+      this.summaryCache.delete(old);
+      this.cachedUnits -= o.units + 1;
+    }
     return s;
   }
-  // 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs.
-  const receivers: Receiver[] = [];
-  let asyncEdges = 0;
-  const runsOf = (cls: string, names: string[]): number[] => {
+
+  methodsWithStrings(test: (s: string) => boolean): Map<number, string[]> {
+    let perDex = this.stringCaches.get(test);
+    if (!perDex) this.stringCaches.set(test, (perDex = this.dexes.map((d) => new Int8Array(d.stringCount))));
+    const found = new Map<number, string[]>();
+    this.dexes.forEach((dex, d) => {
+      const x = dex.xrefs();
+      const cache = (perDex as Int8Array[])[d];
+      const bodyIds = this.bodyIds[d];
+      for (let b = 0; b < x.bodies.length; b++) {
+        const id = bodyIds[b];
+        if (id < 0) continue;
+        for (let k = x.strings.start[b]; k < x.strings.start[b + 1]; k++) {
+          const si = x.strings.targets[k];
+          if (si >= cache.length) continue;
+          if (cache[si] === 0) {
+            const r = dex.stringBytes(si);
+            const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(si) : null;
+            cache[si] = s !== null && test(s) ? 1 : 2;
+          }
+          if (cache[si] === 1) {
+            let l = found.get(id);
+            if (!l) found.set(id, (l = []));
+            const s = dex.string(si) as string;
+            if (!l.includes(s)) l.push(s);
+          }
+        }
+      }
+    });
+    return found;
+  }
+
+  /** Defined methods of `t` and its ancestors named in `names`, one per signature (the nearest class's). */
+  private runsOf(t: number, names: string[]): number[] {
     const found: number[] = [];
-    for (const a of ancestors(cls)) {
-      const c = classes.get(a);
-      if (!c?.defined) continue;
-      for (const [sig, id] of c.methods) {
+    for (const a of this.types.ancestors(t)) {
+      if (!this.types.defined[a]) continue;
+      for (const id of this.ownMethods(a)) {
         if (
-          methods[id].codeOff !== 0 &&
-          names.includes(sig.slice(0, sig.indexOf('('))) &&
-          !found.some((f) => methods[f].name === methods[id].name && methods[f].proto === methods[id].proto)
+          this.mCode[id] !== 0 &&
+          names.includes(this.sigs.name(this.mSig[id])) &&
+          !found.some((f) => this.mSig[f] === this.mSig[id])
         )
           found.push(id);
       }
     }
     return found;
-  };
-  const callbackMethods = (cls: string): number[] => {
-    const c = classes.get(cls);
-    if (!c?.defined) return [];
-    return [...c.methods.values()].filter((id) => methods[id].codeOff !== 0 && !methods[id].name.startsWith('<'));
-  };
-  for (const from of asyncCallers) {
-    const s = summary(from);
-    if (!s) continue;
-    for (const call of s.calls) {
-      if (call.lambda !== undefined) continue;
-      const names = apiNames(call.ref);
-      let api: AsyncApi | undefined;
-      let via = '';
-      for (const n of names) {
-        if (ASYNC_APIS[n]) {
-          api = ASYNC_APIS[n];
-          via = n;
-          break;
-        }
-      }
-      const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
-      if (!api && !listener) continue;
-      const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
-      const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
-      for (const v of candidates) {
-        const cls = valueClass(v, s, methods[from]);
-        if (!cls || !classes.get(cls)?.defined) continue;
-        const targets = api ? runsOf(cls, api.runs) : callbackMethods(cls);
-        for (const t of targets) {
-          addEdge(from, t, 'async', call.pc, via || names[0]);
-          asyncEdges++;
-        }
-        if (api?.kind === 'receiver') {
-          const filter = call.args[2];
-          const actions =
-            filter && filter.k === 'obj'
-              ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
-                  .map((a) => constString(a))
-                  .filter((a): a is string => !!a)
-              : [];
-          for (const t of targets) receivers.push({ method: t, actions, registeredBy: from });
-        }
-      }
-    }
   }
-  // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system runs their lifecycle.
-  for (const { from, cls } of startsByClass) {
-    const c = classes.get(cls);
-    if (!c?.defined) continue;
-    const e = entryKind(cls);
-    if (!e) continue;
-    for (const t of runsOf(cls, e.methods)) {
-      addEdge(from, t, 'start', 0, `${cls}.class`);
-      asyncEdges++;
-    }
+
+  private callbackMethods(t: number): number[] {
+    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]).startsWith('<'));
   }
-  // 5. Entry points and manifest receivers.
-  const entries = new Map<number, string>();
-  for (const c of classes.values()) {
-    if (!c.defined) continue;
-    const e = entryKind(c.desc);
-    if (!e) continue;
-    for (const id of runsOf(c.desc, e.methods)) if (methods[id].cls === c.desc) entries.set(id, e.kind);
-  }
-  for (const comp of manifest?.components ?? []) {
-    if (comp.type !== 'receiver') continue;
-    const desc = `L${comp.name.replace(/\./g, '/')};`;
-    const actions = comp.intentFilters.flatMap((f) => f.actions);
-    for (const id of runsOf(desc, ['onReceive'])) receivers.push({ method: id, actions, registeredBy: -1 });
-  }
-  const nameOf = (id: number) => `${methods[id].cls}->${methods[id].name}`;
-  const stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
-  let edges = 0;
-  for (const l of out) edges += l.length;
-  return {
-    dexes,
-    methods,
-    classes,
-    out,
-    in: inc,
-    receivers,
-    entries,
-    diagnostics,
-    get stats() {
-      return {
-        classes: [...classes.values()].filter((c) => c.defined).length,
-        methods: methods.length,
-        edges,
-        asyncEdges,
-        megamorphicSites,
-        summarizedUnits,
-      };
-    },
-    limits,
-    name: nameOf,
-    apiCallers: (api) => apiIndex.get(api) ?? [],
-    apiNames,
-    fieldReaders: (f) => readers.get(canonicalField(f)) ?? [],
-    fieldWriters: (f) => writers.get(canonicalField(f)) ?? [],
-    summary,
-    fieldConstant,
-    ancestors,
-    methodsWithStrings(test) {
-      let perDex = stringCaches.get(test);
-      if (!perDex) stringCaches.set(test, (perDex = dexes.map((d) => new Int8Array(d.stringCount))));
-      const found = new Map<number, string[]>();
-      dexes.forEach((dex, d) => {
-        const x = dex.xrefs();
-        const cache = (perDex as Int8Array[])[d];
-        for (let b = 0; b < x.bodies.length; b++) {
-          const id = bodyIds[d][b];
-          if (id < 0) continue;
-          for (let k = x.strings.start[b]; k < x.strings.start[b + 1]; k++) {
-            const si = x.strings.targets[k];
-            if (si >= cache.length) continue;
-            if (cache[si] === 0) {
-              const r = dex.stringBytes(si);
-              const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(si) : null;
-              cache[si] = s !== null && test(s) ? 1 : 2;
-            }
-            if (cache[si] === 1) {
-              let l = found.get(id);
-              if (!l) found.set(id, (l = []));
-              const s = dex.string(si) as string;
-              if (!l.includes(s)) l.push(s);
-            }
+
+  /** 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs. */
+  linkAsync(asyncCallers: Set<number>, graph: EdgeBuilder, starts: Array<{ from: number; cls: number }>): number {
+    let asyncEdges = 0;
+    const types = this.types;
+    for (const from of asyncCallers) {
+      const s = this.summary(from);
+      if (!s) continue;
+      for (const call of s.calls) {
+        if (call.lambda !== undefined) continue;
+        const names = this.apiNames(call.ref);
+        let api: AsyncApi | undefined;
+        let via = '';
+        for (const n of names) {
+          if (ASYNC_APIS[n]) {
+            api = ASYNC_APIS[n];
+            via = n;
+            break;
           }
         }
-      });
-      return found;
-    },
-  };
+        const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
+        if (!api && !listener) continue;
+        const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
+        const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
+        for (const v of candidates) {
+          const cls = valueClass(v, s, this.method(from));
+          const t = cls === null ? undefined : types.ids.get(cls);
+          if (t === undefined || !types.defined[t]) continue;
+          const targets = api ? this.runsOf(t, api.runs) : this.callbackMethods(t);
+          for (const to of targets) {
+            graph.add(from, to, K_ASYNC, call.pc, via || names[0]);
+            asyncEdges++;
+          }
+          if (api?.kind === 'receiver') {
+            const filter = call.args[2];
+            const actions =
+              filter && filter.k === 'obj'
+                ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
+                    .map((a) => constString(a))
+                    .filter((a): a is string => !!a)
+                : [];
+            for (const to of targets) this.receivers.push({ method: to, actions, registeredBy: from });
+          }
+        }
+      }
+    }
+    // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system runs their lifecycle.
+    for (const { from, cls } of starts) {
+      if (!types.defined[cls]) continue;
+      const e = entryKind(types, cls);
+      if (!e) continue;
+      for (const to of this.runsOf(cls, e.methods)) {
+        graph.add(from, to, K_START, 0, `${types.desc[cls]}.class`);
+        asyncEdges++;
+      }
+    }
+    // 5. Entry points and manifest receivers.
+    for (const t of types.definedOrder) {
+      const e = entryKind(types, t);
+      if (!e) continue;
+      for (const id of this.runsOf(t, e.methods)) if (this.mCls[id] === t) this.entries.set(id, e.kind);
+    }
+    for (const comp of this.manifest?.components ?? []) {
+      if (comp.type !== 'receiver') continue;
+      const t = types.id(`L${comp.name.replace(/\./g, '/')};`);
+      const actions = comp.intentFilters.flatMap((f) => f.actions);
+      for (const id of this.runsOf(t, ['onReceive'])) this.receivers.push({ method: id, actions, registeredBy: -1 });
+    }
+    return asyncEdges;
+  }
+
+  /** Freezes the edges into rows by caller and by callee. */
+  finish(graph: EdgeBuilder, asyncEdges: number, megamorphic: number): void {
+    const n = this.methodCount;
+    const e = graph.from.n;
+    const from = graph.from.a;
+    const to = graph.to.a;
+    const outStart = new Int32Array(n + 1);
+    const inStart = new Int32Array(n + 1);
+    for (let i = 0; i < e; i++) {
+      outStart[from[i] + 1]++;
+      inStart[to[i] + 1]++;
+    }
+    for (let r = 0; r < n; r++) {
+      outStart[r + 1] += outStart[r];
+      inStart[r + 1] += inStart[r];
+    }
+    const outFill = outStart.slice(0, n);
+    const inFill = inStart.slice(0, n);
+    this.eFrom = new Int32Array(e);
+    this.eTo = new Int32Array(e);
+    this.eKind = new Uint8Array(e);
+    this.ePc = new Int32Array(e);
+    this.inEdge = new Int32Array(e);
+    for (let i = 0; i < e; i++) {
+      const k = outFill[from[i]]++;
+      this.eFrom[k] = from[i];
+      this.eTo[k] = to[i];
+      this.eKind[k] = graph.kind.a[i];
+      this.ePc[k] = graph.pc.a[i];
+      const via = graph.via.get(i);
+      if (via) this.eVia.set(k, via);
+      this.inEdge[inFill[to[i]]++] = k;
+    }
+    this.outStart = outStart;
+    this.inStart = inStart;
+    this.edgeCount = e;
+    this.asyncEdgeCount = asyncEdges;
+    this.megamorphic = megamorphic;
+  }
 }
 
 /** The class of the object a value holds: built here, or the declared type of the field, call or parameter. */

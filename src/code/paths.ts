@@ -62,7 +62,7 @@ export function gatesOf(
     }
     if (n.use & USE_RETURN) {
       // Callers that use the result of calling this method.
-      for (const e of model.in[n.method]) {
+      for (const e of model.in(n.method)) {
         if (e.kind !== 'call' && e.kind !== 'virtual') continue;
         const key = `r${e.to}`;
         if (seen.has(key)) continue;
@@ -138,10 +138,10 @@ export function pathsDown(
     }
     const d = depth.get(id) as number;
     if (d >= maxHops) {
-      if (model.out[id].length) cut = true;
+      if (model.out(id).length) cut = true;
       continue;
     }
-    for (const e of model.out[id]) {
+    for (const e of model.out(id)) {
       if (parent.has(e.to)) continue;
       parent.set(e.to, { from: id, via: e.kind, ...(e.via ? { detail: e.via } : {}) });
       depth.set(e.to, d + 1);
@@ -191,10 +191,10 @@ export function pathsUp(
     }
     const d = depth.get(id) as number;
     if (d >= maxHops) {
-      if (model.in[id].length) cut = true;
+      if (model.in(id).length) cut = true;
       continue;
     }
-    for (const e of model.in[id]) {
+    for (const e of model.in(id)) {
       if (next.has(e.to)) continue;
       next.set(e.to, { to: id, via: e.kind, ...(e.via ? { detail: e.via } : {}) });
       depth.set(e.to, d + 1);

@@ -7,7 +7,7 @@ export function reachDown(model: CodeModel, starts: number[], hops: number, max 
   for (let h = 0; h < hops && frontier.length && seen.size < max; h++) {
     const next: number[] = [];
     for (const id of frontier) {
-      for (const e of model.out[id]) {
+      for (const e of model.out(id)) {
         if (seen.has(e.to) || seen.size >= max) continue;
         seen.add(e.to);
         next.push(e.to);
@@ -25,7 +25,7 @@ export function reachUp(model: CodeModel, starts: number[], hops: number, max = 
   for (let h = 0; h < hops && frontier.length && seen.size < max; h++) {
     const next: number[] = [];
     for (const id of frontier) {
-      for (const e of model.in[id]) {
+      for (const e of model.in(id)) {
         if (seen.has(e.to) || seen.size >= max) continue;
         seen.add(e.to);
         next.push(e.to);
@@ -36,22 +36,9 @@ export function reachUp(model: CodeModel, starts: number[], hops: number, max = 
   return seen;
 }
 
-const byNameCache = new WeakMap<CodeModel, Map<string, number[]>>();
-
 /** App methods calling `Lcls;->name`: a library API, or a method of a library bundled in the app (OkHttp, Volley). */
 export function callersOfApi(model: CodeModel, api: string): number[] {
-  let byName = byNameCache.get(model);
-  if (!byName) {
-    byName = new Map();
-    for (const m of model.methods) {
-      const k = `${m.cls}->${m.name}`;
-      const l = byName.get(k);
-      if (l) l.push(m.id);
-      else byName.set(k, [m.id]);
-    }
-    byNameCache.set(model, byName);
-  }
   const out = new Set(model.apiCallers(api));
-  for (const id of byName.get(api) ?? []) for (const e of model.in[id]) out.add(e.to);
+  for (const id of model.methodsNamed(api)) for (const e of model.in(id)) out.add(e.to);
   return [...out];
 }

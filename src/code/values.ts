@@ -120,6 +120,8 @@ export interface SummarizeOptions {
   resolveField?: FieldResolver;
   /** Canonical name of a field reference (the class that declares it). */
   fieldKey?: (signature: string) => string;
+  /** Canonical name of the DEX's field index `idx` (preferred over `fieldKey`: the model caches it per index). */
+  fieldAt?: (idx: number) => string;
 }
 
 export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions = {}): MethodSummary {
@@ -141,7 +143,10 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     hasThis: false,
   };
   const resolveField = opts.resolveField;
-  const fieldName = (idx: number) => (opts.fieldKey ? opts.fieldKey(dex.fieldSignature(idx)) : dex.fieldSignature(idx));
+  const fieldAt = opts.fieldAt;
+  const fieldKey = opts.fieldKey;
+  const fieldName = (idx: number) =>
+    fieldAt ? fieldAt(idx) : fieldKey ? fieldKey(dex.fieldSignature(idx)) : dex.fieldSignature(idx);
   // Parameters take the last `ins` registers; `this` comes first in instance methods; long and double take two.
   const widths = paramTypes(opts.proto ?? '()V').map((t) => (t === 'J' || t === 'D' ? 2 : 1));
   const paramWords = widths.reduce((a, b) => a + b, 0);
@@ -283,7 +288,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const field = fieldName(insn.idx);
       const origin = FIELD_ORIGIN + out.fields.length;
       out.fields.push({ pc: insn.pc, field, write: false, use: 0 });
-      const known = resolveField?.(field);
+      const known = ownCopy(resolveField?.(field));
       const d = isIget(op) ? union([origin], deps[insn.b] ?? null) : [origin];
       return set(insn.a, known ?? { k: 'field', field }, d);
     }
@@ -355,6 +360,18 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
   out.units = walk.units;
   out.truncated = walk.truncated;
   return out;
+}
+
+/**
+ * A field's constant as this method's own value: calls, element stores and array fills in this method
+ * change the copy, not the constant other methods read (which would make a summary depend on which
+ * methods were summarised before it).
+ */
+function ownCopy(v: Value | undefined): Value | undefined {
+  if (!v) return v;
+  if (v.k === 'obj') return { ...v, ctor: [...v.ctor], calls: [...v.calls] };
+  if (v.k === 'arr') return { ...v, elems: [...v.elems] };
+  return v;
 }
 
 /** Parameter types of a prototype `(I[BLjava/lang/String;)V`. */

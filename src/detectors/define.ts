@@ -9,6 +9,7 @@ import {
   type TString,
 } from '@sinclair/typebox';
 import type { Confidence, Location, Severity } from '../model.js';
+import type { Limits } from '../io/limits.js';
 import type { Lexicon } from '../lexicon/lexicon.js';
 import type { ImportedListIndex } from '../lexicon/imported-lists.js';
 import type { ListModel } from '../lexicon/list-model.js';
@@ -88,6 +89,8 @@ export interface DetectorContext {
   listModel?: ListModel;
   /** Published lists the user imported into the store (`candor lexicon import`). */
   importedLists?: ImportedListIndex;
+  /** The scan's limits (the defaults when absent): the code model's bounds come from `limits.code`. */
+  limits?: Limits;
 }
 
 /** Scan-level detectors work from what the report already holds; they get no lexicon or tracker set. */

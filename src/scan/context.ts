@@ -40,6 +40,7 @@ export function buildContext(settings: AnalyzeSettings): AnalyzeContext {
         ? { yara: compileRules(settings.yaraSources) }
         : {}),
     detectors: {
+      limits: settings.limits,
       get lexicon(): Lexicon {
         return (lexicon ??= loadDefaultLexicon());
       },

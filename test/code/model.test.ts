@@ -41,9 +41,12 @@ function dexOf(path: string): DexFile {
 }
 
 const edgesFrom = (m: CodeModel, name: string, kind?: string) =>
-  m.methods
-    .filter((x) => m.name(x.id) === name)
-    .flatMap((x) => m.out[x.id].filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
+  m.methodsNamed(name).flatMap((id) =>
+    m
+      .out(id)
+      .filter((e) => !kind || e.kind === kind)
+      .map((e) => m.name(e.to)),
+  );
 
 describe('Dalvik decoder', () => {
   requireTool('dexdump');
@@ -90,9 +93,10 @@ describe('call graph on real OkHttp', () => {
   });
 
   it('links an AsyncCall handed to an executor to the run() it inherits', () => {
-    const m = model.methods.find((x) => model.name(x.id) === 'Lokhttp3/RealCall$AsyncCall;->executeOn');
+    const at = model.methodsNamed('Lokhttp3/RealCall$AsyncCall;->executeOn')[0];
+    const m = at === undefined ? undefined : model.method(at);
     expect(m).toBeDefined();
-    const e = model.out[(m as { id: number }).id].find((x) => x.kind === 'async');
+    const e = model.out((m as { id: number }).id).find((x) => x.kind === 'async');
     expect(e && model.name(e.to)).toBe('Lokhttp3/internal/NamedRunnable;->run');
     expect(e?.via).toBe('Ljava/util/concurrent/Executor;->execute');
   });

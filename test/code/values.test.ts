@@ -9,7 +9,8 @@ import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 
 const model = buildCodeModel([new DexFile(assembleSmali(AD_FILTER_SMALI), DEFAULT_LIMITS)], null);
 const method = (m: CodeModel, name: string) => {
-  const x = m.methods.find((y) => m.name(y.id) === name);
+  const at = m.methodsNamed(name)[0];
+  const x = at === undefined ? undefined : m.method(at);
   if (!x) throw new Error(`no method ${name}`);
   return x.id;
 };
@@ -56,7 +57,7 @@ describe('field def-use', () => {
 
 describe('asynchronous edges', () => {
   const edges = (from: string) =>
-    model.out[method(model, from)].map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
+    model.out(method(model, from)).map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
   it('links a Runnable given to an executor, a Handler message and a receiver registered in code', () => {
     expect(edges('Lx/q/g;->a')).toContain('async Lx/q/g$1;->run via Ljava/util/concurrent/Executor;->execute');
     expect(edges('Lx/q/e;->a')).toContain(

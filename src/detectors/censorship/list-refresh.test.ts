@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
 import { analyzeFile } from '../../scan/analyze.js';
+import { buildContext } from '../../scan/context.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { miuiLikeDex } from '../../../test/fixtures/miui.js';
@@ -120,6 +122,19 @@ describe('positive', () => {
       },
     ]);
     expect(f.evidence.serverSwitches).toEqual([{ key: 'sw', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'] }]);
+  });
+});
+
+describe("the scan's limits", () => {
+  it('bound the code model: a scan whose value-analysis budget is spent says so and reports no mechanism', () => {
+    const apk = apkWith(assembleSmali(AD_FILTER_SMALI));
+    const open = analyzeFile(apk, 'r.apk', buildContext({ limits: DEFAULT_LIMITS, trackersPath: null }));
+    expect(open.findings.filter((x) => x.detectorId === ID)).toHaveLength(1);
+    expect(open.diagnostics.map((d) => d.code)).not.toContain('limit/code-summary-units');
+    const tight = { ...DEFAULT_LIMITS, code: { ...DEFAULT_LIMITS.code, maxSummaryUnits: 0 } };
+    const cut = analyzeFile(apk, 'r.apk', buildContext({ limits: tight, trackersPath: null }));
+    expect(cut.findings.filter((x) => x.detectorId === ID)).toEqual([]);
+    expect(cut.diagnostics.map((d) => d.code)).toContain('limit/code-summary-units');
   });
 });
 

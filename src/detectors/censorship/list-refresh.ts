@@ -113,11 +113,11 @@ export default defineDetector({
   },
   detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
-    const code = censorshipCode(app, ctx.lexicon);
+    const code = censorshipCode(app, ctx.lexicon, ctx.limits);
     const { model } = code;
     const out: Found[] = [];
     for (const m of code.mechanisms) {
-      const fetcher = model.methods[m.fetchMethods[0]];
+      const fetcher = model.method(m.fetchMethods[0]);
       const gate = code.gates.find(
         (g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink),
       );

@@ -77,13 +77,13 @@ export default defineDetector({
   },
   detect(app, ctx): Found[] {
     if (app.dexes.length === 0) return [];
-    const code = censorshipCode(app, ctx.lexicon);
+    const code = censorshipCode(app, ctx.lexicon, ctx.limits);
     const { model } = code;
     const out: Found[] = [];
     const bounds = code.cut ? { bounds: 'a search bound cut part of the analysis short' } : {};
     const seen = new Set<string>();
     for (const g of code.gates) {
-      const read = model.methods[g.read.method];
+      const read = model.method(g.read.method);
       const what = g.read.key ? `${g.read.api}(${g.read.key})` : g.read.api;
       const identity = `${model.name(read.id)}|${what}|${model.name(g.sink)}`;
       if (seen.has(identity)) continue;
@@ -124,7 +124,8 @@ export default defineDetector({
     }
     for (const s of code.switches) {
       const first = s.path[0];
-      const m = model.methods.find((x) => model.name(x.id) === first);
+      const at = model.methodsNamed(first)[0];
+      const m = at === undefined ? undefined : model.method(at);
       out.push({
         messageId: 'remote',
         data: { key: s.key, effect: EFFECT[s.sinkKind] },
@@ -148,7 +149,7 @@ export default defineDetector({
       });
     }
     for (const c of code.serverChoices) {
-      const read = model.methods[c.read.method];
+      const read = model.method(c.read.method);
       const what = c.read.key ? `${c.read.api}(${c.read.key})` : c.read.api;
       const identity = `server|${model.name(read.id)}|${what}`;
       if (seen.has(identity)) continue;
