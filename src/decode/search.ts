@@ -180,7 +180,7 @@ function percentDecode(text: string): Buffer {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (text[i] === '+') bytes.push(0x20);
-    else bytes.push(...Buffer.from(text[i]));
+    else bytes.push(...Buffer.from(text.charAt(i)));
   }
   return Buffer.from(bytes);
 }
@@ -210,7 +210,7 @@ function binarySteps(
   const cap = limits.maxOutput;
   const codec = (c: Codec) => () => boundedDecompress(c, b, cap);
   if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', codec('gzip'), hits));
-  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0)
+  else if (b.length >= 6 && ((b[0] ?? 0) & 0x0f) === 8 && zlibHeaderCheck(b))
     out.push(...tryDecompress('zlib', codec('zlib'), hits));
   else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
     out.push(...tryDecompress('bzip2', codec('bzip2'), hits));
@@ -244,7 +244,9 @@ function textiness(b: Uint8Array, transform: (x: number) => number, sample = 240
   let ok = 0;
   let i = 0;
   while (i < n) {
-    const x = transform(b[i]);
+    const byte = b[i];
+    if (byte === undefined) break;
+    const x = transform(byte);
     if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09) {
       ok++;
       i++;
@@ -253,7 +255,8 @@ function textiness(b: Uint8Array, transform: (x: number) => number, sample = 240
     const extra = x >= 0xc2 && x <= 0xdf ? 1 : x >= 0xe0 && x <= 0xef ? 2 : x >= 0xf0 && x <= 0xf4 ? 3 : -1;
     let whole = extra > 0 && i + extra < b.length;
     for (let j = 1; whole && j <= extra; j++) {
-      const c = transform(b[i + j]);
+      const next = b[i + j];
+      const c = next === undefined ? -1 : transform(next);
       if (c < 0x80 || c > 0xbf) whole = false;
     }
     if (whole) {
@@ -277,7 +280,7 @@ function byteTransforms(b: Uint8Array): Step[] {
   // Among keys that keep text text, the one that restores line breaks restores the list.
   const breaks = (f: (x: number) => number) => {
     let k = 0;
-    for (let i = 0; i < Math.min(b.length, 4096); i++) if (f(b[i]) === 0x0a) k++;
+    for (const x of b.subarray(0, 4096)) if (f(x) === 0x0a) k++;
     return k;
   };
   const candidates: Array<{ score: number; breaks: number; name: string; f: (x: number) => number }> = [];
@@ -294,8 +297,7 @@ function byteTransforms(b: Uint8Array): Step[] {
   // let the list check pick the one whose terms read.
   for (const c of candidates.slice(0, 8)) {
     if (c.score < 0.97) break;
-    const bytes = new Uint8Array(b.length);
-    for (let i = 0; i < b.length; i++) bytes[i] = c.f(b[i]);
+    const bytes = Uint8Array.from(b, c.f);
     if (decodeText(bytes)) out.push({ bytes, steps: [c.name] });
   }
   return out;
@@ -314,8 +316,8 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
   for (const key of keys) {
     // Repeating-key XOR with the key bytes.
     if (key.bytes.length >= 2 && key.bytes.length <= 64) {
-      const x = new Uint8Array(b.length);
-      for (let i = 0; i < b.length; i++) x[i] = b[i] ^ key.bytes[i % key.bytes.length];
+      const k = key.bytes;
+      const x = Uint8Array.from(b, (v, i) => v ^ (k[i % k.length] ?? 0)); // i % k.length is a key index
       if (decodeText(x)) out.push({ bytes: x, steps: ['xor-key'], keyOrigin: key.origin });
     }
     for (const spec of order) {
@@ -349,10 +351,16 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
   return out;
 }
 
+/** The zlib header's check bits: CMF and FLG read as a big-endian number are a multiple of 31 (RFC 1950). */
+function zlibHeaderCheck(b: Uint8Array): boolean {
+  const [cmf, flg] = b;
+  return cmf !== undefined && flg !== undefined && ((cmf << 8) | flg) % 31 === 0;
+}
+
 function hasCompressionMagic(b: Uint8Array): boolean {
   return (
     (b[0] === 0x1f && b[1] === 0x8b) ||
-    (b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) ||
+    (b[0] === 0x78 && zlibHeaderCheck(b)) ||
     (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
   );
 }
