@@ -38,12 +38,15 @@ for (const path of process.argv.slice(2)) {
     continue;
   }
   const m = buildCodeModel(dexes(path), null);
-  const full = (id: number) => `${m.methods[id].cls}->${m.methods[id].name}${m.methods[id].proto}`;
+  const full = (id: number) => {
+    const x = m.methods[id];
+    return x ? `${x.cls}->${x.name}${x.proto}` : `<method ${id}>`;
+  };
   const declared = new Set<string>();
   const all = new Set<string>();
   m.out.forEach((es, from) => {
     for (const e of es) {
-      if (m.methods[e.to].codeOff === 0) continue;
+      if (!m.methods[e.to]?.codeOff) continue;
       const k = `${full(from)}\t${full(e.to)}`;
       if (e.kind === 'call') declared.add(k);
       all.add(k);
@@ -52,7 +55,7 @@ for (const path of process.argv.slice(2)) {
   const withCode = new Set(m.methods.filter((x) => x.codeOff !== 0).map((x) => full(x.id)));
   const theirs = new Set<string>();
   for (const line of readFileSync(tsv, 'utf8').split('\n')) {
-    const [a, b, ext] = line.split('\t');
+    const [a, b = '', ext] = line.split('\t');
     if (ext === '0' && a !== b && withCode.has(b)) theirs.add(`${a}\t${b}`);
   }
   const common = [...declared].filter((k) => theirs.has(k)).length;

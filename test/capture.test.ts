@@ -150,7 +150,7 @@ describe('captures', () => {
       pkt.copy(mac, 4, 0, 6); // addr1: receiver
       pkt.copy(mac, 10, 6, 12); // addr2: transmitter
       pkt.copy(mac, 16, 0, 6);
-      const llc = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, pkt[12], pkt[13]]);
+      const llc = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, pkt.readUInt8(12), pkt.readUInt8(13)]);
       const body = Buffer.concat([mac, llc, pkt.subarray(14)]);
       const fcs = Buffer.alloc(4);
       fcs.writeUInt32LE(zlibCrc32(body));

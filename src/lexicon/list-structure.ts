@@ -89,9 +89,9 @@ function csvColumn(lines: string[], delimiter: string): SplitList | null {
   if (regular.length < 0.8 * rows.length) return null;
   let body = regular;
   const head = regular[0]!;
-  // eslint-disable-next-line no-control-regex
   if (
     head.every((f) => /^[A-Za-z_][\w ]*$/.test(f)) &&
+    // eslint-disable-next-line no-control-regex
     regular.slice(1).some((r) => r.some((f) => /[^\x00-\x7f]/.test(f)))
   ) {
     body = regular.slice(1);

@@ -14,8 +14,9 @@ function dexdumpOpcodes(path: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const l of r.stdout.split('\n')) {
     const m = /^[0-9a-f]{6}: [0-9a-f ]+\| ?[0-9a-f]{4}: ([a-z0-9/-]+)/.exec(l);
-    if (!m || ['array-data', 'packed-switch-data', 'sparse-switch-data'].includes(m[1])) continue;
-    counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+    const op = m?.[1];
+    if (!op || ['array-data', 'packed-switch-data', 'sparse-switch-data'].includes(op)) continue;
+    counts.set(op, (counts.get(op) ?? 0) + 1);
   }
   return counts;
 }
@@ -43,7 +44,7 @@ function dexOf(path: string): DexFile {
 const edgesFrom = (m: CodeModel, name: string, kind?: string) =>
   m.methods
     .filter((x) => m.name(x.id) === name)
-    .flatMap((x) => m.out[x.id].filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
+    .flatMap((x) => (m.out[x.id] ?? []).filter((e) => !kind || e.kind === kind).map((e) => m.name(e.to)));
 
 describe('Dalvik decoder', () => {
   requireTool('dexdump');
@@ -92,7 +93,7 @@ describe('call graph on real OkHttp', () => {
   it('links an AsyncCall handed to an executor to the run() it inherits', () => {
     const m = model.methods.find((x) => model.name(x.id) === 'Lokhttp3/RealCall$AsyncCall;->executeOn');
     expect(m).toBeDefined();
-    const e = model.out[(m as { id: number }).id].find((x) => x.kind === 'async');
+    const e = (model.out[(m as { id: number }).id] ?? []).find((x) => x.kind === 'async');
     expect(e && model.name(e.to)).toBe('Lokhttp3/internal/NamedRunnable;->run');
     expect(e?.via).toBe('Ljava/util/concurrent/Executor;->execute');
   });

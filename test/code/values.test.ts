@@ -56,7 +56,7 @@ describe('field def-use', () => {
 
 describe('asynchronous edges', () => {
   const edges = (from: string) =>
-    model.out[method(model, from)].map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
+    (model.out[method(model, from)] ?? []).map((e) => `${e.kind} ${model.name(e.to)}${e.via ? ` via ${e.via}` : ''}`);
   it('links a Runnable given to an executor, a Handler message and a receiver registered in code', () => {
     expect(edges('Lx/q/g;->a')).toContain('async Lx/q/g$1;->run via Ljava/util/concurrent/Executor;->execute');
     expect(edges('Lx/q/e;->a')).toContain(

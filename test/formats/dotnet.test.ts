@@ -14,12 +14,12 @@ const LISTS = gameLists((p) => /sharedassets|bin\/Data\/|\.assetbundle$|\.unity3
 const MAX = DEFAULT_LIMITS.assets.maxStrings;
 
 function csharp(lines: string[]): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
   const q = (s: string) =>
     '"' +
     s
       .replace(/\\/g, '\\\\')
       .replace(/"/g, '\\"')
+      // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       .replace(/[\x00-\x1f\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) +
     '"';
   return `public static class WordFilter {\n  public static readonly string[] Words = {\n${lines.map((l) => `    ${q(l)},`).join('\n')}\n  };\n  public static bool Check(string s) { foreach (var w in Words) if (s.Contains(w)) return true; return false; }\n}\n`;
@@ -33,21 +33,23 @@ function monodisHeap(flag: '--userstrings' | '--strings', dll: string): HeapStri
   if (r.status !== 0) return null;
   const lines = r.stdout.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const q = /^([0-9a-f]+): "(.*)"$/.exec(lines[i]);
+    const line = lines[i] ?? '';
+    const q = /^([0-9a-f]+): "(.*)"$/.exec(line);
     if (q) {
-      if (q[2] !== '') out.push({ index: parseInt(q[1], 16), text: q[2].replace(/\\(["\\])/g, '$1') });
+      const [, index = '', text = ''] = q;
+      if (text !== '') out.push({ index: parseInt(index, 16), text: text.replace(/\\(["\\])/g, '$1') });
       continue;
     }
-    const b = /^([0-9a-f]+): bytearray \($/.exec(lines[i]);
+    const b = /^([0-9a-f]+): bytearray \($/.exec(line);
     if (!b) continue;
     const hex: string[] = [];
     for (i++; i < lines.length; i++) {
-      const part = lines[i].split('//')[0];
+      const part = (lines[i] ?? '').split('//')[0] ?? '';
       hex.push(...(part.match(/\b[0-9a-f]{2}\b/g) ?? []));
       if (part.includes(')')) break;
     }
     const bytes = Buffer.from(hex.join(''), 'hex');
-    out.push({ index: parseInt(b[1], 16), text: bytes.subarray(0, bytes.length & ~1).toString('utf16le') });
+    out.push({ index: parseInt(b[1] ?? '', 16), text: bytes.subarray(0, bytes.length & ~1).toString('utf16le') });
   }
   return out;
 }
