@@ -4,22 +4,24 @@
  * decoding is done here. ASCII-only strings, the vast majority, take the fast path.
  */
 export function decodeMutf8(buf: Uint8Array, start: number, end: number): string {
-  const bytes = buf.subarray(start, end);
+  // Every read below is checked against undefined (and `end`), which is its bound check: a sequence cut
+  // by the end is malformed.
   let ascii = true;
-  for (const byte of bytes) {
-    if (byte >= 0x80) {
+  for (let i = start; i < end; i++) {
+    const byte = buf[i];
+    if (byte === undefined || byte >= 0x80) {
       ascii = false;
       break;
     }
   }
-  if (ascii) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  if (ascii) return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
   const units: number[] = [];
   let out = '';
-  let i = 0;
-  // Each read is checked against undefined, which is the bound check: a sequence cut by the end is malformed.
-  for (let a = bytes[0]; a !== undefined; a = bytes[i]) {
-    const b1 = a >= 0x80 ? bytes[i + 1] : undefined;
-    const b2 = (a & 0xf0) === 0xe0 ? bytes[i + 2] : undefined;
+  const at = (k: number): number | undefined => (k < end ? buf[k] : undefined);
+  let i = start;
+  for (let a = at(i); a !== undefined; a = at(i)) {
+    const b1 = a >= 0x80 ? at(i + 1) : undefined;
+    const b2 = (a & 0xf0) === 0xe0 ? at(i + 2) : undefined;
     if (a < 0x80) {
       units.push(a);
       i += 1;
