@@ -101,27 +101,27 @@ export function unpad(data: Uint8Array, blockSize: number): Uint8Array | null {
 /** RC4 with a non-empty key (an empty key has no key schedule). */
 export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
   if (key.length === 0) throw new RangeError('rc4: empty key');
-  // Every index into s below is masked to 0..255 and s has 256 entries, and i % key.length < key.length:
-  // the `!` reads cannot be undefined.
-  const s = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) s[i] = i;
+  // The state is read through a view: every index is masked to 0..255, and a view read is a number.
+  const s = new DataView(new ArrayBuffer(256));
+  const k = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  for (let i = 0; i < 256; i++) s.setUint8(i, i);
   for (let i = 0, j = 0; i < 256; i++) {
-    const si = s[i]!;
-    j = (j + si + key[i % key.length]!) & 0xff;
-    s[i] = s[j]!;
-    s[j] = si;
+    const si = s.getUint8(i);
+    j = (j + si + k.getUint8(i % key.length)) & 0xff;
+    s.setUint8(i, s.getUint8(j));
+    s.setUint8(j, si);
   }
   const out = new Uint8Array(data.length);
   let i = 0;
   let j = 0;
   for (const [n, byte] of data.entries()) {
     i = (i + 1) & 0xff;
-    const si = s[i]!;
+    const si = s.getUint8(i);
     j = (j + si) & 0xff;
-    const sj = s[j]!;
-    s[i] = sj;
-    s[j] = si;
-    out[n] = byte ^ s[(si + sj) & 0xff]!;
+    const sj = s.getUint8(j);
+    s.setUint8(i, sj);
+    s.setUint8(j, si);
+    out[n] = byte ^ s.getUint8((si + sj) & 0xff);
   }
   return out;
 }
