@@ -56,7 +56,7 @@ for (const path of process.argv.slice(2)) {
   for (let id = 0; id < m.methodCount; id++) if (m.method(id).codeOff !== 0) withCode.add(full(id));
   const theirs = new Set<string>();
   for (const line of readFileSync(tsv, 'utf8').split('\n')) {
-    const [a, b, ext] = line.split('\t');
+    const [a, b = '', ext] = line.split('\t');
     if (ext === '0' && a !== b && withCode.has(b)) theirs.add(`${a}\t${b}`);
   }
   const common = [...declared].filter((k) => theirs.has(k)).length;

@@ -44,7 +44,7 @@ function mutateBytes(seed: Buffer, r: () => number): Buffer {
     const at = Math.floor(r() * b.length);
     switch (Math.floor(r() * 7)) {
       case 0:
-        b[at] ^= 1 << Math.floor(r() * 8);
+        b.writeUInt8(b.readUInt8(at) ^ (1 << Math.floor(r() * 8)), at);
         break;
       case 1:
         b[at] = [0, 1, 0x7f, 0x80, 0xff][Math.floor(r() * 5)] as number;

@@ -45,7 +45,7 @@ interface Timed {
 function timed(cmd: string, args: string[]): Timed {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [secs, kb] = last.split(' ').map(Number);
+  const [secs = NaN, kb = NaN] = last.split(' ').map(Number);
   return { seconds: secs, maxRssMb: kb / 1024, ok: r.status === 0 };
 }
 
@@ -200,8 +200,9 @@ function main(): void {
     'dexdump -d s',
     'aapt s',
   ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n\n`);
   process.stdout.write(
     `Candor full scan (CLI process, cold) vs androguard load+list: ` +

@@ -219,11 +219,13 @@ export function buildEvalSet(base: string, dir: string): EvalCase[] {
     undefined,
   );
   // The key as a static byte[] initialiser instead of a string.
-  cases[cases.length - 1].apk = apk('aes-key-byte-array', {
+  const byteArrayCase = cases.at(-1);
+  if (!byteArrayCase) throw new Error('eval cases: the AES case was not added');
+  byteArrayCase.apk = apk('aes-key-byte-array', {
     'assets/words.enc': openssl('aes-128-ecb', KEY16, null, LIST),
     'classes.dex': cryptoDex('words.enc', ['AES'], { byteArrays: [Buffer.from(KEY16)] }),
   });
-  cases[cases.length - 1].expect = { chain: ['aes-128-ecb'], termCount: N, keyOrigin: /byte array/ };
+  byteArrayCase.expect = { chain: ['aes-128-ecb'], termCount: N, keyOrigin: /byte array/ };
 
   cases.push({
     name: 'dex-string-array',

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../src/capture/analyze-capture.js';
 import { beaconPeriod } from '../src/capture/analyze-capture.js';
 import { parseDns } from '../src/capture/dns.js';
+import { parseClientHello } from '../src/capture/tls.js';
 import { BufferSource, FileSource } from '../src/io/byte-source.js';
 import { scan } from '../src/scan/scan.js';
 import AjvModule from 'ajv';
@@ -149,7 +150,7 @@ describe('captures', () => {
       pkt.copy(mac, 4, 0, 6); // addr1: receiver
       pkt.copy(mac, 10, 6, 12); // addr2: transmitter
       pkt.copy(mac, 16, 0, 6);
-      const llc = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, pkt[12], pkt[13]]);
+      const llc = Buffer.from([0xaa, 0xaa, 0x03, 0, 0, 0, pkt.readUInt8(12), pkt.readUInt8(13)]);
       const body = Buffer.concat([mac, llc, pkt.subarray(14)]);
       const fcs = Buffer.alloc(4);
       fcs.writeUInt32LE(zlibCrc32(body));
@@ -498,6 +499,36 @@ describe('captures', () => {
     expect(report.destinations?.find((d) => d.ips.includes('1.1.1.1'))?.country).toBe('AU');
     for (const d of report.destinations ?? [])
       if (d.ips.every((ip) => /^(10|192\.168|127)\./.test(ip))) expect(d.country).toBeNull();
+  });
+});
+
+describe('TLS ClientHello cut short (hand-made bytes)', () => {
+  // Record header, handshake type 1 with a 24-bit length, then version and random (34 bytes).
+  const hello = (handshakeLength: number, rest: number[]) =>
+    Buffer.from([
+      0x16,
+      0x03,
+      0x01,
+      0x00,
+      4 + handshakeLength,
+      0x01,
+      0x00,
+      0x00,
+      handshakeLength,
+      0x03,
+      0x03,
+      ...new Array<number>(32).fill(0x11),
+      ...rest,
+    ]);
+
+  it('is not a hello when it ends before the session id length', () => {
+    expect(parseClientHello(hello(34, []))).toBeNull();
+  });
+
+  it('reads no half cipher suite when the cipher list length is odd', () => {
+    // Session id of length 0, then a cipher list of one byte that ends the hello.
+    const h = parseClientHello(hello(38, [0x00, 0x00, 0x01, 0x13]));
+    expect(h).toBeNull();
   });
 });
 

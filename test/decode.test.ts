@@ -39,6 +39,17 @@ describe('decoders', () => {
     expect(() => lz4FrameDecode(Buffer.from('not lz4'), 100)).toThrow(MalformedInputError);
   });
 
+  it('decodes LZ4 matches that overlap their own output (short repeating periods)', () => {
+    // Offsets 1, 2 and 3 with long lengths: each match copies bytes it is itself writing.
+    const text = 'a'.repeat(5000) + 'ab'.repeat(3000) + 'xyz'.repeat(2000) + 'candor';
+    const frame = Buffer.from(run('sh', ['-c', `printf '%s' "$1" | lz4 -c -q | base64 -w0`, 'sh', text]), 'base64');
+    expect(Buffer.from(lz4FrameDecode(frame, 1 << 20)).toString()).toBe(text);
+  });
+
+  it('treats RC4 with an empty key as a cipher that does not fit, not as a key', () => {
+    expect(decryptRaw('rc4', new Uint8Array(0), null, Buffer.from('hello candor'))).toBeNull();
+  });
+
   it('implements RC4 and DES as the reference vectors say', () => {
     // Checked against openssl's legacy RC4 (its key length is fixed at 128 bits).
     const key = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');

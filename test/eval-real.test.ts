@@ -11,6 +11,7 @@ import { buildNegative, negativeSources } from '../eval/real/negatives.js';
 import { buildPositives, chainSubset, formatOf } from '../eval/real/positives.js';
 import { listFindings, scorePositive, severityCounts, targets } from '../eval/real/score.js';
 import { analyzeContext, requireTool } from './helpers.js';
+import { defined, first } from './defined.js';
 
 /**
  * The real-data evaluation harness itself (not Candor's recall): labels made independently, APKs that
@@ -41,6 +42,7 @@ describe('real-data evaluation harness', () => {
     requireTool(tool);
   const all = loadRealLists();
   const lists = subset(all);
+  const nth = (i: number) => defined(lists[i], `real list ${i}`);
 
   it('labels each list with its own distinct-line count, computed the same by Python, and an anchor verdict', () => {
     for (const list of lists) {
@@ -58,7 +60,7 @@ describe('real-data evaluation harness', () => {
       expect(label.political).toBe(label.anchors.length >= POLITICAL_MIN_ANCHORS);
     }
     expect(anchorsIn(['打倒共產黨', '法輪大法好', '習近平下台', '你好'])).toEqual(['法轮', '共产党', '习近平']);
-    expect(labelList({ ...lists[0], text: '毛[^一-龥]*[泽澤]|x\n[六6][四4].*\n(?:a)|b\n' }).entries).toBeNull();
+    expect(labelList({ ...nth(0), text: '毛[^一-龥]*[泽澤]|x\n[六6][四4].*\n(?:a)|b\n' }).entries).toBeNull();
   });
 
   it('puts every game file at the path its name encodes, and rebuilds containers with real tools', () => {
@@ -67,12 +69,12 @@ describe('real-data evaluation harness', () => {
       cases.find((c) => re.test(c.list) && format.test(c.format)) as (typeof cases)[number];
     // As extracted: the very bytes of the corpus file at the encoded path.
     const so = byList(/libnuannuan\.so$/, /as extracted/);
-    expect(unzipEntry(so.apk, 'lib/armeabi/libnuannuan.so').equals(readFileSync(lists[3].path))).toBe(true);
+    expect(unzipEntry(so.apk, 'lib/armeabi/libnuannuan.so').equals(readFileSync(nth(3).path))).toBe(true);
     expect(unzipList(so.apk)).toContain('classes.dex');
     // gcc's ELF holds every entry.
     const elf = unzipEntry(byList(/libnuannuan\.so$/, /ELF/).apk, 'lib/armeabi/libnuannuan.so');
     expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-    for (const e of labelListEntries(lists[3]).slice(0, 50)) expect(elf.includes(Buffer.from(e))).toBe(true);
+    for (const e of labelListEntries(nth(3)).slice(0, 50)) expect(elf.includes(Buffer.from(e))).toBe(true);
     // luac5.1 bytecode whose constants are the entries.
     const luac = byList(/SensitiveWordConfig\.luac$/, /luac5\.1/);
     const bytecode = unzipEntry(luac.apk, 'assets/src/app/configs/SensitiveWordConfig.luac');
@@ -82,27 +84,27 @@ describe('real-data evaluation harness', () => {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });
-    const entries = labelListEntries(lists[2]);
+    const entries = labelListEntries(nth(2));
     expect(Number(/constants \((\d+)\)/.exec(listing)?.[1])).toBe(entries.length);
     for (const e of entries.slice(0, 50)) expect(bytecode.includes(Buffer.from(e))).toBe(true);
     // DEX: the jadx class, its constants (checked with dexdump).
     const dexApk = byList(/WordFilter\.java$/, /dex/);
     const dump = execFileSync('dexdump', ['-d', dexApk.apk], { encoding: 'utf8', maxBuffer: 1 << 28 });
     expect(dump).toContain('Lcom/catstudio/littlecommander2/WordFilter;');
-    expect(dump).toContain(labelListEntries(lists[0])[1]);
+    expect(dump).toContain(defined(labelListEntries(nth(0))[1], 'a second entry'));
     // resources.arsc compiled by aapt2: a string-array of the entries.
     const arsc = execFileSync('aapt', ['dump', '--values', 'resources', byList(/strings\.xml$/, /arsc/).apk], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
     });
     expect(arsc).toContain('array/filter_words');
-    expect(arsc).toContain(`"${labelListEntries(lists[1])[0]}"`);
+    expect(arsc).toContain(`"${first(labelListEntries(nth(1)))}"`);
     // JSON array.
     expect(
       JSON.parse(unzipEntry(byList(/senseWord\.json$/, /array/).apk, 'assets/Data/senseWord.json').toString('utf8')),
-    ).toEqual(labelListEntries(lists[4]));
+    ).toEqual(labelListEntries(nth(4)));
     // Open-source: the list without its two header lines, then through a chain that a real tool inverts.
-    const open = lists[6];
+    const open = nth(6);
     const plain = byList(new RegExp(`${open.file}$`), /plain asset/);
     expect(unzipEntry(plain.apk, open.apkPath).toString('utf8')).toBe(
       readFileSync(open.path, 'utf8').split('\n').slice(2).join('\n'),
@@ -124,7 +126,7 @@ describe('real-data evaluation harness', () => {
   });
 
   it('scores the findings it is given: found, missed, kind, severity and term count', () => {
-    const label = { ...labelList(lists[6]), entries: 100, political: true };
+    const label = { ...labelList(nth(6)), entries: 100, political: true };
     const c = { id: 'x', list: label.file, group: label.group, format: '.txt', chain: 'plain' };
     const finding = (severity: Finding['severity'], kind: string, termCount: number) => ({ kind, severity, termCount });
     expect(scorePositive(c, label, []).found).toBe(false);

@@ -8,6 +8,7 @@ import { scan } from '../src/scan/scan.js';
 import { deriveApk } from './fixtures/apk-builder.js';
 import { buildDex } from './fixtures/dex-builder.js';
 import { CORPUS, corpusFile, run, tempDir } from './helpers.js';
+import { defined, first } from './defined.js';
 
 const bundle = (indicators: Array<{ id: string; pattern: string; malware?: string }>) =>
   JSON.stringify({
@@ -73,9 +74,9 @@ describe('STIX patterns', () => {
       "[file:name = 'a]b=c\\'d.apk'] OR [domain-name:value = 'x.org' AND url:value = 'http://x.org/?a=b]']",
     );
     expect(p).toHaveLength(2);
-    expect(p[0][0]).toMatchObject({ objectType: 'file', path: 'name', op: '=', values: ["a]b=c'd.apk"] });
-    expect(p[1].map((c) => c.values[0])).toEqual(['x.org', 'http://x.org/?a=b]']);
-    expect(parsePattern("[file:hashes.'SHA-256' IN ('aa', 'bb')]")[0][0]).toMatchObject({
+    expect(first(first(p))).toMatchObject({ objectType: 'file', path: 'name', op: '=', values: ["a]b=c'd.apk"] });
+    expect(defined(p[1], 'a second conjunction').map((c) => c.values[0])).toEqual(['x.org', 'http://x.org/?a=b]']);
+    expect(first(first(parsePattern("[file:hashes.'SHA-256' IN ('aa', 'bb')]")))).toMatchObject({
       path: 'hashes.SHA-256',
       op: 'IN',
       values: ['aa', 'bb'],
@@ -97,8 +98,8 @@ describe('STIX patterns', () => {
   });
 
   it('reports malformed bundles and unsupported indicators as diagnostics', () => {
-    expect(parseStixBundle('{', 'x').diagnostics[0].code).toBe('stix/bad-json');
-    expect(parseStixBundle('{"type":"indicator"}', 'x').diagnostics[0].code).toBe('stix/not-a-bundle');
+    expect(first(parseStixBundle('{', 'x').diagnostics).code).toBe('stix/bad-json');
+    expect(first(parseStixBundle('{"type":"indicator"}', 'x').diagnostics).code).toBe('stix/not-a-bundle');
     const set = parseStixBundle(
       bundle([
         { id: 'indicator--a', pattern: "[process:name = 'x']" },
@@ -142,8 +143,8 @@ describe('indicator matching', () => {
 
   it('matches package, file hash, signing certificate, URL and file name of a real APK exactly', async () => {
     const apk = corpusFile('com.teleca.jamendo_35.apk');
-    const sha256 = run('sha256sum', [apk]).split(' ')[0];
-    const md5 = run('md5sum', [apk]).split(' ')[0];
+    const sha256 = first(run('sha256sum', [apk]).split(' '));
+    const md5 = first(run('md5sum', [apk]).split(' '));
     const certSha1 = /Signer #1 certificate SHA-1 digest: ([0-9a-f]+)/.exec(
       run('apksigner', ['verify', '--print-certs', '--min-sdk-version', '1', apk]),
     )?.[1] as string;
@@ -177,8 +178,10 @@ describe('indicator matching', () => {
       'indicator--pkg',
       'indicator--sha',
     ]);
-    expect(hits['indicator--pkg'].evidence.malware).toEqual(['Test Family']);
-    expect((hits['indicator--dom'].evidence.matched as Array<{ value: string }>)[0].value).toMatch(/jamendo\.com$/);
+    expect(defined(hits['indicator--pkg'], 'the package hit').evidence.malware).toEqual(['Test Family']);
+    expect(
+      first(defined(hits['indicator--dom'], 'the domain hit').evidence.matched as Array<{ value: string }>).value,
+    ).toMatch(/jamendo\.com$/);
   });
 
   it('keeps imported bundles in the store for later scans (CLI)', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContextFor, Detector, DetectorInput, DetectorInputs } from '../src/detectors/define.js';
 import { formatMessage } from '../src/detectors/runner.js';
 import type { Confidence, Severity } from '../src/model.js';
+import { defined } from './defined.js';
 
 /**
  * A detector's cases as a table beside it, in the shape of ESLint's RuleTester: `valid` inputs report
@@ -48,9 +49,8 @@ export function testDetector<K extends DetectorInput>(detector: Detector<K>, tab
         const reports = run(c.input);
         expect(reports.map((r) => r.messageId)).toEqual(expected.map((e) => e.messageId));
         reports.forEach((r, i) => {
-          const e = expected[i];
-          const template = detector.meta.messages[r.messageId];
-          expect(template, `${detector.meta.id} has no message ${r.messageId}`).toBeDefined();
+          const e = defined(expected[i], `expected report ${i}`);
+          const template = defined(detector.meta.messages[r.messageId], `${detector.meta.id}'s message ${r.messageId}`);
           // Every placeholder of the message is filled, and evidence and data are what the detector declares.
           expect(formatMessage(template, r.data)).not.toMatch(/\{\{\w+\}\}/);
           expect([...Value.Errors(detector.meta.evidence, r.evidence)].map((x) => `${x.path}: ${x.message}`)).toEqual(

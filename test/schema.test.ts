@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SCHEMA_PATH, reportSchema, reportSchemaText } from '../src/report/schema.js';
 import { scan } from '../src/scan/scan.js';
 import { CORPUS, ROOT, corpusApks, corpusFile, tempDir } from './helpers.js';
+import { first } from './defined.js';
 
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -47,7 +48,7 @@ describe('the generated report schema', () => {
     copyFileSync(corpusFile('souch.smsbypass_9.apk'), join(dir, 'system', 'priv-app', 'Jamendo', 'SmsBypass.apk'));
     copyFileSync(join(CORPUS, 'firmware', 'lineageos-sdm845-vbmeta.img'), join(dir, 'vbmeta.img'));
     const report = await scan({ inputs: [dir], cwd: '/', ...FIXED });
-    expect(report.firmware?.[0].apps.length).toBe(2);
+    expect(first(report.firmware ?? []).apps.length).toBe(2);
     expect(validate(report), errors()).toBe(true);
   });
 
@@ -64,7 +65,7 @@ describe('the generated report schema', () => {
     delete e.permission;
     expect(validate(renamed)).toBe(false);
     const unknown = structuredClone(report) as unknown as { findings: Array<{ detectorId: string }> };
-    unknown.findings[0].detectorId = 'app/no-such-detector';
+    first(unknown.findings).detectorId = 'app/no-such-detector';
     expect(validate(unknown)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { scan } from '../src/scan/scan.js';
 import { loadYaraRules } from '../src/yara/rules.js';
 import { buildDex } from './fixtures/dex-builder.js';
 import { CORPUS, corpusFile, run, tempDir } from './helpers.js';
+import { first } from './defined.js';
 
 const RULES = join(CORPUS, 'yara-rules');
 
@@ -92,7 +93,7 @@ describe('YARA rules through YARA-X', () => {
       run('sh', ['-c', `unzip -p ${corpusFile('com.teleca.jamendo_35.apk')} classes.dex | base64 -w0`]),
       'base64',
     );
-    const m = hit!.evidence.matches[0];
+    const m = first(hit!.evidence.matches);
     expect(dex.toString('latin1', m.offset, m.offset + m.data.length)).toBe('http://api.jamendo.com');
     expect(readFileSync(rule, 'utf8')).toContain('jamendo_api');
   });

@@ -33,9 +33,9 @@ export function sh(cmd: string, args: string[], input?: Buffer | string, cwd?: s
 function specKey(spec: ApkSpec): string {
   const h = createHash('sha256');
   h.update(`builder ${BUILDER_VERSION}\nbase ${spec.base ?? BASE_APK}\n`);
-  for (const name of Object.keys(spec.entries).sort()) {
+  for (const [name, data] of Object.entries(spec.entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     h.update(`entry ${name}\n`);
-    h.update(spec.entries[name]);
+    h.update(data);
     h.update('\n');
   }
   if (spec.resources) h.update(JSON.stringify(spec.resources));

@@ -45,15 +45,16 @@ export function listsAvailable(): boolean {
  */
 export function gamePathOf(name: string): { app: string; apkPath: string } {
   const parts = name.split('#');
-  if (parts.length < 3) return { app: parts[0], apkPath: `assets/${parts.join('_')}` };
-  const app = parts[1].endsWith('.apk_FILES') ? parts[1].replace(/-[^-]*\.apk_FILES$/, '') : parts[0];
+  const [first = '', second = ''] = parts;
+  if (parts.length < 3) return { app: first, apkPath: `assets/${parts.join('_')}` };
+  const app = second.endsWith('.apk_FILES') ? second.replace(/-[^-]*\.apk_FILES$/, '') : first;
   return { app, apkPath: parts.slice(2).join('/') };
 }
 
 /** Drops the two header lines (GitHub path, blank) of an open-source list. */
 export function openSourceBody(raw: string): { origin: string; body: string } {
   const lines = raw.split('\n');
-  return { origin: lines[0].trim(), body: lines.slice(2).join('\n') };
+  return { origin: (lines[0] ?? '').trim(), body: lines.slice(2).join('\n') };
 }
 
 export function loadRealLists(dir = LISTS_DIR): RealList[] {

@@ -83,8 +83,10 @@ export function isRegexList(entries: string[]): boolean {
 
 export function anchorsIn(entries: string[]): string[] {
   const found: string[] = [];
-  for (const forms of POLITICAL_ANCHORS)
-    if (entries.some((e) => forms.some((f) => e.includes(f)))) found.push(forms[0]);
+  for (const forms of POLITICAL_ANCHORS) {
+    const [canonical] = forms;
+    if (canonical !== undefined && entries.some((e) => forms.some((f) => e.includes(f)))) found.push(canonical);
+  }
   return found;
 }
 

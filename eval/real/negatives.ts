@@ -71,7 +71,7 @@ const readLines = (p: string) =>
   readFileSync(p, 'utf8')
     .split(/\r?\n/)
     .filter((l) => l.length > 0);
-const firstField = (sep: RegExp) => (l: string) => l.split(sep)[0].trim() || null;
+const firstField = (sep: RegExp) => (l: string) => (l.split(sep)[0] ?? '').trim() || null;
 
 function rimeDict(path: string, base: string): NegativeFile[] {
   const text = readFileSync(path, 'utf8');
@@ -97,10 +97,10 @@ function cldrNames(): Array<{ code: string; name: string }> {
     for (const m of xml.matchAll(
       /<(language|territory|script|currency|variant|key|type)\s+type="([^"]+)"[^>]*>([^<]+)</g,
     ))
-      out.push({ code: `${loc}:${m[1]}:${m[2]}`, name: m[3].trim() });
+      out.push({ code: `${loc}:${m[1]}:${m[2]}`, name: (m[3] ?? '').trim() });
     const ann = readFileSync(`/usr/share/unicode/cldr/common/annotations/${loc}.xml`, 'utf8');
     for (const m of ann.matchAll(/<annotation cp="([^"]+)" type="tts">([^<]+)</g))
-      out.push({ code: `${loc}:emoji:${m[1]}`, name: m[2].trim() });
+      out.push({ code: `${loc}:emoji:${m[1]}`, name: (m[2] ?? '').trim() });
   }
   return out;
 }
@@ -187,12 +187,12 @@ export function zhUiStrings(apks: string[]): Record<string, string[]> {
     for (const line of dump.split('\n')) {
       const c = /^\s+config (\S+):$/.exec(line);
       if (c) {
-        config = /^zh(-r(CN|TW|HK))?$/.test(c[1]) ? c[1] : null;
+        const name = c[1] ?? '';
+        config = /^zh(-r(CN|TW|HK))?$/.test(name) ? name : null;
         continue;
       }
-      const s = config ? /^\s+\(string(?:8|16)\) "(.*)"$/.exec(line) : null;
-      if (s && config && s[1].trim())
-        (byConfig[config] ??= new Set()).add(s[1].replace(/\\n/g, '\n').replace(/\\"/g, '"'));
+      const s = config ? /^\s+\(string(?:8|16)\) "(.*)"$/.exec(line)?.[1] : undefined;
+      if (s && config && s.trim()) (byConfig[config] ??= new Set()).add(s.replace(/\\n/g, '\n').replace(/\\"/g, '"'));
     }
   }
   return Object.fromEntries(Object.entries(byConfig).map(([k, v]) => [k, [...v]]));

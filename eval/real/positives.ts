@@ -111,7 +111,7 @@ export function rebuiltGameSpec(list: RealList): { format: string; spec: ApkSpec
         },
       };
     case 'apktool': {
-      const values = { [path.split('/')[2]]: valuesXml({ filter_words: entries }, { app_name: 'Game' }) };
+      const values = { [path.split('/')[2] ?? 'values']: valuesXml({ filter_words: entries }, { app_name: 'Game' }) };
       return { format, spec: { entries: {}, resources: { packageName: list.origin, values } } };
     }
     case '.so':

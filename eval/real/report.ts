@@ -48,7 +48,7 @@ export function renderResults(
   for (const [group, rows] of groups) {
     if (rows.length >= MIN_GROUP_ROW) out.push(recallRow(slice('group', group, rows)));
     else {
-      const kind = group.split(':')[0];
+      const kind = group.split(':')[0] ?? group;
       pooled.set(kind, [...(pooled.get(kind) ?? []), ...rows]);
     }
   }

@@ -20,7 +20,12 @@ export function parseDns(b: Buffer): DnsMessage | null {
   const qd = b.readUInt16BE(4);
   const an = b.readUInt16BE(6);
   if (qd > 64 || an > 512) return null;
-  const msg: DnsMessage = { id: b.readUInt16BE(0), response: (b[2] & 0x80) !== 0, questions: [], answers: [] };
+  const msg: DnsMessage = {
+    id: b.readUInt16BE(0),
+    response: (b.readUInt8(2) & 0x80) !== 0,
+    questions: [],
+    answers: [],
+  };
   let p = 12;
   for (let i = 0; i < qd; i++) {
     const n = readName(b, p);
@@ -37,7 +42,7 @@ export function parseDns(b: Buffer): DnsMessage | null {
     const rd = n.next + 10;
     if (rd + rdlen > b.length) return msg;
     if (type === 1 && rdlen === 4)
-      msg.answers.push({ name: n.name, type: 'A', value: `${b[rd]}.${b[rd + 1]}.${b[rd + 2]}.${b[rd + 3]}` });
+      msg.answers.push({ name: n.name, type: 'A', value: [...b.subarray(rd, rd + 4)].join('.') });
     else if (type === 28 && rdlen === 16)
       msg.answers.push({ name: n.name, type: 'AAAA', value: ipv6(b.subarray(rd, rd + 16)) });
     else if (type === 5) {
@@ -55,8 +60,8 @@ export function readName(b: Buffer, start: number): { name: string; next: number
   let next = -1;
   let jumps = 0;
   for (let guard = 0; guard < 128; guard++) {
-    if (p >= b.length) return null;
     const len = b[p];
+    if (len === undefined) return null;
     if (len === 0) {
       if (next < 0) next = p + 1;
       return { name: labels.join('.').toLowerCase(), next };
@@ -64,7 +69,7 @@ export function readName(b: Buffer, start: number): { name: string; next: number
     if ((len & 0xc0) === 0xc0) {
       if (p + 1 >= b.length || ++jumps > MAX_POINTERS) return null;
       if (next < 0) next = p + 2;
-      p = ((len & 0x3f) << 8) | b[p + 1];
+      p = ((len & 0x3f) << 8) | b.readUInt8(p + 1);
       continue;
     }
     if (len > 63 || p + 1 + len > b.length) return null;

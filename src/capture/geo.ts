@@ -59,8 +59,9 @@ export function isSpecialAddress(ip: string): boolean {
     );
   }
   const parts = ip.split('.').map(Number);
+  const [a, b, c, d] = parts;
   if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return true;
-  const v = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  const v = (((a ?? 0) << 24) | ((b ?? 0) << 16) | ((c ?? 0) << 8) | (d ?? 0)) >>> 0;
   return SPECIAL_V4.some(([net, bits]) => v >>> (32 - bits) === net >>> (32 - bits));
 }
 

@@ -32,7 +32,7 @@ export function parseHttpResponses(
       for (;;) {
         const lineEnd = stream.indexOf('\r\n', q);
         if (lineEnd < 0) break;
-        const size = parseInt(stream.toString('latin1', q, lineEnd).split(';')[0], 16);
+        const size = parseInt(stream.toString('latin1', q, lineEnd).split(';')[0] ?? '', 16);
         if (!Number.isFinite(size) || size < 0) break;
         q = lineEnd + 2;
         if (size === 0) {

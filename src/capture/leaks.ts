@@ -5,7 +5,7 @@ import { parse } from 'tldts';
  * `clicks@0.scroll` look like addresses but are not). */
 function isEmail(m: string): boolean {
   const [local, domain] = m.split('@');
-  if (!/[a-z]/i.test(local)) return false;
+  if (local === undefined || domain === undefined || !/[a-z]/i.test(local)) return false;
   const p = parse(domain);
   return p.isIcann === true && !!p.domain && !/^\d/.test(p.domain);
 }
@@ -97,9 +97,10 @@ function* emailMatches(text: string, re: RegExp): Generator<RegExpMatchArray> {
 
 function scanText(text: string, field: string, form: string, out: Leak[]): void {
   for (const p of PATTERNS) {
-    if (NEEDS[p.kind] && !NEEDS[p.kind](text)) continue;
+    const needs = NEEDS[p.kind];
+    if (needs && !needs(text)) continue;
     for (const m of p.kind === 'email' ? emailMatches(text, p.re) : text.matchAll(p.re)) {
-      const value = m[2] ? `${m[1]},${m[2]}` : m[1];
+      const value = m[2] ? `${m[1]},${m[2]}` : (m[1] ?? '');
       if (p.check && !p.check(value)) continue;
       out.push({ kind: p.kind, value: p.kind === 'installed-packages' ? value.slice(0, 200) : value, field, form });
       if (out.length > 500) return;
@@ -160,7 +161,7 @@ export function httpRequestLeaks(raw: string, device: DeviceIds = {}): Leak[] {
   const head = end < 0 ? raw : raw.slice(0, end);
   const body = end < 0 ? '' : raw.slice(end + 4, end + 4 + 64 * 1024);
   const [requestLine, ...headers] = head.split('\r\n');
-  const out = findLeaks(requestLine, 'url', device);
+  const out = findLeaks(requestLine ?? '', 'url', device);
   for (const h of headers) {
     const i = h.indexOf(':');
     if (i > 0 && !/^(host|content-length|accept[\w-]*|connection|content-type)$/i.test(h.slice(0, i).trim()))

@@ -104,7 +104,7 @@ export function decodePacket(linkType: number, data: Buffer): Segment | Fragment
   }
   if (ethertype !== null && ethertype !== 0x0800 && ethertype !== 0x86dd) return 'other-protocol';
   if (p >= data.length) return 'ip';
-  const version = data[p] >> 4;
+  const version = data.readUInt8(p) >> 4;
   if (version === 4) return ipv4(data, p);
   if (version === 6) return ipv6Packet(data, p);
   return 'ip';
@@ -116,7 +116,7 @@ export function decodePacket(linkType: number, data: Buffer): Segment | Fragment
  * (8 bytes, 8-aligned) when that is present. Alignment is from the start of the header.
  */
 function radiotap(d: Buffer): { start: number; fcs: boolean } | null {
-  if (d.length < 8 || d[0] !== 0) return null;
+  if (d.length < 8 || d.readUInt8(0) !== 0) return null;
   const len = d.readUInt16LE(2);
   if (len < 8 || len > d.length) return null;
   let off = 4;
@@ -130,7 +130,7 @@ function radiotap(d: Buffer): { start: number; fcs: boolean } | null {
   let fcs = false;
   if (present & 0x2) {
     if (present & 0x1) off = ((off + 7) & ~7) + 8;
-    if (off < len) fcs = (d[off] & 0x10) !== 0;
+    if (off < len) fcs = (d.readUInt8(off) & 0x10) !== 0;
   }
   return { start: len, fcs };
 }
@@ -142,8 +142,8 @@ function radiotap(d: Buffer): { start: number; fcs: boolean } | null {
  */
 function ieee80211(d: Buffer, p: number): { ethertype: number; payload: number } | DecodeFailure {
   if (p + 24 > d.length) return 'link';
-  const fc0 = d[p];
-  const flags = d[p + 1];
+  const fc0 = d.readUInt8(p);
+  const flags = d.readUInt8(p + 1);
   const type = (fc0 >> 2) & 0x3;
   const subtype = fc0 >> 4;
   if ((fc0 & 0x3) !== 0) return 'link'; // protocol version other than 0
@@ -155,25 +155,26 @@ function ieee80211(d: Buffer, p: number): { ethertype: number; payload: number }
   const qos = (subtype & 0x8) !== 0;
   if (qos) {
     // An A-MSDU carries several subframes, each with its own header; not decoded.
-    if (p + h + 2 > d.length || d[p + h] & 0x80) return 'other-protocol';
+    if (p + h + 2 > d.length || d.readUInt8(p + h) & 0x80) return 'other-protocol';
     h += 2;
     if (flags & 0x80) h += 4;
   }
   const llc = p + h;
   if (llc + 8 > d.length) return 'link';
-  if (d[llc] !== 0xaa || d[llc + 1] !== 0xaa || d[llc + 2] !== 0x03) return 'other-protocol';
+  if (d.readUInt8(llc) !== 0xaa || d.readUInt8(llc + 1) !== 0xaa || d.readUInt8(llc + 2) !== 0x03)
+    return 'other-protocol';
   return { ethertype: d.readUInt16BE(llc + 6), payload: llc + 8 };
 }
 
 function ipv4(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   if (p + 20 > d.length) return 'ip';
-  const ihl = (d[p] & 0x0f) * 4;
+  const ihl = (d.readUInt8(p) & 0x0f) * 4;
   const total = d.readUInt16BE(p + 2);
   if (ihl < 20 || total < ihl || p + ihl > d.length) return 'ip';
   const flagsFrag = d.readUInt16BE(p + 6);
-  const proto = d[p + 9];
-  const src = `${d[p + 12]}.${d[p + 13]}.${d[p + 14]}.${d[p + 15]}`;
-  const dst = `${d[p + 16]}.${d[p + 17]}.${d[p + 18]}.${d[p + 19]}`;
+  const proto = d.readUInt8(p + 9);
+  const src = `${d.readUInt8(p + 12)}.${d.readUInt8(p + 13)}.${d.readUInt8(p + 14)}.${d.readUInt8(p + 15)}`;
+  const dst = `${d.readUInt8(p + 16)}.${d.readUInt8(p + 17)}.${d.readUInt8(p + 18)}.${d.readUInt8(p + 19)}`;
   // Snap-length-cut packets keep what was captured; lengths come from the header.
   const end = Math.min(d.length, p + total);
   if (flagsFrag & 0x2000 || (flagsFrag & 0x1fff) !== 0) {
@@ -193,7 +194,7 @@ function ipv4(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
 function ipv6Packet(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
   if (p + 40 > d.length) return 'ip';
   const payloadLen = d.readUInt16BE(p + 4);
-  let next = d[p + 6];
+  let next = d.readUInt8(p + 6);
   const src = ipv6(d.subarray(p + 8, p + 24));
   const dst = ipv6(d.subarray(p + 24, p + 40));
   let q = p + 40;
@@ -203,17 +204,17 @@ function ipv6Packet(d: Buffer, p: number): Segment | Fragment | DecodeFailure {
     if (next === 44) {
       const off = d.readUInt16BE(q + 2);
       return {
-        key: `${src}>${dst}/${d.readUInt32BE(q + 4)}/${d[q]}`,
+        key: `${src}>${dst}/${d.readUInt32BE(q + 4)}/${d.readUInt8(q)}`,
         src,
         dst,
-        proto: d[q],
+        proto: d.readUInt8(q),
         offset: off & 0xfff8,
         more: (off & 1) === 1,
         data: d.subarray(q + 8, end),
       };
     }
-    const hdrLen = (d[q + 1] + 1) * 8;
-    next = d[q];
+    const hdrLen = (d.readUInt8(q + 1) + 1) * 8;
+    next = d.readUInt8(q);
     q += hdrLen;
   }
   return transport(d, q, end, next, src, dst, 40 + payloadLen);
@@ -230,9 +231,9 @@ export function transport(
 ): Segment | DecodeFailure {
   if (proto === 6) {
     if (p + 20 > end) return 'transport';
-    const off = (d[p + 12] >> 4) * 4;
+    const off = (d.readUInt8(p + 12) >> 4) * 4;
     if (off < 20 || p + off > end) return 'transport';
-    const flags = d[p + 13];
+    const flags = d.readUInt8(p + 13);
     return {
       src,
       dst,
@@ -300,10 +301,11 @@ export class FragmentReassembler {
     const buf = Buffer.alloc(e.total);
     const have = new Uint8Array(e.total);
     for (const part of e.parts) {
-      for (let i = 0; i < part.data.length && part.offset + i < e.total; i++) {
-        if (have[part.offset + i]) continue;
-        buf[part.offset + i] = part.data[i];
-        have[part.offset + i] = 1;
+      for (const [i, byte] of part.data.subarray(0, Math.max(0, e.total - part.offset)).entries()) {
+        const at = part.offset + i;
+        if (have[at]) continue;
+        buf[at] = byte;
+        have[at] = 1;
       }
     }
     if (have.includes(0)) return null;

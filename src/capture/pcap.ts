@@ -335,8 +335,8 @@ function readPcapdroidBlock(block: Buffer, le: boolean, uids: Map<number, string
   const version = le ? block.readUInt16LE(12) : block.readUInt16BE(12);
   if (version !== 1 || block[14] !== 1 || block.length < 26) return;
   const uid = le ? block.readInt32LE(16) : block.readInt32BE(16);
-  const pkgLen = block[20];
-  const appLen = block[21];
+  const pkgLen = block.readUInt8(20);
+  const appLen = block.readUInt8(21);
   if (22 + pkgLen + appLen > block.length - 4) return;
   const pkg = block.toString('utf8', 22, 22 + pkgLen);
   const app = block.toString('utf8', 22 + pkgLen, 22 + pkgLen + appLen);
@@ -373,7 +373,8 @@ function ifaceResolution(b: Buffer, start: number, end: number, le: boolean): nu
     const len = le ? b.readUInt16LE(p + 2) : b.readUInt16BE(p + 2);
     if (code === 0) break;
     if (code === 9 && len >= 1) {
-      const v = b[p + 4];
+      const v = p + 4 < end ? b[p + 4] : undefined;
+      if (v === undefined) break;
       return v & 0x80 ? 2 ** (v & 0x7f) : 10 ** v;
     }
     p += 4 + Math.ceil(len / 4) * 4;
@@ -399,9 +400,10 @@ function readNameRecords(b: Buffer, len: number, le: boolean, names: Map<string,
   }
 }
 
+/** An IPv6 address in RFC 5952 text form; bytes missing from a shorter input read as zero. */
 export function ipv6(b: Uint8Array): string {
   const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((b[i] << 8) | b[i + 1]).toString(16));
+  for (let i = 0; i < 16; i += 2) parts.push((((b[i] ?? 0) << 8) | (b[i + 1] ?? 0)).toString(16));
   // Compress the longest run of zero groups, as RFC 5952 asks.
   let best = -1;
   let bestLen = 0;

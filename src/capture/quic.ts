@@ -31,26 +31,27 @@ function hkdfExpandLabel(secret: Buffer, label: string, length: number): Buffer 
 }
 
 function varint(b: Buffer, p: number): [number, number] | null {
-  if (p >= b.length) return null;
-  const len = 1 << (b[p] >> 6);
+  const lead = b[p];
+  if (lead === undefined) return null;
+  const len = 1 << (lead >> 6);
   if (p + len > b.length) return null;
-  let v = b[p] & 0x3f;
-  for (let i = 1; i < len; i++) v = v * 256 + b[p + i];
+  let v = lead & 0x3f;
+  for (const byte of b.subarray(p + 1, p + len)) v = v * 256 + byte;
   return [v, p + len];
 }
 
 /** CRYPTO frame data of one client Initial packet, keyed by offset; null when it is not one. */
 export function quicInitialCrypto(b: Buffer): { dcid: string; chunks: Array<[number, Buffer]> } | null {
-  if (b.length < 7 || (b[0] & 0x80) === 0) return null;
+  if (b.length < 7 || (b.readUInt8(0) & 0x80) === 0) return null;
   const version = b.readUInt32BE(1);
   const v = VERSIONS[version];
-  if (!v || ((b[0] >> 4) & 0x03) !== v.initialType) return null;
+  if (!v || ((b.readUInt8(0) >> 4) & 0x03) !== v.initialType) return null;
   let p = 5;
-  const dcidLen = b[p++];
+  const dcidLen = b.readUInt8(p++);
   if (dcidLen > 20 || p + dcidLen >= b.length) return null;
   const dcid = b.subarray(p, p + dcidLen);
   p += dcidLen;
-  const scidLen = b[p++];
+  const scidLen = b.readUInt8(p++);
   p += scidLen;
   const tok = varint(b, p);
   if (!tok) return null;
@@ -68,17 +69,18 @@ export function quicInitialCrypto(b: Buffer): { dcid: string; chunks: Array<[num
   const sample = b.subarray(pnOffset + 4, pnOffset + 20);
   const ecb = createCipheriv('aes-128-ecb', hp, null);
   const mask = ecb.update(sample);
-  const first = b[0] ^ (mask[0] & 0x0f);
+  const first = b.readUInt8(0) ^ (mask.readUInt8(0) & 0x0f);
   const pnLen = (first & 0x03) + 1;
   const header = Buffer.from(b.subarray(0, pnOffset + pnLen));
   header[0] = first;
   let pn = 0;
   for (let i = 0; i < pnLen; i++) {
-    header[pnOffset + i] ^= mask[1 + i];
-    pn = pn * 256 + header[pnOffset + i];
+    const byte = header.readUInt8(pnOffset + i) ^ mask.readUInt8(1 + i);
+    header[pnOffset + i] = byte;
+    pn = pn * 256 + byte;
   }
   const nonce = Buffer.from(iv);
-  for (let i = 0; i < 8; i++) nonce[11 - i] ^= Math.floor(pn / 2 ** (8 * i)) & 0xff;
+  for (let i = 0; i < 8; i++) nonce[11 - i] = nonce.readUInt8(11 - i) ^ (Math.floor(pn / 2 ** (8 * i)) & 0xff);
   const ciphertext = b.subarray(pnOffset + pnLen, end - 16);
   const tag = b.subarray(end - 16, end);
   let plain: Buffer;

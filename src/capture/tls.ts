@@ -32,26 +32,26 @@ export function parseClientHello(b: Buffer): ClientHello | null {
   const recLen = b.readUInt16BE(3);
   if (b[5] !== 0x01) return null;
   // The hello may span records; use what is here, bounded by the handshake's own length.
-  const hsLen = (b[6] << 16) | (b[7] << 8) | b[8];
+  const hsLen = b.readUIntBE(6, 3);
   const end = Math.min(b.length, 9 + hsLen, 5 + Math.max(recLen, 4) + 16384);
   let p = 9;
   if (p + 34 > end) return null;
   const version = b.readUInt16BE(p);
   p += 34;
-  const sidLen = b[p];
-  p += 1 + sidLen;
+  if (p >= end) return null;
+  p += 1 + b.readUInt8(p);
   if (p + 2 > end) return null;
   const csLen = b.readUInt16BE(p);
   p += 2;
   if (p + csLen > end) return null;
   const ciphers: number[] = [];
-  for (let i = 0; i < csLen; i += 2) {
+  for (let i = 0; i + 1 < csLen; i += 2) {
     const c = b.readUInt16BE(p + i);
     if (!isGrease(c)) ciphers.push(c);
   }
   p += csLen;
   if (p >= end) return null;
-  p += 1 + b[p];
+  p += 1 + b.readUInt8(p);
   const exts: number[] = [];
   const groups: number[] = [];
   const sigAlgs: number[] = [];
@@ -71,7 +71,7 @@ export function parseClientHello(b: Buffer): ClientHello | null {
       if (!isGrease(type)) exts.push(type);
       if (type === 0 && len >= 5) {
         const nameLen = b.readUInt16BE(d + 3);
-        if (b[d + 2] === 0 && d + 5 + nameLen <= d + len)
+        if (b.readUInt8(d + 2) === 0 && d + 5 + nameLen <= d + len)
           sni = b.toString('latin1', d + 5, d + 5 + nameLen).toLowerCase();
       } else if (type === 10 && len >= 2) {
         for (let i = 2; i + 1 < len; i += 2) {
@@ -79,17 +79,19 @@ export function parseClientHello(b: Buffer): ClientHello | null {
           if (!isGrease(g)) groups.push(g);
         }
       } else if (type === 11 && len >= 1) {
-        for (let i = 1; i <= b[d] && i < len; i++) formats.push(b[d + i]);
+        const count = b.readUInt8(d);
+        for (let i = 1; i <= count && i < len; i++) formats.push(b.readUInt8(d + i));
       } else if (type === 16 && len >= 2) {
         let q = d + 2;
         while (q < d + len) {
-          const l = b[q];
+          const l = b.readUInt8(q);
           if (q + 1 + l > d + len) break;
           alpn.push(b.toString('latin1', q + 1, q + 1 + l));
           q += 1 + l;
         }
       } else if (type === 43 && len >= 1) {
-        for (let i = 1; i + 1 <= b[d] && i + 1 < len; i += 2) {
+        const listLen = b.readUInt8(d);
+        for (let i = 1; i + 1 <= listLen && i + 1 < len; i += 2) {
           const v = b.readUInt16BE(d + i);
           if (!isGrease(v)) {
             versions.push(tlsVersion(v));
@@ -145,8 +147,9 @@ export function parseHttpRequests(b: Buffer, max = 50): Array<{ method: string; 
   const re =
     /(?:^|\r\n)(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT) (\S{1,4096}) HTTP\/1\.[01]\r\n([\s\S]*?)\r\n\r\n/g;
   for (const m of text.matchAll(re)) {
-    const host = /^host:\s*([^\r\n:]+)/im.exec(m[3])?.[1]?.trim().toLowerCase() ?? null;
-    out.push({ method: m[1], host, path: m[2] });
+    const [, method = '', path = '', head = ''] = m;
+    const host = /^host:\s*([^\r\n:]+)/im.exec(head)?.[1]?.trim().toLowerCase() ?? null;
+    out.push({ method, host, path });
     if (out.length >= max) break;
   }
   return out;
@@ -166,8 +169,8 @@ export function ja4(protocol: 't' | 'q', p: ClientHello['ja4Parts']): string {
   const count = (n: number) => String(Math.min(n, 99)).padStart(2, '0');
   let alpn = '00';
   if (p.alpn) {
-    const first = p.alpn[0];
-    const last = p.alpn[p.alpn.length - 1];
+    const first = p.alpn.charAt(0);
+    const last = p.alpn.charAt(p.alpn.length - 1);
     const alnum = (c: string) => /[A-Za-z0-9]/.test(c);
     alpn =
       alnum(first) && alnum(last)

@@ -251,18 +251,17 @@ export function isUnsafeName(name: string): boolean {
 
 function checkOverlaps(entries: ZipEntry[], cdOffset: number, anomalies: ZipAnomaly[]): void {
   const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
-  for (let i = 0; i < sorted.length; i++) {
-    const e = sorted[i];
+  for (const [i, e] of sorted.entries()) {
     // The local header's own name/extra lengths are unknown without reading it; 30 + name is a lower bound.
     const minEnd = e.localHeaderOffset + 30 + Buffer.byteLength(e.name) + e.compressedSize;
-    const next = i + 1 < sorted.length ? sorted[i + 1].localHeaderOffset : cdOffset;
+    const following = sorted[i + 1];
+    const next = following ? following.localHeaderOffset : cdOffset;
     if (e.localHeaderOffset < 0 || minEnd > next) {
       anomalies.push({
         code: 'zip/overlapping-entries',
-        message:
-          i + 1 < sorted.length
-            ? `entry data overlaps ${JSON.stringify(sorted[i + 1].name)}`
-            : 'entry data overlaps the central directory',
+        message: following
+          ? `entry data overlaps ${JSON.stringify(following.name)}`
+          : 'entry data overlaps the central directory',
         entry: e.name,
       });
     }

@@ -1,4 +1,4 @@
-import type { DexFile } from '../formats/dex.js';
+import { edgeRow, type DexFile } from '../formats/dex.js';
 
 /**
  * Per-method facts drawn from the DEX cross-reference index, shared by the detectors that reason about
@@ -47,16 +47,16 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
       if (!l) numbersByBody.set(n.body, (l = []));
       l.push(n.value);
     }
-    for (let b = 0; b < x.bodies.length; b++) {
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+    for (const [b, body] of x.bodies.entries()) {
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
       const id = methods.length;
       methods.push({
         dexIndex,
         body: b,
         className,
         method,
-        stringIds: x.strings.targets.subarray(x.strings.start[b], x.strings.start[b + 1]),
-        callIds: x.methods.targets.subarray(x.methods.start[b], x.methods.start[b + 1]),
+        stringIds: edgeRow(x.strings, b).targets,
+        callIds: edgeRow(x.methods, b).targets,
         numbers: numbersByBody.get(b) ?? [],
       });
       let l = byClass.get(className);
@@ -66,17 +66,24 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
   });
   // Memo tables are plain arrays indexed by string or method index: far cheaper than Maps on this hot path.
   const memos = new Map<string, unknown[][]>();
-  const table = (name: string, size: (d: DexFile) => number) => {
+  // A method's dexIndex is its position in `dexes` (set above): a miss is a bug here, not bad input.
+  const dexAt = (dexIndex: number): DexFile => {
+    const dex = dexes[dexIndex];
+    if (!dex) throw new Error(`code facts: no DEX ${dexIndex}`);
+    return dex;
+  };
+  const table = (name: string, size: (d: DexFile) => number, dexIndex: number): unknown[] => {
     let perDex = memos.get(name);
     if (!perDex) memos.set(name, (perDex = dexes.map((d) => new Array(size(d)))));
-    return perDex;
+    const t = perDex[dexIndex];
+    if (!t) throw new Error(`code facts: no DEX ${dexIndex}`);
+    return t;
   };
-  const nameTables = table('callee-name', (d) => d.methodCount) as string[][];
   const calleeName = (dexIndex: number, methodIdx: number): string => {
-    const cache = nameTables[dexIndex];
+    const cache = table('callee-name', (d) => d.methodCount, dexIndex) as Array<string | undefined>;
     let s = cache[methodIdx];
     if (s === undefined) {
-      const c = dexes[dexIndex].methodOwnerAndName(methodIdx);
+      const c = dexAt(dexIndex).methodOwnerAndName(methodIdx);
       s = cache[methodIdx] = `${c.className}->${c.method}`;
     }
     return s;
@@ -97,8 +104,9 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
       for (const idx of m.callIds) {
         const target = byName.get(calleeName(m.dexIndex, idx));
         if (target === undefined || target === id) continue;
-        callees[id].push(target);
-        callers[target].push(id);
+        // Both lists have one slot per method, and byName holds method ids only.
+        callees[id]?.push(target);
+        callers[target]?.push(id);
       }
     });
     return (graph = { callees, callers });
@@ -108,7 +116,7 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
     methods,
     byClass,
     strings(m) {
-      const dex = dexes[m.dexIndex];
+      const dex = dexAt(m.dexIndex);
       const out: string[] = [];
       for (const i of m.stringIds) {
         const r = dex.stringBytes(i);
@@ -119,34 +127,32 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
       return out;
     },
     memo<T>(name: string, m: MethodFacts, f: (s: string) => T): T[] {
-      const cache = table(name, (d) => d.stringCount)[m.dexIndex] as T[];
-      const dex = dexes[m.dexIndex];
-      const out: T[] = new Array(m.stringIds.length);
-      for (let k = 0; k < m.stringIds.length; k++) {
-        const i = m.stringIds[k];
+      const cache = table(name, (d) => d.stringCount, m.dexIndex) as Array<T | undefined>;
+      const dex = dexAt(m.dexIndex);
+      const out: T[] = [];
+      for (const i of m.stringIds) {
         let v = cache[i];
         if (v === undefined) {
           const r = dex.stringBytes(i);
           const s = r && r[1] - r[0] <= MAX_STRING ? dex.string(i) : null;
           v = cache[i] = f(s ?? '');
         }
-        out[k] = v;
+        out.push(v);
       }
       return out;
     },
     memoCalls<T>(name: string, m: MethodFacts, f: (callee: string) => T): T[] {
-      const cache = table(`calls:${name}`, (d) => d.methodCount)[m.dexIndex] as T[];
-      const out: T[] = new Array(m.callIds.length);
-      for (let k = 0; k < m.callIds.length; k++) {
-        const idx = m.callIds[k];
+      const cache = table(`calls:${name}`, (d) => d.methodCount, m.dexIndex) as Array<T | undefined>;
+      const out: T[] = [];
+      for (const idx of m.callIds) {
         let v = cache[idx];
         if (v === undefined) v = cache[idx] = f(calleeName(m.dexIndex, idx));
-        out[k] = v;
+        out.push(v);
       }
       return out;
     },
-    callees: (id) => callGraph().callees[id],
-    callers: (id) => callGraph().callers[id],
+    callees: (id) => callGraph().callees[id] ?? [],
+    callers: (id) => callGraph().callers[id] ?? [],
   };
 }
 
@@ -155,7 +161,8 @@ export function neighbourhood(facts: CodeFacts, ids: Iterable<number>): Set<numb
   const out = new Set<number>();
   for (const id of ids) {
     out.add(id);
-    for (const c of facts.byClass.get(facts.methods[id].className) ?? []) out.add(c);
+    const m = facts.methods[id];
+    for (const c of (m && facts.byClass.get(m.className)) ?? []) out.add(c);
     for (const c of facts.callees(id)) out.add(c);
     for (const c of facts.callers(id)) out.add(c);
   }

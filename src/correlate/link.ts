@@ -17,7 +17,7 @@ export function linkListFindings(findings: Finding[]): void {
     for (const [x, y] of [
       [a, b],
       [b, a],
-    ]) {
+    ] as const) {
       const rel = x.evidence.related ?? [];
       if (!rel.some((r) => r.fingerprint === y.fingerprint))
         rel.push({ detectorId: y.detectorId, fingerprint: y.fingerprint, why });

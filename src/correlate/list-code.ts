@@ -144,7 +144,8 @@ function computeSignals(facts: CodeFacts, m: MethodFacts): ListCodeSignals {
   roles.forEach((role, i) => {
     if (!role) return;
     strings ??= facts.memo('text', m, (s) => s);
-    const s = strings[i];
+    const s = strings[i]; // memo keeps the order of roles: one entry per string of m
+    if (s === undefined) return;
     if (role === 'url') sig.urls.push(s);
     else if (role === 'key') sig.keys.push(s);
     else if (role === 'storage') sig.storage.push(s);
@@ -157,8 +158,10 @@ function computeSignals(facts: CodeFacts, m: MethodFacts): ListCodeSignals {
   if (calls.some((r) => r !== null)) {
     const names = facts.memoCalls('name', m, (c) => c);
     calls.forEach((r, i) => {
-      if (r === 'scheduler') sig.schedulers.push(names[i]);
-      else if (r === 'matcher') sig.matchers.push(names[i]);
+      const name = names[i]; // one name per call, in the order of calls
+      if (name === undefined) return;
+      if (r === 'scheduler') sig.schedulers.push(name);
+      else if (r === 'matcher') sig.matchers.push(name);
     });
   }
   return sig;

@@ -36,20 +36,23 @@ export const isCensorship = (f: Finding): f is CensorshipFinding => f.detectorId
 
 /** `parts` are the findings rolled up; `context` are the findings they may be linked to (same app). */
 export function rollUp(parts: CensorshipFinding[], context: Finding[]): RollUp | null {
-  if (!parts.length) return null;
+  const [first] = parts;
+  if (!first) return null;
   const byFingerprint = new Map(context.map((f) => [f.fingerprint, f]));
   const described = parts.map((f) => describe(f, byFingerprint));
   const severity = parts.reduce<Severity>(
     (s, f) => (severityRank(f.severity) > severityRank(s) ? f.severity : s),
-    parts[0].severity,
+    first.severity,
   );
   // The roll-up is as sure as the surest of its most severe parts, no surer.
   const atTop = parts.filter((f) => f.severity === severity);
+  const topPart = atTop[0] ?? first; // atTop is never empty: severity is that of some part
   const confidence = atTop.reduce<Confidence>(
     (c, f) => (CONFIDENCE.indexOf(f.confidence) > CONFIDENCE.indexOf(c) ? f.confidence : c),
-    atTop[0].confidence,
+    topPart.confidence,
   );
-  return { severity, confidence, parts: described, top: described[parts.indexOf(atTop[0])] };
+  const top = described[parts.indexOf(topPart)] ?? describe(topPart, byFingerprint);
+  return { severity, confidence, parts: described, top };
 }
 
 function describe(f: CensorshipFinding, byFingerprint: Map<string, Finding>): RolledUpPart {

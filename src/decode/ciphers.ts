@@ -65,7 +65,7 @@ export function decryptRaw(
   if (spec.blockSize > 1 && data.length % spec.blockSize !== 0) return null;
   if (spec.needsIv && (!iv || iv.length !== (spec.name.startsWith('aes') ? 16 : 8))) return null;
   try {
-    if (name === 'rc4') return rc4(key, data);
+    if (name === 'rc4') return key.length > 0 ? rc4(key, data) : null;
     if (name === 'bf-ecb' || name === 'bf-cbc') {
       if (key.length < 4 || key.length > 56) return null;
       const bf = blowfish(key, name === 'bf-cbc');
@@ -92,25 +92,36 @@ export function decryptRaw(
 /** Removes PKCS#5/7 padding; null when the padding is invalid (the usual sign of a wrong key). */
 export function unpad(data: Uint8Array, blockSize: number): Uint8Array | null {
   if (data.length === 0 || data.length % blockSize !== 0) return null;
-  const n = data[data.length - 1];
-  if (n === 0 || n > blockSize) return null;
+  const n = data.at(-1);
+  if (n === undefined || n === 0 || n > blockSize) return null;
   for (let i = data.length - n; i < data.length; i++) if (data[i] !== n) return null;
   return data.subarray(0, data.length - n);
 }
 
+/** RC4 with a non-empty key (an empty key has no key schedule). */
 export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
-  const s = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) s[i] = i;
+  if (key.length === 0) throw new RangeError('rc4: empty key');
+  // The state is read through a view: every index is masked to 0..255, and a view read is a number.
+  const s = new DataView(new ArrayBuffer(256));
+  const k = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  for (let i = 0; i < 256; i++) s.setUint8(i, i);
   for (let i = 0, j = 0; i < 256; i++) {
-    j = (j + s[i] + key[i % key.length]) & 0xff;
-    [s[i], s[j]] = [s[j], s[i]];
+    const si = s.getUint8(i);
+    j = (j + si + k.getUint8(i % key.length)) & 0xff;
+    s.setUint8(i, s.getUint8(j));
+    s.setUint8(j, si);
   }
   const out = new Uint8Array(data.length);
-  for (let n = 0, i = 0, j = 0; n < data.length; n++) {
+  let i = 0;
+  let j = 0;
+  for (const [n, byte] of data.entries()) {
     i = (i + 1) & 0xff;
-    j = (j + s[i]) & 0xff;
-    [s[i], s[j]] = [s[j], s[i]];
-    out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
+    const si = s.getUint8(i);
+    j = (j + si) & 0xff;
+    const sj = s.getUint8(j);
+    s.setUint8(i, sj);
+    s.setUint8(j, si);
+    out[n] = byte ^ s.getUint8((si + sj) & 0xff);
   }
   return out;
 }

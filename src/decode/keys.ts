@@ -1,5 +1,5 @@
 import { createHash, pbkdf2Sync } from 'node:crypto';
-import type { DexFile } from '../formats/dex.js';
+import { edgeRow, type DexFile } from '../formats/dex.js';
 import type { CipherName } from './ciphers.js';
 import type { DecodeContext, KeyCandidate } from './search.js';
 
@@ -23,7 +23,7 @@ const MAX_KEYS = 120;
 export function transformationCiphers(t: string): CipherName[] {
   const m = TRANSFORMATION.exec(t);
   if (!m) return [];
-  const algo = m[1].toUpperCase();
+  const algo = (m[1] ?? '').toUpperCase();
   const mode = (m[3] ?? 'ECB').toLowerCase();
   if (algo === 'AES')
     return mode === 'ctr'
@@ -68,21 +68,23 @@ export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}):
     for (let t = 0; t < dex.typeCount; t++) if (CRYPTO_TYPES.has(dex.typeDescriptor(t) ?? '')) cryptoTypeIdx.add(t);
     const cryptoBodies = new Set<number>();
     for (let b = 0; b < x.bodies.length; b++) {
-      for (let e = x.types.start[b]; e < x.types.start[b + 1]; e++)
-        if (cryptoTypeIdx.has(x.types.targets[e])) cryptoBodies.add(b);
-      for (let e = x.methods.start[b]; e < x.methods.start[b + 1]; e++) {
-        const m = dex.methodRef(x.methods.targets[e]);
+      for (const t of edgeRow(x.types, b).targets) if (cryptoTypeIdx.has(t)) cryptoBodies.add(b);
+      for (const target of edgeRow(x.methods, b).targets) {
+        const m = dex.methodRef(target);
         if (m && cryptoTypeIdx.has(m.classIdx)) cryptoBodies.add(b);
       }
     }
-    const cryptoClasses = new Set([...cryptoBodies].map((b) => x.bodies[b].classDefIdx));
+    const classOf = (b: number) => x.bodies[b]?.classDefIdx ?? -1;
+    const cryptoClasses = new Set([...cryptoBodies].map(classOf));
     const bodyLabel = (b: number) => {
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      const body = x.bodies[b];
+      if (!body) return `<code body ${b}>`;
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
       return `${className}->${method}`;
     };
     const stringsOf = (b: number, rank: number) => {
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
-        const s = dex.string(x.strings.targets[e]);
+      for (const target of edgeRow(x.strings, b).targets) {
+        const s = dex.string(target);
         if (!s) continue;
         for (const c of transformationCiphers(s)) preferred.add(c);
         if (s.length >= 4 && s.length <= 88 && !TRANSFORMATION.test(s))
@@ -92,11 +94,11 @@ export function dexKeyContext(dexes: DexFile[], derive: DerivationOptions = {}):
     for (const b of cryptoBodies) stringsOf(b, 0);
     for (const a of x.arrays) {
       if (a.elementWidth !== 1 || a.count < 4 || a.count > 64) continue;
-      const rank = cryptoBodies.has(a.body) ? 0 : cryptoClasses.has(x.bodies[a.body].classDefIdx) ? 1 : 2;
+      const rank = cryptoBodies.has(a.body) ? 0 : cryptoClasses.has(classOf(a.body)) ? 1 : 2;
       add(dex.buf.subarray(a.offset, a.offset + a.count), `${bodyLabel(a.body)} (byte array)`, rank);
     }
     for (let b = 0; b < x.bodies.length; b++)
-      if (!cryptoBodies.has(b) && cryptoClasses.has(x.bodies[b].classDefIdx)) stringsOf(b, 1);
+      if (!cryptoBodies.has(b) && cryptoClasses.has(classOf(b))) stringsOf(b, 1);
     // Transformation strings anywhere in the app name the ciphers in use.
     for (let i = 0; i < dex.stringCount; i++) {
       const r = dex.stringBytes(i);
@@ -178,19 +180,18 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
     const pbeTypes = new Set<number>();
     for (let t = 0; t < dex.typeCount; t++) if (PBE_TYPES.has(dex.typeDescriptor(t) ?? '')) pbeTypes.add(t);
     if (!pbeTypes.size) continue;
-    for (let b = 0; b < x.bodies.length; b++) {
-      let pbe = false;
-      for (let e = x.types.start[b]; e < x.types.start[b + 1] && !pbe; e++) pbe = pbeTypes.has(x.types.targets[e]);
-      for (let e = x.methods.start[b]; e < x.methods.start[b + 1] && !pbe; e++)
-        pbe = pbeTypes.has(dex.methodRef(x.methods.targets[e])?.classIdx ?? -1);
+    for (const [b, body] of x.bodies.entries()) {
+      const pbe =
+        edgeRow(x.types, b).targets.some((t) => pbeTypes.has(t)) ||
+        edgeRow(x.methods, b).targets.some((t) => pbeTypes.has(dex.methodRef(t)?.classIdx ?? -1));
       if (!pbe) continue;
       let digest = 'sha1';
       const strings: string[] = [];
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
-        const s = dex.string(x.strings.targets[e]);
+      for (const target of edgeRow(x.strings, b).targets) {
+        const s = dex.string(target);
         if (!s) continue;
         const m = PBKDF2_NAME.exec(s);
-        if (m) digest = m[1].toLowerCase();
+        if (m?.[1]) digest = m[1].toLowerCase();
         else if (s.length >= 1 && s.length <= 128 && !TRANSFORMATION.test(s) && !strings.includes(s)) strings.push(s);
       }
       const salts: Uint8Array[] = strings.map((s) => Buffer.from(s, 'utf8'));
@@ -201,7 +202,7 @@ export function pbkdf2Keys(dexes: DexFile[], maxIterations: number): KeyCandidat
         .filter((n) => n.body === b && n.value >= 600 && n.value <= 1_000_000)
         .map((n) => n.value);
       const iterations = counts.length ? [...new Set(counts)] : DEFAULT_ITERATIONS;
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
       for (const password of strings) {
         for (const salt of salts) {
           if (Buffer.from(password).equals(Buffer.from(salt)) && salts.length > 1) continue;
@@ -245,15 +246,13 @@ export function keysNearName(dexes: DexFile[], fileName: string): KeyCandidate[]
     }
     if (wanted.size === 0) continue;
     const x = dex.xrefs();
-    for (let b = 0; b < x.bodies.length; b++) {
-      let uses = false;
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++)
-        uses = wanted.has(x.strings.targets[e]);
-      if (!uses) continue;
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
-        const s = dex.string(x.strings.targets[e]);
-        if (!s || s.length < 2 || s.length > 88 || wanted.has(x.strings.targets[e])) continue;
+    for (const [b, body] of x.bodies.entries()) {
+      const { targets } = edgeRow(x.strings, b);
+      if (!targets.some((t) => wanted.has(t))) continue;
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
+      for (const target of targets) {
+        const s = dex.string(target);
+        if (!s || s.length < 2 || s.length > 88 || wanted.has(target)) continue;
         for (const form of [Buffer.from(s, 'utf8'), ...keyForms(s).slice(1)]) {
           const k = Buffer.from(form).toString('hex');
           if (seen.has(k)) continue;

@@ -24,13 +24,12 @@ export function lz4BlockDecode(
   let p = start;
   let o = outStart;
   while (p < end && o < outEnd) {
-    const token = src[p++];
+    const token = blockByte(src, p++, end, 'token');
     let lit = token >> 4;
     if (lit === 15) {
       let b: number;
       do {
-        if (p >= end) throw new MalformedInputError('lz4/truncated', 'literal length runs past the block');
-        b = src[p++];
+        b = blockByte(src, p++, end, 'literal length');
         lit += b;
       } while (b === 255);
     }
@@ -40,8 +39,7 @@ export function lz4BlockDecode(
     o += take;
     p += lit;
     if (p >= end || o >= outEnd) break;
-    if (p + 2 > end) throw new MalformedInputError('lz4/truncated', 'match offset runs past the block');
-    const offset = src[p] | (src[p + 1] << 8);
+    const offset = blockByte(src, p, end, 'match offset') | (blockByte(src, p + 1, end, 'match offset') << 8);
     p += 2;
     if (offset === 0 || offset > o - windowStart)
       throw new MalformedInputError('lz4/bad-offset', 'match offset outside the output');
@@ -49,21 +47,30 @@ export function lz4BlockDecode(
     if ((token & 15) === 15) {
       let b: number;
       do {
-        if (p >= end) throw new MalformedInputError('lz4/truncated', 'match length runs past the block');
-        b = src[p++];
+        b = blockByte(src, p++, end, 'match length');
         len += b;
       } while (b === 255);
     }
     len = Math.min(len, outEnd - o);
-    if (offset >= len) {
-      out.copyWithin(o, o - offset, o - offset + len);
-      o += len;
-    } else {
-      // Overlapping match: the pattern repeats byte by byte.
-      for (let i = 0; i < len; i++, o++) out[o] = out[o - offset];
+    // A match may overlap its own output (offset < len: the last `offset` bytes repeat). Copying from the
+    // match start what is already written, the available run doubles each step and stays a whole number
+    // of periods, so this equals the byte-by-byte copy.
+    const from = o - offset;
+    while (len > 0) {
+      const n = Math.min(o - from, len);
+      out.copyWithin(o, from, from + n);
+      o += n;
+      len -= n;
     }
   }
   return o - outStart;
+}
+
+/** Byte `p` of a block ending at `end`; past the end (or the buffer) the block is truncated. */
+function blockByte(src: Uint8Array, p: number, end: number, what: string): number {
+  const b = p < end ? src[p] : undefined;
+  if (b === undefined) throw new MalformedInputError('lz4/truncated', `${what} runs past the block`);
+  return b;
 }
 
 /**
@@ -75,11 +82,11 @@ export function lz4FrameDecode(input: Uint8Array, maxOutput: number, limitCode =
   const b = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   if (b.length < 7 || b.readUInt32LE(0) !== LZ4_MAGIC)
     throw new MalformedInputError('lz4/bad-magic', 'not an LZ4 frame');
-  const flg = b[4];
+  const flg = b.readUInt8(4);
   if (flg >> 6 !== 1) throw new MalformedInputError('lz4/version', 'unsupported LZ4 frame version');
   const blockChecksum = (flg & 0x10) !== 0;
   const hasSize = (flg & 0x08) !== 0;
-  const blockMax = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20][(b[5] >> 4) & 7];
+  const blockMax = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20][(b.readUInt8(5) >> 4) & 7];
   if (!blockMax) throw new MalformedInputError('lz4/bad-block-size', 'bad block maximum size');
   let p = 6;
   let declared = -1;

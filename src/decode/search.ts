@@ -182,7 +182,7 @@ function percentDecode(text: string): Buffer {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (text[i] === '+') bytes.push(0x20);
-    else bytes.push(...Buffer.from(text[i]));
+    else bytes.push(...Buffer.from(text.charAt(i)));
   }
   return Buffer.from(bytes);
 }
@@ -212,7 +212,7 @@ function binarySteps(
   const cap = limits.maxOutput;
   const codec = (c: Codec) => () => boundedDecompress(c, b, cap);
   if (b.length >= 18 && b[0] === 0x1f && b[1] === 0x8b) out.push(...tryDecompress('gzip', codec('gzip'), hits));
-  else if (b.length >= 6 && (b[0] & 0x0f) === 8 && ((b[0] << 8) | b[1]) % 31 === 0)
+  else if (b.length >= 6 && ((b[0] ?? 0) & 0x0f) === 8 && zlibHeaderCheck(b))
     out.push(...tryDecompress('zlib', codec('zlib'), hits));
   else if (b.length >= 10 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
     out.push(...tryDecompress('bzip2', codec('bzip2'), hits));
@@ -307,8 +307,7 @@ function byteTransforms(b: Uint8Array): Step[] {
   // let the list check pick the one whose terms read.
   for (const c of candidates.slice(0, 8)) {
     if (c.score < 0.97) break;
-    const bytes = new Uint8Array(b.length);
-    for (let i = 0; i < b.length; i++) bytes[i] = c.f(b[i]);
+    const bytes = Uint8Array.from(b, c.f);
     if (decodeText(bytes)) out.push({ bytes, steps: [c.name] });
   }
   return out;
@@ -327,8 +326,8 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
   for (const key of keys) {
     // Repeating-key XOR with the key bytes.
     if (key.bytes.length >= 2 && key.bytes.length <= 64) {
-      const x = new Uint8Array(b.length);
-      for (let i = 0; i < b.length; i++) x[i] = b[i] ^ key.bytes[i % key.bytes.length];
+      const k = key.bytes;
+      const x = Uint8Array.from(b, (v, i) => v ^ (k[i % k.length] ?? 0)); // i % k.length is a key index
       if (decodeText(x)) out.push({ bytes: x, steps: ['xor-key'], keyOrigin: key.origin });
     }
     for (const spec of order) {
@@ -362,10 +361,16 @@ function cipherSteps(b: Uint8Array, ctx: DecodeContext, limits: SearchLimits, bu
   return out;
 }
 
+/** The zlib header's check bits: CMF and FLG read as a big-endian number are a multiple of 31 (RFC 1950). */
+function zlibHeaderCheck(b: Uint8Array): boolean {
+  const [cmf, flg] = b;
+  return cmf !== undefined && flg !== undefined && ((cmf << 8) | flg) % 31 === 0;
+}
+
 function hasCompressionMagic(b: Uint8Array): boolean {
   return (
     (b[0] === 0x1f && b[1] === 0x8b) ||
-    (b[0] === 0x78 && ((b[0] << 8) | b[1]) % 31 === 0) ||
+    (b[0] === 0x78 && zlibHeaderCheck(b)) ||
     (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68)
   );
 }

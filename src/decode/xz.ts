@@ -25,16 +25,21 @@ export function isXz(b: Uint8Array): boolean {
 
 /** Legacy LZMA-alone header: properties byte (lc/lp/pb < 225), dictionary size, 64-bit size. */
 export function isLzmaAlone(b: Uint8Array): boolean {
-  if (b.length < 14 || b[0] >= 225) return false;
-  const dict = b[1] | (b[2] << 8) | (b[3] << 16) | (b[4] << 24);
-  return b[0] === 0x5d && dict >>> 0 >= 4096 && (dict & (dict - 1)) === 0;
+  if (b.length < 14 || b[0] !== 0x5d) return false;
+  const dict = view(b).getUint32(1, true);
+  return dict >= 4096 && (dict & (dict - 1)) === 0;
+}
+
+/** Little-endian reads of header fields, once their offsets are checked; a field past the end is a RangeError. */
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 function readVli(b: Uint8Array, p: { i: number }, end: number): number {
   let v = 0;
   for (let k = 0; k < 9; k++) {
-    if (p.i >= end) throw new MalformedInputError('xz/bad-index', 'index runs past its end');
-    const byte = b[p.i++];
+    const byte = p.i < end ? b[p.i++] : undefined;
+    if (byte === undefined) throw new MalformedInputError('xz/bad-index', 'index runs past its end');
     v += (byte & 0x7f) * 2 ** (7 * k);
     if ((byte & 0x80) === 0) return v;
   }
@@ -58,8 +63,7 @@ export function xzDeclaredSize(b: Uint8Array, found: Array<{ start: number; inde
     const footer = end - 12;
     if (footer < 12 || b[footer + 10] !== 0x59 || b[footer + 11] !== 0x5a)
       throw new MalformedInputError('xz/bad-footer', 'no xz stream footer');
-    const backward =
-      (((b[footer + 4] | (b[footer + 5] << 8) | (b[footer + 6] << 16) | (b[footer + 7] << 24)) >>> 0) + 1) * 4;
+    const backward = (view(b).getUint32(footer + 4, true) + 1) * 4;
     const indexStart = footer - backward;
     if (indexStart < 12 || b[indexStart] !== 0)
       throw new MalformedInputError('xz/bad-index', 'no xz index where the footer says');
@@ -162,8 +166,9 @@ export function xzDecode(b: Uint8Array, maxOutput: number, code = 'limit/decoded
 }
 
 export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
-  const lo = (b[5] | (b[6] << 8) | (b[7] << 16) | (b[8] << 24)) >>> 0;
-  const hi = (b[9] | (b[10] << 8) | (b[11] << 16) | (b[12] << 24)) >>> 0;
+  if (b.length < 13) throw new MalformedInputError('lzma/truncated', '.lzma header cut short');
+  const lo = view(b).getUint32(5, true);
+  const hi = view(b).getUint32(9, true);
   if (hi === 0xffffffff && lo === 0xffffffff)
     throw new LimitExceededError(
       'limit/decoded-bytes',
@@ -188,7 +193,7 @@ export function lzmaAloneDecode(b: Uint8Array, maxOutput: number): Uint8Array {
 export function microLzmaDecode(stream: Uint8Array, outSize: number, maxOutput: number): Uint8Array {
   if (outSize > maxOutput) throw new LimitExceededError('limit/decoded-bytes', `MicroLZMA output of ${outSize} bytes`);
   if (stream.length < 5) throw new MalformedInputError('lzma/truncated', 'MicroLZMA stream too short');
-  const props = ~stream[0] & 0xff;
+  const props = ~(stream[0] ?? 0) & 0xff;
   if (props >= 225) throw new MalformedInputError('lzma/bad-properties', `MicroLZMA properties byte ${props}`);
   let dict = 4096;
   while (dict < outSize && dict < 1 << 30) dict *= 2;

@@ -38,10 +38,10 @@ export function parseTransferList(text: string): TransferList {
   const newRanges: Array<[number, number]> = [];
   const unsupported = new Set<string>();
   let endBlock = 0;
-  for (let i = first; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (!line) continue;
-    const [cmd, ...args] = line.split(/\s+/);
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (i < first || !line) continue;
+    const [cmd = '', ...args] = line.split(/\s+/);
     if (cmd === 'new' || cmd === 'zero' || cmd === 'erase') {
       const ranges = parseRangeSet(args[0] ?? '', i + 1);
       for (const r of ranges) endBlock = Math.max(endBlock, r[1]);
@@ -63,7 +63,7 @@ export function parseTransferList(text: string): TransferList {
 /** A range set is "count,a,b,c,d...": count numbers forming [a,b) [c,d)... pairs. */
 export function parseRangeSet(s: string, line: number): Array<[number, number]> {
   const nums = s.split(',').map(Number);
-  const count = nums[0];
+  const count = nums[0] ?? NaN;
   if (
     !Number.isInteger(count) ||
     count % 2 !== 0 ||
@@ -73,13 +73,16 @@ export function parseRangeSet(s: string, line: number): Array<[number, number]> 
     throw new MalformedInputError('transfer-list/bad-range', `line ${line}: malformed range set`);
   }
   const out: Array<[number, number]> = [];
-  for (let k = 1; k < nums.length; k += 2) {
-    if (nums[k + 1] <= nums[k] || nums[k + 1] > MAX_BLOCKS)
+  // nums holds 1 + count numbers and count is even: every pair is whole.
+  for (let k = 1; k + 1 < nums.length; k += 2) {
+    const from = nums[k] ?? 0;
+    const to = nums[k + 1] ?? 0;
+    if (to <= from || to > MAX_BLOCKS)
       throw new MalformedInputError(
         'transfer-list/bad-range',
-        `line ${line}: range ${nums[k]}-${nums[k + 1]} is empty or too large`,
+        `line ${line}: range ${from}-${to} is empty or too large`,
       );
-    out.push([nums[k], nums[k + 1]]);
+    out.push([from, to]);
   }
   return out;
 }

@@ -20,7 +20,7 @@ export function parseProps(text: string): Props {
     if (!line || line.startsWith('#') || line.startsWith('import ')) continue;
     const getprop = /^\[([^\]]+)\]:\s*\[(.*)\]$/.exec(line);
     if (getprop) {
-      props.set(getprop[1], getprop[2]);
+      props.set(getprop[1] ?? '', getprop[2] ?? '');
       continue;
     }
     const eq = line.indexOf('=');

@@ -70,7 +70,7 @@ export class Erofs implements FileSystem {
   constructor(private readonly src: ByteSource) {
     if (!isErofs(src)) throw new MalformedInputError('erofs/bad-magic', 'no EROFS superblock');
     const sb = src.read(1024, 128);
-    this.blkszbits = sb[12];
+    this.blkszbits = sb.readUInt8(12);
     if (this.blkszbits < 9 || this.blkszbits > 16)
       throw new MalformedInputError('erofs/bad-superblock', `block size 2^${this.blkszbits} is not plausible`);
     this.blockSize = 1 << this.blkszbits;
@@ -184,8 +184,8 @@ export class Erofs implements FileSystem {
     if (ino.layout === LAYOUT_COMPRESSED_COMPACT || this.incompat & INCOMPAT_COMPR_CFGS) {
       const h = this.src.read(headerAt, 8);
       advise = h.readUInt16LE(4);
-      algorithms = h[6];
-      lclusterbits = this.blkszbits + (h[7] & 7);
+      algorithms = h.readUInt8(6);
+      lclusterbits = this.blkszbits + (h.readUInt8(7) & 7);
     }
     if (advise & ADVISE_FRAGMENT_PCLUSTER) {
       throw new MalformedInputError(
@@ -205,12 +205,11 @@ export class Erofs implements FileSystem {
       if (idx.type !== TYPE_NONHEAD) heads.push({ start: lcn * 2 ** lclusterbits + idx.clusterofs, index: idx, lcn });
     }
     // A head past the end of the file can follow the last real one; drop it so the tail is the last head.
-    while (heads.length > 1 && heads[heads.length - 1].start >= ino.size) heads.pop();
+    while (heads.length > 1 && (heads.at(-1)?.start ?? 0) >= ino.size) heads.pop();
     const out = Buffer.alloc(ino.size);
-    for (let h = 0; h < heads.length; h++) {
-      const { start, index, lcn } = heads[h];
+    for (const [h, { start, index, lcn }] of heads.entries()) {
       if (start >= ino.size) continue;
-      const end = Math.min(ino.size, h + 1 < heads.length ? heads[h + 1].start : ino.size);
+      const end = Math.min(ino.size, heads[h + 1]?.start ?? ino.size);
       if (end <= start) continue;
       const big = index.type === TYPE_HEAD2 ? advise & ADVISE_BIG_PCLUSTER_2 : advise & ADVISE_BIG_PCLUSTER_1;
       let cblocks = 1;
@@ -452,7 +451,7 @@ class IndexReader {
 function readBits(buf: Buffer, bit: number, width: number): number {
   const byte = bit >> 3;
   let v = 0;
-  for (let k = 0; k < 4 && byte + k < buf.length; k++) v |= buf[byte + k] << (8 * k);
+  for (const [k, b] of buf.subarray(byte, byte + 4).entries()) v |= b << (8 * k);
   return ((v >>> 0) >>> (bit & 7)) & (2 ** width - 1);
 }
 

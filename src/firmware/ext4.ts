@@ -1,5 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { LimitExceededError, MalformedInputError, entryAt } from '../io/errors.js';
 import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**
@@ -99,7 +99,8 @@ export class Ext4 implements FileSystem {
     if (ino < 1 || group >= this.groupCount)
       throw new MalformedInputError('ext4/bad-inode', `inode ${ino} is outside the file system`);
     const index = (ino - 1) % this.inodesPerGroup;
-    const at = this.inodeTables[group] * this.blockSize + index * this.inodeSize;
+    const table = entryAt(this.inodeTables, group, 'ext4/bad-inode', 'block group');
+    const at = table * this.blockSize + index * this.inodeSize;
     if (at + this.inodeSize > this.src.size)
       throw new MalformedInputError('ext4/bad-inode', `inode ${ino} lies past the end of the image`);
     const raw = this.src.read(at, this.inodeSize);
@@ -230,8 +231,8 @@ export class Ext4 implements FileSystem {
       throw new MalformedInputError('ext4/bad-inline', `${path} has inline data but no in-inode attributes`);
     let e = base + 4;
     while (e + 16 <= inode.raw.length && inode.raw.readUInt32LE(e) !== 0) {
-      const nameLen = inode.raw[e];
-      const index = inode.raw[e + 1];
+      const nameLen = inode.raw.readUInt8(e);
+      const index = inode.raw.readUInt8(e + 1);
       const valueOffs = inode.raw.readUInt16LE(e + 2);
       const valueSize = inode.raw.readUInt32LE(e + 8);
       const name = inode.raw.toString('latin1', e + 16, e + 16 + nameLen);
@@ -309,7 +310,7 @@ function parseDirBlock(b: Buffer, out: Array<{ ino: number; name: string }>): vo
   while (p + 8 <= b.length) {
     const ino = b.readUInt32LE(p);
     const recLen = b.readUInt16LE(p + 4);
-    const nameLen = b[p + 6];
+    const nameLen = b.readUInt8(p + 6);
     if (recLen < 8 || p + recLen > b.length) break; // a corrupt entry ends this block, not the walk
     if (ino !== 0 && nameLen > 0 && 8 + nameLen <= recLen)
       out.push({ ino, name: b.toString('utf8', p + 8, p + 8 + nameLen) });

@@ -28,12 +28,13 @@ export class MappedSource implements ByteSource {
     private readonly cacheEntries = 4,
   ) {
     this.pieces = pieces.filter((p) => p.length > 0).sort((a, b) => a.at - b.at);
-    for (let i = 1; i < this.pieces.length; i++) {
-      const prev = this.pieces[i - 1];
-      if (this.pieces[i].at < prev.at + prev.length)
-        throw new MalformedInputError('image/overlapping-extents', `two extents both write byte ${this.pieces[i].at}`);
+    let prev: Piece | undefined;
+    for (const p of this.pieces) {
+      if (prev && p.at < prev.at + prev.length)
+        throw new MalformedInputError('image/overlapping-extents', `two extents both write byte ${p.at}`);
+      prev = p;
     }
-    const last = this.pieces[this.pieces.length - 1];
+    const last = this.pieces.at(-1);
     if (last && last.at + last.length > size)
       throw new MalformedInputError(
         'image/extent-past-end',
@@ -61,8 +62,7 @@ export class MappedSource implements ByteSource {
     const out = Buffer.alloc(length);
     let i = this.firstPiece(offset);
     const end = offset + length;
-    for (; i < this.pieces.length && this.pieces[i].at < end; i++) {
-      const p = this.pieces[i];
+    for (let p = this.pieces[i]; p !== undefined && p.at < end; p = this.pieces[++i]) {
       const from = Math.max(offset, p.at);
       const to = Math.min(end, p.at + p.length);
       if (to <= from) continue;
@@ -71,7 +71,9 @@ export class MappedSource implements ByteSource {
       const dst = from - offset;
       if (p.kind === 'source') p.source.read(p.offset + inPiece, n).copy(out, dst);
       else if (p.kind === 'fill') {
-        for (let k = 0; k < n; k++) out[dst + k] = p.pattern[(inPiece + k) & 3];
+        // The 4-byte pattern repeats from the piece's start: rotate it to the phase of `from`.
+        const phase = inPiece & 3;
+        out.fill(Buffer.concat([p.pattern.subarray(phase, 4), p.pattern.subarray(0, phase)]), dst, dst + n);
       } else {
         const buf = this.produced(p);
         if (p.offset + inPiece + n > buf.length)
@@ -105,7 +107,8 @@ export class MappedSource implements ByteSource {
     let ans = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.pieces[mid].at <= offset) {
+      const piece = this.pieces[mid];
+      if (piece !== undefined && piece.at <= offset) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;

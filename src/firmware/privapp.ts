@@ -32,14 +32,14 @@ export function readPermissionXml(text: string, path: string, into: PermissionGr
   const stripped = text.replace(/<!--[\s\S]*?-->/g, '');
   const stack: Array<{ tag: string; pkg: string | null }> = [];
   for (const m of stripped.matchAll(TAG)) {
-    const [, closing, tag, attrText, selfClosing] = m;
+    const [, closing, tag = '', attrText = '', selfClosing] = m;
     if (closing) {
       while (stack.length && stack.pop()?.tag !== tag);
       continue;
     }
     const attrs: Record<string, string> = {};
-    for (const a of attrText.matchAll(ATTR)) attrs[a[1]] = a[2];
-    const parent = stack[stack.length - 1];
+    for (const [, name = '', value = ''] of attrText.matchAll(ATTR)) attrs[name] = value;
+    const parent = stack.at(-1);
     if ((tag === 'privapp-permissions' || tag === 'exception') && attrs.package) {
       addTo(into.sources, attrs.package, path);
       if (!selfClosing) stack.push({ tag, pkg: attrs.package });

@@ -46,8 +46,8 @@ export function readMessage(buf: Buffer): WireValue[] {
 function varint(buf: Buffer, p: number): [bigint, number] {
   let v = 0n;
   for (let shift = 0n; shift < 70n; shift += 7n) {
-    if (p >= buf.length) throw new MalformedInputError('protobuf/truncated', 'varint runs past the message');
     const b = buf[p++];
+    if (b === undefined) throw new MalformedInputError('protobuf/truncated', 'varint runs past the message');
     v |= BigInt(b & 0x7f) << shift;
     if ((b & 0x80) === 0) return [v, p];
   }

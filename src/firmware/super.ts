@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ByteSource } from '../io/byte-source.js';
-import { MalformedInputError } from '../io/errors.js';
+import { MalformedInputError, entryAt } from '../io/errors.js';
 import { MappedSource, type Piece } from './mapped-source.js';
 
 /**
@@ -85,7 +85,7 @@ export function openSuper(src: ByteSource): SuperImage {
     const group = groups[e.readUInt32LE(48)] ?? '?';
     const m = /^(.*?)(_[ab])?$/.exec(fullName) as RegExpExecArray;
     const part: LogicalPartition = {
-      name: m[1],
+      name: m[1] ?? fullName,
       slot: m[2] ?? '',
       group,
       size: 0,
@@ -177,8 +177,8 @@ function readMetadata(src: ByteSource, at: number, maxSize: number): { header: H
 }
 
 function table(tables: Buffer, header: Header, i: number): Buffer[] {
-  const d = header.descriptors[i];
-  const minEntry = [52, 24, 48, 64][i];
+  const d = entryAt(header.descriptors, i, 'super/bad-table', 'LP table');
+  const minEntry = entryAt([52, 24, 48, 64], i, 'super/bad-table', 'LP table');
   if (d.count > MAX_ENTRIES || d.entrySize < minEntry || d.offset + d.count * d.entrySize > tables.length) {
     throw new MalformedInputError(
       'super/bad-table',

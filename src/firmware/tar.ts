@@ -40,7 +40,7 @@ export function readTar(src: ByteSource, maxMembers = DEFAULT_LIMITS.firmware.ma
     else if (typeflag === 'x') {
       const pax = src.read(data, Math.min(size, 65536)).toString('utf8');
       const m = /\d+ path=([^\n]*)\n/.exec(pax);
-      if (m) longName = m[1];
+      if (m?.[1] !== undefined) longName = m[1];
     } else {
       name = name.replace(/^\.\//, '');
       out.push({
@@ -56,16 +56,18 @@ export function readTar(src: ByteSource, maxMembers = DEFAULT_LIMITS.firmware.ma
 }
 
 function checksumOk(h: Buffer): boolean {
+  if (h.length < 512) return false;
   let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
+  // The checksum field itself counts as eight spaces.
+  for (const [i, b] of h.subarray(0, 512).entries()) sum += i >= 148 && i < 156 ? 32 : b;
   return sum === octal(h, 148, 8);
 }
 
 function octal(h: Buffer, at: number, len: number): number {
   // GNU base-256 for sizes over 8 GB.
-  if (h[at] & 0x80) {
+  if (h.readUInt8(at) & 0x80) {
     let v = 0;
-    for (let i = at + 1; i < at + len; i++) v = v * 256 + h[i];
+    for (const b of h.subarray(at + 1, at + len)) v = v * 256 + b;
     return v;
   }
   const s = h

@@ -77,8 +77,13 @@ function readPackage(buf: Buffer, at: number, size: number, table: ResourceTable
 
 function readType(buf: Buffer, at: number, size: number, packageId: number, table: ResourceTable): void {
   const headerSize = buf.readUInt16LE(at + 2);
-  const typeId = buf[at + 8];
-  const flags = buf[at + 9];
+  // ResTable_type's fixed header (ids, flags, entry count and start) is 20 bytes, all inside the chunk.
+  if (size < 20 || headerSize < 20 || headerSize > size) {
+    table.warnings.push(`type chunk at ${at} is too short for its header`);
+    return;
+  }
+  const typeId = buf.readUInt8(at + 8);
+  const flags = buf.readUInt8(at + 9);
   const entryCount = buf.readUInt32LE(at + 12);
   const entriesStart = at + buf.readUInt32LE(at + 16);
   const configAt = at + 20;
@@ -108,7 +113,7 @@ function readType(buf: Buffer, at: number, size: number, packageId: number, tabl
     } else {
       const v = e + entrySize;
       if (v + 8 > end) return;
-      dataType = buf[v + 3];
+      dataType = buf.readUInt8(v + 3);
       data = buf.readUInt32LE(v + 4);
     }
     if (dataType !== 0x03 && dataType !== 0x01) return;
@@ -164,10 +169,10 @@ function readBag(buf: Buffer, e: number, end: number, resId: number, locale: str
 /** ResTable_config: imsi (4 bytes) then language[2], country[2]; packed 3-letter codes are left as-is. */
 function readLocale(buf: Buffer, configAt: number, limit: number): string {
   if (configAt + 12 > limit) return '';
-  const lang = buf.subarray(configAt + 8, configAt + 10);
-  const country = buf.subarray(configAt + 10, configAt + 12);
-  const l = lang[0] === 0 ? '' : lang[0] & 0x80 ? 'x-packed' : String.fromCharCode(lang[0], lang[1]);
-  const c = country[0] === 0 ? '' : country[0] & 0x80 ? '' : String.fromCharCode(country[0], country[1]);
+  const [l0 = 0, l1 = 0] = buf.subarray(configAt + 8, configAt + 10);
+  const [c0 = 0, c1 = 0] = buf.subarray(configAt + 10, configAt + 12);
+  const l = l0 === 0 ? '' : l0 & 0x80 ? 'x-packed' : String.fromCharCode(l0, l1);
+  const c = c0 === 0 ? '' : c0 & 0x80 ? '' : String.fromCharCode(c0, c1);
   return c ? `${l}-${c}` : l;
 }
 
@@ -179,11 +184,11 @@ export function resolveString(table: ResourceTable, resId: number): string | nul
   let id = resId >>> 0;
   for (let hop = 0; hop < MAX_REFERENCE_HOPS; hop++) {
     const values = table.values.get(id);
-    if (!values || values.length === 0) return null;
     const pick =
-      values.find((v) => v.locale === '') ??
-      values.find((v) => v.locale === 'en' || v.locale.startsWith('en-')) ??
-      values[0];
+      values?.find((v) => v.locale === '') ??
+      values?.find((v) => v.locale === 'en' || v.locale.startsWith('en-')) ??
+      values?.[0];
+    if (!pick) return null;
     if (pick.dataType === 0x03) return table.strings?.tryGet(pick.data) ?? null;
     id = pick.data >>> 0;
   }

@@ -149,7 +149,8 @@ export function parseBinaryXml(buf: Buffer): BinaryXml {
             }
             el.attributes.push(readAttribute(buf, a, str, resourceMap));
           }
-          if (stack.length > 0) stack[stack.length - 1].children.push(el);
+          const parent = stack.at(-1);
+          if (parent) parent.children.push(el);
           else if (root === null) root = el;
           if (stack.length < 256) stack.push(el);
           break;
@@ -199,7 +200,7 @@ function readAttribute(
   const rawIdx = buf.readUInt32LE(a + 8);
   const dataType = buf.readUInt8(a + 15);
   const data = buf.readUInt32LE(a + 16);
-  const resourceId = nameIdx < resourceMap.length ? resourceMap[nameIdx] : null;
+  const resourceId = resourceMap[nameIdx] ?? null;
   const known = resourceId !== null ? ANDROID_ATTR_IDS[resourceId] : undefined;
   const namespace = str(nsIdx);
   const name = known ?? str(nameIdx) ?? '';

@@ -7,6 +7,8 @@ import { LimitExceededError, MalformedInputError } from '../io/errors.js';
 export class Cursor {
   pos: number;
   le = true;
+  /** Reads through a view, whose bounds match `need`'s checks; an index cannot come back undefined. */
+  private readonly view: DataView;
 
   constructor(
     readonly buf: Uint8Array,
@@ -15,6 +17,7 @@ export class Cursor {
     readonly end = buf.length,
   ) {
     this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get remaining(): number {
@@ -32,26 +35,21 @@ export class Cursor {
 
   u8(): number {
     this.need(1);
-    return this.buf[this.pos++];
+    return this.view.getUint8(this.pos++);
   }
 
   u16(): number {
     this.need(2);
-    const b = this.buf;
-    const p = this.pos;
+    const v = this.view.getUint16(this.pos, this.le);
     this.pos += 2;
-    return this.le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1];
+    return v;
   }
 
   u32(): number {
     this.need(4);
-    const b = this.buf;
-    const p = this.pos;
+    const v = this.view.getUint32(this.pos, this.le);
     this.pos += 4;
-    const v = this.le
-      ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)
-      : (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
-    return v >>> 0;
+    return v;
   }
 
   /** A 64-bit unsigned value as a number; values past 2^53 cannot be offsets or sizes of a real file. */

@@ -1,4 +1,4 @@
-import { MalformedInputError } from '../io/errors.js';
+import { MalformedInputError, entryAt } from '../io/errors.js';
 
 /** Minimal DER reader: enough to walk PKCS#7 SignedData to its certificates. */
 export interface Tlv {
@@ -11,17 +11,17 @@ export interface Tlv {
 
 export function readTlv(buf: Uint8Array, at: number, limit = buf.length): Tlv {
   if (at + 2 > limit) throw new MalformedInputError('der/truncated', 'DER element runs past its container');
-  const tag = buf[at];
+  const tag = entryAt(buf, at, 'der/truncated', 'DER byte');
   if ((tag & 0x1f) === 0x1f)
     throw new MalformedInputError('der/long-tag', 'multi-byte DER tags are not used in PKCS#7');
   let p = at + 1;
-  let len = buf[p++];
+  let len = entryAt(buf, p++, 'der/truncated', 'DER byte');
   if (len & 0x80) {
     const n = len & 0x7f;
     if (n === 0 || n > 4 || p + n > limit)
       throw new MalformedInputError('der/bad-length', 'unsupported or truncated DER length');
     len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p++];
+    for (let i = 0; i < n; i++) len = len * 256 + entryAt(buf, p++, 'der/truncated', 'DER byte');
   }
   if (p + len > limit) throw new MalformedInputError('der/truncated', 'DER content runs past its container');
   return { tag, start: at, contentStart: p, end: p + len };

@@ -1,4 +1,4 @@
-import type { DexFile } from './dex.js';
+import { edgeRow, type DexFile } from './dex.js';
 
 /** Queries over a DEX and its cross-reference index that several detectors share. */
 
@@ -13,15 +13,15 @@ export function stringUsers(dex: DexFile, wanted: Set<number>, capPerString = 20
   const out = new Map<number, CodeRef[]>();
   if (wanted.size === 0) return out;
   const x = dex.xrefs();
-  for (let b = 0; b < x.bodies.length; b++) {
-    for (let e = x.strings.start[b]; e < x.strings.start[b + 1]; e++) {
-      const s = x.strings.targets[e];
+  for (const [b, body] of x.bodies.entries()) {
+    const { targets, pcs } = edgeRow(x.strings, b);
+    for (const [e, s] of targets.entries()) {
       if (!wanted.has(s)) continue;
       let list = out.get(s);
       if (!list) out.set(s, (list = []));
       if (list.length >= capPerString) continue;
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
-      list.push({ className, method, pc: x.strings.pcs[e] });
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
+      list.push({ className, method, pc: pcs[e] ?? 0 });
     }
   }
   return out;
@@ -40,16 +40,16 @@ export function exodusClassNames(dex: DexFile): Set<string> {
     if (path !== null) names.add(path);
   };
   const members = dex.members();
-  for (let c = 0; c < dex.classDefs.length; c++) {
-    const def = dex.classDefs[c];
+  for (const [c, def] of dex.classDefs.entries()) {
     add(dex.typeDescriptor(def.classIdx));
     if (def.superclassIdx !== 0xffffffff) add(dex.typeDescriptor(def.superclassIdx));
     for (const i of dex.interfaces(c)) add(dex.typeDescriptor(i));
-    for (const f of members[c].fields) {
+    const own = members[c] ?? { fields: [], methods: [] };
+    for (const f of own.fields) {
       const ref = dex.fieldRef(f);
       if (ref) add(dex.typeDescriptor(ref.typeIdx));
     }
-    for (const m of members[c].methods) {
+    for (const m of own.methods) {
       const ref = dex.methodRef(m.methodIdx);
       if (ref) add(dex.protoDescriptor(ref.protoIdx));
     }

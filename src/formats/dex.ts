@@ -1,4 +1,4 @@
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { LimitExceededError, MalformedInputError, entryAt } from '../io/errors.js';
 import type { Limits } from '../io/limits.js';
 import { decodeMutf8, mutf8End } from './mutf8.js';
 
@@ -36,6 +36,13 @@ export interface EdgeList {
   targets: Uint32Array;
   /** Code-unit offset of the instruction that made each edge (for evidence). */
   pcs: Uint32Array;
+}
+
+/** Body `b`'s row of an edge list, as views of its targets and pcs (empty for a body the list lacks). */
+export function edgeRow(list: EdgeList, body: number): { targets: Uint32Array; pcs: Uint32Array } {
+  const from = list.start[body] ?? 0;
+  const to = list.start[body + 1] ?? from;
+  return { targets: list.targets.subarray(from, to), pcs: list.pcs.subarray(from, to) };
 }
 
 /** A `fill-array-data` payload: a static array initialiser (`new byte[]{...}`), located in the file. */
@@ -218,9 +225,8 @@ export class DexFile {
 
   /** `Lcom/example/Foo;` for class def `i`. */
   classDescriptor(classDefIdx: number): string {
-    return (
-      this.typeDescriptor(this.classDefs[classDefIdx].classIdx) ?? `<bad type ${this.classDefs[classDefIdx].classIdx}>`
-    );
+    const { classIdx } = entryAt(this.classDefs, classDefIdx, 'dex/bad-class-index', 'class def');
+    return this.typeDescriptor(classIdx) ?? `<bad type ${classIdx}>`;
   }
 
   methodRef(methodIdx: number): { classIdx: number; protoIdx: number; nameIdx: number } | null {
@@ -309,10 +315,9 @@ export class DexFile {
     const seen = new Set<number>();
     let consumed = 0;
     let stopped = false;
-    for (let c = 0; c < this.classDefs.length; c++) {
+    for (const [c, { classDataOff: off }] of this.classDefs.entries()) {
       const m: ClassMembers = { fields: [], staticFields: 0, methods: [] };
       out.push(m);
-      const off = this.classDefs[c].classDataOff;
       if (off === 0 || stopped) continue;
       if (off < this.dataStart || off >= this.dataEnd) {
         this.warnings.push(`class ${c}: class_data_off ${off} outside the data section`);
@@ -374,8 +379,8 @@ export class DexFile {
     const members = this.members();
     const seen = new Set<number>();
     let shared = 0;
-    for (let c = 0; c < members.length; c++) {
-      for (const { methodIdx, codeOff } of members[c].methods) {
+    for (const [c, { methods }] of members.entries()) {
+      for (const { methodIdx, codeOff } of methods) {
         if (codeOff === 0) continue;
         if (codeOff < this.dataStart || codeOff + 16 > this.dataEnd) {
           this.warnings.push(`method ${methodIdx}: code_off ${codeOff} outside the data section`);
@@ -409,9 +414,8 @@ class Uleb {
     let result = 0;
     let shift = 0;
     for (let k = 0; k < 5; k++) {
-      if (this.pos >= this.buf.length)
-        throw new MalformedInputError('dex/truncated-uleb128', 'uleb128 runs past the file');
       const b = this.buf[this.pos++];
+      if (b === undefined) throw new MalformedInputError('dex/truncated-uleb128', 'uleb128 runs past the file');
       result |= (b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result >>> 0;
       shift += 7;
@@ -503,8 +507,10 @@ function buildXrefs(dex: DexFile): DexXrefs {
   // items claiming the whole file would otherwise be walked again and again.
   let unitBudget = Math.floor(buf.length / 2);
   let overBudget = 0;
+  // An index loop (not entries()): this is the hottest loop of a scan.
   for (let bi = 0; bi < bodies.length; bi++) {
     const body = bodies[bi];
+    if (!body) continue;
     strings.open();
     methods.open();
     fields.open();
@@ -523,8 +529,9 @@ function buildXrefs(dex: DexFile): DexXrefs {
     let pc = 0;
     while (pc < units) {
       const p = insns + pc * 2;
-      const op = buf[p];
-      let width = WIDTH[op];
+      // In range: p < insns + units * 2 <= buf.length (checked above), and WIDTH has an entry for every byte.
+      const op = buf[p]!;
+      let width = WIDTH[op]!;
       if (op === 0x00) {
         width = payloadWidth(buf, p, units - pc);
       } else if (pc + width <= units) {

@@ -105,19 +105,21 @@ export function readDotnetStrings(buf: Uint8Array, maxStrings: number): DotnetSt
 /** `#US`: compressed length, UTF-16LE code units, one trailing flag byte (II.24.2.4). */
 function userStrings(heap: Uint8Array, budget: StringBudget): HeapString[] {
   const out: HeapString[] = [];
+  // Big-endian reads through a view: the length prefix is a big-endian number with its high bits as a tag.
+  const view = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
   let p = 1;
   while (p < heap.length) {
     const index = p;
-    const b = heap[p];
+    const b = view.getUint8(p);
     let len: number;
     if ((b & 0x80) === 0) {
       len = b;
       p += 1;
     } else if ((b & 0xc0) === 0x80 && p + 1 < heap.length) {
-      len = ((b & 0x3f) << 8) | heap[p + 1];
+      len = view.getUint16(p) & 0x3fff;
       p += 2;
     } else if ((b & 0xe0) === 0xc0 && p + 3 < heap.length) {
-      len = ((b & 0x1f) << 24) | (heap[p + 1] << 16) | (heap[p + 2] << 8) | heap[p + 3];
+      len = view.getUint32(p) & 0x1fffffff;
       p += 4;
     } else break; // padding at the end of the heap, or damage
     if (p + len > heap.length)

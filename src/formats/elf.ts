@@ -134,19 +134,18 @@ export function scanPrintable(
     runStart = -1;
   };
   while (i < end) {
-    const b = buf[i];
+    const b = buf[i] ?? 0;
     let len = 0;
     if ((b >= 0x20 && b < 0x7f) || b === 0x09) len = 1;
-    else if (b >= 0xc2 && b <= 0xdf && i + 1 < end && (buf[i + 1] & 0xc0) === 0x80) len = 2;
-    else if (b >= 0xe0 && b <= 0xef && i + 2 < end && (buf[i + 1] & 0xc0) === 0x80 && (buf[i + 2] & 0xc0) === 0x80)
-      len = 3;
+    else if (b >= 0xc2 && b <= 0xdf && i + 1 < end && isContinuation(buf[i + 1])) len = 2;
+    else if (b >= 0xe0 && b <= 0xef && i + 2 < end && isContinuation(buf[i + 1]) && isContinuation(buf[i + 2])) len = 3;
     else if (
       b >= 0xf0 &&
       b <= 0xf4 &&
       i + 3 < end &&
-      (buf[i + 1] & 0xc0) === 0x80 &&
-      (buf[i + 2] & 0xc0) === 0x80 &&
-      (buf[i + 3] & 0xc0) === 0x80
+      isContinuation(buf[i + 1]) &&
+      isContinuation(buf[i + 2]) &&
+      isContinuation(buf[i + 3])
     )
       len = 4;
     if (len === 0) {
@@ -202,7 +201,7 @@ function tableString(
   let gbk = true;
   let i = start;
   while (i < end && (utf8 || gbk)) {
-    const b = buf[i];
+    const b = buf[i] ?? 0;
     if (b < 0x80) {
       if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return null;
       if (b === 0x7f) return null;
@@ -213,10 +212,9 @@ function tableString(
     // UTF-8 multi-byte sequence?
     const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     let okUtf8 = n > 0 && i + n <= end;
-    for (let k = 1; okUtf8 && k < n; k++) if ((buf[i + k] & 0xc0) !== 0x80) okUtf8 = false;
+    for (let k = 1; okUtf8 && k < n; k++) if (!isContinuation(buf[i + k])) okUtf8 = false;
     // GBK double-byte character?
-    const okGbk =
-      b >= 0x81 && b <= 0xfe && i + 1 < end && buf[i + 1] >= 0x40 && buf[i + 1] <= 0xfe && buf[i + 1] !== 0x7f;
+    const okGbk = b >= 0x81 && b <= 0xfe && i + 1 < end && isGbkTrail(buf[i + 1]);
     if (!okUtf8) utf8 = false;
     if (!okGbk) gbk = false;
     i += okUtf8 && utf8 ? n : 2;
@@ -233,12 +231,21 @@ function tableString(
   return null;
 }
 
+/** A UTF-8 continuation byte (10xxxxxx); a byte past the end is none. */
+function isContinuation(b: number | undefined): boolean {
+  return b !== undefined && (b & 0xc0) === 0x80;
+}
+
+/** The second byte of a GBK double-byte character; a byte past the end is none. */
+function isGbkTrail(b: number | undefined): boolean {
+  return b !== undefined && b >= 0x40 && b <= 0xfe && b !== 0x7f;
+}
+
 function isGbk(buf: Buffer, start: number, end: number): boolean {
   for (let k = start; k < end;) {
-    const b = buf[k];
+    const b = buf[k] ?? 0;
     if (b < 0x80) k++;
-    else if (b >= 0x81 && b <= 0xfe && k + 1 < end && buf[k + 1] >= 0x40 && buf[k + 1] <= 0xfe && buf[k + 1] !== 0x7f)
-      k += 2;
+    else if (b >= 0x81 && b <= 0xfe && k + 1 < end && isGbkTrail(buf[k + 1])) k += 2;
     else return false;
   }
   return true;

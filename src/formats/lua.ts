@@ -430,7 +430,7 @@ function shortString(text: string, at: number): { value: string; end: number } {
       i = close > 0 ? close + 1 : i + 2;
     } else if (e === 'z') {
       i += 2;
-      while (i < text.length && /\s/.test(text[i])) i++;
+      while (i < text.length && /\s/.test(text.charAt(i))) i++;
     } else {
       flushBytes();
       out += SIMPLE_ESCAPES[e] ?? e;

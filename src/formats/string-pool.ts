@@ -60,12 +60,12 @@ export class StringPool {
     if (p >= this.end) throw new MalformedInputError('res/string-offset', `string ${index} starts outside its pool`);
     if (this.utf8) {
       // Two lengths: UTF-16 length then UTF-8 byte length, each 1 or 2 bytes (high bit = 2 bytes).
-      p += b[p] & 0x80 ? 2 : 1;
+      p += b.readUInt8(p) & 0x80 ? 2 : 1;
       if (p + 1 >= this.end)
         throw new MalformedInputError('res/string-offset', `string ${index} length runs outside its pool`);
-      let len = b[p];
+      let len = b.readUInt8(p);
       if (len & 0x80) {
-        len = ((len & 0x7f) << 8) | b[p + 1];
+        len = ((len & 0x7f) << 8) | b.readUInt8(p + 1);
         p += 2;
       } else p += 1;
       if (p + len > this.end)

@@ -112,7 +112,7 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
   // Reject most binary data on a sample (cut back to a character boundary) before decoding everything.
   if (buf.length > SAMPLE) {
     let end = SAMPLE;
-    while (end > SAMPLE - 4 && (buf[end] & 0xc0) === 0x80) end--;
+    while (end > SAMPLE - 4 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
     const head = tryDecode('utf-8', buf.subarray(0, end));
     if (head !== null && controlShare(head) >= 0.01) return null;
   }
@@ -127,9 +127,11 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
   const candidates: DecodedText[] = [];
   if (gb !== null && controlShare(gb) < 0.01) candidates.push({ encoding: 'gb18030', bom: false, text: gb });
   if (big5 !== null && controlShare(big5) < 0.01) candidates.push({ encoding: 'big5', bom: false, text: big5 });
-  if (candidates.length <= 1) return candidates[0] ?? null;
-  // Both decoders accepted the bytes: prefer the one whose text reads as ordinary Chinese of its script.
-  const gbScore = markerScore(gb as string, SIMPLIFIED_MARKERS);
-  const big5Score = markerScore(big5 as string, TRADITIONAL_MARKERS);
-  return big5Score > gbScore ? candidates[1] : candidates[0];
+  const [first, second] = candidates;
+  if (!first || !second) return first ?? null;
+  // Both decoders accepted the bytes (first is GB18030, second Big5): prefer the one whose text reads as
+  // ordinary Chinese of its script.
+  const gbScore = markerScore(first.text, SIMPLIFIED_MARKERS);
+  const big5Score = markerScore(second.text, TRADITIONAL_MARKERS);
+  return big5Score > gbScore ? second : first;
 }

@@ -17,8 +17,8 @@ const MAX_DEPTH = 256;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 export function decodeXmlEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
-    if (e[0] !== '#') return NAMED[e];
+  return s.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (match, e: string) => {
+    if (e[0] !== '#') return NAMED[e] ?? match;
     const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
     return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
   });
@@ -44,14 +44,15 @@ export function xmlValueGroups(text: string, maxStrings: number): { groups: XmlG
   while (i < n && !budget.truncated) {
     const lt = text.indexOf('<', i);
     const textEnd = lt < 0 ? n : lt;
-    if (textEnd > i && stack.length) add(stack[stack.length - 1], decodeXmlEntities(text.slice(i, textEnd)));
+    const open = stack.at(-1);
+    if (textEnd > i && open !== undefined) add(open, decodeXmlEntities(text.slice(i, textEnd)));
     if (lt < 0) break;
     if (text.startsWith('<!--', lt)) {
       const e = text.indexOf('-->', lt + 4);
       i = e < 0 ? n : e + 3;
     } else if (text.startsWith('<![CDATA[', lt)) {
       const e = text.indexOf(']]>', lt + 9);
-      if (stack.length) add(stack[stack.length - 1], text.slice(lt + 9, e < 0 ? n : e));
+      if (open !== undefined) add(open, text.slice(lt + 9, e < 0 ? n : e));
       i = e < 0 ? n : e + 3;
     } else if (text[lt + 1] === '?' || text[lt + 1] === '!') {
       const e = text.indexOf('>', lt + 2);
@@ -78,7 +79,7 @@ function readTag(
   let i = at + name.length;
   const attributes: Array<[string, string]> = [];
   while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i])) i++;
+    while (i < text.length && /\s/.test(text.charAt(i))) i++;
     if (text[i] === '>') return { name, attributes, selfClosing: false, end: i + 1 };
     if (text[i] === '/' && text[i + 1] === '>') return { name, attributes, selfClosing: true, end: i + 2 };
     const an = /^[^\s=/>]+/.exec(text.slice(i, i + 256));
@@ -87,13 +88,13 @@ function readTag(
       continue;
     }
     i += an[0].length;
-    while (i < text.length && /\s/.test(text[i])) i++;
+    while (i < text.length && /\s/.test(text.charAt(i))) i++;
     if (text[i] !== '=') {
       attributes.push([an[0], '']);
       continue;
     }
     i++;
-    while (i < text.length && /\s/.test(text[i])) i++;
+    while (i < text.length && /\s/.test(text.charAt(i))) i++;
     const quote = text[i];
     if (quote === '"' || quote === "'") {
       const e = text.indexOf(quote, i + 1);

@@ -34,3 +34,13 @@ export function errorCode(err: unknown): string {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * `list[index]` for a parser of untrusted structure: an index outside the list (a count or offset the input
+ * lied about) becomes a typed `code` error instead of `undefined` flowing on.
+ */
+export function entryAt<T>(list: ArrayLike<T>, index: number, code: string, what: string): T {
+  const value = list[index];
+  if (value === undefined) throw new MalformedInputError(code, `${what} ${index} is outside its table`);
+  return value;
+}

@@ -26,7 +26,7 @@ function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const c = src[i];
+    const c = src.charAt(i);
     if (/\s/.test(c)) i++;
     else if (c === '[') (out.push({ t: 'lbr', v: c }), i++);
     else if (c === ']') (out.push({ t: 'rbr', v: c }), i++);
@@ -39,13 +39,13 @@ function tokenize(src: string): Token[] {
       for (;;) {
         if (i >= src.length)
           throw new MalformedInputError('stix/unterminated-string', 'unterminated string in pattern');
-        if (src[i] === '\\' && i + 1 < src.length) {
-          v += src[i + 1];
+        if (src.charAt(i) === '\\' && i + 1 < src.length) {
+          v += src.charAt(i + 1);
           i += 2;
-        } else if (src[i] === "'") {
+        } else if (src.charAt(i) === "'") {
           i++;
           break;
-        } else v += src[i++];
+        } else v += src.charAt(i++);
       }
       out.push({ t: 'str', v });
     } else if (/[=!<>]/.test(c)) {
@@ -57,13 +57,13 @@ function tokenize(src: string): Token[] {
     } else {
       // Object paths and keywords; a quoted key inside a path (hashes.'SHA-256') is joined to the word.
       let v = '';
-      while (i < src.length && !/[\s[\]()=!<>,]/.test(src[i])) {
-        if (src[i] === "'") {
+      while (i < src.length && !/[\s[\]()=!<>,]/.test(src.charAt(i))) {
+        if (src.charAt(i) === "'") {
           const end = src.indexOf("'", i + 1);
           if (end < 0) throw new MalformedInputError('stix/unterminated-string', 'unterminated key in pattern');
           v += src.slice(i + 1, end);
           i = end + 1;
-        } else v += src[i++];
+        } else v += src.charAt(i++);
       }
       if (!v) throw new MalformedInputError('stix/bad-token', `unexpected ${JSON.stringify(c)} at ${i}`);
       out.push({ t: 'word', v });
@@ -82,7 +82,10 @@ export function parsePattern(src: string): Pattern {
     if (!tok || tok.t !== t) throw new MalformedInputError('stix/syntax', `expected ${t} at token ${p}`);
     return tok;
   };
-  const isKw = (k: string) => peek()?.t === 'word' && peek().v.toUpperCase() === k;
+  const isKw = (k: string) => {
+    const tok = peek();
+    return tok?.t === 'word' && tok.v.toUpperCase() === k;
+  };
   // observation := '[' cmpOr ']' qualifiers* | '(' obsOr ')'
   const obsOr = (): Pattern => {
     let left = obsAnd();
@@ -113,7 +116,7 @@ export function parsePattern(src: string): Pattern {
     }
     // Qualifiers: WITHIN n SECONDS, REPEATS n TIMES, START t STOP t.
     while (isKw('WITHIN') || isKw('REPEATS') || isKw('START')) {
-      const kw = toks[p++].v.toUpperCase();
+      const kw = expect('word').v.toUpperCase();
       p += kw === 'START' ? 3 : 2;
     }
     return result;
@@ -150,8 +153,8 @@ export function parsePattern(src: string): Pattern {
       p++;
     }
     let op: Comparison['op'];
-    if (peek()?.t === 'op') op = toks[p++].v as Comparison['op'];
-    else if (isKw('IN') || isKw('LIKE') || isKw('MATCHES')) op = toks[p++].v.toUpperCase() as Comparison['op'];
+    if (peek()?.t === 'op') op = expect('op').v as Comparison['op'];
+    else if (isKw('IN') || isKw('LIKE') || isKw('MATCHES')) op = expect('word').v.toUpperCase() as Comparison['op'];
     else throw new MalformedInputError('stix/bad-operator', `expected an operator after ${path}`);
     const values: string[] = [];
     if (op === 'IN') {
@@ -186,16 +189,19 @@ function product(a: Pattern, b: Pattern): Pattern {
 
 /** Evaluates one comparison against the values an observable has for its path. */
 export function compare(c: Comparison, observed: string[]): string | null {
+  // Every operator but IN has exactly one value (parsePattern reads one).
+  const first = c.values[0];
+  if (first === undefined) return null;
   for (const o of observed) {
     let hit = false;
-    if (c.op === '=') hit = c.values[0] === o || (isCaseless(c) && c.values[0].toLowerCase() === o.toLowerCase());
-    else if (c.op === '!=') hit = c.values[0] !== o;
+    if (c.op === '=') hit = first === o || (isCaseless(c) && first.toLowerCase() === o.toLowerCase());
+    else if (c.op === '!=') hit = first !== o;
     else if (c.op === 'IN')
       hit = c.values.some((v) => v === o || (isCaseless(c) && v.toLowerCase() === o.toLowerCase()));
-    else if (c.op === 'LIKE') hit = likeToRegExp(c.values[0]).test(o);
+    else if (c.op === 'LIKE') hit = likeToRegExp(first).test(o);
     else if (c.op === 'MATCHES') {
       try {
-        hit = new RegExp(c.values[0]).test(o);
+        hit = new RegExp(first).test(o);
       } catch {
         hit = false;
       }

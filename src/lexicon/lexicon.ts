@@ -83,7 +83,7 @@ export class Lexicon {
       if (line === '' || line.startsWith('#')) continue;
       const section = /^\[([a-z0-9-]+)\]$/.exec(line);
       if (section) {
-        category = section[1];
+        category = section[1] ?? '';
         continue;
       }
       if (!category) throw new Error(`lexicon term before any [category]: ${line}`);
@@ -121,32 +121,39 @@ export class Lexicon {
     return POLITICAL_CATEGORIES.has(category);
   }
 
+  /** Automaton state `s`; states are only ever created by insert, so a miss is a bug, not bad input. */
+  private node(s: number): Node {
+    const n = this.nodes[s];
+    if (!n) throw new Error(`lexicon automaton: no state ${s}`);
+    return n;
+  }
+
   private insert(term: string, index: number): void {
     let s = 0;
     for (let i = 0; i < term.length; i++) {
       const c = term.charCodeAt(i);
-      let t = this.nodes[s].next.get(c);
+      let t = this.node(s).next.get(c);
       if (t === undefined) {
         t = this.nodes.length;
         this.nodes.push({ next: new Map(), fail: 0, out: [] });
-        this.nodes[s].next.set(c, t);
+        this.node(s).next.set(c, t);
       }
       s = t;
     }
-    this.nodes[s].out.push(index);
+    this.node(s).out.push(index);
   }
 
   private link(): void {
     const queue: number[] = [];
-    for (const t of this.nodes[0].next.values()) queue.push(t);
+    for (const t of this.node(0).next.values()) queue.push(t);
     for (let qi = 0; qi < queue.length; qi++) {
-      const s = queue[qi];
-      for (const [c, t] of this.nodes[s].next) {
-        let f = this.nodes[s].fail;
-        while (f !== 0 && !this.nodes[f].next.has(c)) f = this.nodes[f].fail;
-        const target = this.nodes[f].next.get(c);
-        this.nodes[t].fail = target !== undefined && target !== t ? target : 0;
-        this.nodes[t].out.push(...this.nodes[this.nodes[t].fail].out);
+      const s = queue[qi] ?? 0; // qi < queue.length
+      for (const [c, t] of this.node(s).next) {
+        let f = this.node(s).fail;
+        while (f !== 0 && !this.node(f).next.has(c)) f = this.node(f).fail;
+        const target = this.node(f).next.get(c);
+        this.node(t).fail = target !== undefined && target !== t ? target : 0;
+        this.node(t).out.push(...this.node(this.node(t).fail).out);
         queue.push(t);
       }
     }
@@ -158,16 +165,20 @@ export class Lexicon {
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      while (s !== 0 && !this.nodes[s].next.has(c)) s = this.nodes[s].fail;
-      s = this.nodes[s].next.get(c) ?? 0;
-      for (const idx of this.nodes[s].out) {
+      while (s !== 0 && !this.node(s).next.has(c)) s = this.node(s).fail;
+      s = this.node(s).next.get(c) ?? 0;
+      for (const idx of this.node(s).out) {
         const entry = this.entries[idx];
+        if (!entry) continue; // out holds indices of entries, set by insert
         const end = i + 1;
         const start = end - entry.normalized.length;
         if (entry.wholeEntryOnly) {
           if (start !== 0 || end !== text.length) continue;
         } else if (entry.latin) {
-          if ((start > 0 && WORD_CHAR.test(text[start - 1])) || (end < text.length && WORD_CHAR.test(text[end])))
+          if (
+            (start > 0 && WORD_CHAR.test(text.charAt(start - 1))) ||
+            (end < text.length && WORD_CHAR.test(text.charAt(end)))
+          )
             continue;
         } else if (insideNumber(text, start, end)) {
           continue;

@@ -39,12 +39,12 @@ function foldSeparators(folded: string): string {
   const chars = Array.from(folded);
   let out = '';
   let i = 0;
-  while (i < chars.length) {
-    const ch = chars[i];
-    if (SEPARATOR.test(ch) && out.length > 0 && CJK.test(out[out.length - 1])) {
+  // Past the end, chars[j] is undefined and tested as '': neither a separator nor CJK.
+  for (let ch = chars[0]; ch !== undefined; ch = chars[i]) {
+    if (SEPARATOR.test(ch) && out.length > 0 && CJK.test(out.charAt(out.length - 1))) {
       let j = i;
-      while (j < chars.length && SEPARATOR.test(chars[j])) j++;
-      if (j < chars.length && CJK.test(chars[j])) {
+      while (j < chars.length && SEPARATOR.test(chars[j] ?? '')) j++;
+      if (j < chars.length && CJK.test(chars[j] ?? '')) {
         i = j;
         continue;
       }

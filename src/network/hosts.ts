@@ -44,7 +44,7 @@ export function extractEndpoints(text: string, maxResults = 1000): Endpoint[] {
   if (text.includes('://')) {
     for (const m of text.matchAll(URL_RE)) {
       if (out.length >= maxResults) break;
-      let url = m[1].replace(/[).,;:!?\]]+$/, '');
+      let url = (m[1] ?? '').replace(/[).,;:!?\]]+$/, '');
       let u: URL;
       try {
         u = new URL(url);
@@ -63,10 +63,10 @@ export function extractEndpoints(text: string, maxResults = 1000): Endpoint[] {
   const candidate = text.trim();
   if (!BARE_HOST_RE.test(candidate)) return out;
   const labels = candidate.toLowerCase().split('.');
-  const last = labels[labels.length - 1];
+  const last = labels.at(-1) ?? '';
   if (FILE_EXTENSIONS.has(last)) return out;
   // Reverse-DNS shaped names are Java packages and class names, not hosts.
-  if (PACKAGE_ROOTS.has(labels[0]) && labels.length >= 3) return out;
+  if (PACKAGE_ROOTS.has(labels[0] ?? '') && labels.length >= 3) return out;
   if (/[A-Z]/.test(candidate) && labels.length >= 3) return out;
   const ep = endpointFromHost(candidate);
   if (ep && !ep.isIp) out.push(ep);

@@ -200,8 +200,9 @@ export function diffScans(a: Report, b: Report): ScanDiff {
   const ra = regionOf(a);
   const rb = regionOf(b);
   for (const [k, v] of Object.entries(rb)) {
-    if (!(k in ra)) d.regionProperties.added[k] = v;
-    else if (ra[k] !== v) d.regionProperties.changed.push({ key: k, from: ra[k], to: v });
+    const from = ra[k];
+    if (from === undefined) d.regionProperties.added[k] = v;
+    else if (from !== v) d.regionProperties.changed.push({ key: k, from, to: v });
   }
   for (const [k, v] of Object.entries(ra)) if (!(k in rb)) d.regionProperties.removed[k] = v;
 

@@ -164,7 +164,7 @@ function sourceBlobs(text: string, name: string, max: number, read: AssetRead, p
   if (/\.luac?$/i.test(name) || LUA_SOURCE.test(text.replace(/^\uFEFF/, '').slice(0, 4096))) {
     const { groups } = luaSourceStrings(text, max);
     const big = groups.filter(
-      (g) => g.length >= MIN_GROUP || (g.length === 1 && g[0].length >= 64 && g[0].includes('\n')),
+      (g) => g.length >= MIN_GROUP || (g.length === 1 && (g[0] ?? '').length >= 64 && (g[0] ?? '').includes('\n')),
     );
     // Plain lines saved as .lua have few literals (a stray quote); in a real Lua table of strings the
     // literals are a large part of the text (even `["词"] = true,` is one fifth literal).

@@ -82,9 +82,10 @@ export class Store {
     }
     if (version > SCHEMA_VERSION)
       throw new Error(`store ${this.path} has schema ${version}, newer than this Candor (${SCHEMA_VERSION})`);
-    for (let v = version; v < MIGRATIONS.length; v++) {
+    for (const [v, migration] of MIGRATIONS.entries()) {
+      if (v < version) continue;
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
+        this.db.exec(migration);
         this.db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)").run(String(v + 1));
       })();
     }
@@ -193,7 +194,8 @@ export class Store {
     const rows = this.db
       .prepare("SELECT report FROM scans WHERE id = ? OR id LIKE ? || '%' LIMIT 2")
       .all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as Array<{ report: string }>;
-    return rows.length === 1 ? (JSON.parse(rows[0].report) as Report) : null;
+    const [row, another] = rows;
+    return row && !another ? (JSON.parse(row.report) as Report) : null;
   }
 
   /**

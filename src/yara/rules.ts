@@ -136,7 +136,7 @@ export function compileRules(sources: RuleSource[]): YaraRules {
       continue;
     }
     const missing = [...source.matchAll(/^\s*import\s+"([^"]+)"/gm)]
-      .map((m) => m[1])
+      .map((m) => m[1] ?? '')
       .find((m) => !YARA_X_MODULES.has(m));
     if (missing) {
       files.push({ path, status: 'skipped', reason: `needs YARA's "${missing}" module, which YARA-X does not have` });

@@ -14,8 +14,9 @@ function dexdumpOpcodes(path: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const l of r.stdout.split('\n')) {
     const m = /^[0-9a-f]{6}: [0-9a-f ]+\| ?[0-9a-f]{4}: ([a-z0-9/-]+)/.exec(l);
-    if (!m || ['array-data', 'packed-switch-data', 'sparse-switch-data'].includes(m[1])) continue;
-    counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+    const op = m?.[1];
+    if (!op || ['array-data', 'packed-switch-data', 'sparse-switch-data'].includes(op)) continue;
+    counts.set(op, (counts.get(op) ?? 0) + 1);
   }
   return counts;
 }

@@ -10,6 +10,7 @@ import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../fixtures/smali/keyboard.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../fixtures/smali/negatives.js';
+import { first } from '../defined.js';
 
 const modelOf = (sources: Record<string, string>, limits: Limits = DEFAULT_LIMITS) =>
   buildCodeModel([new DexFile(assembleSmali(sources), limits)], null, limits);
@@ -29,16 +30,17 @@ describe('region gate paths', () => {
     const model = modelOf(AD_FILTER_SMALI);
     const { gates, ungated } = regionGates(model, regionReads(model), sinksOf(model));
     expect(gates).toHaveLength(1);
-    expect(gates[0].read.key).toBe('ro.vendor.region');
-    expect(gates[0].path).toEqual([
+    const gate = first(gates);
+    expect(gate.read.key).toBe('ro.vendor.region');
+    expect(gate.path).toEqual([
       'Lx/q/l;->a',
       'returned-to → Lx/q/l;->b',
       'returned-to → Lx/q/g;->a',
       'async via Ljava/util/concurrent/Executor;->execute → Lx/q/g$1;->run',
       'call → Lx/q/b;->a',
     ]);
-    expect(gates[0].sinkKind).toBe('fetch');
-    expect(gates[0].countries).toHaveLength(27);
+    expect(gate.sinkKind).toBe('fetch');
+    expect(gate.countries).toHaveLength(27);
     // The fingerprint's country property and locale are sent as a header: they gate nothing.
     expect(ungated.map((u) => u.read.key ?? u.read.api).sort()).toEqual(['Locale.getCountry', 'persist.sys.country']);
     expect(ungated.every((u) => u.gatePaths.length === 0)).toBe(true);

@@ -28,9 +28,10 @@ function badging(apk: string): Badging | null {
   const pkg = /^package: name='([^']*)' versionCode='([^']*)' versionName='([^']*)'/m.exec(r.stdout);
   if (!pkg) return null;
   const permissions = new Set<string>();
-  for (const m of r.stdout.matchAll(/^uses-permission(?:-sdk-23)?: name='([^']*)'/gm)) permissions.add(m[1]);
+  for (const m of r.stdout.matchAll(/^uses-permission(?:-sdk-23)?: name='([^']*)'/gm)) permissions.add(m[1] ?? '');
   const label = /^application-label:'(.*)'$/m.exec(r.stdout);
-  return { package: pkg[1], versionCode: pkg[2], versionName: pkg[3], label: label ? label[1] : null, permissions };
+  const [, name = '', versionCode = '', versionName = ''] = pkg;
+  return { package: name, versionCode, versionName, label: label?.[1] ?? null, permissions };
 }
 
 function dexdumpHeader(dexPath: string): { classes: number; methods: number; strings: number } | null {

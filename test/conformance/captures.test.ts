@@ -39,7 +39,7 @@ describe('captures agree with tshark and nDPI', () => {
       const ref = new Map<string, string>();
       for (const line of readFileSync(`${file}.out`, 'utf8').split('\n')) {
         const m = /\t(?:TCP|UDP) ([^ ]+) <-> ([^ ]+) .*\[JA4: ([^\]]+)\]/.exec(line);
-        if (m) ref.set(`${m[1]}>${m[2]}`, m[3]);
+        if (m) ref.set(`${m[1]}>${m[2]}`, m[3] ?? '');
       }
       const addr = (ip: string, port: number) => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
       for (const f of analyzeCapture(new FileSource(file)).flows) {
@@ -102,7 +102,7 @@ describe('captures agree with tshark and nDPI', () => {
         if (!m) continue;
         flows++;
         const endpoint = (e: string) => e.replace(/^\[(.*)\]:(\d+)$/, '$1:$2');
-        const key = `${m[1].toLowerCase()} ${pair(endpoint(m[2]), endpoint(m[3]))}`;
+        const key = `${(m[1] ?? '').toLowerCase()} ${pair(endpoint(m[2] ?? ''), endpoint(m[3] ?? ''))}`;
         const flow = ours.get(key);
         if (!flow) {
           mismatches.push(`${file}: no flow ${key}`);
@@ -154,7 +154,7 @@ describe('captures agree with tshark and nDPI', () => {
     for (const [name, code] of [
       ['test_damaged.pcap', 'pcap/resynced'],
       ['test_without_pcap_header.pcap', 'pcap/missing-header'],
-    ]) {
+    ] as const) {
       const damaged = join(dir, name);
       writeFileSync(damaged, readFileSync(join(examples, name)));
       spawnSync('pcapfix', ['-o', join(dir, `fixed-${name}`), damaged]);

@@ -23,10 +23,10 @@ describe('APK signatures agree with apksigner', () => {
       if (r.error) throw r.error;
       if (r.status !== 0 || !/^Verifies$/m.test(r.stdout)) continue;
       const certs = new Set(
-        [...r.stdout.matchAll(/^Signer #\d+ certificate SHA-256 digest: ([0-9a-f]{64})$/gm)].map((m) => m[1]),
+        [...r.stdout.matchAll(/^Signer #\d+ certificate SHA-256 digest: ([0-9a-f]{64})$/gm)].map((m) => m[1] ?? ''),
       );
       const verified = [...r.stdout.matchAll(/^Verified using (v\d) scheme[^:]*: true$/gm)]
-        .map((m) => m[1])
+        .map((m) => m[1] ?? '')
         .filter((s) => s !== 'v4');
       const app = analyzeFile(apk, basename(apk), analyzeContext()).apps[0];
       compared++;

@@ -9,6 +9,7 @@ import { deriveApk } from '../fixtures/apk-builder.js';
 import { buildDex, type FixtureMethod } from '../fixtures/dex-builder.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { analyzeContext, corpusFile, run, tempDir } from '../helpers.js';
+import { first } from '../defined.js';
 
 /**
  * Keys derived the ways apps derive them, checked end to end: a real list encrypted by openssl with a key
@@ -17,7 +18,7 @@ import { analyzeContext, corpusFile, run, tempDir } from '../helpers.js';
  */
 
 const PACKAGE = 'info.guardianproject.urzip'; // urzip.apk's package, which the derived APKs keep
-const list = gameLists((p) => p.endsWith('minGanCai.txt'))[0];
+const list = first(gameLists((p) => p.endsWith('minGanCai.txt')));
 
 function py(expr: string): string {
   return run('/usr/bin/python3', ['-c', `import hashlib,sys\nsys.stdout.write(${expr})`]).trim();

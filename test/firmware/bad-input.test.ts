@@ -13,6 +13,7 @@ import { scan } from '../../src/scan/scan.js';
 import type { Report } from '../../src/model.js';
 import { corpusFile, pythonZip, run, tempDir } from '../helpers.js';
 import { blockOta, mkfsErofs, mkfsExt4, payloadBin, superImage, writeTree } from '../fixtures/firmware-builder.js';
+import { first } from '../defined.js';
 
 /**
  * Hostile and broken firmware: each problem ends as a diagnostic, bounded in memory and time, and the
@@ -222,7 +223,7 @@ describe('firmware bad input', () => {
     const dir = tempDir('candor-bad-');
     const system = readFileSync(mkfsErofs(tree(), join(dir, 'system.img')));
     const sup = superImage([{ name: 'system', image: system }]);
-    sup[12288 + 128 + 3] ^= 0xff; // tables no longer match their checksum
+    sup.writeUInt8(sup.readUInt8(12288 + 128 + 3) ^ 0xff, 12288 + 128 + 3); // tables no longer match their checksum
     writeFileSync(join(dir, 'super.img'), sup);
     const r = await scanOne(join(dir, 'super.img'));
     expect(r.diagnostics.find((d) => d.code === 'super/metadata')?.message).toMatch(/checksum/);
@@ -243,11 +244,11 @@ describe('firmware bad input', () => {
     expect(r.diagnostics.map((d) => `${d.code} ${d.path.split('!/').pop()}`)).toEqual([
       'firmware/unknown-image mystery.img',
     ]);
-    expect(r.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual([
-      'bootloader-apollo-1.0',
-      'dtbo',
-      'radio-apollo-2.0',
-    ]);
+    expect(
+      first(r.firmware ?? [])
+        .partitions.map((p) => p.name)
+        .sort(),
+    ).toEqual(['bootloader-apollo-1.0', 'dtbo', 'radio-apollo-2.0']);
   });
 
   it('a truncated EROFS image reports the files it cannot read and audits the rest', async () => {

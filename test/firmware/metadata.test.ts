@@ -9,6 +9,7 @@ import { deviceProfile, isRegionProperty, parseProps } from '../../src/firmware/
 import { emptyGrants, readPermissionXml } from '../../src/firmware/privapp.js';
 import { CORPUS } from '../helpers.js';
 import { bootImage } from '../fixtures/firmware-builder.js';
+import { first } from '../defined.js';
 
 const FW = join(CORPUS, 'firmware');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -94,7 +95,7 @@ describe('vbmeta', () => {
     const s = src('avbroot/vbmeta_appended_hash_tree.img');
     const at = findVbmeta(s);
     expect(at).toBeGreaterThan(0);
-    expect(parseVbmeta(s, at as number, sha).partitions[0].partition).toBe('vbmeta_appended_hash_tree');
+    expect(first(parseVbmeta(s, at as number, sha).partitions).partition).toBe('vbmeta_appended_hash_tree');
   });
 });
 

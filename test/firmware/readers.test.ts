@@ -19,6 +19,7 @@ import {
   superImage,
   writeTree,
 } from '../fixtures/firmware-builder.js';
+import { defined, first } from '../defined.js';
 
 /**
  * Every reader against the tool that made or reads the image: debugfs rdump for ext4, fsck.erofs
@@ -225,12 +226,13 @@ describe('payload.bin (A/B OTA)', () => {
     ]);
     const p = openPayload(new BufferSource(payload));
     expect(p.partitions.map((x) => x.name)).toEqual(['system', 'vendor', 'boot']);
-    const sys = p.partitions[0].image;
-    const ven = p.partitions[1].image;
+    const sys = first(p.partitions).image;
+    const ven = defined(p.partitions[1], 'vendor').image;
     expect(Buffer.compare(sys!.read(0, sys!.size).subarray(0, system.length), system)).toBe(0);
     expect(Buffer.compare(ven!.read(0, ven!.size), vendor)).toBe(0);
-    expect(p.partitions[2].image).toBeNull();
-    expect(p.partitions[2].unsupported).toEqual(['SOURCE_COPY']);
+    const third = defined(p.partitions[2], 'a third partition');
+    expect(third.image).toBeNull();
+    expect(third.unsupported).toEqual(['SOURCE_COPY']);
     expect(p.full).toBe(false);
   });
 });
@@ -265,7 +267,9 @@ describe('super.img (dynamic partitions)', () => {
     expect(s.metadataVersion).toBe('10.0');
     expect(s.blockDevices).toEqual(['super']);
     expect(s.partitions.map((p) => `${p.name}${p.slot}`)).toEqual(['system_a', 'vendor_a', 'system_b']);
-    const [sa, va, sb] = s.partitions;
+    const sa = defined(s.partitions[0], 'system_a');
+    const va = defined(s.partitions[1], 'vendor_a');
+    const sb = defined(s.partitions[2], 'system_b');
     expect(Buffer.compare(sa.image!.read(0, system.length), system)).toBe(0);
     expect(Buffer.compare(va.image!.read(0, vendor.length), vendor)).toBe(0);
     expect(sb.size).toBe(0);
@@ -279,6 +283,6 @@ describe('super.img (dynamic partitions)', () => {
     const sup = superImage([{ name: 'system', image: Buffer.alloc(4096, 3) }], { corruptPrimaryGeometry: true });
     const s = openSuper(new BufferSource(sup));
     expect(s.warnings.join()).toContain('backup');
-    expect(s.partitions[0].image!.read(0, 4)).toEqual(Buffer.alloc(4, 3));
+    expect(first(s.partitions).image!.read(0, 4)).toEqual(Buffer.alloc(4, 3));
   });
 });

@@ -26,6 +26,7 @@ import {
   writeTree,
   type TreeFile,
 } from '../fixtures/firmware-builder.js';
+import { first } from '../defined.js';
 
 /**
  * Whole-phone audits end to end: a firmware built from real APKs (aapt + apksigner), real file systems
@@ -180,7 +181,7 @@ describe('a firmware scan', () => {
   });
 
   it("builds the device profile from every partition's build.prop", () => {
-    const p = ota.firmware![0].profile;
+    const p = first(ota.firmware ?? []).profile;
     expect(p.brand).toBe('Xiaomi');
     expect(p.model).toBe('M2007J3SG');
     expect(p.device).toBe('apollo');
@@ -195,7 +196,7 @@ describe('a firmware scan', () => {
   });
 
   it('lists each pre-installed app with partition, privilege, platform signature and firmware grants', () => {
-    const store = ota.firmware![0].apps.find((a) => a.package === 'com.vendor.appstore')!;
+    const store = first(ota.firmware ?? []).apps.find((a) => a.package === 'com.vendor.appstore')!;
     expect(store.partition).toBe('system');
     expect(store.pathInPartition).toBe('/system/priv-app/VendorStore/VendorStore.apk');
     expect(store.privileged).toBe(true);
@@ -203,11 +204,11 @@ describe('a firmware scan', () => {
     expect(store.grantedPermissions).toContain('android.permission.INSTALL_PACKAGES');
     expect(store.canInstallPackages).toBe(true);
     expect(store.aosp).toBe(false);
-    const browser = ota.firmware![0].apps.find((a) => a.package === 'com.vendor.browser')!;
+    const browser = first(ota.firmware ?? []).apps.find((a) => a.package === 'com.vendor.browser')!;
     expect(browser.privileged).toBe(false);
     expect(browser.platformSigned).toBe(false);
     expect(browser.canInstallPackages).toBe(false);
-    expect(ota.firmware![0].apps.find((a) => a.package === 'android')?.platformSigned).toBe(true);
+    expect(first(ota.firmware ?? []).apps.find((a) => a.package === 'android')?.platformSigned).toBe(true);
   });
 
   it('reports the firmware-level findings', () => {
@@ -215,8 +216,9 @@ describe('a firmware scan', () => {
     expect(byId('firmware/silent-installer').map((f) => f.evidence.package)).toEqual(['com.vendor.appstore']);
     const lists = byId('firmware/system-keyword-list');
     expect(lists.map((f) => f.evidence.package)).toEqual(['com.vendor.browser']);
-    expect(lists[0].severity).toBe('high');
-    const related = lists[0].evidence.related;
+    const list = first(lists);
+    expect(list.severity).toBe('high');
+    const related = list.evidence.related;
     expect(
       ota.findings
         .filter((f) => related.includes(f.fingerprint))
@@ -235,9 +237,13 @@ describe('a firmware scan', () => {
 
   it('finds the same apps and findings in the factory image (nested zip, sparse super.img, A/B slots)', async () => {
     const factory = await scan({ inputs: [built.factoryZip], cwd: built.dir, jobs: 1 });
-    const fw = factory.firmware![0];
+    const fw = first(factory.firmware ?? []);
     expect(fw.layers).toEqual(expect.arrayContaining(['zip', 'sparse', 'super', 'erofs', 'ext4', 'boot', 'vbmeta']));
-    expect(fw.apps.map((a) => a.package).sort()).toEqual(ota.firmware![0].apps.map((a) => a.package).sort());
+    expect(fw.apps.map((a) => a.package).sort()).toEqual(
+      first(ota.firmware ?? [])
+        .apps.map((a) => a.package)
+        .sort(),
+    );
     const ids = (r: Report) =>
       [...new Set(r.findings.filter((f) => f.detectorId.startsWith('firmware/')).map((f) => f.detectorId))].sort();
     expect(ids(factory)).toEqual(ids(ota));
@@ -260,25 +266,28 @@ describe('a firmware scan', () => {
       ]),
     );
     const samsung = await scan({ inputs: [join(dir, 'AP_APOLLO.tar.md5')], cwd: '/', jobs: 2 });
-    expect(samsung.firmware?.[0].layers).toEqual(expect.arrayContaining(['tar', 'sparse', 'erofs', 'boot']));
-    expect(samsung.firmware?.[0].apps.map((a) => a.package).sort()).toEqual([
-      'android',
-      'com.teleca.jamendo',
-      'com.vendor.appstore',
-      'com.vendor.browser',
-    ]);
+    expect(first(samsung.firmware ?? []).layers).toEqual(expect.arrayContaining(['tar', 'sparse', 'erofs', 'boot']));
+    expect(
+      first(samsung.firmware ?? [])
+        .apps.map((a) => a.package)
+        .sort(),
+    ).toEqual(['android', 'com.teleca.jamendo', 'com.vendor.appstore', 'com.vendor.browser']);
     expect(samsung.findings.some((f) => f.detectorId === 'firmware/selinux-permissive')).toBe(true);
     run('tar', ['-C', built.dir, '-czf', join(dir, 'apollo_global_images.tgz'), 'system.img', 'vendor.img']);
     const xiaomi = await scan({ inputs: [join(dir, 'apollo_global_images.tgz')], cwd: '/', jobs: 2 });
-    expect(xiaomi.firmware?.[0].partitions.map((p) => p.name).sort()).toEqual(['system', 'vendor']);
-    expect(xiaomi.firmware?.[0].profile.region['ro.boot.hwc']).toBe('GLOBAL');
+    expect(
+      first(xiaomi.firmware ?? [])
+        .partitions.map((p) => p.name)
+        .sort(),
+    ).toEqual(['system', 'vendor']);
+    expect(first(xiaomi.firmware ?? []).profile.region['ro.boot.hwc']).toBe('GLOBAL');
   });
 
   it('resumes from the store: a second scan reuses every app analysed before (by SHA-256)', async () => {
     const store = new Store(join(tempDir('candor-store-'), 'c.sqlite'));
     try {
-      const first: ProgressEvent[] = [];
-      await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => first.push(e) });
+      const firstEvents: ProgressEvent[] = [];
+      await scan({ inputs: [built.otaZip], cwd: built.dir, store, jobs: 2, onProgress: (e) => firstEvents.push(e) });
       const second: ProgressEvent[] = [];
       const again = await scan({
         inputs: [built.otaZip],
@@ -291,11 +300,11 @@ describe('a firmware scan', () => {
         events.filter(
           (e): e is Extract<ProgressEvent, { type: 'file' }> => e.type === 'file' && e.path.endsWith('.apk'),
         );
-      expect(apkEvents(first).every((e) => !e.cached)).toBe(true);
+      expect(apkEvents(firstEvents).every((e) => !e.cached)).toBe(true);
       expect(apkEvents(second)).toHaveLength(4);
       expect(apkEvents(second).every((e) => e.cached)).toBe(true);
-      expect(first.some((e) => e.type === 'firmware' && e.phase === 'walked' && e.apps === 4)).toBe(true);
-      expect(again.firmware![0].apps).toHaveLength(4);
+      expect(firstEvents.some((e) => e.type === 'firmware' && e.phase === 'walked' && e.apps === 4)).toBe(true);
+      expect(first(again.firmware ?? []).apps).toHaveLength(4);
       expect(again.findings.filter((f) => f.detectorId === 'firmware/silent-installer')).toHaveLength(1);
     } finally {
       store.close();
@@ -325,7 +334,7 @@ describe('firmware in the reports', () => {
       'system/app/<b>x</b>/Jamendo.apk': { copy: corpusFile('com.teleca.jamendo_35.apk') },
     });
     const r = await scan({ inputs: [join(dir, 'fw')], cwd: '/', jobs: 1 });
-    expect(r.firmware?.[0].profile.model).toBe('<script>alert(1)</script>');
+    expect(first(r.firmware ?? []).profile.model).toBe('<script>alert(1)</script>');
     const html = renderHtml(r);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');
@@ -412,7 +421,7 @@ describe('indicators on firmware', () => {
 describe('candor diff between two firmware versions', () => {
   it('shows the list that grew (terms added), the new app and the region switch', async () => {
     const v2 = await scan({ inputs: [built.v2Folder], cwd: built.dir, jobs: 2 });
-    expect(v2.firmware?.[0].layers).toContain('folder');
+    expect(first(v2.firmware ?? []).layers).toContain('folder');
     const d = diffScans(ota, v2);
     const grown = d.lists.changed.find((l) => l.app === 'com.vendor.browser');
     expect(grown).toBeDefined();

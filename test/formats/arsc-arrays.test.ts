@@ -9,13 +9,16 @@ import { resourceBlobs } from '../../src/scan/derive-blobs.js';
 import type { Artefact } from '../../src/model.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { requireTool, run, tempDir } from '../helpers.js';
+import { defined } from '../defined.js';
 
 /** Entries aapt2 keeps verbatim: no quotes, escapes, resource references or runs of spaces. */
 // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
 const plain = (l: string) => !/["'\\@?<>&]|^\s|\s$|\s\s/.test(l) && !/[\x00-\x1f]/.test(l);
-const [zh, def] = gameLists((p) => p.endsWith('strings.xml') || p.endsWith('badwords.conf')).map((l) =>
+const gameArrays = gameLists((p) => p.endsWith('strings.xml') || p.endsWith('badwords.conf')).map((l) =>
   l.lines.filter(plain),
 );
+const zh = defined(gameArrays[0], 'the strings.xml list');
+const def = defined(gameArrays[1], 'the badwords.conf list');
 
 function buildApk(): string {
   const dir = tempDir('candor-arsc-');
@@ -51,7 +54,7 @@ function aapt2Arrays(apk: string): Record<string, string[]> {
   let collecting: string | null = null;
   for (const line of run(requireTool('aapt2'), ['dump', 'resources', apk]).split('\n')) {
     const r = /resource (0x[0-9a-f]+) array\//.exec(line);
-    if (r) res = r[1];
+    if (r?.[1]) res = r[1];
     const c = /^\s+\(([^)]*)\) \(array\) size=\d+$/.exec(line);
     if (c) out[`${res} ${c[1]}`] = [];
     // aapt2 wraps long arrays over several lines: collect from '[' to ']'.

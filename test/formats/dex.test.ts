@@ -8,6 +8,7 @@ import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js'
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import { buildDex } from '../fixtures/dex-builder.js';
 import { androguardFiles, corpusApks, requireTool, tempDir } from '../helpers.js';
+import { defined, first } from '../defined.js';
 
 function dexdumpCounts(path: string): { constString: number; invoke: number } {
   const r = spawnSync('dexdump', ['-d', path], { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -91,27 +92,27 @@ describe('DEX parser', () => {
     expect(dex.warnings.join(' ')).toMatch(/class_data_off/);
     // A code item whose instruction count runs past the file.
     const dex2buf = Buffer.from(buf);
-    const body = new DexFile(dex2buf, DEFAULT_LIMITS).codeBodies()[0];
+    const body = first(new DexFile(dex2buf, DEFAULT_LIMITS).codeBodies());
     dex2buf.writeUInt32LE(0x7fffffff, body.codeOff + 12);
     expect(new DexFile(dex2buf, DEFAULT_LIMITS).xrefs().badBodies).toBe(1);
   });
 
   describe('cost bounds: work follows the bytes, not what the file claims', () => {
     const realDex = () =>
-      readFileSync(androguardFiles('.dex').sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0]);
+      readFileSync(first(androguardFiles('.dex').sort((a, b) => readFileSync(b).length - readFileSync(a).length)));
 
     it('reads a class_data item shared by every class once', () => {
       const buf = Buffer.from(realDex());
       const honest = new DexFile(buf, DEFAULT_LIMITS);
       const richest = honest
         .members()
-        .reduce((best, m, i, all) => (m.methods.length > all[best].methods.length ? i : best), 0);
+        .reduce((best, m, i, all) => (m.methods.length > (all[best]?.methods.length ?? 0) ? i : best), 0);
       const classOff = buf.readUInt32LE(100);
-      const shared = honest.classDefs[richest].classDataOff;
+      const shared = defined(honest.classDefs[richest], 'the richest class').classDataOff;
       for (let c = 0; c < honest.classDefs.length; c++) buf.writeUInt32LE(shared, classOff + c * 32 + 24);
       const dex = new DexFile(buf, DEFAULT_LIMITS);
       const decoded = dex.members().reduce((n, m) => n + m.methods.length, 0);
-      expect(decoded).toBe(honest.members()[richest].methods.length);
+      expect(decoded).toBe(defined(honest.members()[richest], 'its members').methods.length);
       expect(dex.xrefs().bodies.length).toBeLessThanOrEqual(decoded);
       expect(dex.warnings.some((w) => /shared with an earlier class/.test(w))).toBe(true);
     });
@@ -121,8 +122,8 @@ describe('DEX parser', () => {
       const honest = new DexFile(buf, DEFAULT_LIMITS);
       const bodies = honest.codeBodies();
       // Every code item claims as many instructions as the file can hold after the first one.
-      const first = bodies[0].codeOff;
-      const units = Math.floor((buf.length - first - 16) / 2);
+      const firstOff = first(bodies).codeOff;
+      const units = Math.floor((buf.length - firstOff - 16) / 2);
       for (const b of bodies) buf.writeUInt32LE(Math.floor((buf.length - b.codeOff - 16) / 2), b.codeOff + 12);
       const dex = new DexFile(buf, DEFAULT_LIMITS);
       const x = dex.xrefs();
@@ -141,7 +142,7 @@ describe('DEX parser', () => {
       const dex = new DexFile(buf, DEFAULT_LIMITS);
       const cut = dex.stringBytes(dex.stringCount - 1) as [number, number];
       expect(cut[0]).toBe(r[0]);
-      expect(cut[1]).toBeLessThanOrEqual(r[0] + 3 * buf[r[0] - 1]);
+      expect(cut[1]).toBeLessThanOrEqual(r[0] + 3 * buf.readUInt8(r[0] - 1));
       expect(cut[1]).toBeGreaterThanOrEqual(r[1]);
     });
   });

@@ -43,6 +43,28 @@ describe('binary XML and resources.arsc', () => {
     );
   });
 
+  it('warns about a type chunk too short for its header instead of reading past the file', () => {
+    // Hand-made table: header (12) + package header (12 + 256 name bytes) + a 12-byte type chunk at the
+    // very end, whose fixed 20-byte ResTable_type header would lie past the end of the file.
+    const pkg = Buffer.alloc(12 + 256 + 12);
+    pkg.writeUInt16LE(0x0200, 0);
+    pkg.writeUInt16LE(12 + 256, 2);
+    pkg.writeUInt32LE(pkg.length, 4);
+    pkg.writeUInt32LE(0x7f, 8);
+    const type = pkg.subarray(12 + 256);
+    type.writeUInt16LE(0x0201, 0);
+    type.writeUInt16LE(8, 2);
+    type.writeUInt32LE(12, 4);
+    const head = Buffer.alloc(12);
+    head.writeUInt16LE(0x0002, 0);
+    head.writeUInt16LE(12, 2);
+    head.writeUInt32LE(12 + pkg.length, 4);
+    const table = parseResourceTable(Buffer.concat([head, pkg]));
+    expect(table.packages).toEqual([{ id: 0x7f, name: '' }]);
+    expect(table.values.size).toBe(0);
+    expect(table.warnings).toEqual([`type chunk at ${12 + 12 + 256} is too short for its header`]);
+  });
+
   it('rejects a string pool that lies about its size or count', () => {
     const manifest = entry(corpusFile('urzip.apk'), 'AndroidManifest.xml');
     const poolAt = manifest.readUInt16LE(2);

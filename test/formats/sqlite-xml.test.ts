@@ -7,6 +7,7 @@ import { CandorError } from '../../src/io/errors.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { requireTool, run, tempDir } from '../helpers.js';
+import { first } from '../defined.js';
 
 const MAX = DEFAULT_LIMITS.assets.maxStrings;
 const PLAIN = gameLists((p) => /\.(txt|conf|csv|xml|json|dat)$/.test(p)).slice(0, 12);
@@ -38,8 +39,8 @@ describe('SQLite word tables built by sqlite3 from the real lists', () => {
         .split('\u0002')
         .slice(0, -1);
       expect(r.columns.map((c) => `${c.table}.${c.column}`)).toEqual(['t_filter.word', 't_filter.mask']);
-      expect(r.columns[0].values).toEqual(words);
-      expect(r.columns[0].values).toEqual(list.lines);
+      expect(first(r.columns).values).toEqual(words);
+      expect(first(r.columns).values).toEqual(list.lines);
     }
   });
 

@@ -55,7 +55,7 @@ describe('ELF reader', () => {
     const machines: Record<string, string> = {};
     for (const e of dir.entries.filter((x) => x.name.endsWith('.so'))) {
       const info = parseElf(readEntry(src, e, new InflateBudget(DEFAULT_LIMITS)));
-      machines[e.name.split('/')[1]] = info.machineName;
+      machines[e.name.split('/')[1] ?? ''] = info.machineName;
     }
     expect(machines).toMatchObject({
       armeabi: 'arm',

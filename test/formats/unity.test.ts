@@ -12,6 +12,7 @@ import { CandorError } from '../../src/io/errors.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { buildSerializedFile, buildUnityBundle, type UnityObjectSpec } from '../fixtures/unity-builder.js';
+import { first } from '../defined.js';
 
 const LISTS = gameLists((p) => /sharedassets|bin\/Data\/|\.assetbundle$|\.unity3d$/.test(p));
 const OPTS = { maxStrings: DEFAULT_LIMITS.assets.maxStrings, maxOutput: DEFAULT_LIMITS.assets.maxOutputBytes };
@@ -70,7 +71,7 @@ describe('Unity serialized files and UnityFS bundles holding the real game lists
   }
 
   it('finds a TextAsset body in a piece of a split file whose header is in another piece', () => {
-    const list = LISTS[0];
+    const list = first(LISTS);
     const sf = buildSerializedFile(17, objectsFor(list.lines, list.bytes));
     const piece = sf.subarray(sf.indexOf(Buffer.from('wordfilter')) - 4);
     expect(looksLikeSerializedFile(piece)).toBe(false);
@@ -80,7 +81,7 @@ describe('Unity serialized files and UnityFS bundles holding the real game lists
 });
 
 describe('damaged Unity data', () => {
-  const list = gameLists((p) => /sharedassets/.test(p))[0];
+  const list = first(gameLists((p) => /sharedassets/.test(p)));
   const b = buildUnityBundle(22, objectsFor(list.lines.slice(0, 50), list.bytes.subarray(0, 2000)), {
     compression: 3,
     blockSize: 1024,

@@ -8,6 +8,7 @@ import { LimitExceededError, MalformedInputError } from '../../src/io/errors.js'
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import { handZip } from '../fixtures/hand-zip.js';
 import { corpusFile, pythonZip, run, tempDir } from '../helpers.js';
+import { defined, first } from '../defined.js';
 
 function open(path: string) {
   const src = new BufferSource(readFileSync(path));
@@ -58,7 +59,9 @@ describe('zip reader', () => {
     run('sh', ['-c', `cd ${d} && printf 'line one\\nline two\\n' | zip -q -fd ${out} -`]);
     const { src, dir } = open(out);
     expect(dir.entries).toHaveLength(1);
-    expect(readEntry(src, dir.entries[0], new InflateBudget(DEFAULT_LIMITS)).toString()).toBe('line one\nline two\n');
+    expect(readEntry(src, first(dir.entries), new InflateBudget(DEFAULT_LIMITS)).toString()).toBe(
+      'line one\nline two\n',
+    );
   });
 
   it('detects the Janus layout: a DEX prepended to the archive', () => {
@@ -96,12 +99,12 @@ describe('zip reader', () => {
     const declared = handZip([{ name: 'bomb', data: zeros, deflate: true }]);
     const src = new BufferSource(declared);
     const dir = readZipDirectory(src, DEFAULT_LIMITS);
-    expect(() => readEntry(src, dir.entries[0], new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
+    expect(() => readEntry(src, first(dir.entries), new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
     // The same bomb lying about its size (declares 10 bytes) is stopped by the inflater cap.
     const lying = handZip([{ name: 'bomb', data: zeros, deflate: true, declaredSize: 10 }]);
     const src2 = new BufferSource(lying);
     const dir2 = readZipDirectory(src2, DEFAULT_LIMITS);
-    expect(() => readEntry(src2, dir2.entries[0], new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
+    expect(() => readEntry(src2, first(dir2.entries), new InflateBudget(DEFAULT_LIMITS))).toThrow(LimitExceededError);
   });
 
   it('stops an archive with too many entries before reading them', () => {
@@ -119,8 +122,8 @@ describe('zip reader', () => {
     const src = new BufferSource(buf);
     const dir = readZipDirectory(src, DEFAULT_LIMITS);
     const budget = new InflateBudget({ ...DEFAULT_LIMITS.zip, maxTotalInflatedBytes: 10_000 });
-    readEntry(src, dir.entries[0], budget);
-    expect(() => readEntry(src, dir.entries[1], budget)).toThrow(LimitExceededError);
+    readEntry(src, first(dir.entries), budget);
+    expect(() => readEntry(src, defined(dir.entries[1], 'a second entry'), budget)).toThrow(LimitExceededError);
   });
 
   it('rejects truncated archives with a typed error', () => {

@@ -14,6 +14,7 @@ import {
 } from '../../src/scan/analyzer-identity.js';
 import { analyzerKey, type AnalyzeSettings } from '../../src/scan/context.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { first } from '../defined.js';
 
 /** The cache key is the only thing standing between a user and yesterday's verdict: each input must move it. */
 
@@ -78,7 +79,7 @@ describe('code hash', () => {
     const before = codeHash(src);
     expect(codeHash(copyOf(join(ROOT, 'src')))).toBe(before);
 
-    const detector = detectorSources(join(src, 'detectors'))[0];
+    const detector = first(detectorSources(join(src, 'detectors')));
     writeFileSync(detector.replace(/\.ts$/, '.test.ts'), '// a test edit changes no result\n');
     expect(codeHash(src)).toBe(before);
 

@@ -9,13 +9,14 @@ import { deriveApk } from '../fixtures/apk-builder.js';
 import { gameLists } from '../fixtures/game-lists.js';
 import { buildSerializedFile, buildUnityBundle } from '../fixtures/unity-builder.js';
 import { analyzeContext, corpusFile, pythonZip, requireTool, run, tempDir } from '../helpers.js';
+import { first } from '../defined.js';
 
 /**
  * Every asset reader, end to end: a real game list in its shipped format, inside an APK derived from a
  * real one, must come out of the scan as a text blob holding the list's entries.
  */
 
-const list = gameLists((p) => p.endsWith('cfg_blockingWords.lua'))[0];
+const list = first(gameLists((p) => p.endsWith('cfg_blockingWords.lua')));
 const BASE = corpusFile('urzip.apk');
 const dir = tempDir('candor-assetfmt-');
 let n = 0;
@@ -75,8 +76,8 @@ describe('asset formats inside an APK', () => {
     const r = blobsOf({ 'assets/src/config/words.lua': Buffer.from(luaTable(list.lines)) });
     const b = r.blobs.filter((x) => x.location.path.endsWith('words.lua'));
     expect(b.length).toBe(1);
-    expect(b[0].encodings).toEqual(['lua-source']);
-    expect(b[0].entries).toEqual(list.lines);
+    expect(first(b).encodings).toEqual(['lua-source']);
+    expect(first(b).entries).toEqual(list.lines);
   });
 
   it('Unity: a LZ4HC bundle, a hash-named serialized file, and split pieces joined in numeric order', () => {

@@ -10,6 +10,7 @@ import { Store } from '../../src/store/sqlite.js';
 import { deriveApk } from '../fixtures/apk-builder.js';
 import { POLITICAL_TERMS } from '../fixtures/lists.js';
 import { ROOT, corpusFile, tempDir } from '../helpers.js';
+import { first } from '../defined.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
@@ -72,11 +73,11 @@ describe('scan, store and report', () => {
   it('reuses stored results for unchanged files, even at a new path', async () => {
     const store = new Store(join(tempDir(), 'c.sqlite'));
     const events: ProgressEvent[] = [];
-    const first = await scan({ inputs: ['system'], cwd: folder, store, jobs: 1 });
+    const firstScan = await scan({ inputs: ['system'], cwd: folder, store, jobs: 1 });
     const second = await scan({ inputs: ['system'], cwd: folder, store, jobs: 1, onProgress: (e) => events.push(e) });
     expect(events.filter((e) => e.type === 'file').every((e) => e.type === 'file' && e.cached)).toBe(true);
-    expect(second.findings.map((f) => f.fingerprint)).toEqual(first.findings.map((f) => f.fingerprint));
-    expect(second.apps).toEqual(first.apps);
+    expect(second.findings.map((f) => f.fingerprint)).toEqual(firstScan.findings.map((f) => f.fingerprint));
+    expect(second.apps).toEqual(firstScan.apps);
     // The same bytes under another name: paths and ids follow the new name.
     const moved = tempDir();
     copyFileSync(corpusFile('souch.smsbypass_9.apk'), join(moved, 'renamed.apk'));
@@ -88,11 +89,11 @@ describe('scan, store and report', () => {
       onProgress: (e) => events.push(e),
     });
     expect(events.at(-1)).toMatchObject({ type: 'file', cached: true });
-    expect(third.apps[0].path).toBe('renamed.apk');
+    expect(first(third.apps).path).toBe('renamed.apk');
     expect(third.findings.every((f) => f.location.path.startsWith('renamed.apk'))).toBe(true);
-    expect(third.artefacts.map((a) => a.id)).toContain(third.apps[0].artefactId);
+    expect(third.artefacts.map((a) => a.id)).toContain(first(third.apps).artefactId);
     expect(store.listScans().length).toBe(3);
-    expect(store.loadReport(first.scan.id)?.findings.length).toBe(first.findings.length);
+    expect(store.loadReport(firstScan.scan.id)?.findings.length).toBe(firstScan.findings.length);
     store.close();
   });
 

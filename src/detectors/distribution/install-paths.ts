@@ -119,7 +119,8 @@ export default defineDetector({
       strings.forEach((role, i) => {
         if (!role) return;
         texts ??= facts?.memo('text', m, (s) => s) ?? [];
-        const s = texts[i];
+        const s = texts[i]; // memo keeps the order of the roles: one text per string of m
+        if (s === undefined) return;
         if (role === 'store') {
           const store = storeFor(s);
           // A link to one's own store page (rate this app) is not a redirect to another source.

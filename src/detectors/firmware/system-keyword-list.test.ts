@@ -1,3 +1,4 @@
+import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import detector from './system-keyword-list.js';
 import { testDetector } from '../../../test/rule-tester.js';
@@ -116,8 +117,9 @@ describe('roll-up over real apps', () => {
   const real = ['com.teleca.jamendo_35.apk', 'org.dyndns.fules.ck_20.apk'].map((name) => {
     const path = `fw.zip!/system/app/${name}`;
     const r = analyzeFile(corpusFile(name), path, analyzeContext());
-    const app = preinstalled(r.apps[0].package ?? name, {
-      artefactId: r.apps[0].artefactId,
+    const scanned = first(r.apps, `the app of ${name}`);
+    const app = preinstalled(scanned.package ?? name, {
+      artefactId: scanned.artefactId,
       path,
       pathInPartition: `/system/app/${name}`,
     });
@@ -132,7 +134,7 @@ describe('roll-up over real apps', () => {
   });
 
   it('keeps a low and a medium keyword list at their own severity, per app, never high', () => {
-    const [jamendo, ck] = apps;
+    const [jamendo, ck] = [defined(apps[0], 'jamendo'), defined(apps[1], 'ck')];
     const reports = detector.detect(
       firmwareInput(firmware({ apps }), [
         ...own,
@@ -145,6 +147,6 @@ describe('roll-up over real apps', () => {
       [jamendo.package, 'low'],
       [ck.package, 'medium'],
     ]);
-    expect(reports[1].data.top).toBe(`unknown list assets/unknown.txt (60 terms)`);
+    expect(defined(reports[1], 'a second report').data.top).toBe(`unknown list assets/unknown.txt (60 terms)`);
   });
 });

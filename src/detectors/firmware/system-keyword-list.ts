@@ -87,7 +87,7 @@ export default defineDetector({
           related: lists.map((f) => f.fingerprint),
           detectors: [...new Set(lists.map((f) => f.detectorId))],
           lists: r.parts,
-          excerpt: lists[0].message.slice(0, 200),
+          excerpt: (lists[0]?.message ?? '').slice(0, 200),
         },
       });
     }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
@@ -14,7 +15,7 @@ import { loadDataFile } from '../../data-files.js';
 // Every rule of data/packers.json with its own examples: each name it must identify, each near miss it must not.
 const parts = (e: { lib: string } | { asset: string } | { class: string }) =>
   'lib' in e ? { libs: [e.lib] } : 'asset' in e ? { assets: [e.asset] } : { classes: [e.class] };
-const what = (e: { lib: string } | { asset: string } | { class: string }) => Object.entries(e)[0].join(' ');
+const what = (e: { lib: string } | { asset: string } | { class: string }) => first(Object.entries(e)).join(' ');
 const rules = loadDataFile('packers').rules;
 const invalid: Array<InvalidCase<'app'>> = rules.flatMap((r) =>
   r.examples.match.map((e) => ({

@@ -139,7 +139,9 @@ export default defineDetector({
     for (const { artefact, dex } of app.dexes) {
       const names = definedClassNames(dex);
       // Minified names (a/b/c): ProGuard or R8. Most ordinary classes have descriptive names.
-      const short = names.filter((n) => /^[a-z]{1,2}$/.test(n.slice(n.lastIndexOf('/') + 1).split('$')[0])).length;
+      const short = names.filter((n) =>
+        /^[a-z]{1,2}$/.test(n.slice(n.lastIndexOf('/') + 1).split('$')[0] ?? ''),
+      ).length;
       if (names.length >= 20 && short / names.length >= 0.3)
         add(
           'obfuscator',
@@ -176,7 +178,8 @@ export default defineDetector({
           if (roles.some((r) => r !== null)) {
             const texts = facts.memo('text', m, (s) => s);
             roles.forEach((r, i) => {
-              if (r === 'vm') vm.add(texts[i]);
+              const text = texts[i]; // one text per string of m, in the order of roles
+              if (r === 'vm' && text !== undefined) vm.add(text);
               else if (r === 'tracer') debug.add(`${m.className}->${m.method} (TracerPid)`);
               else if (r === 'allatori')
                 add('obfuscator', 'allatori', 'Allatori', app.artefact.path, { className: m.className });

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { analyzeContext, corpusFile, run, tempDir } from '../../../test/helpers.js';
@@ -66,7 +67,7 @@ describe('built and real APKs: positive', () => {
     const f = r.findings.filter((x) => x.detectorId === ID);
     expect(f.map((x) => [x.messageId, x.severity])).toEqual([['janus', 'high']]);
     // The APK behind the prepended DEX is still audited.
-    expect(r.apps[0].package).toBe('com.example');
+    expect(first(r.apps).package).toBe('com.example');
   });
 
   it('reports duplicate entry names (Master Key style) written by Python', () => {

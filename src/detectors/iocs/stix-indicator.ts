@@ -61,7 +61,8 @@ export default defineDetector({
             // A domain indicator also covers its subdomains (evil.com matches cdn.evil.com), as MVT does.
             const domain = c.objectType === 'domain-name' && c.op === '=' && !c.negated;
             if (domain) {
-              const v = c.values[0].toLowerCase();
+              const v = (c.values[0] ?? '').toLowerCase();
+              if (!v) break; // parsePattern gives '=' exactly one value
               candidates = candidates.filter(
                 (o) => o.value.toLowerCase() === v || o.value.toLowerCase().endsWith(`.${v}`),
               );
@@ -70,8 +71,8 @@ export default defineDetector({
             if (!hit) break;
             matched.push(hit);
           }
-          if (matched.length !== conj.length) continue;
           const first = matched[0];
+          if (!first || matched.length !== conj.length) continue;
           out.push({
             messageId: 'indicator',
             data: {
@@ -144,7 +145,7 @@ function observables(report: ScanReport): Map<string, Observable[]> {
   for (const [alias, canonical] of [
     ['file:hashes.SHA256', 'file:hashes.SHA-256'],
     ['file:hashes.SHA1', 'file:hashes.SHA-1'],
-  ])
+  ] as const)
     m.set(alias, m.get(canonical) ?? []);
   return m;
 }

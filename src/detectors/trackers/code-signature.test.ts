@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { parseExodusTrackers } from '../../trackers/trackers.js';
@@ -30,7 +31,7 @@ describe('positive', () => {
       'Lcom/xiaomi/mipush/sdk/MiPushClient;',
       'Lcom/miui/zeus/mimo/sdk/MimoSdk;',
     ]);
-    const app = analyzeFile(apk, 'a.apk', analyzeContext()).apps[0];
+    const app = first(analyzeFile(apk, 'a.apk', analyzeContext()).apps);
     expect(app.trackers.map((t) => t.id).sort()).toEqual([
       'baidu-mobstat',
       'getui',
@@ -61,9 +62,9 @@ describe('negative', () => {
   });
 
   it('finds no tracker in a small FOSS app', () => {
-    expect(analyzeFile(corpusFile('com.teleca.jamendo_35.apk'), 'j.apk', analyzeContext()).apps[0].trackers).toEqual(
-      [],
-    );
+    expect(
+      first(analyzeFile(corpusFile('com.teleca.jamendo_35.apk'), 'j.apk', analyzeContext()).apps).trackers,
+    ).toEqual([]);
   });
 
   it('rejects a malformed tracker file with a typed error', () => {

@@ -60,7 +60,7 @@ export default defineDetector({
         // Prefix signatures: binary-search each prefix in the sorted names instead of testing every class.
         const hits = new Set<string>();
         for (const p of sig.prefixes)
-          for (let i = lowerBound(sorted, p); i < sorted.length && sorted[i].startsWith(p); i++) hits.add(sorted[i]);
+          for (let i = lowerBound(sorted, p), n = sorted[i]; n?.startsWith(p); n = sorted[++i]) hits.add(n);
         [...hits].sort().forEach(visit);
       } else {
         for (const n of sorted) if (sig.matchClass(n)) visit(n);
@@ -98,7 +98,8 @@ function lowerBound(sorted: string[], key: string): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < key) lo = mid + 1;
+    if ((sorted[mid] ?? key) < key)
+      lo = mid + 1; // lo <= mid < hi <= sorted.length
     else hi = mid;
   }
   return lo;
