@@ -160,7 +160,8 @@ function finish(structure: ListStructure, raw: string[]): SplitList | null {
   }
   if (entries.length < 3) return null;
   const lengths = entries.map((e) => e.length).sort((a, b) => a - b);
-  if (lengths[Math.floor(lengths.length / 2)] > MAX_MEDIAN_CHARS) return null;
+  const median = lengths[Math.floor(lengths.length / 2)] ?? 0; // entries.length >= 3
+  if (median > MAX_MEDIAN_CHARS) return null;
   return { structure, entries };
 }
 
@@ -203,7 +204,7 @@ function xmlTexts(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/>([^<>]+)</g)) {
     if (out.length >= MAX_ENTRIES) break;
-    const t = decodeEntities(m[1].trim());
+    const t = decodeEntities((m[1] ?? '').trim());
     if (t) out.push(t);
   }
   return out;
@@ -212,7 +213,8 @@ function xmlTexts(text: string): string[] {
 function decodeEntities(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (all, e: string) => {
     const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-    if (named[e.toLowerCase()]) return named[e.toLowerCase()];
+    const name = named[e.toLowerCase()];
+    if (name) return name;
     const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
     return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : all;
   });

@@ -1,5 +1,5 @@
 import type { ResourceTable } from '../formats/arsc.js';
-import type { DexFile } from '../formats/dex.js';
+import { edgeRow, type DexFile } from '../formats/dex.js';
 import type { ExtractedString } from '../formats/elf.js';
 import type { Lexicon, LexiconHit } from '../lexicon/lexicon.js';
 import type { Artefact } from '../model.js';
@@ -48,26 +48,27 @@ export function dexMethodBlobs(
     return h;
   };
   const out: TextBlob[] = [];
-  for (let b = 0; b < x.bodies.length; b++) {
-    const start = x.strings.start[b];
-    const end = x.strings.start[b + 1];
-    if (end - start < MIN_ENTRIES) continue;
+  for (const [b, body] of x.bodies.entries()) {
+    const { targets } = edgeRow(x.strings, b);
+    if (targets.length < MIN_ENTRIES) continue;
     let hits = 0;
-    for (let e = start; e < end && hits < MIN_HITS; e++) if (hasHit(x.strings.targets[e])) hits++;
+    for (const idx of targets) {
+      if (hits >= MIN_HITS) break;
+      if (hasHit(idx)) hits++;
+    }
     if (hits < MIN_HITS) continue;
     const entries: string[] = [];
     const seen = new Set<number>();
-    for (let e = start; e < end; e++) {
-      const idx = x.strings.targets[e];
+    for (const idx of targets) {
       if (seen.has(idx)) continue;
       seen.add(idx);
       const s = dex.string(idx);
       if (s && s.length <= MAX_ENTRY_CHARS) entries.push(s);
     }
-    const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+    const { className, method } = dex.methodOwnerAndName(body.methodIdx);
     out.push({
       artefactId: artefact.id,
-      location: { path: artefact.path, className, method, offset: x.bodies[b].codeOff },
+      location: { path: artefact.path, className, method, offset: body.codeOff },
       encoding: 'mutf-8',
       encodings: [],
       origin: 'dex-method',
@@ -119,7 +120,7 @@ export function nativeRunBlobs(
         const gbk = gbkRun ? part.length : 0;
         out.push({
           artefactId: artefact.id,
-          location: { path: artefact.path, offset: part[0].offset },
+          location: { path: artefact.path, offset: part[0]?.offset ?? 0 },
           encoding: gbk > part.length / 2 ? 'gb18030' : 'utf-8',
           encodings: [],
           origin: 'native-strings',
@@ -175,8 +176,7 @@ export function hitClusters(
   cache: Map<string, LexiconHit[]>,
 ): Array<[number, number]> {
   const hits: number[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const t = entries[i];
+  for (const [i, t] of entries.entries()) {
     let h = cache.get(t);
     if (!h) {
       h = t.length <= MAX_ENTRY_CHARS ? lexicon.match(t) : [];
@@ -184,24 +184,35 @@ export function hitClusters(
     }
     if (h.length > 0) hits.push(i);
   }
-  const listLike = (i: number) => entries[i].length <= MAX_LIST_ENTRY && !CODE_LIKE.test(entries[i]);
+  // Past either end there is no entry, so nothing list-like.
+  const listLike = (i: number) => {
+    const e = entries[i];
+    return e !== undefined && e.length <= MAX_LIST_ENTRY && !CODE_LIKE.test(e);
+  };
   // Groups of hits, each widened over list-like neighbours; groups that then touch are one list.
   const merged: Array<{ from: number; to: number; hits: number }> = [];
-  let k = 0;
-  while (k < hits.length) {
-    let j = k;
-    while (j + 1 < hits.length && hits[j + 1] - hits[j] <= CLUSTER_GAP) j++;
-    let from = hits[k];
-    let to = hits[j] + 1;
+  const addGroup = (firstHit: number, lastHit: number, count: number) => {
+    let from = firstHit;
+    let to = lastHit + 1;
     while (from > 0 && listLike(from - 1)) from--;
     while (to < entries.length && listLike(to)) to++;
-    const last = merged[merged.length - 1];
+    const last = merged.at(-1);
     if (last && from <= last.to) {
       last.to = Math.max(last.to, to);
-      last.hits += j - k + 1;
-    } else merged.push({ from, to, hits: j - k + 1 });
-    k = j + 1;
+      last.hits += count;
+    } else merged.push({ from, to, hits: count });
+  };
+  let group: { first: number; last: number; count: number } | null = null;
+  for (const h of hits) {
+    if (group && h - group.last <= CLUSTER_GAP) {
+      group.last = h;
+      group.count++;
+      continue;
+    }
+    if (group) addGroup(group.first, group.last, group.count);
+    group = { first: h, last: h, count: 1 };
   }
+  if (group) addGroup(group.first, group.last, group.count);
   return merged.filter((m) => m.hits >= MIN_HITS && m.to - m.from >= MIN_ENTRIES).map((m) => [m.from, m.to]);
 }
 
@@ -264,7 +275,9 @@ export function dexOpaqueBlobs(artefact: Artefact, dex: DexFile): OpaqueBlob[] {
   const x = dex.xrefs();
   for (const a of x.arrays) {
     if (a.elementWidth !== 1 || a.count < MIN_ARRAY_BYTES) continue;
-    const { className, method } = dex.methodOwnerAndName(x.bodies[a.body].methodIdx);
+    const body = x.bodies[a.body];
+    if (!body) continue; // a payload's body is one of x.bodies
+    const { className, method } = dex.methodOwnerAndName(body.methodIdx);
     out.push({
       artefactId: artefact.id,
       location: { path: artefact.path, className, method, offset: a.offset },

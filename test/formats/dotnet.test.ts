@@ -40,21 +40,23 @@ function monodisHeap(flag: '--userstrings' | '--strings', dll: string): HeapStri
   if (r.status !== 0) return null;
   const lines = r.stdout.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const q = /^([0-9a-f]+): "(.*)"$/.exec(lines[i]);
+    const line = lines[i] ?? '';
+    const q = /^([0-9a-f]+): "(.*)"$/.exec(line);
     if (q) {
-      if (q[2] !== '') out.push({ index: parseInt(q[1], 16), text: q[2].replace(/\\(["\\])/g, '$1') });
+      const [, index = '', text = ''] = q;
+      if (text !== '') out.push({ index: parseInt(index, 16), text: text.replace(/\\(["\\])/g, '$1') });
       continue;
     }
-    const b = /^([0-9a-f]+): bytearray \($/.exec(lines[i]);
+    const b = /^([0-9a-f]+): bytearray \($/.exec(line);
     if (!b) continue;
     const hex: string[] = [];
     for (i++; i < lines.length; i++) {
-      const part = lines[i].split('//')[0];
+      const part = (lines[i] ?? '').split('//')[0] ?? '';
       hex.push(...(part.match(/\b[0-9a-f]{2}\b/g) ?? []));
       if (part.includes(')')) break;
     }
     const bytes = Buffer.from(hex.join(''), 'hex');
-    out.push({ index: parseInt(b[1], 16), text: bytes.subarray(0, bytes.length & ~1).toString('utf16le') });
+    out.push({ index: parseInt(b[1] ?? '', 16), text: bytes.subarray(0, bytes.length & ~1).toString('utf16le') });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { distinct, gameLists } from '../fixtures/game-lists.js';
 import { requireTool, run, tempDir } from '../helpers.js';
 import { readFileSync } from 'node:fs';
+import { defined, first } from '../defined.js';
 
 const LISTS = gameLists((p) => /\.luac?$/.test(p));
 const PUC = ['5.1', '5.2', '5.3', '5.4'];
@@ -48,7 +49,7 @@ function luacListing(luac: string, file: string): string[][] {
     }
     if (!current) continue;
     const m = /^\t\d+\t(?:S\t)?"(.*)"$/.exec(line);
-    if (m) current.push(unescapeC(m[1]));
+    if (m?.[1] !== undefined) current.push(unescapeC(m[1]));
     else if (!/^\t\d+\t/.test(line)) current = null;
   }
   return out;
@@ -59,14 +60,14 @@ function unescapeC(s: string): string {
   const map: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, '\\': 92, '"': 34 };
   for (let i = 0; i < s.length; i++) {
     if (s[i] !== '\\') {
-      bytes.push(...Buffer.from(s[i]));
+      bytes.push(...Buffer.from(s.charAt(i)));
       continue;
     }
     const d = /^\d{1,3}/.exec(s.slice(i + 1, i + 4));
     if (d) {
       bytes.push(Number(d[0]));
       i += d[0].length;
-    } else bytes.push(map[s[++i]] ?? s.charCodeAt(i));
+    } else bytes.push(map[s.charAt(++i)] ?? s.charCodeAt(i));
   }
   return Buffer.from(bytes).toString('utf8');
 }
@@ -91,8 +92,8 @@ describe('compiled Lua: real game lists compiled by luac 5.1-5.4 and LuaJIT', ()
         expect(chunk.version).toBe(v);
         expect(chunk.functions.map((f) => f.strings)).toEqual(luacListing(luac, out));
         // And the list itself, independently of luac's listing: each distinct line once, in file order.
-        expect(chunk.functions[0].strings).toEqual(distinct(list.lines));
-        expect(chunk.functions[1].strings).toEqual(['count']);
+        expect(first(chunk.functions).strings).toEqual(distinct(list.lines));
+        expect(defined(chunk.functions[1], 'a second function').strings).toEqual(['count']);
       }
     });
   }
@@ -109,9 +110,9 @@ describe('compiled Lua: real game lists compiled by luac 5.1-5.4 and LuaJIT', ()
         expect(chunk.version).toBe('luajit');
         const loaded = loadWith(luajit, out);
         expect(loaded).toEqual(list.lines);
-        const main = chunk.functions[chunk.functions.length - 1];
+        const main = defined(chunk.functions.at(-1), 'the main function');
         expect(main.strings).toEqual(loaded);
-        expect(chunk.functions[0].strings).toEqual(['count']);
+        expect(first(chunk.functions).strings).toEqual(['count']);
       }
     });
   }
