@@ -1,13 +1,14 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { Decompress as ZstdStream } from 'fzstd';
 import Bunzip from 'seek-bzip';
 import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { decodeZstdFrames, zstdDeadlineMs } from './zstd-watched.js';
 
 /**
  * Every decompressor Candor uses, behind one rule: output stops at a cap while decoding, never after.
  * zlib formats and brotli use Node's own `maxOutputLength` (zlib stops its loop when the output passes
  * it); bzip2 writes through an output stream that refuses the byte past the cap; zstd is decoded frame by
- * frame with fzstd's streaming decoder, each frame's window checked before fzstd allocates it. A cap hit
+ * frame with fzstd's streaming decoder, each frame's window checked before fzstd allocates it, on a helper
+ * thread with a deadline (`zstd-watched.ts`: fzstd can loop forever on a malformed frame). A cap hit
  * is a `LimitExceededError` whose code names the limit and whose message names its value.
  */
 
@@ -131,20 +132,6 @@ function zstdFrames(b: Uint8Array, cap: number, code: string): Array<{ start: nu
 }
 
 function zstdBounded(input: Uint8Array, cap: number, code: string): Buffer {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const f of zstdFrames(input, cap, code)) {
-    const stream = new ZstdStream((chunk) => {
-      total += chunk.length;
-      if (total > cap) throw overCap('zstd', cap, code);
-      if (chunk.length) parts.push(chunk.slice());
-    });
-    try {
-      stream.push(input.subarray(f.start, f.end), true);
-    } catch (err) {
-      if (err instanceof LimitExceededError) throw err;
-      throw new MalformedInputError('zstd/bad-stream', `zstd: ${(err as Error).message}`);
-    }
-  }
-  return Buffer.concat(parts, total);
+  const frames = zstdFrames(input, cap, code).map((f) => input.subarray(f.start, f.end));
+  return decodeZstdFrames(frames, cap, code, zstdDeadlineMs(cap));
 }
