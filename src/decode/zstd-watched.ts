@@ -63,8 +63,12 @@ function startHelper(): NonNullable<typeof helper> {
     workerData: { fzstd, flag: shared, port: port2 },
     transferList: [port2],
   });
-  // An idle helper must not keep a finished scan's process alive.
+  // An idle helper must not keep a finished scan's process alive; a helper that fails is replaced (the
+  // waiting call then ends at its deadline) instead of its 'error' event ending the process.
   worker.unref();
+  worker.on('error', () => {
+    if (helper?.worker === worker) helper = null;
+  });
   port1.unref();
   return { worker, port: port1, flag: new Int32Array(shared) };
 }
@@ -74,7 +78,13 @@ export function decodeZstdFrames(frames: Uint8Array[], cap: number, code: string
   helper ??= startHelper();
   const { worker, port, flag } = helper;
   Atomics.store(flag, 0, 0);
-  port.postMessage({ frames: frames.map((f) => f.slice()), cap });
+  // Own copies (`new Uint8Array(f)` copies; a Buffer's slice would share, and moving it would detach the
+  // caller's input), moved to the helper rather than cloned again: a payload operation may be 256 MiB.
+  const copies = frames.map((f) => new Uint8Array(f));
+  port.postMessage(
+    { frames: copies, cap },
+    copies.map((c) => c.buffer),
+  );
   if (Atomics.wait(flag, 0, 0, deadlineMs) === 'timed-out') {
     void worker.terminate();
     helper = null;
