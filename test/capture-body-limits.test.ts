@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture } from '../src/capture/analyze-capture.js';
 import { analyzeHar } from '../src/capture/har.js';
-import { parseHttpResponses } from '../src/capture/http.js';
+import { parseHttpResponses } from '../src/formats/net/http.js';
 import { FileSource } from '../src/io/byte-source.js';
 import { DEFAULT_LIMITS } from '../src/io/limits.js';
 import { CORPUS, requireTool } from './helpers.js';

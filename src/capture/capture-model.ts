@@ -1,6 +1,6 @@
 import type { Destination as ModelDestination } from '../model.js';
-import type { DecodeFailure } from './packets.js';
-import type { CaptureProblem } from './pcap.js';
+import type { DecodeFailure } from '../formats/net/packets.js';
+import type { CaptureProblem } from '../formats/net/pcap.js';
 import type { Leak } from './leaks.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Limits } from '../io/limits.js';
 import type { HttpBody, RequestInspector } from './capture-model.js';
 import type { FlowState } from './flow-state.js';
-import { parseHttpResponses } from './http.js';
+import { parseHttpResponses } from '../formats/net/http.js';
 import { opaqueBody } from './opaque-body.js';
-import { cryptoStream } from './quic.js';
-import { ja4, parseClientHello, parseHttpRequests, type ClientHello } from './tls.js';
+import { cryptoStream } from '../formats/net/quic.js';
+import { ja4, parseClientHello, parseHttpRequests, type ClientHello } from '../formats/net/tls.js';
 
 /** DNS, multicast DNS and LLMNR share the DNS message format. */
 export const DNS_PORTS = new Set([53, 5353, 5355]);

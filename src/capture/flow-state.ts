@@ -1,6 +1,6 @@
 import type { Flow } from './capture-model.js';
-import type { Segment } from './packets.js';
-import type { Packet } from './pcap.js';
+import type { Segment } from '../formats/net/packets.js';
+import type { Packet } from '../formats/net/pcap.js';
 
 /** A flow while the capture is read: its summary plus the bytes retained until it is settled. */
 export interface FlowState extends Flow {

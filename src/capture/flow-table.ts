@@ -2,9 +2,9 @@ import type { Limits } from '../io/limits.js';
 import type { Flow, HttpBody, RequestInspector } from './capture-model.js';
 import { identifyProtocol } from './flow-protocol.js';
 import { flowKey, openFlow, releaseRetained, toFlow, type FlowState } from './flow-state.js';
-import type { Segment } from './packets.js';
-import type { Packet } from './pcap.js';
-import { quicInitialCrypto } from './quic.js';
+import type { Segment } from '../formats/net/packets.js';
+import type { Packet } from '../formats/net/pcap.js';
+import { quicInitialCrypto } from '../formats/net/quic.js';
 import { appendInOrder, isHttpStart } from './stream-order.js';
 
 /** A flow silent this long (capture time) is settled: its retained bytes are parsed and released. */

@@ -1,36 +1,16 @@
 import { MalformedInputError } from '../io/errors.js';
 import { DEFAULT_LIMITS } from '../io/limits.js';
+import { MAX_HAR_ENTRIES, readHarEntry, type HarEntry, type Problems } from '../formats/net/har.js';
 import type { Destination as CaptureDestination } from './capture-model.js';
 import { beaconPeriod, isoTime } from './destinations.js';
 import { opaqueBody } from './opaque-body.js';
 import { httpRequestLeaks, type DeviceIds, type Leak } from './leaks.js';
 
 /**
- * HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), as browsers, mitmproxy and Charles write
- * it: destinations from request URLs and server addresses, identifier leaks in requests, and response
- * bodies (Base64 content decoded) for the keyword-list detectors.
+ * What a HAR says (read by `formats/net/har.ts`): destinations from request URLs and server addresses,
+ * identifier leaks in requests, and response bodies (Base64 content decoded) for the keyword-list
+ * detectors.
  */
-
-interface HarEntry {
-  startedDateTime?: string;
-  serverIPAddress?: string;
-  connection?: string;
-  request?: {
-    method?: string;
-    url?: string;
-    headers?: Array<{ name: string; value: string }>;
-    postData?: { text?: string };
-    headersSize?: number;
-    bodySize?: number;
-  };
-  response?: {
-    status?: number;
-    headers?: Array<{ name: string; value: string }>;
-    content?: { text?: string; encoding?: string; mimeType?: string; size?: number };
-    headersSize?: number;
-    bodySize?: number;
-  };
-}
 
 export interface HarAnalysis {
   entries: number;
@@ -39,88 +19,6 @@ export interface HarAnalysis {
   destinations: CaptureDestination[];
   leaks: Array<Leak & { host: string; entry: number; scheme: string }>;
   responses: Array<{ entry: number; url: string; text: string }>;
-}
-
-export function looksLikeHar(head: string): boolean {
-  return /^\s*\{[\s\S]{0,200}"log"\s*:/.test(head);
-}
-
-const MAX_ENTRIES = 200_000;
-
-type Problems = Map<string, { count: number; first: string }>;
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
-/**
- * One entry as HAR 1.2 types it. A field of another type (a number for `serverIPAddress`, a null for
- * `request`) is dropped and counted, so one odd field costs that field, not the HAR.
- */
-function readHarEntry(raw: unknown, index: number, problems: Problems): HarEntry | null {
-  const note = (field: string, v: unknown) => {
-    const key = `har/bad-field ${field}`;
-    const p = problems.get(key);
-    if (p) p.count++;
-    else problems.set(key, { count: 1, first: `entry ${index + 1}: ${field} is ${v === null ? 'null' : typeof v}` });
-  };
-  const e = obj(raw);
-  if (!e) {
-    note('entry', raw);
-    return null;
-  }
-  const pick = <T>(
-    from: Record<string, unknown> | undefined,
-    name: string,
-    path: string,
-    as: (v: unknown) => T | undefined,
-  ): T | undefined => {
-    if (!from || from[name] === undefined) return undefined;
-    const v = as(from[name]);
-    if (v === undefined) note(path, from[name]);
-    return v;
-  };
-  const headers = (from: Record<string, unknown> | undefined, path: string) =>
-    pick(from, 'headers', path, (v) => (Array.isArray(v) ? v : undefined))?.flatMap((h, k) => {
-      const o = obj(h);
-      const name = str(o?.name);
-      const value = str(o?.value);
-      if (name === undefined || value === undefined) {
-        note(`${path}[${k}]`, h);
-        return [];
-      }
-      return [{ name, value }];
-    });
-  const req = pick(e, 'request', 'request', obj);
-  const res = pick(e, 'response', 'response', obj);
-  const post = pick(req, 'postData', 'request.postData', obj);
-  const content = pick(res, 'content', 'response.content', obj);
-  return {
-    startedDateTime: pick(e, 'startedDateTime', 'startedDateTime', str),
-    serverIPAddress: pick(e, 'serverIPAddress', 'serverIPAddress', str),
-    connection: pick(e, 'connection', 'connection', str),
-    request: req && {
-      method: pick(req, 'method', 'request.method', str),
-      url: pick(req, 'url', 'request.url', str),
-      headers: headers(req, 'request.headers'),
-      postData: post && { text: pick(post, 'text', 'request.postData.text', str) },
-      headersSize: pick(req, 'headersSize', 'request.headersSize', num),
-      bodySize: pick(req, 'bodySize', 'request.bodySize', num),
-    },
-    response: res && {
-      status: pick(res, 'status', 'response.status', num),
-      headers: headers(res, 'response.headers'),
-      content: content && {
-        text: pick(content, 'text', 'response.content.text', str),
-        encoding: pick(content, 'encoding', 'response.content.encoding', str),
-        mimeType: pick(content, 'mimeType', 'response.content.mimeType', str),
-        size: pick(content, 'size', 'response.content.size', num),
-      },
-      headersSize: pick(res, 'headersSize', 'response.headersSize', num),
-      bodySize: pick(res, 'bodySize', 'response.bodySize', num),
-    },
-  };
 }
 
 /** `maxBody`: characters of a request or response body read (capture.maxHttpBodyBytes, as for captures). */
@@ -151,7 +49,7 @@ export function analyzeHar(
   const leaks: HarAnalysis['leaks'] = [];
   const responses: HarAnalysis['responses'] = [];
   const problems: Problems = new Map();
-  entries.slice(0, MAX_ENTRIES).forEach((rawEntry, i) => {
+  entries.slice(0, MAX_HAR_ENTRIES).forEach((rawEntry, i) => {
     const e = readHarEntry(rawEntry, i, problems);
     if (!e) return;
     try {
@@ -265,10 +163,10 @@ export function analyzeHar(
     code: key.split(' ')[0] as string,
     message: p.count > 1 ? `${p.first} (and ${p.count - 1} more like it)` : p.first,
   }));
-  if (entries.length > MAX_ENTRIES)
+  if (entries.length > MAX_HAR_ENTRIES)
     problemList.push({
       code: 'limit/har-entries',
-      message: `${entries.length - MAX_ENTRIES} entries past the first ${MAX_ENTRIES} not read`,
+      message: `${entries.length - MAX_HAR_ENTRIES} entries past the first ${MAX_HAR_ENTRIES} not read`,
     });
   return { entries: entries.length, problems: problemList, destinations, leaks, responses };
 }

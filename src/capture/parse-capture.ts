@@ -2,11 +2,11 @@ import type { ByteSource } from '../io/byte-source.js';
 import type { Limits } from '../io/limits.js';
 import type { CaptureAnalysis, RequestInspector } from './capture-model.js';
 import { destinations } from './destinations.js';
-import { parseDns } from './dns.js';
+import { parseDns } from '../formats/net/dns.js';
 import { DNS_PORTS } from './flow-protocol.js';
 import { FlowTable } from './flow-table.js';
-import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from './packets.js';
-import { readCapture, type CaptureProblem } from './pcap.js';
+import { FragmentReassembler, decodePacket, type DecodeFailure, type Segment } from '../formats/net/packets.js';
+import { readCapture, type CaptureProblem } from '../formats/net/pcap.js';
 
 /** Addresses remembered from DNS answers, to name servers reached by address. */
 const MAX_DNS_ADDRESSES = 500_000;

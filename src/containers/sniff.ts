@@ -1,14 +1,14 @@
 import type { ByteSource } from '../io/byte-source.js';
-import { captureFormat, headerlessStart } from '../capture/pcap.js';
-import { looksLikeHar } from '../capture/har.js';
+import { captureFormat, headerlessStart } from '../formats/net/pcap.js';
+import { looksLikeHar } from '../formats/net/har.js';
 import { isElf } from '../formats/elf.js';
-import { isBootImage } from '../firmware/bootimg.js';
-import { isErofs } from '../firmware/erofs.js';
-import { isExt4 } from '../firmware/ext4.js';
-import { isPayload } from '../firmware/payload.js';
-import { isSparse } from '../firmware/sparse.js';
-import { isSuper } from '../firmware/super.js';
-import { isTar } from '../firmware/tar.js';
+import { isBootImage } from '../formats/bootimg.js';
+import { isErofs } from './fs/erofs.js';
+import { isExt4 } from './fs/ext4.js';
+import { isPayload } from './payload.js';
+import { isSparse } from './sparse.js';
+import { isSuper } from './super.js';
+import { isTar } from './tar.js';
 
 /**
  * The one place that tells what a byte source is from its content: the magic numbers of zip, gzip, AVB,
@@ -63,7 +63,7 @@ export function isHar(src: ByteSource, head: Buffer): boolean {
   return looksLikeHar(src.read(0, Math.min(src.size, 512)).toString('utf8'));
 }
 
-/** The layers a firmware image can be made of, each with an opener in `firmware/openers.ts`. */
+/** The layers a firmware image can be made of, each with an opener in `acquire/openers.ts`. */
 export type LayerKind = 'zip' | 'payload' | 'gzip' | 'sparse' | 'boot' | 'vbmeta' | 'super' | 'ext4' | 'erofs' | 'tar';
 
 /**

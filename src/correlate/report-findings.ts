@@ -3,7 +3,7 @@ import type { IndicatorSet } from '../iocs/stix.js';
 import { DETECTORS } from '../detectors/index.js';
 import { runDetectorsOn } from '../detectors/runner.js';
 import { buildFirmwareSummary, firmwareModel } from '../firmware/inventory.js';
-import type { FirmwareWalk } from '../firmware/walk.js';
+import type { FirmwareWalk } from '../acquire/walk.js';
 
 /**
  * The findings that need the whole scan: each firmware's (which apps it pre-installs, where its system

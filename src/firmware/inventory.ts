@@ -3,8 +3,8 @@ import type { App, Artefact, Destination, FirmwareSummary, Finding, Preinstalled
 import type { FirmwareModel } from '../detectors/models.js';
 import { countryOf } from '../capture/geo.js';
 import { restrictionText, transferRestriction } from '../capture/gdpr.js';
-import { deviceProfile } from './buildprop.js';
-import type { FirmwareWalk } from './walk.js';
+import { deviceProfile } from '../formats/buildprop.js';
+import type { FirmwareWalk } from '../acquire/walk.js';
 
 /**
  * Turns a firmware walk and the analysis of its apps into the firmware section of the report (profile,

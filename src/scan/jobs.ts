@@ -2,11 +2,11 @@ import { errorCode, errorMessage } from '../io/errors.js';
 import { sha256, shortHash } from '../io/hash.js';
 import type { Artefact } from '../model.js';
 import type { Store } from '../store/sqlite.js';
-import type { FirmwareFile } from '../firmware/walk.js';
+import type { FirmwareFile } from '../acquire/walk.js';
 import { failedResult, type FileResult } from './analyze-context.js';
 import type { AnalyzeSettings } from './context.js';
-import { hashFile, type OpenedFirmware } from './firmware-inputs.js';
-import type { InputFile } from './inputs.js';
+import { hashFile, type OpenedFirmware } from '../acquire/firmware-inputs.js';
+import type { InputFile } from '../acquire/inputs.js';
 import { WorkerPool, type JobFailure } from './pool.js';
 import { relocate } from './relocate.js';
 

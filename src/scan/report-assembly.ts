@@ -2,7 +2,7 @@ import { REPORT_SCHEMA_VERSION, SEVERITIES, severityRank, type Report, type Seve
 import { VERSION } from '../version.js';
 import { bySeverityThenPath } from '../correlate/report-findings.js';
 import type { FileResult } from './analyze-context.js';
-import type { OpenedFirmware } from './firmware-inputs.js';
+import type { OpenedFirmware } from '../acquire/firmware-inputs.js';
 
 /** The parts of a report known once every file is analysed, before the scan-wide correlation. */
 export interface ReportParts {

@@ -12,8 +12,8 @@ import { linkDestinations, markEndpointsSeen } from '../correlate/app-traffic.js
 import { addFirmwareFindings, addScanFindings } from '../correlate/report-findings.js';
 import type { FileResult } from './analyze-context.js';
 import { analyzerKey, type AnalyzeSettings } from './context.js';
-import { openFirmware, type OpenedFirmware } from './firmware-inputs.js';
-import { expandInputs } from './inputs.js';
+import { openFirmware, type OpenedFirmware } from '../acquire/firmware-inputs.js';
+import { expandInputs } from '../acquire/inputs.js';
 import { jobsOf, runJobs } from './jobs.js';
 import { assembleReport, summarize } from './report-assembly.js';
 

@@ -2,13 +2,13 @@ import { mkdirSync, readFileSync, readdirSync, lstatSync, readlinkSync, symlinkS
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BufferSource, FileSource } from '../../src/io/byte-source.js';
-import { Ext4 } from '../../src/firmware/ext4.js';
-import { Erofs } from '../../src/firmware/erofs.js';
-import type { FileSystem } from '../../src/firmware/filesystem.js';
-import { openSparse } from '../../src/firmware/sparse.js';
-import { openPayload } from '../../src/firmware/payload.js';
-import { blockOtaImage, parseTransferList } from '../../src/firmware/block-ota.js';
-import { openSuper } from '../../src/firmware/super.js';
+import { Ext4 } from '../../src/containers/fs/ext4.js';
+import { Erofs } from '../../src/containers/fs/erofs.js';
+import type { FileSystem } from '../../src/containers/fs/filesystem.js';
+import { openSparse } from '../../src/containers/sparse.js';
+import { openPayload } from '../../src/containers/payload.js';
+import { blockOtaImage, parseTransferList } from '../../src/containers/block-ota.js';
+import { openSuper } from '../../src/containers/super.js';
 import { CORPUS, corpusFile, requireTool, run, tempDir } from '../helpers.js';
 import {
   blockOta,

@@ -2,10 +2,10 @@ import type { ByteSource } from '../io/byte-source.js';
 import type { InflateBudget } from '../containers/zip.js';
 import type { Limits } from '../io/limits.js';
 import type { FirmwarePartition } from '../model.js';
-import type { BootImage } from './bootimg.js';
-import type { Props } from './buildprop.js';
-import type { PermissionGrants } from './privapp.js';
-import type { Vbmeta } from './vbmeta.js';
+import type { BootImage } from '../formats/bootimg.js';
+import type { Props } from '../formats/buildprop.js';
+import type { PermissionGrants } from '../formats/privapp.js';
+import type { Vbmeta } from '../formats/vbmeta.js';
 
 /** What a firmware walk finds, and what each layer's opener may do while it walks. */
 

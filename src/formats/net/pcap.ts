@@ -1,5 +1,5 @@
-import type { ByteSource } from '../io/byte-source.js';
-import { MalformedInputError } from '../io/errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { MalformedInputError } from '../../io/errors.js';
 
 /**
  * Streaming readers for libpcap files (microsecond and nanosecond, either byte order) and pcapng

@@ -5,10 +5,10 @@ import { InflateBudget } from '../containers/zip.js';
 import { sniffLayer } from '../containers/sniff.js';
 import { boundedDecompress } from '../decode/bounded.js';
 import { lz4FrameDecode } from '../decode/lz4.js';
-import { isPropFile, parseProps } from './buildprop.js';
+import { isPropFile, parseProps } from '../formats/buildprop.js';
 import type { FirmwareWalk, LayerAt, LayerWalk } from './layer-walk.js';
 import { OPENERS } from './openers.js';
-import { isPermissionXml, readPermissionXml, type PermissionGrants } from './privapp.js';
+import { isPermissionXml, readPermissionXml, type PermissionGrants } from '../formats/privapp.js';
 
 const APK = /\.apk$/i;
 /** Partitions that hold no Android file system: firmware of other processors, device trees, splash screens. */

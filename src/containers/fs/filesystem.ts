@@ -1,5 +1,5 @@
-import type { ByteSource } from '../io/byte-source.js';
-import { DEFAULT_LIMITS } from '../io/limits.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
 
 /**
  * What every file-system reader offers the firmware walker: a depth-first listing and the bytes of one

@@ -1,5 +1,5 @@
-import type { ByteSource } from '../io/byte-source.js';
-import { LimitExceededError, MalformedInputError, entryAt } from '../io/errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { LimitExceededError, MalformedInputError, entryAt } from '../../io/errors.js';
 import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { FileSource, type ByteSource } from '../io/byte-source.js';
 import type { Limits } from '../io/limits.js';
-import { FolderFs } from './folder.js';
+import { FolderFs } from '../containers/fs/folder.js';
 import type { FirmwareWalk, PartitionInfo } from './layer-walk.js';
 import { baseName, zipPartition } from './partition-names.js';
-import type { PermissionGrants } from './privapp.js';
+import type { PermissionGrants } from '../formats/privapp.js';
 import { FirmwareWalker } from './walker.js';
 
 export type { FirmwareFile, FirmwareProblem, FirmwareWalk, PartitionInfo } from './layer-walk.js';

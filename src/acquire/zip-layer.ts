@@ -8,9 +8,9 @@ import {
   type ZipDirectory,
   type ZipEntry,
 } from '../containers/zip.js';
-import { blockOtaImage, parseTransferList } from './block-ota.js';
+import { blockOtaImage, parseTransferList } from '../containers/block-ota.js';
 import type { LayerAt, LayerWalk } from './layer-walk.js';
-import { SliceSource } from './mapped-source.js';
+import { SliceSource } from '../containers/mapped-source.js';
 import { baseName, zipPartition } from './partition-names.js';
 
 /**

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import { LimitExceededError, MalformedInputError } from '../../io/errors.js';
 import { DEFAULT_WALK_BOUNDS, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
 
 /**

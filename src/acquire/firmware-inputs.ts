@@ -4,8 +4,8 @@ import { FileSource } from '../io/byte-source.js';
 import { sha256, shortHash } from '../io/hash.js';
 import type { Limits } from '../io/limits.js';
 import type { Artefact } from '../model.js';
-import { emptyGrants } from '../firmware/privapp.js';
-import { walkFirmware, type FirmwareWalk } from '../firmware/walk.js';
+import { emptyGrants } from '../formats/privapp.js';
+import { walkFirmware, type FirmwareWalk } from './walk.js';
 import type { FirmwareInput } from './inputs.js';
 
 /** A firmware walked for its metadata; its files are read on demand until `close`. */

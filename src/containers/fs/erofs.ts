@@ -1,8 +1,8 @@
-import type { ByteSource } from '../io/byte-source.js';
-import { LimitExceededError, MalformedInputError } from '../io/errors.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { LimitExceededError, MalformedInputError } from '../../io/errors.js';
 import { typeOfMode, walkTree, type FileSystem, type FsEntry, type FsProblem, type WalkBounds } from './filesystem.js';
-import { lz4BlockDecode } from '../decode/lz4.js';
-import { microLzmaDecode } from '../decode/xz.js';
+import { lz4BlockDecode } from '../../decode/lz4.js';
+import { microLzmaDecode } from '../../decode/xz.js';
 
 /**
  * EROFS reader (the kernel's Documentation/filesystems/erofs and `erofs_fs.h`): compact (32-byte) and

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Diagnostic } from '../model.js';
-import { isFirmwareFile, isFirmwareFolder } from '../firmware/detect.js';
+import { isFirmwareFile, isFirmwareFolder } from './detect.js';
 
 /**
  * Expands the paths given on the command line into the files to analyse. A folder (an `adb pull` of

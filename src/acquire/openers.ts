@@ -2,18 +2,18 @@ import { BufferSource, type ByteSource } from '../io/byte-source.js';
 import { MalformedInputError } from '../io/errors.js';
 import { sha256 } from '../io/hash.js';
 import type { LayerKind } from '../containers/sniff.js';
-import { bootTruncation, parseBootImage } from './bootimg.js';
-import { Erofs } from './erofs.js';
-import { Ext4 } from './ext4.js';
-import type { FileSystem, FsEntry } from './filesystem.js';
+import { bootTruncation, parseBootImage } from '../formats/bootimg.js';
+import { Erofs } from '../containers/fs/erofs.js';
+import { Ext4 } from '../containers/fs/ext4.js';
+import type { FileSystem, FsEntry } from '../containers/fs/filesystem.js';
 import type { LayerAt, LayerWalk, Opener, PartitionInfo } from './layer-walk.js';
-import { SliceSource } from './mapped-source.js';
+import { SliceSource } from '../containers/mapped-source.js';
 import { baseName, partitionName, zipPartition } from './partition-names.js';
-import { openPayload } from './payload.js';
-import { openSparse } from './sparse.js';
-import { openSuper } from './super.js';
-import { readTar } from './tar.js';
-import { findVbmeta, parseVbmeta } from './vbmeta.js';
+import { openPayload } from '../containers/payload.js';
+import { openSparse } from '../containers/sparse.js';
+import { openSuper } from '../containers/super.js';
+import { readTar } from '../containers/tar.js';
+import { findVbmeta, parseVbmeta } from '../formats/vbmeta.js';
 import { openZipLayer } from './zip-layer.js';
 
 /**

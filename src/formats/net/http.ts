@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { DEFAULT_LIMITS } from '../io/limits.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
 
 /**
  * HTTP/1.x responses from the server's side of a plaintext stream: status, headers, and bodies delimited
