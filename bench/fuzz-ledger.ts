@@ -4,7 +4,8 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 /**
  * The fuzzing ledger (bench/fuzz-ledger.jsonl): one line per target of each real run of bench/fuzz.ts,
  * appended by the run itself as the target ends, with the commit it ran on, its base seed and engine, the
- * inputs tried and the distinct problems found. The README's figures are the sums over it (`npm run fuzz -- --ledger-sum`),
+ * inputs tried and the distinct problems found. The README's figures are the sums over it
+ * (`npm run fuzz -- --ledger-sum`),
  * so the campaign of issue #13 (100,000 inputs per parser) can be reached over several sessions.
  */
 export interface LedgerTarget {

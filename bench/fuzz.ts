@@ -163,7 +163,8 @@ if (!isMainThread) {
       const next = await new Promise<number>((resolve) => {
         // Register tsx inside the worker (as scan/pool.ts does), then load this module as the worker.
         const tsx = import.meta.resolve('tsx/esm/api');
-        const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+        const self = JSON.stringify(import.meta.url);
+        const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${self}); });`;
         const w = new Worker(code, {
           eval: true,
           workerData: { name: target.name, engine, base, from, to, until } satisfies Job,
@@ -213,7 +214,8 @@ if (!isMainThread) {
     record(target.name, { inputs: count, problems: crashes.size, slowestMs: Math.round(slowestMs) });
     const rate = (count / Math.max(1, (Date.now() - t0) / 1000)).toFixed(0);
     rows.push(
-      `${target.name.padEnd(13)} ${String(count).padStart(8)} inputs (${rate}/s)  slowest ${Math.round(slowestMs)} ms  ` +
+      `${target.name.padEnd(13)} ${String(count).padStart(8)} inputs (${rate}/s)  ` +
+        `slowest ${Math.round(slowestMs)} ms  ` +
         (crashes.size ? `${crashes.size} distinct problems:${found}` : 'no crash, hang or heap exhaustion'),
     );
   }

@@ -36,7 +36,9 @@ describe('HTTP body limits', () => {
   it('a gzip body that decodes past the limit, and a chunked body over it, are each reported', () => {
     const text = Buffer.from('term 法轮功\n'.repeat(400));
     const gz = gzipSync(text);
-    const head = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`;
+    const head =
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n' +
+      `Content-Length: ${gz.length}\r\n\r\n`;
     const chunk = Buffer.alloc(600, 'a');
     const chunked = Buffer.concat([
       Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n'),

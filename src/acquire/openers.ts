@@ -83,7 +83,9 @@ function openPayloadLayer(img: ByteSource, at: LayerAt, walk: LayerWalk): void {
       continue;
     }
     if (!p.image) {
-      const message = `partition ${p.name} is built from the previous firmware (${p.unsupported.join(', ')}); only full OTAs can be read`;
+      const message =
+        `partition ${p.name} is built from the previous firmware (${p.unsupported.join(', ')}); ` +
+        'only full OTAs can be read';
       walk.warn('payload/incremental', message, sub);
       const layers = [...at.layers, 'payload'];
       walk.out.partitions.push({ path: sub, name: p.name, layers, size: p.size, fileSystem: null, files: 0, apks: 0 });

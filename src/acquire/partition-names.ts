@@ -1,13 +1,17 @@
+/** Partitions that hold an Android file system (OPPO's and realme's `my_*` ones are matched apart). */
+const ANDROID_PARTITIONS = new Set(
+  [
+    'system system_ext vendor product odm oem cust preload vendor_dlkm odm_dlkm system_dlkm',
+    'mi_ext india version reserve userdata data',
+  ]
+    .join(' ')
+    .split(' '),
+);
+
 /** system_a -> system; "system.img" -> system; a label from the file system when the name says nothing. */
 export function partitionName(name: string, label: string): string {
   const n = name.replace(/\.(img|bin|ext4|erofs|raw)$/i, '').replace(/_[ab]$/, '');
-  if (
-    n &&
-    /^(system|system_ext|vendor|product|odm|oem|cust|preload|vendor_dlkm|odm_dlkm|system_dlkm|my_[a-z]+|mi_ext|india|version|reserve|userdata|data)$/i.test(
-      n,
-    )
-  )
-    return n.toLowerCase();
+  if (n && (ANDROID_PARTITIONS.has(n.toLowerCase()) || /^my_[a-z]+$/i.test(n))) return n.toLowerCase();
   // A file-system label (mkfs -L, "system" on most builds) is better than a file name that says nothing.
   return label || n || 'unknown';
 }

@@ -12,8 +12,14 @@ import { isPermissionXml, readPermissionXml, type PermissionGrants } from '../fo
 
 const APK = /\.apk$/i;
 /** Partitions that hold no Android file system: firmware of other processors, device trees, splash screens. */
-const RAW_PARTITION =
-  /^(bootloader|radio|modem|dtbo|dtb|dsp|xbl|xbl_config|abl|tz|hyp|keymaster|cmnlib|cmnlib64|devcfg|aop|qupfw|uefisecapp|imagefv|logo|splash|pvmfw|bluetooth|featenabler|multiimgoem|shrm|cpucp|storsec|engineering_cdt|uefi|tzsw|ldfw|gsa|pbl|bl1|bl2|bl31|abl_.*|radio-.*|bootloader-.*)(\.(img|bin|mbn|elf))?$/i;
+const RAW_PARTITION_NAMES = [
+  'bootloader radio modem dtbo dtb dsp xbl xbl_config abl tz hyp keymaster cmnlib cmnlib64 devcfg aop',
+  'qupfw uefisecapp imagefv logo splash pvmfw bluetooth featenabler multiimgoem shrm cpucp storsec',
+  'engineering_cdt uefi tzsw ldfw gsa pbl bl1 bl2 bl31 abl_.* radio-.* bootloader-.*',
+]
+  .join(' ')
+  .split(' ');
+const RAW_PARTITION = new RegExp(`^(${RAW_PARTITION_NAMES.join('|')})(\\.(img|bin|mbn|elf))?$`, 'i');
 const LIST_LIKE = /\.(txt|json|conf|cfg|csv|lst|list|ini|properties|xml|dat)$/i;
 
 /**

@@ -68,7 +68,9 @@ export function analyzeHar(
     else
       problems.set('limit/har-body', {
         count: 1,
-        first: `entry ${i + 1}: the ${which} body of ${length} characters is read up to the limit capture.maxHttpBodyBytes ${MAX_BODY}`,
+        first:
+          `entry ${i + 1}: the ${which} body of ${length} characters is read up to the limit ` +
+          `capture.maxHttpBodyBytes ${MAX_BODY}`,
       });
   }
   function addEntry(e: HarEntry, i: number): void {
@@ -124,7 +126,9 @@ export function analyzeHar(
     if (d.sampleFrames.length < 5) d.sampleFrames.push(i + 1);
     const post = e.request?.postData?.text ?? '';
     if (post.length > MAX_BODY) bodyCut(i, 'request', post.length);
-    const raw = `${e.request?.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1\r\n${(e.request?.headers ?? []).map((h) => `${h.name}: ${h.value}`).join('\r\n')}\r\n\r\n${post.slice(0, MAX_BODY)}`;
+    const headers = (e.request?.headers ?? []).map((h) => `${h.name}: ${h.value}`).join('\r\n');
+    const requestLine = `${e.request?.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1`;
+    const raw = `${requestLine}\r\n${headers}\r\n\r\n${post.slice(0, MAX_BODY)}`;
     for (const l of httpRequestLeaks(raw, device)) leaks.push({ ...l, host, entry: i + 1, scheme: proto });
     // An opaque body inside a decrypted HTTPS exchange is encryption by the app itself: say so.
     const opaque = opaqueBody(raw);

@@ -41,6 +41,8 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
 const PATTERNS: Array<{ kind: string; re: RegExp; check?: (m: string) => boolean }> = [
   // A bare 15-digit number passes the Luhn check one time in ten: an IMEI needs a field that names it.
   {
@@ -53,7 +55,7 @@ const PATTERNS: Array<{ kind: string; re: RegExp; check?: (m: string) => boolean
   { kind: 'android-id', re: /(?:android_?id|androidid|aid)["'=:\s]+([0-9a-f]{16})(?![0-9a-f])/gi },
   {
     kind: 'advertising-id',
-    re: /(?:gaid|adid|advertising_?id|idfa|oaid)["'=:\s]+([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/gi,
+    re: new RegExp(`(?:gaid|adid|advertising_?id|idfa|oaid)["'=:\\s]+(${UUID})`, 'gi'),
   },
   {
     kind: 'mac-address',

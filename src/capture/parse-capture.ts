@@ -98,13 +98,18 @@ function unanalysedProblems(
   if (skipped['encrypted-link']) {
     problems.push({
       code: 'capture/encrypted-wifi',
-      message: `${skipped['encrypted-link']} of ${packets} packets are WPA-protected 802.11 frames and were not analysed; decrypt the capture with the network key (e.g. Wireshark's "Export Specified Packets" after adding the key) and scan it again`,
+      message:
+        `${skipped['encrypted-link']} of ${packets} packets are WPA-protected 802.11 frames and were not ` +
+        'analysed; decrypt the capture with the network key (e.g. Wireshark\'s "Export Specified Packets" ' +
+        'after adding the key) and scan it again',
     });
   }
   if (skipped.link) {
     problems.push({
       code: 'capture/unsupported-link',
-      message: `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode and were not analysed`,
+      message:
+        `${skipped.link} of ${packets} packets have a link-layer type or header Candor does not decode ` +
+        'and were not analysed',
     });
   }
   if (flowsDropped > 0)

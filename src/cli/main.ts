@@ -23,7 +23,8 @@ export function buildProgram(): Command {
   program
     .name('candor')
     .description(
-      'Audits Android apps, firmware and traffic for hidden censorship lists, covert telemetry and risky app distribution.',
+      'Audits Android apps, firmware and traffic for hidden censorship lists, covert telemetry and ' +
+        'risky app distribution.',
     )
     .version(VERSION)
     .exitOverride()

@@ -246,7 +246,8 @@ function textiness(b: Uint8Array, table: Uint8Array, sample = 240): number {
   let ok = 0;
   let i = 0;
   while (i < n) {
-    const x = table[b[i]];
+    // i < n <= b.length and `table` has 256 entries: both reads are in range.
+    const x = table[b[i]!]!;
     if ((x >= 0x20 && x < 0x7f) || x === 0x0a || x === 0x0d || x === 0x09) {
       ok++;
       i++;
@@ -255,7 +256,7 @@ function textiness(b: Uint8Array, table: Uint8Array, sample = 240): number {
     const extra = x >= 0xc2 && x <= 0xdf ? 1 : x >= 0xe0 && x <= 0xef ? 2 : x >= 0xf0 && x <= 0xf4 ? 3 : -1;
     let whole = extra > 0 && i + extra < b.length;
     for (let j = 1; whole && j <= extra; j++) {
-      const c = table[b[i + j]];
+      const c = table[b[i + j]!]!;
       if (c < 0x80 || c > 0xbf) whole = false;
     }
     if (whole) {
@@ -283,10 +284,10 @@ function byteTransforms(b: Uint8Array): Step[] {
   // maps bytes one to one, so a histogram of the first 4 KB counts the bytes it turns into a line break
   // (517 transforms of 4 KB each made this the fuzzer's slowest decoding step).
   const histogram = new Uint32Array(256);
-  for (let i = 0; i < Math.min(b.length, 4096); i++) histogram[b[i]]++;
+  for (let i = 0; i < Math.min(b.length, 4096); i++) histogram[b[i]!]!++;
   const breaks = (t: Uint8Array) => {
     let k = 0;
-    for (let x = 0; x < 256; x++) if (t[x] === 0x0a) k += histogram[x];
+    for (let x = 0; x < 256; x++) if (t[x] === 0x0a) k += histogram[x]!;
     return k;
   };
   const candidates: Array<{ score: number; breaks: number; name: string; f: (x: number) => number }> = [];

@@ -95,13 +95,16 @@ const CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
  * decoded 300 MB first).
  */
 function xzChunkedSize(b: Uint8Array, start: number, index: number): number {
-  const check = CHECK_SIZES[b[start + 7] & 0x0f] as number;
+  // Past the end reads as 0: every read below is checked against `index`, which lies inside `b`, before
+  // its value is trusted, so a short header fails that check instead of reading garbage.
+  const at = (k: number): number => b[k] ?? 0;
+  const check = CHECK_SIZES[at(start + 7) & 0x0f] as number;
   let total = 0;
   let i = start + 12;
   while (i < index) {
-    const headerSize = (b[i] + 1) * 4;
-    const flags = b[i + 1];
-    if (b[i] === 0 || i + headerSize > index || (flags & 0x3c) !== 0)
+    const headerSize = (at(i) + 1) * 4;
+    const flags = at(i + 1);
+    if (at(i) === 0 || i + headerSize > index || (flags & 0x3c) !== 0)
       throw new MalformedInputError('xz/bad-block', 'block header does not fit its stream');
     // Only the last filter of the chain decompresses; delta and BCJ filters before it keep the size.
     const p = { i: i + 2 };
@@ -118,15 +121,15 @@ function xzChunkedSize(b: Uint8Array, start: number, index: number): number {
     let q = i + headerSize;
     for (;;) {
       if (q >= index) throw new MalformedInputError('xz/bad-block', 'LZMA2 chunks run past the block');
-      const c = b[q];
+      const c = at(q);
       if (c === 0) break;
       if (c === 1 || c === 2) {
-        const size = ((b[q + 1] << 8) | b[q + 2]) + 1;
+        const size = ((at(q + 1) << 8) | at(q + 2)) + 1;
         total += size;
         q += 3 + size;
       } else if (c >= 0x80) {
-        total += (((c & 0x1f) << 16) | (b[q + 1] << 8) | b[q + 2]) + 1;
-        q += (((c >> 5) & 3) >= 2 ? 6 : 5) + ((b[q + 3] << 8) | b[q + 4]) + 1;
+        total += (((c & 0x1f) << 16) | (at(q + 1) << 8) | at(q + 2)) + 1;
+        q += (((c >> 5) & 3) >= 2 ? 6 : 5) + ((at(q + 3) << 8) | at(q + 4)) + 1;
       } else throw new MalformedInputError('xz/bad-block', `LZMA2 control byte ${c}`);
     }
     i = Math.ceil((q + 1 - start) / 4) * 4 + start + check;

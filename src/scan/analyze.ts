@@ -145,7 +145,9 @@ function analyzeLooseFile(
   const named = NAMED_FORMAT.exec(path);
   if (named) {
     // Read as text, but named as a binary format (or a HAR): most likely a file cut short, and never silent.
-    const message = `named .${named[1] ?? ''} but its ${bytes.length} bytes are not that format (cut short or mislabelled); read as text`;
+    const message =
+      `named .${named[1] ?? ''} but its ${bytes.length} bytes are not that format ` +
+      '(cut short or mislabelled); read as text';
     out.warn('input/format-mismatch', message, path, a.id);
   }
   const model = emptyModel(a);

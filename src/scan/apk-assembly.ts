@@ -33,8 +33,11 @@ const NATIVE_ENTRY = /^lib\/[^/]+\/[^/]+\.so$/;
 const NESTED_ARCHIVE = /\.(apk|jar)$/i;
 // Media, fonts, models and compiled code: never a list, and costly to search. Other binary files (.bin,
 // .dat, .db) stay candidates, since encrypted and compressed lists are binary.
-const BINARY_EXTENSIONS =
-  /\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|so|dex|odex|vdex|oat|arsc|class|9\.png|pdf|tflite|pb|onnx|mov|3gp)$/i;
+const BINARY_EXTENSIONS = new RegExp(
+  '\\.(png|jpe?g|gif|webp|bmp|ico|mp3|mp4|ogg|wav|m4a|aac|flac|webm|mkv|avi|ttf|otf|woff2?|' +
+    'so|dex|odex|vdex|oat|arsc|class|9\\.png|pdf|tflite|pb|onnx|mov|3gp)$',
+  'i',
+);
 
 /** Analyses a nested archive as a source of its own (the caller's dispatch, so the recursion stays in one place). */
 export type AnalyzeNested = (src: ByteSource, path: string, parentId: string, digest: Digests, depth: number) => void;

@@ -14,7 +14,8 @@ export function registerDiff(program: Command): void {
   program
     .command('diff')
     .description(
-      'What changed between two scans: apps, keyword lists (terms added and removed), trackers, hosts, permissions, region properties.',
+      'What changed between two scans: apps, keyword lists (terms added and removed), trackers, hosts, ' +
+        'permissions, region properties.',
     )
     .argument('<scanA>', 'older scan: id, unique id prefix, "latest", or a JSON report file')
     .argument('<scanB>', 'newer scan: id, unique id prefix, "latest", or a JSON report file')

@@ -24,7 +24,8 @@ export function registerScan(program: Command): void {
     .description('Audit APKs, firmware images, OTA packages and network captures, store the scan and write a report.')
     .argument(
       '<paths...>',
-      'APK, DEX, OTA or factory zip, payload.bin, super/system/vendor image (ext4, EROFS, sparse), boot or vbmeta image, pcap/pcapng/HAR capture, or a folder (adb pull, extracted firmware)',
+      'APK, DEX, OTA or factory zip, payload.bin, super/system/vendor image (ext4, EROFS, sparse), ' +
+        'boot or vbmeta image, pcap/pcapng/HAR capture, or a folder (adb pull, extracted firmware)',
     )
     .addOption(reportFormatOption('report format (default: from --out extension, else terminal)'))
     .option(OUT_FLAGS, 'write the report to this file instead of stdout')

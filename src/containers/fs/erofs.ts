@@ -275,7 +275,9 @@ export class Erofs implements FileSystem {
     if (this.claimedBlocks * this.blockSize > this.src.size)
       problem({
         code: 'erofs/truncated',
-        message: `superblock claims ${this.claimedBlocks} blocks, the image holds ${Math.floor(this.src.size / this.blockSize)}`,
+        message:
+          `superblock claims ${this.claimedBlocks} blocks, ` +
+          `the image holds ${Math.floor(this.src.size / this.blockSize)}`,
         path: '/',
       });
     walkTree<Inode>(

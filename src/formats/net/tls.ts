@@ -177,7 +177,8 @@ export function ja4(protocol: 't' | 'q', p: ClientHello['ja4Parts']): string {
         ? `${first}${last}`
         : `${Buffer.from(first).toString('hex')[0]}${Buffer.from(last).toString('hex').slice(-1)}`;
   }
-  const a = `${protocol}${JA4_VERSIONS[p.version] ?? '00'}${p.sni ? 'd' : 'i'}${count(p.ciphers.length)}${count(p.extensions.length)}${alpn}`;
+  const version = JA4_VERSIONS[p.version] ?? '00';
+  const a = `${protocol}${version}${p.sni ? 'd' : 'i'}${count(p.ciphers.length)}${count(p.extensions.length)}${alpn}`;
   const b = sha12(
     [...p.ciphers]
       .sort((x, y) => x - y)
