@@ -86,7 +86,7 @@ if (!isMainThread) {
     ? Number(arg('minutes', '1')) * 60
     : Number(arg('seconds', flag('inputs') ? '0' : '60'));
   const perTarget = Number(arg('inputs', '0'));
-  const engine = arg('engine', 'mutate') as Engine;
+  const engine = arg('engine', 'mutate');
   if (engine !== 'mutate' && engine !== 'property') throw new Error(`unknown engine ${engine}`);
   const out = arg('out', join(ROOT, 'bench', '.fuzz'));
   const hangMs = Number(arg('hang-ms', '10000'));

@@ -298,6 +298,6 @@ export function buildEvalSet(base: string, dir: string): EvalCase[] {
 export function writeManifest(cases: EvalCase[], dir: string): void {
   writeFileSync(
     join(dir, 'cases.json'),
-    JSON.stringify(cases, (k, v) => (v instanceof RegExp ? v.source : v), 2),
+    JSON.stringify(cases, (_key, v: unknown) => (v instanceof RegExp ? v.source : v), 2),
   );
 }

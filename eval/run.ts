@@ -37,7 +37,7 @@ const regression = evaluate(regressionCases, (apk) => analyzeFile(apk, 'eval.apk
 for (const row of regression.rows.filter((r) => !r.ok)) log(`regression MISS ${row.name}: ${row.detail}`);
 
 const model = await loadListModelHook();
-const result = await runRealEval({ perChain, controls: !args.includes('--no-controls'), model, log });
+const result = runRealEval({ perChain, controls: !args.includes('--no-controls'), model, log });
 const negativesAboveInfo = result.negatives.reduce((a, n) => a + aboveInfo(n.counts), 0);
 const controlsAboveInfo = result.controls.reduce((a, c) => a + aboveInfo(c.counts), 0);
 const checks = targets(result.positives, negativesAboveInfo, controlsAboveInfo, regression);

@@ -12,6 +12,7 @@ import { BufferSource, FileSource } from '../src/io/byte-source.js';
 import { scan } from '../src/scan/scan.js';
 import AjvModule from 'ajv';
 import { CORPUS, EXODUS_JSON, ROOT, requireTool, tempDir } from './helpers.js';
+import { textContaining } from './matchers.js';
 
 const CAPTURES = join(CORPUS, 'network-captures');
 
@@ -490,7 +491,7 @@ describe('captures', () => {
     });
     expect(report.artefacts.map((a) => a.kind)).toEqual(['capture', 'capture']);
     expect(report.destinations?.length).toBeGreaterThan(0);
-    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8')) as object;
     const ajv = new (AjvModule as unknown as typeof AjvModule.default)({ allErrors: true, strict: false });
     ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
     const validate = ajv.compile(schema);
@@ -683,7 +684,7 @@ describe('HAR', () => {
           ],
           { encoding: 'utf8' },
         ).stdout,
-      );
+      ) as string[];
       const report = await scan({ inputs: [join(dir, f)], cwd: '/', jobs: 1 });
       expect(
         report.artefacts.map((a) => a.kind),
@@ -753,7 +754,7 @@ describe('HAR', () => {
     writeFileSync(file, JSON.stringify(har));
     const report = await scan({ inputs: [file], cwd: '/', jobs: 1 });
     const list = report.findings.find((f) => f.detectorId === 'censorship/keyword-list');
-    expect(list).toMatchObject({ severity: 'high', location: { entry: expect.stringContaining('/filter/text') } });
+    expect(list).toMatchObject({ severity: 'high', location: { entry: textContaining('/filter/text') } });
     expect(list?.evidence.termCount).toBe(POLITICAL_TERMS.length);
     expect(report.findings.find((f) => f.detectorId === 'network/identifier-leak')?.evidence).toMatchObject({
       kind: 'imei',

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findingsOf, type Report } from '../src/model.js';
+import type { StoredScan } from '../src/store/sqlite.js';
 import { CORPUS, ROOT, corpusFile, tempDir } from './helpers.js';
 
 /** tsx, resolved from the project so the CLI can run in any working directory. */
@@ -37,7 +39,7 @@ describe('candor CLI', () => {
       'high',
     ]);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as Report;
     expect(report.apps[0]).toMatchObject({ package: 'com.teleca.jamendo', versionCode: 35 });
   });
 
@@ -61,9 +63,9 @@ describe('candor CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`stored in ${db}`);
     expect(readFileSync(out, 'utf8')).toMatch(/Content-Security-Policy/);
-    const scans = JSON.parse(candor(['scans', '--db', db, '--json']).stdout);
+    const scans = JSON.parse(candor(['scans', '--db', db, '--json']).stdout) as StoredScan[];
     expect(scans).toHaveLength(1);
-    const again = JSON.parse(candor(['report', 'latest', '--db', db, '--format', 'json']).stdout);
+    const again = JSON.parse(candor(['report', 'latest', '--db', db, '--format', 'json']).stdout) as Report;
     expect(again.scan.id).toBe(scans[0].id);
     expect(candor(['report', 'no-such-scan', '--db', db]).code).toBe(2);
   });
@@ -95,7 +97,9 @@ describe('candor lists export', () => {
     const txt = candor(['lists', 'export', 'latest', '--db', db]).stdout;
     expect(txt).toMatch(/^# .*l\.apk!\/assets\/words\.dat \[base64\]/);
     for (const t of POLITICAL_TERMS) expect(txt).toContain(`\n${t}\n`);
-    const json = JSON.parse(candor(['lists', 'export', 'latest', '--db', db, '--format', 'json']).stdout);
+    const json = JSON.parse(candor(['lists', 'export', 'latest', '--db', db, '--format', 'json']).stdout) as Array<{
+      terms: string[];
+    }>;
     expect(json[0].terms).toEqual(POLITICAL_TERMS);
     const csv = candor(['lists', 'export', 'latest', '--db', db, '--format', 'csv']).stdout.trim().split('\n');
     expect(csv).toHaveLength(POLITICAL_TERMS.length + 1);
@@ -116,17 +120,19 @@ describe('candor lists export', () => {
     });
     const db = join(dir, 's.sqlite');
     const listFinding = () => {
-      const report = JSON.parse(candor(['scan', apk, '--db', db, '-q', '--format', 'json', '--no-cache']).stdout);
-      return report.findings.find((f: { detectorId: string }) => f.detectorId === 'censorship/keyword-list');
+      const report = JSON.parse(
+        candor(['scan', apk, '--db', db, '-q', '--format', 'json', '--no-cache']).stdout,
+      ) as Report;
+      return findingsOf(report.findings, 'censorship/keyword-list')[0];
     };
     expect(listFinding().evidence.importedLists).toBeUndefined();
     const imp = candor(['lexicon', 'import', imported, '--name', 'published', '--db', db]);
     expect(imp.code).toBe(0);
     expect(candor(['lexicon', 'list', '--db', db]).stdout).toMatch(/\tpublished\t/);
-    const match = listFinding().evidence.importedLists[0];
+    const match = listFinding().evidence.importedLists?.[0];
     expect(match).toMatchObject({ name: 'published' });
-    expect(match.shared).toBeGreaterThan(100);
-    expect(match.shareOfList).toBeGreaterThan(0.3);
+    expect(match?.shared).toBeGreaterThan(100);
+    expect(match?.shareOfList).toBeGreaterThan(0.3);
     expect(candor(['lexicon', 'import', join(dir, 'missing.txt'), '--db', db]).code).toBe(2);
   });
 });

@@ -7,6 +7,7 @@ import { buildDex } from './fixtures/dex-builder.js';
 import { POLITICAL_TERMS } from './fixtures/lists.js';
 import { miuiLikeDex } from './fixtures/miui.js';
 import { analyzeContext, corpusFile, tempDir } from './helpers.js';
+import { textContaining } from './matchers.js';
 
 describe('linking a list, its refresh code and its region switch', () => {
   it('links the three findings of a MIUI-like app and names the published mechanism', () => {
@@ -73,7 +74,7 @@ describe('linking a list, its refresh code and its region switch', () => {
     expect(list?.evidence).toMatchObject({
       encodings: ['base64', 'aes-128-cbc'],
       knownList: { id: 'line-cbw' },
-      keyOrigin: expect.stringContaining('Ljp/naver/line/Filter;->load'),
+      keyOrigin: textContaining('Ljp/naver/line/Filter;->load'),
     });
     const plain = analyzeFile(corpusFile('urzip.apk'), 'u.apk', analyzeContext()).findings;
     expect(plain.some((f) => 'knownList' in f.evidence)).toBe(false);

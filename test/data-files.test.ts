@@ -12,6 +12,16 @@ const NAMES = Object.keys(DATA_FILES) as DataFileName[];
 const raw = (name: DataFileName) => readFileSync(join(ROOT, 'data', DATA_FILES[name].path), 'utf8');
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 
+/** The parts of the data files that the broken copies below edit, loosely typed: the edits put wrong values in. */
+interface EditedData {
+  rules: Array<{ lib?: unknown; libs?: unknown; examples: { match?: unknown } }>;
+  stores: Array<{ official?: unknown }>;
+  permissions: Record<string, { severity?: unknown }>;
+  lists: Array<{ source?: unknown }>;
+  eu: unknown[];
+  trackers: Array<{ hosts?: unknown }>;
+}
+
 describe('data rule files', () => {
   it.each(NAMES)('%s validates against its schema, at load and with ajv against the committed schema file', (name) => {
     expect(() => loadDataFile(name)).not.toThrow();
@@ -22,8 +32,7 @@ describe('data rule files', () => {
   });
 
   // Broken copies of the real files: each names the file, the JSON path and the problem.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the copies are edited as untyped JSON, to break them
-  const broken: Array<[DataFileName, (d: any) => void, RegExp]> = [
+  const broken: Array<[DataFileName, (d: EditedData) => void, RegExp]> = [
     ['packers', (d) => (d.rules[0].lib = d.rules[0].libs), /data\/packers\.json .*\/rules\/0.*lib/],
     ['packers', (d) => (d.rules[2].libs = ['^libDexHelper(\\.so$']), /\/rules\/2\/libs\/0: Invalid regular expression/],
     ['packers', (d) => (d.rules[1].examples.match = []), /\/rules\/1\/examples\/match/],
@@ -38,7 +47,7 @@ describe('data rule files', () => {
     ['trackers', (d) => (d.trackers[3].hosts = 'app-measurement.com'), /\/trackers\/3\/hosts/],
   ];
   it.each(broken)('%s: a broken rule stops the load with a clear error (%#)', (name, breakIt, message) => {
-    const d = JSON.parse(raw(name));
+    const d = JSON.parse(raw(name)) as EditedData;
     breakIt(d);
     expect(() => parseDataFile(name, JSON.stringify(d))).toThrow(message);
     expect(() => parseDataFile(name, '{ "version": 1,')).toThrow(/not JSON/);

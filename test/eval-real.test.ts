@@ -206,7 +206,7 @@ describe('real-data evaluation harness', () => {
     if (!hook) throw new Error('src/lexicon/list-model.ts exports no fitListModel');
     const fits: string[][] = [];
     const scanned: string[] = [];
-    const result: RealEvalResult = await runRealEval({
+    const result: RealEvalResult = runRealEval({
       lists: () => lists,
       perChain: 1,
       negatives: ['cldr-zh', 'iso-codes-zh'],

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStixBundle } from '../src/iocs/stix.js';
+import type { Report } from '../src/model.js';
 import { parsePattern } from '../src/iocs/stix-pattern.js';
 import { MalformedInputError } from '../src/io/errors.js';
 import { scan } from '../src/scan/scan.js';
@@ -199,7 +200,7 @@ describe('indicator matching', () => {
     expect(cli(['iocs', 'import', file, '--db', db])).toContain('Imported 1 indicators');
     const report = JSON.parse(
       cli(['scan', corpusFile('com.teleca.jamendo_35.apk'), '--db', db, '--format', 'json', '-q']),
-    );
+    ) as Report;
     expect(report.findings.some((f: { detectorId: string }) => f.detectorId === 'iocs/stix-indicator')).toBe(true);
     expect(readFileSync(file, 'utf8').length).toBeGreaterThan(0);
   });

@@ -56,6 +56,7 @@ describe('detector registry', () => {
   });
 
   it('keeps the version in step with package.json', () => {
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version).toBe(VERSION);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(pkg.version).toBe(VERSION);
   });
 });

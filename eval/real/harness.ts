@@ -65,7 +65,7 @@ export interface RealEvalResult {
 
 const defaultScan: Scan = (apk, ctx) => analyzeFile(apk, 'eval.apk', ctx).findings;
 
-export async function runRealEval(opts: RealEvalOptions = {}): Promise<RealEvalResult> {
+export function runRealEval(opts: RealEvalOptions = {}): RealEvalResult {
   const log = opts.log ?? (() => {});
   const scan = opts.scan ?? defaultScan;
   const perChain = opts.perChain ?? LISTS_PER_CHAIN;

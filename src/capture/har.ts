@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { MalformedInputError } from '../io/errors.js';
 import { DEFAULT_LIMITS } from '../io/limits.js';
 import { MAX_HAR_ENTRIES, readHarEntry, type HarEntry, type Problems } from '../formats/net/har.js';
@@ -21,6 +23,9 @@ export interface HarAnalysis {
   responses: Array<{ entry: number; url: string; text: string }>;
 }
 
+/** A HAR's outline; each entry is then read on its own (`readHarEntry`), a bad one skipped. */
+const HarLog = Type.Object({ log: Type.Object({ entries: Type.Array(Type.Unknown()) }) });
+
 /** `maxBody`: characters of a request or response body read (capture.maxHttpBodyBytes, as for captures). */
 export function analyzeHar(
   json: string,
@@ -28,14 +33,14 @@ export function analyzeHar(
   maxBody = DEFAULT_LIMITS.capture.maxHttpBodyBytes,
 ): HarAnalysis {
   const MAX_BODY = maxBody;
-  let data: { log?: { entries?: unknown[] } };
+  let data: unknown;
   try {
-    data = JSON.parse(json);
+    data = JSON.parse(json) as unknown;
   } catch (err) {
     throw new MalformedInputError('har/bad-json', (err as Error).message);
   }
-  const entries = data?.log?.entries;
-  if (!Array.isArray(entries)) throw new MalformedInputError('har/no-entries', 'not a HAR file: no log.entries');
+  if (!Value.Check(HarLog, data)) throw new MalformedInputError('har/no-entries', 'not a HAR file: no log.entries');
+  const entries = data.log.entries;
   const by = new Map<
     string,
     {

@@ -18,6 +18,16 @@ export const DB_FLAGS = '--db <path>';
 export const DB_DESCRIPTION = 'SQLite store';
 export const OUT_FLAGS = '-o, --out <file>';
 
+/** What commander parses from `--db <path>`: absent when not given. */
+export interface StoreOptions {
+  db?: string;
+}
+
+/** `--db` and `-o, --out` of the commands that write what they read from the store. */
+export interface StoreOutputOptions extends StoreOptions {
+  out?: string;
+}
+
 /** `-f, --format` of a report: terminal, JSON or HTML. */
 export function reportFormatOption(description: string): Option {
   return new Option('-f, --format <format>', description).choices(FORMATS);

@@ -234,8 +234,14 @@ function readZip64Extra(extra: Buffer, needU: boolean, needC: boolean, needO: bo
       let q = p + 4;
       const end = Math.min(p + 4 + len, extra.length);
       // Fields appear only for the values that overflowed, in this fixed order (APPNOTE 4.5.3).
-      if (needU && q + 8 <= end) ((out.uncompressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8));
-      if (needC && q + 8 <= end) ((out.compressed = safeNumber(extra.readBigUInt64LE(q), 'size')), (q += 8));
+      if (needU && q + 8 <= end) {
+        out.uncompressed = safeNumber(extra.readBigUInt64LE(q), 'size');
+        q += 8;
+      }
+      if (needC && q + 8 <= end) {
+        out.compressed = safeNumber(extra.readBigUInt64LE(q), 'size');
+        q += 8;
+      }
       if (needO && q + 8 <= end) out.offset = safeNumber(extra.readBigUInt64LE(q), 'offset');
       return out;
     }

@@ -74,7 +74,7 @@ export function codeFacts(dexes: DexFile[]): CodeFacts {
   };
   const table = (name: string, size: (d: DexFile) => number, dexIndex: number): unknown[] => {
     let perDex = memos.get(name);
-    if (!perDex) memos.set(name, (perDex = dexes.map((d) => new Array(size(d)))));
+    if (!perDex) memos.set(name, (perDex = dexes.map((d) => new Array<unknown>(size(d)))));
     const t = perDex[dexIndex];
     if (!t) throw new Error(`code facts: no DEX ${dexIndex}`);
     return t;

@@ -105,7 +105,7 @@ const EMPTY: ListCodeSignals = Object.freeze({
 /** A method's list-handling signals; computed once per method (lexicon hits only when a lexicon is given). */
 export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon | null): ListCodeSignals {
   let perApp = signalCache.get(facts);
-  if (!perApp) signalCache.set(facts, (perApp = new Map()));
+  if (!perApp) signalCache.set(facts, (perApp = new Map<number, ListCodeSignals>()));
   const id = m.dexIndex * 0x10000000 + m.body;
   let sig = perApp.get(id);
   if (!sig) {

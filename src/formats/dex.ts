@@ -149,11 +149,11 @@ export class DexFile {
     const plausible = dataOff >= HEADER_SIZE && dataSize > 0 && dataOff + dataSize <= buf.length;
     this.dataStart = plausible ? dataOff : 0;
     this.dataEnd = plausible ? dataOff + dataSize : buf.length;
-    this.stringCache = new Array(this.stringCount);
+    this.stringCache = new Array<string | undefined>(this.stringCount);
     this.stringStarts = new Uint32Array(this.stringCount);
     this.stringEnds = new Int32Array(this.stringCount).fill(-1);
     this.stringScanBudget = 2 * buf.length;
-    this.classDefs = new Array(classCount);
+    this.classDefs = new Array<ClassDef>(classCount);
     for (let i = 0; i < classCount; i++) {
       const p = classOff + i * 32;
       this.classDefs[i] = {
@@ -424,38 +424,41 @@ class Uleb {
   }
 }
 
-/** Instruction width in code units by opcode (Dalvik bytecode formats); 0 marks `nop`, which may start a payload. */
+/** [first opcode, last opcode, width] of every instruction wider than one code unit (Dalvik bytecode formats). */
+const WIDE_OPCODES: readonly (readonly [number, number, number])[] = [
+  [0x02, 0x02, 2],
+  [0x03, 0x03, 3],
+  [0x05, 0x05, 2],
+  [0x06, 0x06, 3],
+  [0x08, 0x08, 2],
+  [0x09, 0x09, 3],
+  [0x13, 0x13, 2],
+  [0x14, 0x14, 3],
+  [0x15, 0x16, 2],
+  [0x17, 0x17, 3],
+  [0x18, 0x18, 5],
+  [0x19, 0x19, 2],
+  [0x1a, 0x1a, 2],
+  [0x1b, 0x1b, 3],
+  [0x1c, 0x1c, 2],
+  [0x1f, 0x20, 2],
+  [0x22, 0x23, 2],
+  [0x24, 0x26, 3],
+  [0x29, 0x29, 2],
+  [0x2a, 0x2c, 3],
+  [0x2d, 0x3d, 2],
+  [0x44, 0x6d, 2],
+  [0x6e, 0x72, 3],
+  [0x74, 0x78, 3],
+  [0x90, 0xaf, 2],
+  [0xd0, 0xe2, 2],
+  [0xfa, 0xfb, 4],
+  [0xfc, 0xfd, 3],
+  [0xfe, 0xff, 2],
+];
+/** Instruction width in code units by opcode; 0 marks `nop`, which may start a payload. */
 const WIDTH = new Uint8Array(256).fill(1);
-(() => {
-  const set = (from: number, to: number, w: number) => {
-    for (let o = from; o <= to; o++) WIDTH[o] = w;
-  };
-  (set(0x02, 0x02, 2),
-    set(0x03, 0x03, 3),
-    set(0x05, 0x05, 2),
-    set(0x06, 0x06, 3),
-    set(0x08, 0x08, 2),
-    set(0x09, 0x09, 3));
-  (set(0x13, 0x13, 2),
-    set(0x14, 0x14, 3),
-    set(0x15, 0x16, 2),
-    set(0x17, 0x17, 3),
-    set(0x18, 0x18, 5),
-    set(0x19, 0x19, 2));
-  (set(0x1a, 0x1a, 2),
-    set(0x1b, 0x1b, 3),
-    set(0x1c, 0x1c, 2),
-    set(0x1f, 0x20, 2),
-    set(0x22, 0x23, 2),
-    set(0x24, 0x26, 3));
-  (set(0x29, 0x29, 2),
-    set(0x2a, 0x2c, 3),
-    set(0x2d, 0x3d, 2),
-    set(0x44, 0x6d, 2),
-    set(0x6e, 0x72, 3),
-    set(0x74, 0x78, 3));
-  (set(0x90, 0xaf, 2), set(0xd0, 0xe2, 2), set(0xfa, 0xfb, 4), set(0xfc, 0xfd, 3), set(0xfe, 0xff, 2));
-})();
+for (const [from, to, w] of WIDE_OPCODES) WIDTH.fill(w, from, to + 1);
 
 class Vec {
   data = new Uint32Array(1024);

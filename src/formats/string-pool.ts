@@ -41,7 +41,7 @@ export class StringPool {
         `string pool claims ${this.count} strings, which do not fit in ${size} bytes`,
       );
     }
-    this.cache = new Array(this.count);
+    this.cache = new Array<string | undefined>(this.count);
   }
 
   /** Returns the string at `index`, or null for the "no string" index 0xffffffff or an unreadable entry. */

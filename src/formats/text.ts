@@ -103,7 +103,10 @@ export function decodeText(buf: Uint8Array): DecodedText | null {
       const t = buf.length <= SAMPLE ? sample : tryDecode(enc, buf);
       if (t === null) continue;
       const share = plausibleShare(t);
-      if (share > bestShare) ((best = { encoding: enc, bom: false, text: t }), (bestShare = share));
+      if (share > bestShare) {
+        best = { encoding: enc, bom: false, text: t };
+        bestShare = share;
+      }
     }
     if (best) return best;
   }

@@ -160,7 +160,8 @@ export class LimitSettingError extends CandorError {
 
 /** Every settable name, `group.leaf`, in the tree's order. */
 export function limitNames(): string[] {
-  return Object.entries(DEFAULT_LIMITS).flatMap(([g, leaves]) => Object.keys(leaves).map((k) => `${g}.${k}`));
+  const groups = Object.keys(DEFAULT_LIMITS) as Array<keyof Limits>;
+  return groups.flatMap((g) => Object.keys(DEFAULT_LIMITS[g]).map((k) => `${g}.${k}`));
 }
 
 /** The defaults with `overrides` applied; unknown names and values other than positive integers are refused. */

@@ -22,18 +22,26 @@ export type Pattern = Comparison[][];
 
 type Token = { t: 'lbr' | 'rbr' | 'lpar' | 'rpar' | 'word' | 'str' | 'op' | 'comma'; v: string };
 
+/** The tokens of one character. */
+const PUNCTUATION = new Map<string, Token['t']>([
+  ['[', 'lbr'],
+  [']', 'rbr'],
+  ['(', 'lpar'],
+  [')', 'rpar'],
+  [',', 'comma'],
+]);
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src.charAt(i);
+    const punctuation = PUNCTUATION.get(c);
     if (/\s/.test(c)) i++;
-    else if (c === '[') (out.push({ t: 'lbr', v: c }), i++);
-    else if (c === ']') (out.push({ t: 'rbr', v: c }), i++);
-    else if (c === '(') (out.push({ t: 'lpar', v: c }), i++);
-    else if (c === ')') (out.push({ t: 'rpar', v: c }), i++);
-    else if (c === ',') (out.push({ t: 'comma', v: c }), i++);
-    else if (c === "'") {
+    else if (punctuation) {
+      out.push({ t: punctuation, v: c });
+      i++;
+    } else if (c === "'") {
       let v = '';
       i++;
       for (;;) {

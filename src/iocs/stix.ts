@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { errorCode, errorMessage } from '../io/errors.js';
 import type { Diagnostic } from '../model.js';
 import { parsePattern, type Pattern } from './stix-pattern.js';
@@ -43,12 +45,20 @@ const SUPPORTED = new Set([
   'android-property:name',
 ]);
 
+/** What a bundle must be before its objects are looked at; each object is then read field by field. */
+const Bundle = Type.Object({ type: Type.Literal('bundle'), objects: Type.Array(Type.Unknown()) });
+
+/** A property of an object as text: ids and names are strings in STIX, anything else is written out as JSON. */
+function propertyText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
 export function parseStixBundle(json: string, source: string): IndicatorSet {
   const diagnostics: Diagnostic[] = [];
   const diag = (code: string, message: string) => diagnostics.push({ level: 'warning', code, message, path: source });
-  let data: { type?: string; objects?: unknown[] };
+  let data: unknown;
   try {
-    data = JSON.parse(json);
+    data = JSON.parse(json) as unknown;
   } catch (err) {
     return {
       source,
@@ -56,7 +66,7 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
       diagnostics: [{ level: 'error', code: 'stix/bad-json', message: (err as Error).message, path: source }],
     };
   }
-  if (!data || data.type !== 'bundle' || !Array.isArray(data.objects)) {
+  if (!Value.Check(Bundle, data)) {
     return {
       source,
       indicators: [],
@@ -72,21 +82,21 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
   }
   const objects = data.objects.filter((o): o is Record<string, unknown> => !!o && typeof o === 'object');
   const malwareNames = new Map(
-    objects.filter((o) => o.type === 'malware').map((o) => [String(o.id), String(o.name ?? o.id)]),
+    objects.filter((o) => o.type === 'malware').map((o) => [propertyText(o.id), propertyText(o.name ?? o.id)]),
   );
   const indicates = new Map<string, string[]>();
   for (const r of objects.filter((o) => o.type === 'relationship' && o.relationship_type === 'indicates')) {
-    const name = malwareNames.get(String(r.target_ref));
+    const name = malwareNames.get(propertyText(r.target_ref));
     if (!name) continue;
-    const list = indicates.get(String(r.source_ref)) ?? [];
+    const list = indicates.get(propertyText(r.source_ref)) ?? [];
     list.push(name);
-    indicates.set(String(r.source_ref), list);
+    indicates.set(propertyText(r.source_ref), list);
   }
   const indicators: Indicator[] = [];
   for (const o of objects.filter((x) => x.type === 'indicator')) {
-    const id = String(o.id ?? '');
+    const id = propertyText(o.id ?? '');
     if (o.pattern_type !== undefined && o.pattern_type !== 'stix') {
-      diag('stix/unsupported-pattern-type', `${id}: pattern_type ${String(o.pattern_type)} is not evaluated`);
+      diag('stix/unsupported-pattern-type', `${id}: pattern_type ${propertyText(o.pattern_type)} is not evaluated`);
       continue;
     }
     if (typeof o.pattern !== 'string') {
@@ -111,7 +121,7 @@ export function parseStixBundle(json: string, source: string): IndicatorSet {
     }
     indicators.push({
       id,
-      name: String(o.name ?? id),
+      name: propertyText(o.name ?? id),
       pattern,
       patternText: o.pattern,
       malware: indicates.get(id) ?? [],

@@ -21,13 +21,13 @@ export function normalizeTerm(text: string): string {
   // ASCII needs no script folding: skip the converter for the most common strings in code.
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(lowered)) return lowered.trim();
-  return foldSeparators(String(toSimplified(lowered)));
+  return foldSeparators(toSimplified(lowered));
 }
 
 /** Normalises many terms with one pass of the script converter (it is costly per call). */
 export function normalizeTerms(texts: string[]): string[] {
   const lowered = texts.map((t) => t.normalize('NFKC').toLowerCase().replace(/\n/g, ' '));
-  const converted = String(toSimplified(lowered.join('\n'))).split('\n');
+  const converted = toSimplified(lowered.join('\n')).split('\n');
   if (converted.length !== texts.length) return texts.map(normalizeTerm);
   // eslint-disable-next-line no-control-regex
   return converted.map((c) => (/^[\x00-\x7f]*$/.test(c) ? c.trim() : foldSeparators(c)));

@@ -179,8 +179,8 @@ export class Store {
       id: r.id,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
-      inputs: JSON.parse(r.inputs),
-      summary: JSON.parse(r.summary),
+      inputs: JSON.parse(r.inputs) as string[],
+      summary: JSON.parse(r.summary) as ScanSummary,
     }));
   }
 

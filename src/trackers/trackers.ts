@@ -1,3 +1,5 @@
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { loadDataFile } from '../data-files.js';
 import { MalformedInputError } from '../io/errors.js';
@@ -61,33 +63,34 @@ export function loadBuiltinTrackers(): TrackerSet {
   };
 }
 
-interface ExodusTracker {
-  id: number | string;
-  name: string;
-  code_signature?: string;
-  network_signature?: string;
-  website?: string;
-  categories?: string[];
-}
+/** One entry of Exodus's list: a name is required; the other fields are checked where they are read. */
+const ExodusTracker = Type.Object({
+  id: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+  name: Type.String(),
+  code_signature: Type.Optional(Type.Unknown()),
+  network_signature: Type.Optional(Type.Unknown()),
+  website: Type.Optional(Type.Unknown()),
+  categories: Type.Optional(Type.Unknown()),
+});
 
 /** Parses Exodus's `{"trackers": {...}}` API format (also accepted: a bare array of trackers). */
 export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet {
   let data: unknown;
   try {
-    data = JSON.parse(json);
+    data = JSON.parse(json) as unknown;
   } catch (err) {
     throw new MalformedInputError('trackers/bad-json', `${origin}: ${(err as Error).message}`);
   }
   const raw = (data as { trackers?: unknown })?.trackers ?? data;
-  const list: ExodusTracker[] = Array.isArray(raw)
-    ? raw
+  const list: unknown[] = Array.isArray(raw)
+    ? (raw as unknown[])
     : raw && typeof raw === 'object'
       ? Object.values(raw as object)
       : [];
   if (list.length === 0) throw new MalformedInputError('trackers/empty', `${origin}: no trackers found`);
   const signatures: TrackerSignature[] = [];
   for (const t of list) {
-    if (!t || typeof t.name !== 'string') continue;
+    if (!Value.Check(ExodusTracker, t)) continue;
     const code = typeof t.code_signature === 'string' ? t.code_signature : '';
     // exodus-core ignores signatures of three characters or fewer.
     let re: RegExp | null = null;
@@ -110,8 +113,8 @@ export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet
       id: `exodus-${t.id}`,
       name: t.name,
       source: 'exodus',
-      categories: (t.categories ?? []).map((c) => String(c).toLowerCase()),
-      website: t.website,
+      categories: (Array.isArray(t.categories) ? (t.categories as unknown[]) : []).map((c) => String(c).toLowerCase()),
+      website: typeof t.website === 'string' ? t.website : undefined,
       hosts: [],
       networkPattern: net,
       matchClass: re ? (name: string) => (re as RegExp).test(name) : () => false,

@@ -5,7 +5,7 @@ import AjvModule from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scan, type ProgressEvent } from '../../src/scan/scan.js';
 import { Store } from '../../src/store/sqlite.js';
-import { diffScans, renderDiffText } from '../../src/report/diff.js';
+import { diffScans, renderDiffText, type ScanDiff } from '../../src/report/diff.js';
 import { renderHtml } from '../../src/report/html.js';
 import { parseStixBundle } from '../../src/iocs/stix.js';
 import { renderTerminal } from '../../src/report/terminal.js';
@@ -466,6 +466,6 @@ describe('candor diff between two firmware versions', () => {
     expect(byId.stdout).toContain('com.vendor.browser');
     const byFile = cli(['diff', join(dir, 'a.json'), join(dir, 'b.json'), '--format', 'json', '--fail-on-growth']);
     expect(byFile.status).toBe(1);
-    expect(JSON.parse(byFile.stdout).apps.added[0].package).toBe('org.dyndns.fules.ck');
+    expect((JSON.parse(byFile.stdout) as ScanDiff).apps.added[0].package).toBe('org.dyndns.fules.ck');
   });
 });

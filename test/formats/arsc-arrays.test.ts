@@ -61,7 +61,7 @@ function aapt2Arrays(apk: string): Record<string, string[]> {
     if (collecting !== null || /^\s+\[/.test(line)) {
       collecting = (collecting ?? '') + line.trim();
       if (collecting.endsWith(']')) {
-        out[Object.keys(out).at(-1)!] = JSON.parse(collecting);
+        out[Object.keys(out).at(-1)!] = JSON.parse(collecting) as string[];
         collecting = null;
       }
     }

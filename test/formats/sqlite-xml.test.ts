@@ -83,7 +83,11 @@ describe('XML configs written by Python ElementTree from the real lists', () => 
       // XML 1.0 cannot carry most control characters; ElementTree would refuse them.
       // eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
       const lines = list.lines.map((l) => l.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '')).filter((l) => l.trim());
-      const py = JSON.parse(run('/usr/bin/python3', ['-c', PY_XML], { input: JSON.stringify(lines) }));
+      const py = JSON.parse(run('/usr/bin/python3', ['-c', PY_XML], { input: JSON.stringify(lines) })) as {
+        xml: string;
+        attrs: string[];
+        texts: string[];
+      };
       expect(looksLikeXml(py.xml)).toBe(true);
       const { groups } = xmlValueGroups(py.xml, MAX);
       const byKey = Object.fromEntries(groups.map((g) => [g.key, g.values]));

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DataFile } from '../../src/data-files.js';
 import { dataRoot } from '../../src/data-path.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../../src/io/limits.js';
 import {
@@ -38,7 +39,7 @@ describe('hashTree over data/', () => {
     const dir = copyOf(dataRoot());
     const before = hashTree(dir).sha256;
     const file = join(dir, 'permissions.json');
-    const table = JSON.parse(readFileSync(file, 'utf8'));
+    const table = JSON.parse(readFileSync(file, 'utf8')) as DataFile<'permissions'>;
     table.permissions['android.permission.RECEIVE_SMS'].severity = 'high';
     writeFileSync(file, JSON.stringify(table, null, 2));
     expect(hashTree(dir).sha256).not.toBe(before);
@@ -157,7 +158,9 @@ describe('analyzerKey', () => {
 
   it('changes when a pinned dependency version changes', () => {
     const dir = tempDir('candor-key-');
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
     const before = packagesHash(join(dir, 'package.json'));
     pkg.dependencies.fzstd = '0.0.0';

@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, readFileSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { DataFile } from '../../src/data-files.js';
 import type { Report } from '../../src/model.js';
 import { ROOT, corpusFile, tempDir } from '../helpers.js';
 
@@ -67,7 +68,9 @@ describe('result cache after a data change', () => {
     const first = scanWith(installation, db);
     const original = permissionSeverity(first);
     expect(original).toBe(
-      JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')).permissions[PERMISSION].severity,
+      (JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')) as DataFile<'permissions'>).permissions[
+        PERMISSION
+      ].severity,
     );
     const stored = cachedRows(db);
     expect(stored).toHaveLength(1);
@@ -81,7 +84,7 @@ describe('result cache after a data change', () => {
     // The upgrade changes one severity in data/permissions.json.
     const changed = original === 'critical' ? 'low' : 'critical';
     const file = join(installation, 'data', 'permissions.json');
-    const table = JSON.parse(readFileSync(file, 'utf8'));
+    const table = JSON.parse(readFileSync(file, 'utf8')) as DataFile<'permissions'>;
     table.permissions[PERMISSION].severity = changed;
     writeFileSync(file, JSON.stringify(table, null, 2));
 

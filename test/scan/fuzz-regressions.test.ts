@@ -80,7 +80,10 @@ describe('fuzz regressions', () => {
         } catch (err) {
           error = err;
         }
-        if (error !== null) expect(error, `${target} #${i}: ${String(error)}`).toBeInstanceOf(CandorError);
+        if (error !== null) {
+          const what = error instanceof Error ? `${error.name}: ${error.message}` : JSON.stringify(error);
+          expect(error, `${target} #${i}: ${what}`).toBeInstanceOf(CandorError);
+        }
         if (target === 'dex' && error === null) {
           // The hang's cause, asserted as work rather than time: each code item once, and no more
           // instructions than the file holds.

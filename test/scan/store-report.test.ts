@@ -12,7 +12,7 @@ import { POLITICAL_TERMS } from '../fixtures/lists.js';
 import { ROOT, corpusFile, tempDir } from '../helpers.js';
 import { first } from '../defined.js';
 
-const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8')) as object;
 const Ajv = AjvModule as unknown as typeof AjvModule.default;
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));

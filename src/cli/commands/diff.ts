@@ -3,9 +3,14 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Report } from '../../model.js';
 import { diffScans, renderDiffText } from '../../report/diff.js';
 import type { Store } from '../../store/sqlite.js';
-import { DB_DESCRIPTION, DB_FLAGS, EXIT_FINDINGS, OUT_FLAGS, UsageError } from '../options.js';
+import { DB_DESCRIPTION, DB_FLAGS, EXIT_FINDINGS, OUT_FLAGS, UsageError, type StoreOutputOptions } from '../options.js';
 import { emit } from '../output.js';
 import { storedReport, withStore } from '../store-access.js';
+
+interface DiffOptions extends StoreOutputOptions {
+  format: 'text' | 'json';
+  failOnGrowth?: true;
+}
 
 const isReportFile = (id: string) => existsSync(id) && statSync(id).isFile();
 
@@ -23,7 +28,7 @@ export function registerDiff(program: Command): void {
     .option(OUT_FLAGS, 'write to this file')
     .option(DB_FLAGS, DB_DESCRIPTION)
     .option('--fail-on-growth', 'exit with 1 when a keyword list appeared or grew')
-    .action(async (idA: string, idB: string, opts) => {
+    .action(async (idA: string, idB: string, opts: DiffOptions) => {
       const load = (store: Store | null, id: string): Report => {
         if (isReportFile(id)) return JSON.parse(readFileSync(id, 'utf8')) as Report;
         if (!store) throw new UsageError(`${id} is not a report file`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseStixBundle } from '../../iocs/stix.js';
-import { DB_DESCRIPTION, DB_FLAGS, UsageError } from '../options.js';
+import { DB_DESCRIPTION, DB_FLAGS, UsageError, type StoreOptions } from '../options.js';
 import { withStore } from '../store-access.js';
 
 /** `candor iocs import|list`: STIX 2.1 indicator bundles kept in the store for every later scan. */
@@ -15,7 +15,7 @@ export function registerIocs(program: Command): void {
     .description('Import a STIX 2.1 bundle (MVT-style indicators) into the store.')
     .argument('<file>', 'STIX 2.1 bundle (JSON)')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (file: string, opts) => {
+    .action(async (file: string, opts: StoreOptions) => {
       const json = readFileSync(resolve(file), 'utf8');
       const set = parseStixBundle(json, resolve(file));
       for (const d of set.diagnostics) process.stderr.write(`${d.level}: ${d.code} ${d.message}\n`);
@@ -29,7 +29,7 @@ export function registerIocs(program: Command): void {
     .command('list')
     .description('List the indicator bundles kept in the store.')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (opts) => {
+    .action(async (opts: StoreOptions) => {
       await withStore(opts.db, (store) => {
         for (const b of store.indicatorBundles())
           process.stdout.write(`${b.indicators}\t${b.importedAt}\t${b.source}\n`);

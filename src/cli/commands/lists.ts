@@ -1,8 +1,12 @@
 import { Option, type Command } from 'commander';
 import { exportLists } from '../../report/lists.js';
-import { DB_DESCRIPTION, DB_FLAGS, OUT_FLAGS } from '../options.js';
+import { DB_DESCRIPTION, DB_FLAGS, OUT_FLAGS, type StoreOutputOptions } from '../options.js';
 import { emit } from '../output.js';
 import { storedReport, withStore } from '../store-access.js';
+
+interface ExportOptions extends StoreOutputOptions {
+  format: 'txt' | 'json' | 'csv';
+}
 
 /** `candor lists export`: every term of every keyword list of a stored scan. */
 export function registerLists(program: Command): void {
@@ -18,7 +22,7 @@ export function registerLists(program: Command): void {
     )
     .option(OUT_FLAGS, 'write to this file')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (id: string, opts) => {
+    .action(async (id: string, opts: ExportOptions) => {
       await withStore(opts.db, (store) => {
         const report = storedReport(store, id);
         emit(exportLists(report, opts.format), opts.out);

@@ -1,7 +1,18 @@
 import type { Command } from 'commander';
-import { DB_DESCRIPTION, DB_FLAGS, OUT_FLAGS, reportFormatOption } from '../options.js';
+import {
+  DB_DESCRIPTION,
+  DB_FLAGS,
+  OUT_FLAGS,
+  reportFormatOption,
+  type Format,
+  type StoreOutputOptions,
+} from '../options.js';
 import { colorFor, emit, pickFormat, render } from '../output.js';
 import { storedReport, withStore } from '../store-access.js';
+
+interface ReportOptions extends StoreOutputOptions {
+  format?: Format;
+}
 
 /** `candor report`: a stored scan rendered again. */
 export function registerReport(program: Command): void {
@@ -12,7 +23,7 @@ export function registerReport(program: Command): void {
     .addOption(reportFormatOption('report format'))
     .option(OUT_FLAGS, 'write to this file')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (id: string, opts) => {
+    .action(async (id: string, opts: ReportOptions) => {
       await withStore(opts.db, (store) => {
         const report = storedReport(store, id);
         emit(render(report, pickFormat(opts.format, opts.out), colorFor(opts.out)), opts.out);

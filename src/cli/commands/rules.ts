@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileRules, readRuleSources } from '../../yara/rules.js';
-import { DB_DESCRIPTION, DB_FLAGS, UsageError } from '../options.js';
+import { DB_DESCRIPTION, DB_FLAGS, UsageError, type StoreOptions } from '../options.js';
 import { withStore } from '../store-access.js';
 
 /** `candor rules add|list`: YARA rules kept in the store for every later scan. */
@@ -11,7 +11,7 @@ export function registerRules(program: Command): void {
     .description('Add YARA rule files or folders to the store (includes are resolved now).')
     .argument('<paths...>', 'rule files or folders')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (paths: string[], opts) => {
+    .action(async (paths: string[], opts: StoreOptions) => {
       const { sources, files } = readRuleSources(paths);
       const compiled = compileRules(sources);
       for (const f of [...files, ...compiled.files].filter((x) => x.status !== 'loaded'))
@@ -27,7 +27,7 @@ export function registerRules(program: Command): void {
     .command('list')
     .description('List the YARA rule files kept in the store.')
     .option(DB_FLAGS, DB_DESCRIPTION)
-    .action(async (opts) => {
+    .action(async (opts: StoreOptions) => {
       await withStore(opts.db, (store) => {
         for (const r of store.ruleSources()) process.stdout.write(`${r.path}\n`);
       });

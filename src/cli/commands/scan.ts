@@ -1,4 +1,4 @@
-import { Option, type Command, type OptionValues } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { SEVERITIES, severityRank, type Severity } from '../../model.js';
 import { maxSeverity, scan } from '../../scan/scan.js';
@@ -12,10 +12,29 @@ import {
   parseJobs,
   parseLimits,
   reportFormatOption,
+  type Format,
 } from '../options.js';
 import { colorFor, emit, pickFormat, render } from '../output.js';
 import { progressReporter } from '../progress.js';
 import { defaultDb, loadIndicatorSets, openStore } from '../store-access.js';
+
+/** What commander parses from `candor scan`'s options (a `--no-x` flag makes `x` default to true). */
+interface ScanOptions {
+  format?: Format;
+  out?: string;
+  /** A path, false for `--no-db`, absent for the default store. */
+  db?: string | false;
+  cache: boolean;
+  hiddenLists: boolean;
+  trackers?: string;
+  deviceId?: Record<string, string>;
+  yara: string[];
+  iocs: string[];
+  failOn: Severity | 'none';
+  limit: string[];
+  jobs: number;
+  quiet?: true;
+}
 
 /** `candor scan`: audit inputs, store the scan, write the report; exit 1 on findings at or above --fail-on. */
 export function registerScan(program: Command): void {
@@ -67,13 +86,13 @@ export function registerScan(program: Command): void {
     .action(runScan);
 }
 
-async function runScan(paths: string[], opts: OptionValues): Promise<void> {
+async function runScan(paths: string[], opts: ScanOptions): Promise<void> {
   const format = pickFormat(opts.format, opts.out);
-  const limits = parseLimits(opts.limit as string[]);
+  const limits = parseLimits(opts.limit);
   const dbPath: string | null = opts.db === false ? null : resolve(typeof opts.db === 'string' ? opts.db : defaultDb());
   const store = dbPath ? await openStore(dbPath) : null;
   try {
-    const yara = opts.yara as string[];
+    const yara = opts.yara;
     const report = await scan({
       inputs: paths,
       cwd: process.cwd(),
@@ -83,9 +102,9 @@ async function runScan(paths: string[], opts: OptionValues): Promise<void> {
       limits,
       noCache: opts.cache === false,
       hiddenLists: opts.hiddenLists !== false,
-      indicators: loadIndicatorSets(opts.iocs as string[], store),
+      indicators: loadIndicatorSets(opts.iocs, store),
       yara: yara.map((p) => resolve(p)),
-      ...(opts.deviceId ? { deviceIds: opts.deviceId as Record<string, string> } : {}),
+      ...(opts.deviceId ? { deviceIds: opts.deviceId } : {}),
       yaraSources: (store?.ruleSources() ?? []).filter((r) => !yara.some((p) => r.path.startsWith(resolve(p)))),
       importedLists: store?.importedLists() ?? [],
       onProgress: await progressReporter(!opts.quiet && process.stderr.isTTY === true),
@@ -100,7 +119,7 @@ async function runScan(paths: string[], opts: OptionValues): Promise<void> {
       if (dbPath) process.stderr.write(`Scan ${report.scan.id} stored in ${dbPath}\n`);
     }
     const worst = maxSeverity(report);
-    const failOn = opts.failOn as Severity | 'none';
+    const failOn = opts.failOn;
     process.exitCode =
       failOn !== 'none' && worst !== null && severityRank(worst) >= severityRank(failOn) ? EXIT_FINDINGS : EXIT_OK;
   } finally {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
-import { DB_DESCRIPTION, DB_FLAGS } from '../options.js';
+import { DB_DESCRIPTION, DB_FLAGS, type StoreOptions } from '../options.js';
 import { withStore } from '../store-access.js';
+
+interface ScansOptions extends StoreOptions {
+  json?: true;
+}
 
 /** `candor scans`: the scans kept in the store. */
 export function registerScans(program: Command): void {
@@ -9,7 +13,7 @@ export function registerScans(program: Command): void {
     .description('List the scans kept in the store.')
     .option(DB_FLAGS, DB_DESCRIPTION)
     .option('--json', 'print JSON')
-    .action(async (opts) => {
+    .action(async (opts: ScansOptions) => {
       await withStore(opts.db, (store) => {
         const scans = store.listScans();
         if (opts.json) process.stdout.write(JSON.stringify(scans, null, 2) + '\n');

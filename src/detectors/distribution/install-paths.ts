@@ -185,12 +185,17 @@ export default defineDetector({
     );
     let severity: Severity = 'low';
     const reasons: string[] = [];
-    if (permissions.has('android.permission.INSTALL_PACKAGES'))
-      ((severity = 'high'), reasons.push('can install silently'));
-    if (canInstall && cleartext.length) ((severity = 'high'), reasons.push('downloads APKs over plain HTTP'));
-    else if (canInstall && offStore.length && !verifies)
-      ((severity = raise(severity, 'medium')),
-        reasons.push('installs APKs from outside an official store without checking signatures'));
+    if (permissions.has('android.permission.INSTALL_PACKAGES')) {
+      severity = 'high';
+      reasons.push('can install silently');
+    }
+    if (canInstall && cleartext.length) {
+      severity = 'high';
+      reasons.push('downloads APKs over plain HTTP');
+    } else if (canInstall && offStore.length && !verifies) {
+      severity = raise(severity, 'medium');
+      reasons.push('installs APKs from outside an official store without checking signatures');
+    }
     if (unofficial.length) {
       severity = raise(severity, system ? 'high' : 'medium');
       reasons.push(

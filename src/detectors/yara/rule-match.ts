@@ -41,7 +41,9 @@ export default defineDetector({
   },
   detect({ artefact, matches }): Found[] {
     return matches.map((m) => {
-      const declared = String(m.meta?.severity ?? '').toLowerCase();
+      // Only a text meta can name a severity; numbers and booleans leave the default.
+      const severity = m.meta?.severity;
+      const declared = typeof severity === 'string' ? severity.toLowerCase() : '';
       const first = m.matches[0];
       return {
         messageId: 'match',

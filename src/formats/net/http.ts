@@ -62,15 +62,20 @@ export function parseHttpResponses(
     const encodings: string[] = [];
     try {
       const opts = { maxOutputLength: MAX_BODY };
-      if (coding === 'gzip' || coding === 'x-gzip') ((body = gunzipSync(body, opts)), encodings.push('gzip'));
-      else if (coding === 'deflate') {
+      if (coding === 'gzip' || coding === 'x-gzip') {
+        body = gunzipSync(body, opts);
+        encodings.push('gzip');
+      } else if (coding === 'deflate') {
         try {
           body = inflateSync(body, opts);
         } catch {
           body = inflateRawSync(body, opts);
         }
         encodings.push('deflate');
-      } else if (coding === 'br') ((body = brotliDecompressSync(body, opts)), encodings.push('brotli'));
+      } else if (coding === 'br') {
+        body = brotliDecompressSync(body, opts);
+        encodings.push('brotli');
+      }
     } catch (err) {
       // A body cut short by the capture or over the limit is skipped, not reported half-decoded.
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')

@@ -414,7 +414,10 @@ export function ipv6(b: Uint8Array): string {
     }
     let j = i;
     while (j < 8 && parts[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) ((best = i), (bestLen = j - i));
+    if (j - i > bestLen && j - i > 1) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (best < 0) return parts.join(':');
