@@ -1,7 +1,8 @@
 import type { CodeModel } from './model.js';
 import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
-import { API_ROLES, callsWithRole, describe, numberOf, roleOf, type ApiRole } from './semantics.js';
+import { API_ROLES, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
+import { fileNameArg, listUse } from './list-use.js';
 import { USE_BRANCH, USE_STORE, type MethodSummary, type Value } from './values.js';
 
 /**
@@ -59,9 +60,11 @@ export interface ListMechanism {
   cut: boolean;
 }
 
-const COLLECTION_TYPE =
-  /^(?:Ljava\/util\/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|concurrent\/CopyOnWriteArrayList|concurrent\/CopyOnWriteArraySet|concurrent\/ConcurrentHashMap);|\[Ljava\/lang\/String;|Lorg\/json\/JSONArray;)$/;
-const TEXT_MATCH: ApiRole[] = ['match', 'regex', 'char-walk', 'case-fold', 'set-lookup', 'split'];
+const COLLECTION_TYPE = new RegExp(
+  '^(?:Ljava/util/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|' +
+    'concurrent/CopyOnWriteArrayList|concurrent/CopyOnWriteArraySet|concurrent/ConcurrentHashMap);|' +
+    '\\[Ljava/lang/String;|Lorg/json/JSONArray;)$',
+);
 const HTTP_URL_APIS = Object.entries(API_ROLES)
   .filter(([, s]) => s.role === 'http-url')
   .map(([n]) => n);
@@ -202,11 +205,6 @@ export function listMechanisms(
   return out;
 }
 
-/** The file name of a file API: `new File(dir, name)` or `new File(path)`, `openFileInput(name)`. */
-function fileNameArg(api: string, args: Value[]): Value | undefined {
-  return api === 'Ljava/io/File;-><init>' ? (args[2] ?? args[1]) : args[1];
-}
-
 function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvidence {
   let url: string | null = null;
   let httpMethod: string | null = null;
@@ -241,113 +239,13 @@ function resolveParams(model: CodeModel, f: number, text: string, v: Value | und
   return text;
 }
 
-function findApply(
-  model: CodeModel,
-  m: ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> },
-  storageKeys: Set<string>,
-): void {
-  const readers = new Set<number>();
-  for (const f of m.fieldSet) for (const r of model.fieldReaders(f)) readers.add(r);
-  // Code that loads the stored list back: reads one of the keys or files the fetch wrote.
-  if (storageKeys.size) {
-    for (const api of Object.entries(API_ROLES)
-      .filter(([, s]) => s.role === 'prefs-read' || s.role === 'file-name')
-      .map(([n]) => n)) {
-      for (const id of callersOfApi(model, api)) {
-        const s = model.summary(id);
-        if (!s) continue;
-        for (const c of callsWithRole(model, s, ['prefs-read', 'file-name'])) {
-          const key = describe(s, c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value);
-          if (key && storageKeys.has(key)) readers.add(id);
-        }
-      }
-    }
+function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string> }, storageKeys: Set<string>): void {
+  const r = listUse(model, { fields: [...m.fieldSet], storageKeys: [...storageKeys] });
+  if (r.cut) m.cut = true;
+  for (const u of r.uses) {
+    m.apply.push({ method: u.user, how: u.operations, content: u.content, path: u.path });
+    m.applyMethods.push(u.userId);
   }
-  // Getters hand the list on: their callers are readers too.
-  for (const r of [...readers]) {
-    const s = model.summary(r);
-    if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field)))
-      for (const e of model.in(r)) readers.add(e.to);
-  }
-  const seen = new Set<number>();
-  for (const r of readers) {
-    for (const id of reachDown(model, [r], 2, 60)) {
-      if (seen.has(id)) continue;
-      const s = model.summary(id);
-      if (!s) continue;
-      const how = matchKinds(model, s);
-      if (
-        !how.includes('substring') &&
-        !how.includes('regex') &&
-        !how.includes('automaton') &&
-        !(how.includes('whole-word') && how.includes('set-lookup'))
-      )
-        continue;
-      seen.add(id);
-      const path = id === r ? [model.name(r)] : [model.name(r), `calls → ${model.name(id)}`];
-      m.apply.push({ method: model.name(id), how, content: contentOf(model, id), path });
-      m.applyMethods.push(id);
-    }
-  }
-}
-
-/** How a method matches text against entries, from the library calls it makes. */
-export function matchKinds(model: CodeModel, s: MethodSummary): string[] {
-  const how = new Set<string>();
-  for (const c of callsWithRole(model, s, TEXT_MATCH)) {
-    const n = c.name.slice(c.name.indexOf('->') + 2);
-    if (c.role === 'match') how.add(n === 'replace' ? 'replace' : 'substring');
-    else if (c.role === 'case-fold') how.add('case-folding');
-    else if (c.role === 'regex') {
-      how.add('regex');
-      const p = describe(s, c.value);
-      if (p && p.includes('\\b')) how.add('whole-word');
-    } else if (c.role === 'set-lookup') how.add('set-lookup');
-    else if (c.role === 'split') how.add('whole-word');
-    else if (c.role === 'char-walk' && s.calls.some((x) => /Map;->get$|Map;->containsKey$/.test(callNamesOf(model, x))))
-      how.add('automaton');
-  }
-  if (
-    s.strings.some((x) => /^\*+$/.test(x)) ||
-    s.calls.some((c) => c.callee.endsWith('String;->repeat') && c.args.some((a) => a.k === 'str' && a.s === '*'))
-  )
-    how.add('masking');
-  return [...how].sort();
-}
-
-function callNamesOf(model: CodeModel, c: { ref: string; callee: string }): string {
-  return model.apiNames(c.ref).find((n) => /Map;->(?:get|containsKey)$/.test(n)) ?? c.callee;
-}
-
-const CONTENT_APIS: Array<[RegExp, string]> = [
-  [/ClipboardManager;->getPrimaryClip|ClipData/, 'clipboard'],
-  [/TextView;->getText|EditText;->getText|Editable/, 'text typed or shown in a view'],
-  [/SearchView|SearchManager/, 'search'],
-  [/Notification|NotificationCompat/, 'notifications'],
-  [/Canvas;->drawText|watermark/i, 'drawn text (watermark)'],
-];
-const CONTENT_KEYS: Array<[RegExp, string]> = [
-  [/^(?:title|ad_?title|headline)$/i, 'ad or item title'],
-  [/^(?:body|desc|description|summary|ad_?body|content)$/i, 'ad or item body'],
-  [/^(?:msg|message|chat|text)$/i, 'message text'],
-  [/^(?:query|keyword|q|search)$/i, 'search query'],
-];
-
-/** What the applying code is given: the APIs and response keys of its callers (up to three hops). */
-function contentOf(model: CodeModel, id: number): string[] {
-  const out = new Set<string>();
-  for (const c of reachUp(model, [id], 3, 40)) {
-    const s = model.summary(c);
-    if (!s) continue;
-    for (const call of s.calls)
-      for (const [re, what] of CONTENT_APIS)
-        if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
-    for (const k of callsWithRole(model, s, ['json-key'])) {
-      const key = describe(s, k.value);
-      if (key) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
-    }
-  }
-  return [...out];
 }
 
 function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<number>): void {

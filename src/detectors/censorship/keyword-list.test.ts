@@ -13,6 +13,8 @@ import {
   VPN_BLOCKLIST,
 } from '../../../test/fixtures/lists.js';
 import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
+import { assembleSmali } from '../../../test/fixtures/smali.js';
+import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
 import { analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/keyword-list';
@@ -143,6 +145,44 @@ describe('positive (lists of unknown purpose)', () => {
     const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[] } } };
     expect(e.applyingCode).toContain('Lcom/chat/a/b;->a');
     expect(e.signals.use.operations).toEqual(['contains', 'load']);
+  });
+
+  it('follows the entries from the loader through a field to a matcher in another class (code model)', () => {
+    // The keyboard loads the asset into a set held by a third class; a fourth class masks typed words found in
+    // it. The matcher is neither a caller nor a callee of the loader.
+    const [f] = listFindings(
+      apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(KEYBOARD_SMALI) }),
+    );
+    expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
+    const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[]; filters: boolean } } };
+    expect(e.applyingCode).toEqual(expect.arrayContaining(['Lz/p/a;->a', 'Lz/p/c;->a']));
+    expect(e.signals.use.operations).toEqual(expect.arrayContaining(['masking', 'set-lookup', 'whole-word']));
+    expect(e.signals.use.filters).toBe(true);
+  });
+
+  it('stays at info when the code that reads the loaded set only counts it', () => {
+    const counting = {
+      ...KEYBOARD_SMALI,
+      'z/p/c': `.class public Lz/p/c;
+.super Ljava/lang/Object;
+.method public static a()I
+    .locals 1
+    sget-object v0, Lz/p/b;->a:Ljava/util/Set;
+    invoke-interface {v0}, Ljava/util/Set;->size()I
+    move-result v0
+    return v0
+.end method
+`,
+    };
+    const found = listFindings(
+      apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(counting) }),
+    );
+    expect(found.map((x) => x.severity)).not.toContain('medium');
+    expect(
+      found.every(
+        (x) => (x.evidence as { signals: { use: { filters: boolean } | null } }).signals.use?.filters !== true,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -90,7 +90,8 @@ describe('positive', () => {
         method: 'Lx/q/j;->a',
         how: ['case-folding', 'substring'],
         content: ['ad or item title', 'ad or item body'],
-        path: ['Lx/q/j;->a'],
+        // From the parser that fills the set, through its getter, to the applier.
+        path: ['Lx/q/c;->a', 'via field a → Lx/q/d;->a', 'returned-to → Lx/q/j;->a'],
       },
     ]);
     expect(f.evidence.listFields).toEqual(['Lx/q/d;->a:Ljava/util/Set;']);
@@ -118,7 +119,7 @@ describe('positive', () => {
         method: 'Ly/k/h;->a',
         how: ['masking', 'replace', 'substring'],
         content: ['text typed or shown in a view'],
-        path: ['Ly/k/h;->a'],
+        path: ['Ly/k/e;->a', 'via field a → Ly/k/h;->a'],
       },
     ]);
     expect(f.evidence.serverSwitches).toEqual([{ key: 'sw', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'] }]);
