@@ -3,7 +3,9 @@ import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
 import { API_ROLES, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
 import { fileNameArg, listUse } from './list-use.js';
-import { USE_BRANCH, USE_STORE, type MethodSummary, type Value } from './values.js';
+import { retrofitFetches } from './retrofit.js';
+import { timingsOf, type Timing } from './schedules.js';
+import { USE_BRANCH, USE_STORE, type CallSite, type MethodSummary, type Value } from './values.js';
 
 /**
  * The mechanism around a downloaded list, assembled from the code model the way an analyst follows it in
@@ -47,8 +49,11 @@ export interface ListMechanism {
     cacheLifeMs: number[];
     intervalsMs: number[];
     delaysMs: number[];
+    backoffMs: number[];
     retryLimits: number[];
     constantsFrom: string[];
+    /** Each scheduling call with its amount and unit as the code writes them. */
+    timings: Timing[];
   };
   triggers: TriggerEvidence[];
   apply: ApplyEvidence[];
@@ -82,11 +87,23 @@ export function listMechanisms(
     const libraryRoot = `L${packages.join('/')}/`;
     for (const id of callersOfApi(model, api)) if (!model.method(id).cls.startsWith(libraryRoot)) fetchers.add(id);
   }
+  // Retrofit service calls: the request is declared by annotations, the response deserialised by a converter.
+  const retrofit = retrofitFetches(model);
+  for (const id of retrofit.keys()) fetchers.add(id);
   const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
   for (const f of fetchers) {
     const s = model.summary(f);
     if (!s) continue;
-    const fetch = fetchEvidence(model, f, s);
+    const rf = retrofit.get(f);
+    const fetch = rf
+      ? {
+          method: model.name(f),
+          url: rf.url,
+          httpMethod: rf.endpoint.httpMethod,
+          params: rf.params,
+          headers: rf.headers,
+        }
+      : fetchEvidence(model, f, s);
     const cluster = [...reachDown(model, [f], 3, 200)];
     const keys = new Set<string>();
     const checks = new Set<string>();
@@ -98,7 +115,7 @@ export function listMechanisms(
     for (const id of cluster) {
       const cs = model.summary(id);
       if (!cs) continue;
-      let parses = false;
+      let parses = id === f && rf !== undefined;
       for (const c of callsWithRole(model, cs, [
         'json-key',
         'json-array',
@@ -122,7 +139,7 @@ export function listMechanisms(
         }
       }
       for (const cmp of cs.comparisons) {
-        const status = cmp.sites.find((site) => roleOf(model, cs.calls[site])?.spec.role === 'http-status');
+        const status = cmp.sites.find((site) => isStatusCall(model, cs.calls[site]));
         const n = numberOf(cmp.right) ?? numberOf(cmp.left);
         if (status !== undefined) {
           const boolean = /->isSuccessful$/.test(cs.calls[status].callee) || (n === 0 && cmp.op >= 0x38);
@@ -148,7 +165,15 @@ export function listMechanisms(
       responseKeys: [...keys],
       checks: [...checks],
       storage: { preferenceFiles: [...prefFiles], preferenceKeys: [...prefKeys], files: [...files] },
-      policy: { cacheLifeMs: [], intervalsMs: [], delaysMs: [], retryLimits: [], constantsFrom: [] },
+      policy: {
+        cacheLifeMs: [],
+        intervalsMs: [],
+        delaysMs: [],
+        backoffMs: [],
+        retryLimits: [],
+        constantsFrom: [],
+        timings: [],
+      },
       triggers: [],
       apply: [],
       listFields: [...fieldSet],
@@ -259,19 +284,15 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
   const intervals = new Set<number>();
   const delays = new Set<number>();
   const retries = new Set<number>();
+  const backoff = new Set<number>();
+  const timings: Timing[] = [];
   const from = new Set<string>();
-  const note = (s: MethodSummary, v: Value | undefined) => {
-    // A constant read from a field of another class: say where it lives.
-    void s;
-    if (v && v.k === 'num') return v.v;
-    return null;
-  };
   for (const id of scope) {
     const s = model.summary(id);
     if (!s) continue;
-    for (const c of callsWithRole(model, s, ['schedule', 'delay'])) {
-      const n = note(s, c.value);
-      if (n !== null && n > 0) (c.role === 'schedule' ? intervals : delays).add(n);
+    for (const t of timingsOf(model, s)) {
+      (t.kind === 'interval' ? intervals : t.kind === 'delay' ? delays : backoff).add(t.ms);
+      if (!timings.some((x) => x.api === t.api && x.ms === t.ms)) timings.push(t);
     }
     const reschedules =
       s.calls.some((c) => {
@@ -296,7 +317,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     for (const a of s.fields) {
       if (a.write) continue;
       const v = model.fieldConstant(a.field);
-      if (v?.k === 'num' && (cache.has(v.v) || intervals.has(v.v) || delays.has(v.v) || retries.has(v.v)))
+      if (v?.k === 'num' && [cache, intervals, delays, retries, backoff].some((set) => set.has(v.v)))
         from.add(a.field.slice(0, a.field.indexOf('->')));
     }
   }
@@ -304,8 +325,10 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     cacheLifeMs: [...cache].sort((a, b) => a - b),
     intervalsMs: [...intervals].sort((a, b) => a - b),
     delaysMs: [...delays].sort((a, b) => a - b),
+    backoffMs: [...backoff].sort((a, b) => a - b),
     retryLimits: [...retries].sort((a, b) => a - b),
     constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.method(f).cls === c)).sort(),
+    timings,
   };
 }
 
@@ -352,4 +375,12 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
     }
   }
   return onPaths;
+}
+
+/** A call that reads the HTTP status: the roles' APIs, and Retrofit's Response (`isSuccessful`, `code`). */
+function isStatusCall(model: CodeModel, c: CallSite | undefined): boolean {
+  if (!c) return false;
+  return (
+    roleOf(model, c)?.spec.role === 'http-status' || /^Lretrofit2\/Response;->(?:isSuccessful|code)$/.test(c.callee)
+  );
 }

@@ -10,7 +10,10 @@ import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
+import { NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
+import { RETROFIT_CONFIG_SMALI, WORD_SYNC_SMALI } from '../../../test/fixtures/smali/wordsync.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
+import { first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/list-refresh';
@@ -60,8 +63,10 @@ describe('positive', () => {
       cacheLifeMs: [43_200_000],
       intervalsMs: [],
       delaysMs: [30_000],
+      backoffMs: [],
       retryLimits: [3],
       constantsFrom: ['Lx/q/a;'],
+      timings: [{ api: 'Handler.sendEmptyMessageDelayed', kind: 'delay', value: 30_000, unit: 'ms', ms: 30_000 }],
     });
     expect(f.evidence.triggers).toEqual([
       {
@@ -126,6 +131,59 @@ describe('positive', () => {
   });
 });
 
+describe('positive (Retrofit and WorkManager)', () => {
+  it('a Retrofit service called by a Worker: URL from baseUrl, the @GET path and arguments; 6 h period with units', () => {
+    const all = findings(assembleSmali(WORD_SYNC_SMALI));
+    expect(all).toHaveLength(1);
+    const f = first(all);
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: 'Lr/t/c;->doWork',
+        url: 'https://lex.sync.example/v1/cw/zh?ver=7',
+        httpMethod: 'GET',
+        params: ['ver'],
+        headers: [],
+      },
+    ]);
+    expect(f.evidence.responseChecks).toContain('requires a successful HTTP status');
+    expect(f.evidence.policy).toMatchObject({ intervalsMs: [21_600_000], delaysMs: [600_000], backoffMs: [30_000] });
+    expect((f.evidence.policy as { timings: unknown[] }).timings).toEqual([
+      { api: 'PeriodicWorkRequest$Builder.<init>', kind: 'interval', value: 6, unit: 'hours', ms: 21_600_000 },
+      { api: 'PeriodicWorkRequest$Builder.setInitialDelay', kind: 'delay', value: 10, unit: 'minutes', ms: 600_000 },
+      {
+        api: 'PeriodicWorkRequest$Builder.setBackoffCriteria',
+        kind: 'backoff',
+        value: 30,
+        unit: 'seconds',
+        ms: 30_000,
+      },
+    ]);
+    expect(f.evidence.refreshIntervals).toEqual(['6 h']);
+    expect((f.evidence.triggers as Array<{ kind: string }>).map((t) => t.kind).sort()).toEqual([
+      'app-init',
+      'job',
+      'work',
+    ]);
+    expect(f.evidence.apply).toEqual([
+      {
+        method: 'Lr/t/e;->a',
+        how: ['regex'],
+        content: ['text typed or shown in a view'],
+        path: ['Lr/t/c;->doWork', 'via field a → Lr/t/e;->a'],
+      },
+    ]);
+    // A refreshable list with applying code and no region switch: medium.
+    expect(f.severity).toBe('medium');
+    expect(f.confidence).toBe('high');
+  });
+
+  it('a list behind a region value kept by a setter, without the gate, is medium', () => {
+    expect(findings(assembleSmali(NEWS_FEED_UNGATED_SMALI)).map((f) => [f.severity, f.evidence.urls])).toEqual([
+      ['medium', ['https://feed.news.example/{v2|v3}/kw']],
+    ]);
+  });
+});
+
 describe("the scan's limits", () => {
   it('bound the code model: a scan whose value-analysis budget is spent says so and reports no mechanism', () => {
     const apk = apkWith(assembleSmali(AD_FILTER_SMALI));
@@ -150,7 +208,7 @@ describe('negative', () => {
       },
     ]);
     expect(findings(dex)).toEqual([]);
-    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI])
+    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI, RETROFIT_CONFIG_SMALI])
       expect(findings(assembleSmali(sources))).toEqual([]);
     for (const apk of corpusApks())
       expect(

@@ -51,7 +51,21 @@ const Evidence = evidence({
   refreshIntervalsMs: Numbers,
   refreshIntervals: Strings,
   policy: Type.Object(
-    { cacheLifeMs: Numbers, intervalsMs: Numbers, delaysMs: Numbers, retryLimits: Numbers, constantsFrom: Strings },
+    {
+      cacheLifeMs: Numbers,
+      intervalsMs: Numbers,
+      delaysMs: Numbers,
+      backoffMs: Numbers,
+      retryLimits: Numbers,
+      constantsFrom: Strings,
+      /** Each scheduling call: `PeriodicWorkRequest$Builder.<init>`, interval, 6 hours = 21,600,000 ms. */
+      timings: Type.Array(
+        Type.Object(
+          { api: Type.String(), kind: Type.String(), value: Type.Number(), unit: Type.String(), ms: Type.Number() },
+          { additionalProperties: false },
+        ),
+      ),
+    },
     { additionalProperties: false },
   ),
   triggers: Type.Array(Trigger),
