@@ -142,7 +142,7 @@ export function listMechanisms(
         const status = cmp.sites.find((site) => isStatusCall(model, cs.calls[site]));
         const n = numberOf(cmp.right) ?? numberOf(cmp.left);
         if (status !== undefined) {
-          const boolean = /->isSuccessful$/.test(cs.calls[status].callee) || (n === 0 && cmp.op >= 0x38);
+          const boolean = /->isSuccessful$/.test(cs.calls[status]?.callee ?? '') || (n === 0 && cmp.op >= 0x38);
           checks.add(boolean ? 'requires a successful HTTP status' : `HTTP status compared with ${n ?? '?'}`);
         }
         const emptiness = cmp.sites.some((site) => /->(?:length|size|isEmpty)$/.test(cs.calls[site]?.callee ?? ''));
@@ -245,7 +245,7 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvid
   }
   if (!httpMethod && url)
     httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
-  if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0]);
+  if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0] ?? p);
   return { method: model.name(f), url, httpMethod, params: [...new Set(params)], headers };
 }
 
@@ -300,7 +300,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
         return r === 'delay' || r === 'schedule';
       }) || model.out(id).some((e) => m.fetchMethods.includes(e.to));
     for (const cmp of s.comparisons) {
-      const clock = cmp.sites.some((site) => roleOf(model, s.calls[site])?.spec.role === 'clock');
+      const clock = cmp.sites.some((site) => isRole(model, s.calls[site], 'clock'));
       const n = numberOf(cmp.right) ?? numberOf(cmp.left);
       if (clock && n !== null && n >= 1000) cache.add(n);
       else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37)
@@ -342,7 +342,8 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
     const r = pathsUp(model, f, (id) => model.entries.has(id) || receiverActions.has(id), budget, 8, 6);
     if (r.cut) m.cut = true;
     for (const p of r.paths) {
-      const root = p[0].method;
+      const root = p[0]?.method;
+      if (root === undefined) continue;
       const actions = [...new Set(receiverActions.get(root) ?? [])];
       const kind = actions.length ? 'broadcast' : (model.entries.get(root) ?? 'entry');
       const key = `${kind}|${actions.join(',')}|${root}`;
@@ -357,19 +358,20 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
       const sched = s ? callsWithRole(model, s, ['schedule']) : [];
       if (!sched.length) continue;
       const down = pathsDown(model, [id], (x) => x === f, budget, 5, 1);
-      if (!down.paths[0]) continue;
-      const api = sched[0].name;
+      const path = down.paths[0];
+      const api = sched[0]?.name;
+      if (!path?.[0] || !api) continue;
       const kind = /AlarmManager/.test(api) ? 'alarm' : /JobInfo|WorkRequest/.test(api) ? 'job' : 'timer';
       const key = `${kind}|${id}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      for (const step of down.paths[0]) onPaths.add(step.method);
+      for (const step of path) onPaths.add(step.method);
       m.triggers.push({
         kind,
         actions: [],
         path: [
-          `${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`,
-          ...renderPath(model, down.paths[0]).slice(1),
+          `${model.name(path[0].method)} sets ${api.slice(api.lastIndexOf('/') + 1)}`,
+          ...renderPath(model, path).slice(1),
         ],
       });
     }
@@ -383,4 +385,8 @@ function isStatusCall(model: CodeModel, c: CallSite | undefined): boolean {
   return (
     roleOf(model, c)?.spec.role === 'http-status' || /^Lretrofit2\/Response;->(?:isSuccessful|code)$/.test(c.callee)
   );
+}
+
+function isRole(model: CodeModel, c: CallSite | undefined, role: string): boolean {
+  return c !== undefined && roleOf(model, c)?.spec.role === role;
 }

@@ -168,8 +168,8 @@ export function pathsDown(
   const paths: PathStep[][] = [];
   let cut = false;
   let visited = 0;
-  for (let qi = 0; qi < queue.length; qi++) {
-    const id = queue[qi];
+  // Iterating the queue while it grows visits what is pushed (breadth-first).
+  for (const id of queue) {
     visited++;
     if (budget.visits-- <= 0) {
       cut = true;
@@ -211,8 +211,8 @@ export function pathsUp(
   const paths: PathStep[][] = [];
   let cut = false;
   let visited = 0;
-  for (let qi = 0; qi < queue.length; qi++) {
-    const id = queue[qi];
+  // Iterating the queue while it grows visits what is pushed (breadth-first).
+  for (const id of queue) {
     visited++;
     if (budget.visits-- <= 0) {
       cut = true;

@@ -605,25 +605,26 @@ function fold(op: number, insn: { a: number; b: number; c: number; lit: number }
   } else if (op >= 0xd0 && op <= 0xe2) {
     x = num(insn.b);
     y = insn.lit;
-    base = op <= 0xd7 ? [0, 9, 2, 3, 4, 5, 6, 7][op - 0xd0] : [0, 9, 2, 3, 4, 5, 6, 7, 8, 9, 10][op - 0xd8];
+    base = (op <= 0xd7 ? [0, 9, 2, 3, 4, 5, 6, 7][op - 0xd0] : [0, 9, 2, 3, 4, 5, 6, 7, 8, 9, 10][op - 0xd8]) ?? 0;
     if (op <= 0xd7 && op === 0xd1) return x === null ? UNKNOWN : { k: 'num', v: y - x }; // rsub-int
     if (op === 0xd9) return x === null ? UNKNOWN : { k: 'num', v: y - x }; // rsub-int/lit8
   } else return UNKNOWN;
   if (x === null || y === null) return UNKNOWN;
   // add sub mul div rem and or xor shl shr ushr
-  const r = [
-    x + y,
-    x - y,
-    x * y,
-    y ? Math.trunc(x / y) : NaN,
-    y ? x % y : NaN,
-    x & y,
-    x | y,
-    x ^ y,
-    x * 2 ** (y & 63),
-    Math.floor(x / 2 ** (y & 63)),
-    x >>> (y & 31),
-  ][base];
+  const r =
+    [
+      x + y,
+      x - y,
+      x * y,
+      y ? Math.trunc(x / y) : NaN,
+      y ? x % y : NaN,
+      x & y,
+      x | y,
+      x ^ y,
+      x * 2 ** (y & 63),
+      Math.floor(x / 2 ** (y & 63)),
+      x >>> (y & 31),
+    ][base] ?? NaN;
   return Number.isFinite(r) ? { k: 'num', v: r } : UNKNOWN;
 }
 

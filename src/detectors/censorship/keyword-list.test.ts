@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
@@ -37,7 +38,8 @@ describe('positive', () => {
       version: 42,
       cacheTime: 43200000,
     });
-    const [f, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
+    const [found0, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.severity).toBe('high');
     expect(f.messageId).toBe('political');
@@ -55,7 +57,7 @@ describe('positive', () => {
   });
 
   it('finds a Traditional-script list with separators and full-width forms, one term per line', () => {
-    const [f] = listFindings(apkWith({ 'res/raw/words.txt': DISGUISED_POLITICAL_TERMS.join('\n') }));
+    const f = first(listFindings(apkWith({ 'res/raw/words.txt': DISGUISED_POLITICAL_TERMS.join('\n') })), 'a finding');
     expect(f?.severity).toBe('high');
     expect((f.evidence as { sensitiveCount: number }).sensitiveCount).toBe(DISGUISED_POLITICAL_TERMS.length);
   });
@@ -77,31 +79,31 @@ describe('positive', () => {
     ]);
     const found = listFindings(apkWith({ 'classes.dex': dex }));
     expect(found).toHaveLength(1);
-    expect(found[0].location).toMatchObject({
+    expect(first(found).location).toMatchObject({
       path: 'fixture.apk!/classes.dex',
       className: 'Lcom/vendor/filter/SensitiveWords;',
       method: '<clinit>',
     });
-    expect((found[0].evidence as { origin: string }).origin).toBe('dex-method');
+    expect((first(found).evidence as { origin: string }).origin).toBe('dex-method');
   });
 
   it('finds NUL-separated terms in a native library built by gcc', () => {
     const so = buildNativeLib(POLITICAL_TERMS);
-    const [f] = listFindings(apkWith({ 'lib/x86_64/libwords.so': readFileSync(so) }));
+    const f = first(listFindings(apkWith({ 'lib/x86_64/libwords.so': readFileSync(so) })), 'a finding');
     expect(f?.severity).toBe('high');
     expect(f.location.path).toBe('fixture.apk!/lib/x86_64/libwords.so');
     expect(f.location.offset).toBeGreaterThan(0);
   });
 
   it('reports a profanity or porn filter as a low-severity content filter, not censorship', () => {
-    const [f] = listFindings(apkWith({ 'assets/filter.txt': PROFANITY_TERMS.join('\n') }));
+    const f = first(listFindings(apkWith({ 'assets/filter.txt': PROFANITY_TERMS.join('\n') })), 'a finding');
     expect(f).toMatchObject({ severity: 'low', messageId: 'content-filter' });
     expect(f.tags).toContain('content-filter');
     expect(f.tags).not.toContain('censorship');
   });
 
   it('reports a VPN blocklist as a list of services', () => {
-    const [f] = listFindings(apkWith({ 'assets/blacklist.json': JSON.stringify(VPN_BLOCKLIST) }));
+    const f = first(listFindings(apkWith({ 'assets/blacklist.json': JSON.stringify(VPN_BLOCKLIST) })), 'a finding');
     expect(f?.messageId).toBe('services');
   });
 });
@@ -122,7 +124,7 @@ describe('positive (lists of unknown purpose)', () => {
 
   it('reports such a list only when its name says what it is, and then at info', () => {
     expect(listFindings(apkWith({ 'assets/dict.txt': terms.join('\n') }))).toEqual([]);
-    const [f] = listFindings(apkWith({ 'assets/mingan_words.txt': terms.join('\n') }));
+    const f = first(listFindings(apkWith({ 'assets/mingan_words.txt': terms.join('\n') })), 'a finding');
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'info', confidence: 'low' });
     expect(f.evidence).toMatchObject({ kind: 'unknown', termCount: terms.length, carriedBy: ['names'] });
   });
@@ -140,7 +142,7 @@ describe('positive (lists of unknown purpose)', () => {
         ],
       },
     ]);
-    const [f] = listFindings(apkWith({ 'assets/words.dat': terms.join('\n'), 'classes.dex': dex }));
+    const f = first(listFindings(apkWith({ 'assets/words.dat': terms.join('\n'), 'classes.dex': dex })), 'a finding');
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
     const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[] } } };
     expect(e.applyingCode).toContain('Lcom/chat/a/b;->a');
@@ -150,8 +152,8 @@ describe('positive (lists of unknown purpose)', () => {
   it('follows the entries from the loader through a field to a matcher in another class (code model)', () => {
     // The keyboard loads the asset into a set held by a third class; a fourth class masks typed words found in
     // it. The matcher is neither a caller nor a callee of the loader.
-    const [f] = listFindings(
-      apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(KEYBOARD_SMALI) }),
+    const f = first(
+      listFindings(apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(KEYBOARD_SMALI) })),
     );
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
     const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[]; filters: boolean } } };

@@ -19,11 +19,11 @@ const findings = (dex: Buffer) =>
   analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
 
 describe('positive', () => {
-  it('MIUI-like code: ro.miui.region against EU codes gates the list download; filter_switch turns the filter off', () => {
+  it('MIUI-like code: ro.miui.region against EU codes gates the list download; filter_switch turns it off', () => {
     const all = findings(miuiLikeDex());
     const gated = all.filter((f) => f.messageId === 'gated');
     expect(gated).toHaveLength(1);
-    const [f] = gated;
+    const f = first(gated, 'a gated finding');
     expect(f.severity).toBe('high');
     expect(f.location.className).toBe('Lcom/miui/systemAdSolution/common/RegionHelper;');
     expect(f.evidence).toMatchObject({
@@ -45,12 +45,12 @@ describe('positive', () => {
   it('a reflective region read several calls away from the list, against 27 EU countries', () => {
     const gated = findings(assembleSmali(AD_FILTER_SMALI)).filter((f) => f.messageId === 'gated');
     expect(gated.map((f) => f.evidence.regionRead)).toEqual(['SystemProperties.get (reflection)(ro.vendor.region)']);
-    expect(gated[0].evidence).toMatchObject({
+    expect(first(gated).evidence).toMatchObject({
       countrySet: '27 countries: the 27 EU members',
       comparisons: ['Set.contains(a set of 27)'],
       gate: 'Lx/q/g;->a',
     });
-    expect((gated[0].evidence.path as string[]).length).toBe(5);
+    expect((first(gated).evidence.path as string[]).length).toBe(5);
   });
 
   it('a SIM country handed to a setter, read back through the getter by the code that gates the download', () => {
@@ -107,7 +107,7 @@ describe('positive (inline list)', () => {
 });
 
 describe('negative', () => {
-  it('raises nothing above info for a region read that gates no list: device fingerprint beside a word list, server choice', () => {
+  it('raises nothing above info for a region read that gates no list: fingerprint beside a word list, server', () => {
     expect(findings(assembleSmali(FINGERPRINT_SMALI))).toEqual([]);
     const pick = findings(assembleSmali(SERVER_PICK_SMALI));
     expect(pick.map((f) => [f.messageId, f.severity])).toEqual([['server', 'info']]);
