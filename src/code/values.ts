@@ -140,8 +140,8 @@ const FIELD_ORIGIN = 1 << 20;
 const PARAM_ORIGIN = 1 << 26;
 const MAX_PASSED = 4;
 const MAX_ALTS = 8;
-/** Register cells kept for pending branch joins; past it, targets keep the fall-through values. */
-const MAX_SNAPSHOT_CELLS = 1 << 20;
+/** Register writes logged for pending branch joins; past it, new branches keep the fall-through values. */
+const MAX_LOG = 1 << 20;
 
 export interface SummarizeOptions {
   /** The method's prototype, `(ILjava/lang/String;)V`: places the parameters in their registers. */
@@ -238,43 +238,70 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     for (const x of b) if (!u.includes(x) && u.length < MAX_DEPS) u.push(x);
     return u;
   };
+  // A log of the values registers held before each write, kept while a forward branch is pending: the
+  // state at the branch is the current one with the writes since undone, so a join costs the writes of
+  // the skipped arm, not a copy of every register.
+  const logR: number[] = [];
+  const logV: Value[] = [];
+  const logD: Array<number[] | null> = [];
+  const pending = new Map<number, number[]>();
+  let pendingCount = 0;
   const set = (r: number, v: Value, d: number[] | null = null) => {
-    if (r < registers) {
-      regs[r] = v;
-      deps[r] = d;
+    if (r >= registers) return;
+    if (pendingCount > 0) {
+      logR.push(r);
+      logV.push(regs[r] ?? UNKNOWN);
+      logD.push(deps[r] ?? null);
     }
+    regs[r] = v;
+    deps[r] = d;
   };
-  // Register states at pending forward branch targets, joined when the sweep reaches the target.
-  const joins = new Map<number, { regs: Value[]; deps: Array<number[] | null> }>();
-  let snapshotCells = 0;
   let reachable = true;
   const snapshot = (target: number, pc: number) => {
-    if (target <= pc) return;
-    const prev = joins.get(target);
-    if (prev) {
-      for (let i = 0; i < registers; i++) {
-        prev.regs[i] = joinValues(prev.regs[i] ?? UNKNOWN, regs[i] ?? UNKNOWN);
-        prev.deps[i] = union(prev.deps[i] ?? null, deps[i] ?? null);
-      }
-    } else if (snapshotCells + registers <= MAX_SNAPSHOT_CELLS) {
-      snapshotCells += registers;
-      joins.set(target, { regs: [...regs], deps: [...deps] });
-    }
+    if (target <= pc || logR.length >= MAX_LOG) return;
+    const list = pending.get(target);
+    if (list) list.push(logR.length);
+    else pending.set(target, [logR.length]);
+    pendingCount++;
   };
   const arrive = (pc: number) => {
-    const j = joins.get(pc);
-    if (j) {
-      joins.delete(pc);
-      snapshotCells -= registers;
-      for (let i = 0; i < registers; i++) {
-        regs[i] = reachable ? joinValues(regs[i] ?? UNKNOWN, j.regs[i] ?? UNKNOWN) : (j.regs[i] ?? UNKNOWN);
-        deps[i] = reachable ? union(deps[i] ?? null, j.deps[i] ?? null) : (j.deps[i] ?? null);
+    const starts = pending.get(pc);
+    if (starts) {
+      pending.delete(pc);
+      pendingCount -= starts.length;
+      // Each branch's registers as they were when it branched (those written since, undone).
+      const arms = starts.map((t0) => {
+        const at = new Map<number, { v: Value; d: number[] | null }>();
+        for (let i = t0; i < logR.length; i++) {
+          const r = logR[i] ?? 0;
+          if (!at.has(r)) at.set(r, { v: logV[i] ?? UNKNOWN, d: logD[i] ?? null });
+        }
+        return at;
+      });
+      const changed = new Set<number>();
+      for (const at of arms) for (const r of at.keys()) changed.add(r);
+      const joined: Array<[number, Value, number[] | null]> = [];
+      for (const r of changed) {
+        let v: Value | null = reachable ? (regs[r] ?? UNKNOWN) : null;
+        let d: number[] | null = reachable ? (deps[r] ?? null) : null;
+        for (const at of arms) {
+          const arm = at.get(r) ?? { v: regs[r] ?? UNKNOWN, d: deps[r] ?? null };
+          v = v === null ? arm.v : joinValues(v, arm.v);
+          d = union(d, arm.d);
+        }
+        joined.push([r, v ?? UNKNOWN, d]);
       }
+      for (const [r, v, d] of joined) set(r, v, d);
     }
     // A loop header: what the body overwrites is not the constant seen on entry.
     for (const r of loops.get(pc) ?? []) {
       const v = regs[r];
-      if (v && (v.k === 'num' || v.k === 'str' || v.k === 'cat' || v.k === 'alt')) regs[r] = UNKNOWN;
+      if (v && (v.k === 'num' || v.k === 'str' || v.k === 'cat' || v.k === 'alt')) set(r, UNKNOWN, deps[r] ?? null);
+    }
+    if (pendingCount === 0 && logR.length) {
+      logR.length = 0;
+      logV.length = 0;
+      logD.length = 0;
     }
     reachable = true;
   };
