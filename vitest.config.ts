@@ -14,6 +14,7 @@ import { defineConfig } from 'vitest/config';
 const CONFORMANCE = ['test/conformance/**/*.test.ts', 'test/firmware/readers.test.ts'];
 const INTEGRATION = [
   'test/cli.test.ts',
+  'test/code/censorship-corpus.test.ts',
   'test/capture.test.ts',
   'test/decode.test.ts',
   'test/eval.test.ts',

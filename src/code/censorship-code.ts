@@ -79,9 +79,12 @@ export function censorshipCode(
   const budget = { visits: model.limits.code.maxPathVisits };
   for (const u of ungated) {
     for (const g of u.gatePaths.slice(0, 4)) {
-      const down = pathsDown(model, [g[g.length - 1].method], (id) => fetchers.has(id), budget, 4, 1);
-      if (!down.paths[0]) continue;
-      serverChoices.push({ read: u.read, path: renderPath(model, [...g, ...down.paths[0].slice(1)]) });
+      const gate = g.at(-1);
+      if (!gate) continue;
+      const down = pathsDown(model, [gate.method], (id) => fetchers.has(id), budget, 4, 1);
+      const p = down.paths[0];
+      if (!p) continue;
+      serverChoices.push({ read: u.read, path: renderPath(model, [...g, ...p.slice(1)]) });
       break;
     }
   }
@@ -89,7 +92,9 @@ export function censorshipCode(
   if (cut)
     model.diagnostics.push({
       code: 'limit/code-path-visits',
-      message: `a path query visited ${model.limits.code.maxPathVisits} methods and stopped; list-refresh and region-switch findings may miss parts`,
+      message:
+        `a path query visited ${model.limits.code.maxPathVisits} methods and stopped; ` +
+        'list-refresh and region-switch findings may miss parts',
     });
   const result: CensorshipCode = { model, mechanisms, sinks, gates, switches, serverChoices, cut };
   cache.set(model, result);

@@ -1,8 +1,11 @@
 import type { CodeModel } from './model.js';
 import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
-import { API_ROLES, callsWithRole, describe, numberOf, roleOf, type ApiRole } from './semantics.js';
-import { USE_BRANCH, USE_STORE, type MethodSummary, type Value } from './values.js';
+import { API_ROLES, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
+import { fileNameArg, listUse } from './list-use.js';
+import { retrofitFetches } from './retrofit.js';
+import { timingsOf, type Timing } from './schedules.js';
+import { USE_BRANCH, USE_STORE, type CallSite, type MethodSummary, type Value } from './values.js';
 
 /**
  * The mechanism around a downloaded list, assembled from the code model the way an analyst follows it in
@@ -46,8 +49,11 @@ export interface ListMechanism {
     cacheLifeMs: number[];
     intervalsMs: number[];
     delaysMs: number[];
+    backoffMs: number[];
     retryLimits: number[];
     constantsFrom: string[];
+    /** Each scheduling call with its amount and unit as the code writes them. */
+    timings: Timing[];
   };
   triggers: TriggerEvidence[];
   apply: ApplyEvidence[];
@@ -59,9 +65,11 @@ export interface ListMechanism {
   cut: boolean;
 }
 
-const COLLECTION_TYPE =
-  /^(?:Ljava\/util\/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|concurrent\/CopyOnWriteArrayList|concurrent\/CopyOnWriteArraySet|concurrent\/ConcurrentHashMap);|\[Ljava\/lang\/String;|Lorg\/json\/JSONArray;)$/;
-const TEXT_MATCH: ApiRole[] = ['match', 'regex', 'char-walk', 'case-fold', 'set-lookup', 'split'];
+const COLLECTION_TYPE = new RegExp(
+  '^(?:Ljava/util/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|' +
+    'concurrent/CopyOnWriteArrayList|concurrent/CopyOnWriteArraySet|concurrent/ConcurrentHashMap);|' +
+    '\\[Ljava/lang/String;|Lorg/json/JSONArray;)$',
+);
 const HTTP_URL_APIS = Object.entries(API_ROLES)
   .filter(([, s]) => s.role === 'http-url')
   .map(([n]) => n);
@@ -79,11 +87,23 @@ export function listMechanisms(
     const libraryRoot = `L${packages.join('/')}/`;
     for (const id of callersOfApi(model, api)) if (!model.method(id).cls.startsWith(libraryRoot)) fetchers.add(id);
   }
+  // Retrofit service calls: the request is declared by annotations, the response deserialised by a converter.
+  const retrofit = retrofitFetches(model);
+  for (const id of retrofit.keys()) fetchers.add(id);
   const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
   for (const f of fetchers) {
     const s = model.summary(f);
     if (!s) continue;
-    const fetch = fetchEvidence(model, f, s);
+    const rf = retrofit.get(f);
+    const fetch = rf
+      ? {
+          method: model.name(f),
+          url: rf.url,
+          httpMethod: rf.endpoint.httpMethod,
+          params: rf.params,
+          headers: rf.headers,
+        }
+      : fetchEvidence(model, f, s);
     const cluster = [...reachDown(model, [f], 3, 200)];
     const keys = new Set<string>();
     const checks = new Set<string>();
@@ -95,7 +115,7 @@ export function listMechanisms(
     for (const id of cluster) {
       const cs = model.summary(id);
       if (!cs) continue;
-      let parses = false;
+      let parses = id === f && rf !== undefined;
       for (const c of callsWithRole(model, cs, [
         'json-key',
         'json-array',
@@ -119,10 +139,10 @@ export function listMechanisms(
         }
       }
       for (const cmp of cs.comparisons) {
-        const status = cmp.sites.find((site) => roleOf(model, cs.calls[site])?.spec.role === 'http-status');
+        const status = cmp.sites.find((site) => isStatusCall(model, cs.calls[site]));
         const n = numberOf(cmp.right) ?? numberOf(cmp.left);
         if (status !== undefined) {
-          const boolean = /->isSuccessful$/.test(cs.calls[status].callee) || (n === 0 && cmp.op >= 0x38);
+          const boolean = /->isSuccessful$/.test(cs.calls[status]?.callee ?? '') || (n === 0 && cmp.op >= 0x38);
           checks.add(boolean ? 'requires a successful HTTP status' : `HTTP status compared with ${n ?? '?'}`);
         }
         const emptiness = cmp.sites.some((site) => /->(?:length|size|isEmpty)$/.test(cs.calls[site]?.callee ?? ''));
@@ -145,7 +165,15 @@ export function listMechanisms(
       responseKeys: [...keys],
       checks: [...checks],
       storage: { preferenceFiles: [...prefFiles], preferenceKeys: [...prefKeys], files: [...files] },
-      policy: { cacheLifeMs: [], intervalsMs: [], delaysMs: [], retryLimits: [], constantsFrom: [] },
+      policy: {
+        cacheLifeMs: [],
+        intervalsMs: [],
+        delaysMs: [],
+        backoffMs: [],
+        retryLimits: [],
+        constantsFrom: [],
+        timings: [],
+      },
       triggers: [],
       apply: [],
       listFields: [...fieldSet],
@@ -202,11 +230,6 @@ export function listMechanisms(
   return out;
 }
 
-/** The file name of a file API: `new File(dir, name)` or `new File(path)`, `openFileInput(name)`. */
-function fileNameArg(api: string, args: Value[]): Value | undefined {
-  return api === 'Ljava/io/File;-><init>' ? (args[2] ?? args[1]) : args[1];
-}
-
 function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvidence {
   let url: string | null = null;
   let httpMethod: string | null = null;
@@ -222,7 +245,7 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvid
   }
   if (!httpMethod && url)
     httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
-  if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0]);
+  if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0] ?? p);
   return { method: model.name(f), url, httpMethod, params: [...new Set(params)], headers };
 }
 
@@ -241,113 +264,13 @@ function resolveParams(model: CodeModel, f: number, text: string, v: Value | und
   return text;
 }
 
-function findApply(
-  model: CodeModel,
-  m: ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> },
-  storageKeys: Set<string>,
-): void {
-  const readers = new Set<number>();
-  for (const f of m.fieldSet) for (const r of model.fieldReaders(f)) readers.add(r);
-  // Code that loads the stored list back: reads one of the keys or files the fetch wrote.
-  if (storageKeys.size) {
-    for (const api of Object.entries(API_ROLES)
-      .filter(([, s]) => s.role === 'prefs-read' || s.role === 'file-name')
-      .map(([n]) => n)) {
-      for (const id of callersOfApi(model, api)) {
-        const s = model.summary(id);
-        if (!s) continue;
-        for (const c of callsWithRole(model, s, ['prefs-read', 'file-name'])) {
-          const key = describe(s, c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value);
-          if (key && storageKeys.has(key)) readers.add(id);
-        }
-      }
-    }
+function findApply(model: CodeModel, m: ListMechanism & { fieldSet: Set<string> }, storageKeys: Set<string>): void {
+  const r = listUse(model, { fields: [...m.fieldSet], storageKeys: [...storageKeys] });
+  if (r.cut) m.cut = true;
+  for (const u of r.uses) {
+    m.apply.push({ method: u.user, how: u.operations, content: u.content, path: u.path });
+    m.applyMethods.push(u.userId);
   }
-  // Getters hand the list on: their callers are readers too.
-  for (const r of [...readers]) {
-    const s = model.summary(r);
-    if (s && s.returns.some((v) => v.k === 'field' && m.fieldSet.has(v.field)))
-      for (const e of model.in(r)) readers.add(e.to);
-  }
-  const seen = new Set<number>();
-  for (const r of readers) {
-    for (const id of reachDown(model, [r], 2, 60)) {
-      if (seen.has(id)) continue;
-      const s = model.summary(id);
-      if (!s) continue;
-      const how = matchKinds(model, s);
-      if (
-        !how.includes('substring') &&
-        !how.includes('regex') &&
-        !how.includes('automaton') &&
-        !(how.includes('whole-word') && how.includes('set-lookup'))
-      )
-        continue;
-      seen.add(id);
-      const path = id === r ? [model.name(r)] : [model.name(r), `calls → ${model.name(id)}`];
-      m.apply.push({ method: model.name(id), how, content: contentOf(model, id), path });
-      m.applyMethods.push(id);
-    }
-  }
-}
-
-/** How a method matches text against entries, from the library calls it makes. */
-export function matchKinds(model: CodeModel, s: MethodSummary): string[] {
-  const how = new Set<string>();
-  for (const c of callsWithRole(model, s, TEXT_MATCH)) {
-    const n = c.name.slice(c.name.indexOf('->') + 2);
-    if (c.role === 'match') how.add(n === 'replace' ? 'replace' : 'substring');
-    else if (c.role === 'case-fold') how.add('case-folding');
-    else if (c.role === 'regex') {
-      how.add('regex');
-      const p = describe(s, c.value);
-      if (p && p.includes('\\b')) how.add('whole-word');
-    } else if (c.role === 'set-lookup') how.add('set-lookup');
-    else if (c.role === 'split') how.add('whole-word');
-    else if (c.role === 'char-walk' && s.calls.some((x) => /Map;->get$|Map;->containsKey$/.test(callNamesOf(model, x))))
-      how.add('automaton');
-  }
-  if (
-    s.strings.some((x) => /^\*+$/.test(x)) ||
-    s.calls.some((c) => c.callee.endsWith('String;->repeat') && c.args.some((a) => a.k === 'str' && a.s === '*'))
-  )
-    how.add('masking');
-  return [...how].sort();
-}
-
-function callNamesOf(model: CodeModel, c: { ref: string; callee: string }): string {
-  return model.apiNames(c.ref).find((n) => /Map;->(?:get|containsKey)$/.test(n)) ?? c.callee;
-}
-
-const CONTENT_APIS: Array<[RegExp, string]> = [
-  [/ClipboardManager;->getPrimaryClip|ClipData/, 'clipboard'],
-  [/TextView;->getText|EditText;->getText|Editable/, 'text typed or shown in a view'],
-  [/SearchView|SearchManager/, 'search'],
-  [/Notification|NotificationCompat/, 'notifications'],
-  [/Canvas;->drawText|watermark/i, 'drawn text (watermark)'],
-];
-const CONTENT_KEYS: Array<[RegExp, string]> = [
-  [/^(?:title|ad_?title|headline)$/i, 'ad or item title'],
-  [/^(?:body|desc|description|summary|ad_?body|content)$/i, 'ad or item body'],
-  [/^(?:msg|message|chat|text)$/i, 'message text'],
-  [/^(?:query|keyword|q|search)$/i, 'search query'],
-];
-
-/** What the applying code is given: the APIs and response keys of its callers (up to three hops). */
-function contentOf(model: CodeModel, id: number): string[] {
-  const out = new Set<string>();
-  for (const c of reachUp(model, [id], 3, 40)) {
-    const s = model.summary(c);
-    if (!s) continue;
-    for (const call of s.calls)
-      for (const [re, what] of CONTENT_APIS)
-        if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
-    for (const k of callsWithRole(model, s, ['json-key'])) {
-      const key = describe(s, k.value);
-      if (key) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
-    }
-  }
-  return [...out];
 }
 
 function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<number>): void {
@@ -361,19 +284,15 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
   const intervals = new Set<number>();
   const delays = new Set<number>();
   const retries = new Set<number>();
+  const backoff = new Set<number>();
+  const timings: Timing[] = [];
   const from = new Set<string>();
-  const note = (s: MethodSummary, v: Value | undefined) => {
-    // A constant read from a field of another class: say where it lives.
-    void s;
-    if (v && v.k === 'num') return v.v;
-    return null;
-  };
   for (const id of scope) {
     const s = model.summary(id);
     if (!s) continue;
-    for (const c of callsWithRole(model, s, ['schedule', 'delay'])) {
-      const n = note(s, c.value);
-      if (n !== null && n > 0) (c.role === 'schedule' ? intervals : delays).add(n);
+    for (const t of timingsOf(model, s)) {
+      (t.kind === 'interval' ? intervals : t.kind === 'delay' ? delays : backoff).add(t.ms);
+      if (!timings.some((x) => x.api === t.api && x.ms === t.ms)) timings.push(t);
     }
     const reschedules =
       s.calls.some((c) => {
@@ -381,7 +300,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
         return r === 'delay' || r === 'schedule';
       }) || model.out(id).some((e) => m.fetchMethods.includes(e.to));
     for (const cmp of s.comparisons) {
-      const clock = cmp.sites.some((site) => roleOf(model, s.calls[site])?.spec.role === 'clock');
+      const clock = cmp.sites.some((site) => isRole(model, s.calls[site], 'clock'));
       const n = numberOf(cmp.right) ?? numberOf(cmp.left);
       if (clock && n !== null && n >= 1000) cache.add(n);
       else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37)
@@ -398,7 +317,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     for (const a of s.fields) {
       if (a.write) continue;
       const v = model.fieldConstant(a.field);
-      if (v?.k === 'num' && (cache.has(v.v) || intervals.has(v.v) || delays.has(v.v) || retries.has(v.v)))
+      if (v?.k === 'num' && [cache, intervals, delays, retries, backoff].some((set) => set.has(v.v)))
         from.add(a.field.slice(0, a.field.indexOf('->')));
     }
   }
@@ -406,8 +325,10 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     cacheLifeMs: [...cache].sort((a, b) => a - b),
     intervalsMs: [...intervals].sort((a, b) => a - b),
     delaysMs: [...delays].sort((a, b) => a - b),
+    backoffMs: [...backoff].sort((a, b) => a - b),
     retryLimits: [...retries].sort((a, b) => a - b),
     constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.method(f).cls === c)).sort(),
+    timings,
   };
 }
 
@@ -421,7 +342,8 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
     const r = pathsUp(model, f, (id) => model.entries.has(id) || receiverActions.has(id), budget, 8, 6);
     if (r.cut) m.cut = true;
     for (const p of r.paths) {
-      const root = p[0].method;
+      const root = p[0]?.method;
+      if (root === undefined) continue;
       const actions = [...new Set(receiverActions.get(root) ?? [])];
       const kind = actions.length ? 'broadcast' : (model.entries.get(root) ?? 'entry');
       const key = `${kind}|${actions.join(',')}|${root}`;
@@ -436,22 +358,35 @@ function findTriggers(model: CodeModel, m: ListMechanism, budget: { visits: numb
       const sched = s ? callsWithRole(model, s, ['schedule']) : [];
       if (!sched.length) continue;
       const down = pathsDown(model, [id], (x) => x === f, budget, 5, 1);
-      if (!down.paths[0]) continue;
-      const api = sched[0].name;
+      const path = down.paths[0];
+      const api = sched[0]?.name;
+      if (!path?.[0] || !api) continue;
       const kind = /AlarmManager/.test(api) ? 'alarm' : /JobInfo|WorkRequest/.test(api) ? 'job' : 'timer';
       const key = `${kind}|${id}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      for (const step of down.paths[0]) onPaths.add(step.method);
+      for (const step of path) onPaths.add(step.method);
       m.triggers.push({
         kind,
         actions: [],
         path: [
-          `${renderPath(model, [down.paths[0][0]])[0]} sets ${api.slice(api.lastIndexOf('/') + 1)}`,
-          ...renderPath(model, down.paths[0]).slice(1),
+          `${model.name(path[0].method)} sets ${api.slice(api.lastIndexOf('/') + 1)}`,
+          ...renderPath(model, path).slice(1),
         ],
       });
     }
   }
   return onPaths;
+}
+
+/** A call that reads the HTTP status: the roles' APIs, and Retrofit's Response (`isSuccessful`, `code`). */
+function isStatusCall(model: CodeModel, c: CallSite | undefined): boolean {
+  if (!c) return false;
+  return (
+    roleOf(model, c)?.spec.role === 'http-status' || /^Lretrofit2\/Response;->(?:isSuccessful|code)$/.test(c.callee)
+  );
+}
+
+function isRole(model: CodeModel, c: CallSite | undefined, role: string): boolean {
+  return c !== undefined && roleOf(model, c)?.spec.role === role;
 }

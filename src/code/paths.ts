@@ -1,10 +1,11 @@
 import type { CodeModel, EdgeKind } from './model.js';
-import { USE_BRANCH, USE_RETURN, USE_STORE } from './values.js';
+import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE, type PassedTo } from './values.js';
 
 /**
  * Bounded path queries over the code model. A value flows up from the method that produces it (a region
  * read, a parsed response) to the callers that use its result: returned further up, stored in a field and
- * read elsewhere, or tested in a branch. A method that branches on it is a gate; from a gate, calls flow
+ * read elsewhere, passed to a method of the app (a setter that stores it, a helper that tests it), or tested
+ * in a branch. A method that branches on it is a gate; from a gate, calls flow
  * down (direct, virtual, lambda and asynchronous edges) to the code a query looks for. Every query is
  * breadth-first (shortest paths first), bounded in hops and in visited methods, and says when a bound cut it.
  */
@@ -12,7 +13,7 @@ import { USE_BRANCH, USE_RETURN, USE_STORE } from './values.js';
 export interface PathStep {
   method: number;
   /** How this step was reached from the previous one. */
-  via: 'source' | 'returned-to' | 'field' | 'gate' | EdgeKind;
+  via: 'source' | 'returned-to' | 'passed-to' | 'field' | 'gate' | EdgeKind;
   /** The field (for `field` steps) or the API carrying an asynchronous edge. */
   detail?: string;
 }
@@ -41,11 +42,17 @@ export function gatesOf(
 ): { gates: PathStep[][]; cut: boolean } {
   const gates: PathStep[][] = [];
   let cut = false;
-  type Node = { method: number; use: number; stored: string[]; path: PathStep[] };
+  type Node = { method: number; use: number; stored: string[]; passed: PassedTo[]; path: PathStep[] };
   const first = model.summary(source.method)?.calls[source.site];
   if (!first) return { gates, cut };
   const queue: Node[] = [
-    { method: source.method, use: first.use, stored: first.storedTo, path: [{ method: source.method, via: 'source' }] },
+    {
+      method: source.method,
+      use: first.use,
+      stored: first.storedTo,
+      passed: first.passedTo ?? [],
+      path: [{ method: source.method, via: 'source' }],
+    },
   ];
   const seen = new Set<string>();
   while (queue.length) {
@@ -72,13 +79,16 @@ export function gatesOf(
         const target = model.name(n.method);
         let use = 0;
         const stored: string[] = [];
+        const passed: PassedTo[] = [];
         for (const c of s.calls) {
           if (c.pc === e.pc || c.callee === target) {
             use |= c.use;
             stored.push(...c.storedTo);
+            passed.push(...(c.passedTo ?? []));
           }
         }
-        if (use) queue.push({ method: e.to, use, stored, path: [...n.path, { method: e.to, via: 'returned-to' }] });
+        if (use)
+          queue.push({ method: e.to, use, stored, passed, path: [...n.path, { method: e.to, via: 'returned-to' }] });
       }
     }
     if (n.use & USE_STORE) {
@@ -90,11 +100,45 @@ export function gatesOf(
           const s = model.summary(r);
           if (!s) continue;
           let use = 0;
-          for (const a of s.fields) if (!a.write && a.field === f) use |= a.use;
+          const passed: PassedTo[] = [];
+          for (const a of s.fields) {
+            if (a.write || a.field !== f) continue;
+            use |= a.use;
+            passed.push(...(a.passedTo ?? []));
+          }
           // A read stored again into another field would loop through setters; follow one field hop.
           use &= ~USE_STORE;
           if (use)
-            queue.push({ method: r, use, stored: [], path: [...n.path, { method: r, via: 'field', detail: f }] });
+            queue.push({
+              method: r,
+              use,
+              stored: [],
+              passed,
+              path: [...n.path, { method: r, via: 'field', detail: f }],
+            });
+        }
+      }
+    }
+    if (n.use & USE_ARG) {
+      // Methods of the app the value is passed to: a setter stores it, a helper may branch on it.
+      const s = model.summary(n.method);
+      for (const p of n.passed) {
+        const call = s?.calls[p.site];
+        if (!call) continue;
+        for (const e of model.out(n.method)) {
+          if (e.pc !== call.pc || (e.kind !== 'call' && e.kind !== 'virtual')) continue;
+          const key = `p${e.to}|${p.arg}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const param = model.summary(e.to)?.params[p.arg];
+          if (!param?.use) continue;
+          queue.push({
+            method: e.to,
+            use: param.use,
+            stored: param.storedTo,
+            passed: param.passedTo,
+            path: [...n.path, { method: e.to, via: 'passed-to' }],
+          });
         }
       }
     }
@@ -124,8 +168,8 @@ export function pathsDown(
   const paths: PathStep[][] = [];
   let cut = false;
   let visited = 0;
-  for (let qi = 0; qi < queue.length; qi++) {
-    const id = queue[qi];
+  // Iterating the queue while it grows visits what is pushed (breadth-first).
+  for (const id of queue) {
     visited++;
     if (budget.visits-- <= 0) {
       cut = true;
@@ -167,8 +211,8 @@ export function pathsUp(
   const paths: PathStep[][] = [];
   let cut = false;
   let visited = 0;
-  for (let qi = 0; qi < queue.length; qi++) {
-    const id = queue[qi];
+  // Iterating the queue while it grows visits what is pushed (breadth-first).
+  for (const id of queue) {
     visited++;
     if (budget.visits-- <= 0) {
       cut = true;

@@ -43,7 +43,7 @@ const REGION_APIS = Object.entries(API_ROLES)
   .map(([n]) => n);
 /** Keys of a server response that carry the account's or the client's region. */
 const REGION_RESPONSE_KEY =
-  /^(?:region|country|country_?code|countryCode|area_?code|account_?region|accountRegion|user_?region|regionCode|region_code)$/i;
+  /^(?:region|country|country_?code|countryCode|area_?code|account_?region|accountRegion|user_?region|regionCode)$/i;
 
 export function regionReads(model: CodeModel): RegionRead[] {
   const out: RegionRead[] = [];
@@ -101,7 +101,8 @@ export function regionGates(
     cut ||= up.cut;
     let found = false;
     for (const g of up.gates.slice(0, 16)) {
-      const gate = g[g.length - 1].method;
+      const gate = g.at(-1)?.method;
+      if (gate === undefined) continue;
       const down = pathsDown(model, [gate], (id) => sinks.has(id) || isList(id), budget, 6, 1);
       cut ||= down.cut;
       const p = down.paths[0];
@@ -109,7 +110,7 @@ export function regionGates(
       found = true;
       const full = [...g, ...p.slice(1)];
       const { comparisons, countries } = comparisonsOn(model, g);
-      const sink = p[p.length - 1].method;
+      const sink = p.at(-1)?.method ?? gate;
       gates.push({
         read,
         path: renderPath(model, full),
@@ -196,7 +197,8 @@ export function remoteSwitches(
       const up = gatesOf(model, { method: id, site }, budget);
       cut ||= up.cut;
       for (const g of up.gates.slice(0, 8)) {
-        const gate = g[g.length - 1].method;
+        const gate = g.at(-1)?.method;
+        if (gate === undefined) continue;
         // The flag must decide over applying or fetching: a parse check (a list writer) is not a switch.
         const down = pathsDown(
           model,
@@ -209,7 +211,7 @@ export function remoteSwitches(
         cut ||= down.cut;
         const p = down.paths[0];
         if (!p) continue;
-        const sink = p[p.length - 1].method;
+        const sink = p.at(-1)?.method ?? gate;
         out.push({
           key,
           api: shortApi(c.callee),

@@ -21,10 +21,12 @@ import { lambdaTarget } from './dex-tables.js';
  * Constant propagation inside one method: a linear sweep over its instructions that keeps, per register,
  * an abstract value (string and number constants, objects built here with the calls made on them,
  * arrays, results of calls, field reads, parameters) and which call results or field reads the register
- * depends on. Branch targets keep the values of the fall-through path: code that builds a URL or a set
- * of country codes is straight-line in practice, and a sweep is linear in the method's size. The output
- * is a `MethodSummary`: call sites with their argument values and how their results are used, field
- * reads and writes, comparisons, returns.
+ * depends on. At a forward branch target the values of the arms that reach it are joined: a register
+ * holding the same value on every arm keeps it, different constants become the set of them (`alt`),
+ * anything else is unknown; at a loop header the constants the loop body overwrites are unknown. The
+ * sweep stays linear in the method's size. The output is a `MethodSummary`: call sites with their
+ * argument values and how their results are used (and which calls they are passed to), field reads and
+ * writes, comparisons, returns, and how each parameter is used.
  */
 
 export type Value =
@@ -37,6 +39,8 @@ export type Value =
   | { k: 'param'; i: number }
   | { k: 'class'; desc: string }
   | { k: 'cat'; parts: Value[] }
+  /** One of several constants, from the arms of a branch join (`x = eu ? "a" : "b"`). */
+  | { k: 'alt'; opts: Value[] }
   | { k: 'unknown' };
 
 export interface ObjCall {
@@ -52,6 +56,12 @@ export const USE_RETURN = 2;
 export const USE_STORE = 4;
 export const USE_ARG = 8;
 
+/** A call that a value is passed to: call-site index in the summary, argument index (0 = receiver). */
+export interface PassedTo {
+  site: number;
+  arg: number;
+}
+
 export interface CallSite {
   pc: number;
   kind: InvokeKind;
@@ -64,6 +74,8 @@ export interface CallSite {
   use: number;
   /** Fields the result (or something derived from it) is stored into. */
   storedTo: string[];
+  /** Calls the result (or something derived from it) is passed to as an argument (at most MAX_PASSED). */
+  passedTo?: PassedTo[];
   /** Method index (in this DEX) of a lambda implementation. */
   lambda?: number;
 }
@@ -77,6 +89,15 @@ export interface FieldAccess {
   use: number;
   /** Call sites / field reads whose results the written value depends on. */
   from?: number[];
+  /** Reads: calls the read value is passed to as an argument. */
+  passedTo?: PassedTo[];
+}
+
+/** How a parameter's value is used in the method (logical index, `this` first in instance methods). */
+export interface ParamUse {
+  use: number;
+  storedTo: string[];
+  passedTo: PassedTo[];
 }
 
 export interface Comparison {
@@ -103,6 +124,8 @@ export interface MethodSummary {
   truncated: boolean;
   /** Instance method: parameter 0 is `this`. */
   hasThis: boolean;
+  /** Per logical parameter (`this` has none: its uses are everywhere). */
+  params: ParamUse[];
 }
 
 /** Resolves a static or instance field read to the constant it always holds, when the model knows one. */
@@ -113,6 +136,12 @@ const MAX_ELEMS = 4096;
 const MAX_DEPS = 8;
 /** Origins: call sites are numbered from 0; field reads from FIELD_ORIGIN up. */
 const FIELD_ORIGIN = 1 << 20;
+/** Parameter origins from PARAM_ORIGIN up (by logical index). */
+const PARAM_ORIGIN = 1 << 26;
+const MAX_PASSED = 4;
+const MAX_ALTS = 8;
+/** Register writes logged for pending branch joins; past it, new branches keep the fall-through values. */
+const MAX_LOG = 1 << 20;
 
 export interface SummarizeOptions {
   /** The method's prototype, `(ILjava/lang/String;)V`: places the parameters in their registers. */
@@ -141,6 +170,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     units: 0,
     truncated: false,
     hasThis: false,
+    params: [],
   };
   const resolveField = opts.resolveField;
   const fieldAt = opts.fieldAt;
@@ -153,17 +183,30 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
   out.hasThis = ins - paramWords === 1;
   let r = registers - ins;
   let logical = 0;
-  if (out.hasThis && r >= 0) regs[r++] = { k: 'param', i: logical++ };
+  if (out.hasThis && r >= 0) {
+    out.params.push({ use: 0, storedTo: [], passedTo: [] });
+    regs[r++] = { k: 'param', i: logical++ };
+  }
   for (const w of widths) {
-    if (r >= 0 && r < registers) regs[r] = { k: 'param', i: logical };
+    out.params.push({ use: 0, storedTo: [], passedTo: [] });
+    if (r >= 0 && r < registers) {
+      regs[r] = { k: 'param', i: logical };
+      deps[r] = [PARAM_ORIGIN + logical];
+    }
     logical++;
     r += w;
   }
+  const loops = loopWrites(buf, codeOff);
   let last: { value: Value; deps: number[] | null } | null = null;
   const mark = (d: number[] | null, flag: number, field?: string) => {
     if (!d) return;
     for (const o of d) {
-      if (o >= FIELD_ORIGIN) {
+      if (o >= PARAM_ORIGIN) {
+        const p = out.params[o - PARAM_ORIGIN];
+        if (!p) continue;
+        p.use |= flag;
+        if (field && !p.storedTo.includes(field) && p.storedTo.length < 4) p.storedTo.push(field);
+      } else if (o >= FIELD_ORIGIN) {
         const f = out.fields[o - FIELD_ORIGIN];
         if (f) f.use |= flag;
       } else {
@@ -174,6 +217,20 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       }
     }
   };
+  /** Records that the values depending on `d` are passed to call `site` as argument `arg`. */
+  const passed = (d: number[] | null, site: number, arg: number) => {
+    for (const o of d ?? []) {
+      const holder: { passedTo?: PassedTo[] } | undefined =
+        o >= PARAM_ORIGIN
+          ? out.params[o - PARAM_ORIGIN]
+          : o >= FIELD_ORIGIN
+            ? out.fields[o - FIELD_ORIGIN]
+            : out.calls[o];
+      if (!holder) continue;
+      const list = (holder.passedTo ??= []);
+      if (list.length < MAX_PASSED && !list.some((x) => x.site === site && x.arg === arg)) list.push({ site, arg });
+    }
+  };
   const union = (a: number[] | null, b: number[] | null): number[] | null => {
     if (!a) return b;
     if (!b || a === b) return a;
@@ -181,14 +238,86 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     for (const x of b) if (!u.includes(x) && u.length < MAX_DEPS) u.push(x);
     return u;
   };
+  // A log of the values registers held before each write, kept while a forward branch is pending: the
+  // state at the branch is the current one with the writes since undone, so a join costs the writes of
+  // the skipped arm, not a copy of every register.
+  const logR: number[] = [];
+  const logV: Value[] = [];
+  const logD: Array<number[] | null> = [];
+  const pending = new Map<number, number[]>();
+  let pendingCount = 0;
   const set = (r: number, v: Value, d: number[] | null = null) => {
-    if (r < registers) {
-      regs[r] = v;
-      deps[r] = d;
+    if (r >= registers) return;
+    if (pendingCount > 0) {
+      logR.push(r);
+      logV.push(regs[r] ?? UNKNOWN);
+      logD.push(deps[r] ?? null);
     }
+    regs[r] = v;
+    deps[r] = d;
+  };
+  let reachable = true;
+  const snapshot = (target: number, pc: number) => {
+    if (target <= pc || logR.length >= MAX_LOG) return;
+    const list = pending.get(target);
+    if (list) list.push(logR.length);
+    else pending.set(target, [logR.length]);
+    pendingCount++;
+  };
+  const arrive = (pc: number) => {
+    const starts = pending.get(pc);
+    if (starts) {
+      pending.delete(pc);
+      pendingCount -= starts.length;
+      // Each branch's registers as they were when it branched (those written since, undone).
+      const arms = starts.map((t0) => {
+        const at = new Map<number, { v: Value; d: number[] | null }>();
+        for (let i = t0; i < logR.length; i++) {
+          const r = logR[i] ?? 0;
+          if (!at.has(r)) at.set(r, { v: logV[i] ?? UNKNOWN, d: logD[i] ?? null });
+        }
+        return at;
+      });
+      const changed = new Set<number>();
+      for (const at of arms) for (const r of at.keys()) changed.add(r);
+      const joined: Array<[number, Value, number[] | null]> = [];
+      for (const r of changed) {
+        let v: Value | null = reachable ? (regs[r] ?? UNKNOWN) : null;
+        let d: number[] | null = reachable ? (deps[r] ?? null) : null;
+        for (const at of arms) {
+          const arm = at.get(r) ?? { v: regs[r] ?? UNKNOWN, d: deps[r] ?? null };
+          v = v === null ? arm.v : joinValues(v, arm.v);
+          d = union(d, arm.d);
+        }
+        joined.push([r, v ?? UNKNOWN, d]);
+      }
+      for (const [r, v, d] of joined) set(r, v, d);
+    }
+    // A loop header: what the body overwrites is not the constant seen on entry.
+    for (const r of loops.get(pc) ?? []) {
+      const v = regs[r];
+      if (v && (v.k === 'num' || v.k === 'str' || v.k === 'cat' || v.k === 'alt')) set(r, UNKNOWN, deps[r] ?? null);
+    }
+    if (pendingCount === 0 && logR.length) {
+      logR.length = 0;
+      logV.length = 0;
+      logD.length = 0;
+    }
+    reachable = true;
   };
   const walk = walkCode(buf, codeOff, (insn) => {
     const op = insn.op;
+    arrive(insn.pc);
+    if (op >= 0x0e && op <= 0x11)
+      reachable = false; // return-*
+    else if (op === 0x27)
+      reachable = false; // throw
+    else if (op >= 0x28 && op <= 0x2a) {
+      snapshot(insn.target, insn.pc);
+      reachable = false;
+      last = null;
+      return;
+    } else if (isIf(op)) snapshot(insn.target, insn.pc);
     const pending = last;
     last = null;
     if (op >= 0x0a && op <= 0x0c) {
@@ -319,13 +448,15 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const callee = ref.slice(0, ref.indexOf('('));
       // One argument per parameter: long and double take two registers, the value sits in the first.
       const args: Value[] = [];
+      const argAt: number[] = [];
       let k = 0;
-      if (kind !== 'static' && kind !== 'custom') args.push(regs[argRegs[k++]] ?? UNKNOWN);
+      if (kind !== 'static' && kind !== 'custom') argAt.push(argRegs[k++] ?? -1);
       for (const t of paramTypes(ref.slice(ref.indexOf('(')))) {
         if (k >= argRegs.length) break;
-        args.push(regs[argRegs[k]] ?? UNKNOWN);
+        argAt.push(argRegs[k] ?? -1);
         k += t === 'J' || t === 'D' ? 2 : 1;
       }
+      for (const r of argAt) args.push(regs[r] ?? UNKNOWN);
       const site = out.calls.length;
       let d: number[] | null = null;
       for (const r of argRegs) d = union(d, deps[r] ?? null);
@@ -340,6 +471,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
         storedTo: [],
         ...(lambda !== undefined ? { lambda } : {}),
       });
+      argAt.forEach((r, j) => passed(deps[r] ?? null, site, j));
       const result = applyCall(kind, ref, callee, args, site);
       last = { value: result, deps: union([site], d) };
       return;
@@ -360,6 +492,100 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
   out.units = walk.units;
   out.truncated = walk.truncated;
   return out;
+}
+
+/** Two values meeting at a branch join: the same value stays, different constants become a set of them. */
+export function joinValues(a: Value, b: Value): Value {
+  if (a === b || sameValue(a, b)) return a;
+  const opts: Value[] = [];
+  for (const v of [a, b]) {
+    for (const x of v.k === 'alt' ? v.opts : [v]) {
+      if (x.k !== 'num' && x.k !== 'str') return UNKNOWN;
+      if (!opts.some((o) => sameValue(o, x))) opts.push(x);
+    }
+  }
+  return opts.length <= MAX_ALTS ? { k: 'alt', opts } : UNKNOWN;
+}
+
+function sameValue(a: Value, b: Value): boolean {
+  if (a.k !== b.k) return false;
+  switch (a.k) {
+    case 'str':
+      return a.s === (b as typeof a).s;
+    case 'num':
+      return a.v === (b as typeof a).v;
+    case 'field':
+      return a.field === (b as typeof a).field;
+    case 'param':
+      return a.i === (b as typeof a).i;
+    case 'ret':
+      return a.site === (b as typeof a).site;
+    case 'class':
+      return a.desc === (b as typeof a).desc;
+    case 'unknown':
+      return true;
+    case 'cat': {
+      const x = constString(a);
+      return x !== null && x === constString(b);
+    }
+    case 'alt':
+      return (
+        a.opts.length === (b as typeof a).opts.length &&
+        a.opts.every((o) => (b as typeof a).opts.some((p) => sameValue(o, p)))
+      );
+    default:
+      return false;
+  }
+}
+
+/** Loop headers (targets of backward branches) and the registers the loop body writes. */
+function loopWrites(buf: Buffer, codeOff: number): Map<number, number[]> {
+  const writes: Array<{ pc: number; regs: number[] }> = [];
+  const back: Array<{ from: number; to: number }> = [];
+  walkCode(buf, codeOff, (insn) => {
+    const op = insn.op;
+    if ((isIf(op) || (op >= 0x28 && op <= 0x2a)) && insn.target >= 0 && insn.target <= insn.pc)
+      back.push({ from: insn.pc, to: insn.target });
+    const w = writtenRegisters(op, insn.a);
+    if (w.length) writes.push({ pc: insn.pc, regs: w });
+  });
+  const out = new Map<number, number[]>();
+  if (!back.length) return out;
+  for (const b of back) {
+    const set = new Set(out.get(b.to) ?? []);
+    for (const w of writes) if (w.pc >= b.to && w.pc <= b.from) for (const r of w.regs) set.add(r);
+    out.set(b.to, [...set]);
+  }
+  return out;
+}
+
+/** Registers an instruction writes (vA, and vA+1 for wide results). */
+function writtenRegisters(op: number, a: number): number[] {
+  const wide =
+    op === 0x04 ||
+    op === 0x05 ||
+    op === 0x06 ||
+    op === 0x0b ||
+    (op >= 0x16 && op <= 0x19) ||
+    op === 0x45 ||
+    op === 0x53 ||
+    op === 0x61 ||
+    (op >= 0x9b && op <= 0xa5) ||
+    (op >= 0xab && op <= 0xaf) ||
+    (op >= 0xbb && op <= 0xc5) ||
+    (op >= 0xcb && op <= 0xcf) ||
+    [0x81, 0x83, 0x86, 0x88, 0x89, 0x8b].includes(op);
+  const writes =
+    (op >= 0x01 && op <= 0x0d) ||
+    (op >= 0x12 && op <= 0x1c) ||
+    (op >= 0x20 && op <= 0x23) ||
+    (op >= 0x2d && op <= 0x31) ||
+    (op >= 0x44 && op <= 0x4a) ||
+    (op >= 0x52 && op <= 0x58) ||
+    (op >= 0x60 && op <= 0x66) ||
+    (op >= 0x7b && op <= 0xe2);
+  if (!writes) return [];
+  return wide ? [a, a + 1] : [a];
 }
 
 /**
@@ -406,25 +632,26 @@ function fold(op: number, insn: { a: number; b: number; c: number; lit: number }
   } else if (op >= 0xd0 && op <= 0xe2) {
     x = num(insn.b);
     y = insn.lit;
-    base = op <= 0xd7 ? [0, 9, 2, 3, 4, 5, 6, 7][op - 0xd0] : [0, 9, 2, 3, 4, 5, 6, 7, 8, 9, 10][op - 0xd8];
+    base = (op <= 0xd7 ? [0, 9, 2, 3, 4, 5, 6, 7][op - 0xd0] : [0, 9, 2, 3, 4, 5, 6, 7, 8, 9, 10][op - 0xd8]) ?? 0;
     if (op <= 0xd7 && op === 0xd1) return x === null ? UNKNOWN : { k: 'num', v: y - x }; // rsub-int
     if (op === 0xd9) return x === null ? UNKNOWN : { k: 'num', v: y - x }; // rsub-int/lit8
   } else return UNKNOWN;
   if (x === null || y === null) return UNKNOWN;
   // add sub mul div rem and or xor shl shr ushr
-  const r = [
-    x + y,
-    x - y,
-    x * y,
-    y ? Math.trunc(x / y) : NaN,
-    y ? x % y : NaN,
-    x & y,
-    x | y,
-    x ^ y,
-    x * 2 ** (y & 63),
-    Math.floor(x / 2 ** (y & 63)),
-    x >>> (y & 31),
-  ][base];
+  const r =
+    [
+      x + y,
+      x - y,
+      x * y,
+      y ? Math.trunc(x / y) : NaN,
+      y ? x % y : NaN,
+      x & y,
+      x | y,
+      x ^ y,
+      x * 2 ** (y & 63),
+      Math.floor(x / 2 ** (y & 63)),
+      x >>> (y & 31),
+    ][base] ?? NaN;
   return Number.isFinite(r) ? { k: 'num', v: r } : UNKNOWN;
 }
 
@@ -517,6 +744,8 @@ export function render(v: Value, callName?: (site: number) => string, depth = 0)
     }
     case 'param':
       return `{param${v.i}}`;
+    case 'alt':
+      return `{${v.opts.map((o) => render(o, callName, depth + 1) ?? '?').join('|')}}`;
     case 'field':
       return `{${v.field.slice(v.field.indexOf('->') + 2, v.field.indexOf(':'))}}`;
     case 'ret':

@@ -1,3 +1,5 @@
+import { codeUseSignal } from '../code/list-use.js';
+import { builtCodeModel } from '../code/model.js';
 import { appCodeFacts, neighbourhood, type CodeFacts } from '../correlate/code-facts.js';
 import type { UseSignal } from '../lexicon/classify.js';
 import type { ApkModel, TextBlob } from './apk-model.js';
@@ -31,6 +33,21 @@ const MAX_METHODS = 12;
 
 export function listUseSignal(app: ApkModel, blob: TextBlob): UseSignal | null {
   if (app.dexes.length === 0) return null;
+  const near = neighbourSignal(app, blob);
+  // The code model (built by the app detectors, which run first) follows the entries further: fields,
+  // getters and three calls down (code/list-use.ts).
+  const model = builtCodeModel(app);
+  const far = model ? codeUseSignal(model, blob.location) : null;
+  if (!far) return near;
+  if (!near) return far;
+  return {
+    methods: [...new Set([...near.methods, ...far.methods])].slice(0, 2 * MAX_METHODS),
+    operations: [...new Set([...near.operations, ...far.operations])].sort(),
+    filters: near.filters || far.filters,
+  };
+}
+
+function neighbourSignal(app: ApkModel, blob: TextBlob): UseSignal | null {
   const facts = appCodeFacts(app);
   const loaders = loaderMethods(facts, blob);
   if (loaders.length === 0) return null;

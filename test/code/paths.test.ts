@@ -86,9 +86,10 @@ describe('list use (for the keyword-list detector)', () => {
   it('names the asset loader and the method that masks whole words found in the set', () => {
     const model = modelOf(KEYBOARD_SMALI);
     const { uses } = listUse(model, { asset: 'assets/kb/w.txt' });
-    expect(uses).toEqual([
+    expect(uses.map(({ userId: _, ...u }) => u)).toEqual([
       {
         loader: 'Lz/p/a;->a',
+        content: [],
         user: 'Lz/p/c;->a',
         path: ['Lz/p/a;->a', 'via field a → Lz/p/c;->a'],
         operations: ['case-folding', 'masking', 'set-lookup', 'whole-word'],

@@ -4,6 +4,7 @@ import { describe as describeValue, stringElements } from '../../src/code/semant
 import { constString } from '../../src/code/values.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
+import { defined } from '../defined.js';
 import { assembleSmali } from '../fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 
@@ -45,6 +46,70 @@ describe('constant propagation (smali fixture assembled by Debian smali)', () =>
 
   it('does not take a field that ordinary code writes for a constant', () => {
     expect(model.fieldConstant('Lx/q/e;->n:I')).toBeUndefined();
+  });
+});
+
+describe('branch joins', () => {
+  const JOIN = {
+    'j/a': `.class public Lj/a;
+.super Ljava/lang/Object;
+.method public static a(Z)V
+    .locals 3
+    const-string v0, "https://h.example/"
+    if-eqz p0, :b
+    const-string v1, "v3"
+    const-string v2, "k"
+    goto :join
+    :b
+    const-string v1, "v2"
+    const-string v2, "k"
+    :join
+    invoke-static {v0, v1, v2}, Lj/a;->b(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V
+    return-void
+.end method
+.method public static b(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V
+    .locals 0
+    return-void
+.end method
+.method public static c()V
+    .locals 2
+    const/4 v0, 0x0
+    :loop
+    const/16 v1, 0xa
+    if-ge v0, v1, :end
+    invoke-static {v0}, Lj/a;->d(I)V
+    add-int/lit8 v0, v0, 0x1
+    goto :loop
+    :end
+    return-void
+.end method
+.method public static d(I)V
+    .locals 0
+    return-void
+.end method
+`,
+  };
+  const m = buildCodeModel([new DexFile(assembleSmali(JOIN), DEFAULT_LIMITS)], null);
+  const call = (from: string, to: string) => {
+    const s = m.summary(method(m, from));
+    return defined(s?.calls.find((c) => c.callee === to));
+  };
+
+  it('keeps a value both arms agree on, and makes different constants a set instead of the last one', () => {
+    const c = call('Lj/a;->a', 'Lj/a;->b');
+    expect(c.args[0]).toEqual({ k: 'str', s: 'https://h.example/' });
+    expect(c.args[2]).toEqual({ k: 'str', s: 'k' });
+    expect(c.args[1]).toEqual({
+      k: 'alt',
+      opts: [
+        { k: 'str', s: 'v2' },
+        { k: 'str', s: 'v3' },
+      ],
+    });
+  });
+
+  it('does not take the entry value of a loop counter for a constant inside the loop', () => {
+    expect(call('Lj/a;->c', 'Lj/a;->d').args[0]).toEqual({ k: 'unknown' });
   });
 });
 

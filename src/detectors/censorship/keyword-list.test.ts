@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
@@ -13,6 +14,8 @@ import {
   VPN_BLOCKLIST,
 } from '../../../test/fixtures/lists.js';
 import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
+import { assembleSmali } from '../../../test/fixtures/smali.js';
+import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
 import { analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/keyword-list';
@@ -35,7 +38,8 @@ describe('positive', () => {
       version: 42,
       cacheTime: 43200000,
     });
-    const [f, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
+    const [found0, ...rest] = listFindings(apkWith({ 'assets/MiAdBlacklistConfig': config }));
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.severity).toBe('high');
     expect(f.messageId).toBe('political');
@@ -53,7 +57,7 @@ describe('positive', () => {
   });
 
   it('finds a Traditional-script list with separators and full-width forms, one term per line', () => {
-    const [f] = listFindings(apkWith({ 'res/raw/words.txt': DISGUISED_POLITICAL_TERMS.join('\n') }));
+    const f = first(listFindings(apkWith({ 'res/raw/words.txt': DISGUISED_POLITICAL_TERMS.join('\n') })), 'a finding');
     expect(f?.severity).toBe('high');
     expect((f.evidence as { sensitiveCount: number }).sensitiveCount).toBe(DISGUISED_POLITICAL_TERMS.length);
   });
@@ -75,31 +79,31 @@ describe('positive', () => {
     ]);
     const found = listFindings(apkWith({ 'classes.dex': dex }));
     expect(found).toHaveLength(1);
-    expect(found[0].location).toMatchObject({
+    expect(first(found).location).toMatchObject({
       path: 'fixture.apk!/classes.dex',
       className: 'Lcom/vendor/filter/SensitiveWords;',
       method: '<clinit>',
     });
-    expect((found[0].evidence as { origin: string }).origin).toBe('dex-method');
+    expect((first(found).evidence as { origin: string }).origin).toBe('dex-method');
   });
 
   it('finds NUL-separated terms in a native library built by gcc', () => {
     const so = buildNativeLib(POLITICAL_TERMS);
-    const [f] = listFindings(apkWith({ 'lib/x86_64/libwords.so': readFileSync(so) }));
+    const f = first(listFindings(apkWith({ 'lib/x86_64/libwords.so': readFileSync(so) })), 'a finding');
     expect(f?.severity).toBe('high');
     expect(f.location.path).toBe('fixture.apk!/lib/x86_64/libwords.so');
     expect(f.location.offset).toBeGreaterThan(0);
   });
 
   it('reports a profanity or porn filter as a low-severity content filter, not censorship', () => {
-    const [f] = listFindings(apkWith({ 'assets/filter.txt': PROFANITY_TERMS.join('\n') }));
+    const f = first(listFindings(apkWith({ 'assets/filter.txt': PROFANITY_TERMS.join('\n') })), 'a finding');
     expect(f).toMatchObject({ severity: 'low', messageId: 'content-filter' });
     expect(f.tags).toContain('content-filter');
     expect(f.tags).not.toContain('censorship');
   });
 
   it('reports a VPN blocklist as a list of services', () => {
-    const [f] = listFindings(apkWith({ 'assets/blacklist.json': JSON.stringify(VPN_BLOCKLIST) }));
+    const f = first(listFindings(apkWith({ 'assets/blacklist.json': JSON.stringify(VPN_BLOCKLIST) })), 'a finding');
     expect(f?.messageId).toBe('services');
   });
 });
@@ -120,7 +124,7 @@ describe('positive (lists of unknown purpose)', () => {
 
   it('reports such a list only when its name says what it is, and then at info', () => {
     expect(listFindings(apkWith({ 'assets/dict.txt': terms.join('\n') }))).toEqual([]);
-    const [f] = listFindings(apkWith({ 'assets/mingan_words.txt': terms.join('\n') }));
+    const f = first(listFindings(apkWith({ 'assets/mingan_words.txt': terms.join('\n') })), 'a finding');
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'info', confidence: 'low' });
     expect(f.evidence).toMatchObject({ kind: 'unknown', termCount: terms.length, carriedBy: ['names'] });
   });
@@ -138,11 +142,49 @@ describe('positive (lists of unknown purpose)', () => {
         ],
       },
     ]);
-    const [f] = listFindings(apkWith({ 'assets/words.dat': terms.join('\n'), 'classes.dex': dex }));
+    const f = first(listFindings(apkWith({ 'assets/words.dat': terms.join('\n'), 'classes.dex': dex })), 'a finding');
     expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
     const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[] } } };
     expect(e.applyingCode).toContain('Lcom/chat/a/b;->a');
     expect(e.signals.use.operations).toEqual(['contains', 'load']);
+  });
+
+  it('follows the entries from the loader through a field to a matcher in another class (code model)', () => {
+    // The keyboard loads the asset into a set held by a third class; a fourth class masks typed words found in
+    // it. The matcher is neither a caller nor a callee of the loader.
+    const f = first(
+      listFindings(apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(KEYBOARD_SMALI) })),
+    );
+    expect(f).toMatchObject({ messageId: 'unknown', severity: 'medium' });
+    const e = f.evidence as { applyingCode: string[]; signals: { use: { operations: string[]; filters: boolean } } };
+    expect(e.applyingCode).toEqual(expect.arrayContaining(['Lz/p/a;->a', 'Lz/p/c;->a']));
+    expect(e.signals.use.operations).toEqual(expect.arrayContaining(['masking', 'set-lookup', 'whole-word']));
+    expect(e.signals.use.filters).toBe(true);
+  });
+
+  it('stays at info when the code that reads the loaded set only counts it', () => {
+    const counting = {
+      ...KEYBOARD_SMALI,
+      'z/p/c': `.class public Lz/p/c;
+.super Ljava/lang/Object;
+.method public static a()I
+    .locals 1
+    sget-object v0, Lz/p/b;->a:Ljava/util/Set;
+    invoke-interface {v0}, Ljava/util/Set;->size()I
+    move-result v0
+    return v0
+.end method
+`,
+    };
+    const found = listFindings(
+      apkWith({ 'assets/kb/w.txt': terms.join('\n'), 'classes.dex': assembleSmali(counting) }),
+    );
+    expect(found.map((x) => x.severity)).not.toContain('medium');
+    expect(
+      found.every(
+        (x) => (x.evidence as { signals: { use: { filters: boolean } | null } }).signals.use?.filters !== true,
+      ),
+    ).toBe(true);
   });
 });
 

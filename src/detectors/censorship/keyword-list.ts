@@ -251,5 +251,6 @@ function isHidingStep(step: string): boolean {
 function identity(blob: TextBlob): string {
   const l = blob.location;
   // The entry tells apart blobs of one file that share an offset (SQLite columns, XML groups, Lua tables).
-  return `${blob.origin}:${l.entry ?? ''}:${l.className ?? ''}:${l.method ?? ''}:${l.offset ?? ''}:${blob.encodings.join('>')}`;
+  const parts = [blob.origin, l.entry ?? '', l.className ?? '', l.method ?? '', l.offset ?? ''];
+  return `${parts.join(':')}:${blob.encodings.join('>')}`;
 }

@@ -10,7 +10,10 @@ import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
+import { NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
+import { RETROFIT_CONFIG_SMALI, WORD_SYNC_SMALI } from '../../../test/fixtures/smali/wordsync.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
+import { defined, first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/list-refresh';
@@ -21,7 +24,8 @@ const findings = (dex: Buffer) =>
 
 describe('positive', () => {
   it('MIUI-like code: the URL as built, storage, 12-hour alarm, connectivity trigger and the applying filter', () => {
-    const [f, ...rest] = findings(miuiLikeDex());
+    const [found0, ...rest] = findings(miuiLikeDex());
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.location.className).toBe('Lcom/miui/systemAdSolution/common/AdBlacklistConfig;');
     expect(f.evidence).toMatchObject({
@@ -40,7 +44,8 @@ describe('positive', () => {
   });
 
   it('an ad-filter SDK spread over 15 obfuscated classes: one finding with every part and its path', () => {
-    const [f, ...rest] = findings(assembleSmali(AD_FILTER_SMALI));
+    const [found0, ...rest] = findings(assembleSmali(AD_FILTER_SMALI));
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.evidence.fetch).toEqual([
       {
@@ -60,8 +65,10 @@ describe('positive', () => {
       cacheLifeMs: [43_200_000],
       intervalsMs: [],
       delaysMs: [30_000],
+      backoffMs: [],
       retryLimits: [3],
       constantsFrom: ['Lx/q/a;'],
+      timings: [{ api: 'Handler.sendEmptyMessageDelayed', kind: 'delay', value: 30_000, unit: 'ms', ms: 30_000 }],
     });
     expect(f.evidence.triggers).toEqual([
       {
@@ -90,7 +97,8 @@ describe('positive', () => {
         method: 'Lx/q/j;->a',
         how: ['case-folding', 'substring'],
         content: ['ad or item title', 'ad or item body'],
-        path: ['Lx/q/j;->a'],
+        // From the parser that fills the set, through its getter, to the applier.
+        path: ['Lx/q/c;->a', 'via field a → Lx/q/d;->a', 'returned-to → Lx/q/j;->a'],
       },
     ]);
     expect(f.evidence.listFields).toEqual(['Lx/q/d;->a:Ljava/util/Set;']);
@@ -99,7 +107,8 @@ describe('positive', () => {
   });
 
   it('a chat client: encrypted list in a file, POST with OkHttp, job trigger, masking of outgoing messages', () => {
-    const [f, ...rest] = findings(assembleSmali(CHAT_SMALI));
+    const [found0, ...rest] = findings(assembleSmali(CHAT_SMALI));
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.evidence.fetch).toEqual([
       {
@@ -118,10 +127,63 @@ describe('positive', () => {
         method: 'Ly/k/h;->a',
         how: ['masking', 'replace', 'substring'],
         content: ['text typed or shown in a view'],
-        path: ['Ly/k/h;->a'],
+        path: ['Ly/k/e;->a', 'via field a → Ly/k/h;->a'],
       },
     ]);
     expect(f.evidence.serverSwitches).toEqual([{ key: 'sw', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'] }]);
+  });
+});
+
+describe('positive (Retrofit and WorkManager)', () => {
+  it('a Retrofit service called by a Worker: URL from baseUrl, @GET path and arguments; 6 h period in units', () => {
+    const all = findings(assembleSmali(WORD_SYNC_SMALI));
+    expect(all).toHaveLength(1);
+    const f = first(all);
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: 'Lr/t/c;->doWork',
+        url: 'https://lex.sync.example/v1/cw/zh?ver=7',
+        httpMethod: 'GET',
+        params: ['ver'],
+        headers: [],
+      },
+    ]);
+    expect(f.evidence.responseChecks).toContain('requires a successful HTTP status');
+    expect(f.evidence.policy).toMatchObject({ intervalsMs: [21_600_000], delaysMs: [600_000], backoffMs: [30_000] });
+    expect((f.evidence.policy as { timings: unknown[] }).timings).toEqual([
+      { api: 'PeriodicWorkRequest$Builder.<init>', kind: 'interval', value: 6, unit: 'hours', ms: 21_600_000 },
+      { api: 'PeriodicWorkRequest$Builder.setInitialDelay', kind: 'delay', value: 10, unit: 'minutes', ms: 600_000 },
+      {
+        api: 'PeriodicWorkRequest$Builder.setBackoffCriteria',
+        kind: 'backoff',
+        value: 30,
+        unit: 'seconds',
+        ms: 30_000,
+      },
+    ]);
+    expect(f.evidence.refreshIntervals).toEqual(['6 h']);
+    expect((f.evidence.triggers as Array<{ kind: string }>).map((t) => t.kind).sort()).toEqual([
+      'app-init',
+      'job',
+      'work',
+    ]);
+    expect(f.evidence.apply).toEqual([
+      {
+        method: 'Lr/t/e;->a',
+        how: ['regex'],
+        content: ['text typed or shown in a view'],
+        path: ['Lr/t/c;->doWork', 'via field a → Lr/t/e;->a'],
+      },
+    ]);
+    // A refreshable list with applying code and no region switch: medium.
+    expect(f.severity).toBe('medium');
+    expect(f.confidence).toBe('high');
+  });
+
+  it('a list behind a region value kept by a setter, without the gate, is medium', () => {
+    expect(findings(assembleSmali(NEWS_FEED_UNGATED_SMALI)).map((f) => [f.severity, f.evidence.urls])).toEqual([
+      ['medium', ['https://feed.news.example/{v2|v3}/kw']],
+    ]);
   });
 });
 
@@ -139,7 +201,7 @@ describe("the scan's limits", () => {
 });
 
 describe('negative', () => {
-  it('does not report ordinary networking, configuration downloads, a bundled list without download, or the corpus apps', () => {
+  it('does not report ordinary networking, config downloads, a bundled list without download, corpus apps', () => {
     const dex = buildDex([
       {
         descriptor: 'Lcom/app/Api;',
@@ -149,7 +211,7 @@ describe('negative', () => {
       },
     ]);
     expect(findings(dex)).toEqual([]);
-    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI])
+    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI, RETROFIT_CONFIG_SMALI])
       expect(findings(assembleSmali(sources))).toEqual([]);
     for (const apk of corpusApks())
       expect(

@@ -51,7 +51,21 @@ const Evidence = evidence({
   refreshIntervalsMs: Numbers,
   refreshIntervals: Strings,
   policy: Type.Object(
-    { cacheLifeMs: Numbers, intervalsMs: Numbers, delaysMs: Numbers, retryLimits: Numbers, constantsFrom: Strings },
+    {
+      cacheLifeMs: Numbers,
+      intervalsMs: Numbers,
+      delaysMs: Numbers,
+      backoffMs: Numbers,
+      retryLimits: Numbers,
+      constantsFrom: Strings,
+      /** Each scheduling call: `PeriodicWorkRequest$Builder.<init>`, interval, 6 hours = 21,600,000 ms. */
+      timings: Type.Array(
+        Type.Object(
+          { api: Type.String(), kind: Type.String(), value: Type.Number(), unit: Type.String(), ms: Type.Number() },
+          { additionalProperties: false },
+        ),
+      ),
+    },
     { additionalProperties: false },
   ),
   triggers: Type.Array(Trigger),
@@ -101,7 +115,8 @@ export default defineDetector({
     version: 2,
     input: 'app',
     description:
-      'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, storage, refresh policy, triggers and matching code, with call paths.',
+      'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, ' +
+      'storage, refresh policy, triggers and matching code, with call paths.',
     severity: 'medium',
     confidence: 'medium',
     tags: ['censorship', 'remote-config'],
@@ -117,7 +132,10 @@ export default defineDetector({
     const { model } = code;
     const out: Found[] = [];
     for (const m of code.mechanisms) {
-      const fetcher = model.method(m.fetchMethods[0]);
+      const fetchId = m.fetchMethods[0];
+      if (fetchId === undefined) continue;
+      const fetcher = model.method(fetchId);
+      const applier = m.apply[0];
       const gate = code.gates.find(
         (g) => m.fetchMethods.includes(g.sink) || m.applyMethods.includes(g.sink) || m.listMethods.includes(g.sink),
       );
@@ -139,12 +157,14 @@ export default defineDetector({
           url: urls.length ? ` from ${urls[0]}` : '',
           storage: storage.length ? `, stores it as ${storage.slice(0, 4).join(', ')}` : '',
           interval: refresh.length ? `, refreshes after ${refresh.map(formatInterval).join(' or ')}` : '',
-          apply: m.apply.length
-            ? `, and ${m.apply[0].method} matches text against it (${m.apply[0].how.join(', ')})`
-            : '',
+          apply: applier ? `, and ${applier.method} matches text against it (${applier.how.join(', ')})` : '',
         },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[fetcher.dex].artefact.path, className: fetcher.cls, method: fetcher.name },
+        location: {
+          path: app.dexes[fetcher.dex]?.artefact.path ?? app.artefact.path,
+          className: fetcher.cls,
+          method: fetcher.name,
+        },
         severity,
         confidence:
           m.apply.length && (m.triggers.length || refresh.length)
@@ -188,7 +208,7 @@ export default defineDetector({
 
 function hostOf(url: string): string | undefined {
   const m = /^[a-z]+:\/\/([^/:?#{]+)/i.exec(url);
-  return m ? m[1].toLowerCase() : undefined;
+  return m?.[1]?.toLowerCase();
 }
 
 export type { ListMechanism };

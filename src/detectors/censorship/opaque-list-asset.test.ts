@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
@@ -8,7 +9,10 @@ import { gameLists } from '../../../test/fixtures/game-lists.js';
 import { analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/opaque-list-asset';
-const list = gameLists((p) => p.endsWith('table/keyword.dat'))[0];
+const list = first(
+  gameLists((p) => p.endsWith('table/keyword.dat')),
+  'the game list',
+);
 
 /** The real list encrypted by openssl with a key that appears nowhere in the app (derived at run time). */
 function encrypted(): Buffer {
@@ -42,7 +46,8 @@ const reader: FixtureMethod = {
 
 describe('positive', () => {
   it('names an encrypted real list and the method that opens and decrypts it', () => {
-    const [f, ...rest] = scan(encrypted(), reader);
+    const [found0, ...rest] = scan(encrypted(), reader);
+    const f = defined(found0, 'a finding');
     expect(rest).toEqual([]);
     expect(f.severity).toBe('info');
     expect(f.location.path.endsWith('!/assets/table/keyword.dat')).toBe(true);

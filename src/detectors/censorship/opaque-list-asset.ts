@@ -1,4 +1,4 @@
-import type { DexFile } from '../../formats/dex.js';
+import { edgeRow, type DexFile } from '../../formats/dex.js';
 import type { ApkModel } from '../../scan/apk-model.js';
 import { Type } from '@sinclair/typebox';
 import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } from '../define.js';
@@ -13,8 +13,11 @@ import { defineDetector, evidence, messageData, RelatedFinding, type ReportOf } 
 const MIN_BYTES = 64;
 /** Classes whose use next to the file name means the app transforms the file's bytes itself. */
 const CIPHER = /^Ljavax\/crypto\/|^Ljava\/security\/(MessageDigest|Key)/;
-const STREAM =
-  /^Ljava\/util\/zip\/|^Ljava\/io\/(DataInputStream|ByteArrayInputStream|ByteArrayOutputStream|BufferedInputStream|ObjectInputStream);$|^Landroid\/util\/Base64;$|^Landroid\/content\/res\/AssetManager;$/;
+const STREAM = new RegExp(
+  '^Ljava/util/zip/|' +
+    '^Ljava/io/(DataInputStream|ByteArrayInputStream|ByteArrayOutputStream|BufferedInputStream|ObjectInputStream);$|' +
+    '^Landroid/util/Base64;$|^Landroid/content/res/AssetManager;$',
+);
 const MAX_METHODS = 8;
 
 interface Reader {
@@ -44,7 +47,8 @@ export default defineDetector({
     version: 1,
     input: 'app',
     description:
-      "An asset that does not decode, read by the app's own code together with a cipher or stream API: where an encrypted list may be.",
+      "An asset that does not decode, read by the app's own code together with a cipher or stream API: " +
+      'where an encrypted list may be.',
     severity: 'info',
     confidence: 'low',
     tags: ['censorship', 'opaque-asset'],
@@ -84,7 +88,7 @@ export default defineDetector({
           entropy: entropy(o.bytes),
           readingCode: readers.map((r) => r.code),
           apis,
-          excerpt: `${inner} read by ${readers[0].code}`,
+          excerpt: `${inner} read by ${readers[0]?.code ?? '?'}`,
         },
       });
     }
@@ -92,7 +96,7 @@ export default defineDetector({
   },
 });
 
-/** Methods whose strings name the asset (its path under assets/, or its file name) and that use a cipher or stream class. */
+/** Methods whose strings name the asset (its path under assets/, or its file name) and use a cipher or stream class. */
 function readersOf(app: ApkModel, inner: string): Reader[] {
   const base = inner.slice(inner.lastIndexOf('/') + 1);
   const underAssets = inner.startsWith('assets/') ? inner.slice('assets/'.length) : null;
@@ -109,14 +113,12 @@ function readersOf(app: ApkModel, inner: string): Reader[] {
     }
     if (!wanted.size) continue;
     const x = dex.xrefs();
-    for (let b = 0; b < x.bodies.length && out.length < MAX_METHODS; b++) {
-      let uses = false;
-      for (let e = x.strings.start[b]; e < x.strings.start[b + 1] && !uses; e++)
-        uses = wanted.has(x.strings.targets[e]);
-      if (!uses) continue;
+    for (const [b, body] of x.bodies.entries()) {
+      if (out.length >= MAX_METHODS) break;
+      if (!edgeRow(x.strings, b).targets.some((t) => wanted.has(t))) continue;
       const apis = apisOf(dex, b);
       if (!apis.length) continue;
-      const { className, method } = dex.methodOwnerAndName(x.bodies[b].methodIdx);
+      const { className, method } = dex.methodOwnerAndName(body.methodIdx);
       out.push({ code: `${className}->${method}`, apis });
     }
   }
@@ -129,9 +131,9 @@ function apisOf(dex: DexFile, body: number): string[] {
   const consider = (t: string | null) => {
     if (t && (CIPHER.test(t) || STREAM.test(t))) found.add(t);
   };
-  for (let e = x.types.start[body]; e < x.types.start[body + 1]; e++) consider(dex.typeDescriptor(x.types.targets[e]));
-  for (let e = x.methods.start[body]; e < x.methods.start[body + 1]; e++) {
-    const m = dex.methodRef(x.methods.targets[e]);
+  for (const t of edgeRow(x.types, body).targets) consider(dex.typeDescriptor(t));
+  for (const target of edgeRow(x.methods, body).targets) {
+    const m = dex.methodRef(target);
     if (m) consider(dex.typeDescriptor(m.classIdx));
   }
   return [...found].sort();
@@ -139,7 +141,7 @@ function apisOf(dex: DexFile, body: number): string[] {
 
 function entropy(b: Uint8Array): number {
   const counts = new Array<number>(256).fill(0);
-  for (const v of b) counts[v]++;
+  for (const v of b) counts[v] = (counts[v] ?? 0) + 1;
   let h = 0;
   for (const c of counts) if (c) h -= (c / b.length) * Math.log2(c / b.length);
   return Math.round(h * 100) / 100;

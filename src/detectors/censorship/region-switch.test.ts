@@ -7,7 +7,9 @@ import { miuiLikeDex } from '../../../test/fixtures/miui.js';
 import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
+import { NEWS_FEED_SMALI, NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
+import { first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
 const ID = 'censorship/region-switch';
@@ -17,11 +19,11 @@ const findings = (dex: Buffer) =>
   analyzeFile(apkWith(dex), 'r.apk', analyzeContext()).findings.filter((x) => x.detectorId === ID);
 
 describe('positive', () => {
-  it('MIUI-like code: ro.miui.region against EU codes gates the list download; filter_switch turns the filter off', () => {
+  it('MIUI-like code: ro.miui.region against EU codes gates the list download; filter_switch turns it off', () => {
     const all = findings(miuiLikeDex());
     const gated = all.filter((f) => f.messageId === 'gated');
     expect(gated).toHaveLength(1);
-    const [f] = gated;
+    const f = first(gated, 'a gated finding');
     expect(f.severity).toBe('high');
     expect(f.location.className).toBe('Lcom/miui/systemAdSolution/common/RegionHelper;');
     expect(f.evidence).toMatchObject({
@@ -43,12 +45,44 @@ describe('positive', () => {
   it('a reflective region read several calls away from the list, against 27 EU countries', () => {
     const gated = findings(assembleSmali(AD_FILTER_SMALI)).filter((f) => f.messageId === 'gated');
     expect(gated.map((f) => f.evidence.regionRead)).toEqual(['SystemProperties.get (reflection)(ro.vendor.region)']);
-    expect(gated[0].evidence).toMatchObject({
+    expect(first(gated).evidence).toMatchObject({
       countrySet: '27 countries: the 27 EU members',
       comparisons: ['Set.contains(a set of 27)'],
       gate: 'Lx/q/g;->a',
     });
-    expect((gated[0].evidence.path as string[]).length).toBe(5);
+    expect((first(gated).evidence.path as string[]).length).toBe(5);
+  });
+
+  it('a SIM country handed to a setter, read back through the getter by the code that gates the download', () => {
+    const all = analyzeFile(apkWith(assembleSmali(NEWS_FEED_SMALI)), 'r.apk', analyzeContext()).findings;
+    const gated = all.filter((f) => f.detectorId === ID && f.messageId === 'gated');
+    expect(gated).toHaveLength(1);
+    expect(first(gated).severity).toBe('high');
+    expect(first(gated).evidence).toMatchObject({
+      regionRead: 'TelephonyManager.getSimCountryIso',
+      comparisons: ['String.equalsIgnoreCase(cn)'],
+      countries: ['CN'],
+      gate: 'Lw/r/c;->a',
+      gateEffect: 'skips or allows the list download',
+      path: [
+        'Lw/r/a;->a',
+        'passed-to → Lw/r/b;->a',
+        'via field c → Lw/r/b;->b',
+        'returned-to → Lw/r/c;->a',
+        'call → Lw/r/d;->a',
+      ],
+    });
+    // The refresh finding of the same list carries the gate and is high.
+    const refresh = all.filter((f) => f.detectorId === 'censorship/list-refresh');
+    expect(refresh.map((f) => [f.severity, (f.evidence.regionGate as { read: string } | undefined)?.read])).toEqual([
+      ['high', 'TelephonyManager.getSimCountryIso'],
+    ]);
+  });
+
+  it('without the gate, the stored region shown in a label is no switch and the list stays medium', () => {
+    const all = analyzeFile(apkWith(assembleSmali(NEWS_FEED_UNGATED_SMALI)), 'r.apk', analyzeContext()).findings;
+    expect(all.filter((f) => f.detectorId === ID && f.severity !== 'info')).toEqual([]);
+    expect(all.filter((f) => f.detectorId === 'censorship/list-refresh').map((f) => f.severity)).toEqual(['medium']);
   });
 
   it('an account region from the server gates the chat list download', () => {
@@ -73,7 +107,7 @@ describe('positive (inline list)', () => {
 });
 
 describe('negative', () => {
-  it('raises nothing above info for a region read that gates no list: device fingerprint beside a word list, server choice', () => {
+  it('raises nothing above info for a region read that gates no list: fingerprint beside a word list, server', () => {
     expect(findings(assembleSmali(FINGERPRINT_SMALI))).toEqual([]);
     const pick = findings(assembleSmali(SERVER_PICK_SMALI));
     expect(pick.map((f) => [f.messageId, f.severity])).toEqual([['server', 'info']]);

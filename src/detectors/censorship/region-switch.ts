@@ -63,7 +63,8 @@ export default defineDetector({
     version: 2,
     input: 'app',
     description:
-      'Region checks whose value gates list code (with the path from the read to the list), server flags that switch a filter, and region reads that only pick a server (info).',
+      'Region checks whose value gates list code (with the path from the read to the list), server flags that ' +
+      'switch a filter, and region reads that only pick a server (info).',
     severity: 'high',
     confidence: 'medium',
     tags: ['censorship', 'region-switch'],
@@ -80,6 +81,7 @@ export default defineDetector({
     const code = censorshipCode(app, ctx.lexicon, ctx.limits);
     const { model } = code;
     const out: Found[] = [];
+    const dexPath = (d: number) => app.dexes[d]?.artefact.path ?? app.artefact.path;
     const bounds = code.cut ? { bounds: 'a search bound cut part of the analysis short' } : {};
     const seen = new Set<string>();
     for (const g of code.gates) {
@@ -98,7 +100,7 @@ export default defineDetector({
           countries: g.countries.length ? ` (compared with ${nameCountrySet(g.countries)})` : '',
         },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[read.dex].artefact.path, className: read.cls, method: read.name },
+        location: { path: dexPath(read.dex), className: read.cls, method: read.name },
         severity: 'high',
         confidence: g.comparisons.length ? 'high' : 'medium',
         identity,
@@ -123,7 +125,7 @@ export default defineDetector({
       });
     }
     for (const s of code.switches) {
-      const first = s.path[0];
+      const first = s.path[0] ?? '';
       const at = model.methodsNamed(first)[0];
       const m = at === undefined ? undefined : model.method(at);
       out.push({
@@ -131,7 +133,7 @@ export default defineDetector({
         data: { key: s.key, effect: EFFECT[s.sinkKind] },
         artefactId: app.artefact.id,
         location: {
-          path: app.dexes[m?.dex ?? 0].artefact.path,
+          path: dexPath(m?.dex ?? 0),
           className: m?.cls ?? first,
           ...(m ? { method: m.name } : {}),
         },
@@ -156,9 +158,9 @@ export default defineDetector({
       seen.add(identity);
       out.push({
         messageId: 'server',
-        data: { read: what, gate: c.path[c.path.length - 1].slice(c.path[c.path.length - 1].lastIndexOf(' ') + 1) },
+        data: { read: what, gate: lastMethod(c.path) },
         artefactId: app.artefact.id,
-        location: { path: app.dexes[read.dex].artefact.path, className: read.cls, method: read.name },
+        location: { path: dexPath(read.dex), className: read.cls, method: read.name },
         severity: 'info',
         confidence: 'medium',
         tags: ['region-dependent'],
@@ -169,3 +171,9 @@ export default defineDetector({
     return out;
   },
 });
+
+/** The method a rendered path ends at (`call → Lcls;->name` gives `Lcls;->name`). */
+function lastMethod(path: string[]): string {
+  const step = path.at(-1) ?? '';
+  return step.slice(step.lastIndexOf(' ') + 1);
+}

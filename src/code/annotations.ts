@@ -1,0 +1,163 @@
+import type { DexFile } from '../formats/dex.js';
+
+/**
+ * Method and parameter annotations of a DEX file (the `annotations_directory_item` of each class_def):
+ * the annotation type and its elements whose values are strings or arrays of strings — what Retrofit's
+ * `@GET("v1/words/{lang}")`, `@Query("ver")` and `@Path("lang")` carry. Read on demand, per DEX, once.
+ * Every offset and count is checked against the file; a damaged directory ends that class's annotations,
+ * never the scan.
+ */
+
+export interface Annotation {
+  /** Type descriptor, `Lretrofit2/http/GET;`. */
+  type: string;
+  /** Elements with string or string-array values (`value` → `["v1/words"]`). */
+  values: Record<string, string[]>;
+}
+
+export interface MethodAnnotations {
+  method: Annotation[];
+  /** Per parameter (not counting `this`), its annotations. */
+  params: Annotation[][];
+}
+
+/** Limits against hostile counts: no real class annotates more methods, no annotation has more elements. */
+const MAX_ITEMS = 4096;
+const MAX_ELEMENTS = 64;
+const MAX_DEPTH = 3;
+
+const cache = new WeakMap<DexFile, Map<number, MethodAnnotations>>();
+
+/** Annotations by method index of the DEX. Only classes that annotate methods or parameters appear. */
+export function methodAnnotations(dex: DexFile): Map<number, MethodAnnotations> {
+  let out = cache.get(dex);
+  if (out) return out;
+  out = new Map();
+  cache.set(dex, out);
+  const buf = dex.buf;
+  if (buf.length < 0x70) return out;
+  const count = buf.readUInt32LE(0x60);
+  const off = buf.readUInt32LE(0x64);
+  if (count !== dex.classDefs.length || off + count * 32 > buf.length) return out;
+  for (let c = 0; c < count; c++) {
+    const dir = buf.readUInt32LE(off + c * 32 + 20);
+    if (dir === 0) continue;
+    try {
+      readDirectory(dex, dir, out);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+    }
+  }
+  return out;
+}
+
+function u32(buf: Buffer, at: number): number {
+  if (at < 0 || at + 4 > buf.length) throw new RangeError('annotation offset past the end');
+  return buf.readUInt32LE(at);
+}
+
+function readDirectory(dex: DexFile, dir: number, out: Map<number, MethodAnnotations>): void {
+  const buf = dex.buf;
+  const fields = u32(buf, dir + 4);
+  const methods = u32(buf, dir + 8);
+  const params = u32(buf, dir + 12);
+  if (fields > MAX_ITEMS || methods > MAX_ITEMS || params > MAX_ITEMS) throw new RangeError('too many annotations');
+  const entry = (m: number): MethodAnnotations => {
+    let e = out.get(m);
+    if (!e) out.set(m, (e = { method: [], params: [] }));
+    return e;
+  };
+  let p = dir + 16 + fields * 8;
+  for (let i = 0; i < methods; i++, p += 8) {
+    const set = readSet(dex, u32(buf, p + 4));
+    if (set.length) entry(u32(buf, p)).method.push(...set);
+  }
+  for (let i = 0; i < params; i++, p += 8) {
+    const list = u32(buf, p + 4);
+    const size = u32(buf, list);
+    if (size > 255) throw new RangeError('too many parameters');
+    const e = entry(u32(buf, p));
+    for (let k = 0; k < size; k++) {
+      const setOff = u32(buf, list + 4 + k * 4);
+      e.params[k] = setOff ? readSet(dex, setOff) : [];
+    }
+  }
+}
+
+function readSet(dex: DexFile, off: number): Annotation[] {
+  const buf = dex.buf;
+  const size = u32(buf, off);
+  if (size > MAX_ELEMENTS) throw new RangeError('annotation set too large');
+  const out: Annotation[] = [];
+  for (let i = 0; i < size; i++) {
+    const item = u32(buf, off + 4 + i * 4);
+    // annotation_item: visibility byte, then an encoded_annotation.
+    const r = { pos: item + 1 };
+    const a = encodedAnnotation(dex, r, 0);
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+function uleb(buf: Buffer, r: { pos: number }): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (r.pos >= buf.length) throw new RangeError('uleb128 past the end');
+    const b = buf[r.pos++] ?? 0;
+    result |= (b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return result >>> 0;
+  }
+  throw new RangeError('uleb128 too long');
+}
+
+function encodedAnnotation(dex: DexFile, r: { pos: number }, depth: number): Annotation | null {
+  const type = dex.typeDescriptor(uleb(dex.buf, r));
+  const n = uleb(dex.buf, r);
+  if (n > MAX_ELEMENTS) throw new RangeError('annotation has too many elements');
+  const values: Record<string, string[]> = {};
+  for (let i = 0; i < n; i++) {
+    const name = dex.string(uleb(dex.buf, r));
+    const strings = encodedStrings(dex, r, depth);
+    if (name !== null && strings) values[name] = strings;
+  }
+  return type ? { type, values } : null;
+}
+
+/** The strings an encoded value holds (a string, or an array of them); null for other values, skipped. */
+function encodedStrings(dex: DexFile, r: { pos: number }, depth: number): string[] | null {
+  const buf = dex.buf;
+  if (depth > MAX_DEPTH) throw new RangeError('annotation nested too deep');
+  if (r.pos >= buf.length) throw new RangeError('encoded value past the end');
+  const head = buf[r.pos++] ?? 0;
+  const type = head & 0x1f;
+  const size = (head >> 5) + 1;
+  switch (type) {
+    case 0x1c: {
+      const n = uleb(buf, r);
+      if (n > MAX_ITEMS) throw new RangeError('encoded array too large');
+      const out: string[] = [];
+      let strings = true;
+      for (let i = 0; i < n; i++) {
+        const s = encodedStrings(dex, r, depth + 1);
+        if (s) out.push(...s);
+        else strings = false;
+      }
+      return strings ? out : null;
+    }
+    case 0x1d:
+      encodedAnnotation(dex, r, depth + 1);
+      return null;
+    case 0x1e:
+    case 0x1f:
+      return null;
+    default: {
+      if (r.pos + size > buf.length) throw new RangeError('encoded value past the end');
+      let v = 0;
+      for (let k = 0; k < size; k++) v += (buf[r.pos + k] ?? 0) * 2 ** (8 * k);
+      r.pos += size;
+      if (type !== 0x17) return null;
+      const s = dex.string(v);
+      return s === null ? null : [s];
+    }
+  }
+}
