@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findingsOf, type Report } from '../src/model.js';
 import type { StoredScan } from '../src/store/sqlite.js';
 import { CORPUS, ROOT, corpusFile, tempDir } from './helpers.js';
+import { first } from './defined.js';
 
 /** tsx, resolved from the project so the CLI can run in any working directory. */
 const TSX = import.meta.resolve('tsx');
@@ -66,7 +67,7 @@ describe('candor CLI', () => {
     const scans = JSON.parse(candor(['scans', '--db', db, '--json']).stdout) as StoredScan[];
     expect(scans).toHaveLength(1);
     const again = JSON.parse(candor(['report', 'latest', '--db', db, '--format', 'json']).stdout) as Report;
-    expect(again.scan.id).toBe(scans[0].id);
+    expect(again.scan.id).toBe(first(scans).id);
     expect(candor(['report', 'no-such-scan', '--db', db]).code).toBe(2);
   });
 
@@ -100,7 +101,7 @@ describe('candor lists export', () => {
     const json = JSON.parse(candor(['lists', 'export', 'latest', '--db', db, '--format', 'json']).stdout) as Array<{
       terms: string[];
     }>;
-    expect(json[0].terms).toEqual(POLITICAL_TERMS);
+    expect(first(json).terms).toEqual(POLITICAL_TERMS);
     const csv = candor(['lists', 'export', 'latest', '--db', db, '--format', 'csv']).stdout.trim().split('\n');
     expect(csv).toHaveLength(POLITICAL_TERMS.length + 1);
   });
@@ -123,7 +124,7 @@ describe('candor lists export', () => {
       const report = JSON.parse(
         candor(['scan', apk, '--db', db, '-q', '--format', 'json', '--no-cache']).stdout,
       ) as Report;
-      return findingsOf(report.findings, 'censorship/keyword-list')[0];
+      return first(findingsOf(report.findings, 'censorship/keyword-list'), 'a keyword-list finding');
     };
     expect(listFinding().evidence.importedLists).toBeUndefined();
     const imp = candor(['lexicon', 'import', imported, '--name', 'published', '--db', db]);

@@ -6,6 +6,7 @@ import { DATA_FILES, dataSchemaText, loadDataFile, parseDataFile, type DataFileN
 import { matchChain, matchEntry, matchString } from '../src/correlate/known-lists.js';
 import { storeFor } from '../src/detectors/distribution/install-paths.js';
 import { loadBuiltinTrackers, trackersForHost } from '../src/trackers/trackers.js';
+import { defined } from './defined.js';
 import { ROOT } from './helpers.js';
 
 const NAMES = Object.keys(DATA_FILES) as DataFileName[];
@@ -33,18 +34,22 @@ describe('data rule files', () => {
 
   // Broken copies of the real files: each names the file, the JSON path and the problem.
   const broken: Array<[DataFileName, (d: EditedData) => void, RegExp]> = [
-    ['packers', (d) => (d.rules[0].lib = d.rules[0].libs), /data\/packers\.json .*\/rules\/0.*lib/],
-    ['packers', (d) => (d.rules[2].libs = ['^libDexHelper(\\.so$']), /\/rules\/2\/libs\/0: Invalid regular expression/],
-    ['packers', (d) => (d.rules[1].examples.match = []), /\/rules\/1\/examples\/match/],
-    ['stores', (d) => (d.stores[0].official = 'yes'), /\/stores\/0\/official/],
+    ['packers', (d) => (defined(d.rules[0]).lib = defined(d.rules[0]).libs), /data\/packers\.json .*\/rules\/0.*lib/],
+    [
+      'packers',
+      (d) => (defined(d.rules[2]).libs = ['^libDexHelper(\\.so$']),
+      /\/rules\/2\/libs\/0: Invalid regular expression/,
+    ],
+    ['packers', (d) => (defined(d.rules[1]).examples.match = []), /\/rules\/1\/examples\/match/],
+    ['stores', (d) => (defined(d.stores[0]).official = 'yes'), /\/stores\/0\/official/],
     [
       'permissions',
-      (d) => (d.permissions['android.permission.INSTALL_PACKAGES'].severity = 'severe'),
+      (d) => (defined(d.permissions['android.permission.INSTALL_PACKAGES']).severity = 'severe'),
       /INSTALL_PACKAGES\/severity/,
     ],
-    ['known-lists', (d) => delete d.lists[0].source, /\/lists\/0/],
+    ['known-lists', (d) => delete defined(d.lists[0]).source, /\/lists\/0/],
     ['gdpr', (d) => d.eu.push('de'), /\/eu\/\d+/],
-    ['trackers', (d) => (d.trackers[3].hosts = 'app-measurement.com'), /\/trackers\/3\/hosts/],
+    ['trackers', (d) => (defined(d.trackers[3]).hosts = 'app-measurement.com'), /\/trackers\/3\/hosts/],
   ];
   it.each(broken)('%s: a broken rule stops the load with a clear error (%#)', (name, breakIt, message) => {
     const d = JSON.parse(raw(name)) as EditedData;

@@ -466,6 +466,6 @@ describe('candor diff between two firmware versions', () => {
     expect(byId.stdout).toContain('com.vendor.browser');
     const byFile = cli(['diff', join(dir, 'a.json'), join(dir, 'b.json'), '--format', 'json', '--fail-on-growth']);
     expect(byFile.status).toBe(1);
-    expect((JSON.parse(byFile.stdout) as ScanDiff).apps.added[0].package).toBe('org.dyndns.fules.ck');
+    expect(first((JSON.parse(byFile.stdout) as ScanDiff).apps.added).package).toBe('org.dyndns.fules.ck');
   });
 });

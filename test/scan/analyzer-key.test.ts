@@ -15,7 +15,7 @@ import {
 } from '../../src/scan/analyzer-identity.js';
 import { analyzerKey, type AnalyzeSettings } from '../../src/scan/context.js';
 import { ROOT, tempDir } from '../helpers.js';
-import { first } from '../defined.js';
+import { defined, first } from '../defined.js';
 
 /** The cache key is the only thing standing between a user and yesterday's verdict: each input must move it. */
 
@@ -40,7 +40,7 @@ describe('hashTree over data/', () => {
     const before = hashTree(dir).sha256;
     const file = join(dir, 'permissions.json');
     const table = JSON.parse(readFileSync(file, 'utf8')) as DataFile<'permissions'>;
-    table.permissions['android.permission.RECEIVE_SMS'].severity = 'high';
+    defined(table.permissions['android.permission.RECEIVE_SMS']).severity = 'high';
     writeFileSync(file, JSON.stringify(table, null, 2));
     expect(hashTree(dir).sha256).not.toBe(before);
   });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DataFile } from '../../src/data-files.js';
 import type { Report } from '../../src/model.js';
 import { ROOT, corpusFile, tempDir } from '../helpers.js';
+import { defined } from '../defined.js';
 
 /**
  * What a user sees after upgrading Candor: the same store, the same APK, new data. The installation is a
@@ -68,9 +69,10 @@ describe('result cache after a data change', () => {
     const first = scanWith(installation, db);
     const original = permissionSeverity(first);
     expect(original).toBe(
-      (JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')) as DataFile<'permissions'>).permissions[
-        PERMISSION
-      ].severity,
+      defined(
+        (JSON.parse(readFileSync(join(ROOT, 'data', 'permissions.json'), 'utf8')) as DataFile<'permissions'>)
+          .permissions[PERMISSION],
+      ).severity,
     );
     const stored = cachedRows(db);
     expect(stored).toHaveLength(1);
@@ -85,7 +87,7 @@ describe('result cache after a data change', () => {
     const changed = original === 'critical' ? 'low' : 'critical';
     const file = join(installation, 'data', 'permissions.json');
     const table = JSON.parse(readFileSync(file, 'utf8')) as DataFile<'permissions'>;
-    table.permissions[PERMISSION].severity = changed;
+    defined(table.permissions[PERMISSION]).severity = changed;
     writeFileSync(file, JSON.stringify(table, null, 2));
 
     const third = scanWith(installation, db);
