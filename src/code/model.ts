@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import type { Manifest } from '../formats/manifest.js';
 import { ASYNC_APIS, ENTRY_BASES, FRAMEWORK_PARENT, LISTENER_NAME, type AsyncApi } from './apis.js';
-import { invokeKind, walkCode } from './dalvik.js';
+import { invokeKind, isIget, isSget, walkCode } from './dalvik.js';
 import { dexTables, lambdaTarget, staticValues } from './dex-tables.js';
 import { collectionElements, constString, paramTypes, summarize, type MethodSummary, type Value } from './values.js';
 
@@ -119,6 +119,12 @@ const MAX_INTERFACES = 64;
 const SUMMARY_CACHE_UNITS = 15_000;
 const NONE: readonly number[] = Object.freeze([]);
 const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
+/** Names of the APIs that register a receiver in code (the model's receivers are known once it is built). */
+const RECEIVER_METHOD_NAMES = new Set(
+  Object.entries(ASYNC_APIS)
+    .filter(([, a]) => a.kind === 'receiver')
+    .map(([k]) => k.slice(k.indexOf('->') + 2)),
+);
 
 /** A growable Int32 column. */
 class IntColumn {
@@ -519,8 +525,8 @@ class ModelBuilder {
     const calls = new CallResolver(this, live, code);
     const asyncCallers = calls.link(graph);
     const model = new CompactModel(this, { methodCount, code, readers: reads, writers: writes, resolver: calls });
-    const asyncEdges = model.linkAsync(asyncCallers, graph, starts);
-    model.finish(graph, asyncEdges, calls.megamorphicSites);
+    const startEdges = model.linkAsync(asyncCallers, graph, starts);
+    model.finish(graph, startEdges, calls.megamorphicSites);
     return model;
   }
 
@@ -829,16 +835,20 @@ class CallResolver {
     return result;
   }
 
-  /** Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API. */
-  link(graph: EdgeBuilder): Set<number> {
+  /**
+   * Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API, those
+   * of them that may register a receiver, and the return types of the lambdas each method makes.
+   */
+  link(graph: EdgeBuilder): AsyncCallers {
     const asyncCallers = new Set<number>();
+    const receiverCallers = new Set<number>();
+    const lambdaFrom = new IntColumn();
+    const lambdaMethod = new IntColumn();
     const types = this.b.typeTable;
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
       const bodyIds = this.b.bodies[d];
-      const resolved: Array<
-        { declared: number; virtual: readonly number[] | null; ext: number[][] | null; async: boolean } | undefined
-      > = [];
+      const resolved: Array<ResolvedCall | undefined> = [];
       for (let b = 0; b < x.bodies.length; b++) {
         const from = bodyIds[b];
         if (from < 0) continue;
@@ -859,8 +869,12 @@ class CallResolver {
             const virtual = dynamic ? this.overrides(t, sig) : NONE;
             let ext: number[][] | null = null;
             let async = false;
+            const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
+            // Any call named like a receiver registration, app-defined or not: the async linking reads them all.
+            const receiver =
+              RECEIVER_METHOD_NAMES.has(name) &&
+              this.names.libraryClasses(t).some((a) => ASYNC_APIS[`${types.desc[a]}->${name}`]?.kind === 'receiver');
             if (declared < 0 || this.code[declared] === 0) {
-              const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
               const libs = this.names.libraryClasses(t);
               const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
               ext = libs.map((a) => this.indexList(a, nameId));
@@ -868,7 +882,7 @@ class CallResolver {
                 LISTENER_NAME.test(name) ||
                 (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
             }
-            r = { declared, virtual, ext, async };
+            r = { declared, virtual, ext, async, receiver };
             resolved[key] = r;
           }
           if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
@@ -878,6 +892,7 @@ class CallResolver {
             for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
             if (r.async) asyncCallers.add(from);
           }
+          if (r.receiver) receiverCallers.add(from);
         }
       }
       // invoke-custom is not in the cross-reference index: walk the bodies of DEX files that have call sites.
@@ -895,6 +910,8 @@ class CallResolver {
             const sig = this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false);
             graph.add(from, this.resolveUp(cls, sig), K_LAMBDA, insn.pc);
             asyncCallers.add(from);
+            lambdaFrom.push(from);
+            lambdaMethod.push(t);
           });
         }
       }
@@ -905,8 +922,27 @@ class CallResolver {
         message: `${this.megamorphicSites} virtual call sites have more than ${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
       });
     }
-    return asyncCallers;
+    return { all: asyncCallers, receivers: receiverCallers, lambdaFrom, lambdaMethod };
   }
+}
+
+interface ResolvedCall {
+  declared: number;
+  virtual: readonly number[] | null;
+  ext: number[][] | null;
+  async: boolean;
+  /** The call may register a receiver. */
+  receiver: boolean;
+}
+
+interface AsyncCallers {
+  /** Methods that call an asynchronous or listener API or make a lambda, in the order they were found. */
+  all: Set<number>;
+  /** Those of them (or other methods) that call an API registering a receiver. */
+  receivers: Set<number>;
+  /** Pairs (method, DEX method index of the implementation of a lambda it makes). */
+  lambdaFrom: IntColumn;
+  lambdaMethod: IntColumn;
 }
 
 /** Library names of call targets: the first undefined classes up a class's hierarchy, and method names by id. */
@@ -958,6 +994,19 @@ function methodWithSig(types: Types, sigOf: Int32Array, t: number, sig: number):
   return -1;
 }
 
+/** Stands in the summary cache for a summary whose decoding waits until a query needs it. */
+interface DeferredSummary {
+  deferred: true;
+  units: number;
+}
+
+interface AsyncEdge {
+  from: number;
+  to: number;
+  pc: number;
+  via: string;
+}
+
 interface FrozenParts {
   methodCount: number;
   code: Int32Array;
@@ -999,10 +1048,23 @@ class CompactModel implements CodeModel {
   private inEdge = new Int32Array(0);
   private edgeCount = 0;
   private asyncEdgeCount = 0;
+  // Asynchronous edges, linked per caller when a query first reads its calls or a callee's callers (each
+  // needs the caller's value summary). A callee's possible async callers are indexed by the callee's class.
+  private readonly asyncPending: Uint8Array;
+  /** Position of each async caller in `asyncCallers`. */
+  private readonly asyncRank: Int32Array;
+  private asyncCallers: number[] = [];
+  private asyncCandidates: Rows = { start: new Int32Array(1), values: new Int32Array(0) };
+  private readonly asyncClassesDone = new Set<number>();
+  private readonly asyncEdges: AsyncEdge[] = [];
+  private readonly asyncOut = new Map<number, number[]>();
+  /** Async edges into a method, in the order of their callers in `asyncCallers` (the order they were found). */
+  private readonly asyncIn = new Map<number, number[]>();
+  private readonly refReturnTypes: Int32Array[];
   private megamorphic = 0;
   // Value summaries: decoded on demand, kept in a cache bounded in code units (oldest use evicted first).
   private readonly summaryState: Uint8Array;
-  private readonly summaryCache = new Map<number, MethodSummary>();
+  private readonly summaryCache = new Map<number, MethodSummary | DeferredSummary>();
   private cachedUnits = 0;
   private summarizedUnits = 0;
   private budgetReported = false;
@@ -1034,6 +1096,9 @@ class CompactModel implements CodeModel {
     this.writers = parts.writers;
     this.manifest = b.manifestOf;
     this.summaryState = new Uint8Array(parts.methodCount);
+    this.asyncPending = new Uint8Array(parts.methodCount);
+    this.asyncRank = new Int32Array(parts.methodCount);
+    this.refReturnTypes = this.dexes.map((d) => new Int32Array(d.methodCount).fill(-2));
     this.fieldStrings = this.dexes.map(() => []);
     this.apiIndex = parts.resolver.apiIndex;
     this.apiNamesOf = parts.resolver.names;
@@ -1091,21 +1156,36 @@ class CompactModel implements CodeModel {
     return out;
   }
 
+  /** A caller's edges in the order they were found: calls and lambdas, then async edges, then components it starts. */
   out(id: number): Edge[] {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
-    for (let k = this.outStart[id]; k < this.outStart[id + 1]; k++) out.push(this.edge(k, this.eTo[k]));
+    this.linkAsyncFrom(id);
+    const end = this.outStart[id + 1];
+    let k = this.outStart[id];
+    for (; k < end && this.eKind[k] !== K_START; k++) out.push(this.edge(k, this.eTo[k]));
+    for (const a of this.asyncOut.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a].to));
+    for (; k < end; k++) out.push(this.edge(k, this.eTo[k]));
     return out;
   }
 
+  /** Edges into a method in the order they were found: calls and lambdas, then async edges, then starts. */
   in(id: number): Edge[] {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
-    for (let j = this.inStart[id]; j < this.inStart[id + 1]; j++) {
-      const k = this.inEdge[j];
-      out.push(this.edge(k, this.eFrom[k]));
-    }
+    this.linkAsyncInto(this.mCls[id]);
+    const end = this.inStart[id + 1];
+    let j = this.inStart[id];
+    for (; j < end && this.eKind[this.inEdge[j]] !== K_START; j++)
+      out.push(this.edge(this.inEdge[j], this.eFrom[this.inEdge[j]]));
+    for (const a of this.asyncIn.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a].from));
+    for (; j < end; j++) out.push(this.edge(this.inEdge[j], this.eFrom[this.inEdge[j]]));
     return out;
+  }
+
+  private asyncEdge(a: number, to: number): Edge {
+    const e = this.asyncEdges[a];
+    return e.via ? { to, kind: 'async', pc: e.pc, via: e.via } : { to, kind: 'async', pc: e.pc };
   }
 
   private edge(k: number, to: number): Edge {
@@ -1115,10 +1195,12 @@ class CompactModel implements CodeModel {
   }
 
   get stats(): CodeModelStats {
+    // The edge counts need every caller's async edges.
+    for (const from of this.asyncCallers) this.linkAsyncFrom(from);
     return {
       classes: this.types.definedOrder.length,
       methods: this.methodCount,
-      edges: this.edgeCount,
+      edges: this.edgeCount + this.asyncEdges.length,
       asyncEdges: this.asyncEdgeCount,
       megamorphicSites: this.megamorphic,
       summarizedUnits: this.summarizedUnits,
@@ -1232,27 +1314,41 @@ class CompactModel implements CodeModel {
     if (state === 1) return null; // being summarised (a field constant's initialiser reads itself)
     const hit = this.summaryCache.get(id);
     if (hit) {
+      const s = 'deferred' in hit ? this.decodeDeferred(id, hit) : hit;
       this.summaryCache.delete(id);
-      this.summaryCache.set(id, hit);
-      return hit;
+      this.summaryCache.set(id, s);
+      return s;
     }
-    if (state === 0 && this.summarizedUnits > this.limits.code.maxSummaryUnits) {
-      if (!this.budgetReported)
-        this.diagnostics.push({
-          code: 'limit/code-summary-units',
-          message: `value analysis stopped after ${this.summarizedUnits} code units (limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
-        });
-      this.budgetReported = true;
-      return null;
-    }
+    if (this.overBudget(state)) return null;
     this.summaryState[id] = 1;
+    const s = this.decode(id);
+    this.cacheSummary(id, state, s);
+    return s;
+  }
+
+  private overBudget(state: number): boolean {
+    if (state !== 0 || this.summarizedUnits <= this.limits.code.maxSummaryUnits) return false;
+    if (!this.budgetReported)
+      this.diagnostics.push({
+        code: 'limit/code-summary-units',
+        message: `value analysis stopped after ${this.summarizedUnits} code units (limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
+      });
+    this.budgetReported = true;
+    return true;
+  }
+
+  private decode(id: number): MethodSummary {
     const d = this.mDex[id];
-    const s = summarize(this.dexes[d], this.mCode[id], {
+    return summarize(this.dexes[d], this.mCode[id], {
       proto: this.sigs.proto(this.mSig[id]),
       resolveField: (f) => this.fieldConstant(f),
       fieldKey: (sig) => this.canonicalField(sig),
       fieldAt: (fi) => this.fieldKeyAt(d, fi),
     });
+  }
+
+  /** Keeps a summary just made (`state`: the method's state before), evicting the least recently used. */
+  private cacheSummary(id: number, state: number, s: MethodSummary | DeferredSummary): void {
     // Units count once per method: a summary decoded again after eviction is not new work for the budget.
     if (state === 0) this.summarizedUnits += s.units + 1;
     this.summaryState[id] = 2;
@@ -1263,6 +1359,41 @@ class CompactModel implements CodeModel {
       this.summaryCache.delete(old);
       this.cachedUnits -= o.units + 1;
     }
+  }
+
+  /**
+   * What `summary` does for a method not summarised yet, except the value analysis itself: the field
+   * constants it asks for, in the same order (`summarize` calls `resolveField` at each iget and sget, and
+   * those answers are cached: the only effect a summary has on later ones), the budget and the cache, where
+   * a placeholder of the same size stands for the summary. So the summary can be decoded when a query first
+   * needs it and every result is the one an eager decoding would give. A new `summarize` callback with
+   * effects on the model must be replayed here too.
+   */
+  private deferSummary(id: number): void {
+    const state = this.summaryState[id];
+    if (this.overBudget(state)) return;
+    this.summaryState[id] = 1;
+    const d = this.mDex[id];
+    const walk = walkCode(this.dexes[d].buf, this.mCode[id], (insn) => {
+      if (isIget(insn.op) || isSget(insn.op)) this.fieldConstant(this.fieldKeyAt(d, insn.idx));
+    });
+    this.cacheSummary(id, state, { deferred: true, units: walk.units });
+  }
+
+  /** The summary a placeholder stands for: every field it reads is cached by now, so decoding has no effect. */
+  private decodeDeferred(id: number, placeholder: DeferredSummary): MethodSummary {
+    const s = this.decode(id);
+    this.cachedUnits += s.units - placeholder.units;
+    return s;
+  }
+
+  /** A deferred summary for linking, without the cache order changing (as when it was linked eagerly). */
+  private peekSummary(id: number): MethodSummary | null {
+    const hit = this.summaryCache.get(id);
+    if (!hit) return this.summaryState[id] === 2 ? this.decode(id) : null;
+    if (!('deferred' in hit)) return hit;
+    const s = this.decodeDeferred(id, hit);
+    this.summaryCache.set(id, s); // in place: a Map keeps a key's position when its value is replaced
     return s;
   }
 
@@ -1318,49 +1449,26 @@ class CompactModel implements CodeModel {
     return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]).startsWith('<'));
   }
 
-  /** 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs. */
-  linkAsync(asyncCallers: Set<number>, graph: EdgeBuilder, starts: Array<{ from: number; cls: number }>): number {
+  /**
+   * 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs.
+   * Linked per caller on demand (see `out`, `in`), except for callers that may register a receiver, which
+   * are linked now so that the receivers are known; returns the count of start edges.
+   */
+  linkAsync(callers: AsyncCallers, graph: EdgeBuilder, starts: Array<{ from: number; cls: number }>): number {
     let asyncEdges = 0;
     const types = this.types;
-    for (const from of asyncCallers) {
-      const s = this.summary(from);
-      if (!s) continue;
-      for (const call of s.calls) {
-        if (call.lambda !== undefined) continue;
-        const names = this.apiNames(call.ref);
-        let api: AsyncApi | undefined;
-        let via = '';
-        for (const n of names) {
-          if (ASYNC_APIS[n]) {
-            api = ASYNC_APIS[n];
-            via = n;
-            break;
-          }
-        }
-        const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
-        if (!api && !listener) continue;
-        const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
-        const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
-        for (const v of candidates) {
-          const cls = valueClass(v, s, this.method(from));
-          const t = cls === null ? undefined : types.ids.get(cls);
-          if (t === undefined || !types.defined[t]) continue;
-          const targets = api ? this.runsOf(t, api.runs) : this.callbackMethods(t);
-          for (const to of targets) {
-            graph.add(from, to, K_ASYNC, call.pc, via || names[0]);
-            asyncEdges++;
-          }
-          if (api?.kind === 'receiver') {
-            const filter = call.args[2];
-            const actions =
-              filter && filter.k === 'obj'
-                ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
-                    .map((a) => constString(a))
-                    .filter((a): a is string => !!a)
-                : [];
-            for (const to of targets) this.receivers.push({ method: to, actions, registeredBy: from });
-          }
-        }
+    this.asyncCallers = [...callers.all];
+    this.asyncCallers.forEach((from, i) => (this.asyncRank[from] = i));
+    this.asyncCandidates = this.candidateIndex(callers);
+    // In the order they were found, as the summaries' effects on each other depend on it (see `deferSummary`):
+    // callers that register receivers, or whose summary is at hand, are linked now; the others later.
+    for (const from of this.asyncCallers) {
+      const state = this.summaryState[from];
+      const now = callers.receivers.has(from) || this.summaryCache.has(from) || state !== 0;
+      if (now || this.mCode[from] === 0 || this.overBudget(state)) this.linkCaller(from, this.summary(from));
+      else {
+        this.deferSummary(from);
+        this.asyncPending[from] = 1;
       }
     }
     // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system runs their lifecycle.
@@ -1386,6 +1494,188 @@ class CompactModel implements CodeModel {
       for (const id of this.runsOf(t, ['onReceive'])) this.receivers.push({ method: id, actions, registeredBy: -1 });
     }
     return asyncEdges;
+  }
+
+  /** A caller's async edges (and receivers it registers), from its value summary. */
+  private linkAsyncFrom(from: number): void {
+    if (!this.asyncPending[from]) return;
+    this.asyncPending[from] = 0;
+    this.linkCaller(from, this.peekSummary(from));
+  }
+
+  private linkCaller(from: number, s: MethodSummary | null): void {
+    if (!s) return;
+    const types = this.types;
+    const mine: number[] = [];
+    const seen = new Set<number>();
+    for (const call of s.calls) {
+      if (call.lambda !== undefined) continue;
+      const names = this.apiNames(call.ref);
+      let api: AsyncApi | undefined;
+      let via = '';
+      for (const n of names) {
+        if (ASYNC_APIS[n]) {
+          api = ASYNC_APIS[n];
+          via = n;
+          break;
+        }
+      }
+      const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
+      if (!api && !listener) continue;
+      const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
+      const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
+      for (const v of candidates) {
+        const cls = valueClass(v, s, this.method(from));
+        const t = cls === null ? undefined : types.ids.get(cls);
+        if (t === undefined || !types.defined[t]) continue;
+        const targets = api ? this.runsOf(t, api.runs) : this.callbackMethods(t);
+        for (const to of targets) {
+          this.asyncEdgeCount++;
+          // One edge per (caller, callee), the first call site kept.
+          if (to === from || seen.has(to)) continue;
+          seen.add(to);
+          const a = this.asyncEdges.length;
+          this.asyncEdges.push({ from, to, pc: call.pc, via: via || names[0] });
+          mine.push(a);
+          let into = this.asyncIn.get(to);
+          if (!into) this.asyncIn.set(to, (into = []));
+          // Callers are linked in any order: keep each callee's list in the order the callers were found.
+          const rank = this.asyncRank[from];
+          let i = into.length;
+          while (i > 0 && this.asyncRank[this.asyncEdges[into[i - 1]].from] > rank) i--;
+          into.splice(i, 0, a);
+        }
+        if (api?.kind === 'receiver') {
+          const filter = call.args[2];
+          const actions =
+            filter && filter.k === 'obj'
+              ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
+                  .map((a) => constString(a))
+                  .filter((a): a is string => !!a)
+              : [];
+          for (const to of targets) this.receivers.push({ method: to, actions, registeredBy: from });
+        }
+      }
+    }
+    if (mine.length) this.asyncOut.set(from, mine);
+  }
+
+  /** Links every async caller that may have an edge into a method of class `cls`. */
+  private linkAsyncInto(cls: number): void {
+    if (this.asyncClassesDone.has(cls)) return;
+    this.asyncClassesDone.add(cls);
+    for (const from of row(this.asyncCandidates, cls)) this.linkAsyncFrom(from);
+  }
+
+  /**
+   * For each defined class, the async callers that may link into its methods. A caller's async edges go to
+   * methods of the defined ancestors of the class of a value it passes, and `valueClass` takes that class from
+   * an object built in the caller or held by a field constant (built in an initialiser of the field, or of a
+   * field that initialiser reads), the type of a field read, the return type of a call (or of a lambda's
+   * implementation), a parameter's type or the caller's own class. The index holds, per caller, the defined
+   * ancestors of all of those: a superset, so linking a class's candidates finds every edge into it.
+   */
+  private candidateIndex(callers: AsyncCallers): Rows {
+    const types = this.types;
+    const bodyOf = new Int32Array(this.methodCount).fill(-1);
+    this.bodyIds.forEach((ids) => ids.forEach((id, b) => id >= 0 && (bodyOf[id] = b)));
+    const lambdas = new Map<number, number[]>();
+    for (let i = 0; i < callers.lambdaFrom.n; i++) {
+      const from = callers.lambdaFrom.a[i];
+      let l = lambdas.get(from);
+      if (!l) lambdas.set(from, (l = []));
+      l.push(callers.lambdaMethod.a[i]);
+    }
+    const keys = new IntColumn();
+    const values = new IntColumn();
+    for (const from of this.asyncCallers) {
+      const d = this.mDex[from];
+      const dex = this.dexes[d];
+      const x = dex.xrefs();
+      const classes = new Set<number>([this.mCls[from]]);
+      for (const p of paramTypes(this.sigs.proto(this.mSig[from]))) {
+        const t = types.ids.get(p);
+        if (t !== undefined) classes.add(t);
+      }
+      const b = bodyOf[from];
+      const fieldsRead: number[] = [];
+      if (b >= 0) {
+        const base = x.bodies[b].codeOff + 16;
+        for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++)
+          classes.add(this.refReturnType(d, x.methods.targets[k]));
+        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
+          const op = dex.buf[base + x.fields.pcs[k] * 2];
+          if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
+          const fi = x.fields.targets[k];
+          const ref = dex.fieldRef(fi);
+          if (ref) classes.add(this.typeIdOf(dex.typeDescriptor(ref.typeIdx)));
+          fieldsRead.push(this.fieldOfRef[d][fi] ?? -1);
+        }
+        this.newInstances(d, b, classes);
+      }
+      for (const t of lambdas.get(from) ?? NONE) classes.add(this.refReturnType(d, t));
+      this.constantObjectClasses(fieldsRead, bodyOf, classes);
+      const seen = new Set<number>();
+      for (const t of classes) {
+        if (t < 0 || !types.defined[t]) continue;
+        for (const a of types.ancestors(t)) {
+          if (!types.defined[a] || seen.has(a)) continue;
+          seen.add(a);
+          keys.push(a);
+          values.push(from);
+        }
+      }
+    }
+    return rowsOf(keys, values, types.desc.length);
+  }
+
+  /** Classes of objects that field constants of `fields` may hold: built in their initialisers, transitively. */
+  private constantObjectClasses(fields: number[], bodyOf: Int32Array, classes: Set<number>): void {
+    const seen = new Set<number>();
+    const stack = fields.filter((f) => f >= 0);
+    while (stack.length) {
+      const f = stack.pop() as number;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const w of row(this.writers, f)) {
+        const b = bodyOf[w];
+        if (!this.isInitialiser(w) || b < 0) continue;
+        const d = this.mDex[w];
+        this.newInstances(d, b, classes);
+        const dex = this.dexes[d];
+        const x = dex.xrefs();
+        const base = x.bodies[b].codeOff + 16;
+        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
+          const op = dex.buf[base + x.fields.pcs[k] * 2];
+          if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
+          const g = this.fieldOfRef[d][x.fields.targets[k]] ?? -1;
+          if (g >= 0 && !seen.has(g)) stack.push(g);
+        }
+      }
+    }
+  }
+
+  /** Classes body `b` of DEX `d` instantiates (`new-instance`). */
+  private newInstances(d: number, b: number, classes: Set<number>): void {
+    const dex = this.dexes[d];
+    const x = dex.xrefs();
+    const base = x.bodies[b].codeOff + 16;
+    for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++)
+      if (dex.buf[base + x.types.pcs[k] * 2] === 0x22)
+        classes.add(this.typeIdOf(dex.typeDescriptor(x.types.targets[k])));
+  }
+
+  private typeIdOf(desc: string | null): number {
+    return desc === null ? -1 : (this.types.ids.get(desc) ?? -1);
+  }
+
+  /** The class `valueClass` names for the result of a call to method `mi` of DEX `d` (its signature after ')'). */
+  private refReturnType(d: number, mi: number): number {
+    const cache = this.refReturnTypes[d];
+    if (mi < 0 || mi >= cache.length) return -1;
+    if (cache[mi] !== -2) return cache[mi];
+    const sig = this.dexes[d].methodSignature(mi);
+    return (cache[mi] = this.typeIdOf(sig.slice(sig.indexOf(')') + 1)));
   }
 
   /** Freezes the edges into rows by caller and by callee. */
@@ -1424,7 +1714,7 @@ class CompactModel implements CodeModel {
     this.outStart = outStart;
     this.inStart = inStart;
     this.edgeCount = e;
-    this.asyncEdgeCount = asyncEdges;
+    this.asyncEdgeCount += asyncEdges;
     this.megamorphic = megamorphic;
   }
 }
