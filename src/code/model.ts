@@ -761,8 +761,12 @@ class EdgeBuilder {
 /** 3. Call edges: direct calls resolved up the hierarchy, virtual calls to the overrides of live classes. */
 class CallResolver {
   megamorphicSites = 0;
-  /** Callers per library method, by library class id and then method name id. */
-  readonly apiIndex = new Map<number, Map<number, number[]>>();
+  /** Callers per library method: a list per (library class id, method name id), rows once linked. */
+  readonly apiIndex = new PairTable();
+  private readonly apiLast: number[] = [];
+  private readonly apiKeys = new IntColumn();
+  private readonly apiCallers = new IntColumn();
+  apiRows: Rows = { start: new Int32Array(1), values: new Int32Array(0) };
   /** Override sets by receiver class id and then signature id. */
   private readonly dispatchCache = new Map<number, Map<number, readonly number[] | null>>();
   private readonly descendantCache = new Map<number, number[]>();
@@ -775,12 +779,18 @@ class CallResolver {
     this.names = new ApiNames(b.typeTable, b.nameTable);
   }
 
-  private indexList(cls: number, nameId: number): number[] {
-    let byName = this.apiIndex.get(cls);
-    if (!byName) this.apiIndex.set(cls, (byName = new Map()));
-    let l = byName.get(nameId);
-    if (!l) byName.set(nameId, (l = []));
+  private indexList(cls: number, nameId: number): number {
+    const l = this.apiIndex.add(cls, nameId);
+    if (l === this.apiLast.length) this.apiLast.push(-1);
     return l;
+  }
+
+  /** Adds a caller to a list once per run of its calls (a body's calls are indexed together). */
+  private addApiCaller(l: number, from: number): void {
+    if (this.apiLast[l] === from) return;
+    this.apiLast[l] = from;
+    this.apiKeys.push(l);
+    this.apiCallers.push(from);
   }
 
   /** The method `sig` resolves to from class `t` (itself or the nearest ancestor defining it), or -1. */
@@ -848,7 +858,9 @@ class CallResolver {
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
       const bodyIds = this.b.bodies[d];
-      const resolved: Array<ResolvedCall | undefined> = [];
+      // Resolutions by (method index, dynamic): a slot per key into a dense list (a sparse array is a slow dictionary).
+      const slots = new Int32Array(dex.methodCount * 2).fill(-1);
+      const resolved: ResolvedCall[] = [];
       for (let b = 0; b < x.bodies.length; b++) {
         const from = bodyIds[b];
         if (from < 0) continue;
@@ -860,14 +872,15 @@ class CallResolver {
           if (!kind) continue;
           const dynamic = kind === 'virtual' || kind === 'interface';
           const key = idx * 2 + (dynamic ? 1 : 0);
-          let r = resolved[key];
+          const slot = key < slots.length ? slots[key] : -1;
+          let r = slot >= 0 ? resolved[slot] : undefined;
           if (!r) {
             const ref = dex.methodRef(idx);
             const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
             const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
             const declared = this.resolveUp(t, sig);
             const virtual = dynamic ? this.overrides(t, sig) : NONE;
-            let ext: number[][] | null = null;
+            let ext: number[] | null = null;
             let async = false;
             const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
             // Any call named like a receiver registration, app-defined or not: the async linking reads them all.
@@ -883,13 +896,13 @@ class CallResolver {
                 (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
             }
             r = { declared, virtual, ext, async, receiver };
-            resolved[key] = r;
+            if (key < slots.length) slots[key] = resolved.push(r) - 1;
           }
           if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
           if (r.virtual === null) this.megamorphicSites++;
           else for (const t of r.virtual) graph.add(from, t, K_VIRTUAL, pc, undefined, true);
           if (r.ext) {
-            for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
+            for (const l of r.ext) this.addApiCaller(l, from);
             if (r.async) asyncCallers.add(from);
           }
           if (r.receiver) receiverCallers.add(from);
@@ -922,6 +935,7 @@ class CallResolver {
         message: `${this.megamorphicSites} virtual call sites have more than ${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
       });
     }
+    this.apiRows = rowsOf(this.apiKeys, this.apiCallers, this.apiIndex.size);
     return { all: asyncCallers, receivers: receiverCallers, lambdaFrom, lambdaMethod };
   }
 }
@@ -929,7 +943,8 @@ class CallResolver {
 interface ResolvedCall {
   declared: number;
   virtual: readonly number[] | null;
-  ext: number[][] | null;
+  /** Lists of `apiIndex` the call adds its caller to (a call to library code). */
+  ext: number[] | null;
   async: boolean;
   /** The call may register a receiver. */
   receiver: boolean;
@@ -1035,7 +1050,8 @@ class CompactModel implements CodeModel {
   private readonly fieldOfRef: Int32Array[];
   private readonly readers: Rows;
   private readonly writers: Rows;
-  private readonly apiIndex: Map<number, Map<number, number[]>>;
+  private readonly apiIndex: PairTable;
+  private readonly apiRows: Rows;
   private readonly apiNamesOf: ApiNames;
   // Edges sorted by caller (out rows), and the in rows as positions into them.
   private outStart = new Int32Array(1);
@@ -1101,6 +1117,7 @@ class CompactModel implements CodeModel {
     this.refReturnTypes = this.dexes.map((d) => new Int32Array(d.methodCount).fill(-2));
     this.fieldStrings = this.dexes.map(() => []);
     this.apiIndex = parts.resolver.apiIndex;
+    this.apiRows = parts.resolver.apiRows;
     this.apiNamesOf = parts.resolver.names;
   }
 
@@ -1212,7 +1229,7 @@ class CompactModel implements CodeModel {
     const t = this.types.ids.get(api.slice(0, arrow));
     const nameId = this.apiNamesOf.nameId(api.slice(arrow + 2), false);
     if (t === undefined || nameId < 0) return [];
-    return this.apiIndex.get(t)?.get(nameId) ?? [];
+    return row(this.apiRows, this.apiIndex.find(t, nameId));
   }
 
   apiNames(ref: string): string[] {
