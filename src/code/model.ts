@@ -22,6 +22,13 @@ import { collectionElements, constString, paramTypes, summarize, type MethodSumm
  * are made only when a query asks for them.
  */
 
+/*
+ * Index reads. Ids (types, method rows, signatures, fields, edges, cross-reference bodies and their
+ * entries, DEX numbers) index columns that get an entry for every id when the id is made, and CSR rows
+ * span `start[r]..start[r + 1]` of arrays filled to that length: such reads carry `!`. Indices that come
+ * from the DEX's bytes are checked before use (cache bounds, `?? -1`, the DexFile accessors).
+ */
+
 export type EdgeKind = 'call' | 'virtual' | 'lambda' | 'async' | 'start';
 const KINDS: EdgeKind[] = ['call', 'virtual', 'lambda', 'async', 'start'];
 const K_CALL = 0;
@@ -151,11 +158,11 @@ interface Rows {
 
 function rowsOf(keys: IntColumn, values: IntColumn, rowCount: number): Rows {
   const start = new Int32Array(rowCount + 1);
-  for (let i = 0; i < keys.n; i++) start[keys.a[i] + 1]++;
-  for (let r = 0; r < rowCount; r++) start[r + 1] += start[r];
+  for (let i = 0; i < keys.n; i++) start[keys.a[i]! + 1]!++;
+  for (let r = 0; r < rowCount; r++) start[r + 1]! += start[r]!;
   const fill = start.slice(0, rowCount);
   const out = new Int32Array(keys.n);
-  for (let i = 0; i < keys.n; i++) out[fill[keys.a[i]]++] = values.a[i];
+  for (let i = 0; i < keys.n; i++) out[fill[keys.a[i]!]!++] = values.a[i]!;
   return { start, values: out };
 }
 
@@ -220,15 +227,15 @@ class Types {
   makeNode(t: number): void {
     if (this.node[t]) return;
     this.node[t] = 1;
-    const d = this.desc[t];
+    const d = this.desc[t]!;
     const sup = FRAMEWORK_PARENT[d] ?? (d === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;');
     this.superOf[t] = sup === null ? -1 : this.id(sup);
   }
 
   /** The parent a search follows: a node's recorded parent, else the framework parent Candor knows. */
   private parent(t: number): number {
-    if (this.node[t]) return this.superOf[t];
-    const sup = FRAMEWORK_PARENT[this.desc[t]];
+    if (this.node[t]) return this.superOf[t]!;
+    const sup = FRAMEWORK_PARENT[this.desc[t]!];
     return sup === undefined ? -1 : this.id(sup);
   }
 
@@ -241,13 +248,13 @@ class Types {
     const seen = new Set<number>();
     const queue = [t];
     for (let head = 0; head < queue.length && out.length < MAX_ANCESTORS; head++) {
-      const x = queue[head];
+      const x = queue[head]!;
       if (seen.has(x)) continue;
       seen.add(x);
       out.push(x);
       const sup = this.parent(x);
       if (sup >= 0) queue.push(sup);
-      if (this.node[x]) for (const i of this.interfaces[x]) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
+      if (this.node[x]) for (const i of this.interfaces[x]!) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
     }
     return out;
   }
@@ -286,17 +293,17 @@ class PairTable {
     const mask = this.slots.length - 1;
     let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & mask;
     for (;;) {
-      const e = this.slots[i];
+      const e = this.slots[i]!;
       if (e < 0 || (this.first[e] === a && this.second[e] === b)) return i;
       i = (i + 1) & mask;
     }
   }
   find(a: number, b: number): number {
-    return this.slots[this.slot(a, b)];
+    return this.slots[this.slot(a, b)]!;
   }
   add(a: number, b: number): number {
     const i = this.slot(a, b);
-    if (this.slots[i] >= 0) return this.slots[i];
+    if (this.slots[i]! >= 0) return this.slots[i]!;
     const e = this.first.length;
     this.first.push(a);
     this.second.push(b);
@@ -306,7 +313,7 @@ class PairTable {
   }
   private grow(): void {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e], this.second[e])] = e;
+    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e]!, this.second[e]!)] = e;
   }
 }
 
@@ -321,10 +328,10 @@ class Signatures {
     return create ? this.table.add(name, proto) : this.table.find(name, proto);
   }
   name(sig: number): string {
-    return this.names.values[this.table.first[sig]];
+    return this.names.values[this.table.first[sig]!]!;
   }
   proto(sig: number): string {
-    return this.protos.values[this.table.second[sig]];
+    return this.protos.values[this.table.second[sig]!]!;
   }
 }
 
@@ -350,7 +357,7 @@ class Fields {
   }
 
   cls(f: number): number {
-    return this.pairs.second[f];
+    return this.pairs.second[f]!;
   }
 
   get count(): number {
@@ -391,10 +398,10 @@ class Fields {
   signature(f: number): string {
     let s = this.strings[f];
     if (s === undefined) {
-      const nt = this.pairs.first[f];
-      const name = this.names.values[this.nts.first[nt]];
-      const type = this.types.desc[this.nts.second[nt]];
-      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]]}->${name}:${type}`;
+      const nt = this.pairs.first[f]!;
+      const name = this.names.values[this.nts.first[nt]!];
+      const type = this.types.desc[this.nts.second[nt]!];
+      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]!]}->${name}:${type}`;
     }
     return s;
   }
@@ -441,10 +448,10 @@ class ModelBuilder {
 
   /** The type id of type index `ti` of DEX `d`, or -1 when the index names no type. */
   typeAt(d: number, ti: number): number {
-    const cache = this.typeOfIdx[d];
-    const hit = ti >= 0 && ti < cache.length ? cache[ti] : -1;
+    const cache = this.typeOfIdx[d]!;
+    const hit = ti >= 0 && ti < cache.length ? cache[ti]! : -1;
     if (hit !== -2) return hit;
-    const desc = this.dexes[d].typeDescriptor(ti);
+    const desc = this.dexes[d]!.typeDescriptor(ti);
     const t = desc === null ? -1 : this.types.id(desc, true);
     cache[ti] = t;
     return t;
@@ -460,25 +467,25 @@ class ModelBuilder {
   }
 
   protoOf(d: number, p: number): string {
-    const cache = this.protoCache[d];
+    const cache = this.protoCache[d]!;
     let s = cache[p];
-    if (s === undefined) s = cache[p] = this.dexes[d].protoDescriptor(p);
+    if (s === undefined) s = cache[p] = this.dexes[d]!.protoDescriptor(p);
     return s;
   }
 
   /** The app's name id of string index `si` of DEX `d`. */
   nameAt(d: number, si: number): number {
-    const cache = this.nameOfString[d];
-    let n = si >= 0 && si < cache.length ? cache[si] : -2;
+    const cache = this.nameOfString[d]!;
+    let n = si >= 0 && si < cache.length ? cache[si]! : -2;
     if (n >= 0) return n;
-    n = this.names.id(this.dexes[d].string(si) ?? '?', true, true);
+    n = this.names.id(this.dexes[d]!.string(si) ?? '?', true, true);
     if (si >= 0 && si < cache.length) cache[si] = n;
     return n;
   }
 
   private protoAt(d: number, p: number): number {
-    const cache = this.protoOfIdx[d];
-    let n = p >= 0 && p < cache.length ? cache[p] : -2;
+    const cache = this.protoOfIdx[d]!;
+    let n = p >= 0 && p < cache.length ? cache[p]! : -2;
     if (n >= 0) return n;
     n = this.protos.id(this.protoOf(d, p), true, true);
     if (p >= 0 && p < cache.length) cache[p] = n;
@@ -505,9 +512,9 @@ class ModelBuilder {
 
   /** The canonical field id of field index `fi` of DEX `d`. */
   fieldAt(d: number, fi: number): number {
-    const cache = this.fieldOfRef[d];
-    if (fi < cache.length && cache[fi] >= 0) return cache[fi];
-    const ref = this.dexes[d].fieldRef(fi);
+    const cache = this.fieldOfRef[d]!;
+    if (fi < cache.length && cache[fi]! >= 0) return cache[fi]!;
+    const ref = this.dexes[d]!.fieldRef(fi);
     const f = ref
       ? this.fields.canonical(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
       : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.badNt());
@@ -575,7 +582,10 @@ class ModelBuilder {
     return this.fieldOfRef;
   }
 
-  /** 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides. */
+  /**
+   * 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class
+   * loader decides.
+   */
   private readClasses(): void {
     const { types, fields } = this;
     const sigStamp: number[] = [];
@@ -589,14 +599,14 @@ class ModelBuilder {
         types.definedOrder.push(t);
         types.dex[t] = d;
         types.classDef[t] = ci;
-        const def = dex.classDefs[ci];
+        const def = dex.classDefs[ci]!;
         types.superOf[t] = def.superclassIdx === 0xffffffff ? -1 : this.typeAt(d, def.superclassIdx);
         const ifaces = dex.interfaces(ci);
         types.interfaces[t] = ifaces.length
           ? ifaces.slice(0, MAX_INTERFACES).map((i) => this.typeOrUnknown(d, i))
           : NONE;
         types.methodStart[t] = this.mCls.n;
-        for (const { methodIdx, codeOff } of members[ci].methods) {
+        for (const { methodIdx, codeOff } of members[ci]!.methods) {
           const ref = dex.methodRef(methodIdx);
           if (!ref) continue;
           const id = this.mCls.n;
@@ -605,32 +615,32 @@ class ModelBuilder {
           this.mDex.push(d);
           this.mIdx.push(methodIdx);
           this.mCode.push(codeOff);
-          this.byDexMethod[d][methodIdx] = id;
+          this.byDexMethod[d]![methodIdx] = id;
         }
         types.methodEnd[t] = this.mCls.n;
         for (let id = types.methodStart[t]; id < types.methodEnd[t]; id++) {
-          const sig = this.mSig.a[id];
+          const sig = this.mSig.a[id]!;
           if (sigStamp[sig] === t) types.duplicates[t] = 1;
           sigStamp[sig] = t;
         }
-        for (const f of members[ci].fields) {
+        for (const f of members[ci]!.fields) {
           const ref = dex.fieldRef(f);
           // The signature names the field's own class (a damaged DEX may list another class's field here).
           const id = ref
             ? fields.pair(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
             : fields.pair(types.id(`<bad field ${f}>`), this.badNt());
           fields.definedFlag[id] = 1;
-          this.fieldOfRef[d][f] = id;
+          this.fieldOfRef[d]![f] = id;
         }
       }
     });
     for (const t of types.definedOrder) {
-      const sup = types.superOf[t];
+      const sup = types.superOf[t]!;
       if (sup >= 0) {
         types.makeNode(sup);
         (types.subs[sup] ??= []).push(t);
       }
-      for (const i of types.interfaces[t]) {
+      for (const i of types.interfaces[t]!) {
         types.makeNode(i);
         (types.subs[i] ??= []).push(t);
       }
@@ -661,14 +671,14 @@ class ModelBuilder {
       this.bodyIds.push(ids);
       seenType.fill(0);
       for (let b = 0; b < x.bodies.length; b++) {
-        const id = this.byDexMethod[d][x.bodies[b].methodIdx] ?? -1;
+        const id = this.byDexMethod[d]![x.bodies[b]!.methodIdx] ?? -1;
         ids[b] = id;
         if (id < 0) continue;
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++) {
-          const op = dex.buf[base + x.types.pcs[k] * 2];
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.types.pcs[k]! * 2];
           if (op !== 0x22 && op !== 0x1c) continue;
-          const ti = x.types.targets[k];
+          const ti = x.types.targets[k]!;
           const t = this.typeAt(d, ti);
           if (t < 0 || this.types.desc[t] === '') continue;
           if (op === 0x22) {
@@ -680,9 +690,9 @@ class ModelBuilder {
             }
           } else starts.push({ from: id, cls: t });
         }
-        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
-          const op = dex.buf[base + x.fields.pcs[k] * 2];
-          const f = this.fieldAt(d, x.fields.targets[k]);
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
+          const f = this.fieldAt(d, x.fields.targets[k]!);
           const write = (op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d);
           if (write) {
             if (lastWriter[f] === id) continue;
@@ -721,7 +731,7 @@ class ModelBuilder {
 
 function entryKind(types: Types, t: number): { kind: string; methods: string[] } | null {
   for (const a of types.ancestors(t)) {
-    const e = ENTRY_BASES[types.desc[a]];
+    const e = ENTRY_BASES[types.desc[a]!];
     if (e) return e;
   }
   return null;
@@ -743,8 +753,8 @@ class EdgeBuilder {
   add(from: number, to: number, kind: number, pc: number, via?: string, bulk = false): void {
     if (to < 0 || from === to) return;
     if (bulk && kind <= K_VIRTUAL) {
-      if (this.stamps[kind][to] === from) return;
-      this.stamps[kind][to] = from;
+      if (this.stamps[kind]![to] === from) return;
+      this.stamps[kind]![to] = from;
     } else {
       const key = (from * 8 + kind) * this.methodCount + to;
       if (this.others.has(key)) return;
@@ -857,22 +867,22 @@ class CallResolver {
     const types = this.b.typeTable;
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
-      const bodyIds = this.b.bodies[d];
+      const bodyIds = this.b.bodies[d]!;
       // Resolutions by (method index, dynamic): a slot per key into a dense list (a sparse array is a slow dictionary).
       const slots = new Int32Array(dex.methodCount * 2).fill(-1);
       const resolved: ResolvedCall[] = [];
       for (let b = 0; b < x.bodies.length; b++) {
-        const from = bodyIds[b];
+        const from = bodyIds[b]!;
         if (from < 0) continue;
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++) {
-          const idx = x.methods.targets[k];
-          const pc = x.methods.pcs[k];
-          const kind = invokeKind(dex.buf[base + pc * 2]);
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.methods.start[b]!; k < x.methods.start[b + 1]!; k++) {
+          const idx = x.methods.targets[k]!;
+          const pc = x.methods.pcs[k]!;
+          const kind = invokeKind(dex.buf[base + pc * 2]!);
           if (!kind) continue;
           const dynamic = kind === 'virtual' || kind === 'interface';
           const key = idx * 2 + (dynamic ? 1 : 0);
-          const slot = key < slots.length ? slots[key] : -1;
+          const slot = key < slots.length ? slots[key]! : -1;
           let r = slot >= 0 ? resolved[slot] : undefined;
           if (!r) {
             const ref = dex.methodRef(idx);
@@ -911,9 +921,9 @@ class CallResolver {
       // invoke-custom is not in the cross-reference index: walk the bodies of DEX files that have call sites.
       if (dexTables(dex).callSites.length > 0) {
         for (let b = 0; b < x.bodies.length; b++) {
-          const from = bodyIds[b];
+          const from = bodyIds[b]!;
           if (from < 0) continue;
-          walkCode(dex.buf, x.bodies[b].codeOff, (insn) => {
+          walkCode(dex.buf, x.bodies[b]!.codeOff, (insn) => {
             if (insn.op !== 0xfc && insn.op !== 0xfd) return;
             const t = lambdaTarget(dex, insn.idx);
             if (t === null) return;
@@ -932,7 +942,9 @@ class CallResolver {
     if (this.megamorphicSites) {
       this.b.diagnosticList.push({
         code: 'limit/code-dispatch-targets',
-        message: `${this.megamorphicSites} virtual call sites have more than ${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
+        message:
+          `${this.megamorphicSites} virtual call sites have more than ` +
+          `${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
       });
     }
     this.apiRows = rowsOf(this.apiKeys, this.apiCallers, this.apiIndex.size);
@@ -1005,7 +1017,7 @@ function flat(s: string): string {
 /** The method class `t` defines with signature `sig` (the last one, as a map keyed by signature keeps), or -1. */
 function methodWithSig(types: Types, sigOf: Int32Array, t: number, sig: number): number {
   if (!types.defined[t]) return -1;
-  for (let id = types.methodEnd[t] - 1; id >= types.methodStart[t]; id--) if (sigOf[id] === sig) return id;
+  for (let id = types.methodEnd[t]! - 1; id >= types.methodStart[t]!; id--) if (sigOf[id] === sig) return id;
   return -1;
 }
 
@@ -1122,20 +1134,20 @@ class CompactModel implements CodeModel {
   }
 
   method(id: number): CodeMethod {
-    const sig = this.mSig[id];
+    const sig = this.mSig[id]!;
     return {
       id,
-      cls: this.types.desc[this.mCls[id]],
+      cls: this.types.desc[this.mCls[id]!]!,
       name: this.sigs.name(sig),
       proto: this.sigs.proto(sig),
-      dex: this.mDex[id],
-      methodIdx: this.mIdx[id],
-      codeOff: this.mCode[id],
+      dex: this.mDex[id]!,
+      methodIdx: this.mIdx[id]!,
+      codeOff: this.mCode[id]!,
     };
   }
 
   name(id: number): string {
-    return `${this.types.desc[this.mCls[id]]}->${this.sigs.name(this.mSig[id])}`;
+    return `${this.types.desc[this.mCls[id]!]}->${this.sigs.name(this.mSig[id]!)}`;
   }
 
   methodsNamed(name: string): number[] {
@@ -1144,8 +1156,8 @@ class CompactModel implements CodeModel {
     if (t === undefined || !this.types.defined[t]) return [];
     const bare = name.slice(arrow + 2);
     const out: number[] = [];
-    for (let id = this.types.methodStart[t]; id < this.types.methodEnd[t]; id++)
-      if (this.sigs.name(this.mSig[id]) === bare) out.push(id);
+    for (let id = this.types.methodStart[t]!; id < this.types.methodEnd[t]!; id++)
+      if (this.sigs.name(this.mSig[id]!) === bare) out.push(id);
     return out;
   }
 
@@ -1157,8 +1169,8 @@ class CompactModel implements CodeModel {
   /** Methods of class `t` keyed by signature: one per signature (the last), in first-declaration order. */
   private ownMethods(t: number): number[] {
     if (!this.types.defined[t]) return [];
-    const start = this.types.methodStart[t];
-    const end = this.types.methodEnd[t];
+    const start = this.types.methodStart[t]!;
+    const end = this.types.methodEnd[t]!;
     const out: number[] = [];
     if (!this.types.duplicates[t]) {
       for (let id = start; id < end; id++) out.push(id);
@@ -1167,7 +1179,7 @@ class CompactModel implements CodeModel {
     for (let id = start; id < end; id++) {
       let last = id;
       for (let j = end - 1; j > id; j--) if (this.mSig[j] === this.mSig[id]) last = j;
-      if (last !== id && this.mSig.subarray(start, id).includes(this.mSig[id])) continue;
+      if (last !== id && this.mSig.subarray(start, id).includes(this.mSig[id]!)) continue;
       out.push(last);
     }
     return out;
@@ -1178,11 +1190,11 @@ class CompactModel implements CodeModel {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
     this.linkAsyncFrom(id);
-    const end = this.outStart[id + 1];
-    let k = this.outStart[id];
-    for (; k < end && this.eKind[k] !== K_START; k++) out.push(this.edge(k, this.eTo[k]));
-    for (const a of this.asyncOut.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a].to));
-    for (; k < end; k++) out.push(this.edge(k, this.eTo[k]));
+    const end = this.outStart[id + 1]!;
+    let k = this.outStart[id]!;
+    for (; k < end && this.eKind[k] !== K_START; k++) out.push(this.edge(k, this.eTo[k]!));
+    for (const a of this.asyncOut.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a]!.to));
+    for (; k < end; k++) out.push(this.edge(k, this.eTo[k]!));
     return out;
   }
 
@@ -1190,25 +1202,25 @@ class CompactModel implements CodeModel {
   in(id: number): Edge[] {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
-    this.linkAsyncInto(this.mCls[id]);
-    const end = this.inStart[id + 1];
-    let j = this.inStart[id];
-    for (; j < end && this.eKind[this.inEdge[j]] !== K_START; j++)
-      out.push(this.edge(this.inEdge[j], this.eFrom[this.inEdge[j]]));
-    for (const a of this.asyncIn.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a].from));
-    for (; j < end; j++) out.push(this.edge(this.inEdge[j], this.eFrom[this.inEdge[j]]));
+    this.linkAsyncInto(this.mCls[id]!);
+    const end = this.inStart[id + 1]!;
+    let j = this.inStart[id]!;
+    for (; j < end && this.eKind[this.inEdge[j]!] !== K_START; j++)
+      out.push(this.edge(this.inEdge[j]!, this.eFrom[this.inEdge[j]!]!));
+    for (const a of this.asyncIn.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a]!.from));
+    for (; j < end; j++) out.push(this.edge(this.inEdge[j]!, this.eFrom[this.inEdge[j]!]!));
     return out;
   }
 
   private asyncEdge(a: number, to: number): Edge {
-    const e = this.asyncEdges[a];
+    const e = this.asyncEdges[a]!;
     return e.via ? { to, kind: 'async', pc: e.pc, via: e.via } : { to, kind: 'async', pc: e.pc };
   }
 
   private edge(k: number, to: number): Edge {
     const via = this.eVia.get(k);
-    const kind = KINDS[this.eKind[k]];
-    return via ? { to, kind, pc: this.ePc[k], via } : { to, kind, pc: this.ePc[k] };
+    const kind = KINDS[this.eKind[k]!]!;
+    return via ? { to, kind, pc: this.ePc[k]!, via } : { to, kind, pc: this.ePc[k]! };
   }
 
   get stats(): CodeModelStats {
@@ -1237,7 +1249,7 @@ class CompactModel implements CodeModel {
   }
 
   ancestors(desc: string): string[] {
-    return this.types.ancestors(this.types.id(desc)).map((t) => this.types.desc[t]);
+    return this.types.ancestors(this.types.id(desc)).map((t) => this.types.desc[t]!);
   }
 
   fieldReaders(field: string): number[] {
@@ -1250,11 +1262,11 @@ class CompactModel implements CodeModel {
 
   /** Canonical signature of field index `fi` of DEX `d`, as summaries name it. */
   private fieldKeyAt(d: number, fi: number): string {
-    const cache = this.fieldStrings[d];
+    const cache = this.fieldStrings[d]!;
     let s = cache[fi];
     if (s === undefined) {
-      let f = fi < this.fieldOfRef[d].length ? this.fieldOfRef[d][fi] : -1;
-      if (f < 0) f = this.fields.fromSignature(this.dexes[d].fieldSignature(fi), true);
+      let f = fi < this.fieldOfRef[d]!.length ? this.fieldOfRef[d]![fi]! : -1;
+      if (f < 0) f = this.fields.fromSignature(this.dexes[d]!.fieldSignature(fi), true);
       s = cache[fi] = this.fields.signature(f);
     }
     return s;
@@ -1299,7 +1311,7 @@ class CompactModel implements CodeModel {
   }
 
   private isInitialiser(id: number): boolean {
-    const name = this.sigs.name(this.mSig[id]);
+    const name = this.sigs.name(this.mSig[id]!);
     return name === '<clinit>' || name === '<init>';
   }
 
@@ -1308,11 +1320,11 @@ class CompactModel implements CodeModel {
     if (!this.fields.definedFlag[f]) return undefined;
     const t = this.fields.cls(f);
     if (!this.types.defined[t]) return undefined;
-    const d = this.types.dex[t];
-    const ci = this.types.classDef[t];
-    const dex = this.dexes[d];
-    const members = dex.members()[ci];
-    const k = members.fields.findIndex((fi) => this.fieldOfRef[d][fi] === f);
+    const d = this.types.dex[t]!;
+    const ci = this.types.classDef[t]!;
+    const dex = this.dexes[d]!;
+    const members = dex.members()[ci]!;
+    const k = members.fields.findIndex((fi) => this.fieldOfRef[d]![fi] === f);
     if (k < 0 || k >= members.staticFields) return undefined;
     // A class's static values are one encoded array: decode it once, keep only the class asked about last.
     if (this.staticsOf !== t) {
@@ -1327,7 +1339,7 @@ class CompactModel implements CodeModel {
 
   summary(id: number): MethodSummary | null {
     if (id < 0 || id >= this.methodCount || this.mCode[id] === 0) return null;
-    const state = this.summaryState[id];
+    const state = this.summaryState[id]!;
     if (state === 1) return null; // being summarised (a field constant's initialiser reads itself)
     const hit = this.summaryCache.get(id);
     if (hit) {
@@ -1348,16 +1360,18 @@ class CompactModel implements CodeModel {
     if (!this.budgetReported)
       this.diagnostics.push({
         code: 'limit/code-summary-units',
-        message: `value analysis stopped after ${this.summarizedUnits} code units (limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
+        message:
+          `value analysis stopped after ${this.summarizedUnits} code units ` +
+          `(limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
       });
     this.budgetReported = true;
     return true;
   }
 
   private decode(id: number): MethodSummary {
-    const d = this.mDex[id];
-    return summarize(this.dexes[d], this.mCode[id], {
-      proto: this.sigs.proto(this.mSig[id]),
+    const d = this.mDex[id]!;
+    return summarize(this.dexes[d]!, this.mCode[id]!, {
+      proto: this.sigs.proto(this.mSig[id]!),
       resolveField: (f) => this.fieldConstant(f),
       fieldKey: (sig) => this.canonicalField(sig),
       fieldAt: (fi) => this.fieldKeyAt(d, fi),
@@ -1387,11 +1401,11 @@ class CompactModel implements CodeModel {
    * effects on the model must be replayed here too.
    */
   private deferSummary(id: number): void {
-    const state = this.summaryState[id];
+    const state = this.summaryState[id]!;
     if (this.overBudget(state)) return;
     this.summaryState[id] = 1;
-    const d = this.mDex[id];
-    const walk = walkCode(this.dexes[d].buf, this.mCode[id], (insn) => {
+    const d = this.mDex[id]!;
+    const walk = walkCode(this.dexes[d]!.buf, this.mCode[id]!, (insn) => {
       if (isIget(insn.op) || isSget(insn.op)) this.fieldConstant(this.fieldKeyAt(d, insn.idx));
     });
     this.cacheSummary(id, state, { deferred: true, units: walk.units });
@@ -1420,13 +1434,13 @@ class CompactModel implements CodeModel {
     const found = new Map<number, string[]>();
     this.dexes.forEach((dex, d) => {
       const x = dex.xrefs();
-      const cache = (perDex as Int8Array[])[d];
-      const bodyIds = this.bodyIds[d];
+      const cache = (perDex as Int8Array[])[d]!;
+      const bodyIds = this.bodyIds[d]!;
       for (let b = 0; b < x.bodies.length; b++) {
-        const id = bodyIds[b];
+        const id = bodyIds[b]!;
         if (id < 0) continue;
-        for (let k = x.strings.start[b]; k < x.strings.start[b + 1]; k++) {
-          const si = x.strings.targets[k];
+        for (let k = x.strings.start[b]!; k < x.strings.start[b + 1]!; k++) {
+          const si = x.strings.targets[k]!;
           if (si >= cache.length) continue;
           if (cache[si] === 0) {
             const r = dex.stringBytes(si);
@@ -1453,7 +1467,7 @@ class CompactModel implements CodeModel {
       for (const id of this.ownMethods(a)) {
         if (
           this.mCode[id] !== 0 &&
-          names.includes(this.sigs.name(this.mSig[id])) &&
+          names.includes(this.sigs.name(this.mSig[id]!)) &&
           !found.some((f) => this.mSig[f] === this.mSig[id])
         )
           found.push(id);
@@ -1463,7 +1477,7 @@ class CompactModel implements CodeModel {
   }
 
   private callbackMethods(t: number): number[] {
-    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]).startsWith('<'));
+    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]!).startsWith('<'));
   }
 
   /**
@@ -1488,7 +1502,8 @@ class CompactModel implements CodeModel {
         this.asyncPending[from] = 1;
       }
     }
-    // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system runs their lifecycle.
+    // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system
+    // runs their lifecycle.
     for (const { from, cls } of starts) {
       if (!types.defined[cls]) continue;
       const e = entryKind(types, cls);
@@ -1552,14 +1567,14 @@ class CompactModel implements CodeModel {
           if (to === from || seen.has(to)) continue;
           seen.add(to);
           const a = this.asyncEdges.length;
-          this.asyncEdges.push({ from, to, pc: call.pc, via: via || names[0] });
+          this.asyncEdges.push({ from, to, pc: call.pc, via: via || (names[0] ?? '') });
           mine.push(a);
           let into = this.asyncIn.get(to);
           if (!into) this.asyncIn.set(to, (into = []));
           // Callers are linked in any order: keep each callee's list in the order the callers were found.
-          const rank = this.asyncRank[from];
+          const rank = this.asyncRank[from]!;
           let i = into.length;
-          while (i > 0 && this.asyncRank[this.asyncEdges[into[i - 1]].from] > rank) i--;
+          while (i > 0 && this.asyncRank[this.asyncEdges[into[i - 1]!]!.from]! > rank) i--;
           into.splice(i, 0, a);
         }
         if (api?.kind === 'receiver') {
@@ -1598,35 +1613,35 @@ class CompactModel implements CodeModel {
     this.bodyIds.forEach((ids) => ids.forEach((id, b) => id >= 0 && (bodyOf[id] = b)));
     const lambdas = new Map<number, number[]>();
     for (let i = 0; i < callers.lambdaFrom.n; i++) {
-      const from = callers.lambdaFrom.a[i];
+      const from = callers.lambdaFrom.a[i]!;
       let l = lambdas.get(from);
       if (!l) lambdas.set(from, (l = []));
-      l.push(callers.lambdaMethod.a[i]);
+      l.push(callers.lambdaMethod.a[i]!);
     }
     const keys = new IntColumn();
     const values = new IntColumn();
     for (const from of this.asyncCallers) {
-      const d = this.mDex[from];
-      const dex = this.dexes[d];
+      const d = this.mDex[from]!;
+      const dex = this.dexes[d]!;
       const x = dex.xrefs();
-      const classes = new Set<number>([this.mCls[from]]);
-      for (const p of paramTypes(this.sigs.proto(this.mSig[from]))) {
+      const classes = new Set<number>([this.mCls[from]!]);
+      for (const p of paramTypes(this.sigs.proto(this.mSig[from]!))) {
         const t = types.ids.get(p);
         if (t !== undefined) classes.add(t);
       }
-      const b = bodyOf[from];
+      const b = bodyOf[from]!;
       const fieldsRead: number[] = [];
       if (b >= 0) {
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++)
-          classes.add(this.refReturnType(d, x.methods.targets[k]));
-        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
-          const op = dex.buf[base + x.fields.pcs[k] * 2];
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.methods.start[b]!; k < x.methods.start[b + 1]!; k++)
+          classes.add(this.refReturnType(d, x.methods.targets[k]!));
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
           if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
-          const fi = x.fields.targets[k];
+          const fi = x.fields.targets[k]!;
           const ref = dex.fieldRef(fi);
           if (ref) classes.add(this.typeIdOf(dex.typeDescriptor(ref.typeIdx)));
-          fieldsRead.push(this.fieldOfRef[d][fi] ?? -1);
+          fieldsRead.push(this.fieldOfRef[d]![fi] ?? -1);
         }
         this.newInstances(d, b, classes);
       }
@@ -1655,17 +1670,17 @@ class CompactModel implements CodeModel {
       if (seen.has(f)) continue;
       seen.add(f);
       for (const w of row(this.writers, f)) {
-        const b = bodyOf[w];
+        const b = bodyOf[w]!;
         if (!this.isInitialiser(w) || b < 0) continue;
-        const d = this.mDex[w];
+        const d = this.mDex[w]!;
         this.newInstances(d, b, classes);
-        const dex = this.dexes[d];
+        const dex = this.dexes[d]!;
         const x = dex.xrefs();
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
-          const op = dex.buf[base + x.fields.pcs[k] * 2];
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
           if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
-          const g = this.fieldOfRef[d][x.fields.targets[k]] ?? -1;
+          const g = this.fieldOfRef[d]![x.fields.targets[k]!] ?? -1;
           if (g >= 0 && !seen.has(g)) stack.push(g);
         }
       }
@@ -1674,12 +1689,12 @@ class CompactModel implements CodeModel {
 
   /** Classes body `b` of DEX `d` instantiates (`new-instance`). */
   private newInstances(d: number, b: number, classes: Set<number>): void {
-    const dex = this.dexes[d];
+    const dex = this.dexes[d]!;
     const x = dex.xrefs();
-    const base = x.bodies[b].codeOff + 16;
-    for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++)
-      if (dex.buf[base + x.types.pcs[k] * 2] === 0x22)
-        classes.add(this.typeIdOf(dex.typeDescriptor(x.types.targets[k])));
+    const base = x.bodies[b]!.codeOff + 16;
+    for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++)
+      if (dex.buf[base + x.types.pcs[k]! * 2] === 0x22)
+        classes.add(this.typeIdOf(dex.typeDescriptor(x.types.targets[k]!)));
   }
 
   private typeIdOf(desc: string | null): number {
@@ -1688,10 +1703,10 @@ class CompactModel implements CodeModel {
 
   /** The class `valueClass` names for the result of a call to method `mi` of DEX `d` (its signature after ')'). */
   private refReturnType(d: number, mi: number): number {
-    const cache = this.refReturnTypes[d];
+    const cache = this.refReturnTypes[d]!;
     if (mi < 0 || mi >= cache.length) return -1;
-    if (cache[mi] !== -2) return cache[mi];
-    const sig = this.dexes[d].methodSignature(mi);
+    if (cache[mi] !== -2) return cache[mi]!;
+    const sig = this.dexes[d]!.methodSignature(mi);
     return (cache[mi] = this.typeIdOf(sig.slice(sig.indexOf(')') + 1)));
   }
 
@@ -1704,12 +1719,12 @@ class CompactModel implements CodeModel {
     const outStart = new Int32Array(n + 1);
     const inStart = new Int32Array(n + 1);
     for (let i = 0; i < e; i++) {
-      outStart[from[i] + 1]++;
-      inStart[to[i] + 1]++;
+      outStart[from[i]! + 1]!++;
+      inStart[to[i]! + 1]!++;
     }
     for (let r = 0; r < n; r++) {
-      outStart[r + 1] += outStart[r];
-      inStart[r + 1] += inStart[r];
+      outStart[r + 1]! += outStart[r]!;
+      inStart[r + 1]! += inStart[r]!;
     }
     const outFill = outStart.slice(0, n);
     const inFill = inStart.slice(0, n);
@@ -1719,14 +1734,14 @@ class CompactModel implements CodeModel {
     this.ePc = new Int32Array(e);
     this.inEdge = new Int32Array(e);
     for (let i = 0; i < e; i++) {
-      const k = outFill[from[i]]++;
-      this.eFrom[k] = from[i];
-      this.eTo[k] = to[i];
-      this.eKind[k] = graph.kind.a[i];
-      this.ePc[k] = graph.pc.a[i];
+      const k = outFill[from[i]!]!++;
+      this.eFrom[k] = from[i]!;
+      this.eTo[k] = to[i]!;
+      this.eKind[k] = graph.kind.a[i]!;
+      this.ePc[k] = graph.pc.a[i]!;
       const via = graph.via.get(i);
       if (via) this.eVia.set(k, via);
-      this.inEdge[inFill[to[i]]++] = k;
+      this.inEdge[inFill[to[i]!]!++] = k;
     }
     this.outStart = outStart;
     this.inStart = inStart;
