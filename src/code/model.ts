@@ -663,8 +663,10 @@ class ModelBuilder {
     const writeF = new IntColumn(4096);
     const writeM = new IntColumn(4096);
     // Readers and writers keep each method once per run of accesses (the index lists a body's accesses together).
-    const lastReader: number[] = [];
-    const lastWriter: number[] = [];
+    // Field ids made here are at most one per 16-bit field index of each DEX, so the stamps are sized up front.
+    const fieldBound = this.fields.count + this.dexes.reduce((n, d) => n + Math.max(d.fieldCount, 1 << 16), 0);
+    const lastReader = new Int32Array(fieldBound).fill(-1);
+    const lastWriter = new Int32Array(fieldBound).fill(-1);
     this.dexes.forEach((dex, d) => {
       const x = dex.xrefs();
       const ids = new Int32Array(x.bodies.length);
