@@ -34,7 +34,7 @@ const KINDS: EdgeKind[] = ['call', 'virtual', 'lambda', 'async', 'start'];
 const K_CALL = 0;
 const K_VIRTUAL = 1;
 const K_LAMBDA = 2;
-const K_ASYNC = 3;
+// 3 is 'async': those edges are kept apart from the frozen rows (see `asyncEdges`).
 const K_START = 4;
 
 export interface Edge {
