@@ -731,12 +731,25 @@ class ModelBuilder {
   }
 }
 
-function entryKind(types: Types, t: number): { kind: string; methods: string[] } | null {
+type EntryKind = { kind: string; methods: string[] } | null;
+const entryKinds = new WeakMap<Types, Array<EntryKind | undefined>>();
+
+/** The entry kind of class `t` from its ancestors (memoised per class: a class's ancestors never change). */
+function entryKind(types: Types, t: number): EntryKind {
+  let memo = entryKinds.get(types);
+  if (!memo) entryKinds.set(types, (memo = []));
+  const hit = memo[t];
+  if (hit !== undefined) return hit;
+  let found: EntryKind = null;
   for (const a of types.ancestors(t)) {
     const e = ENTRY_BASES[types.desc[a]!];
-    if (e) return e;
+    if (e) {
+      found = e;
+      break;
+    }
   }
-  return null;
+  memo[t] = found;
+  return found;
 }
 
 /** Call edges in the order they are found; deduplicated per (caller, callee, kind), the first call site kept. */
@@ -1101,8 +1114,7 @@ class CompactModel implements CodeModel {
   private readonly fieldBusy = new Set<number>();
   private readonly fieldConstants = new Map<number, Value | undefined>();
   private readonly fieldStrings: Array<Array<string | undefined>>;
-  private staticsOf = -1;
-  private statics: ReturnType<typeof staticValues> = null;
+  private readonly statics = new Map<number, ReturnType<typeof staticValues>>();
   private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
   private readonly manifest: Manifest | null;
 
@@ -1328,12 +1340,10 @@ class CompactModel implements CodeModel {
     const members = dex.members()[ci]!;
     const k = members.fields.findIndex((fi) => this.fieldOfRef[d]![fi] === f);
     if (k < 0 || k >= members.staticFields) return undefined;
-    // A class's static values are one encoded array: decode it once, keep only the class asked about last.
-    if (this.staticsOf !== t) {
-      this.staticsOf = t;
-      this.statics = staticValues(dex, ci);
-    }
-    const v = this.statics?.[k];
+    // A class's static values are one encoded array: decoded once per class asked about.
+    let values = this.statics.get(t);
+    if (values === undefined) this.statics.set(t, (values = staticValues(dex, ci)));
+    const v = values?.[k];
     if (v?.t === 'int') return { k: 'num', v: v.v };
     if (v?.t === 'string') return { k: 'str', s: dex.string(v.v) ?? '' };
     return undefined;
