@@ -7,10 +7,12 @@
  *
  * Scan share: best of three warm scans (the time inside the two detectors that build and query the model).
  * Memory (meaningful for the first file of a run only: later files see the earlier files' scans collected
- * inside their measurement, so give one file per process for a memory figure): heap kept after building the model from freshly parsed DEX files and running both detectors'
- * queries on it (decoded DEX strings the model asked for included), measured between forced collections.
+ * inside their measurement, so give one file per process for a memory figure): heap kept after building the
+ * model from freshly parsed DEX files and running both detectors' queries on it (decoded DEX strings the model
+ * asked for included), measured between forced collections.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { censorshipCode } from '../src/code/censorship-code.js';
 import { appCodeModel } from '../src/code/model.js';
@@ -90,8 +92,12 @@ for (const path of process.argv.slice(2).length ? process.argv.slice(2) : DEFAUL
   const share = best.modelMs / best.scanMs;
   const ratio = heapMb / (dexBytes / 1e6);
   process.stdout.write(
-    `${basename(path).padEnd(44)} dex ${(dexBytes / 1e6).toFixed(1).padStart(5)} MB  classes ${String(model.stats.classes).padStart(6)}  methods ${String(model.stats.methods).padStart(7)}  ` +
-      `scan ${(best.scanMs / 1000).toFixed(2)} s, of which code model ${(best.modelMs / 1000).toFixed(2)} s (${Math.round(share * 100)} % of the scan; target ≤ 30 %)  ` +
-      `alone: build ${(buildMs / 1000).toFixed(2)} s, queries ${(queryMs / 1000).toFixed(2)} s  heap ${heapMb.toFixed(1)} MB (${ratio.toFixed(1)}× DEX; target < 3×)\n`,
+    `${basename(path).padEnd(44)} dex ${(dexBytes / 1e6).toFixed(1).padStart(5)} MB  ` +
+      `classes ${String(model.stats.classes).padStart(6)}  methods ${String(model.stats.methods).padStart(7)}  ` +
+      `scan ${(best.scanMs / 1000).toFixed(2)} s, of which code model ${(best.modelMs / 1000).toFixed(2)} s ` +
+      `(${Math.round(share * 100)} % of the scan; target ≤ 30 %)  ` +
+      `alone: build ${(buildMs / 1000).toFixed(2)} s, queries ${(queryMs / 1000).toFixed(2)} s  ` +
+      `heap ${heapMb.toFixed(1)} MB (${ratio.toFixed(1)}× DEX; target < 3×)  ` +
+      `load ${loadavg()[0]!.toFixed(1)}\n`,
   );
 }

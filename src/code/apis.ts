@@ -118,7 +118,10 @@ export const ASYNC_APIS: Record<string, AsyncApi> = {
   },
 };
 
-/** Other registrations (`setOnClickListener`, `addCallback`, `subscribe`...): every method of the callback's class may run. */
+/**
+ * Other registrations (`setOnClickListener`, `addCallback`, `subscribe`...): every method of the callback's
+ * class may run.
+ */
 export const LISTENER_NAME =
   /^(?:set|add|register)\w*(?:Listener|Callback|Observer|Watcher|Handler)$|^(?:subscribe|observe|enqueue)$/;
 
@@ -135,5 +138,7 @@ export const ENTRY_BASES: Record<string, { kind: string; methods: string[] }> = 
 };
 
 /** Actions of system broadcasts that trigger work on their own: connectivity, boot, time. */
-export const TRIGGER_ACTIONS =
-  /CONNECTIVITY_CHANGE|BOOT_COMPLETED|USER_PRESENT|PACKAGE_ADDED|PACKAGE_REPLACED|TIME_SET|TIMEZONE_CHANGED|LOCALE_CHANGED|SIM_STATE_CHANGED|NETWORK_STATE_CHANGED|SCREEN_ON|ALARM/;
+export const TRIGGER_ACTIONS = new RegExp(
+  'CONNECTIVITY_CHANGE|BOOT_COMPLETED|USER_PRESENT|PACKAGE_ADDED|PACKAGE_REPLACED|TIME_SET|TIMEZONE_CHANGED|' +
+    'LOCALE_CHANGED|SIM_STATE_CHANGED|NETWORK_STATE_CHANGED|SCREEN_ON|ALARM',
+);

@@ -177,9 +177,12 @@ export const enum Op {
 
 export type InvokeKind = 'virtual' | 'super' | 'direct' | 'static' | 'interface' | 'polymorphic' | 'custom';
 
+const INVOKE_KINDS = ['virtual', 'super', 'direct', 'static', 'interface'] as const;
+
 export function invokeKind(op: number): InvokeKind | null {
-  if (op >= 0x6e && op <= 0x72) return (['virtual', 'super', 'direct', 'static', 'interface'] as const)[op - 0x6e];
-  if (op >= 0x74 && op <= 0x78) return (['virtual', 'super', 'direct', 'static', 'interface'] as const)[op - 0x74];
+  // In range: the op was checked against the five-opcode run just before.
+  if (op >= 0x6e && op <= 0x72) return INVOKE_KINDS[op - 0x6e]!;
+  if (op >= 0x74 && op <= 0x78) return INVOKE_KINDS[op - 0x74]!;
   if (op === 0xfa || op === 0xfb) return 'polymorphic';
   if (op === 0xfc || op === 0xfd) return 'custom';
   return null;
@@ -226,14 +229,16 @@ export function walkCode(buf: Buffer, codeOff: number, visit: (insn: Insn) => bo
     nregs: 0,
   };
   let pc = 0;
+  // In range: p < base + units * 2 <= buf.length (checked above), and FORMAT has an entry for every byte; decode
+  // reads at most `width` units from p, and pc + width <= units is checked before it.
   while (pc < units) {
     const p = base + pc * 2;
-    const op = buf[p];
+    const op = buf[p]!;
     if (op === 0x00 && buf[p + 1] !== 0) {
       pc += payloadUnits(buf, p, units - pc);
       continue;
     }
-    const fmt = FORMAT[op];
+    const fmt = FORMAT[op]!;
     const width = WIDTH_OF[fmt];
     if (pc + width > units) return { units: pc, truncated: true };
     decode(buf, p, op, fmt, insn);
@@ -248,7 +253,7 @@ export function walkCode(buf: Buffer, codeOff: number, visit: (insn: Insn) => bo
 }
 
 function decode(buf: Buffer, p: number, op: number, fmt: Format, i: Insn): void {
-  const hi = buf[p + 1];
+  const hi = buf[p + 1]!;
   i.c = -1;
   i.lit = 0;
   i.idx = -1;
@@ -323,13 +328,13 @@ function decode(buf: Buffer, p: number, op: number, fmt: Format, i: Insn): void 
       break;
     case '23x':
       i.a = hi;
-      i.b = buf[p + 2];
-      i.c = buf[p + 3];
+      i.b = buf[p + 2]!;
+      i.c = buf[p + 3]!;
       break;
     case '22b':
       i.a = hi;
-      i.b = buf[p + 2];
-      i.lit = (buf[p + 3] << 24) >> 24;
+      i.b = buf[p + 2]!;
+      i.lit = (buf[p + 3]! << 24) >> 24;
       break;
     case '22t':
       i.a = hi & 0xf;
@@ -401,7 +406,7 @@ export function arrayPayload(buf: Buffer, codeOff: number, target: number): numb
     const e = q + 8 + k * width;
     out[k] =
       width === 1
-        ? (buf[e] << 24) >> 24
+        ? ((buf[e] ?? 0) << 24) >> 24
         : width === 2
           ? buf.readInt16LE(e)
           : width === 4

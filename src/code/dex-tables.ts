@@ -74,7 +74,7 @@ function uleb(buf: Buffer, r: { pos: number }): number {
   let result = 0;
   for (let shift = 0; shift < 35; shift += 7) {
     if (r.pos >= buf.length) throw new RangeError('uleb128 past the end');
-    const b = buf[r.pos++];
+    const b = buf[r.pos++]!; // in range: checked on the line above
     result |= (b & 0x7f) << shift;
     if ((b & 0x80) === 0) return result >>> 0;
   }
@@ -91,13 +91,14 @@ function encodedArray(buf: Buffer, r: { pos: number }, maxItems: number, depth: 
 
 function encodedValue(buf: Buffer, r: { pos: number }, maxItems: number, depth: number): EncodedValue {
   if (r.pos >= buf.length) throw new RangeError('encoded value past the end');
-  const head = buf[r.pos++];
+  const head = buf[r.pos++]!; // in range: checked on the line above
   const type = head & 0x1f;
   const arg = head >> 5;
   const readUnsigned = (size: number): number => {
     if (r.pos + size > buf.length) throw new RangeError('encoded value past the end');
     let v = 0;
-    for (let k = 0; k < size; k++) v += buf[r.pos + k] * 2 ** (8 * k);
+    // In range: r.pos + size <= buf.length, checked above.
+    for (let k = 0; k < size; k++) v += buf[r.pos + k]! * 2 ** (8 * k);
     r.pos += size;
     return v;
   };
@@ -163,14 +164,14 @@ export function lambdaTarget(dex: DexFile, callSite: number): number | null {
   const items = readEncodedArray(dex.buf, site.off, 64);
   if (!items || items.length < 5) return null;
   const impl = items[4];
-  if (impl.t !== 'method-handle') return null;
+  if (impl?.t !== 'method-handle') return null;
   const h = t.methodHandles[impl.v];
   return h && h.kind >= 4 ? h.member : null;
 }
 
 /** Static values of a class's static fields, in declaration order (null when absent or unreadable). */
 export function staticValues(dex: DexFile, classDefIdx: number): EncodedValue[] | null {
-  const off = dex.classDefs[classDefIdx].staticValuesOff;
+  const off = dex.classDefs[classDefIdx]?.staticValuesOff ?? 0;
   if (off === 0 || off >= dex.buf.length) return null;
   return readEncodedArray(dex.buf, off);
 }

@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import type { Manifest } from '../formats/manifest.js';
 import { ASYNC_APIS, ENTRY_BASES, FRAMEWORK_PARENT, LISTENER_NAME, type AsyncApi } from './apis.js';
-import { invokeKind, walkCode } from './dalvik.js';
+import { invokeKind, isIget, isSget, walkCode } from './dalvik.js';
 import { dexTables, lambdaTarget, staticValues } from './dex-tables.js';
 import { collectionElements, constString, paramTypes, summarize, type MethodSummary, type Value } from './values.js';
 
@@ -22,12 +22,19 @@ import { collectionElements, constString, paramTypes, summarize, type MethodSumm
  * are made only when a query asks for them.
  */
 
+/*
+ * Index reads. Ids (types, method rows, signatures, fields, edges, cross-reference bodies and their
+ * entries, DEX numbers) index columns that get an entry for every id when the id is made, and CSR rows
+ * span `start[r]..start[r + 1]` of arrays filled to that length: such reads carry `!`. Indices that come
+ * from the DEX's bytes are checked before use (cache bounds, `?? -1`, the DexFile accessors).
+ */
+
 export type EdgeKind = 'call' | 'virtual' | 'lambda' | 'async' | 'start';
 const KINDS: EdgeKind[] = ['call', 'virtual', 'lambda', 'async', 'start'];
 const K_CALL = 0;
 const K_VIRTUAL = 1;
 const K_LAMBDA = 2;
-const K_ASYNC = 3;
+// 3 is 'async': those edges are kept apart from the frozen rows (see `asyncEdges`).
 const K_START = 4;
 
 export interface Edge {
@@ -119,6 +126,12 @@ const MAX_INTERFACES = 64;
 const SUMMARY_CACHE_UNITS = 15_000;
 const NONE: readonly number[] = Object.freeze([]);
 const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
+/** Names of the APIs that register a receiver in code (the model's receivers are known once it is built). */
+const RECEIVER_METHOD_NAMES = new Set(
+  Object.entries(ASYNC_APIS)
+    .filter(([, a]) => a.kind === 'receiver')
+    .map(([k]) => k.slice(k.indexOf('->') + 2)),
+);
 
 /** A growable Int32 column. */
 class IntColumn {
@@ -145,11 +158,11 @@ interface Rows {
 
 function rowsOf(keys: IntColumn, values: IntColumn, rowCount: number): Rows {
   const start = new Int32Array(rowCount + 1);
-  for (let i = 0; i < keys.n; i++) start[keys.a[i] + 1]++;
-  for (let r = 0; r < rowCount; r++) start[r + 1] += start[r];
+  for (let i = 0; i < keys.n; i++) start[keys.a[i]! + 1]!++;
+  for (let r = 0; r < rowCount; r++) start[r + 1]! += start[r]!;
   const fill = start.slice(0, rowCount);
   const out = new Int32Array(keys.n);
-  for (let i = 0; i < keys.n; i++) out[fill[keys.a[i]]++] = values.a[i];
+  for (let i = 0; i < keys.n; i++) out[fill[keys.a[i]!]!++] = values.a[i]!;
   return { start, values: out };
 }
 
@@ -214,15 +227,15 @@ class Types {
   makeNode(t: number): void {
     if (this.node[t]) return;
     this.node[t] = 1;
-    const d = this.desc[t];
+    const d = this.desc[t]!;
     const sup = FRAMEWORK_PARENT[d] ?? (d === 'Ljava/lang/Object;' ? null : 'Ljava/lang/Object;');
     this.superOf[t] = sup === null ? -1 : this.id(sup);
   }
 
   /** The parent a search follows: a node's recorded parent, else the framework parent Candor knows. */
   private parent(t: number): number {
-    if (this.node[t]) return this.superOf[t];
-    const sup = FRAMEWORK_PARENT[this.desc[t]];
+    if (this.node[t]) return this.superOf[t]!;
+    const sup = FRAMEWORK_PARENT[this.desc[t]!];
     return sup === undefined ? -1 : this.id(sup);
   }
 
@@ -235,13 +248,13 @@ class Types {
     const seen = new Set<number>();
     const queue = [t];
     for (let head = 0; head < queue.length && out.length < MAX_ANCESTORS; head++) {
-      const x = queue[head];
+      const x = queue[head]!;
       if (seen.has(x)) continue;
       seen.add(x);
       out.push(x);
       const sup = this.parent(x);
       if (sup >= 0) queue.push(sup);
-      if (this.node[x]) for (const i of this.interfaces[x]) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
+      if (this.node[x]) for (const i of this.interfaces[x]!) if (queue.length < MAX_ANCESTORS * 4) queue.push(i);
     }
     return out;
   }
@@ -280,17 +293,17 @@ class PairTable {
     const mask = this.slots.length - 1;
     let i = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) & mask;
     for (;;) {
-      const e = this.slots[i];
+      const e = this.slots[i]!;
       if (e < 0 || (this.first[e] === a && this.second[e] === b)) return i;
       i = (i + 1) & mask;
     }
   }
   find(a: number, b: number): number {
-    return this.slots[this.slot(a, b)];
+    return this.slots[this.slot(a, b)]!;
   }
   add(a: number, b: number): number {
     const i = this.slot(a, b);
-    if (this.slots[i] >= 0) return this.slots[i];
+    if (this.slots[i]! >= 0) return this.slots[i]!;
     const e = this.first.length;
     this.first.push(a);
     this.second.push(b);
@@ -300,7 +313,7 @@ class PairTable {
   }
   private grow(): void {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e], this.second[e])] = e;
+    for (let e = 0; e < this.first.length; e++) this.slots[this.slot(this.first[e]!, this.second[e]!)] = e;
   }
 }
 
@@ -315,10 +328,10 @@ class Signatures {
     return create ? this.table.add(name, proto) : this.table.find(name, proto);
   }
   name(sig: number): string {
-    return this.names.values[this.table.first[sig]];
+    return this.names.values[this.table.first[sig]!]!;
   }
   proto(sig: number): string {
-    return this.protos.values[this.table.second[sig]];
+    return this.protos.values[this.table.second[sig]!]!;
   }
 }
 
@@ -344,7 +357,7 @@ class Fields {
   }
 
   cls(f: number): number {
-    return this.pairs.second[f];
+    return this.pairs.second[f]!;
   }
 
   get count(): number {
@@ -385,10 +398,10 @@ class Fields {
   signature(f: number): string {
     let s = this.strings[f];
     if (s === undefined) {
-      const nt = this.pairs.first[f];
-      const name = this.names.values[this.nts.first[nt]];
-      const type = this.types.desc[this.nts.second[nt]];
-      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]]}->${name}:${type}`;
+      const nt = this.pairs.first[f]!;
+      const name = this.names.values[this.nts.first[nt]!];
+      const type = this.types.desc[this.nts.second[nt]!];
+      s = this.strings[f] = `${this.types.desc[this.pairs.second[f]!]}->${name}:${type}`;
     }
     return s;
   }
@@ -435,10 +448,10 @@ class ModelBuilder {
 
   /** The type id of type index `ti` of DEX `d`, or -1 when the index names no type. */
   typeAt(d: number, ti: number): number {
-    const cache = this.typeOfIdx[d];
-    const hit = ti >= 0 && ti < cache.length ? cache[ti] : -1;
+    const cache = this.typeOfIdx[d]!;
+    const hit = ti >= 0 && ti < cache.length ? cache[ti]! : -1;
     if (hit !== -2) return hit;
-    const desc = this.dexes[d].typeDescriptor(ti);
+    const desc = this.dexes[d]!.typeDescriptor(ti);
     const t = desc === null ? -1 : this.types.id(desc, true);
     cache[ti] = t;
     return t;
@@ -454,25 +467,25 @@ class ModelBuilder {
   }
 
   protoOf(d: number, p: number): string {
-    const cache = this.protoCache[d];
+    const cache = this.protoCache[d]!;
     let s = cache[p];
-    if (s === undefined) s = cache[p] = this.dexes[d].protoDescriptor(p);
+    if (s === undefined) s = cache[p] = this.dexes[d]!.protoDescriptor(p);
     return s;
   }
 
   /** The app's name id of string index `si` of DEX `d`. */
   nameAt(d: number, si: number): number {
-    const cache = this.nameOfString[d];
-    let n = si >= 0 && si < cache.length ? cache[si] : -2;
+    const cache = this.nameOfString[d]!;
+    let n = si >= 0 && si < cache.length ? cache[si]! : -2;
     if (n >= 0) return n;
-    n = this.names.id(this.dexes[d].string(si) ?? '?', true, true);
+    n = this.names.id(this.dexes[d]!.string(si) ?? '?', true, true);
     if (si >= 0 && si < cache.length) cache[si] = n;
     return n;
   }
 
   private protoAt(d: number, p: number): number {
-    const cache = this.protoOfIdx[d];
-    let n = p >= 0 && p < cache.length ? cache[p] : -2;
+    const cache = this.protoOfIdx[d]!;
+    let n = p >= 0 && p < cache.length ? cache[p]! : -2;
     if (n >= 0) return n;
     n = this.protos.id(this.protoOf(d, p), true, true);
     if (p >= 0 && p < cache.length) cache[p] = n;
@@ -499,9 +512,9 @@ class ModelBuilder {
 
   /** The canonical field id of field index `fi` of DEX `d`. */
   fieldAt(d: number, fi: number): number {
-    const cache = this.fieldOfRef[d];
-    if (fi < cache.length && cache[fi] >= 0) return cache[fi];
-    const ref = this.dexes[d].fieldRef(fi);
+    const cache = this.fieldOfRef[d]!;
+    if (fi < cache.length && cache[fi]! >= 0) return cache[fi]!;
+    const ref = this.dexes[d]!.fieldRef(fi);
     const f = ref
       ? this.fields.canonical(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
       : this.fields.canonical(this.types.id(`<bad field ${fi}>`), this.badNt());
@@ -519,8 +532,8 @@ class ModelBuilder {
     const calls = new CallResolver(this, live, code);
     const asyncCallers = calls.link(graph);
     const model = new CompactModel(this, { methodCount, code, readers: reads, writers: writes, resolver: calls });
-    const asyncEdges = model.linkAsync(asyncCallers, graph, starts);
-    model.finish(graph, asyncEdges, calls.megamorphicSites);
+    const startEdges = model.linkAsync(asyncCallers, graph, starts);
+    model.finish(graph, startEdges, calls.megamorphicSites);
     return model;
   }
 
@@ -569,7 +582,10 @@ class ModelBuilder {
     return this.fieldOfRef;
   }
 
-  /** 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class loader decides. */
+  /**
+   * 1. Classes, methods and fields each DEX defines; the first definition of a class wins, as the class
+   * loader decides.
+   */
   private readClasses(): void {
     const { types, fields } = this;
     const sigStamp: number[] = [];
@@ -583,14 +599,14 @@ class ModelBuilder {
         types.definedOrder.push(t);
         types.dex[t] = d;
         types.classDef[t] = ci;
-        const def = dex.classDefs[ci];
+        const def = dex.classDefs[ci]!;
         types.superOf[t] = def.superclassIdx === 0xffffffff ? -1 : this.typeAt(d, def.superclassIdx);
         const ifaces = dex.interfaces(ci);
         types.interfaces[t] = ifaces.length
           ? ifaces.slice(0, MAX_INTERFACES).map((i) => this.typeOrUnknown(d, i))
           : NONE;
         types.methodStart[t] = this.mCls.n;
-        for (const { methodIdx, codeOff } of members[ci].methods) {
+        for (const { methodIdx, codeOff } of members[ci]!.methods) {
           const ref = dex.methodRef(methodIdx);
           if (!ref) continue;
           const id = this.mCls.n;
@@ -599,32 +615,32 @@ class ModelBuilder {
           this.mDex.push(d);
           this.mIdx.push(methodIdx);
           this.mCode.push(codeOff);
-          this.byDexMethod[d][methodIdx] = id;
+          this.byDexMethod[d]![methodIdx] = id;
         }
         types.methodEnd[t] = this.mCls.n;
         for (let id = types.methodStart[t]; id < types.methodEnd[t]; id++) {
-          const sig = this.mSig.a[id];
+          const sig = this.mSig.a[id]!;
           if (sigStamp[sig] === t) types.duplicates[t] = 1;
           sigStamp[sig] = t;
         }
-        for (const f of members[ci].fields) {
+        for (const f of members[ci]!.fields) {
           const ref = dex.fieldRef(f);
           // The signature names the field's own class (a damaged DEX may list another class's field here).
           const id = ref
             ? fields.pair(this.typeOrUnknown(d, ref.classIdx), this.ntAt(d, ref.nameIdx, ref.typeIdx))
             : fields.pair(types.id(`<bad field ${f}>`), this.badNt());
           fields.definedFlag[id] = 1;
-          this.fieldOfRef[d][f] = id;
+          this.fieldOfRef[d]![f] = id;
         }
       }
     });
     for (const t of types.definedOrder) {
-      const sup = types.superOf[t];
+      const sup = types.superOf[t]!;
       if (sup >= 0) {
         types.makeNode(sup);
         (types.subs[sup] ??= []).push(t);
       }
-      for (const i of types.interfaces[t]) {
+      for (const i of types.interfaces[t]!) {
         types.makeNode(i);
         (types.subs[i] ??= []).push(t);
       }
@@ -647,22 +663,24 @@ class ModelBuilder {
     const writeF = new IntColumn(4096);
     const writeM = new IntColumn(4096);
     // Readers and writers keep each method once per run of accesses (the index lists a body's accesses together).
-    const lastReader: number[] = [];
-    const lastWriter: number[] = [];
+    // Field ids made here are at most one per 16-bit field index of each DEX, so the stamps are sized up front.
+    const fieldBound = this.fields.count + this.dexes.reduce((n, d) => n + Math.max(d.fieldCount, 1 << 16), 0);
+    const lastReader = new Int32Array(fieldBound).fill(-1);
+    const lastWriter = new Int32Array(fieldBound).fill(-1);
     this.dexes.forEach((dex, d) => {
       const x = dex.xrefs();
       const ids = new Int32Array(x.bodies.length);
       this.bodyIds.push(ids);
       seenType.fill(0);
       for (let b = 0; b < x.bodies.length; b++) {
-        const id = this.byDexMethod[d][x.bodies[b].methodIdx] ?? -1;
+        const id = this.byDexMethod[d]![x.bodies[b]!.methodIdx] ?? -1;
         ids[b] = id;
         if (id < 0) continue;
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.types.start[b]; k < x.types.start[b + 1]; k++) {
-          const op = dex.buf[base + x.types.pcs[k] * 2];
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.types.pcs[k]! * 2];
           if (op !== 0x22 && op !== 0x1c) continue;
-          const ti = x.types.targets[k];
+          const ti = x.types.targets[k]!;
           const t = this.typeAt(d, ti);
           if (t < 0 || this.types.desc[t] === '') continue;
           if (op === 0x22) {
@@ -674,9 +692,9 @@ class ModelBuilder {
             }
           } else starts.push({ from: id, cls: t });
         }
-        for (let k = x.fields.start[b]; k < x.fields.start[b + 1]; k++) {
-          const op = dex.buf[base + x.fields.pcs[k] * 2];
-          const f = this.fieldAt(d, x.fields.targets[k]);
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
+          const f = this.fieldAt(d, x.fields.targets[k]!);
           const write = (op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d);
           if (write) {
             if (lastWriter[f] === id) continue;
@@ -713,12 +731,25 @@ class ModelBuilder {
   }
 }
 
-function entryKind(types: Types, t: number): { kind: string; methods: string[] } | null {
+type EntryKind = { kind: string; methods: string[] } | null;
+const entryKinds = new WeakMap<Types, Array<EntryKind | undefined>>();
+
+/** The entry kind of class `t` from its ancestors (memoised per class: a class's ancestors never change). */
+function entryKind(types: Types, t: number): EntryKind {
+  let memo = entryKinds.get(types);
+  if (!memo) entryKinds.set(types, (memo = []));
+  const hit = memo[t];
+  if (hit !== undefined) return hit;
+  let found: EntryKind = null;
   for (const a of types.ancestors(t)) {
-    const e = ENTRY_BASES[types.desc[a]];
-    if (e) return e;
+    const e = ENTRY_BASES[types.desc[a]!];
+    if (e) {
+      found = e;
+      break;
+    }
   }
-  return null;
+  memo[t] = found;
+  return found;
 }
 
 /** Call edges in the order they are found; deduplicated per (caller, callee, kind), the first call site kept. */
@@ -737,8 +768,8 @@ class EdgeBuilder {
   add(from: number, to: number, kind: number, pc: number, via?: string, bulk = false): void {
     if (to < 0 || from === to) return;
     if (bulk && kind <= K_VIRTUAL) {
-      if (this.stamps[kind][to] === from) return;
-      this.stamps[kind][to] = from;
+      if (this.stamps[kind]![to] === from) return;
+      this.stamps[kind]![to] = from;
     } else {
       const key = (from * 8 + kind) * this.methodCount + to;
       if (this.others.has(key)) return;
@@ -755,8 +786,12 @@ class EdgeBuilder {
 /** 3. Call edges: direct calls resolved up the hierarchy, virtual calls to the overrides of live classes. */
 class CallResolver {
   megamorphicSites = 0;
-  /** Callers per library method, by library class id and then method name id. */
-  readonly apiIndex = new Map<number, Map<number, number[]>>();
+  /** Callers per library method: a list per (library class id, method name id), rows once linked. */
+  readonly apiIndex = new PairTable();
+  private readonly apiLast: number[] = [];
+  private readonly apiKeys = new IntColumn();
+  private readonly apiCallers = new IntColumn();
+  apiRows: Rows = { start: new Int32Array(1), values: new Int32Array(0) };
   /** Override sets by receiver class id and then signature id. */
   private readonly dispatchCache = new Map<number, Map<number, readonly number[] | null>>();
   private readonly descendantCache = new Map<number, number[]>();
@@ -769,12 +804,18 @@ class CallResolver {
     this.names = new ApiNames(b.typeTable, b.nameTable);
   }
 
-  private indexList(cls: number, nameId: number): number[] {
-    let byName = this.apiIndex.get(cls);
-    if (!byName) this.apiIndex.set(cls, (byName = new Map()));
-    let l = byName.get(nameId);
-    if (!l) byName.set(nameId, (l = []));
+  private indexList(cls: number, nameId: number): number {
+    const l = this.apiIndex.add(cls, nameId);
+    if (l === this.apiLast.length) this.apiLast.push(-1);
     return l;
+  }
+
+  /** Adds a caller to a list once per run of its calls (a body's calls are indexed together). */
+  private addApiCaller(l: number, from: number): void {
+    if (this.apiLast[l] === from) return;
+    this.apiLast[l] = from;
+    this.apiKeys.push(l);
+    this.apiCallers.push(from);
   }
 
   /** The method `sig` resolves to from class `t` (itself or the nearest ancestor defining it), or -1. */
@@ -829,38 +870,49 @@ class CallResolver {
     return result;
   }
 
-  /** Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API. */
-  link(graph: EdgeBuilder): Set<number> {
+  /**
+   * Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API, those
+   * of them that may register a receiver, and the return types of the lambdas each method makes.
+   */
+  link(graph: EdgeBuilder): AsyncCallers {
     const asyncCallers = new Set<number>();
+    const receiverCallers = new Set<number>();
+    const lambdaFrom = new IntColumn();
+    const lambdaMethod = new IntColumn();
     const types = this.b.typeTable;
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
-      const bodyIds = this.b.bodies[d];
-      const resolved: Array<
-        { declared: number; virtual: readonly number[] | null; ext: number[][] | null; async: boolean } | undefined
-      > = [];
+      const bodyIds = this.b.bodies[d]!;
+      // Resolutions by (method index, dynamic): a slot per key into a dense list (a sparse array is a slow dictionary).
+      const slots = new Int32Array(dex.methodCount * 2).fill(-1);
+      const resolved: ResolvedCall[] = [];
       for (let b = 0; b < x.bodies.length; b++) {
-        const from = bodyIds[b];
+        const from = bodyIds[b]!;
         if (from < 0) continue;
-        const base = x.bodies[b].codeOff + 16;
-        for (let k = x.methods.start[b]; k < x.methods.start[b + 1]; k++) {
-          const idx = x.methods.targets[k];
-          const pc = x.methods.pcs[k];
-          const kind = invokeKind(dex.buf[base + pc * 2]);
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.methods.start[b]!; k < x.methods.start[b + 1]!; k++) {
+          const idx = x.methods.targets[k]!;
+          const pc = x.methods.pcs[k]!;
+          const kind = invokeKind(dex.buf[base + pc * 2]!);
           if (!kind) continue;
           const dynamic = kind === 'virtual' || kind === 'interface';
           const key = idx * 2 + (dynamic ? 1 : 0);
-          let r = resolved[key];
+          const slot = key < slots.length ? slots[key]! : -1;
+          let r = slot >= 0 ? resolved[slot] : undefined;
           if (!r) {
             const ref = dex.methodRef(idx);
             const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
             const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
             const declared = this.resolveUp(t, sig);
             const virtual = dynamic ? this.overrides(t, sig) : NONE;
-            let ext: number[][] | null = null;
+            let ext: number[] | null = null;
             let async = false;
+            const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
+            // Any call named like a receiver registration, app-defined or not: the async linking reads them all.
+            const receiver =
+              RECEIVER_METHOD_NAMES.has(name) &&
+              this.names.libraryClasses(t).some((a) => ASYNC_APIS[`${types.desc[a]}->${name}`]?.kind === 'receiver');
             if (declared < 0 || this.code[declared] === 0) {
-              const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
               const libs = this.names.libraryClasses(t);
               const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
               ext = libs.map((a) => this.indexList(a, nameId));
@@ -868,24 +920,25 @@ class CallResolver {
                 LISTENER_NAME.test(name) ||
                 (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
             }
-            r = { declared, virtual, ext, async };
-            resolved[key] = r;
+            r = { declared, virtual, ext, async, receiver };
+            if (key < slots.length) slots[key] = resolved.push(r) - 1;
           }
           if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
           if (r.virtual === null) this.megamorphicSites++;
           else for (const t of r.virtual) graph.add(from, t, K_VIRTUAL, pc, undefined, true);
           if (r.ext) {
-            for (const l of r.ext) if (l[l.length - 1] !== from) l.push(from);
+            for (const l of r.ext) this.addApiCaller(l, from);
             if (r.async) asyncCallers.add(from);
           }
+          if (r.receiver) receiverCallers.add(from);
         }
       }
       // invoke-custom is not in the cross-reference index: walk the bodies of DEX files that have call sites.
       if (dexTables(dex).callSites.length > 0) {
         for (let b = 0; b < x.bodies.length; b++) {
-          const from = bodyIds[b];
+          const from = bodyIds[b]!;
           if (from < 0) continue;
-          walkCode(dex.buf, x.bodies[b].codeOff, (insn) => {
+          walkCode(dex.buf, x.bodies[b]!.codeOff, (insn) => {
             if (insn.op !== 0xfc && insn.op !== 0xfd) return;
             const t = lambdaTarget(dex, insn.idx);
             if (t === null) return;
@@ -895,6 +948,8 @@ class CallResolver {
             const sig = this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false);
             graph.add(from, this.resolveUp(cls, sig), K_LAMBDA, insn.pc);
             asyncCallers.add(from);
+            lambdaFrom.push(from);
+            lambdaMethod.push(t);
           });
         }
       }
@@ -902,11 +957,34 @@ class CallResolver {
     if (this.megamorphicSites) {
       this.b.diagnosticList.push({
         code: 'limit/code-dispatch-targets',
-        message: `${this.megamorphicSites} virtual call sites have more than ${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
+        message:
+          `${this.megamorphicSites} virtual call sites have more than ` +
+          `${this.b.limitsOf.code.maxDispatchTargets} possible targets; their overriding methods are not linked`,
       });
     }
-    return asyncCallers;
+    this.apiRows = rowsOf(this.apiKeys, this.apiCallers, this.apiIndex.size);
+    return { all: asyncCallers, receivers: receiverCallers, lambdaFrom, lambdaMethod };
   }
+}
+
+interface ResolvedCall {
+  declared: number;
+  virtual: readonly number[] | null;
+  /** Lists of `apiIndex` the call adds its caller to (a call to library code). */
+  ext: number[] | null;
+  async: boolean;
+  /** The call may register a receiver. */
+  receiver: boolean;
+}
+
+interface AsyncCallers {
+  /** Methods that call an asynchronous or listener API or make a lambda, in the order they were found. */
+  all: Set<number>;
+  /** Those of them (or other methods) that call an API registering a receiver. */
+  receivers: Set<number>;
+  /** Pairs (method, DEX method index of the implementation of a lambda it makes). */
+  lambdaFrom: IntColumn;
+  lambdaMethod: IntColumn;
 }
 
 /** Library names of call targets: the first undefined classes up a class's hierarchy, and method names by id. */
@@ -954,8 +1032,21 @@ function flat(s: string): string {
 /** The method class `t` defines with signature `sig` (the last one, as a map keyed by signature keeps), or -1. */
 function methodWithSig(types: Types, sigOf: Int32Array, t: number, sig: number): number {
   if (!types.defined[t]) return -1;
-  for (let id = types.methodEnd[t] - 1; id >= types.methodStart[t]; id--) if (sigOf[id] === sig) return id;
+  for (let id = types.methodEnd[t]! - 1; id >= types.methodStart[t]!; id--) if (sigOf[id] === sig) return id;
   return -1;
+}
+
+/** Stands in the summary cache for a summary whose decoding waits until a query needs it. */
+interface DeferredSummary {
+  deferred: true;
+  units: number;
+}
+
+interface AsyncEdge {
+  from: number;
+  to: number;
+  pc: number;
+  via: string;
 }
 
 interface FrozenParts {
@@ -986,7 +1077,8 @@ class CompactModel implements CodeModel {
   private readonly fieldOfRef: Int32Array[];
   private readonly readers: Rows;
   private readonly writers: Rows;
-  private readonly apiIndex: Map<number, Map<number, number[]>>;
+  private readonly apiIndex: PairTable;
+  private readonly apiRows: Rows;
   private readonly apiNamesOf: ApiNames;
   // Edges sorted by caller (out rows), and the in rows as positions into them.
   private outStart = new Int32Array(1);
@@ -999,18 +1091,30 @@ class CompactModel implements CodeModel {
   private inEdge = new Int32Array(0);
   private edgeCount = 0;
   private asyncEdgeCount = 0;
+  // Asynchronous edges, linked per caller when a query first reads its calls or a callee's callers (each
+  // needs the caller's value summary). A callee's possible async callers are indexed by the callee's class.
+  private readonly asyncPending: Uint8Array;
+  /** Position of each async caller in `asyncCallers`. */
+  private readonly asyncRank: Int32Array;
+  private asyncCallers: number[] = [];
+  private asyncCandidates: Rows = { start: new Int32Array(1), values: new Int32Array(0) };
+  private readonly asyncClassesDone = new Set<number>();
+  private readonly asyncEdges: AsyncEdge[] = [];
+  private readonly asyncOut = new Map<number, number[]>();
+  /** Async edges into a method, in the order of their callers in `asyncCallers` (the order they were found). */
+  private readonly asyncIn = new Map<number, number[]>();
+  private readonly refReturnTypes: Int32Array[];
   private megamorphic = 0;
   // Value summaries: decoded on demand, kept in a cache bounded in code units (oldest use evicted first).
   private readonly summaryState: Uint8Array;
-  private readonly summaryCache = new Map<number, MethodSummary>();
+  private readonly summaryCache = new Map<number, MethodSummary | DeferredSummary>();
   private cachedUnits = 0;
   private summarizedUnits = 0;
   private budgetReported = false;
   private readonly fieldBusy = new Set<number>();
   private readonly fieldConstants = new Map<number, Value | undefined>();
   private readonly fieldStrings: Array<Array<string | undefined>>;
-  private staticsOf = -1;
-  private statics: ReturnType<typeof staticValues> = null;
+  private readonly statics = new Map<number, ReturnType<typeof staticValues>>();
   private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
   private readonly manifest: Manifest | null;
 
@@ -1034,26 +1138,30 @@ class CompactModel implements CodeModel {
     this.writers = parts.writers;
     this.manifest = b.manifestOf;
     this.summaryState = new Uint8Array(parts.methodCount);
+    this.asyncPending = new Uint8Array(parts.methodCount);
+    this.asyncRank = new Int32Array(parts.methodCount);
+    this.refReturnTypes = this.dexes.map((d) => new Int32Array(d.methodCount).fill(-2));
     this.fieldStrings = this.dexes.map(() => []);
     this.apiIndex = parts.resolver.apiIndex;
+    this.apiRows = parts.resolver.apiRows;
     this.apiNamesOf = parts.resolver.names;
   }
 
   method(id: number): CodeMethod {
-    const sig = this.mSig[id];
+    const sig = this.mSig[id]!;
     return {
       id,
-      cls: this.types.desc[this.mCls[id]],
+      cls: this.types.desc[this.mCls[id]!]!,
       name: this.sigs.name(sig),
       proto: this.sigs.proto(sig),
-      dex: this.mDex[id],
-      methodIdx: this.mIdx[id],
-      codeOff: this.mCode[id],
+      dex: this.mDex[id]!,
+      methodIdx: this.mIdx[id]!,
+      codeOff: this.mCode[id]!,
     };
   }
 
   name(id: number): string {
-    return `${this.types.desc[this.mCls[id]]}->${this.sigs.name(this.mSig[id])}`;
+    return `${this.types.desc[this.mCls[id]!]}->${this.sigs.name(this.mSig[id]!)}`;
   }
 
   methodsNamed(name: string): number[] {
@@ -1062,8 +1170,8 @@ class CompactModel implements CodeModel {
     if (t === undefined || !this.types.defined[t]) return [];
     const bare = name.slice(arrow + 2);
     const out: number[] = [];
-    for (let id = this.types.methodStart[t]; id < this.types.methodEnd[t]; id++)
-      if (this.sigs.name(this.mSig[id]) === bare) out.push(id);
+    for (let id = this.types.methodStart[t]!; id < this.types.methodEnd[t]!; id++)
+      if (this.sigs.name(this.mSig[id]!) === bare) out.push(id);
     return out;
   }
 
@@ -1075,8 +1183,8 @@ class CompactModel implements CodeModel {
   /** Methods of class `t` keyed by signature: one per signature (the last), in first-declaration order. */
   private ownMethods(t: number): number[] {
     if (!this.types.defined[t]) return [];
-    const start = this.types.methodStart[t];
-    const end = this.types.methodEnd[t];
+    const start = this.types.methodStart[t]!;
+    const end = this.types.methodEnd[t]!;
     const out: number[] = [];
     if (!this.types.duplicates[t]) {
       for (let id = start; id < end; id++) out.push(id);
@@ -1085,40 +1193,57 @@ class CompactModel implements CodeModel {
     for (let id = start; id < end; id++) {
       let last = id;
       for (let j = end - 1; j > id; j--) if (this.mSig[j] === this.mSig[id]) last = j;
-      if (last !== id && this.mSig.subarray(start, id).includes(this.mSig[id])) continue;
+      if (last !== id && this.mSig.subarray(start, id).includes(this.mSig[id]!)) continue;
       out.push(last);
     }
     return out;
   }
 
+  /** A caller's edges in the order they were found: calls and lambdas, then async edges, then components it starts. */
   out(id: number): Edge[] {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
-    for (let k = this.outStart[id]; k < this.outStart[id + 1]; k++) out.push(this.edge(k, this.eTo[k]));
+    this.linkAsyncFrom(id);
+    const end = this.outStart[id + 1]!;
+    let k = this.outStart[id]!;
+    for (; k < end && this.eKind[k] !== K_START; k++) out.push(this.edge(k, this.eTo[k]!));
+    for (const a of this.asyncOut.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a]!.to));
+    for (; k < end; k++) out.push(this.edge(k, this.eTo[k]!));
     return out;
   }
 
+  /** Edges into a method in the order they were found: calls and lambdas, then async edges, then starts. */
   in(id: number): Edge[] {
     const out: Edge[] = [];
     if (id < 0 || id >= this.methodCount) return out;
-    for (let j = this.inStart[id]; j < this.inStart[id + 1]; j++) {
-      const k = this.inEdge[j];
-      out.push(this.edge(k, this.eFrom[k]));
-    }
+    this.linkAsyncInto(this.mCls[id]!);
+    const end = this.inStart[id + 1]!;
+    let j = this.inStart[id]!;
+    for (; j < end && this.eKind[this.inEdge[j]!] !== K_START; j++)
+      out.push(this.edge(this.inEdge[j]!, this.eFrom[this.inEdge[j]!]!));
+    for (const a of this.asyncIn.get(id) ?? NONE) out.push(this.asyncEdge(a, this.asyncEdges[a]!.from));
+    for (; j < end; j++) out.push(this.edge(this.inEdge[j]!, this.eFrom[this.inEdge[j]!]!));
     return out;
+  }
+
+  private asyncEdge(a: number, to: number): Edge {
+    const e = this.asyncEdges[a]!;
+    return e.via ? { to, kind: 'async', pc: e.pc, via: e.via } : { to, kind: 'async', pc: e.pc };
   }
 
   private edge(k: number, to: number): Edge {
     const via = this.eVia.get(k);
-    const kind = KINDS[this.eKind[k]];
-    return via ? { to, kind, pc: this.ePc[k], via } : { to, kind, pc: this.ePc[k] };
+    const kind = KINDS[this.eKind[k]!]!;
+    return via ? { to, kind, pc: this.ePc[k]!, via } : { to, kind, pc: this.ePc[k]! };
   }
 
   get stats(): CodeModelStats {
+    // The edge counts need every caller's async edges.
+    for (const from of this.asyncCallers) this.linkAsyncFrom(from);
     return {
       classes: this.types.definedOrder.length,
       methods: this.methodCount,
-      edges: this.edgeCount,
+      edges: this.edgeCount + this.asyncEdges.length,
       asyncEdges: this.asyncEdgeCount,
       megamorphicSites: this.megamorphic,
       summarizedUnits: this.summarizedUnits,
@@ -1130,7 +1255,7 @@ class CompactModel implements CodeModel {
     const t = this.types.ids.get(api.slice(0, arrow));
     const nameId = this.apiNamesOf.nameId(api.slice(arrow + 2), false);
     if (t === undefined || nameId < 0) return [];
-    return this.apiIndex.get(t)?.get(nameId) ?? [];
+    return row(this.apiRows, this.apiIndex.find(t, nameId));
   }
 
   apiNames(ref: string): string[] {
@@ -1138,7 +1263,7 @@ class CompactModel implements CodeModel {
   }
 
   ancestors(desc: string): string[] {
-    return this.types.ancestors(this.types.id(desc)).map((t) => this.types.desc[t]);
+    return this.types.ancestors(this.types.id(desc)).map((t) => this.types.desc[t]!);
   }
 
   fieldReaders(field: string): number[] {
@@ -1151,11 +1276,11 @@ class CompactModel implements CodeModel {
 
   /** Canonical signature of field index `fi` of DEX `d`, as summaries name it. */
   private fieldKeyAt(d: number, fi: number): string {
-    const cache = this.fieldStrings[d];
+    const cache = this.fieldStrings[d]!;
     let s = cache[fi];
     if (s === undefined) {
-      let f = fi < this.fieldOfRef[d].length ? this.fieldOfRef[d][fi] : -1;
-      if (f < 0) f = this.fields.fromSignature(this.dexes[d].fieldSignature(fi), true);
+      let f = fi < this.fieldOfRef[d]!.length ? this.fieldOfRef[d]![fi]! : -1;
+      if (f < 0) f = this.fields.fromSignature(this.dexes[d]!.fieldSignature(fi), true);
       s = cache[fi] = this.fields.signature(f);
     }
     return s;
@@ -1200,7 +1325,7 @@ class CompactModel implements CodeModel {
   }
 
   private isInitialiser(id: number): boolean {
-    const name = this.sigs.name(this.mSig[id]);
+    const name = this.sigs.name(this.mSig[id]!);
     return name === '<clinit>' || name === '<init>';
   }
 
@@ -1209,18 +1334,16 @@ class CompactModel implements CodeModel {
     if (!this.fields.definedFlag[f]) return undefined;
     const t = this.fields.cls(f);
     if (!this.types.defined[t]) return undefined;
-    const d = this.types.dex[t];
-    const ci = this.types.classDef[t];
-    const dex = this.dexes[d];
-    const members = dex.members()[ci];
-    const k = members.fields.findIndex((fi) => this.fieldOfRef[d][fi] === f);
+    const d = this.types.dex[t]!;
+    const ci = this.types.classDef[t]!;
+    const dex = this.dexes[d]!;
+    const members = dex.members()[ci]!;
+    const k = members.fields.findIndex((fi) => this.fieldOfRef[d]![fi] === f);
     if (k < 0 || k >= members.staticFields) return undefined;
-    // A class's static values are one encoded array: decode it once, keep only the class asked about last.
-    if (this.staticsOf !== t) {
-      this.staticsOf = t;
-      this.statics = staticValues(dex, ci);
-    }
-    const v = this.statics?.[k];
+    // A class's static values are one encoded array: decoded once per class asked about.
+    let values = this.statics.get(t);
+    if (values === undefined) this.statics.set(t, (values = staticValues(dex, ci)));
+    const v = values?.[k];
     if (v?.t === 'int') return { k: 'num', v: v.v };
     if (v?.t === 'string') return { k: 'str', s: dex.string(v.v) ?? '' };
     return undefined;
@@ -1228,31 +1351,47 @@ class CompactModel implements CodeModel {
 
   summary(id: number): MethodSummary | null {
     if (id < 0 || id >= this.methodCount || this.mCode[id] === 0) return null;
-    const state = this.summaryState[id];
+    const state = this.summaryState[id]!;
     if (state === 1) return null; // being summarised (a field constant's initialiser reads itself)
     const hit = this.summaryCache.get(id);
     if (hit) {
+      const s = 'deferred' in hit ? this.decodeDeferred(id, hit) : hit;
       this.summaryCache.delete(id);
-      this.summaryCache.set(id, hit);
-      return hit;
+      this.summaryCache.set(id, s);
+      return s;
     }
-    if (state === 0 && this.summarizedUnits > this.limits.code.maxSummaryUnits) {
-      if (!this.budgetReported)
-        this.diagnostics.push({
-          code: 'limit/code-summary-units',
-          message: `value analysis stopped after ${this.summarizedUnits} code units (limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
-        });
-      this.budgetReported = true;
-      return null;
-    }
+    if (this.overBudget(state)) return null;
     this.summaryState[id] = 1;
-    const d = this.mDex[id];
-    const s = summarize(this.dexes[d], this.mCode[id], {
-      proto: this.sigs.proto(this.mSig[id]),
+    const s = this.decode(id);
+    this.cacheSummary(id, state, s);
+    return s;
+  }
+
+  private overBudget(state: number): boolean {
+    if (state !== 0 || this.summarizedUnits <= this.limits.code.maxSummaryUnits) return false;
+    if (!this.budgetReported)
+      this.diagnostics.push({
+        code: 'limit/code-summary-units',
+        message:
+          `value analysis stopped after ${this.summarizedUnits} code units ` +
+          `(limit code.maxSummaryUnits ${this.limits.code.maxSummaryUnits}); later queries see less`,
+      });
+    this.budgetReported = true;
+    return true;
+  }
+
+  private decode(id: number): MethodSummary {
+    const d = this.mDex[id]!;
+    return summarize(this.dexes[d]!, this.mCode[id]!, {
+      proto: this.sigs.proto(this.mSig[id]!),
       resolveField: (f) => this.fieldConstant(f),
       fieldKey: (sig) => this.canonicalField(sig),
       fieldAt: (fi) => this.fieldKeyAt(d, fi),
     });
+  }
+
+  /** Keeps a summary just made (`state`: the method's state before), evicting the least recently used. */
+  private cacheSummary(id: number, state: number, s: MethodSummary | DeferredSummary): void {
     // Units count once per method: a summary decoded again after eviction is not new work for the budget.
     if (state === 0) this.summarizedUnits += s.units + 1;
     this.summaryState[id] = 2;
@@ -1263,6 +1402,41 @@ class CompactModel implements CodeModel {
       this.summaryCache.delete(old);
       this.cachedUnits -= o.units + 1;
     }
+  }
+
+  /**
+   * What `summary` does for a method not summarised yet, except the value analysis itself: the field
+   * constants it asks for, in the same order (`summarize` calls `resolveField` at each iget and sget, and
+   * those answers are cached: the only effect a summary has on later ones), the budget and the cache, where
+   * a placeholder of the same size stands for the summary. So the summary can be decoded when a query first
+   * needs it and every result is the one an eager decoding would give. A new `summarize` callback with
+   * effects on the model must be replayed here too.
+   */
+  private deferSummary(id: number): void {
+    const state = this.summaryState[id]!;
+    if (this.overBudget(state)) return;
+    this.summaryState[id] = 1;
+    const d = this.mDex[id]!;
+    const walk = walkCode(this.dexes[d]!.buf, this.mCode[id]!, (insn) => {
+      if (isIget(insn.op) || isSget(insn.op)) this.fieldConstant(this.fieldKeyAt(d, insn.idx));
+    });
+    this.cacheSummary(id, state, { deferred: true, units: walk.units });
+  }
+
+  /** The summary a placeholder stands for: every field it reads is cached by now, so decoding has no effect. */
+  private decodeDeferred(id: number, placeholder: DeferredSummary): MethodSummary {
+    const s = this.decode(id);
+    this.cachedUnits += s.units - placeholder.units;
+    return s;
+  }
+
+  /** A deferred summary for linking, without the cache order changing (as when it was linked eagerly). */
+  private peekSummary(id: number): MethodSummary | null {
+    const hit = this.summaryCache.get(id);
+    if (!hit) return this.summaryState[id] === 2 ? this.decode(id) : null;
+    if (!('deferred' in hit)) return hit;
+    const s = this.decodeDeferred(id, hit);
+    this.summaryCache.set(id, s); // in place: a Map keeps a key's position when its value is replaced
     return s;
   }
 
@@ -1272,13 +1446,13 @@ class CompactModel implements CodeModel {
     const found = new Map<number, string[]>();
     this.dexes.forEach((dex, d) => {
       const x = dex.xrefs();
-      const cache = (perDex as Int8Array[])[d];
-      const bodyIds = this.bodyIds[d];
+      const cache = (perDex as Int8Array[])[d]!;
+      const bodyIds = this.bodyIds[d]!;
       for (let b = 0; b < x.bodies.length; b++) {
-        const id = bodyIds[b];
+        const id = bodyIds[b]!;
         if (id < 0) continue;
-        for (let k = x.strings.start[b]; k < x.strings.start[b + 1]; k++) {
-          const si = x.strings.targets[k];
+        for (let k = x.strings.start[b]!; k < x.strings.start[b + 1]!; k++) {
+          const si = x.strings.targets[k]!;
           if (si >= cache.length) continue;
           if (cache[si] === 0) {
             const r = dex.stringBytes(si);
@@ -1305,7 +1479,7 @@ class CompactModel implements CodeModel {
       for (const id of this.ownMethods(a)) {
         if (
           this.mCode[id] !== 0 &&
-          names.includes(this.sigs.name(this.mSig[id])) &&
+          names.includes(this.sigs.name(this.mSig[id]!)) &&
           !found.some((f) => this.mSig[f] === this.mSig[id])
         )
           found.push(id);
@@ -1315,55 +1489,33 @@ class CompactModel implements CodeModel {
   }
 
   private callbackMethods(t: number): number[] {
-    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]).startsWith('<'));
+    return this.ownMethods(t).filter((id) => this.mCode[id] !== 0 && !this.sigs.name(this.mSig[id]!).startsWith('<'));
   }
 
-  /** 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs. */
-  linkAsync(asyncCallers: Set<number>, graph: EdgeBuilder, starts: Array<{ from: number; cls: number }>): number {
+  /**
+   * 4. Asynchronous edges: the callback object each async or registration call receives, and what it runs.
+   * Linked per caller on demand (see `out`, `in`), except for callers that may register a receiver, which
+   * are linked now so that the receivers are known; returns the count of start edges.
+   */
+  linkAsync(callers: AsyncCallers, graph: EdgeBuilder, starts: Array<{ from: number; cls: number }>): number {
     let asyncEdges = 0;
     const types = this.types;
-    for (const from of asyncCallers) {
-      const s = this.summary(from);
-      if (!s) continue;
-      for (const call of s.calls) {
-        if (call.lambda !== undefined) continue;
-        const names = this.apiNames(call.ref);
-        let api: AsyncApi | undefined;
-        let via = '';
-        for (const n of names) {
-          if (ASYNC_APIS[n]) {
-            api = ASYNC_APIS[n];
-            via = n;
-            break;
-          }
-        }
-        const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
-        if (!api && !listener) continue;
-        const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
-        const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
-        for (const v of candidates) {
-          const cls = valueClass(v, s, this.method(from));
-          const t = cls === null ? undefined : types.ids.get(cls);
-          if (t === undefined || !types.defined[t]) continue;
-          const targets = api ? this.runsOf(t, api.runs) : this.callbackMethods(t);
-          for (const to of targets) {
-            graph.add(from, to, K_ASYNC, call.pc, via || names[0]);
-            asyncEdges++;
-          }
-          if (api?.kind === 'receiver') {
-            const filter = call.args[2];
-            const actions =
-              filter && filter.k === 'obj'
-                ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
-                    .map((a) => constString(a))
-                    .filter((a): a is string => !!a)
-                : [];
-            for (const to of targets) this.receivers.push({ method: to, actions, registeredBy: from });
-          }
-        }
+    this.asyncCallers = [...callers.all];
+    this.asyncCallers.forEach((from, i) => (this.asyncRank[from] = i));
+    this.asyncCandidates = this.candidateIndex(callers);
+    // In the order they were found, as the summaries' effects on each other depend on it (see `deferSummary`):
+    // callers that register receivers, or whose summary is at hand, are linked now; the others later.
+    for (const from of this.asyncCallers) {
+      const state = this.summaryState[from];
+      const now = callers.receivers.has(from) || this.summaryCache.has(from) || state !== 0;
+      if (now || this.mCode[from] === 0 || this.overBudget(state)) this.linkCaller(from, this.summary(from));
+      else {
+        this.deferSummary(from);
+        this.asyncPending[from] = 1;
       }
     }
-    // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system runs their lifecycle.
+    // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system
+    // runs their lifecycle.
     for (const { from, cls } of starts) {
       if (!types.defined[cls]) continue;
       const e = entryKind(types, cls);
@@ -1388,6 +1540,188 @@ class CompactModel implements CodeModel {
     return asyncEdges;
   }
 
+  /** A caller's async edges (and receivers it registers), from its value summary. */
+  private linkAsyncFrom(from: number): void {
+    if (!this.asyncPending[from]) return;
+    this.asyncPending[from] = 0;
+    this.linkCaller(from, this.peekSummary(from));
+  }
+
+  private linkCaller(from: number, s: MethodSummary | null): void {
+    if (!s) return;
+    const types = this.types;
+    const mine: number[] = [];
+    const seen = new Set<number>();
+    for (const call of s.calls) {
+      if (call.lambda !== undefined) continue;
+      const names = this.apiNames(call.ref);
+      let api: AsyncApi | undefined;
+      let via = '';
+      for (const n of names) {
+        if (ASYNC_APIS[n]) {
+          api = ASYNC_APIS[n];
+          via = n;
+          break;
+        }
+      }
+      const listener = !api && names.some((n) => LISTENER_NAME.test(n.slice(n.indexOf('->') + 2)));
+      if (!api && !listener) continue;
+      const holder = api ? (api.arg === 'receiver' ? call.args[0] : call.args[api.arg]) : undefined;
+      const candidates = api ? [holder] : call.args.slice(call.kind === 'static' ? 0 : 1);
+      for (const v of candidates) {
+        const cls = valueClass(v, s, this.method(from));
+        const t = cls === null ? undefined : types.ids.get(cls);
+        if (t === undefined || !types.defined[t]) continue;
+        const targets = api ? this.runsOf(t, api.runs) : this.callbackMethods(t);
+        for (const to of targets) {
+          this.asyncEdgeCount++;
+          // One edge per (caller, callee), the first call site kept.
+          if (to === from || seen.has(to)) continue;
+          seen.add(to);
+          const a = this.asyncEdges.length;
+          this.asyncEdges.push({ from, to, pc: call.pc, via: via || (names[0] ?? '') });
+          mine.push(a);
+          let into = this.asyncIn.get(to);
+          if (!into) this.asyncIn.set(to, (into = []));
+          // Callers are linked in any order: keep each callee's list in the order the callers were found.
+          const rank = this.asyncRank[from]!;
+          let i = into.length;
+          while (i > 0 && this.asyncRank[this.asyncEdges[into[i - 1]!]!.from]! > rank) i--;
+          into.splice(i, 0, a);
+        }
+        if (api?.kind === 'receiver') {
+          const filter = call.args[2];
+          const actions =
+            filter && filter.k === 'obj'
+              ? [...filter.ctor, ...filter.calls.filter((c) => c.name === 'addAction').map((c) => c.args[0])]
+                  .map((a) => constString(a))
+                  .filter((a): a is string => !!a)
+              : [];
+          for (const to of targets) this.receivers.push({ method: to, actions, registeredBy: from });
+        }
+      }
+    }
+    if (mine.length) this.asyncOut.set(from, mine);
+  }
+
+  /** Links every async caller that may have an edge into a method of class `cls`. */
+  private linkAsyncInto(cls: number): void {
+    if (this.asyncClassesDone.has(cls)) return;
+    this.asyncClassesDone.add(cls);
+    for (const from of row(this.asyncCandidates, cls)) this.linkAsyncFrom(from);
+  }
+
+  /**
+   * For each defined class, the async callers that may link into its methods. A caller's async edges go to
+   * methods of the defined ancestors of the class of a value it passes, and `valueClass` takes that class from
+   * an object built in the caller or held by a field constant (built in an initialiser of the field, or of a
+   * field that initialiser reads), the type of a field read, the return type of a call (or of a lambda's
+   * implementation), a parameter's type or the caller's own class. The index holds, per caller, the defined
+   * ancestors of all of those: a superset, so linking a class's candidates finds every edge into it.
+   */
+  private candidateIndex(callers: AsyncCallers): Rows {
+    const types = this.types;
+    const bodyOf = new Int32Array(this.methodCount).fill(-1);
+    this.bodyIds.forEach((ids) => ids.forEach((id, b) => id >= 0 && (bodyOf[id] = b)));
+    const lambdas = new Map<number, number[]>();
+    for (let i = 0; i < callers.lambdaFrom.n; i++) {
+      const from = callers.lambdaFrom.a[i]!;
+      let l = lambdas.get(from);
+      if (!l) lambdas.set(from, (l = []));
+      l.push(callers.lambdaMethod.a[i]!);
+    }
+    const keys = new IntColumn();
+    const values = new IntColumn();
+    for (const from of this.asyncCallers) {
+      const d = this.mDex[from]!;
+      const dex = this.dexes[d]!;
+      const x = dex.xrefs();
+      const classes = new Set<number>([this.mCls[from]!]);
+      for (const p of paramTypes(this.sigs.proto(this.mSig[from]!))) {
+        const t = types.ids.get(p);
+        if (t !== undefined) classes.add(t);
+      }
+      const b = bodyOf[from]!;
+      const fieldsRead: number[] = [];
+      if (b >= 0) {
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.methods.start[b]!; k < x.methods.start[b + 1]!; k++)
+          classes.add(this.refReturnType(d, x.methods.targets[k]!));
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
+          if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
+          const fi = x.fields.targets[k]!;
+          const ref = dex.fieldRef(fi);
+          if (ref) classes.add(this.typeIdOf(dex.typeDescriptor(ref.typeIdx)));
+          fieldsRead.push(this.fieldOfRef[d]![fi] ?? -1);
+        }
+        this.newInstances(d, b, classes);
+      }
+      for (const t of lambdas.get(from) ?? NONE) classes.add(this.refReturnType(d, t));
+      this.constantObjectClasses(fieldsRead, bodyOf, classes);
+      const seen = new Set<number>();
+      for (const t of classes) {
+        if (t < 0 || !types.defined[t]) continue;
+        for (const a of types.ancestors(t)) {
+          if (!types.defined[a] || seen.has(a)) continue;
+          seen.add(a);
+          keys.push(a);
+          values.push(from);
+        }
+      }
+    }
+    return rowsOf(keys, values, types.desc.length);
+  }
+
+  /** Classes of objects that field constants of `fields` may hold: built in their initialisers, transitively. */
+  private constantObjectClasses(fields: number[], bodyOf: Int32Array, classes: Set<number>): void {
+    const seen = new Set<number>();
+    const stack = fields.filter((f) => f >= 0);
+    while (stack.length) {
+      const f = stack.pop() as number;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const w of row(this.writers, f)) {
+        const b = bodyOf[w]!;
+        if (!this.isInitialiser(w) || b < 0) continue;
+        const d = this.mDex[w]!;
+        this.newInstances(d, b, classes);
+        const dex = this.dexes[d]!;
+        const x = dex.xrefs();
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.fields.start[b]!; k < x.fields.start[b + 1]!; k++) {
+          const op = dex.buf[base + x.fields.pcs[k]! * 2]!;
+          if ((op >= 0x59 && op <= 0x5f) || (op >= 0x67 && op <= 0x6d)) continue;
+          const g = this.fieldOfRef[d]![x.fields.targets[k]!] ?? -1;
+          if (g >= 0 && !seen.has(g)) stack.push(g);
+        }
+      }
+    }
+  }
+
+  /** Classes body `b` of DEX `d` instantiates (`new-instance`). */
+  private newInstances(d: number, b: number, classes: Set<number>): void {
+    const dex = this.dexes[d]!;
+    const x = dex.xrefs();
+    const base = x.bodies[b]!.codeOff + 16;
+    for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++)
+      if (dex.buf[base + x.types.pcs[k]! * 2] === 0x22)
+        classes.add(this.typeIdOf(dex.typeDescriptor(x.types.targets[k]!)));
+  }
+
+  private typeIdOf(desc: string | null): number {
+    return desc === null ? -1 : (this.types.ids.get(desc) ?? -1);
+  }
+
+  /** The class `valueClass` names for the result of a call to method `mi` of DEX `d` (its signature after ')'). */
+  private refReturnType(d: number, mi: number): number {
+    const cache = this.refReturnTypes[d]!;
+    if (mi < 0 || mi >= cache.length) return -1;
+    if (cache[mi] !== -2) return cache[mi]!;
+    const sig = this.dexes[d]!.methodSignature(mi);
+    return (cache[mi] = this.typeIdOf(sig.slice(sig.indexOf(')') + 1)));
+  }
+
   /** Freezes the edges into rows by caller and by callee. */
   finish(graph: EdgeBuilder, asyncEdges: number, megamorphic: number): void {
     const n = this.methodCount;
@@ -1397,12 +1731,12 @@ class CompactModel implements CodeModel {
     const outStart = new Int32Array(n + 1);
     const inStart = new Int32Array(n + 1);
     for (let i = 0; i < e; i++) {
-      outStart[from[i] + 1]++;
-      inStart[to[i] + 1]++;
+      outStart[from[i]! + 1]!++;
+      inStart[to[i]! + 1]!++;
     }
     for (let r = 0; r < n; r++) {
-      outStart[r + 1] += outStart[r];
-      inStart[r + 1] += inStart[r];
+      outStart[r + 1]! += outStart[r]!;
+      inStart[r + 1]! += inStart[r]!;
     }
     const outFill = outStart.slice(0, n);
     const inFill = inStart.slice(0, n);
@@ -1412,19 +1746,19 @@ class CompactModel implements CodeModel {
     this.ePc = new Int32Array(e);
     this.inEdge = new Int32Array(e);
     for (let i = 0; i < e; i++) {
-      const k = outFill[from[i]]++;
-      this.eFrom[k] = from[i];
-      this.eTo[k] = to[i];
-      this.eKind[k] = graph.kind.a[i];
-      this.ePc[k] = graph.pc.a[i];
+      const k = outFill[from[i]!]!++;
+      this.eFrom[k] = from[i]!;
+      this.eTo[k] = to[i]!;
+      this.eKind[k] = graph.kind.a[i]!;
+      this.ePc[k] = graph.pc.a[i]!;
       const via = graph.via.get(i);
       if (via) this.eVia.set(k, via);
-      this.inEdge[inFill[to[i]]++] = k;
+      this.inEdge[inFill[to[i]!]!++] = k;
     }
     this.outStart = outStart;
     this.inStart = inStart;
     this.edgeCount = e;
-    this.asyncEdgeCount = asyncEdges;
+    this.asyncEdgeCount += asyncEdges;
     this.megamorphic = megamorphic;
   }
 }

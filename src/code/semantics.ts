@@ -193,7 +193,10 @@ export function callsWithRole(
   return out;
 }
 
-/** A value as text for evidence: constants as they are, unknown parts named (`{param1}`, `{SystemProperties.get()}`). */
+/**
+ * A value as text for evidence: constants as they are, unknown parts named (`{param1}`,
+ * `{SystemProperties.get()}`).
+ */
 export function describe(s: MethodSummary, v: Value | undefined): string | null {
   if (!v) return null;
   return render(v, (site) => {
@@ -218,8 +221,11 @@ export function stringElements(v: Value | undefined): string[] {
 }
 
 /** Names of system properties and settings that hold the device's region or country. */
-export const REGION_KEY =
-  /(?:^|[._])(?:region|country|countrycode|country_code|countryiso_code|locale|hwc|csc|optb|regionmark|mod_device|iso-country)(?:$|[._])|operator\.numeric$|\.region$/i;
+export const REGION_KEY = new RegExp(
+  '(?:^|[._])(?:region|country|countrycode|country_code|countryiso_code|locale|hwc|csc|optb|regionmark|' +
+    'mod_device|iso-country)(?:$|[._])|operator\\.numeric$|\\.region$',
+  'i',
+);
 
 /** ISO 3166 alpha-2 codes of the EU member states (EL is Greece's EU code), and the EEA additions. */
 export const EU27 = new Set([

@@ -108,3 +108,37 @@ describe('call graph on real OkHttp', () => {
     );
   });
 });
+
+describe('asynchronous edges linked on demand', () => {
+  const path = androguardFiles('.dex').find((p) => p.endsWith('TestsAnnotation/classes.dex'));
+  if (!path) throw new Error('androguard example TestsAnnotation/classes.dex missing');
+  const asyncKey = (from: number, to: number, pc: number, via?: string) => `${from}>${to}@${pc}:${via ?? ''}`;
+
+  it("finds a method's async callers when asked for callers first, as when every caller's calls are read", () => {
+    const callersFirst = buildCodeModel([dexOf(path)], null);
+    const intoFirst = new Set<string>();
+    for (let id = 0; id < callersFirst.methodCount; id++)
+      for (const e of callersFirst.in(id)) if (e.kind === 'async') intoFirst.add(asyncKey(e.to, id, e.pc, e.via));
+    const callsFirst = buildCodeModel([dexOf(path)], null);
+    const fromCalls = new Set<string>();
+    for (let id = 0; id < callsFirst.methodCount; id++)
+      for (const e of callsFirst.out(id)) if (e.kind === 'async') fromCalls.add(asyncKey(id, e.to, e.pc, e.via));
+    expect(fromCalls.size).toBeGreaterThan(100);
+    expect([...intoFirst].sort()).toEqual([...fromCalls].sort());
+  });
+
+  it('links a callback held by a field its constructor fills (AnimatedVectorDrawableCompat.mCallback)', () => {
+    const model = buildCodeModel([dexOf(path)], null);
+    const cb = 'Landroid/support/graphics/drawable/AnimatedVectorDrawableCompat$1;';
+    const [target] = model.classMethods(cb).filter((id) => model.method(id).name === 'scheduleDrawable');
+    expect(target).toBeDefined();
+    const callers = model
+      .in(target as number)
+      .filter((e) => e.kind === 'async')
+      .map((e) => `${model.name(e.to)} via ${e.via}`);
+    expect(callers).toContain(
+      'Landroid/support/graphics/drawable/AnimatedVectorDrawableCompat$AnimatedVectorDrawableDelegateState;' +
+        '->newDrawable via Landroid/graphics/drawable/Drawable;->setCallback',
+    );
+  });
+});
