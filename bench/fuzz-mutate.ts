@@ -90,10 +90,7 @@ function mutateJson(seed: Buffer, r: () => number): Buffer {
       key = keys[Math.floor(r() * keys.length)] as string | number;
       node = (node as Record<string, unknown>)[key as string];
     }
-    if (parent)
-      (parent as Record<string, unknown>)[key as string] = structuredClone(
-        JSON_VALUES[Math.floor(r() * JSON_VALUES.length)],
-      );
+    if (parent) parent[key as string] = structuredClone(JSON_VALUES[Math.floor(r() * JSON_VALUES.length)]);
   }
   return Buffer.from(JSON.stringify(copy));
 }

@@ -167,9 +167,7 @@ describe('indicator matching', () => {
     );
     const report = await scan({ inputs: [apk], cwd: '/', jobs: 1, indicators: [set] });
     const hits = Object.fromEntries(
-      report.findings
-        .filter((f) => f.detectorId === 'iocs/stix-indicator')
-        .map((f) => [f.evidence.indicatorId as string, f]),
+      report.findings.filter((f) => f.detectorId === 'iocs/stix-indicator').map((f) => [f.evidence.indicatorId, f]),
     );
     expect(Object.keys(hits).sort()).toEqual([
       'indicator--and',

@@ -73,9 +73,7 @@ describe('YARA rules through YARA-X', () => {
     );
     const benign = await scan({ inputs: [join(CORPUS, 'apk')], cwd: '/', jobs: 2, yara: [RULES, apkidDexFolder()] });
     expect(
-      benign.findings.filter(
-        (f) => f.detectorId === 'yara/rule-match' && (f.evidence.tags as string[]).includes('stalkerware'),
-      ),
+      benign.findings.filter((f) => f.detectorId === 'yara/rule-match' && f.evidence.tags.includes('stalkerware')),
     ).toEqual([]);
     expect(benign.diagnostics.filter((d) => d.code === 'yara/scan-failed')).toEqual([]);
   });

@@ -852,7 +852,7 @@ class CallResolver {
     const types = this.b.typeTable;
     if (!types.subs[t]?.length || sig < 0) return NONE;
     let bySig = this.dispatchCache.get(t);
-    if (!bySig) this.dispatchCache.set(t, (bySig = new Map()));
+    if (!bySig) this.dispatchCache.set(t, (bySig = new Map<number, readonly number[] | null>()));
     const cached = bySig.get(sig);
     if (cached !== undefined) return cached;
     const found: number[] = [];
@@ -1446,7 +1446,7 @@ class CompactModel implements CodeModel {
     const found = new Map<number, string[]>();
     this.dexes.forEach((dex, d) => {
       const x = dex.xrefs();
-      const cache = (perDex as Int8Array[])[d]!;
+      const cache = perDex[d]!;
       const bodyIds = this.bodyIds[d]!;
       for (let b = 0; b < x.bodies.length; b++) {
         const id = bodyIds[b]!;

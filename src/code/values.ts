@@ -48,7 +48,7 @@ export interface ObjCall {
   args: Value[];
 }
 
-export const UNKNOWN: Value = Object.freeze({ k: 'unknown' }) as Value;
+export const UNKNOWN: Value = Object.freeze({ k: 'unknown' });
 
 /** How a call's result or a field read is used in the method (bit flags). */
 export const USE_BRANCH = 1;
@@ -156,8 +156,8 @@ export interface SummarizeOptions {
 export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions = {}): MethodSummary {
   const buf = dex.buf;
   const { registers, ins } = codeRegisters(buf, codeOff);
-  const regs: Value[] = new Array(registers).fill(UNKNOWN);
-  const deps: Array<number[] | null> = new Array(registers).fill(null);
+  const regs = new Array<Value>(registers).fill(UNKNOWN);
+  const deps = new Array<number[] | null>(registers).fill(null);
   const out: MethodSummary = {
     calls: [],
     fields: [],
@@ -364,7 +364,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
         return set(insn.a, {
           k: 'arr',
           type: dex.typeDescriptor(insn.idx) ?? '?',
-          elems: new Array(len).fill(UNKNOWN),
+          elems: new Array<Value>(len).fill(UNKNOWN),
         });
       }
       case 0x24:

@@ -100,7 +100,7 @@ const EMPTY: ListCodeSignals = Object.freeze({
   matchers: [],
   connectivity: false,
   lexiconHits: 0,
-}) as ListCodeSignals;
+});
 
 /** A method's list-handling signals; computed once per method (lexicon hits only when a lexicon is given). */
 export function methodSignals(facts: CodeFacts, m: MethodFacts, lexicon: Lexicon | null): ListCodeSignals {

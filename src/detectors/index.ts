@@ -50,4 +50,4 @@ export const REGISTRY = [
   stixIndicator,
 ] as const;
 
-export const DETECTORS: ReadonlyArray<AnyDetector> = REGISTRY as unknown as ReadonlyArray<AnyDetector>;
+export const DETECTORS: ReadonlyArray<AnyDetector> = REGISTRY;

@@ -105,8 +105,8 @@ function fileNameIndex(facts: CodeFacts): Map<string, number[]> {
   facts.methods.forEach((m, id) => {
     for (const base of new Set(facts.memo('file-name-base', m, baseOf))) {
       if (!base) continue;
-      let l = index!.get(base);
-      if (!l) index!.set(base, (l = []));
+      let l = index.get(base);
+      if (!l) index.set(base, (l = []));
       l.push(id);
     }
   });

@@ -156,7 +156,7 @@ export class WorkerPool {
         const owned =
           b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer);
         const bytes = owned ? new Uint8Array(b.buffer) : new Uint8Array(b);
-        w.postMessage({ id, fsPath: '', logicalPath: job.logicalPath, bytes }, [bytes.buffer as ArrayBuffer]);
+        w.postMessage({ id, fsPath: '', logicalPath: job.logicalPath, bytes }, [bytes.buffer]);
       } else w.postMessage({ id, fsPath: job.fsPath, logicalPath: job.logicalPath });
     });
   }

@@ -85,7 +85,7 @@ export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet
   const list: unknown[] = Array.isArray(raw)
     ? (raw as unknown[])
     : raw && typeof raw === 'object'
-      ? Object.values(raw as object)
+      ? Object.values(raw)
       : [];
   if (list.length === 0) throw new MalformedInputError('trackers/empty', `${origin}: no trackers found`);
   const signatures: TrackerSignature[] = [];
@@ -117,7 +117,7 @@ export function parseExodusTrackers(json: string, origin = 'exodus'): TrackerSet
       website: typeof t.website === 'string' ? t.website : undefined,
       hosts: [],
       networkPattern: net,
-      matchClass: re ? (name: string) => (re as RegExp).test(name) : () => false,
+      matchClass: re ? (name: string) => re.test(name) : () => false,
     });
   }
   return { signatures, source: origin };

@@ -60,7 +60,7 @@ describe('positive', () => {
       'Ljavax/crypto/Cipher;',
       'Ljavax/crypto/spec/SecretKeySpec;',
     ]);
-    expect(f.evidence.entropy as number).toBeGreaterThan(7);
+    expect(f.evidence.entropy).toBeGreaterThan(7);
     expect(f.confidence).toBe('medium');
   });
 

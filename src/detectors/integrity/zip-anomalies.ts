@@ -60,7 +60,7 @@ export default defineDetector({
         data: { path },
         artefactId: app.artefact.id,
         location: { path, offset: 0 },
-        severity: 'high' as Severity,
+        severity: 'high',
         identity: 'janus',
         evidence: { prepended: 'dex', cve: 'CVE-2017-13156' },
       });
@@ -71,7 +71,7 @@ export default defineDetector({
         data: { path, bytes: a?.message ?? '' },
         artefactId: app.artefact.id,
         location: { path, offset: 0 },
-        severity: 'low' as Severity,
+        severity: 'low',
         identity: 'prepended',
         evidence: { detail: a?.message },
       });
