@@ -5,7 +5,9 @@ import type { DexFile } from '../formats/dex.js';
  * the annotation type and its elements whose values are strings or arrays of strings — what Retrofit's
  * `@GET("v1/words/{lang}")`, `@Query("ver")` and `@Path("lang")` carry. Read on demand, per DEX, once.
  * Every offset and count is checked against the file; a damaged directory ends that class's annotations,
- * never the scan.
+ * never the scan, and is counted. Sets are read once per offset, and the reads of one DEX are bounded: a
+ * hostile file can point every method of every class at the same large set, which would otherwise be read
+ * again for each.
  */
 
 export interface Annotation {
@@ -25,30 +27,70 @@ export interface MethodAnnotations {
 const MAX_ITEMS = 4096;
 const MAX_ELEMENTS = 64;
 const MAX_DEPTH = 3;
+/** Items, elements and values read from one DEX's annotations (real apps: a few thousand). */
+export const MAX_ANNOTATION_READS = 1_000_000;
 
-const cache = new WeakMap<DexFile, Map<number, MethodAnnotations>>();
+/** What reading a DEX's annotations met: damaged class directories, and whether the read bound stopped it. */
+export interface AnnotationProblems {
+  damagedClasses: number;
+  cut: boolean;
+}
+
+interface DexAnnotations {
+  byMethod: Map<number, MethodAnnotations>;
+  problems: AnnotationProblems;
+}
+
+/** One DEX's reading state: sets already read (by offset) and the reads left. */
+interface Reader {
+  dex: DexFile;
+  sets: Map<number, Annotation[]>;
+  reads: number;
+}
+
+const cache = new WeakMap<DexFile, DexAnnotations>();
 
 /** Annotations by method index of the DEX. Only classes that annotate methods or parameters appear. */
-export function methodAnnotations(dex: DexFile): Map<number, MethodAnnotations> {
-  let out = cache.get(dex);
-  if (out) return out;
-  out = new Map();
+export function methodAnnotations(dex: DexFile, maxReads = MAX_ANNOTATION_READS): Map<number, MethodAnnotations> {
+  return readAnnotations(dex, maxReads).byMethod;
+}
+
+/** What went wrong reading the DEX's annotations (read once, with `methodAnnotations`). */
+export function annotationProblems(dex: DexFile, maxReads = MAX_ANNOTATION_READS): AnnotationProblems {
+  return readAnnotations(dex, maxReads).problems;
+}
+
+function readAnnotations(dex: DexFile, maxReads: number): DexAnnotations {
+  const hit = cache.get(dex);
+  if (hit) return hit;
+  const out: DexAnnotations = { byMethod: new Map(), problems: { damagedClasses: 0, cut: false } };
   cache.set(dex, out);
   const buf = dex.buf;
   if (buf.length < 0x70) return out;
   const count = buf.readUInt32LE(0x60);
   const off = buf.readUInt32LE(0x64);
   if (count !== dex.classDefs.length || off + count * 32 > buf.length) return out;
-  for (let c = 0; c < count; c++) {
+  const reader: Reader = { dex, sets: new Map(), reads: maxReads };
+  for (let c = 0; c < count && !out.problems.cut; c++) {
     const dir = buf.readUInt32LE(off + c * 32 + 20);
     if (dir === 0) continue;
     try {
-      readDirectory(dex, dir, out);
+      readDirectory(reader, dir, out.byMethod);
     } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
+      if (e instanceof ReadsSpent) out.problems.cut = true;
+      else if (e instanceof RangeError) out.problems.damagedClasses++;
+      else throw e;
     }
   }
   return out;
+}
+
+class ReadsSpent extends Error {}
+
+/** Counts one read against the DEX's bound. */
+function spend(r: Reader, n = 1): void {
+  r.reads -= n;
+  if (r.reads < 0) throw new ReadsSpent('annotation reads spent');
 }
 
 function u32(buf: Buffer, at: number): number {
@@ -56,8 +98,8 @@ function u32(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at);
 }
 
-function readDirectory(dex: DexFile, dir: number, out: Map<number, MethodAnnotations>): void {
-  const buf = dex.buf;
+function readDirectory(reader: Reader, dir: number, out: Map<number, MethodAnnotations>): void {
+  const buf = reader.dex.buf;
   const fields = u32(buf, dir + 4);
   const methods = u32(buf, dir + 8);
   const params = u32(buf, dir + 12);
@@ -69,7 +111,8 @@ function readDirectory(dex: DexFile, dir: number, out: Map<number, MethodAnnotat
   };
   let p = dir + 16 + fields * 8;
   for (let i = 0; i < methods; i++, p += 8) {
-    const set = readSet(dex, u32(buf, p + 4));
+    spend(reader);
+    const set = readSet(reader, u32(buf, p + 4));
     if (set.length) entry(u32(buf, p)).method.push(...set);
   }
   for (let i = 0; i < params; i++, p += 8) {
@@ -77,14 +120,18 @@ function readDirectory(dex: DexFile, dir: number, out: Map<number, MethodAnnotat
     const size = u32(buf, list);
     if (size > 255) throw new RangeError('too many parameters');
     const e = entry(u32(buf, p));
+    spend(reader, size + 1);
     for (let k = 0; k < size; k++) {
       const setOff = u32(buf, list + 4 + k * 4);
-      e.params[k] = setOff ? readSet(dex, setOff) : [];
+      e.params[k] = setOff ? readSet(reader, setOff) : [];
     }
   }
 }
 
-function readSet(dex: DexFile, off: number): Annotation[] {
+function readSet(reader: Reader, off: number): Annotation[] {
+  const known = reader.sets.get(off);
+  if (known) return known;
+  const { dex } = reader;
   const buf = dex.buf;
   const size = u32(buf, off);
   if (size > MAX_ELEMENTS) throw new RangeError('annotation set too large');
@@ -92,11 +139,18 @@ function readSet(dex: DexFile, off: number): Annotation[] {
   for (let i = 0; i < size; i++) {
     const item = u32(buf, off + 4 + i * 4);
     // annotation_item: visibility byte, then an encoded_annotation.
-    const r = { pos: item + 1 };
+    const r = { pos: item + 1, reader };
     const a = encodedAnnotation(dex, r, 0);
     if (a) out.push(a);
   }
+  reader.sets.set(off, out);
   return out;
+}
+
+/** A read position in an encoded annotation, with the reads left of its DEX. */
+interface Cursor {
+  pos: number;
+  reader: Reader;
 }
 
 function uleb(buf: Buffer, r: { pos: number }): number {
@@ -110,11 +164,12 @@ function uleb(buf: Buffer, r: { pos: number }): number {
   throw new RangeError('uleb128 too long');
 }
 
-function encodedAnnotation(dex: DexFile, r: { pos: number }, depth: number): Annotation | null {
+function encodedAnnotation(dex: DexFile, r: Cursor, depth: number): Annotation | null {
   const type = dex.typeDescriptor(uleb(dex.buf, r));
   const n = uleb(dex.buf, r);
   if (n > MAX_ELEMENTS) throw new RangeError('annotation has too many elements');
   const values: Record<string, string[]> = {};
+  spend(r.reader, n + 1);
   for (let i = 0; i < n; i++) {
     const name = dex.string(uleb(dex.buf, r));
     const strings = encodedStrings(dex, r, depth);
@@ -124,7 +179,7 @@ function encodedAnnotation(dex: DexFile, r: { pos: number }, depth: number): Ann
 }
 
 /** The strings an encoded value holds (a string, or an array of them); null for other values, skipped. */
-function encodedStrings(dex: DexFile, r: { pos: number }, depth: number): string[] | null {
+function encodedStrings(dex: DexFile, r: Cursor, depth: number): string[] | null {
   const buf = dex.buf;
   if (depth > MAX_DEPTH) throw new RangeError('annotation nested too deep');
   if (r.pos >= buf.length) throw new RangeError('encoded value past the end');
@@ -135,6 +190,7 @@ function encodedStrings(dex: DexFile, r: { pos: number }, depth: number): string
     case 0x1c: {
       const n = uleb(buf, r);
       if (n > MAX_ITEMS) throw new RangeError('encoded array too large');
+      spend(r.reader, n);
       const out: string[] = [];
       let strings = true;
       for (let i = 0; i < n; i++) {

@@ -1,4 +1,4 @@
-import { methodAnnotations, type Annotation } from './annotations.js';
+import { annotationProblems, MAX_ANNOTATION_READS, methodAnnotations, type Annotation } from './annotations.js';
 import type { CodeModel } from './model.js';
 import { callersOfApi } from './reach.js';
 import { describe } from './semantics.js';
@@ -50,6 +50,7 @@ const cache = new WeakMap<CodeModel, Map<number, RetrofitFetch>>();
 export function retrofitEndpoints(model: CodeModel): Map<string, RetrofitEndpoint> {
   const out = new Map<string, RetrofitEndpoint>();
   for (const dex of model.dexes) {
+    reportAnnotationProblems(model, annotationProblems(dex));
     for (const [idx, a] of methodAnnotations(dex)) {
       const http = a.method.find((x) => HTTP.test(x.type));
       if (!http) continue;
@@ -67,6 +68,24 @@ export function retrofitEndpoints(model: CodeModel): Map<string, RetrofitEndpoin
     }
   }
   return out;
+}
+
+/** Damaged or over-long annotations, said once per model and code: Retrofit endpoints may be missing. */
+function reportAnnotationProblems(model: CodeModel, p: { damagedClasses: number; cut: boolean }): void {
+  const say = (code: string, message: string) => {
+    if (!model.diagnostics.some((d) => d.code === code)) model.diagnostics.push({ code, message });
+  };
+  if (p.damagedClasses)
+    say(
+      'dex/bad-annotations',
+      `the annotations of ${p.damagedClasses} classes point outside the DEX or hold impossible counts; ` +
+        'they were not read, so Retrofit endpoints declared there are not reported',
+    );
+  if (p.cut)
+    say(
+      'limit/dex-annotations',
+      `reading annotations stopped after ${MAX_ANNOTATION_READS} reads; Retrofit endpoints may be missing`,
+    );
 }
 
 function paramUse(annotations: Annotation[] | undefined): { kind: string; name: string } | null {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { methodAnnotations } from '../../src/code/annotations.js';
+import { annotationProblems, methodAnnotations } from '../../src/code/annotations.js';
 import { buildCodeModel } from '../../src/code/model.js';
 import { retrofitEndpoints } from '../../src/code/retrofit.js';
 import { DexFile } from '../../src/formats/dex.js';
@@ -47,5 +47,26 @@ describe('DEX method and parameter annotations (assembled by Debian smali)', () 
     expect(() => methodAnnotations(dex)).not.toThrow();
     const types = [...methodAnnotations(dex).values()].flatMap((x) => x.method.map((y) => y.type));
     expect(types).not.toContain('Lretrofit2/http/GET;');
+    // Every damaged directory is counted (half point past the end, half into the header), and the
+    // scan's diagnostics say that Retrofit endpoints may be missing.
+    expect(annotationProblems(dex).damagedClasses).toBeGreaterThanOrEqual(Math.floor(count / 2));
+    const model = buildCodeModel([dex], null);
+    retrofitEndpoints(model);
+    retrofitEndpoints(model);
+    expect(model.diagnostics.filter((d) => d.code === 'dex/bad-annotations')).toHaveLength(1);
+  });
+
+  it('stops at its read bound and says so', () => {
+    const full = methodAnnotations(new DexFile(bytes, DEFAULT_LIMITS));
+    expect(annotationProblems(new DexFile(bytes, DEFAULT_LIMITS)).cut).toBe(false);
+    const dex = new DexFile(bytes, DEFAULT_LIMITS);
+    const cut = methodAnnotations(dex, 2);
+    expect(annotationProblems(dex).cut).toBe(true);
+    expect(full.size).toBe(1);
+    expect(cut.size).toBe(0);
+    const model = buildCodeModel([dex], null);
+    retrofitEndpoints(model);
+    expect(model.diagnostics.map((d) => d.code)).toContain('limit/dex-annotations');
+    expect(retrofitEndpoints(model).has('Lr/t/a;->a')).toBe(false);
   });
 });
