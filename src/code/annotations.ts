@@ -1,4 +1,5 @@
 import type { DexFile } from '../formats/dex.js';
+import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
  * Method and parameter annotations of a DEX file (the `annotations_directory_item` of each class_def):
@@ -27,8 +28,6 @@ export interface MethodAnnotations {
 const MAX_ITEMS = 4096;
 const MAX_ELEMENTS = 64;
 const MAX_DEPTH = 3;
-/** Items, elements and values read from one DEX's annotations (real apps: a few thousand). */
-export const MAX_ANNOTATION_READS = 1_000_000;
 
 /** What reading a DEX's annotations met: damaged class directories, and whether the read bound stopped it. */
 export interface AnnotationProblems {
@@ -51,12 +50,18 @@ interface Reader {
 const cache = new WeakMap<DexFile, DexAnnotations>();
 
 /** Annotations by method index of the DEX. Only classes that annotate methods or parameters appear. */
-export function methodAnnotations(dex: DexFile, maxReads = MAX_ANNOTATION_READS): Map<number, MethodAnnotations> {
+export function methodAnnotations(
+  dex: DexFile,
+  maxReads = DEFAULT_LIMITS.code.maxAnnotationReads,
+): Map<number, MethodAnnotations> {
   return readAnnotations(dex, maxReads).byMethod;
 }
 
 /** What went wrong reading the DEX's annotations (read once, with `methodAnnotations`). */
-export function annotationProblems(dex: DexFile, maxReads = MAX_ANNOTATION_READS): AnnotationProblems {
+export function annotationProblems(
+  dex: DexFile,
+  maxReads = DEFAULT_LIMITS.code.maxAnnotationReads,
+): AnnotationProblems {
   return readAnnotations(dex, maxReads).problems;
 }
 

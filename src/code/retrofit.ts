@@ -1,4 +1,4 @@
-import { annotationProblems, MAX_ANNOTATION_READS, methodAnnotations, type Annotation } from './annotations.js';
+import { annotationProblems, methodAnnotations, type Annotation } from './annotations.js';
 import type { CodeModel } from './model.js';
 import { callersOfApi } from './reach.js';
 import { describe } from './semantics.js';
@@ -50,8 +50,9 @@ const cache = new WeakMap<CodeModel, Map<number, RetrofitFetch>>();
 export function retrofitEndpoints(model: CodeModel): Map<string, RetrofitEndpoint> {
   const out = new Map<string, RetrofitEndpoint>();
   for (const dex of model.dexes) {
-    reportAnnotationProblems(model, annotationProblems(dex));
-    for (const [idx, a] of methodAnnotations(dex)) {
+    const maxReads = model.limits.code.maxAnnotationReads;
+    reportAnnotationProblems(model, annotationProblems(dex, maxReads));
+    for (const [idx, a] of methodAnnotations(dex, maxReads)) {
       const http = a.method.find((x) => HTTP.test(x.type));
       if (!http) continue;
       const { className, method } = dex.methodOwnerAndName(idx);
@@ -84,7 +85,8 @@ function reportAnnotationProblems(model: CodeModel, p: { damagedClasses: number;
   if (p.cut)
     say(
       'limit/dex-annotations',
-      `reading annotations stopped after ${MAX_ANNOTATION_READS} reads; Retrofit endpoints may be missing`,
+      `reading annotations stopped after ${model.limits.code.maxAnnotationReads} reads (code.maxAnnotationReads); ` +
+        'Retrofit endpoints may be missing',
     );
 }
 

@@ -89,6 +89,8 @@ export interface Limits {
     maxSummaryUnits: number;
     /** Methods one path query may visit before it stops (reported in the finding's evidence). */
     maxPathVisits: number;
+    /** Items, elements and values read from one DEX's annotations (real apps: a few thousand). */
+    maxAnnotationReads: number;
   };
   assets: {
     /** Strings one asset reader (Lua, Unity, .NET, SQLite, XML, zip in assets) returns from one file. */
@@ -143,7 +145,7 @@ export const DEFAULT_LIMITS: Limits = {
     maxSmallFileBytes: 4 * MiB,
   },
   capture: { maxFlows: 200_000, maxFlowBytes: 16 * KiB, maxRetainedBytes: 64 * MiB, maxHttpBodyBytes: 8 * MiB },
-  code: { maxDispatchTargets: 64, maxSummaryUnits: 12_000_000, maxPathVisits: 20_000 },
+  code: { maxDispatchTargets: 64, maxSummaryUnits: 12_000_000, maxPathVisits: 20_000, maxAnnotationReads: 1_000_000 },
   assets: { maxStrings: 200_000, maxOutputBytes: 64 * MiB, maxKeyDerivationIterations: 2_000_000 },
   file: { timeMs: 600_000, memoryMb: 4096 },
 };
