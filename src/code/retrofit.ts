@@ -138,7 +138,7 @@ function request(
     if (!p) return;
     // Argument 0 is the service object the interface method is called on.
     const value = text(call.args[i + 1]) ?? `{${p.name}}`;
-    if (p.kind === 'path') path = path.replace(`{${p.name}}`, value);
+    if (p.kind === 'path') path = path.replace(`{${p.name}}`, () => value);
     else if (p.kind === 'query' && p.name) {
       query.push(`${p.name}=${value}`);
       params.push(p.name);

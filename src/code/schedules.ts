@@ -45,8 +45,10 @@ const TIMING_APIS: Record<string, TimingSpec> = {
   'Landroid/app/job/JobInfo$Builder;->setBackoffCriteria': T('backoff', 1),
   'Landroid/app/AlarmManager;->setRepeating': T('interval', 3),
   'Landroid/app/AlarmManager;->setInexactRepeating': T('interval', 3),
-  'Landroid/app/AlarmManager;->set': T('interval', 2),
-  'Landroid/app/AlarmManager;->setExact': T('interval', 2),
+  // One-shot alarms: the amount is when the alarm fires (a time, usually a clock reading plus a delay), not
+  // a period; reported as a delay.
+  'Landroid/app/AlarmManager;->set': T('delay', 2),
+  'Landroid/app/AlarmManager;->setExact': T('delay', 2),
   'Ljava/util/concurrent/ScheduledExecutorService;->scheduleAtFixedRate': T('interval', 3, 4),
   'Ljava/util/concurrent/ScheduledExecutorService;->scheduleWithFixedDelay': T('interval', 3, 4),
   'Ljava/util/concurrent/ScheduledExecutorService;->schedule': T('delay', 2, 3),
