@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
- * Method and parameter annotations of a DEX file (the `annotations_directory_item` of each class_def):
+ * Field, method and parameter annotations of a DEX file (the `annotations_directory_item` of each class_def):
  * the annotation type and its elements whose values are strings or arrays of strings — what Retrofit's
  * `@GET("v1/words/{lang}")`, `@Query("ver")` and `@Path("lang")` carry. Read on demand, per DEX, once.
  * Every offset and count is checked against the file; a damaged directory ends that class's annotations,
@@ -37,6 +37,7 @@ export interface AnnotationProblems {
 
 interface DexAnnotations {
   byMethod: Map<number, MethodAnnotations>;
+  byField: Map<number, Annotation[]>;
   problems: AnnotationProblems;
 }
 
@@ -57,6 +58,14 @@ export function methodAnnotations(
   return readAnnotations(dex, maxReads).byMethod;
 }
 
+/** Annotations by field index of the DEX (Gson's `@SerializedName("words")`, a field's generic `Signature`). */
+export function fieldAnnotations(
+  dex: DexFile,
+  maxReads = DEFAULT_LIMITS.code.maxAnnotationReads,
+): Map<number, Annotation[]> {
+  return readAnnotations(dex, maxReads).byField;
+}
+
 /** What went wrong reading the DEX's annotations (read once, with `methodAnnotations`). */
 export function annotationProblems(
   dex: DexFile,
@@ -68,7 +77,11 @@ export function annotationProblems(
 function readAnnotations(dex: DexFile, maxReads: number): DexAnnotations {
   const hit = cache.get(dex);
   if (hit) return hit;
-  const out: DexAnnotations = { byMethod: new Map(), problems: { damagedClasses: 0, cut: false } };
+  const out: DexAnnotations = {
+    byMethod: new Map(),
+    byField: new Map(),
+    problems: { damagedClasses: 0, cut: false },
+  };
   cache.set(dex, out);
   const buf = dex.buf;
   if (buf.length < 0x70) return out;
@@ -80,7 +93,7 @@ function readAnnotations(dex: DexFile, maxReads: number): DexAnnotations {
     const dir = buf.readUInt32LE(off + c * 32 + 20);
     if (dir === 0) continue;
     try {
-      readDirectory(reader, dir, out.byMethod);
+      readDirectory(reader, dir, out);
     } catch (e) {
       if (e instanceof ReadsSpent) out.problems.cut = true;
       else if (e instanceof RangeError) out.problems.damagedClasses++;
@@ -103,7 +116,8 @@ function u32(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at);
 }
 
-function readDirectory(reader: Reader, dir: number, out: Map<number, MethodAnnotations>): void {
+function readDirectory(reader: Reader, dir: number, into: DexAnnotations): void {
+  const out = into.byMethod;
   const buf = reader.dex.buf;
   const fields = u32(buf, dir + 4);
   const methods = u32(buf, dir + 8);
@@ -114,7 +128,12 @@ function readDirectory(reader: Reader, dir: number, out: Map<number, MethodAnnot
     if (!e) out.set(m, (e = { method: [], params: [] }));
     return e;
   };
-  let p = dir + 16 + fields * 8;
+  let p = dir + 16;
+  for (let i = 0; i < fields; i++, p += 8) {
+    spend(reader);
+    const set = readSet(reader, u32(buf, p + 4));
+    if (set.length) into.byField.set(u32(buf, p), set);
+  }
   for (let i = 0; i < methods; i++, p += 8) {
     spend(reader);
     const set = readSet(reader, u32(buf, p + 4));

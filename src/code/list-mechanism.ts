@@ -1,7 +1,8 @@
+import { annotatedJsonNames, boundType } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
-import { API_ROLES, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
+import { API_ROLES, COLLECTION_TYPE, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
 import { fileNameArg, listUse } from './list-use.js';
 import { retrofitFetches } from './retrofit.js';
 import { timingsOf, type Timing } from './schedules.js';
@@ -65,11 +66,6 @@ export interface ListMechanism {
   cut: boolean;
 }
 
-const COLLECTION_TYPE = new RegExp(
-  '^(?:Ljava/util/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|' +
-    'concurrent/CopyOnWriteArrayList|concurrent/CopyOnWriteArraySet|concurrent/ConcurrentHashMap);|' +
-    '\\[Ljava/lang/String;|Lorg/json/JSONArray;)$',
-);
 const HTTP_URL_APIS = Object.entries(API_ROLES)
   .filter(([, s]) => s.role === 'http-url')
   .map(([n]) => n);
@@ -112,6 +108,14 @@ export function listMechanisms(
     const files = new Set<string>();
     const fieldSet = new Set<string>();
     const listMethods = new Set<number>([f]);
+    // The classes the response is bound to name its keys and the fields its list lands in.
+    const bind = (cls: string) => {
+      const b = boundType(model, cls);
+      for (const k of b?.keys ?? []) keys.add(k);
+      for (const x of b?.listFields ?? []) fieldSet.add(x);
+      return b !== null;
+    };
+    for (const t of rf?.endpoint.responseTypes ?? []) bind(t);
     for (const id of cluster) {
       const cs = model.summary(id);
       if (!cs) continue;
@@ -124,7 +128,12 @@ export function listMechanisms(
         'file-name',
         'http-status',
         'split',
+        'json-bind',
       ])) {
+        if (c.role === 'json-bind') {
+          if (c.value?.k === 'class' && bind(c.value.desc)) parses = true;
+          continue;
+        }
         const text = c.value ? describe(cs, c.value) : null;
         if (c.role === 'json-key' || c.role === 'json-array') {
           if (text && !text.includes('{')) keys.add(text);
@@ -149,8 +158,16 @@ export function listMechanisms(
         if (emptiness && (n === 0 || n === null)) checks.add('rejects an empty response or list');
       }
       for (const w of cs.fields) {
-        if (!w.write) continue;
         const type = w.field.slice(w.field.indexOf(':') + 1);
+        // A bound response's field tested in a branch: the key that accepts or rejects the response.
+        if (!w.write && w.use & USE_BRANCH)
+          for (const key of annotatedJsonNames(model, w.field)) checks.add(`response key ${key} tested`);
+        if (!w.write) continue;
+        // A field holding a bound object whose list the response filled holds the list.
+        if (boundType(model, type)?.listFields.length) {
+          fieldSet.add(w.field);
+          listMethods.add(id);
+        }
         // A list field holds entries parsed from the response (a JSON array, split text), not any collection.
         if (COLLECTION_TYPE.test(type) && parses) {
           fieldSet.add(w.field);

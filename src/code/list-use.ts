@@ -1,4 +1,5 @@
 import type { UseSignal } from '../lexicon/classify.js';
+import { annotatedJsonNames } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { renderPath, type PathStep } from './paths.js';
 import { callersOfApi, reachUp } from './reach.js';
@@ -97,12 +98,15 @@ export function listUse(model: CodeModel, where: ListLocation): ListUseResult {
       fields.add(w.field);
     }
   }
+  // A reader's origin is the first field it reads that some method writes (a list bound by reflection,
+  // as Gson fills a response's fields, has no writer; the field holding the response has one).
+  const direct = new Set(loaders);
   for (const f of fields) {
     const writer = model.fieldWriters(f)[0];
     for (const r of model.fieldReaders(f)) {
-      if (loaders.has(r)) continue;
+      if (direct.has(r)) continue;
       loaders.add(r);
-      if (writer !== undefined && writer !== r) origins.set(r, { writer, field: f });
+      if (writer !== undefined && writer !== r && !origins.has(r)) origins.set(r, { writer, field: f });
     }
   }
   const uses: ListUse[] = [];
@@ -264,10 +268,11 @@ export function contentOf(model: CodeModel, id: number): string[] {
     for (const call of s.calls)
       for (const [re, what] of CONTENT_APIS)
         if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
-    for (const k of callsWithRole(model, s, ['json-key'])) {
-      const key = describe(s, k.value);
-      if (key) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
-    }
+    const keys: string[] = [];
+    for (const k of callsWithRole(model, s, ['json-key'])) keys.push(describe(s, k.value) ?? '');
+    // Fields of a class bound to JSON, read by name (`@SerializedName("msg")`).
+    for (const a of s.fields) if (!a.write) keys.push(...annotatedJsonNames(model, a.field));
+    for (const key of keys) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);
   }
   return [...out];
 }

@@ -86,6 +86,8 @@ export interface CodeModel {
   methodsNamed(name: string): number[];
   /** Methods a class defines (empty for library classes). */
   classMethods(desc: string): number[];
+  /** Where the app defines a class (the DEX and its class_def), null for library classes. */
+  classDef(desc: string): { dex: number; classDefIdx: number } | null;
   /** Calls from a method, in the order they were found. */
   out(id: number): Edge[];
   /** Calls into a method; `to` is the caller. */
@@ -1178,6 +1180,12 @@ class CompactModel implements CodeModel {
   classMethods(desc: string): number[] {
     const t = this.types.ids.get(desc);
     return t === undefined ? [] : this.ownMethods(t);
+  }
+
+  classDef(desc: string): { dex: number; classDefIdx: number } | null {
+    const t = this.types.ids.get(desc);
+    if (t === undefined || !this.types.defined[t]) return null;
+    return { dex: this.types.dex[t]!, classDefIdx: this.types.classDef[t]! };
   }
 
   /** Methods of class `t` keyed by signature: one per signature (the last), in first-declaration order. */

@@ -1,4 +1,5 @@
 import { annotationProblems, methodAnnotations, type Annotation } from './annotations.js';
+import { signatureClasses } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { callersOfApi } from './reach.js';
 import { describe } from './semantics.js';
@@ -22,6 +23,8 @@ export interface RetrofitEndpoint {
   /** Per parameter: how Retrofit uses it (`path`, `query`, `field`, `header`, `body`) and its name. */
   params: Array<{ kind: string; name: string } | null>;
   headers: string[];
+  /** App classes the response is bound to, from the method's generic return type (`Call<Words>`). */
+  responseTypes: string[];
 }
 
 export interface RetrofitFetch {
@@ -65,6 +68,7 @@ export function retrofitEndpoints(model: CodeModel): Map<string, RetrofitEndpoin
         path: (verb === 'HTTP' ? http.values.path?.[0] : http.values.value?.[0]) ?? '',
         params: a.params.map(paramUse),
         headers: a.method.filter((x) => x.type === 'Lretrofit2/http/Headers;').flatMap((x) => x.values.value ?? []),
+        responseTypes: responseTypes(a.method).filter((t) => model.classDef(t) !== null),
       });
     }
   }
@@ -88,6 +92,17 @@ function reportAnnotationProblems(model: CodeModel, p: { damagedClasses: number;
       `reading annotations stopped after ${model.limits.code.maxAnnotationReads} reads (code.maxAnnotationReads); ` +
         'Retrofit endpoints may be missing',
     );
+}
+
+/**
+ * The classes of a service method's generic return type (`Lretrofit2/Call<Lr/v/b;>;`); for a Kotlin
+ * `suspend` method, whose result comes through its last parameter, the continuation's type argument.
+ */
+function responseTypes(annotations: Annotation[]): string[] {
+  const sig = annotations.find((a) => a.type === 'Ldalvik/annotation/Signature;')?.values.value?.join('') ?? '';
+  const close = sig.lastIndexOf(')');
+  const continuation = /Lkotlin\/coroutines\/Continuation<(.*)>;\)/.exec(sig)?.[1] ?? '';
+  return [...signatureClasses(sig.slice(close + 1)), ...signatureClasses(continuation)];
 }
 
 function paramUse(annotations: Annotation[] | undefined): { kind: string; name: string } | null {

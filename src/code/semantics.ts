@@ -16,6 +16,7 @@ export type ApiRole =
   | 'http-status'
   | 'json-key'
   | 'json-array'
+  | 'json-bind'
   | 'prefs-file'
   | 'prefs-read'
   | 'prefs-write'
@@ -90,6 +91,12 @@ export const API_ROLES: Record<string, ApiSpec> = {
   'Lorg/json/JSONObject;->opt': A('json-key', 1),
   'Lorg/json/JSONObject;->getJSONArray': A('json-array', 1),
   'Lorg/json/JSONObject;->optJSONArray': A('json-array', 1),
+  // Binding a response to a class: the argument is the class (its fields name the keys, see bound-types.ts).
+  'Lcom/google/gson/Gson;->fromJson': A('json-bind', 2),
+  'Lcom/squareup/moshi/Moshi;->adapter': A('json-bind', 1),
+  'Lcom/fasterxml/jackson/databind/ObjectMapper;->readValue': A('json-bind', 2),
+  'Lcom/alibaba/fastjson/JSON;->parseObject': A('json-bind', 1),
+  'Lcom/alibaba/fastjson/JSON;->parseArray': A('json-bind', 1),
   'Landroid/content/Context;->getSharedPreferences': A('prefs-file', 1),
   'Landroid/content/SharedPreferences;->getString': A('prefs-read', 1),
   'Landroid/content/SharedPreferences;->getStringSet': A('prefs-read', 1),
@@ -158,6 +165,13 @@ export const API_ROLES: Record<string, ApiSpec> = {
   'Ljava/util/Map;->put': A('collection-add', 1),
   'Ljava/lang/String;->split': A('split', 1),
 };
+
+/** Types that hold a list's entries: Java collections and maps, string arrays, JSON arrays. */
+export const COLLECTION_TYPE = new RegExp(
+  '^(?:Ljava/util/(?:Set|HashSet|LinkedHashSet|TreeSet|List|ArrayList|LinkedList|Collection|Map|HashMap|' +
+    'concurrent/CopyOnWriteArrayList|concurrent/CopyOnWriteArraySet|concurrent/ConcurrentHashMap);|' +
+    '\\[Ljava/lang/String;|Lorg/json/JSONArray;)$',
+);
 
 /** The library names a call goes to: its own reference, and the framework names of its class. */
 export function callNames(model: CodeModel, call: CallSite): string[] {

@@ -75,6 +75,8 @@ export interface DexXrefs {
 export interface ClassMembers {
   /** Static fields first (their count is `staticFields`), then instance fields. */
   fields: number[];
+  /** Access flags of each field, in the order of `fields`. */
+  fieldFlags: number[];
   staticFields: number;
   methods: Array<{ methodIdx: number; codeOff: number }>;
 }
@@ -316,7 +318,7 @@ export class DexFile {
     let consumed = 0;
     let stopped = false;
     for (const [c, { classDataOff: off }] of this.classDefs.entries()) {
-      const m: ClassMembers = { fields: [], staticFields: 0, methods: [] };
+      const m: ClassMembers = { fields: [], fieldFlags: [], staticFields: 0, methods: [] };
       out.push(m);
       if (off === 0 || stopped) continue;
       if (off < this.dataStart || off >= this.dataEnd) {
@@ -342,8 +344,11 @@ export class DexFile {
           let fieldIdx = 0;
           for (let i = 0; i < count; i++) {
             fieldIdx += r.next();
-            r.next(); // access flags
-            if (fieldIdx < this.fieldCount) m.fields.push(fieldIdx);
+            const flags = r.next();
+            if (fieldIdx < this.fieldCount) {
+              m.fields.push(fieldIdx);
+              m.fieldFlags.push(flags);
+            }
           }
         }
         for (const count of [dm, vm]) {

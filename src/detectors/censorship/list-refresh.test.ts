@@ -12,6 +12,7 @@ import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
 import { NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { RETROFIT_CONFIG_SMALI, WORD_SYNC_SMALI } from '../../../test/fixtures/smali/wordsync.js';
+import { BOUND_GUARD_SMALI, BOUND_HOSTS_SMALI } from '../../../test/fixtures/smali/bound.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { defined, first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
@@ -180,6 +181,37 @@ describe('positive (Retrofit and WorkManager)', () => {
     expect(f.confidence).toBe('high');
   });
 
+  it("a list bound by Gson: keys from the classes' annotations, the bound list applied to a bound message", () => {
+    const all = findings(assembleSmali(BOUND_GUARD_SMALI));
+    expect(all).toHaveLength(1);
+    const f = first(all);
+    expect(f.evidence.urls).toEqual(['https://im.guard.example/v2/guard/words?app=im']);
+    // The response class's keys, its data object's keys; the transient field is not read from JSON.
+    expect([...f.evidence.responseKeys].sort()).toEqual(['code', 'data', 'expire', 'ver', 'words']);
+    expect([...f.evidence.responseChecks].sort()).toEqual([
+      'HTTP status compared with 200',
+      'response key code tested',
+    ]);
+    expect(f.evidence.storageDetail).toEqual({ preferenceFiles: ['im_guard'], preferenceKeys: ['words'], files: [] });
+    expect([...f.evidence.listFields].sort()).toEqual(['Lq/w/c;->a:Ljava/util/List;', 'Lq/w/f;->a:Lq/w/c;']);
+    expect(f.evidence.apply).toEqual([
+      {
+        method: 'Lq/w/g;->a',
+        how: ['case-folding', 'substring'],
+        content: ['message text'],
+        path: ['Lq/w/e;->run', 'via field a → Lq/w/g;->a'],
+      },
+    ]);
+    expect(f.evidence.triggers).toEqual([
+      {
+        kind: 'app-init',
+        actions: [],
+        path: ['Lq/w/j;->onCreate', 'async via Landroid/os/Handler;->post → Lq/w/e;->run'],
+      },
+    ]);
+    expect(f.severity).toBe('medium');
+  });
+
   it('a list behind a region value kept by a setter, without the gate, is medium', () => {
     expect(findings(assembleSmali(NEWS_FEED_UNGATED_SMALI)).map((f) => [f.severity, f.evidence.urls])).toEqual([
       ['medium', ['https://feed.news.example/{v2|v3}/kw']],
@@ -211,7 +243,13 @@ describe('negative', () => {
       },
     ]);
     expect(findings(dex)).toEqual([]);
-    for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI, KEYBOARD_SMALI, RETROFIT_CONFIG_SMALI])
+    for (const sources of [
+      SERVER_PICK_SMALI,
+      FINGERPRINT_SMALI,
+      KEYBOARD_SMALI,
+      RETROFIT_CONFIG_SMALI,
+      BOUND_HOSTS_SMALI,
+    ])
       expect(findings(assembleSmali(sources))).toEqual([]);
     for (const apk of corpusApks())
       expect(
