@@ -395,6 +395,36 @@ function payloadUnits(buf: Buffer, p: number, remaining: number): number {
   return Math.max(1, Math.min(w, remaining));
 }
 
+/**
+ * Cases of the packed-switch or sparse-switch at `pc` whose payload is at `target` (code units of the
+ * code item): each case's key and branch target (made absolute), or null when the payload is not one
+ * or does not fit the code item.
+ */
+export function switchPayload(
+  buf: Buffer,
+  codeOff: number,
+  pc: number,
+  target: number,
+): { keys: number[]; targets: number[] } | null {
+  const units = buf.readUInt32LE(codeOff + 12);
+  const q = codeOff + 16 + target * 2;
+  if (target < 0 || target + 2 > units) return null;
+  const ident = buf.readUInt16LE(q);
+  const size = buf.readUInt16LE(q + 2);
+  // packed: ident, size, first_key (2 units), targets (2 units each); sparse: ident, size, keys, targets.
+  const width = ident === 0x0100 ? 4 + size * 2 : ident === 0x0200 ? 2 + size * 4 : -1;
+  if (width < 0 || target + width > units) return null;
+  const keys: number[] = [];
+  const targets: number[] = [];
+  const first = ident === 0x0100 ? buf.readInt32LE(q + 4) : 0;
+  const table = ident === 0x0100 ? q + 8 : q + 4 + size * 4;
+  for (let k = 0; k < size; k++) {
+    keys.push(ident === 0x0100 ? first + k : buf.readInt32LE(q + 4 + k * 4));
+    targets.push(pc + buf.readInt32LE(table + k * 4));
+  }
+  return { keys, targets };
+}
+
 /** Elements of the fill-array-data payload at `target` (code units) of the code item, or null. */
 export function arrayPayload(buf: Buffer, codeOff: number, target: number): number[] | null {
   const units = buf.readUInt32LE(codeOff + 12);

@@ -153,7 +153,8 @@ export function comparisonsOn(model: CodeModel, path: PathStep[]): { comparisons
         )
       )
         continue;
-      for (const v of [cmp.left, cmp.right])
+      // A switch's case keys come as one of several numbers.
+      for (const v of [cmp.left, cmp.right].flatMap((x) => (x.k === 'alt' ? x.opts : [x])))
         if (v.k === 'num' && v.v >= 200 && v.v <= 799) comparisons.add(`compared with MCC ${v.v}`);
     }
   }

@@ -12,6 +12,7 @@ import {
   isMove,
   isSget,
   isSput,
+  switchPayload,
   walkCode,
   type InvokeKind,
 } from './dalvik.js';
@@ -140,6 +141,8 @@ const FIELD_ORIGIN = 1 << 20;
 const PARAM_ORIGIN = 1 << 26;
 const MAX_PASSED = 4;
 const MAX_ALTS = 8;
+/** Case keys kept as a switch's comparison (a country switch has a few dozen). */
+const MAX_SWITCH_KEYS = 64;
 /** Register writes logged for pending branch joins; past it, new branches keep the fall-through values. */
 const MAX_LOG = 1 << 20;
 
@@ -318,6 +321,9 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       last = null;
       return;
     } else if (isIf(op)) snapshot(insn.target, insn.pc);
+    const cases = op === 0x2b || op === 0x2c ? switchPayload(buf, codeOff, insn.pc, insn.target) : null;
+    // Each case starts from the registers at the switch; the arms meet again where they end.
+    for (const t of cases?.targets ?? []) snapshot(t, insn.pc);
     const pending = last;
     last = null;
     if (op >= 0x0a && op <= 0x0c) {
@@ -386,6 +392,20 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const d = op >= 0x38 ? (deps[insn.a] ?? null) : union(deps[insn.a] ?? null, deps[insn.b] ?? null);
       mark(d, USE_BRANCH);
       out.comparisons.push({ pc: insn.pc, op, left, right, sites: (d ?? []).filter((o) => o < FIELD_ORIGIN) });
+      return;
+    }
+    if (cases) {
+      // A switch compares its value with every case key (an MCC, a region code, a string's hash).
+      const d = deps[insn.a] ?? null;
+      mark(d, USE_BRANCH);
+      const keys: Value[] = cases.keys.slice(0, MAX_SWITCH_KEYS).map((v) => ({ k: 'num', v }));
+      out.comparisons.push({
+        pc: insn.pc,
+        op,
+        left: regs[insn.a] ?? UNKNOWN,
+        right: keys.length === 1 ? (keys[0] ?? UNKNOWN) : { k: 'alt', opts: keys },
+        sites: (d ?? []).filter((o) => o < FIELD_ORIGIN),
+      });
       return;
     }
     if (op >= 0x2d && op <= 0x31) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
 import { describe as describeValue, stringElements } from '../../src/code/semantics.js';
-import { constString } from '../../src/code/values.js';
+import { comparisonsOn } from '../../src/code/region-gate.js';
+import { USE_BRANCH, constString } from '../../src/code/values.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { defined } from '../defined.js';
@@ -87,6 +88,55 @@ describe('branch joins', () => {
     .locals 0
     return-void
 .end method
+.method public static e(I)V
+    .locals 2
+    packed-switch p0, :table
+    const-string v1, "d.example"
+    goto :join
+    :one
+    const-string v1, "a.example"
+    goto :join
+    :two
+    const-string v1, "b.example"
+    goto :join
+    :three
+    const-string v1, "c.example"
+    :join
+    invoke-static {v1}, Lj/a;->g(Ljava/lang/String;)V
+    return-void
+    :table
+    .packed-switch 0x1
+        :one
+        :two
+        :three
+    .end packed-switch
+.end method
+.method public static f(Landroid/telephony/TelephonyManager;)Z
+    .locals 2
+    invoke-virtual {p0}, Landroid/telephony/TelephonyManager;->getSimOperator()Ljava/lang/String;
+    move-result-object v0
+    const/4 v1, 0x0
+    const/4 p0, 0x3
+    invoke-virtual {v0, v1, p0}, Ljava/lang/String;->substring(II)Ljava/lang/String;
+    move-result-object v0
+    invoke-static {v0}, Ljava/lang/Integer;->parseInt(Ljava/lang/String;)I
+    move-result v0
+    sparse-switch v0, :table
+    const/4 v0, 0x0
+    return v0
+    :cn
+    const/4 v0, 0x1
+    return v0
+    :table
+    .sparse-switch
+        0x1cc -> :cn
+        0x1d2 -> :cn
+    .end sparse-switch
+.end method
+.method public static g(Ljava/lang/String;)V
+    .locals 0
+    return-void
+.end method
 `,
   };
   const m = buildCodeModel([new DexFile(assembleSmali(JOIN), DEFAULT_LIMITS)], null);
@@ -106,6 +156,27 @@ describe('branch joins', () => {
         { k: 'str', s: 'v3' },
       ],
     });
+  });
+
+  it('starts each switch case from the registers at the switch and joins the cases where they meet', () => {
+    const arg = call('Lj/a;->e', 'Lj/a;->g').args[0];
+    expect(arg?.k).toBe('alt');
+    const hosts = arg?.k === 'alt' ? arg.opts.map((o) => constString(o)).sort() : [];
+    expect(hosts).toEqual(['a.example', 'b.example', 'c.example', 'd.example']);
+    const sw = defined(m.summary(method(m, 'Lj/a;->e'))).comparisons.find((c) => c.op === 0x2b);
+    expect(sw?.left).toEqual({ k: 'param', i: 0 });
+    expect(sw?.right).toEqual({ k: 'alt', opts: [1, 2, 3].map((v) => ({ k: 'num', v })) });
+  });
+
+  it('takes a sparse switch on the SIM operator code for a comparison with each mobile country code', () => {
+    const f = method(m, 'Lj/a;->f');
+    const s = defined(m.summary(f));
+    const op = defined(s.calls.find((c) => c.callee === 'Ljava/lang/Integer;->parseInt'));
+    expect(op.use & USE_BRANCH).toBe(USE_BRANCH);
+    expect(comparisonsOn(m, [{ method: f, via: 'source' }]).comparisons).toEqual([
+      'compared with MCC 460',
+      'compared with MCC 466',
+    ]);
   });
 
   it('does not take the entry value of a loop counter for a constant inside the loop', () => {
