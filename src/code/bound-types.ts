@@ -18,6 +18,8 @@ export interface BoundType {
   keys: string[];
   /** Fields holding a collection or array, `Lcls;->name:type`: where a bound list lands. */
   listFields: string[];
+  /** The class and the app classes bound inside it, whose objects carry the response. */
+  classes: string[];
 }
 
 const NAME_ELEMENTS: Record<string, string[]> = {
@@ -49,7 +51,7 @@ export function boundType(model: CodeModel, cls: string): BoundType | null {
   let known = types.get(model);
   if (!known) types.set(model, (known = new Map<string, BoundType | null>()));
   if (known.has(cls)) return known.get(cls) ?? null;
-  const out: BoundType = { cls, keys: [], listFields: [] };
+  const out: BoundType = { cls, keys: [], listFields: [], classes: [] };
   collect(model, cls, 0, new Set(), out);
   const result = out.keys.length ? out : null;
   known.set(cls, result);
@@ -97,7 +99,9 @@ function instanceFields(model: CodeModel, cls: string): BoundField[] {
 function collect(model: CodeModel, cls: string, depth: number, seen: Set<string>, out: BoundType): void {
   if (seen.has(cls)) return;
   seen.add(cls);
-  for (const f of instanceFields(model, cls)) {
+  const fields = instanceFields(model, cls);
+  if (fields.length) out.classes.push(cls);
+  for (const f of fields) {
     if (out.keys.length >= MAX_KEYS) return;
     // Without an annotation the binding reads the key named as the field.
     for (const key of f.annotated.length ? f.annotated : [f.name]) if (!out.keys.includes(key)) out.keys.push(key);

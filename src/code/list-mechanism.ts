@@ -109,11 +109,15 @@ export function listMechanisms(
     const fieldSet = new Set<string>();
     const listMethods = new Set<number>([f]);
     // The classes the response is bound to name its keys and the fields its list lands in.
+    const boundClasses = new Set<string>();
     const bind = (cls: string) => {
       const b = boundType(model, cls);
       for (const k of b?.keys ?? []) keys.add(k);
-      for (const x of b?.listFields ?? []) fieldSet.add(x);
-      return b !== null;
+      // Only a binding that fills a collection carries a list: its objects and that field hold it.
+      if (!b?.listFields.length) return false;
+      for (const x of b.listFields) fieldSet.add(x);
+      for (const c of b.classes) boundClasses.add(c);
+      return true;
     };
     for (const t of rf?.endpoint.responseTypes ?? []) bind(t);
     for (const id of cluster) {
@@ -163,8 +167,8 @@ export function listMechanisms(
         if (!w.write && w.use & USE_BRANCH)
           for (const key of annotatedJsonNames(model, w.field)) checks.add(`response key ${key} tested`);
         if (!w.write) continue;
-        // A field holding a bound object whose list the response filled holds the list.
-        if (boundType(model, type)?.listFields.length) {
+        // A field holding an object this response was bound to holds the list.
+        if (boundClasses.has(type)) {
           fieldSet.add(w.field);
           listMethods.add(id);
         }

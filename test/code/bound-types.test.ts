@@ -74,6 +74,7 @@ describe('JSON keys of classes bound by Gson, Moshi or Jackson (assembled by Deb
       cls: 'Lq/w/b;',
       keys: ['code', 'data', 'words', 'expire', 'ver'],
       listFields: ['Lq/w/c;->a:Ljava/util/List;'],
+      classes: ['Lq/w/b;', 'Lq/w/c;'],
     });
     // Every name an annotation allows, each library's element; an unannotated field is read by its name.
     expect(defined(boundType(model, 'Lq/y/a;')).keys).toEqual(['w', 'words', 'kw', 'ttl', 'ver', 'hosts']);

@@ -12,7 +12,7 @@ import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
 import { NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { RETROFIT_CONFIG_SMALI, WORD_SYNC_SMALI } from '../../../test/fixtures/smali/wordsync.js';
-import { BOUND_GUARD_SMALI, BOUND_HOSTS_SMALI } from '../../../test/fixtures/smali/bound.js';
+import { BOUND_GUARD_SMALI, BOUND_HOSTS_SMALI, UNBOUND_HOLDER_SMALI } from '../../../test/fixtures/smali/bound.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { defined, first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
@@ -249,6 +249,7 @@ describe('negative', () => {
       KEYBOARD_SMALI,
       RETROFIT_CONFIG_SMALI,
       BOUND_HOSTS_SMALI,
+      UNBOUND_HOLDER_SMALI,
     ])
       expect(findings(assembleSmali(sources))).toEqual([]);
     for (const apk of corpusApks())
