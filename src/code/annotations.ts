@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import { DEFAULT_LIMITS } from '../io/limits.js';
 
 /**
- * Field, method and parameter annotations of a DEX file (the `annotations_directory_item` of each class_def):
+ * Method, parameter and field annotations of a DEX file (the `annotations_directory_item` of each class_def):
  * the annotation type and its elements whose values are strings or arrays of strings — what Retrofit's
  * `@GET("v1/words/{lang}")`, `@Query("ver")` and `@Path("lang")` carry. Read on demand, per DEX, once.
  * Every offset and count is checked against the file; a damaged directory ends that class's annotations,
@@ -37,7 +37,6 @@ export interface AnnotationProblems {
 
 interface DexAnnotations {
   byMethod: Map<number, MethodAnnotations>;
-  byField: Map<number, Annotation[]>;
   problems: AnnotationProblems;
 }
 
@@ -58,12 +57,48 @@ export function methodAnnotations(
   return readAnnotations(dex, maxReads).byMethod;
 }
 
-/** Annotations by field index of the DEX (Gson's `@SerializedName("words")`, a field's generic `Signature`). */
-export function fieldAnnotations(
+/** Field annotations read so far, by class_def, with the reads left for them in this DEX. */
+interface FieldState {
+  reader: Reader;
+  byClass: Map<number, Map<number, Annotation[]>>;
+}
+
+const fieldStates = new WeakMap<DexFile, FieldState>();
+
+/**
+ * Annotations of the fields class_def `classDefIdx` defines, by field index (Gson's
+ * `@SerializedName("words")`, a field's generic `Signature`); read when first asked for, within a
+ * bound of their own. A damaged directory or a spent bound gives no annotations.
+ */
+export function classFieldAnnotations(
   dex: DexFile,
+  classDefIdx: number,
   maxReads = DEFAULT_LIMITS.code.maxAnnotationReads,
 ): Map<number, Annotation[]> {
-  return readAnnotations(dex, maxReads).byField;
+  let state = fieldStates.get(dex);
+  if (!state) fieldStates.set(dex, (state = { reader: { dex, sets: new Map(), reads: maxReads }, byClass: new Map() }));
+  const hit = state.byClass.get(classDefIdx);
+  if (hit) return hit;
+  const out = new Map<number, Annotation[]>();
+  state.byClass.set(classDefIdx, out);
+  const buf = dex.buf;
+  if (buf.length < 0x70 || classDefIdx < 0 || classDefIdx >= dex.classDefs.length) return out;
+  const at = buf.readUInt32LE(0x64) + classDefIdx * 32 + 20;
+  const dir = at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+  if (dir === 0) return out;
+  try {
+    const fields = u32(buf, dir + 4);
+    if (fields > MAX_ITEMS) throw new RangeError('too many annotations');
+    for (let i = 0, p = dir + 16; i < fields; i++, p += 8) {
+      spend(state.reader);
+      const set = readSet(state.reader, u32(buf, p + 4));
+      if (set.length) out.set(u32(buf, p), set);
+    }
+  } catch (e) {
+    if (!(e instanceof ReadsSpent) && !(e instanceof RangeError)) throw e;
+    out.clear();
+  }
+  return out;
 }
 
 /** What went wrong reading the DEX's annotations (read once, with `methodAnnotations`). */
@@ -77,11 +112,7 @@ export function annotationProblems(
 function readAnnotations(dex: DexFile, maxReads: number): DexAnnotations {
   const hit = cache.get(dex);
   if (hit) return hit;
-  const out: DexAnnotations = {
-    byMethod: new Map(),
-    byField: new Map(),
-    problems: { damagedClasses: 0, cut: false },
-  };
+  const out: DexAnnotations = { byMethod: new Map(), problems: { damagedClasses: 0, cut: false } };
   cache.set(dex, out);
   const buf = dex.buf;
   if (buf.length < 0x70) return out;
@@ -93,7 +124,7 @@ function readAnnotations(dex: DexFile, maxReads: number): DexAnnotations {
     const dir = buf.readUInt32LE(off + c * 32 + 20);
     if (dir === 0) continue;
     try {
-      readDirectory(reader, dir, out);
+      readDirectory(reader, dir, out.byMethod);
     } catch (e) {
       if (e instanceof ReadsSpent) out.problems.cut = true;
       else if (e instanceof RangeError) out.problems.damagedClasses++;
@@ -116,8 +147,7 @@ function u32(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at);
 }
 
-function readDirectory(reader: Reader, dir: number, into: DexAnnotations): void {
-  const out = into.byMethod;
+function readDirectory(reader: Reader, dir: number, out: Map<number, MethodAnnotations>): void {
   const buf = reader.dex.buf;
   const fields = u32(buf, dir + 4);
   const methods = u32(buf, dir + 8);
@@ -128,12 +158,8 @@ function readDirectory(reader: Reader, dir: number, into: DexAnnotations): void 
     if (!e) out.set(m, (e = { method: [], params: [] }));
     return e;
   };
-  let p = dir + 16;
-  for (let i = 0; i < fields; i++, p += 8) {
-    spend(reader);
-    const set = readSet(reader, u32(buf, p + 4));
-    if (set.length) into.byField.set(u32(buf, p), set);
-  }
+  // Field annotations are read per class when asked for (classFieldAnnotations): most are never needed.
+  let p = dir + 16 + fields * 8;
   for (let i = 0; i < methods; i++, p += 8) {
     spend(reader);
     const set = readSet(reader, u32(buf, p + 4));

@@ -1,4 +1,4 @@
-import { fieldAnnotations, type Annotation } from './annotations.js';
+import { classFieldAnnotations, type Annotation } from './annotations.js';
 import type { CodeModel } from './model.js';
 import { COLLECTION_TYPE } from './semantics.js';
 
@@ -81,8 +81,8 @@ function instanceFields(model: CodeModel, cls: string): BoundField[] {
   const where = model.classDef(cls);
   const dex = where ? model.dexes[where.dex] : undefined;
   const members = where ? dex?.members()[where.classDefIdx] : undefined;
-  if (!dex || !members) return out;
-  const annotations = fieldAnnotations(dex, model.limits.code.maxAnnotationReads);
+  if (!where || !dex || !members) return out;
+  const annotations = classFieldAnnotations(dex, where.classDefIdx, model.limits.code.maxAnnotationReads);
   members.fields.forEach((fieldIdx, k) => {
     const flags = members.fieldFlags[k] ?? 0;
     if (k < members.staticFields || flags & (ACC_STATIC | ACC_TRANSIENT | ACC_SYNTHETIC)) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldAnnotations } from '../../src/code/annotations.js';
+import { classFieldAnnotations } from '../../src/code/annotations.js';
 import { annotatedJsonNames, boundType, signatureClasses } from '../../src/code/bound-types.js';
 import { buildCodeModel } from '../../src/code/model.js';
 import { retrofitEndpoints } from '../../src/code/retrofit.js';
@@ -59,7 +59,10 @@ describe('JSON keys of classes bound by Gson, Moshi or Jackson (assembled by Deb
   const model = buildCodeModel([dex], null);
 
   it('reads field annotations, with the generic signature of a list field', () => {
-    const byField = new Map([...fieldAnnotations(dex)].map(([idx, a]) => [dex.fieldSignature(idx), a]));
+    const classDef = (desc: string) => dex.classDefs.findIndex((_, c) => dex.classDescriptor(c) === desc);
+    const read = (desc: string) =>
+      new Map([...classFieldAnnotations(dex, classDef(desc))].map(([idx, a]) => [dex.fieldSignature(idx), a]));
+    const byField = new Map([...read('Lq/w/c;'), ...read('Lq/y/a;')]);
     // A set is sorted by type index (the DEX format's order), not the source's.
     const list = defined(byField.get('Lq/w/c;->a:Ljava/util/List;'));
     expect([...list].sort((a, b) => a.type.localeCompare(b.type))).toEqual([
@@ -67,6 +70,20 @@ describe('JSON keys of classes bound by Gson, Moshi or Jackson (assembled by Deb
       { type: 'Ldalvik/annotation/Signature;', values: { value: ['Ljava/util/List<', STR, '>;'] } },
     ]);
     expect(byField.has('Lq/y/a;->hosts:Ljava/util/Set;')).toBe(false);
+  });
+
+  it('gives no field annotations for a damaged directory or a spent bound, without throwing', () => {
+    const bytes = assembleSmali({ ...BOUND_GUARD_SMALI, ...MORE });
+    const c = new DexFile(bytes, DEFAULT_LIMITS).classDefs.length;
+    const broken = Buffer.from(bytes);
+    const classDefs = broken.readUInt32LE(0x64);
+    for (let k = 0; k < c; k++) broken.writeUInt32LE(broken.length - 2, classDefs + k * 32 + 20);
+    const damaged = new DexFile(broken, DEFAULT_LIMITS);
+    for (let k = 0; k < c; k++) expect(classFieldAnnotations(damaged, k).size).toBe(0);
+    const spent = new DexFile(bytes, DEFAULT_LIMITS);
+    const sizes = [...Array(c).keys()].map((k) => classFieldAnnotations(spent, k, 1).size);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1);
+    expect(classFieldAnnotations(spent, -1).size).toBe(0);
   });
 
   it('names the keys of a class and of the app classes it holds; transient and static fields are not keys', () => {
