@@ -15,6 +15,7 @@ const CONFORMANCE = ['test/conformance/**/*.test.ts', 'test/firmware/readers.tes
 const INTEGRATION = [
   'test/cli.test.ts',
   'test/code/censorship-corpus.test.ts',
+  'test/code/real-vendor.test.ts',
   'test/capture.test.ts',
   'test/decode.test.ts',
   'test/eval.test.ts',

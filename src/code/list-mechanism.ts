@@ -23,6 +23,8 @@ export interface FetchEvidence {
   httpMethod: string | null;
   params: string[];
   headers: string[];
+  /** The app's HTTP helper that sends the request, when the fetching method hands it the URL. */
+  via?: string;
 }
 
 export interface ApplyEvidence {
@@ -86,6 +88,8 @@ export function listMechanisms(
   // Retrofit service calls: the request is declared by annotations, the response deserialised by a converter.
   const retrofit = retrofitFetches(model);
   for (const id of retrofit.keys()) fetchers.add(id);
+  const sites = helperSites(model, fetchers, retrofit);
+  for (const id of sites.keys()) fetchers.add(id);
   const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
   for (const f of fetchers) {
     const s = model.summary(f);
@@ -99,7 +103,7 @@ export function listMechanisms(
           params: rf.params,
           headers: rf.headers,
         }
-      : fetchEvidence(model, f, s);
+      : (sites.get(f) ?? fetchEvidence(model, f, s));
     const cluster = [...reachDown(model, [f], 3, 200)];
     const keys = new Set<string>();
     const checks = new Set<string>();
@@ -133,7 +137,13 @@ export function listMechanisms(
         'http-status',
         'split',
         'json-bind',
+        'set-lookup',
       ])) {
+        if (c.role === 'set-lookup') {
+          const key = parsedMapKey(c.name, c.call);
+          if (key) keys.add(key);
+          continue;
+        }
         if (c.role === 'json-bind') {
           if (c.value?.k === 'class' && bind(c.value.desc)) parses = true;
           continue;
@@ -142,7 +152,8 @@ export function listMechanisms(
         if (c.role === 'json-key' || c.role === 'json-array') {
           if (text && !text.includes('{')) keys.add(text);
           if (c.role === 'json-array') parses = true;
-          if (c.call.use & USE_BRANCH) checks.add(`response key ${text ?? '?'} tested`);
+          // A key the code computes (an iterator's next key) names no check a reader could look for.
+          if (c.call.use & USE_BRANCH && text && !text.startsWith('{')) checks.add(`response key ${text} tested`);
         } else if (c.role === 'split') parses = true;
         else if (c.role === 'prefs-file' && text) prefFiles.add(text);
         else if (c.role === 'prefs-write' && text) prefKeys.add(text);
@@ -251,14 +262,15 @@ export function listMechanisms(
   return out;
 }
 
-function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvidence {
+/** The request a method makes; `resolve`: a URL parameter replaced by the constant its callers agree on. */
+function fetchEvidence(model: CodeModel, f: number, s: MethodSummary, resolve = true): FetchEvidence {
   let url: string | null = null;
   let httpMethod: string | null = null;
   const params: string[] = [];
   const headers: string[] = [];
   for (const c of callsWithRole(model, s, ['http-url', 'http-method', 'http-param', 'http-header'])) {
     const text = describe(s, c.value);
-    if (c.role === 'http-url' && text) url ??= resolveParams(model, f, text, c.value);
+    if (c.role === 'http-url' && text) url ??= resolve ? resolveParams(model, f, text, c.value) : text;
     else if (c.role === 'http-method')
       httpMethod = text && !text.startsWith('{') ? text : c.name.slice(c.name.indexOf('->') + 2).toUpperCase();
     else if (c.role === 'http-param' && text) params.push(text);
@@ -268,6 +280,98 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary): FetchEvid
     httpMethod = s.calls.some((c) => /->(?:getOutputStream|setDoOutput)$/.test(c.callee)) ? 'POST' : 'GET';
   if (url?.includes('?')) for (const p of url.slice(url.indexOf('?') + 1).split('&')) params.push(p.split('=')[0] ?? p);
   return { method: model.name(f), url, httpMethod, params: [...new Set(params)], headers };
+}
+
+/**
+ * A response parsed into a map (`JsonUtils.json2Map(body)`) is read by key: `Map.get("keywords")` on a
+ * map a call returned or a parameter passed, not one a field holds (a cache, a registry).
+ */
+function parsedMapKey(api: string, call: CallSite): string | null {
+  if (!/Map;->(?:get|containsKey)$/.test(api)) return null;
+  const map = call.args[0];
+  const key = call.args[1];
+  if (!map || (map.k !== 'ret' && map.k !== 'param') || key?.k !== 'str') return null;
+  return key.s.length > 0 && key.s.length <= 64 ? key.s : null;
+}
+
+/** Callers followed up from an HTTP helper to the code that gives it the URL, and their count per level. */
+const SITE_DEPTH = 3;
+const HTTP_VERB = /^(get|post|put|delete|patch)$/i;
+const SITE_FAN_OUT = 32;
+const MAX_SITES = 64;
+
+/**
+ * Real SDKs send every request through one helper of their own (`NetUtil.post(params, url)`), so the
+ * method that calls the HTTP API sees only a parameter for its URL and returns the response to whoever
+ * called it. The fetch of a list is where the URL is given: the callers, up to three levels, that pass
+ * the helper a URL with a constant part. Each becomes a fetching method, with the URL as it builds it and
+ * the helper named as `via`; the helper itself stays a fetcher only when no caller gives a URL. Returns
+ * the fetch evidence by caller, and takes the helpers it replaces out of `fetchers`.
+ */
+function helperSites(
+  model: CodeModel,
+  fetchers: Set<number>,
+  retrofit: Map<number, unknown>,
+): Map<number, FetchEvidence> {
+  const out = new Map<number, FetchEvidence>();
+  for (const f of [...fetchers]) {
+    const s = retrofit.has(f) ? null : model.summary(f);
+    if (!s) continue;
+    const own = fetchEvidence(model, f, s, false);
+    // Only a URL whose scheme and host are a parameter is given elsewhere; a constant host with a
+    // parameter in its query is this method's own request (its callers' constants fill the query).
+    if (!own.url || !/^\{param\d+\}/.test(own.url)) continue;
+    const found = urlGivers(model, f, own.url, SITE_DEPTH, []);
+    if (!found.length) continue;
+    fetchers.delete(f);
+    for (const site of found) {
+      if (out.size >= MAX_SITES) break;
+      if (out.has(site.method) || fetchers.has(site.method)) continue;
+      const query = site.url.includes('?') ? site.url.slice(site.url.indexOf('?') + 1).split('&') : [];
+      const params = [...new Set([...own.params, ...query.map((p) => p.split('=')[0] ?? p)])];
+      // The helper's own name says the method when the HTTP call takes it as a parameter (`post` → request).
+      const named = site.chain.map((id) => HTTP_VERB.exec(model.method(id).name)?.[1]).find((v) => v !== undefined);
+      out.set(site.method, {
+        ...own,
+        method: model.name(site.method),
+        url: site.url,
+        httpMethod: named?.toUpperCase() ?? own.httpMethod,
+        params,
+        via: model.name(f),
+      });
+    }
+  }
+  return out;
+}
+
+/** The callers that give `f` the parameters its URL text names, with the URL as each builds it. */
+function urlGivers(
+  model: CodeModel,
+  f: number,
+  text: string,
+  depth: number,
+  below: number[],
+): Array<{ method: number; url: string; chain: number[] }> {
+  const out: Array<{ method: number; url: string; chain: number[] }> = [];
+  const callers = model.in(f).filter((e) => e.kind === 'call' || e.kind === 'virtual');
+  for (const e of callers.slice(0, SITE_FAN_OUT)) {
+    const cs = model.summary(e.to);
+    const call = cs?.calls.find((c) => c.pc === e.pc);
+    if (!cs || !call) continue;
+    let url = text;
+    let given = false;
+    for (const m of text.matchAll(/\{param(\d+)\}/g)) {
+      const arg = describe(cs, call.args[Number(m[1])]);
+      if (arg === null) continue;
+      url = url.replace(m[0], () => arg);
+      given = true;
+    }
+    if (!given) continue;
+    // A URL with a constant part (a host, a path) is given here; one still made of parameters is given higher up.
+    if (!/^\{[^}]*\}$/.test(url)) out.push({ method: e.to, url, chain: [f, ...below] });
+    else if (depth > 1) out.push(...urlGivers(model, e.to, url, depth - 1, [f, ...below]));
+  }
+  return out;
 }
 
 /** A URL built from a parameter: the constant the callers pass, when they agree on one. */

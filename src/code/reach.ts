@@ -1,16 +1,37 @@
 import type { CodeModel } from './model.js';
 
-/** Methods reachable from `starts` over call edges within `hops` (starts included), at most `max` of them. */
-export function reachDown(model: CodeModel, starts: number[], hops: number, max = 400): Set<number> {
+const accessorFlags = new WeakMap<CodeModel, Uint8Array>();
+
+/**
+ * Whether a method is a compiler's synthetic accessor (`access$500`), which only forwards a call into a
+ * private member of an outer class: a hop through one is no hop, as it is none in the source.
+ */
+export function isAccessor(model: CodeModel, id: number): boolean {
+  let flags = accessorFlags.get(model);
+  if (!flags) accessorFlags.set(model, (flags = new Uint8Array(model.methodCount)));
+  if (id < 0 || id >= flags.length) return false;
+  if (flags[id] === 0) flags[id] = model.method(id).name.startsWith('access$') ? 2 : 1;
+  return flags[id] === 2;
+}
+
+/** Breadth-first over `next` edges within `hops` (starts included), accessors taking no hop, at most `max`. */
+function reach(
+  model: CodeModel,
+  starts: number[],
+  hops: number,
+  max: number,
+  edges: (id: number) => Array<{ to: number }>,
+): Set<number> {
   const seen = new Set<number>(starts);
   let frontier = [...starts];
   for (let h = 0; h < hops && frontier.length && seen.size < max; h++) {
     const next: number[] = [];
-    for (const id of frontier) {
-      for (const e of model.out(id)) {
+    // The frontier grows while it is walked: an accessor reached is followed within the same hop.
+    for (let i = 0; i < frontier.length; i++) {
+      for (const e of edges(frontier[i]!)) {
         if (seen.has(e.to) || seen.size >= max) continue;
         seen.add(e.to);
-        next.push(e.to);
+        (isAccessor(model, e.to) ? frontier : next).push(e.to);
       }
     }
     frontier = next;
@@ -18,22 +39,14 @@ export function reachDown(model: CodeModel, starts: number[], hops: number, max 
   return seen;
 }
 
+/** Methods reachable from `starts` over call edges within `hops` (starts included), at most `max` of them. */
+export function reachDown(model: CodeModel, starts: number[], hops: number, max = 400): Set<number> {
+  return reach(model, starts, hops, max, (id) => model.out(id));
+}
+
 /** Callers of `starts` within `hops` (starts included). */
 export function reachUp(model: CodeModel, starts: number[], hops: number, max = 200): Set<number> {
-  const seen = new Set<number>(starts);
-  let frontier = [...starts];
-  for (let h = 0; h < hops && frontier.length && seen.size < max; h++) {
-    const next: number[] = [];
-    for (const id of frontier) {
-      for (const e of model.in(id)) {
-        if (seen.has(e.to) || seen.size >= max) continue;
-        seen.add(e.to);
-        next.push(e.to);
-      }
-    }
-    frontier = next;
-  }
-  return seen;
+  return reach(model, starts, hops, max, (id) => model.in(id));
 }
 
 /** App methods calling `Lcls;->name`: a library API, or a method of a library bundled in the app (OkHttp, Volley). */

@@ -12,6 +12,7 @@ import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
 import { NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { RETROFIT_CONFIG_SMALI, WORD_SYNC_SMALI } from '../../../test/fixtures/smali/wordsync.js';
+import { HTTP_HELPER_SMALI } from '../../../test/fixtures/smali/helper.js';
 import { BOUND_GUARD_SMALI, BOUND_HOSTS_SMALI, UNBOUND_HOLDER_SMALI } from '../../../test/fixtures/smali/bound.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { defined, first } from '../../../test/defined.js';
@@ -208,6 +209,30 @@ describe('positive (Retrofit and WorkManager)', () => {
         actions: [],
         path: ['Lq/w/j;->onCreate', 'async via Landroid/os/Handler;->post → Lq/w/e;->run'],
       },
+    ]);
+    expect(f.severity).toBe('medium');
+  });
+
+  it("a download through the app's HTTP helper is fetched where the URL is given, parsed past an accessor", () => {
+    const all = findings(assembleSmali(HTTP_HELPER_SMALI));
+    // The settings download through the same helper is no list, and the helper itself is no fetch.
+    expect(all).toHaveLength(1);
+    const f = first(all);
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: 'Lh/c;->run',
+        url: 'https://cfg.helper.example/v1/words',
+        httpMethod: 'GET',
+        params: [],
+        headers: [],
+        via: 'Lh/a;->a',
+      },
+    ]);
+    // Parsed four calls down, one of them a synthetic accessor that is no hop.
+    expect(f.evidence.responseKeys).toEqual(['words']);
+    expect(f.evidence.listFields).toEqual(['Lh/d;->a:Ljava/util/Set;']);
+    expect(f.evidence.apply.map((a) => [a.method, a.how, a.content])).toEqual([
+      ['Lh/e;->a', ['substring'], ['text typed or shown in a view']],
     ]);
     expect(f.severity).toBe('medium');
   });

@@ -22,6 +22,8 @@ const Fetch = Type.Object(
     httpMethod: Type.Union([Type.String(), Type.Null()]),
     params: Strings,
     headers: Strings,
+    /** The app's HTTP helper that sends the request, when the fetching method hands it the URL. */
+    via: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );

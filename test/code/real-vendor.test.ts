@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyzeFile } from '../../src/scan/analyze.js';
+import { first } from '../defined.js';
+import { analyzeContext } from '../helpers.js';
+
+/**
+ * Real vendor code: a DEX of Xiaomi's system apps that Debian's androguard package ships as a sample. Its
+ * international ad SDK (`com.xiaomi.ad.i18n`) downloads the keywords its ad blocker filters by, the shape
+ * the Lithuanian audit described: `MiConfigLoader$2.run` posts the SDK's parameters to
+ * `http://globalapi.ad.xiaomi.com/filter/text` through the SDK's own helper (`NetUtil.post` →
+ * `NetUtil.request`, where the `URL` is made from a parameter); `handleResponse` (called through the
+ * synthetic accessor `access$500`) parses the body into a map and reads `keywords`, `version` and
+ * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler.
+ * The expected values below were read from the bytecode with baksmali, not from Candor's output.
+ */
+const DEX = '/usr/share/doc/androguard/examples/tests/dc4b1bb9d58daa82f29e60f79d5662f731a3351f.37.dex';
+const SDK = 'Lcom/xiaomi/ad/i18n/internal';
+
+describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)', () => {
+  it('finds the fetch where the URL is given, its POST through the helper, the keys and the retry', () => {
+    expect(existsSync(DEX), `${DEX} (Debian package androguard)`).toBe(true);
+    const found = analyzeFile(DEX, 'xiaomi.dex', analyzeContext())
+      .findings.filter((x) => x.detectorId === 'censorship/list-refresh')
+      .filter((x) => x.evidence.urls.some((u) => u.includes('/filter/text')));
+    expect(found).toHaveLength(1);
+    const f = first(found);
+    expect(f.evidence.fetch).toEqual([
+      {
+        method: `${SDK}/config/MiConfigLoader$2;->run`,
+        url: 'http://globalapi.ad.xiaomi.com/filter/text',
+        httpMethod: 'POST',
+        params: [],
+        headers: [],
+        via: `${SDK}/utils/NetUtil;->request`,
+      },
+    ]);
+    expect(f.evidence.responseKeys).toEqual(expect.arrayContaining(['keywords', 'version', 'cacheTime']));
+    expect(f.evidence.policy.delaysMs).toContain(60_000);
+    expect(f.evidence.host).toBe('globalapi.ad.xiaomi.com');
+  });
+});
