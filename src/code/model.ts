@@ -88,6 +88,8 @@ export interface CodeModel {
   classMethods(desc: string): number[];
   /** Where the app defines a class (the DEX and its class_def), null for library classes. */
   classDef(desc: string): { dex: number; classDefIdx: number } | null;
+  /** Methods that create an object of class `desc` (`new-instance`), in method order; at most 64. */
+  creators(desc: string): number[];
   /** Calls from a method, in the order they were found. */
   out(id: number): Edge[];
   /** Calls into a method; `to` is the caller. */
@@ -126,6 +128,8 @@ const MAX_INTERFACES = 64;
  * (deterministically, so results do not depend on the cache).
  */
 const SUMMARY_CACHE_UNITS = 15_000;
+/** Creators listed per class: a callback class is created in a handful of places. */
+const MAX_CREATORS = 64;
 const NONE: readonly number[] = Object.freeze([]);
 const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
 /** Names of the APIs that register a receiver in code (the model's receivers are known once it is built). */
@@ -969,6 +973,23 @@ class CallResolver {
   }
 }
 
+/**
+ * The type index of a descriptor in a DEX, by binary search: type_ids are sorted by their string's index
+ * and strings by content, as the format requires (a file that breaks the order gives -1 for some types).
+ */
+function typeIndexOf(dex: DexFile, desc: string): number {
+  let lo = 0;
+  let hi = dex.typeCount - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = dex.typeDescriptor(mid) ?? '';
+    if (at === desc) return mid;
+    if (at < desc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 interface ResolvedCall {
   declared: number;
   virtual: readonly number[] | null;
@@ -1118,6 +1139,7 @@ class CompactModel implements CodeModel {
   private readonly fieldStrings: Array<Array<string | undefined>>;
   private readonly statics = new Map<number, ReturnType<typeof staticValues>>();
   private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
+  private readonly creatorCache = new Map<string, number[]>();
   private readonly manifest: Manifest | null;
 
   constructor(b: ModelBuilder, parts: FrozenParts) {
@@ -1180,6 +1202,32 @@ class CompactModel implements CodeModel {
   classMethods(desc: string): number[] {
     const t = this.types.ids.get(desc);
     return t === undefined ? [] : this.ownMethods(t);
+  }
+
+  creators(desc: string): number[] {
+    const hit = this.creatorCache.get(desc);
+    if (hit) return hit;
+    const out = new Set<number>();
+    this.dexes.forEach((dex, d) => {
+      const ti = typeIndexOf(dex, desc);
+      if (ti < 0) return;
+      const x = dex.xrefs();
+      const ids = this.bodyIds[d]!;
+      for (let b = 0; b < x.bodies.length && out.size < MAX_CREATORS; b++) {
+        const id = ids[b]!;
+        if (id < 0) continue;
+        const base = x.bodies[b]!.codeOff + 16;
+        for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++) {
+          // Type references of a body include const-class and check-cast: only new-instance (0x22) creates.
+          if (x.types.targets[k] !== ti || dex.buf[base + x.types.pcs[k]! * 2] !== 0x22) continue;
+          out.add(id);
+          break;
+        }
+      }
+    });
+    const list = [...out].sort((a, b) => a - b);
+    this.creatorCache.set(desc, list);
+    return list;
   }
 
   classDef(desc: string): { dex: number; classDefIdx: number } | null {

@@ -13,7 +13,8 @@ import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE, type PassedTo } from './val
 export interface PathStep {
   method: number;
   /** How this step was reached from the previous one. */
-  via: 'source' | 'returned-to' | 'passed-to' | 'field' | 'gate' | EdgeKind;
+  /** `created`: the previous step creates the object whose callback this method is. */
+  via: 'source' | 'returned-to' | 'passed-to' | 'field' | 'gate' | 'created' | EdgeKind;
   /** The field (for `field` steps) or the API carrying an asynchronous edge. */
   detail?: string;
 }
@@ -238,7 +239,7 @@ export function pathsUp(
       if (model.in(id).length) cut = true;
       continue;
     }
-    for (const e of model.in(id)) {
+    for (const e of callersOrCreators(model, id)) {
       if (next.has(e.to)) continue;
       next.set(e.to, { to: id, via: e.kind, ...(e.via ? { detail: e.via } : {}) });
       depth.set(e.to, d + 1);
@@ -246,6 +247,28 @@ export function pathsUp(
     }
   }
   return { paths, cut, visited };
+}
+
+/** Names of the methods a callback object runs: a method with no caller that one of these names is. */
+const CALLBACK_NAME = /^(?:run|call|handleMessage|on[A-Z]\w*|update|invoke|accept|apply|execute|doInBackground)$/;
+
+/**
+ * A method's callers; for a callback method no call reaches (a Runnable handed to the app's own
+ * `ThreadUtils.post`, which passes it on to a Handler the model does not follow through the helper), the
+ * methods that create its object, as an analyst finds them by the class's usages.
+ */
+export function callersOrCreators(
+  model: CodeModel,
+  id: number,
+): Array<{ to: number; kind: PathStep['via']; via?: string }> {
+  const callers = model.in(id);
+  if (callers.length) return callers;
+  const m = model.method(id);
+  if (!CALLBACK_NAME.test(m.name)) return callers;
+  return model
+    .creators(m.cls)
+    .filter((c) => model.method(c).cls !== m.cls)
+    .map((to) => ({ to, kind: 'created' as const }));
 }
 
 function unwind(parent: Map<number, { from: number; via: PathStep['via']; detail?: string }>, id: number): PathStep[] {
@@ -269,7 +292,9 @@ export function renderPath(model: CodeModel, path: PathStep[]): string[] {
         ? `via field ${s.detail?.slice(s.detail.indexOf('->') + 2, s.detail.indexOf(':'))}`
         : s.via === 'async' || s.via === 'start'
           ? `${s.via} via ${s.detail}`
-          : s.via;
+          : s.via === 'created'
+            ? 'creates the callback'
+            : s.via;
     return `${how} → ${name}`;
   });
 }

@@ -111,6 +111,15 @@ describe('JSON keys of classes bound by Gson, Moshi or Jackson (assembled by Deb
     expect(defined(endpoints.get('Lq/y/b;->a')).responseTypes).toEqual(['Lq/y/a;']);
   });
 
+  it('lists the methods that create an object of a class, not those that only name it', () => {
+    const names = (desc: string) => model.creators(desc).map((id) => model.name(id));
+    expect(names('Lq/w/e;')).toEqual(['Lq/w/j;->onCreate']);
+    // const-class and check-cast name Lq/w/c; without creating one.
+    expect(names('Lq/w/c;')).toEqual([]);
+    expect(names('Lcom/google/gson/Gson;').sort()).toEqual(['Lq/w/e;->run', 'Lq/w/f;->b']);
+    expect(names('Lnot/in/App;')).toEqual([]);
+  });
+
   it('lists the classes of a generic signature, outer first', () => {
     expect(signatureClasses('Lretrofit2/Call<Ljava/util/List<Lq/w/c;>;>;')).toEqual([
       'Lretrofit2/Call;',

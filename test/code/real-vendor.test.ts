@@ -11,7 +11,8 @@ import { analyzeContext } from '../helpers.js';
  * `http://globalapi.ad.xiaomi.com/filter/text` through the SDK's own helper (`NetUtil.post` →
  * `NetUtil.request`, where the `URL` is made from a parameter); `handleResponse` (called through the
  * synthetic accessor `access$500`) parses the body into a map and reads `keywords`, `version` and
- * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler.
+ * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler; a
+ * receiver registered in code for connectivity changes starts the download again.
  * The expected values below were read from the bytecode with baksmali, not from Candor's output.
  */
 const DEX = '/usr/share/doc/androguard/examples/tests/dc4b1bb9d58daa82f29e60f79d5662f731a3351f.37.dex';
@@ -38,5 +39,17 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     expect(f.evidence.responseKeys).toEqual(expect.arrayContaining(['keywords', 'version', 'cacheTime']));
     expect(f.evidence.policy.delaysMs).toContain(60_000);
     expect(f.evidence.host).toBe('globalapi.ad.xiaomi.com');
+    // MiConfigLoader.registerReceiver registers MyReceiverCallback for connectivity changes and the SDK's
+    // timer action; its onReceive calls checkConfig → requestConfig, which creates the Runnable
+    // MiConfigLoader$2 and hands it to the SDK's ThreadUtils.post (no call edge reaches run()).
+    const broadcast = f.evidence.triggers.find((t) => t.kind === 'broadcast');
+    expect(broadcast?.actions).toEqual(['android.net.conn.CONNECTIVITY_CHANGE', 'MiAdConfig_Timer_Action']);
+    expect(broadcast?.path).toEqual([
+      `${SDK}/config/MiConfigLoader$MyReceiverCallback;->onReceive`,
+      `call → ${SDK}/config/MiConfigLoader;->checkConfig`,
+      `call → ${SDK}/config/MiConfigLoader;->requestConfig`,
+      `creates the callback → ${SDK}/config/MiConfigLoader$2;->run`,
+    ]);
+    expect(f.evidence.onConnectivityChange).toBe(true);
   });
 });
