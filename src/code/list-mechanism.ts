@@ -2,7 +2,7 @@ import { annotatedJsonNames, boundType } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
-import { API_ROLES, COLLECTION_TYPE, callsWithRole, describe, numberOf, roleOf } from './semantics.js';
+import { API_ROLES, COLLECTION_TYPE, callsWithRole, describe, numberIn, numberOf, roleOf } from './semantics.js';
 import { fileNameArg, listUse } from './list-use.js';
 import { retrofitFetches } from './retrofit.js';
 import { timingsOf, type Timing } from './schedules.js';
@@ -419,14 +419,15 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
       (t.kind === 'interval' ? intervals : t.kind === 'delay' ? delays : backoff).add(t.ms);
       if (!timings.some((x) => x.api === t.api && x.ms === t.ms)) timings.push(t);
     }
+    // A retry runs the fetch again: it schedules, or calls down to the fetch (through the app's helpers).
     const reschedules =
       s.calls.some((c) => {
         const r = roleOf(model, c)?.spec.role;
         return r === 'delay' || r === 'schedule';
-      }) || model.out(id).some((e) => m.fetchMethods.includes(e.to));
+      }) || m.fetchMethods.some((f) => reachDown(model, [id], 3, 60).has(f));
     for (const cmp of s.comparisons) {
       const clock = cmp.sites.some((site) => isRole(model, s.calls[site], 'clock'));
-      const n = numberOf(cmp.right) ?? numberOf(cmp.left);
+      const n = numberIn(model, s, cmp.right) ?? numberIn(model, s, cmp.left);
       if (clock && n !== null && n >= 1000) cache.add(n);
       else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37)
         retries.add(n);

@@ -90,6 +90,8 @@ export interface CodeModel {
   classDef(desc: string): { dex: number; classDefIdx: number } | null;
   /** Methods that create an object of class `desc` (`new-instance`), in method order; at most 64. */
   creators(desc: string): number[];
+  /** Classes a method creates objects of (`new-instance`), in code order. */
+  createdClasses(id: number): string[];
   /** Calls from a method, in the order they were found. */
   out(id: number): Edge[];
   /** Calls into a method; `to` is the caller. */
@@ -1140,6 +1142,7 @@ class CompactModel implements CodeModel {
   private readonly statics = new Map<number, ReturnType<typeof staticValues>>();
   private readonly stringCaches = new Map<(s: string) => boolean, Int8Array[]>();
   private readonly creatorCache = new Map<string, number[]>();
+  private bodyOf: Int32Array | null = null;
   private readonly manifest: Manifest | null;
 
   constructor(b: ModelBuilder, parts: FrozenParts) {
@@ -1228,6 +1231,27 @@ class CompactModel implements CodeModel {
     const list = [...out].sort((a, b) => a - b);
     this.creatorCache.set(desc, list);
     return list;
+  }
+
+  createdClasses(id: number): string[] {
+    if (id < 0 || id >= this.methodCount || this.mCode[id] === 0) return [];
+    if (!this.bodyOf) {
+      // Each method's body index in its DEX's cross-reference index, made once when first asked for.
+      this.bodyOf = new Int32Array(this.methodCount).fill(-1);
+      for (const ids of this.bodyIds) ids.forEach((m, b) => m >= 0 && (this.bodyOf![m] = b));
+    }
+    const b = this.bodyOf[id]!;
+    const dex = this.dexes[this.mDex[id]!]!;
+    if (b < 0) return [];
+    const x = dex.xrefs();
+    const base = x.bodies[b]!.codeOff + 16;
+    const out: string[] = [];
+    for (let k = x.types.start[b]!; k < x.types.start[b + 1]!; k++) {
+      if (dex.buf[base + x.types.pcs[k]! * 2] !== 0x22) continue;
+      const desc = dex.typeDescriptor(x.types.targets[k]!);
+      if (desc && !out.includes(desc)) out.push(desc);
+    }
+    return out;
   }
 
   classDef(desc: string): { dex: number; classDefIdx: number } | null {

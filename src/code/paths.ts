@@ -1,3 +1,4 @@
+import { calleesOrTasks, callersOrCreators } from './callbacks.js';
 import type { CodeModel, EdgeKind } from './model.js';
 import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE, type PassedTo } from './values.js';
 
@@ -186,7 +187,7 @@ export function pathsDown(
       if (model.out(id).length) cut = true;
       continue;
     }
-    for (const e of model.out(id)) {
+    for (const e of calleesOrTasks(model, id)) {
       if (parent.has(e.to)) continue;
       parent.set(e.to, { from: id, via: e.kind, ...(e.via ? { detail: e.via } : {}) });
       depth.set(e.to, d + 1);
@@ -247,28 +248,6 @@ export function pathsUp(
     }
   }
   return { paths, cut, visited };
-}
-
-/** Names of the methods a callback object runs: a method with no caller that one of these names is. */
-const CALLBACK_NAME = /^(?:run|call|handleMessage|on[A-Z]\w*|update|invoke|accept|apply|execute|doInBackground)$/;
-
-/**
- * A method's callers; for a callback method no call reaches (a Runnable handed to the app's own
- * `ThreadUtils.post`, which passes it on to a Handler the model does not follow through the helper), the
- * methods that create its object, as an analyst finds them by the class's usages.
- */
-export function callersOrCreators(
-  model: CodeModel,
-  id: number,
-): Array<{ to: number; kind: PathStep['via']; via?: string }> {
-  const callers = model.in(id);
-  if (callers.length) return callers;
-  const m = model.method(id);
-  if (!CALLBACK_NAME.test(m.name)) return callers;
-  return model
-    .creators(m.cls)
-    .filter((c) => model.method(c).cls !== m.cls)
-    .map((to) => ({ to, kind: 'created' as const }));
 }
 
 function unwind(parent: Map<number, { from: number; via: PathStep['via']; detail?: string }>, id: number): PathStep[] {

@@ -1,3 +1,4 @@
+import { calleesOrTasks, callersOrCreators } from './callbacks.js';
 import type { CodeModel } from './model.js';
 
 const accessorFlags = new WeakMap<CodeModel, Uint8Array>();
@@ -41,12 +42,12 @@ function reach(
 
 /** Methods reachable from `starts` over call edges within `hops` (starts included), at most `max` of them. */
 export function reachDown(model: CodeModel, starts: number[], hops: number, max = 400): Set<number> {
-  return reach(model, starts, hops, max, (id) => model.out(id));
+  return reach(model, starts, hops, max, (id) => calleesOrTasks(model, id));
 }
 
 /** Callers of `starts` within `hops` (starts included). */
 export function reachUp(model: CodeModel, starts: number[], hops: number, max = 200): Set<number> {
-  return reach(model, starts, hops, max, (id) => model.in(id));
+  return reach(model, starts, hops, max, (id) => callersOrCreators(model, id));
 }
 
 /** App methods calling `Lcls;->name`: a library API, or a method of a library bundled in the app (OkHttp, Volley). */

@@ -227,6 +227,21 @@ export function numberOf(v: Value | undefined): number | null {
   return v && v.k === 'num' ? v.v : null;
 }
 
+/**
+ * A number a value is, or the constant the app method that produced it always returns: a getter of a
+ * constant (`access$700()` returning `RETRY_TIMES_MAX`, 3) compared in a branch.
+ */
+export function numberIn(model: CodeModel, s: MethodSummary, v: Value | undefined): number | null {
+  const n = numberOf(v);
+  if (n !== null || v?.k !== 'ret') return n;
+  const call = s.calls[v.site];
+  const targets = call ? model.methodsNamed(call.callee) : [];
+  if (targets.length !== 1 || targets[0] === undefined) return null;
+  const returns = model.summary(targets[0])?.returns ?? [];
+  const first = returns[0];
+  return first?.k === 'num' && returns.every((r) => r.k === 'num' && r.v === first.v) ? first.v : null;
+}
+
 /** Constant strings of a collection value (a set filled by add(), an array, Arrays.asList). */
 export function stringElements(v: Value | undefined): string[] {
   return collectionElements(v)

@@ -11,7 +11,8 @@ import { analyzeContext } from '../helpers.js';
  * `http://globalapi.ad.xiaomi.com/filter/text` through the SDK's own helper (`NetUtil.post` →
  * `NetUtil.request`, where the `URL` is made from a parameter); `handleResponse` (called through the
  * synthetic accessor `access$500`) parses the body into a map and reads `keywords`, `version` and
- * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler; a
+ * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler, at
+ * most `RETRY_TIMES_MAX` (3) times; a
  * receiver registered in code for connectivity changes starts the download again.
  * The expected values below were read from the bytecode with baksmali, not from Candor's output.
  */
@@ -38,6 +39,8 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     ]);
     expect(f.evidence.responseKeys).toEqual(expect.arrayContaining(['keywords', 'version', 'cacheTime']));
     expect(f.evidence.policy.delaysMs).toContain(60_000);
+    // MiConfigLoader$3.run retries while mRetryTimes < RETRY_TIMES_MAX (3), read through access$700().
+    expect(f.evidence.policy.retryLimits).toEqual([3]);
     expect(f.evidence.host).toBe('globalapi.ad.xiaomi.com');
     // MiConfigLoader.registerReceiver registers MyReceiverCallback for connectivity changes and the SDK's
     // timer action; its onReceive calls checkConfig → requestConfig, which creates the Runnable
