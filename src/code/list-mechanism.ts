@@ -104,7 +104,8 @@ export function listMechanisms(
           headers: rf.headers,
         }
       : (sites.get(f) ?? fetchEvidence(model, f, s));
-    const cluster = [...reachDown(model, [f], 3, 200)];
+    const cluster = [...reachDown(model, [f], CLUSTER_HOPS, CLUSTER_SIZE)];
+    const inCluster = new Set(cluster);
     const keys = new Set<string>();
     const checks = new Set<string>();
     const prefFiles = new Set<string>();
@@ -155,11 +156,11 @@ export function listMechanisms(
           // A key the code computes (an iterator's next key) names no check a reader could look for.
           if (c.call.use & USE_BRANCH && text && !text.startsWith('{')) checks.add(`response key ${text} tested`);
         } else if (c.role === 'split') parses = true;
-        else if (c.role === 'prefs-file' && text) prefFiles.add(text);
-        else if (c.role === 'prefs-write' && text) prefKeys.add(text);
+        else if (c.role === 'prefs-file' && text) for (const x of givenIn(model, id, text, inCluster)) prefFiles.add(x);
+        else if (c.role === 'prefs-write' && text) for (const x of givenIn(model, id, text, inCluster)) prefKeys.add(x);
         else if (c.role === 'file-name') {
           const name = describe(cs, fileNameArg(c.name, c.call.args));
-          if (name && !name.startsWith('{')) files.add(name);
+          for (const x of givenIn(model, id, name ?? '', inCluster)) if (!x.startsWith('{')) files.add(x);
         }
       }
       for (const cmp of cs.comparisons) {
@@ -283,6 +284,26 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary, resolve = 
 }
 
 /**
+ * The names a storage call's argument has: itself when constant; when it is a parameter of an app helper
+ * (`SharedPreferenceHelper.save(key, v)`, `getInstance(ctx, name)`), the constants the mechanism's own
+ * methods pass it. A name still unknown is left out: it would match every storage of the app.
+ */
+function givenIn(model: CodeModel, id: number, text: string, cluster: ReadonlySet<number>): string[] {
+  if (!text) return [];
+  const m = /^\{param(\d+)\}$/.exec(text);
+  if (!m) return text.startsWith('{') ? [] : [text];
+  const out = new Set<string>();
+  for (const e of model.in(id)) {
+    if (!cluster.has(e.to) || out.size >= 16) continue;
+    const cs = model.summary(e.to);
+    const call = cs?.calls.find((c) => c.pc === e.pc);
+    const arg = cs && call ? describe(cs, call.args[Number(m[1])]) : null;
+    if (arg && !arg.startsWith('{')) out.add(arg);
+  }
+  return [...out];
+}
+
+/**
  * A response parsed into a map (`JsonUtils.json2Map(body)`) is read by key: `Map.get("keywords")` on a
  * map a call returned or a parameter passed, not one a field holds (a cache, a registry).
  */
@@ -296,6 +317,13 @@ function parsedMapKey(api: string, call: CallSite): string | null {
 
 /** Callers followed up from an HTTP helper to the code that gives it the URL, and their count per level. */
 const SITE_DEPTH = 3;
+/**
+ * Calls followed down from a fetch for what handles its response (parsing, checks, storage): real SDKs
+ * parse in a parser class, validate in a cache manager and store through a preferences helper, each a
+ * call further.
+ */
+const CLUSTER_HOPS = 5;
+const CLUSTER_SIZE = 200;
 const HTTP_VERB = /^(get|post|put|delete|patch)$/i;
 const SITE_FAN_OUT = 32;
 const MAX_SITES = 64;

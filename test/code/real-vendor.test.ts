@@ -11,7 +11,8 @@ import { analyzeContext } from '../helpers.js';
  * `http://globalapi.ad.xiaomi.com/filter/text` through the SDK's own helper (`NetUtil.post` →
  * `NetUtil.request`, where the `URL` is made from a parameter); `handleResponse` (called through the
  * synthetic accessor `access$500`) parses the body into a map and reads `keywords`, `version` and
- * `cacheTime` from it; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler, at
+ * `cacheTime` from it (`status` and `message` when the cache manager validates it), stored through the
+ * SDK's preferences helper; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler, at
  * most `RETRY_TIMES_MAX` (3) times; a
  * receiver registered in code for connectivity changes starts the download again.
  * The expected values below were read from the bytecode with baksmali, not from Candor's output.
@@ -39,6 +40,12 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     ]);
     expect(f.evidence.responseKeys).toEqual(expect.arrayContaining(['keywords', 'version', 'cacheTime']));
     expect(f.evidence.policy.delaysMs).toContain(60_000);
+    // ConfigCacheManager.isRemoteDataValid reads status and message too; MiAdConfigDiskCache keeps the
+    // version, cache time and last change through the SDK's SharedPreferenceHelper.save(key, value).
+    expect(f.evidence.responseKeys).toEqual(expect.arrayContaining(['status', 'message']));
+    expect(f.evidence.storageDetail.preferenceKeys).toEqual(
+      expect.arrayContaining(['cacheTime', 'lastmodified', 'version']),
+    );
     // MiConfigLoader$3.run retries while mRetryTimes < RETRY_TIMES_MAX (3), read through access$700().
     expect(f.evidence.policy.retryLimits).toEqual([3]);
     expect(f.evidence.host).toBe('globalapi.ad.xiaomi.com');

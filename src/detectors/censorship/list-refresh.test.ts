@@ -231,6 +231,8 @@ describe('positive (Retrofit and WorkManager)', () => {
     // Parsed four calls down, one of them a synthetic accessor that is no hop.
     expect(f.evidence.responseKeys).toEqual(['words']);
     expect(f.evidence.listFields).toEqual(['Lh/d;->a:Ljava/util/Set;']);
+    // The helper's key is the constant the mechanism passes it, never `{param0}`.
+    expect(f.evidence.storageDetail).toEqual({ preferenceFiles: ['hc'], preferenceKeys: ['w'], files: [] });
     expect(f.evidence.apply.map((a) => [a.method, a.how, a.content])).toEqual([
       ['Lh/e;->a', ['substring'], ['text typed or shown in a view']],
     ]);
