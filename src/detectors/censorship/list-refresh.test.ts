@@ -18,6 +18,53 @@ import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/sma
 import { defined, first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
 
+import { artefact, apkModel, manifest } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { DexFile } from '../../formats/dex.js';
+import detector from './list-refresh.js';
+import type { ApkModel } from '../../scan/apk-model.js';
+
+/** An in-memory app holding one DEX assembled from smali. */
+const appOf = (sources: Record<string, string>): ApkModel => ({
+  ...apkModel('app.apk', { hasManifest: true, manifest: manifest() }),
+  dexes: [
+    { artefact: artefact('app.apk!/classes.dex', 'dex'), dex: new DexFile(assembleSmali(sources), DEFAULT_LIMITS) },
+  ],
+});
+
+testDetector(detector, {
+  ctx: () => analyzeContext().detectors,
+  valid: [
+    { name: 'a Retrofit settings download with no list and no matcher', input: appOf(RETROFIT_CONFIG_SMALI) },
+    { name: 'a Gson-bound server list that is walked to connect, never matched', input: appOf(BOUND_HOSTS_SMALI) },
+    { name: 'a sender keeping an unbound settings object with a collection field', input: appOf(UNBOUND_HOLDER_SMALI) },
+    { name: 'a region read that picks a server', input: appOf(SERVER_PICK_SMALI) },
+  ],
+  invalid: [
+    {
+      name: 'a word list synced by a WorkManager job through Retrofit and matched as one regex',
+      input: appOf(WORD_SYNC_SMALI),
+      messageId: 'refresh',
+      severity: 'medium',
+      data: { fetcher: 'Lr/t/c;->doWork' },
+      evidence: { urls: ['https://lex.sync.example/v1/cw/zh?ver=7'], appliedBy: ['Lr/t/e;->a'] },
+    },
+    {
+      name: "a list fetched through the app's HTTP helper is reported at the caller that gives the URL",
+      input: appOf(HTTP_HELPER_SMALI),
+      messageId: 'refresh',
+      data: { fetcher: 'Lh/c;->run' },
+      evidence: { urls: ['https://cfg.helper.example/v1/words'], responseKeys: ['words'] },
+    },
+    {
+      name: 'a chat list whose download an account region gates is high',
+      input: appOf(CHAT_SMALI),
+      messageId: 'refresh',
+      severity: 'high',
+    },
+  ],
+});
+
 const ID = 'censorship/list-refresh';
 const apkWith = (dex: Buffer) =>
   deriveApk({ base: corpusFile('urzip.apk'), out: join(tempDir(), 'r.apk'), entries: { 'classes.dex': dex } });

@@ -11,6 +11,63 @@ import { NEWS_FEED_SMALI, NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures
 import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
+import { artefact, apkModel, manifest } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { DexFile } from '../../formats/dex.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
+import detector from './region-switch.js';
+import type { ApkModel } from '../../scan/apk-model.js';
+
+/** An in-memory app holding one DEX assembled from smali. */
+const appOf = (sources: Record<string, string>): ApkModel => ({
+  ...apkModel('app.apk', { hasManifest: true, manifest: manifest() }),
+  dexes: [
+    { artefact: artefact('app.apk!/classes.dex', 'dex'), dex: new DexFile(assembleSmali(sources), DEFAULT_LIMITS) },
+  ],
+});
+
+testDetector(detector, {
+  ctx: () => analyzeContext().detectors,
+  valid: [
+    {
+      name: 'a device fingerprint that reads the region beside a word list it never gates',
+      input: appOf(FINGERPRINT_SMALI),
+    },
+    {
+      name: 'a list with a region value kept by a setter but shown in a label only',
+      input: appOf(NEWS_FEED_UNGATED_SMALI),
+    },
+    { name: 'an app without code', input: apkModel('app.apk') },
+  ],
+  invalid: [
+    {
+      name: 'the account region of a login response gates the chat list download; a server flag turns it off',
+      input: appOf(CHAT_SMALI),
+      errors: [
+        {
+          messageId: 'gated',
+          severity: 'high',
+          data: { read: 'server response JSONObject.optString(region)', gate: 'Ly/k/g;->a' },
+          evidence: { countries: ['CN'] },
+        },
+        { messageId: 'remote' },
+      ],
+    },
+    {
+      name: 'a reflective ro.vendor.region read compared with the 27 EU members gates an ad filter',
+      input: appOf(AD_FILTER_SMALI),
+      messageId: 'gated',
+      data: { read: 'SystemProperties.get (reflection)(ro.vendor.region)', gate: 'Lx/q/g;->a' },
+      evidence: { countrySet: '27 countries: the 27 EU members' },
+    },
+    {
+      name: 'a region read that only picks a server is info',
+      input: appOf(SERVER_PICK_SMALI),
+      messageId: 'server',
+      severity: 'info',
+    },
+  ],
+});
 
 const ID = 'censorship/region-switch';
 const apkWith = (dex: Buffer) =>
