@@ -2,7 +2,7 @@ import type { DexFile } from '../formats/dex.js';
 import { DEFAULT_LIMITS, type Limits } from '../io/limits.js';
 import type { Manifest } from '../formats/manifest.js';
 import { ASYNC_APIS, ENTRY_BASES, FRAMEWORK_PARENT, LISTENER_NAME, type AsyncApi } from './apis.js';
-import { invokeKind, isIget, isSget, walkCode } from './dalvik.js';
+import { invokeKind, walkCode } from './dalvik.js';
 import { dexTables, lambdaTarget, staticValues } from './dex-tables.js';
 import { collectionElements, constString, paramTypes, summarize, type MethodSummary, type Value } from './values.js';
 
@@ -1061,12 +1061,6 @@ function methodWithSig(types: Types, sigOf: Int32Array, t: number, sig: number):
   return -1;
 }
 
-/** Stands in the summary cache for a summary whose decoding waits until a query needs it. */
-interface DeferredSummary {
-  deferred: true;
-  units: number;
-}
-
 interface AsyncEdge {
   from: number;
   to: number;
@@ -1132,7 +1126,9 @@ class CompactModel implements CodeModel {
   private megamorphic = 0;
   // Value summaries: decoded on demand, kept in a cache bounded in code units (oldest use evicted first).
   private readonly summaryState: Uint8Array;
-  private readonly summaryCache = new Map<number, MethodSummary | DeferredSummary>();
+  /** Reads cut short by a cycle (a summary or field constant asked for inside its own making). */
+  private cycleCuts = 0;
+  private readonly summaryCache = new Map<number, MethodSummary>();
   private cachedUnits = 0;
   private summarizedUnits = 0;
   private budgetReported = false;
@@ -1375,7 +1371,11 @@ class CompactModel implements CodeModel {
     const f = this.fields.fromSignature(field, false);
     if (f < 0) return undefined;
     if (this.fieldConstants.has(f)) return this.fieldConstants.get(f);
-    if (this.fieldBusy.has(f)) return undefined;
+    if (this.fieldBusy.has(f)) {
+      this.cycleCuts++;
+      return undefined;
+    }
+    const cuts = this.cycleCuts;
     this.fieldBusy.add(f);
     const sig = this.fields.signature(f);
     let result: Value | undefined = this.staticInit(f);
@@ -1400,7 +1400,7 @@ class CompactModel implements CodeModel {
       if (values.length && keys.size === 1 && keys.has('c') && collectionElements(values[0]).length) result = values[0];
     } else if (ws.length) result = undefined;
     this.fieldBusy.delete(f);
-    this.fieldConstants.set(f, result);
+    if (this.cycleCuts === cuts) this.fieldConstants.set(f, result);
     return result;
   }
 
@@ -1432,18 +1432,24 @@ class CompactModel implements CodeModel {
   summary(id: number): MethodSummary | null {
     if (id < 0 || id >= this.methodCount || this.mCode[id] === 0) return null;
     const state = this.summaryState[id]!;
-    if (state === 1) return null; // being summarised (a field constant's initialiser reads itself)
+    if (state === 1) {
+      this.cycleCuts++; // being summarised (a field constant's initialiser reads itself)
+      return null;
+    }
     const hit = this.summaryCache.get(id);
     if (hit) {
-      const s = 'deferred' in hit ? this.decodeDeferred(id, hit) : hit;
       this.summaryCache.delete(id);
-      this.summaryCache.set(id, s);
-      return s;
+      this.summaryCache.set(id, hit);
+      return hit;
     }
     if (this.overBudget(state)) return null;
     this.summaryState[id] = 1;
+    const cuts = this.cycleCuts;
     const s = this.decode(id);
-    this.cacheSummary(id, state, s);
+    // A summary that met a cycle saw some field as unknown only because of where the query started: kept,
+    // it would make later answers depend on the order of queries; it is decoded again when asked for.
+    if (this.cycleCuts === cuts) this.cacheSummary(id, state, s);
+    else this.countSummary(id, state, s);
     return s;
   }
 
@@ -1471,10 +1477,13 @@ class CompactModel implements CodeModel {
   }
 
   /** Keeps a summary just made (`state`: the method's state before), evicting the least recently used. */
-  private cacheSummary(id: number, state: number, s: MethodSummary | DeferredSummary): void {
+  private countSummary(id: number, state: number, s: MethodSummary): void {
     // Units count once per method: a summary decoded again after eviction is not new work for the budget.
     if (state === 0) this.summarizedUnits += s.units + 1;
     this.summaryState[id] = 2;
+  }
+  private cacheSummary(id: number, state: number, s: MethodSummary): void {
+    this.countSummary(id, state, s);
     this.summaryCache.set(id, s);
     this.cachedUnits += s.units + 1;
     for (const [old, o] of this.summaryCache) {
@@ -1482,42 +1491,6 @@ class CompactModel implements CodeModel {
       this.summaryCache.delete(old);
       this.cachedUnits -= o.units + 1;
     }
-  }
-
-  /**
-   * What `summary` does for a method not summarised yet, except the value analysis itself: the field
-   * constants it asks for, in the same order (`summarize` calls `resolveField` at each iget and sget, and
-   * those answers are cached: the only effect a summary has on later ones), the budget and the cache, where
-   * a placeholder of the same size stands for the summary. So the summary can be decoded when a query first
-   * needs it and every result is the one an eager decoding would give. A new `summarize` callback with
-   * effects on the model must be replayed here too.
-   */
-  private deferSummary(id: number): void {
-    const state = this.summaryState[id]!;
-    if (this.overBudget(state)) return;
-    this.summaryState[id] = 1;
-    const d = this.mDex[id]!;
-    const walk = walkCode(this.dexes[d]!.buf, this.mCode[id]!, (insn) => {
-      if (isIget(insn.op) || isSget(insn.op)) this.fieldConstant(this.fieldKeyAt(d, insn.idx));
-    });
-    this.cacheSummary(id, state, { deferred: true, units: walk.units });
-  }
-
-  /** The summary a placeholder stands for: every field it reads is cached by now, so decoding has no effect. */
-  private decodeDeferred(id: number, placeholder: DeferredSummary): MethodSummary {
-    const s = this.decode(id);
-    this.cachedUnits += s.units - placeholder.units;
-    return s;
-  }
-
-  /** A deferred summary for linking, without the cache order changing (as when it was linked eagerly). */
-  private peekSummary(id: number): MethodSummary | null {
-    const hit = this.summaryCache.get(id);
-    if (!hit) return this.summaryState[id] === 2 ? this.decode(id) : null;
-    if (!('deferred' in hit)) return hit;
-    const s = this.decodeDeferred(id, hit);
-    this.summaryCache.set(id, s); // in place: a Map keeps a key's position when its value is replaced
-    return s;
   }
 
   methodsWithStrings(test: (s: string) => boolean): Map<number, string[]> {
@@ -1583,16 +1556,13 @@ class CompactModel implements CodeModel {
     this.asyncCallers = [...callers.all];
     this.asyncCallers.forEach((from, i) => (this.asyncRank[from] = i));
     this.asyncCandidates = this.candidateIndex(callers);
-    // In the order they were found, as the summaries' effects on each other depend on it (see `deferSummary`):
-    // callers that register receivers, or whose summary is at hand, are linked now; the others later.
+    // Callers that register receivers, or whose summary is at hand, are linked now; the others when a query
+    // reads them (a summary's answer does not depend on when it is made: see `summary` and `fieldConstant`).
     for (const from of this.asyncCallers) {
       const state = this.summaryState[from];
       const now = callers.receivers.has(from) || this.summaryCache.has(from) || state !== 0;
       if (now || this.mCode[from] === 0 || this.overBudget(state)) this.linkCaller(from, this.summary(from));
-      else {
-        this.deferSummary(from);
-        this.asyncPending[from] = 1;
-      }
+      else this.asyncPending[from] = 1;
     }
     // Components started by class (Intent, ComponentName, PendingIntent, WorkRequest builders): the system
     // runs their lifecycle.
@@ -1624,7 +1594,7 @@ class CompactModel implements CodeModel {
   private linkAsyncFrom(from: number): void {
     if (!this.asyncPending[from]) return;
     this.asyncPending[from] = 0;
-    this.linkCaller(from, this.peekSummary(from));
+    this.linkCaller(from, this.summary(from));
   }
 
   private linkCaller(from: number, s: MethodSummary | null): void {

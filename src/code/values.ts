@@ -176,6 +176,14 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     params: [],
   };
   const resolveField = opts.resolveField;
+  // Static fields, and fields of `this`, that this method has written, with the last value: a read of one is
+  // that value (an enum's <clinit> builds $VALUES from the constants it has just made, a constructor reads
+  // back what it has just set), not a field constant that is being made from this very method.
+  const written = new Map<string, Value>();
+  const isThis = (reg: number) => {
+    const v = regs[reg];
+    return out.hasThis && v?.k === 'param' && v.i === 0;
+  };
   const fieldAt = opts.fieldAt;
   const fieldKey = opts.fieldKey;
   const fieldName = (idx: number) =>
@@ -437,7 +445,8 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const field = fieldName(insn.idx);
       const origin = FIELD_ORIGIN + out.fields.length;
       out.fields.push({ pc: insn.pc, field, write: false, use: 0 });
-      const known = ownCopy(resolveField?.(field));
+      const own = isSget(op) || isThis(insn.b) ? written.get(field) : undefined;
+      const known = own ? (own.k === 'unknown' ? undefined : ownCopy(own)) : ownCopy(resolveField?.(field));
       const d = isIget(op) ? union([origin], deps[insn.b] ?? null) : [origin];
       return set(insn.a, known ?? { k: 'field', field }, d);
     }
@@ -445,6 +454,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const field = fieldName(insn.idx);
       const d = deps[insn.a] ?? null;
       mark(d, USE_STORE, field);
+      if (isSput(op) || isThis(insn.b)) written.set(field, regs[insn.a] ?? UNKNOWN);
       out.fields.push({
         pc: insn.pc,
         field,

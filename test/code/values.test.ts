@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
 import { describe as describeValue, stringElements } from '../../src/code/semantics.js';
 import { comparisonsOn } from '../../src/code/region-gate.js';
-import { USE_BRANCH, constString } from '../../src/code/values.js';
+import { USE_BRANCH, constString, type Value } from '../../src/code/values.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { defined } from '../defined.js';
+import { corpusFile } from '../helpers.js';
 import { assembleSmali } from '../fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 
@@ -206,5 +208,75 @@ describe('asynchronous edges', () => {
       ['Lx/q/h;->onReceive', ['android.net.conn.CONNECTIVITY_CHANGE']],
     ]);
     expect(model.entries.get(method(model, 'Lx/q/i;->onCreate'))).toBe('app-init');
+  });
+});
+
+describe('field constants do not depend on the order of queries', () => {
+  // RFC 7540 §7: the HTTP/2 error codes okhttp's ErrorCode enum is built from, in declaration order.
+  const HTTP2_ERRORS: Array<[string, number]> = [
+    ['NO_ERROR', 0],
+    ['PROTOCOL_ERROR', 1],
+    ['INTERNAL_ERROR', 2],
+    ['FLOW_CONTROL_ERROR', 3],
+    ['REFUSED_STREAM', 7],
+    ['CANCEL', 8],
+  ];
+  const ERROR_CODE = 'Lokhttp3/internal/http2/ErrorCode;';
+  const VALUES = `${ERROR_CODE}->$VALUES:[${ERROR_CODE}`;
+  const fresh = () =>
+    buildCodeModel([new DexFile(readFileSync(corpusFile('okhttp.d8.038.dex')), DEFAULT_LIMITS)], null);
+  const errors = (v: Value | undefined) =>
+    v?.k === 'arr'
+      ? v.elems.map((e) => {
+          const [name, , code] = e.k === 'obj' ? e.ctor : [];
+          return [name && constString(name), code?.k === 'num' ? code.v : null];
+        })
+      : [];
+
+  it("reads a real enum's $VALUES as the constants its <clinit> has just made, whichever is asked first", () => {
+    const valuesFirst = fresh();
+    const valuesOnce = valuesFirst.fieldConstant(VALUES);
+    const constantFirst = fresh();
+    constantFirst.fieldConstant(`${ERROR_CODE}->CANCEL:${ERROR_CODE}`);
+    for (const v of [valuesOnce, constantFirst.fieldConstant(VALUES)])
+      expect(errors(v).slice(0, HTTP2_ERRORS.length)).toEqual(HTTP2_ERRORS);
+  });
+
+  // Two initialisers that read each other's fields: a is b's "y"; c is a read back while a is being made.
+  const CYCLE = {
+    'c/a': `.class public Lc/a;
+.super Ljava/lang/Object;
+.field public static a:Ljava/lang/String;
+.method static constructor <clinit>()V
+    .registers 1
+    sget-object v0, Lc/b;->b:Ljava/lang/String;
+    sput-object v0, Lc/a;->a:Ljava/lang/String;
+    return-void
+.end method`,
+    'c/b': `.class public Lc/b;
+.super Ljava/lang/Object;
+.field public static b:Ljava/lang/String;
+.field public static c:Ljava/lang/String;
+.method static constructor <clinit>()V
+    .registers 1
+    const-string v0, "y"
+    sput-object v0, Lc/b;->b:Ljava/lang/String;
+    sget-object v0, Lc/a;->a:Ljava/lang/String;
+    sput-object v0, Lc/b;->c:Ljava/lang/String;
+    return-void
+.end method`,
+  };
+  const cycleModel = () => buildCodeModel([new DexFile(assembleSmali(CYCLE), DEFAULT_LIMITS)], null);
+
+  it('answers the same for initialisers in a cycle, whichever field is asked first', () => {
+    const aFirst = cycleModel();
+    const a1 = aFirst.fieldConstant('Lc/a;->a:Ljava/lang/String;');
+    const c1 = aFirst.fieldConstant('Lc/b;->c:Ljava/lang/String;');
+    const cFirst = cycleModel();
+    const c2 = cFirst.fieldConstant('Lc/b;->c:Ljava/lang/String;');
+    const a2 = cFirst.fieldConstant('Lc/a;->a:Ljava/lang/String;');
+    expect(constString(a1)).toBe('y');
+    expect(a2).toEqual(a1);
+    expect(c2).toEqual(c1);
   });
 });
