@@ -894,14 +894,19 @@ class CallResolver {
       // Resolutions by (method index, dynamic): a slot per key into a dense list (a sparse array is a slow dictionary).
       const slots = new Int32Array(dex.methodCount * 2).fill(-1);
       const resolved: ResolvedCall[] = [];
+      // The index's columns in locals: the loop calls out, so the engine would load them again per site.
+      const { start, targets, pcs } = x.methods;
+      const buf = dex.buf;
+      const code = this.code;
       for (let b = 0; b < x.bodies.length; b++) {
         const from = bodyIds[b]!;
         if (from < 0) continue;
         const base = x.bodies[b]!.codeOff + 16;
-        for (let k = x.methods.start[b]!; k < x.methods.start[b + 1]!; k++) {
-          const idx = x.methods.targets[k]!;
-          const pc = x.methods.pcs[k]!;
-          const kind = invokeKind(dex.buf[base + pc * 2]!);
+        const end = start[b + 1]!;
+        for (let k = start[b]!; k < end; k++) {
+          const idx = targets[k]!;
+          const pc = pcs[k]!;
+          const kind = invokeKind(buf[base + pc * 2]!);
           if (!kind) continue;
           const dynamic = kind === 'virtual' || kind === 'interface';
           const key = idx * 2 + (dynamic ? 1 : 0);
@@ -931,7 +936,7 @@ class CallResolver {
             r = { declared, virtual, ext, async, receiver };
             if (key < slots.length) slots[key] = resolved.push(r) - 1;
           }
-          if (r.declared >= 0 && this.code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
+          if (r.declared >= 0 && code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
           if (r.virtual === null) this.megamorphicSites++;
           else for (const t of r.virtual) graph.add(from, t, K_VIRTUAL, pc, undefined, true);
           if (r.ext) {
