@@ -2,9 +2,20 @@ import { annotatedJsonNames, boundType } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { pathsDown, pathsUp, renderPath } from './paths.js';
 import { reachDown, reachUp, callersOfApi } from './reach.js';
-import { API_ROLES, COLLECTION_TYPE, callsWithRole, describe, numberIn, numberOf, roleOf } from './semantics.js';
+import {
+  API_ROLES,
+  COLLECTION_TYPE,
+  callsWithRole,
+  describe,
+  describeIn,
+  fileNameOf,
+  numberIn,
+  numberOf,
+  roleOf,
+} from './semantics.js';
 import { fileNameArg, listUse } from './list-use.js';
 import { retrofitFetches } from './retrofit.js';
+import { applyThroughState } from './state-apply.js';
 import { timingsOf, type Timing } from './schedules.js';
 import { USE_BRANCH, USE_STORE, type CallSite, type MethodSummary, type Value } from './values.js';
 
@@ -111,6 +122,7 @@ export function listMechanisms(
     const prefFiles = new Set<string>();
     const prefKeys = new Set<string>();
     const files = new Set<string>();
+    const folderFiles = new Set<string>();
     const fieldSet = new Set<string>();
     const listMethods = new Set<number>([f]);
     // The classes the response is bound to name its keys and the fields its list lands in.
@@ -159,8 +171,13 @@ export function listMechanisms(
         else if (c.role === 'prefs-file' && text) for (const x of givenIn(model, id, text, inCluster)) prefFiles.add(x);
         else if (c.role === 'prefs-write' && text) for (const x of givenIn(model, id, text, inCluster)) prefKeys.add(x);
         else if (c.role === 'file-name') {
-          const name = describe(cs, fileNameArg(c.name, c.call.args));
+          const arg = fileNameArg(c.name, c.call.args);
+          const name = describe(cs, arg);
           for (const x of givenIn(model, id, name ?? '', inCluster)) if (!x.startsWith('{')) files.add(x);
+          // A name in an app folder, or one a path getter returns: shown, and matched by the code that
+          // reads the same file back, but not taken for a key any storage of the app may be read by.
+          const inFolder = fileNameOf(describeIn(model, cs, arg));
+          if (inFolder && !inFolder.startsWith('{') && !inFolder.endsWith('/')) folderFiles.add(inFolder);
         }
       }
       for (const cmp of cs.comparisons) {
@@ -197,7 +214,11 @@ export function listMechanisms(
       fetches: [fetch],
       responseKeys: [...keys],
       checks: [...checks],
-      storage: { preferenceFiles: [...prefFiles], preferenceKeys: [...prefKeys], files: [...files] },
+      storage: {
+        preferenceFiles: [...prefFiles],
+        preferenceKeys: [...prefKeys],
+        files: [...new Set([...files, ...folderFiles])],
+      },
       policy: {
         cacheLifeMs: [],
         intervalsMs: [],
@@ -243,6 +264,15 @@ export function listMechanisms(
   const out: ListMechanism[] = [];
   for (const m of merged) {
     findApply(model, m, m.storageKeys);
+    // A list written to a file and applied by code that only reads the file back (see state-apply.ts).
+    if (!m.apply.length) {
+      const r = applyThroughState(model, m.storage.files, budget);
+      if (r.cut) m.cut = true;
+      for (const u of r.uses) {
+        m.apply.push({ method: u.method, how: u.how, content: u.content, path: u.path });
+        m.applyMethods.push(u.userId);
+      }
+    }
     const urlListLike = m.fetches.some((x) => x.url !== null && isListUrl(x.url));
     const storageListLike = [...m.storageKeys, ...m.storage.preferenceFiles].some(isListStorage);
     const applied = m.apply.length > 0;

@@ -3,7 +3,7 @@ import { annotatedJsonNames } from './bound-types.js';
 import type { CodeModel } from './model.js';
 import { renderPath, type PathStep } from './paths.js';
 import { callersOfApi, reachUp } from './reach.js';
-import { API_ROLES, callsWithRole, describe, type ApiRole } from './semantics.js';
+import { API_ROLES, callsWithRole, describe, describeIn, fileNameOf, type ApiRole } from './semantics.js';
 import { USE_RETURN, type MethodSummary, type Value } from './values.js';
 
 /**
@@ -197,14 +197,16 @@ function assetLoaders(model: CodeModel, asset: string): number[] {
 }
 
 /** Code that loads a stored list back: reads one of the preference keys or files the list was written to. */
-function storageLoaders(model: CodeModel, keys: ReadonlySet<string>): number[] {
+/** `inFolders`: also file names in an app folder or returned by a path getter (`fileNameOf`, `describeIn`). */
+export function storageLoaders(model: CodeModel, keys: ReadonlySet<string>, inFolders = false): number[] {
   const out = new Set<number>();
   for (const api of STORAGE_READ_APIS) {
     for (const id of callersOfApi(model, api)) {
       const s = model.summary(id);
       if (!s) continue;
       for (const c of callsWithRole(model, s, ['prefs-read', 'file-name'])) {
-        const key = describe(s, c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value);
+        const arg = c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value;
+        const key = inFolders && c.role === 'file-name' ? fileNameOf(describeIn(model, s, arg)) : describe(s, arg);
         if (key && keys.has(key)) out.add(id);
       }
     }

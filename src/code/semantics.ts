@@ -242,6 +242,30 @@ export function numberIn(model: CodeModel, s: MethodSummary, v: Value | undefine
   return first?.k === 'num' && returns.every((r) => r.k === 'num' && r.v === first.v) ? first.v : null;
 }
 
+/**
+ * A value described, with the result of an app method that always returns one value (a path getter such
+ * as `getBlackListFilePath()` returning `{Context.getFilesDir()}/MiAdConfig`) replaced by that value.
+ */
+export function describeIn(model: CodeModel, s: MethodSummary, v: Value | undefined): string | null {
+  if (v?.k === 'ret') {
+    const call = s.calls[v.site];
+    const targets = call ? model.methodsNamed(call.callee) : [];
+    const target = targets.length === 1 ? targets[0] : undefined;
+    const ts = target === undefined ? null : model.summary(target);
+    const texts = new Set((ts?.returns ?? []).map((r) => (ts ? describe(ts, r) : null)));
+    const [only] = texts;
+    if (texts.size === 1 && only && !only.includes('{param')) return only;
+  }
+  return describe(s, v);
+}
+
+/** A file name as code builds it, without the app folder it sits in (`{Context.getFilesDir()}/x` → `x`). */
+export function fileNameOf(path: string | null): string | null {
+  if (!path) return path;
+  const m = /^(?:\{[^{}]*\}\/)+([^{}]+)$/.exec(path);
+  return m?.[1] ?? path;
+}
+
 /** Constant strings of a collection value (a set filled by add(), an array, Arrays.asList). */
 export function stringElements(v: Value | undefined): string[] {
   return collectionElements(v)

@@ -62,4 +62,30 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     ]);
     expect(f.evidence.onConnectivityChange).toBe(true);
   });
+
+  it('follows the stored list to the ad blocker that matches against it, and rates the mechanism medium', () => {
+    // ConfigCacheManager.updateAdConfig writes the keywords to the file MiAdConfigDiskCache.getBlackListFilePath
+    // returns ({files dir}/MiAdConfig); MiConfigLoader$1.run reads it back (syncLoadConfig →
+    // getBlackListFromFile) and calls the listener AdsBlocker$1.onLoadSuccess, whose Runnable AdsBlocker$1$1
+    // parses the text (ConfigParser.analysisJsonArray) and adds each trimmed, lower-cased entry to
+    // AdsBlocker.blockedWords; AdsBlocker.isAdsBlocked lower-cases an ad's text and tests it with contains.
+    const f = first(
+      analyzeFile(DEX, 'xiaomi.dex', analyzeContext())
+        .findings.filter((x) => x.detectorId === 'censorship/list-refresh')
+        .filter((x) => x.evidence.urls.some((u) => u.includes('/filter/text'))),
+    );
+    expect(f.evidence.storageDetail.files).toContain('MiAdConfig');
+    const apply = f.evidence.apply.find((a) => a.method === `${SDK}/utils/AdsBlocker;->isAdsBlocked`);
+    expect(apply?.how).toEqual(expect.arrayContaining(['substring', 'case-folding']));
+    expect(apply?.path).toEqual([
+      `${SDK}/config/MiConfigLoader$1;->run`,
+      `call → ${SDK}/config/MiConfigLoader;->access$200`,
+      `call → ${SDK}/config/MiConfigLoader;->onCallback`,
+      `virtual → ${SDK}/utils/AdsBlocker$1;->onLoadSuccess`,
+      `creates the callback → ${SDK}/utils/AdsBlocker$1$1;->run`,
+      `adds to field blockedWords → ${SDK}/utils/AdsBlocker;->isAdsBlocked`,
+    ]);
+    // A refreshable list whose applying code exists is at least medium (no region switch here).
+    expect(f.severity).toBe('medium');
+  });
 });
