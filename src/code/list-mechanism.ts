@@ -9,6 +9,7 @@ import {
   describe,
   describeIn,
   fileNameOf,
+  numberBehind,
   numberIn,
   numberOf,
   roleOf,
@@ -65,6 +66,8 @@ export interface ListMechanism {
     delaysMs: number[];
     backoffMs: number[];
     retryLimits: number[];
+    /** The time within which the retry limit counts (at most 3 retries in 30 minutes). */
+    retryWindowsMs: number[];
     constantsFrom: string[];
     /** Each scheduling call with its amount and unit as the code writes them. */
     timings: Timing[];
@@ -225,6 +228,7 @@ export function listMechanisms(
         delaysMs: [],
         backoffMs: [],
         retryLimits: [],
+        retryWindowsMs: [],
         constantsFrom: [],
         timings: [],
       },
@@ -460,7 +464,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
   const scope = new Set<number>(triggerMethods);
   for (const f of m.fetchMethods) {
     for (const id of reachDown(model, [f], 3, 200)) scope.add(id);
-    for (const id of reachUp(model, [f], 3, 80)) for (const x of reachDown(model, [id], 1, 40)) scope.add(x);
+    for (const id of reachUp(model, [f], 3, 80)) for (const x of reachDown(model, [id], 2, 40)) scope.add(x);
   }
   for (const id of m.applyMethods) scope.add(id);
   const cache = new Set<number>();
@@ -468,6 +472,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
   const delays = new Set<number>();
   const retries = new Set<number>();
   const backoff = new Set<number>();
+  const windows = new Set<number>();
   const timings: Timing[] = [];
   const from = new Set<string>();
   for (const id of scope) {
@@ -487,6 +492,14 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
       const clock = cmp.sites.some((site) => isRole(model, s.calls[site], 'clock'));
       const n = numberIn(model, s, cmp.right) ?? numberIn(model, s, cmp.left);
       if (clock && n !== null && n >= 1000) cache.add(n);
+      // A clock against a sum (`lastTime + RETRY_TIME`, `lastModified + getCacheTime()`): the numbers behind
+      // the sum's getters are the window of the retries, or the cache life, of a stored default.
+      if (clock && n === null)
+        for (const site of cmp.sites) {
+          if (isRole(model, s.calls[site], 'clock')) continue;
+          const behind = numberBehind(model, s, site);
+          if (behind !== null && behind >= 1000) (reschedules ? windows : cache).add(behind);
+        }
       else if (!clock && n !== null && n >= 1 && n <= 20 && reschedules && cmp.op >= 0x34 && cmp.op <= 0x37)
         retries.add(n);
     }
@@ -501,7 +514,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     for (const a of s.fields) {
       if (a.write) continue;
       const v = model.fieldConstant(a.field);
-      if (v?.k === 'num' && [cache, intervals, delays, retries, backoff].some((set) => set.has(v.v)))
+      if (v?.k === 'num' && [cache, intervals, delays, retries, backoff, windows].some((set) => set.has(v.v)))
         from.add(a.field.slice(0, a.field.indexOf('->')));
     }
   }
@@ -511,6 +524,7 @@ function findPolicy(model: CodeModel, m: ListMechanism, triggerMethods: Set<numb
     delaysMs: [...delays].sort((a, b) => a - b),
     backoffMs: [...backoff].sort((a, b) => a - b),
     retryLimits: [...retries].sort((a, b) => a - b),
+    retryWindowsMs: [...windows].sort((a, b) => a - b),
     constantsFrom: [...from].filter((c) => !m.fetchMethods.some((f) => model.method(f).cls === c)).sort(),
     timings,
   };

@@ -266,6 +266,29 @@ export function fileNameOf(path: string | null): string | null {
   return m?.[1] ?? path;
 }
 
+/**
+ * The number behind a call's result, through up to `depth` app getters: a constant they return
+ * (`access$900()` returning `RETRY_TIME`), or the default of a stored setting read under a constant key
+ * (`load("cacheTime", DEFAULT_CACHETIME.longValue())`: the value used until the server sends another).
+ */
+export function numberBehind(model: CodeModel, s: MethodSummary, site: number, depth = 3): number | null {
+  const call = s.calls[site];
+  if (!call) return null;
+  const targets = model.methodsNamed(call.callee);
+  const target = targets.length === 1 ? targets[0] : undefined;
+  const ts = target === undefined ? null : model.summary(target);
+  if (ts && ts.returns.length) {
+    const [r] = ts.returns;
+    if (r?.k === 'num' && ts.returns.every((x) => x.k === 'num' && x.v === r.v)) return r.v;
+    if (r?.k === 'ret' && ts.returns.length === 1 && depth > 1) return numberBehind(model, ts, r.site, depth - 1);
+    return null;
+  }
+  const keys = call.args.filter((a) => constString(a) !== null);
+  const nums = call.args.filter((a) => a.k === 'num');
+  const [n] = nums;
+  return keys.length === 1 && nums.length === 1 && n?.k === 'num' ? n.v : null;
+}
+
 /** Constant strings of a collection value (a set filled by add(), an array, Arrays.asList). */
 export function stringElements(v: Value | undefined): string[] {
   return collectionElements(v)

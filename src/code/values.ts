@@ -733,6 +733,12 @@ function applyCall(kind: InvokeKind, ref: string, callee: string, args: Value[],
     case 'Ljava/lang/Integer;->valueOf':
     case 'Ljava/lang/Long;->valueOf':
       return params[0] && params[0].k === 'num' ? params[0] : { k: 'ret', site };
+    // Unboxing a boxed constant (`DEFAULT_CACHETIME.longValue()`) is the constant.
+    case 'Ljava/lang/Long;->longValue':
+    case 'Ljava/lang/Long;->intValue':
+    case 'Ljava/lang/Integer;->intValue':
+    case 'Ljava/lang/Integer;->longValue':
+      return recv && recv.k === 'num' ? recv : { k: 'ret', site };
     case 'Ljava/lang/Integer;->parseInt':
     case 'Ljava/lang/Long;->parseLong':
       return params[0] && params[0].k === 'str' && /^-?\d+$/.test(params[0].s)

@@ -13,8 +13,9 @@ import { analyzeContext } from '../helpers.js';
  * synthetic accessor `access$500`) parses the body into a map and reads `keywords`, `version` and
  * `cacheTime` from it (`status` and `message` when the cache manager validates it), stored through the
  * SDK's preferences helper; a failed response is retried after `RETRY_INTERVAL`, 60 000 ms, by a Handler, at
- * most `RETRY_TIMES_MAX` (3) times; a
- * receiver registered in code for connectivity changes starts the download again.
+ * most `RETRY_TIMES_MAX` (3) times within `RETRY_TIME` (30 minutes); the list is pulled again when its cache
+ * time (stored, 12 hours by default) has passed; a receiver registered in code for connectivity changes
+ * starts the download again.
  * The expected values below were read from the bytecode with baksmali, not from Candor's output.
  */
 const DEX = '/usr/share/doc/androguard/examples/tests/dc4b1bb9d58daa82f29e60f79d5662f731a3351f.37.dex';
@@ -48,6 +49,12 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     );
     // MiConfigLoader$3.run retries while mRetryTimes < RETRY_TIMES_MAX (3), read through access$700().
     expect(f.evidence.policy.retryLimits).toEqual([3]);
+    // ... and at most within RETRY_TIME, 30 minutes after the last retry (mLastRetryTime + RETRY_TIME against
+    // the clock; the log says "can't retry more than 3 times in 30 minutes!").
+    expect(f.evidence.policy.retryWindowsMs).toEqual([1_800_000]);
+    // ConfigCacheManager.shouldPullNewConfig pulls again once lastModified + getCacheTime() has passed; the cache
+    // time is the stored "cacheTime", 12 hours (MiAdConfigDiskCache.DEFAULT_CACHETIME) until a response sets it.
+    expect(f.evidence.policy.cacheLifeMs).toEqual([43_200_000]);
     expect(f.evidence.host).toBe('globalapi.ad.xiaomi.com');
     // MiConfigLoader.registerReceiver registers MyReceiverCallback for connectivity changes and the SDK's
     // timer action; its onReceive calls checkConfig → requestConfig, which creates the Runnable

@@ -116,6 +116,7 @@ describe('positive', () => {
       delaysMs: [30_000],
       backoffMs: [],
       retryLimits: [3],
+      retryWindowsMs: [],
       constantsFrom: ['Lx/q/a;'],
       timings: [{ api: 'Handler.sendEmptyMessageDelayed', kind: 'delay', value: 30_000, unit: 'ms', ms: 30_000 }],
     });

@@ -59,6 +59,7 @@ const Evidence = evidence({
       delaysMs: Numbers,
       backoffMs: Numbers,
       retryLimits: Numbers,
+      retryWindowsMs: Numbers,
       constantsFrom: Strings,
       /** Each scheduling call: `PeriodicWorkRequest$Builder.<init>`, interval, 6 hours = 21,600,000 ms. */
       timings: Type.Array(
