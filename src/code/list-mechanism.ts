@@ -212,6 +212,16 @@ export function listMechanisms(
       }
       if (parses) listMethods.add(id);
     }
+    // A preferences helper opens its file in its constructor, one call below the factory the mechanism uses.
+    for (const id of cluster)
+      for (const e of model.out(id)) {
+        if (inCluster.has(e.to) || model.method(e.to).name !== '<init>') continue;
+        const cs = model.summary(e.to);
+        for (const c of cs ? callsWithRole(model, cs, ['prefs-file']) : []) {
+          const text = c.value && cs ? describe(cs, c.value) : null;
+          for (const x of givenIn(model, e.to, text ?? '', inCluster)) prefFiles.add(x);
+        }
+      }
     drafts.push({
       identity: model.name(f),
       fetches: [fetch],
@@ -322,7 +332,7 @@ function fetchEvidence(model: CodeModel, f: number, s: MethodSummary, resolve = 
  * (`SharedPreferenceHelper.save(key, v)`, `getInstance(ctx, name)`), the constants the mechanism's own
  * methods pass it. A name still unknown is left out: it would match every storage of the app.
  */
-function givenIn(model: CodeModel, id: number, text: string, cluster: ReadonlySet<number>): string[] {
+function givenIn(model: CodeModel, id: number, text: string, cluster: ReadonlySet<number>, depth = 3): string[] {
   if (!text) return [];
   const m = /^\{param(\d+)\}$/.exec(text);
   if (!m) return text.startsWith('{') ? [] : [text];
@@ -333,6 +343,9 @@ function givenIn(model: CodeModel, id: number, text: string, cluster: ReadonlySe
     const call = cs?.calls.find((c) => c.pc === e.pc);
     const arg = cs && call ? describe(cs, call.args[Number(m[1])]) : null;
     if (arg && !arg.startsWith('{')) out.add(arg);
+    // A helper's factory passing the name on (`getInstance(ctx, name)` → `new Helper(ctx, name)`).
+    else if (arg && depth > 1 && /^\{param\d+\}$/.test(arg))
+      for (const x of givenIn(model, e.to, arg, cluster, depth - 1)) out.add(x);
   }
   return [...out];
 }

@@ -82,6 +82,8 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
         .filter((x) => x.evidence.urls.some((u) => u.includes('/filter/text'))),
     );
     expect(f.evidence.storageDetail.files).toContain('MiAdConfig');
+    // getSPHelper → SharedPreferenceHelper.getInstance(ctx, "MiAdConfig") → its constructor's getSharedPreferences.
+    expect(f.evidence.storageDetail.preferenceFiles).toEqual(['MiAdConfig']);
     const apply = f.evidence.apply.find((a) => a.method === `${SDK}/utils/AdsBlocker;->isAdsBlocked`);
     expect(apply?.how).toEqual(expect.arrayContaining(['substring', 'case-folding']));
     expect(apply?.path).toEqual([
