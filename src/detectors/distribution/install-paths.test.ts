@@ -5,6 +5,11 @@ import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex, type FixtureClass } from '../../../test/fixtures/dex-builder.js';
 import { first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
+import { apkModel, artefact, manifest } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { DexFile } from '../../formats/dex.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
+import detector from './install-paths.js';
 
 const ID = 'distribution/install-paths';
 
@@ -117,5 +122,61 @@ describe('negative', () => {
         apk,
       ).toEqual([]);
     }
+  });
+});
+
+/** An in-memory app of package org.example.app whose one real DEX holds these classes. */
+function dexApp(classes: FixtureClass[]) {
+  return apkModel('app.apk', {
+    hasManifest: true,
+    manifest: manifest(),
+    dexes: [{ artefact: artefact('app.apk!/classes.dex', 'dex'), dex: new DexFile(buildDex(classes), DEFAULT_LIMITS) }],
+  });
+}
+
+describe('rule table', () => {
+  testDetector(detector, {
+    valid: [
+      {
+        name: "a link to the app's own store page",
+        input: dexApp([
+          {
+            descriptor: 'Lorg/example/app/Rate;',
+            methods: [{ name: 'rate', strings: ['market://details?id=org.example.app'] }],
+          },
+        ]),
+      },
+      {
+        name: 'an app with ordinary strings and no install code',
+        input: dexApp([{ descriptor: 'Lorg/example/app/Main;', methods: [{ name: 'run', strings: ['Hello'] }] }]),
+      },
+    ],
+    invalid: [
+      {
+        name: 'a redirect to third-party stores (the Huawei AppGallery finding)',
+        input: dexApp([
+          {
+            descriptor: 'Lcom/vendor/market/Redirect;',
+            methods: [{ name: 'open', strings: ['https://apkpure.com/search?q=', 'aptoidesearch://'] }],
+          },
+        ]),
+        messageId: 'role',
+        data: { package: 'org.example.app', role: 'a redirector' },
+        severity: 'medium',
+        evidence: { role: 'redirector', thirdPartyStores: ['apkpure', 'aptoide'] },
+      },
+      {
+        name: 'a silent install through a pm shell command',
+        input: dexApp([
+          {
+            descriptor: 'Lcom/x/Root;',
+            methods: [{ name: 'run', strings: ['pm install -r /sdcard/x.apk'], calls: ['Ljava/lang/Runtime;->exec'] }],
+          },
+        ]),
+        messageId: 'role',
+        data: { role: 'an installer' },
+        evidence: { role: 'installer' },
+      },
+    ],
   });
 });

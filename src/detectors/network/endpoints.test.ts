@@ -6,6 +6,11 @@ import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { analyzeContext, corpusFile, run, tempDir } from '../../../test/helpers.js';
+import { apkModel, artefact, manifest } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { DexFile } from '../../formats/dex.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
+import detector from './endpoints.js';
 
 const ID = 'network/endpoints' as const;
 
@@ -71,5 +76,55 @@ describe('negative', () => {
   it('reports no host for an app without any', () => {
     const r = analyzeFile(corpusFile('urzip.apk'), 'urzip.apk', analyzeContext());
     expect(r.findings.filter((f) => f.detectorId === ID).map((f) => f.evidence.host)).not.toContain('com.example.app');
+  });
+});
+
+/** An app whose asset holds `text` and whose one real DEX method loads `strings`. */
+function appWith(texts: string[], strings: string[] = []) {
+  const app = apkModel('app.apk', { hasManifest: true, manifest: manifest({ package: 'org.example.app' }) });
+  for (const text of texts)
+    app.texts.push({
+      artefactId: app.artefact.id,
+      location: { path: 'app.apk!/assets/config.json' },
+      encoding: 'utf-8',
+      encodings: [],
+      origin: 'entry',
+      text,
+    });
+  if (strings.length)
+    app.dexes.push({
+      artefact: artefact('app.apk!/classes.dex', 'dex'),
+      dex: new DexFile(
+        buildDex([{ descriptor: 'Lorg/example/Api;', methods: [{ name: 'call', strings }] }]),
+        DEFAULT_LIMITS,
+      ),
+    });
+  return app;
+}
+
+describe('rule table', () => {
+  testDetector(detector, {
+    valid: [
+      { name: 'an app with no host anywhere', input: appWith(['{"enabled": true, "retries": 3}'], ['hello world']) },
+      { name: 'a version number and a file name are no hosts', input: appWith(['1.2.3'], ['config.json']) },
+    ],
+    invalid: [
+      {
+        name: 'an HTTPS API host in code, with the class that loads it',
+        input: appWith([], ['https://api.example.org/v2/items']),
+        messageId: 'host',
+        data: { package: 'org.example.app', host: 'api.example.org', domain: 'example.org', sources: 'dex' },
+        severity: 'info',
+        evidence: { registrableDomain: 'example.org', schemes: ['https'], isIp: false },
+      },
+      {
+        name: 'a cleartext URL in an asset is low',
+        input: appWith(['{"endpoint": "http://cdn.example.net/filter/list.txt"}']),
+        messageId: 'cleartext',
+        data: { host: 'cdn.example.net', schemes: 'http', sources: 'asset' },
+        severity: 'low',
+        evidence: { urls: ['http://cdn.example.net/filter/list.txt'] },
+      },
+    ],
   });
 });

@@ -7,6 +7,9 @@ import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { EXODUS_JSON, analyzeContext, corpusFile, tempDir } from '../../../test/helpers.js';
 import { readFileSync } from 'node:fs';
+import { apkWith } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import detector from './code-signature.js';
 
 const ID = 'trackers/code-signature';
 
@@ -70,5 +73,41 @@ describe('negative', () => {
   it('rejects a malformed tracker file with a typed error', () => {
     expect(() => parseExodusTrackers('{"trackers": ')).toThrow(/trackers\/bad-json|JSON/);
     expect(() => parseExodusTrackers('{"trackers": {}}')).toThrow(/no trackers/);
+  });
+});
+
+describe('rule table (built-in signatures)', () => {
+  testDetector(detector, {
+    ctx: () => analyzeContext().detectors,
+    valid: [
+      { name: "an app's own classes", input: apkWith({ classes: ['org/example/app/Main', 'org/example/app/Api'] }) },
+      // The signature is the package `com.umeng.`: a package that only starts with the same letters is not it.
+      { name: 'a look-alike package name', input: apkWith({ classes: ['com/umengdemo/Home'] }) },
+      { name: 'an app without code', input: apkWith({}) },
+    ],
+    invalid: [
+      {
+        name: "Umeng's analytics entry class",
+        input: apkWith({ classes: ['com/umeng/analytics/MobclickAgent', 'org/example/app/Main'] }),
+        messageId: 'tracker',
+        data: { name: 'Umeng', categories: 'analytics, push', package: 'org.example.app', count: 1 },
+        severity: 'low',
+        evidence: { trackerId: 'umeng', source: 'builtin', matchedClasses: ['com.umeng.analytics.MobclickAgent'] },
+      },
+      {
+        name: 'two SDKs, one finding each, with every matching class counted',
+        input: apkWith({
+          classes: [
+            'com/tencent/bugly/crashreport/CrashReport',
+            'com/tencent/bugly/Bugly',
+            'com/umeng/commonsdk/UMConfigure',
+          ],
+        }),
+        errors: [
+          { messageId: 'tracker', data: { name: 'Umeng', count: 1 } },
+          { messageId: 'tracker', data: { name: 'Tencent Bugly', categories: 'crash-reporting', count: 2 } },
+        ],
+      },
+    ],
   });
 });
