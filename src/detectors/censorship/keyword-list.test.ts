@@ -16,7 +16,10 @@ import {
 import { buildNativeLib } from '../../../test/fixtures/native-lib.js';
 import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { KEYBOARD_SMALI } from '../../../test/fixtures/smali/keyboard.js';
-import { analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
+import { CORPUS, analyzeContext, corpusApks, corpusFile, encodeWithPython, tempDir } from '../../../test/helpers.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import type { TextBlob } from '../../scan/apk-model.js';
+import detector from './keyword-list.js';
 
 const ID = 'censorship/keyword-list';
 
@@ -218,5 +221,68 @@ describe('negative', () => {
         apk,
       ).toEqual([]);
     }
+  });
+});
+
+/** A plain asset of an in-memory app, as the scan hands it to the detector. */
+function blob(text: string, path = 'app.apk!/assets/filter/words.txt'): TextBlob {
+  return { artefactId: 'id:app.apk', location: { path }, encoding: 'utf-8', encodings: [], origin: 'entry', text };
+}
+const CENSORSHIP_LISTS = join(CORPUS, 'censorship-lists');
+/** A real list of the corpus (CC BY-NC-SA, test data only: read in place, never copied). */
+const realList = (rel: string, skipLines = 0) =>
+  readFileSync(join(CENSORSHIP_LISTS, rel), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .slice(skipLines)
+    .join('\n');
+
+describe('rule table (real lists, real vocabulary)', () => {
+  testDetector(detector, {
+    ctx: () => analyzeContext().detectors,
+    valid: [
+      {
+        // Ordinary English vocabulary of the same shape: one word per line, 400 lines.
+        name: 'an English word list (Debian wamerican)',
+        input: blob(
+          readFileSync('/usr/share/dict/american-english', 'utf8')
+            .split('\n')
+            .filter((w) => /^[a-z]{4,}$/.test(w))
+            .slice(2000, 2400)
+            .join('\n'),
+          'app.apk!/assets/dict/words.txt',
+        ),
+      },
+      {
+        // Real Chinese vocabulary: the most frequent words of jieba's dictionary (Debian python3-jieba).
+        name: "a Chinese word list (jieba's dictionary)",
+        input: blob(
+          readFileSync('/usr/lib/python3/dist-packages/jieba/dict.txt', 'utf8')
+            .split('\n')
+            .map((l) => l.split(' '))
+            .filter((p) => p.length === 3 && (p[0] ?? '').length >= 2)
+            .sort((a, b) => Number(b[1]) - Number(a[1]))
+            .slice(0, 400)
+            .map((p) => p[0])
+            .join('\n'),
+          'app.apk!/assets/dict/common.txt',
+        ),
+      },
+    ],
+    invalid: [
+      {
+        // LightNovel2's blocklist (open-source set): 台独, 藏独, 达赖, 刘晓波, 法轮功 beside insults.
+        name: "a real app's political blocklist (open-source set)",
+        input: blob(realList('open-source/298257.txt', 2)),
+        messageId: 'political',
+        severity: 'high',
+      },
+      {
+        // A real game's illegalwords.txt (3,554 lines, BOM and CRLF): 茉莉花事件, 带路党 beside porn and gambling.
+        name: "a real game's filter list as it shipped (games set)",
+        input: blob(realList('games/dataset1/com.happyelements.AndroidAnimal#1.14#assets#illegalwords.txt')),
+        messageId: 'political',
+      },
+    ],
   });
 });

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,12 @@ import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex, type FixtureMethod } from '../../../test/fixtures/dex-builder.js';
 import { gameLists } from '../../../test/fixtures/game-lists.js';
-import { analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
+import { CORPUS, analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
+import { apkModel, artefact, manifest } from '../../../test/fixtures/models.js';
+import { testDetector } from '../../../test/rule-tester.js';
+import { DexFile } from '../../formats/dex.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
+import detector from './opaque-list-asset.js';
 
 const ID = 'censorship/opaque-list-asset';
 const list = first(
@@ -91,5 +97,61 @@ describe('negative', () => {
         analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID),
         apk,
       ).toEqual([]);
+  });
+});
+
+/** A real list encrypted the way games ship theirs (AES-128-ECB), with a fixed key so the case is repeatable. */
+const ENCRYPTED = (() => {
+  const c = createCipheriv('aes-128-ecb', Buffer.from('0123456789abcdef'), null);
+  const list = readFileSync(join(CORPUS, 'censorship-lists', 'open-source', '298257.txt'));
+  return new Uint8Array(Buffer.concat([c.update(list), c.final()]));
+})();
+
+/** An in-memory app with an opaque asset and one real DEX whose method `load` names it. */
+function opaqueApp(bytes: Uint8Array, method: FixtureMethod) {
+  const app = apkModel('app.apk', { hasManifest: true, manifest: manifest() });
+  app.opaque.push({
+    artefactId: app.artefact.id,
+    location: { path: 'app.apk!/assets/dirtyword.dat' },
+    origin: 'entry',
+    bytes,
+  });
+  const dex = new DexFile(buildDex([{ descriptor: 'Lcom/game/Words;', methods: [method] }]), DEFAULT_LIMITS);
+  app.dexes.push({ artefact: artefact('app.apk!/classes.dex', 'dex'), dex });
+  return app;
+}
+
+describe('rule table', () => {
+  const decrypting: FixtureMethod = {
+    name: 'load',
+    strings: ['dirtyword.dat'],
+    calls: ['Ljavax/crypto/Cipher;->getInstance'],
+    newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'],
+  };
+  testDetector(detector, {
+    valid: [
+      {
+        name: 'code that names the asset but transforms no bytes',
+        input: opaqueApp(ENCRYPTED, { name: 'load', strings: ['dirtyword.dat'] }),
+      },
+      {
+        name: 'a decrypting method that names another file',
+        input: opaqueApp(ENCRYPTED, { ...decrypting, strings: ['other.dat'] }),
+      },
+      { name: 'an asset too small to hold a list', input: opaqueApp(ENCRYPTED.slice(0, 32), decrypting) },
+    ],
+    invalid: [
+      {
+        name: 'an encrypted real list read by a method that decrypts',
+        input: opaqueApp(ENCRYPTED, decrypting),
+        messageId: 'read',
+        data: { asset: 'assets/dirtyword.dat', size: ENCRYPTED.length, code: 'Lcom/game/Words;->load' },
+        severity: 'info',
+        evidence: {
+          readingCode: ['Lcom/game/Words;->load'],
+          apis: ['Ljavax/crypto/Cipher;', 'Ljavax/crypto/spec/SecretKeySpec;'],
+        },
+      },
+    ],
   });
 });
