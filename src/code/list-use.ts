@@ -256,7 +256,7 @@ const CONTENT_APIS: Array<[RegExp, string]> = [
 ];
 const CONTENT_KEYS: Array<[RegExp, string]> = [
   [/^(?:title|ad_?title|headline)$/i, 'ad or item title'],
-  [/^(?:body|desc|description|summary|ad_?body|content)$/i, 'ad or item body'],
+  [/^(?:body|des|desc|description|summary|ad_?body|content)$/i, 'ad or item body'],
   [/^(?:msg|message|chat|text)$/i, 'message text'],
   [/^(?:query|keyword|q|search)$/i, 'search query'],
 ];
@@ -272,6 +272,11 @@ export function contentOf(model: CodeModel, id: number): string[] {
         if (re.test(call.callee) || model.apiNames(call.ref).some((n) => re.test(n))) out.add(what);
     const keys: string[] = [];
     for (const k of callsWithRole(model, s, ['json-key'])) keys.push(describe(s, k.value) ?? '');
+    // Getters of the app's own model objects name what they hold (`NativeAdItem.getTitle()`, `getDes()`).
+    for (const call of s.calls) {
+      const m = /^L(?!android\/|androidx\/|java\/|javax\/|kotlin\/)[^;]+;->get([A-Z]\w*)$/.exec(call.callee);
+      if (m?.[1]) keys.push(m[1]);
+    }
     // Fields of a class bound to JSON, read by name (`@SerializedName("msg")`).
     for (const a of s.fields) if (!a.write) keys.push(...annotatedJsonNames(model, a.field));
     for (const key of keys) for (const [re, what] of CONTENT_KEYS) if (re.test(key)) out.add(what);

@@ -86,6 +86,8 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     expect(f.evidence.storageDetail.preferenceFiles).toEqual(['MiAdConfig']);
     const apply = f.evidence.apply.find((a) => a.method === `${SDK}/utils/AdsBlocker;->isAdsBlocked`);
     expect(apply?.how).toEqual(expect.arrayContaining(['substring', 'case-folding']));
+    // It tests the ad's NativeAdItem.getTitle() and getDes() against each word.
+    expect(apply?.content).toEqual(['ad or item title', 'ad or item body']);
     expect(apply?.path).toEqual([
       `${SDK}/config/MiConfigLoader$1;->run`,
       `call → ${SDK}/config/MiConfigLoader;->access$200`,
