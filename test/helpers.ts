@@ -9,8 +9,11 @@ import type { AnalyzeContext } from '../src/scan/analyze.js';
 import { loadBuiltinTrackers, loadExodusTrackers } from '../src/trackers/trackers.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The read-only corpus of real third-party samples beside the project. */
-export const CORPUS = join(ROOT, '..', 'shared', 'corpus');
+/**
+ * The read-only corpus of real third-party samples beside the project; CANDOR_CORPUS names it when the
+ * checkout is not beside it (a git worktree one level deeper).
+ */
+export const CORPUS = process.env.CANDOR_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
 export const CORPUS_APK = join(CORPUS, 'apk');
 export const EXODUS_JSON = join(CORPUS, 'signatures', 'exodus-trackers.json');
 /** Debian's androguard package: ~330 real APKs and ~30 DEX files. */

@@ -1,18 +1,170 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { defined, first } from '../../../test/defined.js';
 import { describe, expect, it } from 'vitest';
 import { analyzeFile } from '../../scan/analyze.js';
 import { deriveApk } from '../../../test/fixtures/apk-builder.js';
-import { buildDex, type FixtureMethod } from '../../../test/fixtures/dex-builder.js';
+import { buildDex, type FixtureClass, type FixtureMethod } from '../../../test/fixtures/dex-builder.js';
 import { gameLists } from '../../../test/fixtures/game-lists.js';
-import { CORPUS, analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
-import { apkModel, artefact, manifest } from '../../../test/fixtures/models.js';
+import { analyzeContext, corpusApks, corpusFile, run, tempDir } from '../../../test/helpers.js';
+import { apkWith } from '../../../test/fixtures/models.js';
 import { testDetector } from '../../../test/rule-tester.js';
-import { DexFile } from '../../formats/dex.js';
-import { DEFAULT_LIMITS } from '../../io/limits.js';
+import type { ApkModel, OpaqueBlob } from '../../scan/apk-model.js';
 import detector from './opaque-list-asset.js';
+
+/** An entry of app.apk that no decoding turned into text. */
+const opaque = (inner: string, bytes: Uint8Array, origin: OpaqueBlob['origin'] = 'entry'): OpaqueBlob => ({
+  artefactId: 'id:app.apk',
+  location: { path: `app.apk!/${inner}` },
+  origin,
+  bytes,
+});
+/** An app whose DEX holds these classes and whose opaque entries are these. */
+const appWith = (code: FixtureClass[], entries: OpaqueBlob[], over: Partial<ApkModel> = {}): ApkModel => ({
+  ...apkWith({ code }),
+  opaque: entries,
+  ...over,
+});
+/** Every byte value once: 256 bytes of exactly 8 bits of entropy per byte, as ciphertext has nearly. */
+const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+/** Two byte values, as many of each: 1 bit per byte. */
+const twoValues = Uint8Array.from({ length: 128 }, (_, i) => i % 2);
+const KEYWORD_DAT = 'assets/table/keyword.dat';
+const WORD_TABLE = 'Lcom/game/data/WordTable;';
+const decrypting = (strings: string[]): FixtureClass => ({
+  descriptor: WORD_TABLE,
+  methods: [
+    {
+      name: 'load',
+      strings: [...strings, 'AES/CBC/PKCS5Padding'],
+      calls: ['Landroid/content/res/AssetManager;->open', 'Ljavax/crypto/Cipher;->getInstance'],
+      newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'],
+    },
+  ],
+});
+
+testDetector(detector, {
+  valid: [
+    {
+      name: 'the code decrypts another file',
+      input: appWith([decrypting(['table/other.dat'])], [opaque(KEYWORD_DAT, everyByte)]),
+    },
+    {
+      name: 'the code names the file but only logs it',
+      input: appWith(
+        [
+          {
+            descriptor: WORD_TABLE,
+            methods: [{ name: 'load', strings: ['table/keyword.dat'], calls: ['Landroid/util/Log;->d'] }],
+          },
+        ],
+        [opaque(KEYWORD_DAT, everyByte)],
+      ),
+    },
+    {
+      name: 'the decoding search recovered the file as text',
+      input: appWith([decrypting(['table/keyword.dat'])], [opaque(KEYWORD_DAT, everyByte)], {
+        recoveredPaths: [`app.apk!/${KEYWORD_DAT}`],
+      }),
+    },
+    {
+      name: 'the file holds fewer than 64 bytes',
+      input: appWith([decrypting(['table/keyword.dat'])], [opaque(KEYWORD_DAT, everyByte.subarray(0, 63))]),
+    },
+    {
+      name: 'the opaque bytes are a DEX string, not an entry of the app',
+      input: appWith([decrypting(['table/keyword.dat'])], [opaque(KEYWORD_DAT, everyByte, 'dex-string')]),
+    },
+    {
+      name: 'a file name of two characters is too short to tell who reads it',
+      input: appWith([decrypting(['ab'])], [opaque('assets/ab', everyByte)]),
+    },
+    { name: 'an app without code', input: appWith([], [opaque(KEYWORD_DAT, everyByte)]) },
+  ],
+  invalid: [
+    {
+      name: 'a file opened and decrypted by the method that names its path under assets/',
+      input: appWith([decrypting(['table/keyword.dat'])], [opaque(KEYWORD_DAT, everyByte)]),
+      messageId: 'read',
+      data: {
+        asset: KEYWORD_DAT,
+        size: 256,
+        code: `${WORD_TABLE}->load`,
+        apis: 'Landroid/content/res/AssetManager;, Ljavax/crypto/Cipher;, Ljavax/crypto/spec/SecretKeySpec;',
+      },
+      severity: 'info',
+      confidence: 'medium',
+      evidence: {
+        asset: KEYWORD_DAT,
+        size: 256,
+        entropy: 8,
+        readingCode: [`${WORD_TABLE}->load`],
+        excerpt: `${KEYWORD_DAT} read by ${WORD_TABLE}->load`,
+      },
+    },
+    {
+      name: 'a file inflated by a method that names it by its file name alone: low confidence',
+      input: appWith(
+        [
+          {
+            descriptor: WORD_TABLE,
+            methods: [{ name: 'read', strings: ['keyword.dat'], calls: ['Ljava/util/zip/InflaterInputStream;->read'] }],
+          },
+        ],
+        [opaque(KEYWORD_DAT, twoValues)],
+      ),
+      messageId: 'read',
+      data: { size: 128, code: `${WORD_TABLE}->read`, apis: 'Ljava/util/zip/InflaterInputStream;' },
+      confidence: 'low',
+      evidence: { entropy: 1 },
+    },
+    {
+      name: 'one file read by two methods: an opener naming the full path and a digest naming the file',
+      input: appWith(
+        [
+          {
+            descriptor: 'Lcom/game/a/Loader;',
+            methods: [{ name: 'open', strings: [KEYWORD_DAT], calls: ['Landroid/content/res/AssetManager;->open'] }],
+          },
+          {
+            descriptor: 'Lcom/game/b/Check;',
+            methods: [
+              { name: 'verify', strings: ['keyword.dat'], calls: ['Ljava/security/MessageDigest;->getInstance'] },
+            ],
+          },
+        ],
+        [opaque(KEYWORD_DAT, everyByte)],
+      ),
+      messageId: 'read',
+      data: {
+        code: 'Lcom/game/a/Loader;->open, Lcom/game/b/Check;->verify',
+        apis: 'Landroid/content/res/AssetManager;, Ljava/security/MessageDigest;',
+      },
+      // A digest is one of the classes that transform the bytes with a key or hash.
+      confidence: 'medium',
+    },
+    {
+      name: 'two files, each with its reader, in the order of the entries',
+      input: appWith(
+        [
+          {
+            descriptor: 'Lcom/game/Names;',
+            methods: [{ name: 'a', strings: ['names.bin'], calls: ['Ljavax/crypto/Cipher;->doFinal'] }],
+          },
+          {
+            descriptor: 'Lcom/game/Words;',
+            methods: [{ name: 'a', strings: ['words.bin'], calls: ['Ljavax/crypto/Cipher;->doFinal'] }],
+          },
+        ],
+        [opaque('assets/w/words.bin', everyByte), opaque('assets/n/names.bin', twoValues)],
+      ),
+      errors: [
+        { messageId: 'read', data: { asset: 'assets/w/words.bin', size: 256, code: 'Lcom/game/Words;->a' } },
+        { messageId: 'read', data: { asset: 'assets/n/names.bin', size: 128, code: 'Lcom/game/Names;->a' } },
+      ],
+    },
+  ],
+});
 
 const ID = 'censorship/opaque-list-asset';
 const list = first(
@@ -97,61 +249,5 @@ describe('negative', () => {
         analyzeFile(apk, 'c', analyzeContext()).findings.filter((x) => x.detectorId === ID),
         apk,
       ).toEqual([]);
-  });
-});
-
-/** A real list encrypted the way games ship theirs (AES-128-ECB), with a fixed key so the case is repeatable. */
-const ENCRYPTED = (() => {
-  const c = createCipheriv('aes-128-ecb', Buffer.from('0123456789abcdef'), null);
-  const list = readFileSync(join(CORPUS, 'censorship-lists', 'open-source', '298257.txt'));
-  return new Uint8Array(Buffer.concat([c.update(list), c.final()]));
-})();
-
-/** An in-memory app with an opaque asset and one real DEX whose method `load` names it. */
-function opaqueApp(bytes: Uint8Array, method: FixtureMethod) {
-  const app = apkModel('app.apk', { hasManifest: true, manifest: manifest() });
-  app.opaque.push({
-    artefactId: app.artefact.id,
-    location: { path: 'app.apk!/assets/dirtyword.dat' },
-    origin: 'entry',
-    bytes,
-  });
-  const dex = new DexFile(buildDex([{ descriptor: 'Lcom/game/Words;', methods: [method] }]), DEFAULT_LIMITS);
-  app.dexes.push({ artefact: artefact('app.apk!/classes.dex', 'dex'), dex });
-  return app;
-}
-
-describe('rule table', () => {
-  const decrypting: FixtureMethod = {
-    name: 'load',
-    strings: ['dirtyword.dat'],
-    calls: ['Ljavax/crypto/Cipher;->getInstance'],
-    newInstances: ['Ljavax/crypto/spec/SecretKeySpec;'],
-  };
-  testDetector(detector, {
-    valid: [
-      {
-        name: 'code that names the asset but transforms no bytes',
-        input: opaqueApp(ENCRYPTED, { name: 'load', strings: ['dirtyword.dat'] }),
-      },
-      {
-        name: 'a decrypting method that names another file',
-        input: opaqueApp(ENCRYPTED, { ...decrypting, strings: ['other.dat'] }),
-      },
-      { name: 'an asset too small to hold a list', input: opaqueApp(ENCRYPTED.slice(0, 32), decrypting) },
-    ],
-    invalid: [
-      {
-        name: 'an encrypted real list read by a method that decrypts',
-        input: opaqueApp(ENCRYPTED, decrypting),
-        messageId: 'read',
-        data: { asset: 'assets/dirtyword.dat', size: ENCRYPTED.length, code: 'Lcom/game/Words;->load' },
-        severity: 'info',
-        evidence: {
-          readingCode: ['Lcom/game/Words;->load'],
-          apis: ['Ljavax/crypto/Cipher;', 'Ljavax/crypto/spec/SecretKeySpec;'],
-        },
-      },
-    ],
   });
 });

@@ -5,11 +5,221 @@ import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex, type FixtureClass } from '../../../test/fixtures/dex-builder.js';
 import { first } from '../../../test/defined.js';
 import { analyzeContext, corpusApks, corpusFile, tempDir } from '../../../test/helpers.js';
-import { apkModel, artefact, manifest } from '../../../test/fixtures/models.js';
+import { apkModel, apkWith } from '../../../test/fixtures/models.js';
 import { testDetector } from '../../../test/rule-tester.js';
-import { DexFile } from '../../formats/dex.js';
-import { DEFAULT_LIMITS } from '../../io/limits.js';
+import type { Manifest } from '../../formats/manifest.js';
 import detector from './install-paths.js';
+
+const permissions = (...names: string[]): Partial<Manifest> => ({
+  permissions: names.map((name) => ({ name, element: 'uses-permission' })),
+});
+const UPDATER = 'Lcom/vendor/updater/Updater;';
+const MIME = 'application/vnd.android.package-archive';
+/** An updater: one method downloads `url` with DownloadManager, another installs through a PackageInstaller session. */
+const updater = (url: string, installCalls: string[] = []): FixtureClass => ({
+  descriptor: UPDATER,
+  methods: [
+    { name: 'download', strings: [url], calls: ['Landroid/app/DownloadManager;->enqueue'] },
+    { name: 'install', strings: [], calls: ['Landroid/content/pm/PackageInstaller;->createSession', ...installCalls] },
+  ],
+});
+const oneMethod = (descriptor: string, strings: string[], calls: string[] = []): FixtureClass => ({
+  descriptor,
+  methods: [{ name: 'run', strings, calls }],
+});
+
+testDetector(detector, {
+  valid: [
+    {
+      name: "links to the app's own store page (rate this app)",
+      input: apkWith({
+        code: [
+          oneMethod('Lcom/x/Rate;', [
+            'market://details?id=org.example.app',
+            'https://play.google.com/store/apps/details?id=org.example.app',
+          ]),
+        ],
+      }),
+    },
+    {
+      name: 'a DownloadManager download of a document: nothing installs it',
+      input: apkWith({
+        code: [
+          oneMethod('Lcom/x/Docs;', ['https://cdn.example.org/report.pdf'], ['Landroid/app/DownloadManager;->enqueue']),
+        ],
+      }),
+    },
+    {
+      name: 'a shell command that is no pm install',
+      input: apkWith({ code: [oneMethod('Lcom/x/Sh;', ['ls -l /sdcard'], ['Ljava/lang/Runtime;->exec'])] }),
+    },
+    { name: 'a bare DEX without a manifest or install code', input: apkModel('classes.dex') },
+  ],
+  invalid: [
+    {
+      name: 'an updater that downloads APKs over plain HTTP and installs them: high',
+      input: apkWith({
+        code: [
+          {
+            descriptor: UPDATER,
+            methods: [
+              {
+                name: 'download',
+                strings: ['http://cdn.example-mirror.net/apps/update.apk'],
+                calls: ['Landroid/app/DownloadManager;->enqueue'],
+              },
+              {
+                name: 'install',
+                strings: [MIME],
+                calls: [
+                  'Landroid/content/pm/PackageInstaller;->createSession',
+                  'Landroid/content/pm/PackageInstaller$Session;->commit',
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+      messageId: 'role',
+      data: { package: 'org.example.app', role: 'an updater', summary: 'downloads APKs over plain HTTP' },
+      severity: 'high',
+      confidence: 'high',
+      evidence: {
+        role: 'updater',
+        // The session's two calls are one install path.
+        installPaths: [
+          { kind: 'DownloadManager download', where: `${UPDATER}->download` },
+          { kind: 'APK install intent (MIME type)', where: `${UPDATER}->install`, value: MIME },
+          { kind: 'PackageInstaller session', where: `${UPDATER}->install` },
+        ],
+        apkDownloads: [{ url: 'http://cdn.example-mirror.net/apps/update.apk', where: `${UPDATER}->download` }],
+        storeLinks: [],
+        verifiesSignatures: false,
+        systemApp: false,
+        excerpt: 'http://cdn.example-mirror.net/apps/update.apk',
+      },
+    },
+    {
+      name: 'an updater of APKs from its own HTTPS server that checks them with a digest: low',
+      input: apkWith({
+        code: [updater('https://updates.example.org/app-2.0.apk', ['Ljava/security/MessageDigest;->digest'])],
+      }),
+      messageId: 'role',
+      data: { role: 'an updater', summary: '2 install paths, 0 store links' },
+      severity: 'low',
+      evidence: { verifiesSignatures: true },
+    },
+    {
+      name: 'the same updater without a check: medium',
+      input: apkWith({ code: [updater('https://updates.example.org/app-2.0.apk')] }),
+      messageId: 'role',
+      data: { summary: 'installs APKs from outside an official store without checking signatures' },
+      severity: 'medium',
+      evidence: { verifiesSignatures: false },
+    },
+    {
+      name: 'third-party store links that forward a package: a medium redirector',
+      input: apkWith({
+        code: [
+          oneMethod('Lcom/vendor/market/Redirect;', [
+            'https://apkpure.com/search?q=',
+            'aptoidesearch://',
+            'market://details?id=',
+          ]),
+        ],
+      }),
+      messageId: 'role',
+      data: { role: 'a redirector', summary: 'sends users to third-party stores (APKPure, Aptoide)' },
+      severity: 'medium',
+      confidence: 'high',
+      evidence: {
+        thirdPartyStores: ['apkpure', 'aptoide'],
+        storeLinks: [
+          { store: 'apkpure', official: false, value: 'https://apkpure.com/search?q=', forwardsPackage: true },
+          { store: 'aptoide', official: false, value: 'aptoidesearch://', forwardsPackage: true },
+          { store: 'google-play', official: true, value: 'market://details?id=', forwardsPackage: true },
+        ],
+        installPaths: [],
+      },
+    },
+    {
+      name: 'a system app that sends users to a third-party store: high',
+      input: apkWith({
+        code: [oneMethod('Lcom/vendor/Launcher;', ['coolmarket://details?id='])],
+        manifest: { sharedUserId: 'android.uid.system' },
+      }),
+      messageId: 'role',
+      data: { role: 'a redirector', summary: 'system app sends users to third-party stores (CoolApk)' },
+      severity: 'high',
+      confidence: 'medium',
+      evidence: { systemApp: true, thirdPartyStores: ['coolapk'] },
+    },
+    {
+      name: 'a link to Google Play for another package: a low redirector',
+      input: apkWith({ code: [oneMethod('Lcom/x/More;', ['market://details?id='])] }),
+      messageId: 'role',
+      data: { role: 'a redirector', summary: '0 install paths, 1 store links' },
+      severity: 'low',
+      evidence: { thirdPartyStores: [] },
+    },
+    {
+      name: 'pm install through Runtime.exec and the unknown-sources screen: an installer',
+      input: apkWith({
+        code: [
+          oneMethod(
+            'Lcom/x/Root;',
+            ['pm install -r /sdcard/x.apk', 'android.settings.MANAGE_UNKNOWN_APP_SOURCES'],
+            ['Ljava/lang/Runtime;->exec'],
+          ),
+        ],
+      }),
+      messageId: 'role',
+      data: { role: 'an installer', summary: '3 install paths, 0 store links' },
+      severity: 'medium',
+      evidence: {
+        installPaths: [
+          { kind: 'pm install shell command', where: 'Lcom/x/Root;->run', value: 'pm install -r /sdcard/x.apk' },
+          {
+            kind: 'unknown-sources settings screen',
+            where: 'Lcom/x/Root;->run',
+            value: 'android.settings.MANAGE_UNKNOWN_APP_SOURCES',
+          },
+          { kind: 'shell command', where: 'Lcom/x/Root;->run' },
+        ],
+      },
+    },
+    {
+      name: 'INSTALL_PACKAGES alone makes a high installer',
+      input: apkWith({ manifest: permissions('android.permission.INSTALL_PACKAGES') }),
+      messageId: 'role',
+      data: { package: 'org.example.app', role: 'an installer', summary: 'can install silently' },
+      severity: 'high',
+      confidence: 'medium',
+      evidence: { installPaths: [{ kind: 'permission INSTALL_PACKAGES', where: 'AndroidManifest.xml' }] },
+    },
+    {
+      name: 'an app that handles market:// links is a store',
+      input: apkWith({
+        manifest: {
+          components: [
+            {
+              type: 'activity',
+              name: 'org.example.app.Details',
+              exported: true,
+              intentFilters: [
+                { actions: ['android.intent.action.VIEW'], categories: [], data: [{ scheme: 'market' }] },
+              ],
+            },
+          ],
+        },
+      }),
+      messageId: 'role',
+      data: { role: 'a store', summary: '0 install paths, 0 store links' },
+      severity: 'medium',
+      evidence: { role: 'store' },
+    },
+  ],
+});
 
 const ID = 'distribution/install-paths';
 
@@ -122,61 +332,5 @@ describe('negative', () => {
         apk,
       ).toEqual([]);
     }
-  });
-});
-
-/** An in-memory app of package org.example.app whose one real DEX holds these classes. */
-function dexApp(classes: FixtureClass[]) {
-  return apkModel('app.apk', {
-    hasManifest: true,
-    manifest: manifest(),
-    dexes: [{ artefact: artefact('app.apk!/classes.dex', 'dex'), dex: new DexFile(buildDex(classes), DEFAULT_LIMITS) }],
-  });
-}
-
-describe('rule table', () => {
-  testDetector(detector, {
-    valid: [
-      {
-        name: "a link to the app's own store page",
-        input: dexApp([
-          {
-            descriptor: 'Lorg/example/app/Rate;',
-            methods: [{ name: 'rate', strings: ['market://details?id=org.example.app'] }],
-          },
-        ]),
-      },
-      {
-        name: 'an app with ordinary strings and no install code',
-        input: dexApp([{ descriptor: 'Lorg/example/app/Main;', methods: [{ name: 'run', strings: ['Hello'] }] }]),
-      },
-    ],
-    invalid: [
-      {
-        name: 'a redirect to third-party stores (the Huawei AppGallery finding)',
-        input: dexApp([
-          {
-            descriptor: 'Lcom/vendor/market/Redirect;',
-            methods: [{ name: 'open', strings: ['https://apkpure.com/search?q=', 'aptoidesearch://'] }],
-          },
-        ]),
-        messageId: 'role',
-        data: { package: 'org.example.app', role: 'a redirector' },
-        severity: 'medium',
-        evidence: { role: 'redirector', thirdPartyStores: ['apkpure', 'aptoide'] },
-      },
-      {
-        name: 'a silent install through a pm shell command',
-        input: dexApp([
-          {
-            descriptor: 'Lcom/x/Root;',
-            methods: [{ name: 'run', strings: ['pm install -r /sdcard/x.apk'], calls: ['Ljava/lang/Runtime;->exec'] }],
-          },
-        ]),
-        messageId: 'role',
-        data: { role: 'an installer' },
-        evidence: { role: 'installer' },
-      },
-    ],
   });
 });

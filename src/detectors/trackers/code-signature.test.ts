@@ -7,9 +7,157 @@ import { deriveApk } from '../../../test/fixtures/apk-builder.js';
 import { buildDex } from '../../../test/fixtures/dex-builder.js';
 import { EXODUS_JSON, analyzeContext, corpusFile, tempDir } from '../../../test/helpers.js';
 import { readFileSync } from 'node:fs';
-import { apkWith } from '../../../test/fixtures/models.js';
+import { DEFAULT_LIMITS } from '../../io/limits.js';
+import { DexFile } from '../../formats/dex.js';
+import type { ApkModel } from '../../scan/apk-model.js';
+import { apkModel, apkWith, artefact } from '../../../test/fixtures/models.js';
+import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { testDetector } from '../../../test/rule-tester.js';
 import detector from './code-signature.js';
+
+/** An app that defines one class, a subclass of the Audience Network's banner view (assembled by smali). */
+const bannerSubclass = (): ApkModel => ({
+  ...apkWith({}),
+  dexes: [
+    {
+      artefact: artefact('app.apk!/classes.dex', 'dex'),
+      dex: new DexFile(
+        assembleSmali({
+          'org/example/app/Banner': '.class public Lorg/example/app/Banner;\n.super Lcom/facebook/ads/AdView;\n',
+        }),
+        DEFAULT_LIMITS,
+      ),
+    },
+  ],
+});
+/** 30 classes of one SDK, named in sorted order. */
+const applovin = Array.from({ length: 30 }, (_, i) => `com/applovin/impl/C${String(i).padStart(2, '0')}`);
+const LOOK_ALIKES = ['com/umengx/Other', 'org/example/sensorsdata/Fake', 'com/example/app/Main', 'com/tencent/stats/X'];
+
+describe('built-in signatures (class-name prefixes of the classes the app defines)', () => {
+  testDetector(detector, {
+    ctx: () => analyzeContext().detectors,
+    valid: [
+      { name: 'look-alike packages', input: apkWith({ classes: LOOK_ALIKES }) },
+      // The prefix ends in a dot: `com.facebook.ads.` is a package, and adsmanager another one.
+      { name: 'a package that only starts like an SDK', input: apkWith({ classes: ['com/facebook/adsmanager/X'] }) },
+      { name: "a subclass of an SDK's class, which the app does not ship", input: bannerSubclass() },
+      { name: 'an app without code', input: apkModel() },
+    ],
+    invalid: [
+      {
+        name: 'one Umeng class',
+        input: apkWith({ classes: ['com/umeng/analytics/MobclickAgent', 'org/example/app/Main'] }),
+        messageId: 'tracker',
+        data: { name: 'Umeng', categories: 'analytics, push', package: 'org.example.app', count: 1 },
+        severity: 'low',
+        confidence: 'high',
+        evidence: {
+          trackerId: 'umeng',
+          source: 'builtin',
+          categories: ['analytics', 'push'],
+          website: 'https://www.umeng.com',
+          matchedClasses: ['com.umeng.analytics.MobclickAgent'],
+          matchedClassCount: 1,
+        },
+      },
+      {
+        name: 'two SDKs, reported in the order of the signature table, each with its classes sorted',
+        input: apkWith({
+          classes: [
+            'com/umeng/message/PushAgent',
+            'com/sensorsdata/analytics/android/sdk/SensorsDataAPI',
+            'com/umeng/analytics/MobclickAgent',
+          ],
+        }),
+        errors: [
+          { messageId: 'tracker', data: { name: 'Sensors Analytics (Sensors Data)', count: 1 } },
+          {
+            messageId: 'tracker',
+            data: { name: 'Umeng', count: 2 },
+            evidence: { matchedClasses: ['com.umeng.analytics.MobclickAgent', 'com.umeng.message.PushAgent'] },
+          },
+        ],
+      },
+      {
+        name: 'one SDK under its two package prefixes',
+        input: apkWith({ classes: ['com/tencent/stat/StatService', 'com/tencent/mta/track/StatisticsDataAPI'] }),
+        messageId: 'tracker',
+        data: { name: 'Tencent Mobile Tencent Analytics (MTA)', categories: 'analytics', count: 2 },
+        evidence: {
+          trackerId: 'tencent-mta',
+          matchedClasses: ['com.tencent.mta.track.StatisticsDataAPI', 'com.tencent.stat.StatService'],
+        },
+      },
+      {
+        name: 'a prefix that is a class name: the AdMob banner, and DoubleClick under the same package',
+        input: apkWith({
+          classes: ['com/google/android/gms/ads/AdView', 'com/google/android/gms/ads/doubleclick/PublisherAdView'],
+        }),
+        errors: [
+          {
+            messageId: 'tracker',
+            data: { name: 'Google AdMob', count: 1 },
+            evidence: { matchedClasses: ['com.google.android.gms.ads.AdView'] },
+          },
+          {
+            messageId: 'tracker',
+            data: { name: 'Google DoubleClick', count: 1 },
+            evidence: { matchedClasses: ['com.google.android.gms.ads.doubleclick.PublisherAdView'] },
+          },
+        ],
+      },
+      {
+        name: '30 classes of one SDK: all counted, the first 25 named',
+        input: apkWith({ classes: applovin }),
+        messageId: 'tracker',
+        data: { name: 'AppLovin', categories: 'ads', count: 30 },
+        evidence: { matchedClasses: applovin.slice(0, 25).map((c) => c.replace(/\//g, '.')), matchedClassCount: 30 },
+      },
+    ],
+  });
+});
+
+const exodus = analyzeContext('exodus').detectors;
+describe("Exodus signatures (regular expressions over the class names Exodus's dexdump reading sees)", () => {
+  testDetector(detector, {
+    ctx: () => exodus,
+    valid: [
+      { name: 'look-alike packages', input: apkWith({ classes: LOOK_ALIKES.filter((c) => !c.includes('tencent')) }) },
+      { name: 'an app without code', input: apkModel() },
+    ],
+    invalid: [
+      {
+        name: 'Umeng Analytics, which Exodus gives no category',
+        input: apkWith({ classes: ['com/umeng/analytics/MobclickAgent'] }),
+        messageId: 'tracker',
+        data: { name: 'Umeng Analytics', categories: 'uncategorised', count: 1 },
+        evidence: {
+          trackerId: 'exodus-119',
+          source: 'exodus',
+          categories: [],
+          website: 'https://www.umeng.com/analytics',
+          matchedClasses: ['com.umeng.analytics.MobclickAgent'],
+        },
+      },
+      {
+        name: "the superclass of an app's class: Exodus reads it from the class's dexdump lines",
+        input: bannerSubclass(),
+        messageId: 'tracker',
+        data: { name: 'Facebook Ads', categories: 'advertisement', count: 1 },
+        evidence: { trackerId: 'exodus-65', matchedClasses: ['com.facebook.ads.AdView'] },
+      },
+      {
+        // `com.facebook.ads` with no dot at its end, and the dots are wildcards: Exodus matches this name too.
+        name: 'a package that only starts like the SDK, as Exodus matches it',
+        input: apkWith({ classes: ['com/facebook/adsmanager/X'] }),
+        messageId: 'tracker',
+        data: { name: 'Facebook Ads' },
+        evidence: { matchedClasses: ['com.facebook.adsmanager.X'] },
+      },
+    ],
+  });
+});
 
 const ID = 'trackers/code-signature';
 
@@ -73,41 +221,5 @@ describe('negative', () => {
   it('rejects a malformed tracker file with a typed error', () => {
     expect(() => parseExodusTrackers('{"trackers": ')).toThrow(/trackers\/bad-json|JSON/);
     expect(() => parseExodusTrackers('{"trackers": {}}')).toThrow(/no trackers/);
-  });
-});
-
-describe('rule table (built-in signatures)', () => {
-  testDetector(detector, {
-    ctx: () => analyzeContext().detectors,
-    valid: [
-      { name: "an app's own classes", input: apkWith({ classes: ['org/example/app/Main', 'org/example/app/Api'] }) },
-      // The signature is the package `com.umeng.`: a package that only starts with the same letters is not it.
-      { name: 'a look-alike package name', input: apkWith({ classes: ['com/umengdemo/Home'] }) },
-      { name: 'an app without code', input: apkWith({}) },
-    ],
-    invalid: [
-      {
-        name: "Umeng's analytics entry class",
-        input: apkWith({ classes: ['com/umeng/analytics/MobclickAgent', 'org/example/app/Main'] }),
-        messageId: 'tracker',
-        data: { name: 'Umeng', categories: 'analytics, push', package: 'org.example.app', count: 1 },
-        severity: 'low',
-        evidence: { trackerId: 'umeng', source: 'builtin', matchedClasses: ['com.umeng.analytics.MobclickAgent'] },
-      },
-      {
-        name: 'two SDKs, one finding each, with every matching class counted',
-        input: apkWith({
-          classes: [
-            'com/tencent/bugly/crashreport/CrashReport',
-            'com/tencent/bugly/Bugly',
-            'com/umeng/commonsdk/UMConfigure',
-          ],
-        }),
-        errors: [
-          { messageId: 'tracker', data: { name: 'Umeng', count: 1 } },
-          { messageId: 'tracker', data: { name: 'Tencent Bugly', categories: 'crash-reporting', count: 2 } },
-        ],
-      },
-    ],
   });
 });
