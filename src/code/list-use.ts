@@ -196,8 +196,10 @@ function assetLoaders(model: CodeModel, asset: string): number[] {
   return out;
 }
 
-/** Code that loads a stored list back: reads one of the preference keys or files the list was written to. */
-/** `inFolders`: also file names in an app folder or returned by a path getter (`fileNameOf`, `describeIn`). */
+/**
+ * Code that loads a stored list back: reads one of the preference keys or files the list was written to;
+ * `inFolders`: also file names in an app folder or returned by a path getter (`fileNameOf`, `describeIn`).
+ */
 export function storageLoaders(model: CodeModel, keys: ReadonlySet<string>, inFolders = false): number[] {
   const out = new Set<number>();
   for (const api of STORAGE_READ_APIS) {

@@ -1481,12 +1481,13 @@ class CompactModel implements CodeModel {
     });
   }
 
-  /** Keeps a summary just made (`state`: the method's state before), evicting the least recently used. */
+  /** Counts a summary just made (`state`: the method's state before) against the budget. */
   private countSummary(id: number, state: number, s: MethodSummary): void {
     // Units count once per method: a summary decoded again after eviction is not new work for the budget.
     if (state === 0) this.summarizedUnits += s.units + 1;
     this.summaryState[id] = 2;
   }
+  /** Counts and keeps a summary just made, evicting the least recently used. */
   private cacheSummary(id: number, state: number, s: MethodSummary): void {
     this.countSummary(id, state, s);
     this.summaryCache.set(id, s);
