@@ -46,21 +46,25 @@ interface AddSite {
   field: string;
 }
 
-const sitesOf = new WeakMap<CodeModel, AddSite[]>();
+const sitesOf = new WeakMap<CodeModel, { sites: AddSite[]; capped: boolean }>();
 
 /** Methods that add parsed entries to a collection field of the app (computed once per model). */
-function addSites(model: CodeModel): AddSite[] {
+function addSites(model: CodeModel): { sites: AddSite[]; capped: boolean } {
   const cached = sitesOf.get(model);
   if (cached) return cached;
   const parsers = new Set<number>();
   for (const api of PARSE_APIS) for (const id of callersOfApi(model, api)) parsers.add(id);
   const out: AddSite[] = [];
+  let capped = false;
   const seen = new Set<string>();
   const callers = new Set<number>();
   for (const c of COLLECTIONS)
     for (const n of ['add', 'addAll']) for (const id of callersOfApi(model, `Ljava/util/${c};->${n}`)) callers.add(id);
   for (const id of callers) {
-    if (out.length >= MAX_SITES) break;
+    if (out.length >= MAX_SITES) {
+      capped = true; // said as a cut bound in the finding
+      break;
+    }
     const s = model.summary(id);
     if (!s) continue;
     for (const call of s.calls) {
@@ -74,8 +78,9 @@ function addSites(model: CodeModel): AddSite[] {
       out.push({ method: id, field: recv.field });
     }
   }
-  sitesOf.set(model, out);
-  return out;
+  const found = { sites: out, capped };
+  sitesOf.set(model, found);
+  return found;
 }
 
 /** Code that matches text against entries a stored list fills into a field, with the path from the read. */
@@ -89,8 +94,9 @@ export function applyThroughState(
   const loaders = storageLoaders(model, new Set(files), true);
   if (!loaders.length) return { uses, cut: false };
   const near = reachUp(model, loaders, NEAR_HOPS, 200);
-  let cut = false;
-  for (const site of addSites(model)) {
+  const { sites, capped } = addSites(model);
+  let cut = capped;
+  for (const site of sites) {
     const r = listUse(model, { fields: [site.field] });
     if (r.cut) cut = true;
     if (!r.uses.length) continue;
