@@ -7,8 +7,8 @@ import { assembleSmali } from '../fixtures/smali.js';
 
 /**
  * A list stored in a file and applied by code that only reads the file back: `load` opens the file a path
- * getter names ({files dir}/words), optionally splits it, and adds the entries to the set `s`; `bad` tests
- * a text for each entry with String.contains, `known` only looks a value up in the set.
+ * getter names ({files dir}/words), optionally splits it, and adds the entries to the set `s`; `bad` either
+ * tests a text for each entry with String.contains or only looks the text up in the set.
  */
 function app(opts: { split: boolean; matcher: 'substring' | 'lookup' }): ReturnType<typeof buildCodeModel> {
   const parse = opts.split
