@@ -133,6 +133,13 @@ const SUMMARY_CACHE_UNITS = 15_000;
 /** Creators listed per class: a callback class is created in a handful of places. */
 const MAX_CREATORS = 64;
 const NONE: readonly number[] = Object.freeze([]);
+/** How a call site of each opcode is linked: 0 not at all, DIRECT to the resolved method, DYNAMIC to overrides too. */
+const DIRECT = 1;
+const DYNAMIC = 2;
+const LINK_OF_OPCODE = Uint8Array.from({ length: 256 }, (_, op) => {
+  const kind = invokeKind(op);
+  return kind === null ? 0 : kind === 'virtual' || kind === 'interface' ? DYNAMIC : DIRECT;
+});
 const ASYNC_METHOD_NAMES = new Set(Object.keys(ASYNC_APIS).map((k) => k.slice(k.indexOf('->') + 2)));
 /** Names of the APIs that register a receiver in code (the model's receivers are known once it is built). */
 const RECEIVER_METHOD_NAMES = new Set(
@@ -614,7 +621,9 @@ class ModelBuilder {
           ? ifaces.slice(0, MAX_INTERFACES).map((i) => this.typeOrUnknown(d, i))
           : NONE;
         types.methodStart[t] = this.mCls.n;
-        for (const { methodIdx, codeOff } of members[ci]!.methods) {
+        const methods = members[ci]!.methods;
+        for (let k = 0; k < methods.length; k++) {
+          const { methodIdx, codeOff } = methods[k]!;
           const ref = dex.methodRef(methodIdx);
           if (!ref) continue;
           const id = this.mCls.n;
@@ -631,7 +640,9 @@ class ModelBuilder {
           if (sigStamp[sig] === t) types.duplicates[t] = 1;
           sigStamp[sig] = t;
         }
-        for (const f of members[ci]!.fields) {
+        const defined = members[ci]!.fields;
+        for (let k = 0; k < defined.length; k++) {
+          const f = defined[k]!;
           const ref = dex.fieldRef(f);
           // The signature names the field's own class (a damaged DEX may list another class's field here).
           const id = ref
@@ -878,6 +889,33 @@ class CallResolver {
     return result;
   }
 
+  /** What a call to method reference `idx` of DEX `d` links to, resolved once per reference and dispatch. */
+  private resolve(dex: DexFile, d: number, idx: number, dynamic: boolean): ResolvedCall {
+    const types = this.b.typeTable;
+    const ref = dex.methodRef(idx);
+    const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
+    const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
+    const declared = this.resolveUp(t, sig);
+    const virtual = dynamic ? this.overrides(t, sig) : NONE;
+    let ext: number[] | null = null;
+    let async = false;
+    const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
+    // Any call named like a receiver registration, app-defined or not: the async linking reads them all.
+    const receiver =
+      RECEIVER_METHOD_NAMES.has(name) &&
+      this.names.libraryClasses(t).some((a) => ASYNC_APIS[`${types.desc[a]}->${name}`]?.kind === 'receiver');
+    const hasCode = declared >= 0 && this.code[declared] !== 0;
+    if (!hasCode) {
+      const libs = this.names.libraryClasses(t);
+      const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
+      ext = libs.map((a) => this.indexList(a, nameId));
+      async =
+        LISTENER_NAME.test(name) ||
+        (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
+    }
+    return { linked: hasCode ? declared : -1, virtual, ext, async, receiver };
+  }
+
   /**
    * Adds call, virtual and lambda edges; returns the methods that call an asynchronous or listener API, those
    * of them that may register a receiver, and the return types of the lambdas each method makes.
@@ -887,7 +925,6 @@ class CallResolver {
     const receiverCallers = new Set<number>();
     const lambdaFrom = new IntColumn();
     const lambdaMethod = new IntColumn();
-    const types = this.b.typeTable;
     this.b.dexFiles.forEach((dex, d) => {
       const x = dex.xrefs();
       const bodyIds = this.b.bodies[d]!;
@@ -897,7 +934,6 @@ class CallResolver {
       // The index's columns in locals: the loop calls out, so the engine would load them again per site.
       const { start, targets, pcs } = x.methods;
       const buf = dex.buf;
-      const code = this.code;
       for (let b = 0; b < x.bodies.length; b++) {
         const from = bodyIds[b]!;
         if (from < 0) continue;
@@ -906,41 +942,22 @@ class CallResolver {
         for (let k = start[b]!; k < end; k++) {
           const idx = targets[k]!;
           const pc = pcs[k]!;
-          const kind = invokeKind(buf[base + pc * 2]!);
-          if (!kind) continue;
-          const dynamic = kind === 'virtual' || kind === 'interface';
-          const key = idx * 2 + (dynamic ? 1 : 0);
+          const how = LINK_OF_OPCODE[buf[base + pc * 2]!]!;
+          if (how === 0) continue;
+          const key = idx * 2 + (how === DYNAMIC ? 1 : 0);
           const slot = key < slots.length ? slots[key]! : -1;
           let r = slot >= 0 ? resolved[slot] : undefined;
           if (!r) {
-            const ref = dex.methodRef(idx);
-            const t = ref ? this.b.typeOrUnknownAt(d, ref.classIdx) : types.id('<bad>');
-            const sig = ref ? this.b.sigAt(d, ref.nameIdx, ref.protoIdx, false) : -1;
-            const declared = this.resolveUp(t, sig);
-            const virtual = dynamic ? this.overrides(t, sig) : NONE;
-            let ext: number[] | null = null;
-            let async = false;
-            const name = ref ? (dex.string(ref.nameIdx) ?? '?') : '?';
-            // Any call named like a receiver registration, app-defined or not: the async linking reads them all.
-            const receiver =
-              RECEIVER_METHOD_NAMES.has(name) &&
-              this.names.libraryClasses(t).some((a) => ASYNC_APIS[`${types.desc[a]}->${name}`]?.kind === 'receiver');
-            if (declared < 0 || this.code[declared] === 0) {
-              const libs = this.names.libraryClasses(t);
-              const nameId = ref ? this.b.nameAt(d, ref.nameIdx) : this.names.nameId(name, true);
-              ext = libs.map((a) => this.indexList(a, nameId));
-              async =
-                LISTENER_NAME.test(name) ||
-                (ASYNC_METHOD_NAMES.has(name) && libs.some((a) => !!ASYNC_APIS[`${types.desc[a]}->${name}`]));
-            }
-            r = { declared, virtual, ext, async, receiver };
+            r = this.resolve(dex, d, idx, how === DYNAMIC);
             if (key < slots.length) slots[key] = resolved.push(r) - 1;
           }
-          if (r.declared >= 0 && code[r.declared] !== 0) graph.add(from, r.declared, K_CALL, pc, undefined, true);
-          if (r.virtual === null) this.megamorphicSites++;
-          else for (const t of r.virtual) graph.add(from, t, K_VIRTUAL, pc, undefined, true);
-          if (r.ext) {
-            for (const l of r.ext) this.addApiCaller(l, from);
+          if (r.linked >= 0) graph.add(from, r.linked, K_CALL, pc, undefined, true);
+          const virtual = r.virtual;
+          if (virtual === null) this.megamorphicSites++;
+          else for (let i = 0; i < virtual.length; i++) graph.add(from, virtual[i]!, K_VIRTUAL, pc, undefined, true);
+          const ext = r.ext;
+          if (ext) {
+            for (let i = 0; i < ext.length; i++) this.addApiCaller(ext[i]!, from);
             if (r.async) asyncCallers.add(from);
           }
           if (r.receiver) receiverCallers.add(from);
@@ -998,7 +1015,8 @@ function typeIndexOf(dex: DexFile, desc: string): number {
 }
 
 interface ResolvedCall {
-  declared: number;
+  /** The method with code a direct call reaches, or -1. */
+  linked: number;
   virtual: readonly number[] | null;
   /** Lists of `apiIndex` the call adds its caller to (a call to library code). */
   ext: number[] | null;
