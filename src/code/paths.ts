@@ -1,22 +1,24 @@
 import { calleesOrTasks, callersOrCreators } from './callbacks.js';
 import type { CodeModel, EdgeKind } from './model.js';
-import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE, type PassedTo } from './values.js';
+import { readsOfKey, storedUnder } from './preference-flow.js';
+import { USE_ARG, USE_BRANCH, USE_RETURN, USE_STORE, type PassedTo, type Value } from './values.js';
 
 /**
  * Bounded path queries over the code model. A value flows up from the method that produces it (a region
  * read, a parsed response) to the callers that use its result: returned further up, stored in a field and
- * read elsewhere, passed to a method of the app (a setter that stores it, a helper that tests it), or tested
- * in a branch. A method that branches on it is a gate; from a gate, calls flow
- * down (direct, virtual, lambda and asynchronous edges) to the code a query looks for. Every query is
- * breadth-first (shortest paths first), bounded in hops and in visited methods, and says when a bound cut it.
+ * read elsewhere, stored in preferences and read back under the same key, passed to a method of the app (a
+ * setter that stores it, a helper that tests it), or tested in a branch. A method that branches on it is a
+ * gate; from a gate, calls flow down (direct, virtual, lambda and asynchronous edges) to the code a query
+ * looks for. Every query is breadth-first (shortest paths first), bounded in hops and in visited methods,
+ * and says when a bound cut it.
  */
 
 export interface PathStep {
   method: number;
   /** How this step was reached from the previous one. */
   /** `created`: the previous step creates the object whose callback this method is. */
-  via: 'source' | 'returned-to' | 'passed-to' | 'field' | 'gate' | 'created' | EdgeKind;
-  /** The field (for `field` steps) or the API carrying an asynchronous edge. */
+  via: 'source' | 'returned-to' | 'passed-to' | 'field' | 'preference' | 'gate' | 'created' | EdgeKind;
+  /** The field (`field`), the preference key (`preference`) or the API carrying an asynchronous edge. */
   detail?: string;
 }
 
@@ -44,7 +46,8 @@ export function gatesOf(
 ): { gates: PathStep[][]; cut: boolean } {
   const gates: PathStep[][] = [];
   let cut = false;
-  type Node = { method: number; use: number; stored: string[]; passed: PassedTo[]; path: PathStep[] };
+  /** `given`: the arguments a `passed-to` method was called with (a helper's key is its caller's constant). */
+  type Node = { method: number; use: number; stored: string[]; passed: PassedTo[]; path: PathStep[]; given?: Value[] };
   const first = model.summary(source.method)?.calls[source.site];
   if (!first) return { gates, cut };
   const queue: Node[] = [
@@ -127,6 +130,23 @@ export function gatesOf(
       for (const p of n.passed) {
         const call = s?.calls[p.site];
         if (!call) continue;
+        const key = storedUnder(call, p, n.given);
+        if (key) {
+          for (const r of readsOfKey(model, key)) {
+            const seenKey = `k${r.method}|${r.site}`;
+            if (seen.has(seenKey)) continue;
+            seen.add(seenKey);
+            const read = model.summary(r.method)?.calls[r.site];
+            if (!read?.use) continue;
+            queue.push({
+              method: r.method,
+              use: read.use,
+              stored: read.storedTo,
+              passed: read.passedTo ?? [],
+              path: [...n.path, { method: r.method, via: 'preference', detail: key }],
+            });
+          }
+        }
         for (const e of model.out(n.method)) {
           if (e.pc !== call.pc || (e.kind !== 'call' && e.kind !== 'virtual')) continue;
           const key = `p${e.to}|${p.arg}`;
@@ -139,6 +159,7 @@ export function gatesOf(
             use: param.use,
             stored: param.storedTo,
             passed: param.passedTo,
+            given: call.args,
             path: [...n.path, { method: e.to, via: 'passed-to' }],
           });
         }
@@ -269,11 +290,13 @@ export function renderPath(model: CodeModel, path: PathStep[]): string[] {
     const how =
       s.via === 'field'
         ? `via field ${s.detail?.slice(s.detail.indexOf('->') + 2, s.detail.indexOf(':'))}`
-        : s.via === 'async' || s.via === 'start'
-          ? `${s.via} via ${s.detail}`
-          : s.via === 'created'
-            ? 'creates the callback'
-            : s.via;
+        : s.via === 'preference'
+          ? `via preference "${s.detail}"`
+          : s.via === 'async' || s.via === 'start'
+            ? `${s.via} via ${s.detail}`
+            : s.via === 'created'
+              ? 'creates the callback'
+              : s.via;
     return `${how} → ${name}`;
   });
 }

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from '../../src/io/limits.js';
 import { assembleSmali } from '../fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../fixtures/smali/chat.js';
+import { chatPrefsSmali } from '../fixtures/smali/chat-prefs.js';
 import { KEYBOARD_SMALI } from '../fixtures/smali/keyboard.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../fixtures/smali/negatives.js';
 import { first } from '../defined.js';
@@ -63,6 +64,37 @@ describe('region gate paths', () => {
     expect(remoteSwitches(model, sinksOf(model)).switches).toEqual([
       { key: 'sw', api: 'JSONObject.optBoolean', path: ['Ly/k/b;->a', 'via field s → Ly/k/h;->a'], sinkKind: 'apply' },
     ]);
+  });
+
+  it('follows the region and the switch through SharedPreferences, by key, to the fetch and the filter', () => {
+    const model = modelOf(chatPrefsSmali());
+    const sinks = sinksOf(model);
+    const { gates, ungated } = regionGates(model, regionReads(model), sinks);
+    expect(gates.map((g) => ({ key: g.read.key, path: g.path, comparisons: g.comparisons }))).toEqual([
+      {
+        key: 'region',
+        path: ['Ly/k/b;->a', 'via preference "acct_cc" → Ly/k/g;->a', 'call → Ly/k/d;->a'],
+        comparisons: ['String.equals(CN)'],
+      },
+    ]);
+    expect(ungated).toEqual([]);
+    // The switch goes through the app's helper both ways: the key is the caller's constant each time.
+    expect(remoteSwitches(model, sinks).switches).toEqual([
+      {
+        key: 'sw',
+        api: 'JSONObject.optBoolean',
+        path: ['Ly/k/b;->a', 'passed-to → Ly/k/p;->b', 'via preference "f_on" → Ly/k/h;->a'],
+        sinkKind: 'apply',
+      },
+    ]);
+  });
+
+  it('links no stored value to a read of another key, or to a read that only shows it', () => {
+    const model = modelOf(chatPrefsSmali('acct_region'));
+    const { gates, ungated } = regionGates(model, regionReads(model), sinksOf(model));
+    expect(gates).toEqual([]);
+    // The region is read back under "acct_cc" by the settings screen only, which branches on nothing.
+    expect(ungated.map((u) => [u.read.key, u.gatePaths])).toEqual([['region', []]]);
   });
 
   it('finds no list behind a region read that picks a server or feeds a fingerprint', () => {

@@ -7,6 +7,7 @@ import { miuiLikeDex } from '../../../test/fixtures/miui.js';
 import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
+import { chatPrefsSmali } from '../../../test/fixtures/smali/chat-prefs.js';
 import { NEWS_FEED_SMALI, NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { first } from '../../../test/defined.js';
@@ -51,6 +52,19 @@ testDetector(detector, {
           evidence: { countries: ['CN'] },
         },
         { messageId: 'remote' },
+      ],
+    },
+    {
+      name: 'the same account region and server flag kept in SharedPreferences and read back by key',
+      input: appOf(chatPrefsSmali()),
+      errors: [
+        {
+          messageId: 'gated',
+          severity: 'high',
+          data: { read: 'server response JSONObject.optString(region)', gate: 'Ly/k/g;->a' },
+          evidence: { path: ['Ly/k/b;->a', 'via preference "acct_cc" → Ly/k/g;->a', 'call → Ly/k/d;->a'] },
+        },
+        { messageId: 'remote', evidence: { serverFlag: 'sw' } },
       ],
     },
     {
