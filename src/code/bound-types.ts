@@ -70,6 +70,15 @@ export function annotatedJsonNames(model: CodeModel, field: string): string[] {
   return instanceFields(model, field.slice(0, arrow)).find((f) => f.name === name)?.annotated ?? [];
 }
 
+/** The fields a binding fills in an app class, each with the JSON keys it is read from. */
+export function boundFields(model: CodeModel, cls: string): Array<{ field: string; type: string; keys: string[] }> {
+  return instanceFields(model, cls).map((f) => ({
+    field: `${cls}->${f.name}:${f.type}`,
+    type: f.type,
+    keys: f.annotated.length ? f.annotated : [f.name],
+  }));
+}
+
 /** The instance fields a class defines that a binding fills (not static, transient or synthetic). */
 function instanceFields(model: CodeModel, cls: string): BoundField[] {
   let tables = fieldTables.get(model);

@@ -29,10 +29,14 @@ export interface PathQueryResult {
   visited: number;
 }
 
-/** A call site whose result is the value followed: method id and call-site index in its summary. */
+/**
+ * The value followed: the result of call site `site` of a method's summary, or, with `field`, what the
+ * method reads from that field (`Lcls;->name:type`; `site` is then unused).
+ */
 export interface ValueSource {
   method: number;
   site: number;
+  field?: string;
 }
 
 const MAX_UP_HOPS = 6;
@@ -48,7 +52,9 @@ export function gatesOf(
   let cut = false;
   /** `given`: the arguments a `passed-to` method was called with (a helper's key is its caller's constant). */
   type Node = { method: number; use: number; stored: string[]; passed: PassedTo[]; path: PathStep[]; given?: Value[] };
-  const first = model.summary(source.method)?.calls[source.site];
+  const first = source.field
+    ? fieldReadUse(model, source.method, source.field)
+    : model.summary(source.method)?.calls[source.site];
   if (!first) return { gates, cut };
   const queue: Node[] = [
     {
@@ -167,6 +173,26 @@ export function gatesOf(
     }
   }
   return { gates, cut };
+}
+
+/** How a method uses what it reads from a field, over all its reads of it; null when it does not read it. */
+function fieldReadUse(
+  model: CodeModel,
+  method: number,
+  field: string,
+): { use: number; storedTo: string[]; passedTo: PassedTo[] } | null {
+  const s = model.summary(method);
+  if (!s) return null;
+  let use = 0;
+  const passedTo: PassedTo[] = [];
+  let reads = false;
+  for (const a of s.fields) {
+    if (a.write || a.field !== field) continue;
+    reads = true;
+    use |= a.use;
+    passedTo.push(...(a.passedTo ?? []));
+  }
+  return reads ? { use, storedTo: [], passedTo } : null;
 }
 
 /** Shortest call paths from `starts` down to methods satisfying `isSink` (one path per sink reached). */

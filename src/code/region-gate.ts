@@ -1,6 +1,8 @@
+import { boundFields, boundType } from './bound-types.js';
 import type { CodeModel } from './model.js';
-import { gatesOf, pathsDown, renderPath, type PathStep } from './paths.js';
+import { gatesOf, pathsDown, renderPath, type PathStep, type ValueSource } from './paths.js';
 import { callersOfApi } from './reach.js';
+import { retrofitFetches } from './retrofit.js';
 import { API_ROLES, REGION_KEY, callsWithRole, describe, stringElements, type ApiRole } from './semantics.js';
 import { USE_BRANCH, constString, type MethodSummary } from './values.js';
 
@@ -15,6 +17,8 @@ import { USE_BRANCH, constString, type MethodSummary } from './values.js';
 export interface RegionRead {
   method: number;
   site: number;
+  /** A read of this field of a class a response is bound to, rather than call `site`. */
+  field?: string;
   /** `SystemProperties.get(ro.miui.region)`, `TelephonyManager.getSimCountryIso()`. */
   api: string;
   key: string | null;
@@ -74,6 +78,15 @@ export function regionReads(model: CodeModel): RegionRead[] {
         const key = constString(c.value);
         if (key && REGION_KEY.test(key)) out.push({ method: id, site, api: shortApi(c.name), key });
       }
+    }
+  }
+  // The account's region as a field of a class the response is bound to (`@SerializedName("region")`).
+  for (const [cls, api] of boundClasses(model)) {
+    for (const f of boundFields(model, cls)) {
+      const key = f.keys.find((k) => REGION_RESPONSE_KEY.test(k));
+      if (!key) continue;
+      for (const reader of model.fieldReaders(f.field).slice(0, 16))
+        out.push({ method: reader, site: -1, field: f.field, api: `server response ${api}`, key });
     }
   }
   return out;
@@ -175,8 +188,20 @@ export interface RemoteSwitch {
 }
 
 const FLAG_GETTERS = /^Lorg\/json\/JSONObject;->(?:optBoolean|getBoolean)$/;
+/** Getters of numbers and strings, which switch something only when the key says so. */
+const VALUE_GETTERS = /^Lorg\/json\/JSONObject;->(?:optInt|getInt|optString|getString)$/;
+/** Keys named as a switch (`filter_switch`, `isOpen`, `enable_kw`, `sw`). */
+const SWITCH_NAME =
+  /switch|enabl|disabl|toggle|(?:^|_)(?:on|off|open|close|sw|flag)(?:$|_)|^is[A-Z_]|^(?:open|close)[A-Z]/;
+/** Keys that accept or reject a response: a check of the answer, not a switch of the filter. */
+const RESULT_NAME = /^(?:success|succeed|ok|result|ret|code|status|state|error|err|errno|msg|message)$/i;
 
-/** Server flags: a boolean of a response that the code branches on before it fetches or applies a list. */
+/**
+ * Server flags: a value of a response that the code branches on before it fetches or applies a list. The
+ * value is a boolean the code reads by key (`optBoolean("filter_switch")`), a number or string read under
+ * a key named as a switch, or a field of a class the response is bound to (Gson, Moshi, Jackson, fastjson,
+ * Retrofit) that the code tests. It is followed through returns, fields, preferences and calls to the gate.
+ */
 export function remoteSwitches(
   model: CodeModel,
   sinks: Map<number, 'fetch' | 'apply' | 'list'>,
@@ -184,46 +209,78 @@ export function remoteSwitches(
   const budget = { visits: model.limits.code.maxPathVisits };
   const out: RemoteSwitch[] = [];
   let cut = false;
-  const callers = new Set([
-    ...callersOfApi(model, 'Lorg/json/JSONObject;->optBoolean'),
-    ...callersOfApi(model, 'Lorg/json/JSONObject;->getBoolean'),
-  ]);
+  /** The first gate of `source` that leads to applying or fetching a list, as a switch of `key`. */
+  const follow = (source: ValueSource, key: string, api: string) => {
+    if (out.some((s) => s.key === key && s.api === api)) return;
+    const up = gatesOf(model, source, budget);
+    cut ||= up.cut;
+    for (const g of up.gates.slice(0, 8)) {
+      const gate = g.at(-1)?.method;
+      if (gate === undefined) continue;
+      // The flag must decide over applying or fetching: a parse check (a list writer) is not a switch.
+      const down = pathsDown(model, [gate], (x) => sinks.get(x) === 'apply' || sinks.get(x) === 'fetch', budget, 3, 1);
+      cut ||= down.cut;
+      const p = down.paths[0];
+      if (!p) continue;
+      const sink = p.at(-1)?.method ?? gate;
+      out.push({
+        key,
+        api,
+        path: renderPath(model, [...g, ...p.slice(1)]),
+        sinkKind: sinks.get(sink) as RemoteSwitch['sinkKind'],
+      });
+      return;
+    }
+  };
+  const getters = ['optBoolean', 'getBoolean', 'optInt', 'getInt', 'optString', 'getString'];
+  const callers = new Set(getters.flatMap((g) => callersOfApi(model, `Lorg/json/JSONObject;->${g}`)));
   for (const id of callers) {
     const s = model.summary(id);
     if (!s) continue;
     s.calls.forEach((c, site) => {
-      if (!FLAG_GETTERS.test(c.callee)) return;
+      const flag = FLAG_GETTERS.test(c.callee);
+      if (!flag && !VALUE_GETTERS.test(c.callee)) return;
       const key = constString(c.args[1]);
-      if (!key) return;
-      const up = gatesOf(model, { method: id, site }, budget);
-      cut ||= up.cut;
-      for (const g of up.gates.slice(0, 8)) {
-        const gate = g.at(-1)?.method;
-        if (gate === undefined) continue;
-        // The flag must decide over applying or fetching: a parse check (a list writer) is not a switch.
-        const down = pathsDown(
-          model,
-          [gate],
-          (x) => sinks.get(x) === 'apply' || sinks.get(x) === 'fetch',
-          budget,
-          3,
-          1,
-        );
-        cut ||= down.cut;
-        const p = down.paths[0];
-        if (!p) continue;
-        const sink = p.at(-1)?.method ?? gate;
-        out.push({
-          key,
-          api: shortApi(c.callee),
-          path: renderPath(model, [...g, ...p.slice(1)]),
-          sinkKind: sinks.get(sink) as RemoteSwitch['sinkKind'],
-        });
-        break;
-      }
+      if (!key || RESULT_NAME.test(key) || (!flag && !SWITCH_NAME.test(key))) return;
+      follow({ method: id, site }, key, shortApi(c.callee));
     });
   }
+  for (const [cls, api] of boundClasses(model)) {
+    for (const f of boundFields(model, cls)) {
+      const key = f.keys[0] ?? '';
+      if (RESULT_NAME.test(key)) continue;
+      if (
+        f.type !== 'Z' &&
+        f.type !== 'Ljava/lang/Boolean;' &&
+        !(SWITCH_NAME.test(key) && /^(?:I|Ljava\/lang\/String;)$/.test(f.type))
+      )
+        continue;
+      for (const reader of model.fieldReaders(f.field).slice(0, 16))
+        follow({ method: reader, site: -1, field: f.field }, key, `${api} ${cls.slice(1, -1).replace(/\//g, '.')}`);
+    }
+  }
   return { switches: out, cut };
+}
+
+/** App classes a response is bound to, with the API that binds them; classes held inside them included. */
+function boundClasses(model: CodeModel): Map<string, string> {
+  const roots = new Map<string, string>();
+  for (const [api, spec] of Object.entries(API_ROLES)) {
+    if (spec.role !== 'json-bind' || spec.arg === undefined) continue;
+    for (const id of callersOfApi(model, api)) {
+      const s = model.summary(id);
+      for (const c of s?.calls ?? []) {
+        const v = c.callee === api ? c.args[spec.arg] : undefined;
+        if (v?.k === 'class' && model.classDef(v.desc)) roots.set(v.desc, shortApi(api));
+      }
+    }
+  }
+  for (const r of retrofitFetches(model).values())
+    for (const t of r.endpoint.responseTypes) if (!roots.has(t)) roots.set(t, 'Retrofit');
+  const out = new Map<string, string>();
+  for (const [cls, api] of roots)
+    for (const c of boundType(model, cls)?.classes ?? [cls]) if (!out.has(c)) out.set(c, api);
+  return out;
 }
 
 export { describe };

@@ -9,6 +9,7 @@ import { assembleSmali } from '../fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../fixtures/smali/chat.js';
 import { chatPrefsSmali } from '../fixtures/smali/chat-prefs.js';
+import { CHAT_BOUND_SMALI } from '../fixtures/smali/chat-bound.js';
 import { KEYBOARD_SMALI } from '../fixtures/smali/keyboard.js';
 import { FINGERPRINT_SMALI, SERVER_PICK_SMALI } from '../fixtures/smali/negatives.js';
 import { first } from '../defined.js';
@@ -95,6 +96,48 @@ describe('region gate paths', () => {
     expect(gates).toEqual([]);
     // The region is read back under "acct_cc" by the settings screen only, which branches on nothing.
     expect(ungated.map((u) => [u.read.key, u.gatePaths])).toEqual([['region', []]]);
+  });
+
+  it('reads the region and the switch from the fields a Gson binding fills, by their annotated keys', () => {
+    const model = modelOf(CHAT_BOUND_SMALI);
+    const sinks = sinksOf(model);
+    const { gates } = regionGates(model, regionReads(model), sinks);
+    expect(gates.map((g) => ({ api: g.read.api, key: g.read.key, path: g.path, countries: g.countries }))).toEqual([
+      {
+        api: 'server response Gson.fromJson',
+        key: 'region',
+        path: ['Ly/k/g;->a', 'call → Ly/k/d;->a'],
+        countries: ['CN'],
+      },
+    ]);
+    // The bound result code is tested before the object is kept: it decides over no list code.
+    expect(remoteSwitches(model, sinks).switches).toEqual([
+      { key: 'filter_on', api: 'Gson.fromJson y.k.c', path: ['Ly/k/h;->a'], sinkKind: 'apply' },
+    ]);
+  });
+
+  it('takes a number as a server switch only when its key is named as one', () => {
+    // The chat client's switch as an int, `optInt(key, 1)`, stored in a static int and tested by the filter.
+    const withIntSwitch = (key: string) =>
+      Object.fromEntries(
+        Object.entries(CHAT_SMALI).map(([name, src]) => [
+          name,
+          src
+            .replace('"sw"', `"${key}"`)
+            .replace('optBoolean(Ljava/lang/String;Z)Z', 'optInt(Ljava/lang/String;I)I')
+            .replace('sput-boolean v1, Ly/k/c;->s:Z', 'sput v1, Ly/k/c;->s:I')
+            .replace('.field public static s:Z', '.field public static s:I')
+            .replace('sget-boolean v0, Ly/k/c;->s:Z', 'sget v0, Ly/k/c;->s:I'),
+        ]),
+      );
+    const switchesOf = (key: string) => {
+      const model = modelOf(withIntSwitch(key));
+      return remoteSwitches(model, sinksOf(model)).switches.map((x) => [x.key, x.api, x.path]);
+    };
+    expect(switchesOf('kw_switch')).toEqual([
+      ['kw_switch', 'JSONObject.optInt', ['Ly/k/b;->a', 'via field s → Ly/k/h;->a']],
+    ]);
+    expect(switchesOf('count')).toEqual([]);
   });
 
   it('finds no list behind a region read that picks a server or feeds a fingerprint', () => {

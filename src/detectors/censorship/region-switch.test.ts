@@ -8,6 +8,7 @@ import { assembleSmali } from '../../../test/fixtures/smali.js';
 import { AD_FILTER_SMALI } from '../../../test/fixtures/smali/adfilter.js';
 import { CHAT_SMALI } from '../../../test/fixtures/smali/chat.js';
 import { chatPrefsSmali } from '../../../test/fixtures/smali/chat-prefs.js';
+import { CHAT_BOUND_SMALI } from '../../../test/fixtures/smali/chat-bound.js';
 import { NEWS_FEED_SMALI, NEWS_FEED_UNGATED_SMALI } from '../../../test/fixtures/smali/newsfeed.js';
 import { FINGERPRINT_SMALI, INLINE_GATE_SMALI, SERVER_PICK_SMALI } from '../../../test/fixtures/smali/negatives.js';
 import { first } from '../../../test/defined.js';
@@ -65,6 +66,19 @@ testDetector(detector, {
           evidence: { path: ['Ly/k/b;->a', 'via preference "acct_cc" → Ly/k/g;->a', 'call → Ly/k/d;->a'] },
         },
         { messageId: 'remote', evidence: { serverFlag: 'sw' } },
+      ],
+    },
+    {
+      name: 'the region and the switch as fields a Gson binding fills, named by their annotations only',
+      input: appOf(CHAT_BOUND_SMALI),
+      errors: [
+        {
+          messageId: 'gated',
+          severity: 'high',
+          data: { read: 'server response Gson.fromJson(region)', gate: 'Ly/k/g;->a' },
+          evidence: { countries: ['CN'] },
+        },
+        { messageId: 'remote', evidence: { serverFlag: 'filter_on', api: 'Gson.fromJson y.k.c' } },
       ],
     },
     {
