@@ -275,22 +275,75 @@ class Types {
   }
 }
 
-/** Strings by id, once per app (method and field names, prototypes). */
+/**
+ * Strings by id, once per app (method and field names, prototypes), seeded by a table of the first DEX
+ * file: entry `i` of that table (its string_ids for names, its proto_ids for prototypes) is id `i`, with
+ * no hashing, since a DEX lists each string and each prototype once. Other strings (those of later DEX
+ * files that the first lacks, names a query brings) get ids after the seed's, through a Map. A string is
+ * found in the seed by binary search when the table is sorted by value (string_ids are), else through a
+ * Map of the whole seed made on the first lookup by value (proto_ids are sorted by type indices).
+ */
 class Interner {
   private readonly ids = new Map<string, number>();
-  readonly values: string[] = [];
+  private readonly extra: string[] = [];
+  private seedIndexed = false;
+  constructor(
+    private readonly seedCount: number,
+    private readonly seedValue: (i: number) => string,
+    private readonly findInSeed: ((v: string) => number) | null,
+  ) {}
+
+  /** The id of entry `i` of the seed table (an index the caller has checked to be in range). */
+  seeded(i: number): number {
+    return i;
+  }
+
+  get seedSize(): number {
+    return this.seedCount;
+  }
+
   /** `owned`: `v` is a string of its own (decoded from the DEX), not a slice to copy before keeping. */
   id(v: string, create = true, owned = false): number {
-    let n = this.ids.get(v);
-    if (n === undefined) {
-      if (!create) return -1;
-      n = this.values.length;
-      const own = owned ? v : flat(v);
-      this.ids.set(own, n);
-      this.values.push(own);
+    const hit = this.ids.get(v);
+    if (hit !== undefined) return hit;
+    if (this.findInSeed) {
+      const i = this.findInSeed(v);
+      if (i >= 0) return i;
+    } else if (!this.seedIndexed) {
+      this.seedIndexed = true;
+      for (let i = 0; i < this.seedCount; i++) if (!this.ids.has(this.seedValue(i))) this.ids.set(this.seedValue(i), i);
+      return this.id(v, create, owned);
     }
+    if (!create) return -1;
+    const n = this.seedCount + this.extra.length;
+    const own = owned ? v : flat(v);
+    this.ids.set(own, n);
+    this.extra.push(own);
     return n;
   }
+
+  value(id: number): string {
+    return id < this.seedCount ? this.seedValue(id) : (this.extra[id - this.seedCount] ?? '?');
+  }
+}
+
+/**
+ * The index of `v` in a DEX's string table, by binary search: string_ids are sorted by content, in the
+ * order of UTF-16 code units as d8 writes them (a real F-Droid DEX puts U+DFFFD before U+FFFE) and as
+ * JavaScript compares. A file that breaks the order gives -1 for some strings, which then get ids of their
+ * own: a damaged file links less.
+ */
+function stringIndexOf(dex: DexFile, v: string): number {
+  let lo = 0;
+  let hi = dex.stringCount - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = dex.string(mid);
+    if (at === v) return mid;
+    if ((at ?? '') < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /**
@@ -343,10 +396,10 @@ class Signatures {
     return create ? this.table.add(name, proto) : this.table.find(name, proto);
   }
   name(sig: number): string {
-    return this.names.values[this.table.first[sig]!]!;
+    return this.names.value(this.table.first[sig]!);
   }
   proto(sig: number): string {
-    return this.protos.values[this.table.second[sig]!]!;
+    return this.protos.value(this.table.second[sig]!);
   }
 }
 
@@ -414,7 +467,7 @@ class Fields {
     let s = this.strings[f];
     if (s === undefined) {
       const nt = this.pairs.first[f]!;
-      const name = this.names.values[this.nts.first[nt]!];
+      const name = this.names.value(this.nts.first[nt]!);
       const type = this.types.desc[this.nts.second[nt]!];
       s = this.strings[f] = `${this.types.desc[this.pairs.second[f]!]}->${name}:${type}`;
     }
@@ -424,9 +477,9 @@ class Fields {
 
 class ModelBuilder {
   private readonly types = new Types();
-  private readonly names = new Interner();
-  private readonly protos = new Interner();
-  private readonly sigs = new Signatures(this.names, this.protos);
+  private readonly names: Interner;
+  private readonly protos: Interner;
+  private readonly sigs: Signatures;
   private readonly fields: Fields;
   private readonly diagnostics: CodeDiagnostic[] = [];
   // Method rows (grown while reading the DEX files, then frozen into typed arrays).
@@ -452,6 +505,17 @@ class ModelBuilder {
     private readonly manifest: Manifest | null,
     private readonly limits: Limits,
   ) {
+    // Names and prototypes of the first DEX are their own ids: most apps have one DEX, and the first holds most.
+    const seed = dexes[0];
+    this.names = seed
+      ? new Interner(
+          seed.stringCount,
+          (i) => seed.string(i) ?? '?',
+          (v) => stringIndexOf(seed, v),
+        )
+      : new Interner(0, () => '?', null);
+    this.protos = new Interner(seed?.protoCount ?? 0, (i) => this.protoOf(0, i), null);
+    this.sigs = new Signatures(this.names, this.protos);
     this.fields = new Fields(this.types, this.names);
     this.byDexMethod = dexes.map((d) => new Int32Array(d.methodCount).fill(-1));
     this.fieldOfRef = dexes.map((d) => new Int32Array(d.fieldCount).fill(-1));
@@ -493,7 +557,8 @@ class ModelBuilder {
     const cache = this.nameOfString[d]!;
     let n = si >= 0 && si < cache.length ? cache[si]! : -2;
     if (n >= 0) return n;
-    n = this.names.id(this.dexes[d]!.string(si) ?? '?', true, true);
+    const seeded = d === 0 && si >= 0 && si < this.names.seedSize && this.dexes[0]!.string(si) !== null;
+    n = seeded ? this.names.seeded(si) : this.names.id(this.dexes[d]!.string(si) ?? '?', true, true);
     if (si >= 0 && si < cache.length) cache[si] = n;
     return n;
   }
@@ -502,7 +567,10 @@ class ModelBuilder {
     const cache = this.protoOfIdx[d]!;
     let n = p >= 0 && p < cache.length ? cache[p]! : -2;
     if (n >= 0) return n;
-    n = this.protos.id(this.protoOf(d, p), true, true);
+    n =
+      d === 0 && p >= 0 && p < this.protos.seedSize
+        ? this.protos.seeded(p)
+        : this.protos.id(this.protoOf(d, p), true, true);
     if (p >= 0 && p < cache.length) cache[p] = n;
     return n;
   }

@@ -7,6 +7,7 @@ import { buildCodeModel, type CodeModel } from '../../src/code/model.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { androguardFiles, corpusFile, requireTool } from '../helpers.js';
+import { assembleSmali } from '../fixtures/smali.js';
 
 /** Instructions per opcode name as dexdump disassembles them (payload pseudo-instructions left out). */
 function dexdumpOpcodes(path: string): Map<string, number> {
@@ -140,5 +141,85 @@ describe('asynchronous edges linked on demand', () => {
       'Landroid/support/graphics/drawable/AnimatedVectorDrawableCompat$AnimatedVectorDrawableDelegateState;' +
         '->newDrawable via Landroid/graphics/drawable/Drawable;->setCallback',
     );
+  });
+});
+
+describe('an app of several DEX files (smali, assembled per file)', () => {
+  const cls = (name: string, body: string, sup = 'Ljava/lang/Object;') =>
+    `.class public L${name};\n.super ${sup}\n${body}`;
+  // DEX 1 defines the callee, a subclass overriding a method of a DEX 0 class, and a name DEX 0 lacks.
+  const first = {
+    'm/a/A': cls(
+      'm/a/A',
+      `
+.method public static go(Lm/a/B;)V
+    .locals 0
+    invoke-static {}, Lm/b/C;->onlyInSecond()V
+    invoke-virtual {p0}, Lm/a/B;->run()V
+    return-void
+.end method
+`,
+    ),
+    'm/a/B': cls(
+      'm/a/B',
+      `
+.method public constructor <init>()V
+    .locals 0
+    invoke-direct {p0}, Ljava/lang/Object;-><init>()V
+    return-void
+.end method
+.method public run()V
+    .locals 0
+    return-void
+.end method
+`,
+    ),
+  };
+  const second = {
+    'm/b/C': cls(
+      'm/b/C',
+      `
+.method public static onlyInSecond()V
+    .locals 1
+    new-instance v0, Lm/b/D;
+    invoke-direct {v0}, Lm/b/D;-><init>()V
+    invoke-static {}, Landroid/os/Process;->myPid()I
+    return-void
+.end method
+`,
+    ),
+    'm/b/D': cls(
+      'm/b/D',
+      `
+.method public constructor <init>()V
+    .locals 0
+    invoke-direct {p0}, Lm/a/B;-><init>()V
+    return-void
+.end method
+.method public run()V
+    .locals 0
+    return-void
+.end method
+`,
+      'Lm/a/B;',
+    ),
+  };
+
+  it('links calls, overrides and names across the files as one app', () => {
+    const dexes = [first, second].map((s) => new DexFile(assembleSmali(s), DEFAULT_LIMITS));
+    const model = buildCodeModel(dexes, null, DEFAULT_LIMITS);
+    const [go] = model.methodsNamed('Lm/a/A;->go');
+    const callees = model.out(go!).map((e) => `${e.kind} ${model.name(e.to)}`);
+    // The static call lands in the second file; the virtual call reaches B.run and D.run, which the
+    // second file defines as an override of a class of the first.
+    expect(callees.sort()).toEqual(['call Lm/a/B;->run', 'call Lm/b/C;->onlyInSecond', 'virtual Lm/b/D;->run']);
+    expect(model.methodsNamed('Lm/b/C;->onlyInSecond')).toHaveLength(1);
+    expect(model.ancestors('Lm/b/D;')).toContain('Lm/a/B;');
+    expect(model.apiCallers('Landroid/os/Process;->myPid').map((id) => model.name(id))).toEqual([
+      'Lm/b/C;->onlyInSecond',
+    ]);
+    // Both files hold run()V: one signature for both, so a name of either file is found by its value.
+    const d = model.method(model.methodsNamed('Lm/b/D;->run')[0]!);
+    expect([d.name, d.proto]).toEqual(['run', '()V']);
   });
 });
