@@ -179,7 +179,23 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
   // Static fields, and fields of `this`, that this method has written, with the last value: a read of one is
   // that value (an enum's <clinit> builds $VALUES from the constants it has just made, a constructor reads
   // back what it has just set), not a field constant that is being made from this very method.
+  // At a branch join a field written in one arm holds either value: the writes made while a branch was
+  // pending are logged (field, value before) like the registers', and joined where the arms meet.
   const written = new Map<string, Value>();
+  const wlogF: string[] = [];
+  const wlogPrev: Array<Value | undefined> = [];
+  const pendingWrites = new Map<number, number[]>();
+  /** `v` undefined: the field holds again what it held on entry (no path to here wrote it). */
+  const write = (field: string, v: Value | undefined) => {
+    if (pendingCount > 0) {
+      wlogF.push(field);
+      wlogPrev.push(written.get(field));
+    }
+    if (v === undefined) written.delete(field);
+    else written.set(field, v);
+  };
+  /** A field's value on entry to the method, as a read with nothing written before it sees it. */
+  const incoming = (field: string): Value => resolveField?.(field) ?? { k: 'field', field };
   const isThis = (reg: number) => {
     const v = regs[reg];
     return out.hasThis && v?.k === 'param' && v.i === 0;
@@ -273,7 +289,36 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
     const list = pending.get(target);
     if (list) list.push(logR.length);
     else pending.set(target, [logR.length]);
+    const writes = pendingWrites.get(target);
+    if (writes) writes.push(wlogF.length);
+    else pendingWrites.set(target, [wlogF.length]);
     pendingCount++;
+  };
+  /** Joins the fields written since each arm branched (`starts`: log positions) with what the arm held. */
+  const joinWrites = (starts: number[]) => {
+    const arms = starts.map((t0) => {
+      const at = new Map<string, Value | undefined>();
+      for (let i = t0; i < wlogF.length; i++) {
+        const f = wlogF[i] ?? '';
+        if (!at.has(f)) at.set(f, wlogPrev[i]);
+      }
+      return at;
+    });
+    const changed = new Set<string>();
+    for (const at of arms) for (const f of at.keys()) changed.add(f);
+    for (const f of changed) {
+      const now = written.get(f);
+      // What each arrival holds; undefined: what the field held on entry (nothing written on that path).
+      const held: Array<Value | undefined> = reachable ? [now] : [];
+      for (const at of arms) held.push(at.has(f) ? at.get(f) : now);
+      const made = held.filter((x): x is Value => x !== undefined);
+      const first = made[0];
+      // Lazy initialisation (`if (l == null) l = new L()`): the field holds that object, or one made the
+      // same way before, so the object is kept; constants join into a set; anything else is unknown.
+      const lazy = first?.k === 'obj' && made.every((x) => x.k === 'obj' && x.cls === first.cls);
+      if (!first) write(f, undefined);
+      else write(f, lazy ? first : held.map((x) => x ?? incoming(f)).reduce(joinValues, first));
+    }
   };
   const arrive = (pc: number) => {
     const starts = pending.get(pc);
@@ -303,6 +348,8 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
         joined.push([r, v ?? UNKNOWN, d]);
       }
       for (const [r, v, d] of joined) set(r, v, d);
+      joinWrites(pendingWrites.get(pc) ?? []);
+      pendingWrites.delete(pc);
     }
     // A loop header: what the body overwrites is not the constant seen on entry.
     for (const r of loops.get(pc) ?? []) {
@@ -313,6 +360,10 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       logR.length = 0;
       logV.length = 0;
       logD.length = 0;
+    }
+    if (pendingCount === 0 && wlogF.length) {
+      wlogF.length = 0;
+      wlogPrev.length = 0;
     }
     reachable = true;
   };
@@ -454,7 +505,7 @@ export function summarize(dex: DexFile, codeOff: number, opts: SummarizeOptions 
       const field = fieldName(insn.idx);
       const d = deps[insn.a] ?? null;
       mark(d, USE_STORE, field);
-      if (isSput(op) || isThis(insn.b)) written.set(field, regs[insn.a] ?? UNKNOWN);
+      if (isSput(op) || isThis(insn.b)) write(field, regs[insn.a] ?? UNKNOWN);
       out.fields.push({
         pc: insn.pc,
         field,

@@ -139,6 +139,53 @@ describe('branch joins', () => {
     .locals 0
     return-void
 .end method
+.field public static u:Ljava/lang/String;
+.field public static w:Ljava/lang/String;
+.method public static h(Z)V
+    .locals 1
+    const-string v0, "https://a.example/"
+    sput-object v0, Lj/a;->u:Ljava/lang/String;
+    if-eqz p0, :keep
+    const-string v0, "https://b.example/"
+    sput-object v0, Lj/a;->u:Ljava/lang/String;
+    :keep
+    sget-object v0, Lj/a;->u:Ljava/lang/String;
+    invoke-static {v0}, Lj/a;->g(Ljava/lang/String;)V
+    return-void
+.end method
+.method public static i(Z)V
+    .locals 1
+    if-eqz p0, :skip
+    const-string v0, "https://c.example/"
+    sput-object v0, Lj/a;->w:Ljava/lang/String;
+    :skip
+    sget-object v0, Lj/a;->w:Ljava/lang/String;
+    invoke-static {v0}, Lj/a;->g(Ljava/lang/String;)V
+    return-void
+.end method
+.method public static j()V
+    .locals 1
+    const-string v0, "https://d.example/"
+    sput-object v0, Lj/a;->w:Ljava/lang/String;
+    return-void
+.end method
+.field public static x:Ljava/lang/Runnable;
+.method public static k()V
+    .locals 1
+    sget-object v0, Lj/a;->x:Ljava/lang/Runnable;
+    if-nez v0, :have
+    new-instance v0, Lj/b;
+    invoke-direct {v0}, Lj/b;-><init>()V
+    sput-object v0, Lj/a;->x:Ljava/lang/Runnable;
+    :have
+    sget-object v0, Lj/a;->x:Ljava/lang/Runnable;
+    invoke-static {v0}, Lj/a;->l(Ljava/lang/Runnable;)V
+    return-void
+.end method
+.method public static l(Ljava/lang/Runnable;)V
+    .locals 0
+    return-void
+.end method
 `,
   };
   const m = buildCodeModel([new DexFile(assembleSmali(JOIN), DEFAULT_LIMITS)], null);
@@ -179,6 +226,20 @@ describe('branch joins', () => {
       'compared with MCC 460',
       'compared with MCC 466',
     ]);
+  });
+
+  it('reads a field the method wrote in one arm only as either value after the arms meet', () => {
+    // Written before the branch and again in one arm: the read after the join is one of the two URLs.
+    const both = call('Lj/a;->h', 'Lj/a;->g').args[0];
+    expect(both?.k === 'alt' ? both.opts.map((o) => constString(o)).sort() : both).toEqual([
+      'https://a.example/',
+      'https://b.example/',
+    ]);
+    // Written in one arm only, and by another method with another value: what the field held on entry.
+    expect(call('Lj/a;->i', 'Lj/a;->g').args[0]).toEqual({ k: 'field', field: 'Lj/a;->w:Ljava/lang/String;' });
+    // Made only when the field is empty: the field holds that object, or one made the same way before.
+    const lazy = call('Lj/a;->k', 'Lj/a;->l').args[0];
+    expect(lazy?.k === 'obj' ? lazy.cls : lazy).toBe('Lj/b;');
   });
 
   it('does not take the entry value of a loop counter for a constant inside the loop', () => {
