@@ -82,6 +82,11 @@ export interface ListMechanism {
   cut: boolean;
 }
 
+/** Preference writes that can hold a list: strings and string sets. */
+const LIST_VALUE_WRITE = /->(?:putString|putStringSet)$/;
+/** Keys that say what is stored beside a list (its version, time, hash), not the list. */
+const METADATA_KEY = /version|ver$|time|date|stamp|etag|md5|sha|hash|modified|expire|ttl|count|size|length|url|host/i;
+
 const HTTP_URL_APIS = Object.entries(API_ROLES)
   .filter(([, s]) => s.role === 'http-url')
   .map(([n]) => n);
@@ -104,7 +109,7 @@ export function listMechanisms(
   for (const id of retrofit.keys()) fetchers.add(id);
   const sites = helperSites(model, fetchers, retrofit);
   for (const id of sites.keys()) fetchers.add(id);
-  const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string> }> = [];
+  const drafts: Array<ListMechanism & { fieldSet: Set<string>; storageKeys: Set<string>; listKeys: Set<string> }> = [];
   for (const f of fetchers) {
     const s = model.summary(f);
     if (!s) continue;
@@ -124,6 +129,7 @@ export function listMechanisms(
     const checks = new Set<string>();
     const prefFiles = new Set<string>();
     const prefKeys = new Set<string>();
+    const listKeys = new Set<string>();
     const files = new Set<string>();
     const folderFiles = new Set<string>();
     const fieldSet = new Set<string>();
@@ -172,7 +178,12 @@ export function listMechanisms(
           if (c.call.use & USE_BRANCH && text && !text.startsWith('{')) checks.add(`response key ${text} tested`);
         } else if (c.role === 'split') parses = true;
         else if (c.role === 'prefs-file' && text) for (const x of givenIn(model, id, text, inCluster)) prefFiles.add(x);
-        else if (c.role === 'prefs-write' && text) for (const x of givenIn(model, id, text, inCluster)) prefKeys.add(x);
+        else if (c.role === 'prefs-write' && text)
+          for (const x of givenIn(model, id, text, inCluster)) {
+            prefKeys.add(x);
+            // A string (a JSON array, a joined text) or a string set can hold the list; a number cannot.
+            if (LIST_VALUE_WRITE.test(c.name) && !METADATA_KEY.test(x) && !x.startsWith('{')) listKeys.add(x);
+          }
         else if (c.role === 'file-name') {
           const arg = fileNameArg(c.name, c.call.args);
           const name = describe(cs, arg);
@@ -251,6 +262,7 @@ export function listMechanisms(
       cut: false,
       fieldSet,
       storageKeys: new Set([...prefKeys, ...files]),
+      listKeys,
     });
   }
   // One mechanism per list: fetchers that fill the same field or storage key are parts of one mechanism.
@@ -267,6 +279,7 @@ export function listMechanisms(
     into.fetchMethods.push(...d.fetchMethods);
     for (const x of d.fieldSet) into.fieldSet.add(x);
     for (const x of d.storageKeys) into.storageKeys.add(x);
+    for (const x of d.listKeys) into.listKeys.add(x);
     into.responseKeys = [...new Set([...into.responseKeys, ...d.responseKeys])];
     into.checks = [...new Set([...into.checks, ...d.checks])];
     into.listMethods = [...new Set([...into.listMethods, ...d.listMethods])];
@@ -278,9 +291,10 @@ export function listMechanisms(
   const out: ListMechanism[] = [];
   for (const m of merged) {
     findApply(model, m, m.storageKeys);
-    // A list written to a file and applied by code that only reads the file back (see state-apply.ts).
+    // A list written to a file, or as a string in preferences, and applied by code that only reads it
+    // back (see state-apply.ts).
     if (!m.apply.length) {
-      const r = applyThroughState(model, m.storage.files, budget);
+      const r = applyThroughState(model, [...m.storage.files, ...m.listKeys], budget);
       if (r.cut) m.cut = true;
       for (const u of r.uses) {
         m.apply.push({ method: u.method, how: u.how, content: u.content, path: u.path });
@@ -298,9 +312,10 @@ export function listMechanisms(
       continue;
     const triggerMethods = findTriggers(model, m, budget);
     findPolicy(model, m, triggerMethods);
-    const { fieldSet: _f, storageKeys: _s, ...rest } = m;
+    const { fieldSet: _f, storageKeys: _s, listKeys: _l, ...rest } = m;
     void _f;
     void _s;
+    void _l;
     out.push(rest);
   }
   if (budget.visits <= 0) for (const m of out) m.cut = true;

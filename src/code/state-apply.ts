@@ -3,6 +3,7 @@ import type { CodeModel } from './model.js';
 import { pathsUp, renderPath } from './paths.js';
 import { callersOfApi, reachDown, reachUp } from './reach.js';
 import { COLLECTION_TYPE } from './semantics.js';
+import { paramTypes, type MethodSummary, type Value } from './values.js';
 
 /**
  * Applying code reached through stored state, the way real SDKs split a list's life: one part downloads
@@ -46,6 +47,28 @@ interface AddSite {
   field: string;
 }
 
+/** Types an entry of a word list can have as it is added: text, or an element not yet cast. */
+const TEXT_TYPE = /^(?:Ljava\/lang\/(?:String|CharSequence|Object);|Ljava\/util\/[A-Za-z]*(?:List|Set|Collection);)$/;
+
+/**
+ * Whether a value added to a collection can be text: its type, where the code says it (a parameter's
+ * declared type, a call's return type, a field's type, the class of an object made here), is a string,
+ * an object not yet cast, or a collection (`addAll`). A set of app objects (a host's fallback records) is
+ * no word list, however its methods are named.
+ */
+function maybeText(model: CodeModel, id: number, s: MethodSummary, v: Value | undefined): boolean {
+  if (!v) return true;
+  let type: string | undefined;
+  if (v.k === 'str' || v.k === 'cat') return true;
+  if (v.k === 'obj') type = v.cls;
+  else if (v.k === 'field') type = v.field.slice(v.field.indexOf(':') + 1);
+  else if (v.k === 'ret') {
+    const ref = s.calls[v.site]?.ref;
+    type = ref?.slice(ref.lastIndexOf(')') + 1);
+  } else if (v.k === 'param') type = paramTypes(model.method(id).proto)[s.hasThis ? v.i - 1 : v.i];
+  return type === undefined || type === '' || TEXT_TYPE.test(type);
+}
+
 const sitesOf = new WeakMap<CodeModel, { sites: AddSite[]; capped: boolean }>();
 
 /** Methods that add parsed entries to a collection field of the app (computed once per model). */
@@ -67,16 +90,25 @@ function addSites(model: CodeModel): { sites: AddSite[]; capped: boolean } {
     }
     const s = model.summary(id);
     if (!s) continue;
-    for (const call of s.calls) {
+    s.calls.forEach((call, site) => {
+      if (!ADD_API.test(call.callee)) return;
+      // The collection added to is a field read in this method; its value may be the object a
+      // constructor puts there (`a = new HashSet()`), so the read that feeds the receiver names it.
       const recv = call.args[0];
-      if (!ADD_API.test(call.callee) || recv?.k !== 'field') continue;
-      if (!COLLECTION_TYPE.test(recv.field.slice(recv.field.indexOf(':') + 1))) continue;
-      const key = `${id} ${recv.field}`;
-      if (seen.has(key)) continue;
+      const isCollection = (f: string) => COLLECTION_TYPE.test(f.slice(f.indexOf(':') + 1));
+      const field =
+        recv?.k === 'field'
+          ? recv.field
+          : s.fields.find(
+              (a) => !a.write && isCollection(a.field) && a.passedTo?.some((p) => p.site === site && p.arg === 0),
+            )?.field;
+      if (!field || !isCollection(field) || !maybeText(model, id, s, call.args[1])) return;
+      const key = `${id} ${field}`;
+      if (seen.has(key)) return;
       seen.add(key);
-      if (![...reachDown(model, [id], PARSE_HOPS, 60)].some((x) => parsers.has(x))) continue;
-      out.push({ method: id, field: recv.field });
-    }
+      if (![...reachDown(model, [id], PARSE_HOPS, 60)].some((x) => parsers.has(x))) return;
+      out.push({ method: id, field });
+    });
   }
   const found = { sites: out, capped };
   sitesOf.set(model, found);

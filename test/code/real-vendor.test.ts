@@ -99,4 +99,14 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     // A refreshable list whose applying code exists is at least medium (no region switch here).
     expect(f.severity).toBe('medium');
   });
+
+  it('takes the push service host fallbacks beside it for no list', () => {
+    // com.xiaomi.push.service.aO downloads host fallbacks from resolver.msg.xiaomi.net into the file
+    // XMCloudCfg; com.xiaomi.b.a.boo adds Fallback objects (com.xiaomi.b.e, a parameter of that type) to
+    // an ArrayList whose elements' hosts are split at ':'. Records of the app's own class are no word list.
+    const refresh = analyzeFile(DEX, 'xiaomi.dex', analyzeContext()).findings.filter(
+      (x) => x.detectorId === 'censorship/list-refresh',
+    );
+    expect(refresh.map((x) => x.evidence.host)).toEqual(['globalapi.ad.xiaomi.com']);
+  });
 });

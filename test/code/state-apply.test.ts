@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { listMechanisms } from '../../src/code/list-mechanism.js';
 import { buildCodeModel } from '../../src/code/model.js';
 import { applyThroughState } from '../../src/code/state-apply.js';
 import { DexFile } from '../../src/formats/dex.js';
 import { DEFAULT_LIMITS } from '../../src/io/limits.js';
 import { assembleSmali } from '../fixtures/smali.js';
+import { prefsListSmali } from '../fixtures/smali/prefs-list.js';
+
+const never = () => false;
 
 /**
  * A list stored in a file and applied by code that only reads the file back: `load` opens the file a path
@@ -92,5 +96,32 @@ describe('applying code reached through a stored list (smali fixtures assembled 
     expect(applyThroughState(app({ split: true, matcher: 'substring' }), ['hosts'], budget()).uses).toEqual([]);
     expect(applyThroughState(app({ split: true, matcher: 'lookup' }), ['words'], budget()).uses).toEqual([]);
     expect(applyThroughState(app({ split: false, matcher: 'substring' }), ['words'], budget()).uses).toEqual([]);
+  });
+});
+
+describe('a list kept as a string in SharedPreferences (smali, shaped like Xiaomi ad blocker)', () => {
+  const mechanisms = (loaderKey: string) => {
+    const model = buildCodeModel([new DexFile(assembleSmali(prefsListSmali(loaderKey)), DEFAULT_LIMITS)], null);
+    return listMechanisms(model, never, never);
+  };
+
+  it('follows the stored string from the loader through the listener that parses it to the matcher', () => {
+    const [m, ...more] = mechanisms('kw_list');
+    expect(more).toEqual([]);
+    expect(m?.fetches.map((f) => f.url)).toEqual(['https://cfg.example/v2/kw']);
+    expect(m?.storage.preferenceKeys.sort()).toEqual(['kw_list', 'kw_time']);
+    // The set the listener fills is made by the constructor (`a = new HashSet()`): the read names it.
+    expect(m?.apply).toEqual([
+      {
+        method: 'Ls/p/d;->b',
+        how: ['substring'],
+        content: ['text typed or shown in a view'],
+        path: ['Ls/p/b;->a', 'virtual → Ls/p/d$1;->a', 'adds to field a → Ls/p/d;->b'],
+      },
+    ]);
+  });
+
+  it('links no code that reads the stored time back, though it parses what it is given into the set', () => {
+    expect(mechanisms('kw_time')).toEqual([]);
   });
 });
