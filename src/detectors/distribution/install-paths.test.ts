@@ -158,9 +158,28 @@ testDetector(detector, {
       name: 'a link to Google Play for another package: a low redirector',
       input: apkWith({ code: [oneMethod('Lcom/x/More;', ['market://details?id='])] }),
       messageId: 'role',
-      data: { role: 'a redirector', summary: '0 install paths, 1 store links' },
+      data: { role: 'a redirector', summary: '0 install paths, 1 store link' },
       severity: 'low',
       evidence: { thirdPartyStores: [] },
+    },
+    {
+      name: "a PackageInstaller session's create and commit in one method: one install path, counted once",
+      input: apkWith({
+        code: [
+          oneMethod(
+            'Lcom/x/Inst;',
+            [],
+            [
+              'Landroid/content/pm/PackageInstaller;->createSession',
+              'Landroid/content/pm/PackageInstaller$Session;->commit',
+            ],
+          ),
+        ],
+      }),
+      messageId: 'role',
+      data: { role: 'an installer', summary: '1 install path, 0 store links' },
+      confidence: 'medium',
+      evidence: { installPaths: [{ kind: 'PackageInstaller session', where: 'Lcom/x/Inst;->run' }] },
     },
     {
       name: 'pm install through Runtime.exec and the unknown-sources screen: an installer',

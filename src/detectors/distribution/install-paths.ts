@@ -203,9 +203,13 @@ export default defineDetector({
       );
     }
     if (role === 'installer' || role === 'store') severity = raise(severity, 'medium');
+    // Counted as the evidence lists them: one path per kind and place (a session's create and commit are one).
+    const paths = dedupe(installPaths);
+    const redirecting = dedupe(redirects.map((l) => `${l.store.id} ${l.value} ${l.className ?? ''}`));
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     const summary = reasons.length
       ? reasons.join('; ')
-      : `${installPaths.length} install paths, ${redirects.length} store links`;
+      : `${count(paths.length, 'install path')}, ${count(redirecting.length, 'store link')}`;
     const out: Found[] = [
       {
         messageId: 'role',
@@ -216,7 +220,7 @@ export default defineDetector({
           className: installPaths.find((p) => p.where.startsWith('L'))?.where.split('->')[0] ?? redirects[0]?.className,
         },
         severity,
-        confidence: installPaths.length + redirects.length >= 2 ? 'high' : 'medium',
+        confidence: paths.length + redirecting.length >= 2 ? 'high' : 'medium',
         tags: [
           'distribution',
           role,
@@ -226,7 +230,7 @@ export default defineDetector({
         identity: role,
         evidence: {
           role,
-          installPaths: dedupe(installPaths).slice(0, 30),
+          installPaths: paths.slice(0, 30),
           storeLinks: dedupe(
             links.map((l) => ({
               store: l.store.id,
