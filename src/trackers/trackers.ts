@@ -57,10 +57,19 @@ export function loadBuiltinTrackers(): TrackerSet {
         website: t.website,
         hosts: t.hosts,
         prefixes,
-        matchClass: (name: string) => prefixes.some((p) => name.startsWith(p)),
+        matchClass: (name: string) => prefixes.some((p) => matchesPrefix(name, p)),
       };
     }),
   };
+}
+
+/**
+ * A built-in code signature: a package prefix (`com/umeng/`) takes every class under it; a class name
+ * (`com/google/android/gms/ads/AdView`) takes that class and its inner classes, not `AdViewHolder`.
+ */
+export function matchesPrefix(name: string, p: string): boolean {
+  if (!name.startsWith(p)) return false;
+  return p.endsWith('/') || name.length === p.length || name[p.length] === '$';
 }
 
 /** One entry of Exodus's list: a name is required; the other fields are checked where they are read. */

@@ -42,9 +42,21 @@ describe('built-in signatures (class-name prefixes of the classes the app define
       // The prefix ends in a dot: `com.facebook.ads.` is a package, and adsmanager another one.
       { name: 'a package that only starts like an SDK', input: apkWith({ classes: ['com/facebook/adsmanager/X'] }) },
       { name: "a subclass of an SDK's class, which the app does not ship", input: bannerSubclass() },
+      // A signature without a trailing dot names a class: AdView and its inner classes, not AdViewHolder;
+      // Xiaomi's `com.mi.mimo` is a package, so `com.mi.mimosa` is another one.
+      {
+        name: 'classes whose names only start like an SDK class or package',
+        input: apkWith({ classes: ['com/google/android/gms/ads/AdViewHolder', 'com/mi/mimosa/Player'] }),
+      },
       { name: 'an app without code', input: apkModel() },
     ],
     invalid: [
+      {
+        name: "AdMob's AdView and its inner class, by class name",
+        input: apkWith({ classes: ['com/google/android/gms/ads/AdView', 'com/google/android/gms/ads/AdView$1'] }),
+        messageId: 'tracker',
+        data: { name: 'Google AdMob', count: 2 },
+      },
       {
         name: 'one Umeng class',
         input: apkWith({ classes: ['com/umeng/analytics/MobclickAgent', 'org/example/app/Main'] }),

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { definedClassNames, exodusClassNames } from '../../formats/dex-queries.js';
 import { defineDetector, evidence, messageData, type ReportOf } from '../define.js';
+import { matchesPrefix } from '../../trackers/trackers.js';
 
 /**
  * Tracker SDKs found by class names. Built-in signatures are package prefixes matched against the
@@ -60,7 +61,8 @@ export default defineDetector({
         // Prefix signatures: binary-search each prefix in the sorted names instead of testing every class.
         const hits = new Set<string>();
         for (const p of sig.prefixes)
-          for (let i = lowerBound(sorted, p), n = sorted[i]; n?.startsWith(p); n = sorted[++i]) hits.add(n);
+          for (let i = lowerBound(sorted, p), n = sorted[i]; n?.startsWith(p); n = sorted[++i])
+            if (matchesPrefix(n, p)) hits.add(n);
         [...hits].sort().forEach(visit);
       } else {
         for (const n of sorted) if (sig.matchClass(n)) visit(n);
