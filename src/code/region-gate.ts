@@ -80,6 +80,10 @@ export function regionReads(model: CodeModel): RegionRead[] {
       }
     }
   }
+  // Build flags of the vendor's framework that say which region the firmware was built for.
+  for (const field of REGION_FIELDS)
+    for (const reader of model.fieldReaders(field).slice(0, 64))
+      out.push({ method: reader, site: -1, field, api: shortField(field), key: null });
   // The account's region as a field of a class the response is bound to (`@SerializedName("region")`).
   for (const [cls, api] of boundClasses(model)) {
     for (const f of boundFields(model, cls)) {
@@ -90,6 +94,15 @@ export function regionReads(model: CodeModel): RegionRead[] {
     }
   }
   return out;
+}
+
+/** MIUI's build flags for its international (global) firmware, read by its system apps. */
+const REGION_FIELDS = ['Lmiui/os/Build;->IS_INTERNATIONAL_BUILD:Z', 'Lmiui/os/Build;->IS_GLOBAL_BUILD:Z'];
+
+/** `miui.os.Build.IS_INTERNATIONAL_BUILD` for `Lmiui/os/Build;->IS_INTERNATIONAL_BUILD:Z`. */
+function shortField(field: string): string {
+  const arrow = field.indexOf('->');
+  return `${field.slice(1, arrow - 1).replace(/\//g, '.')}.${field.slice(arrow + 2, field.indexOf(':', arrow))}`;
 }
 
 function shortApi(name: string): string {
@@ -140,7 +153,7 @@ export function regionGates(
   return { gates, ungated, cut };
 }
 
-const COMPARE = /->(?:equals|equalsIgnoreCase|contains|startsWith|containsKey|compareTo)$/;
+const COMPARE = /->(?:equals|equalsIgnoreCase|contains|startsWith|containsKey|compareTo|checkRegion)$/;
 
 /** The comparisons made with the region value along a gate path, and the country codes they compare it with. */
 export function comparisonsOn(model: CodeModel, path: PathStep[]): { comparisons: string[]; countries: string[] } {

@@ -114,6 +114,11 @@ export const API_ROLES: Record<string, ApiSpec> = {
   'Ljava/io/File;-><init>': A('file-name', 2),
   'Landroid/content/res/AssetManager;->open': A('asset-open', 1),
   'Landroid/os/SystemProperties;->get': A('region-prop', 0),
+  // Vendor copies of the property reader, and MIUI's region API (the MIUI SDK's miui.os.Build).
+  'Lmiui/os/SystemProperties;->get': A('region-prop', 0),
+  'Lcom/huawei/android/os/SystemPropertiesEx;->get': A('region-prop', 0),
+  'Lmiui/os/Build;->getRegion': A('region'),
+  'Lmiui/os/Build;->checkRegion': A('region'),
   'Ljava/lang/reflect/Method;->invoke': A('reflect-invoke', 2),
   'Ljava/util/Locale;->getCountry': A('region'),
   'Landroid/telephony/TelephonyManager;->getSimCountryIso': A('region'),

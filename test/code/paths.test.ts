@@ -140,6 +140,47 @@ describe('region gate paths', () => {
     expect(switchesOf('count')).toEqual([]);
   });
 
+  it("reads MIUI's own region API and build flag in front of the ad filter's download", () => {
+    // The ad filter's region helper x/q/l as MIUI system apps write it, through the MIUI SDK's miui.os.Build.
+    const STR = 'Ljava/lang/String;';
+    const helper = (b: string) =>
+      [
+        '.class public Lx/q/l;',
+        '.super Ljava/lang/Object;',
+        '.method public static b()Z',
+        '    .locals 2',
+        b,
+        '.end method',
+        '',
+      ].join('\n');
+    const variants: Record<string, string> = {
+      flag: '    sget-boolean v0, Lmiui/os/Build;->IS_INTERNATIONAL_BUILD:Z\n    return v0',
+      region: [
+        '    sget-object v0, Lx/q/m;->a:Ljava/util/Set;',
+        `    invoke-static {}, Lmiui/os/Build;->getRegion()${STR}`,
+        '    move-result-object v1',
+        '    invoke-interface {v0, v1}, Ljava/util/Set;->contains(Ljava/lang/Object;)Z',
+        '    move-result v0',
+        '    return v0',
+      ].join('\n'),
+      check: [
+        '    const-string v0, "IN"',
+        `    invoke-static {v0}, Lmiui/os/Build;->checkRegion(${STR})Z`,
+        '    move-result v0',
+        '    return v0',
+      ].join('\n'),
+    };
+    const gateOf = (name: string) => {
+      const model = modelOf({ ...AD_FILTER_SMALI, 'x/q/l': helper(variants[name] ?? '') });
+      const { gates } = regionGates(model, regionReads(model), sinksOf(model));
+      return gates.map((g) => [g.read.api, g.path.slice(0, 2), g.sinkKind, g.countries.length]);
+    };
+    const up = ['returned-to → Lx/q/g;->a'];
+    expect(gateOf('flag')).toEqual([['miui.os.Build.IS_INTERNATIONAL_BUILD', ['Lx/q/l;->b', ...up], 'fetch', 0]]);
+    expect(gateOf('region')).toEqual([['Build.getRegion', ['Lx/q/l;->b', ...up], 'fetch', 27]]);
+    expect(gateOf('check')).toEqual([['Build.checkRegion', ['Lx/q/l;->b', ...up], 'fetch', 1]]);
+  });
+
   it('finds no list behind a region read that picks a server or feeds a fingerprint', () => {
     for (const sources of [SERVER_PICK_SMALI, FINGERPRINT_SMALI]) {
       const model = modelOf(sources);
