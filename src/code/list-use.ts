@@ -199,21 +199,52 @@ function assetLoaders(model: CodeModel, asset: string): number[] {
 /**
  * Code that loads a stored list back: reads one of the preference keys or files the list was written to;
  * `inFolders`: also file names in an app folder or returned by a path getter (`fileNameOf`, `describeIn`).
+ * In the order the storage reads are found (the callers of each read API in turn), from an index made once
+ * per model: each mechanism asks, and the summaries of every storage read would be decoded again each time.
  */
 export function storageLoaders(model: CodeModel, keys: ReadonlySet<string>, inFolders = false): number[] {
-  const out = new Set<number>();
+  const index = storageReadIndex(model);
+  const first = new Map<number, number>();
+  for (const key of keys)
+    for (const [seq, id] of (inFolders ? index.inFolders : index.plain).get(key) ?? [])
+      if (!first.has(id) || seq < first.get(id)!) first.set(id, seq);
+  return [...first].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+}
+
+/** Storage reads by key: [visit number, method] pairs, for plain names and for names in app folders. */
+interface StorageReadIndex {
+  plain: Map<string, Array<[number, number]>>;
+  inFolders: Map<string, Array<[number, number]>>;
+}
+
+const storageIndexes = new WeakMap<CodeModel, StorageReadIndex>();
+
+function storageReadIndex(model: CodeModel): StorageReadIndex {
+  const hit = storageIndexes.get(model);
+  if (hit) return hit;
+  const index: StorageReadIndex = { plain: new Map(), inFolders: new Map() };
+  const add = (to: Map<string, Array<[number, number]>>, key: string | null, seq: number, id: number) => {
+    if (!key) return;
+    const list = to.get(key) ?? [];
+    list.push([seq, id]);
+    to.set(key, list);
+  };
+  let seq = 0;
   for (const api of STORAGE_READ_APIS) {
     for (const id of callersOfApi(model, api)) {
+      seq++;
       const s = model.summary(id);
       if (!s) continue;
       for (const c of callsWithRole(model, s, ['prefs-read', 'file-name'])) {
         const arg = c.role === 'file-name' ? fileNameArg(c.name, c.call.args) : c.value;
-        const key = inFolders && c.role === 'file-name' ? fileNameOf(describeIn(model, s, arg)) : describe(s, arg);
-        if (key && keys.has(key)) out.add(id);
+        const plain = describe(s, arg);
+        add(index.plain, plain, seq, id);
+        add(index.inFolders, c.role === 'file-name' ? fileNameOf(describeIn(model, s, arg)) : plain, seq, id);
       }
     }
   }
-  return [...out];
+  storageIndexes.set(model, index);
+  return index;
 }
 
 /** The file name of a file API: `new File(dir, name)` or `new File(path)`, `openFileInput(name)`. */

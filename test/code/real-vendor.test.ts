@@ -100,6 +100,20 @@ describe('the keyword download of a real Xiaomi ad SDK (androguard sample DEX)',
     expect(f.severity).toBe('medium');
   });
 
+  it("reads MIUI's build flag for international firmware, and reports what it gates at info: no list", () => {
+    // The same DEX holds MIUI Security Center (com.miui.*), which tests miui.os.Build.IS_INTERNATIONAL_BUILD
+    // in 48 classes. DataUpdateReceiver.onReceive returns on an international build before it starts
+    // DataUpdateService, whose adh downloads http://api.sec.miui.com/mdb_pub/mdb_pub.version: the flag
+    // decides whether the app connects, and no list code is behind it.
+    const region = analyzeFile(DEX, 'xiaomi.dex', analyzeContext()).findings.filter(
+      (x) => x.detectorId === 'censorship/region-switch',
+    );
+    expect(region.every((x) => x.messageId === 'server' && x.severity === 'info')).toBe(true);
+    const update = region.find((x) => x.evidence.path?.[0] === 'Lcom/miui/mdb/DataUpdateReceiver;->onReceive');
+    expect(update?.evidence.regionRead).toBe('miui.os.Build.IS_INTERNATIONAL_BUILD');
+    expect(update?.evidence.path?.at(-1)).toBe('call → Lcom/miui/mdb/DataUpdateService;->adh');
+  });
+
   it('takes the push service host fallbacks beside it for no list', () => {
     // com.xiaomi.push.service.aO downloads host fallbacks from resolver.msg.xiaomi.net into the file
     // XMCloudCfg; com.xiaomi.b.a.boo adds Fallback objects (com.xiaomi.b.e, a parameter of that type) to

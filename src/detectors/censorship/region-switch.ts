@@ -73,7 +73,7 @@ export default defineDetector({
     messages: {
       gated: '{{read}} decides whether list code runs: {{gate}} {{effect}}{{countries}}',
       remote: 'The server flag "{{key}}" decides whether list code runs ({{effect}})',
-      server: '{{read}} picks the server {{gate}} talks to (region-dependent behaviour, no list involved)',
+      server: '{{read}} decides whether or where {{gate}} connects (region-dependent behaviour, no list involved)',
     },
   },
   detect(app, ctx): Found[] {
