@@ -115,7 +115,7 @@ type Found = ReportOf<typeof Evidence, typeof Data>;
 export default defineDetector({
   meta: {
     id: 'censorship/list-refresh',
-    version: 2,
+    version: 3,
     input: 'app',
     description:
       'Code that downloads a list, stores it, refreshes it and applies it to text: fetch, URL, response keys, ' +

@@ -60,7 +60,7 @@ type Found = ReportOf<typeof Evidence, typeof Data>;
 export default defineDetector({
   meta: {
     id: 'censorship/region-switch',
-    version: 2,
+    version: 3,
     input: 'app',
     description:
       'Region checks whose value gates list code (with the path from the read to the list), server flags that ' +

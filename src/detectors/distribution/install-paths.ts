@@ -90,7 +90,7 @@ type Found = ReportOf<typeof Evidence, typeof Data>;
 export default defineDetector({
   meta: {
     id: 'distribution/install-paths',
-    version: 1,
+    version: 2,
     input: 'app',
     description:
       'Store redirects and install capabilities (PackageInstaller, install intents, APK downloads, install ' +

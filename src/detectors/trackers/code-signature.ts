@@ -31,7 +31,7 @@ type Found = ReportOf<typeof Evidence, typeof Data>;
 export default defineDetector({
   meta: {
     id: 'trackers/code-signature',
-    version: 1,
+    version: 2,
     input: 'app',
     description: 'Analytics, advertising, push and crash-reporting SDKs identified by the classes they ship.',
     severity: 'low',
