@@ -138,7 +138,9 @@ export function gatesOf(
         if (!call) continue;
         const key = storedUnder(call, p, n.given);
         if (key) {
-          for (const r of readsOfKey(model, key)) {
+          const { reads, capped } = readsOfKey(model, key);
+          if (capped) cut = true;
+          for (const r of reads) {
             const seenKey = `k${r.method}|${r.site}`;
             if (seen.has(seenKey)) continue;
             seen.add(seenKey);

@@ -26,7 +26,9 @@ const isRead = (callee: string) => API_ROLES[callee]?.role === 'prefs-read';
 const isWrite = (callee: string) => API_ROLES[callee]?.role === 'prefs-write';
 
 /** Reads per key, made once per model on the first stored value a query follows. */
-const readIndex = new WeakMap<CodeModel, Map<string, PreferenceRead[]>>();
+const readIndex = new WeakMap<CodeModel, { byKey: Map<string, PreferenceRead[]>; capped: boolean }>();
+/** Methods reading preferences that the index summarises: a real app has a few hundred at most. */
+const MAX_READERS = 2_000;
 
 /**
  * The key a value passed to call `p` is stored under, when that call is a preferences write of the value
@@ -44,17 +46,20 @@ function keyOf(v: Value | undefined, given?: Value[]): string | null {
   return constString(v);
 }
 
-/** Every read of the value stored under `key`, directly or through a helper given the key by its caller. */
-export function readsOfKey(model: CodeModel, key: string): PreferenceRead[] {
+/**
+ * Every read of the value stored under `key`, directly or through a helper given the key by its caller;
+ * `capped`: the app has more preference readers than the index takes, so some reads may be missing.
+ */
+export function readsOfKey(model: CodeModel, key: string): { reads: PreferenceRead[]; capped: boolean } {
   let index = readIndex.get(model);
   if (!index) {
     index = buildReadIndex(model);
     readIndex.set(model, index);
   }
-  return index.get(key) ?? [];
+  return { reads: index.byKey.get(key) ?? [], capped: index.capped };
 }
 
-function buildReadIndex(model: CodeModel): Map<string, PreferenceRead[]> {
+function buildReadIndex(model: CodeModel): { byKey: Map<string, PreferenceRead[]>; capped: boolean } {
   const index = new Map<string, PreferenceRead[]>();
   const add = (key: string, read: PreferenceRead) => {
     const list = index.get(key) ?? [];
@@ -63,7 +68,8 @@ function buildReadIndex(model: CodeModel): Map<string, PreferenceRead[]> {
   };
   const callers = new Set<number>();
   for (const api of READ_APIS) for (const id of callersOfApi(model, api)) callers.add(id);
-  for (const id of callers) {
+  const capped = callers.size > MAX_READERS;
+  for (const id of [...callers].slice(0, MAX_READERS)) {
     const s = model.summary(id);
     if (!s) continue;
     s.calls.forEach((c, site) => {
@@ -85,5 +91,5 @@ function buildReadIndex(model: CodeModel): Map<string, PreferenceRead[]> {
       }
     });
   }
-  return index;
+  return { byKey: index, capped };
 }
