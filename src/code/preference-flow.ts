@@ -27,7 +27,7 @@ const isWrite = (callee: string) => API_ROLES[callee]?.role === 'prefs-write';
 
 /** Reads per key, made once per model on the first stored value a query follows. */
 const readIndex = new WeakMap<CodeModel, { byKey: Map<string, PreferenceRead[]>; capped: boolean }>();
-/** Methods reading preferences that the index summarises: a real app has a few hundred at most. */
+/** Methods reading preferences that the index summarises (the Xiaomi system-app DEX has 104). */
 const MAX_READERS = 2_000;
 
 /**
